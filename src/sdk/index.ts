@@ -1,0 +1,9 @@
+export { defineActionModule, defineExpansionModule } from "./define.js";
+export { param } from "./params.js";
+export type { ParamSpec, ParamValues, ParamWidget } from "./params.js";
+export { setting } from "./settings.js";
+export type { SettingSpec } from "./settings.js";
+export { ModuleError, ParamError } from "./errors.js";
+export type * from "./types.js";
+export { HttpError } from "../lib/http/types.js";
+export type { HttpClient, HttpRequestOptions, HttpResponse } from "../lib/http/types.js";

@@ -1,0 +1,153 @@
+import { z } from "zod";
+
+// Parameter kinds of action modules. MISP's node editor knows three widgets only
+// (single-line input, textarea, hash path) and sends every value as a string, "" when the
+// user left the field untouched (PROTOCOL §5.1). Each kind therefore pairs a widget with a
+// zod schema that turns that string into a typed value, applying our default for "".
+
+export type ParamWidget = "string" | "large_string" | "hash_path";
+
+export interface ParamSpec<T = unknown> {
+  readonly kind: string;
+  readonly widget: ParamWidget;
+  /** Kept in the descriptor (MISP never shows it); says allowed values and the default. */
+  readonly description: string;
+  /** What MISP shows in the empty field. Never a default: untouched fields arrive as "". */
+  readonly placeholder?: string;
+  /** MISP renders the value with Jinja against the roaming data before calling us (§5.5). */
+  readonly jinja: boolean;
+  /** Value may be a `secret:NAME` reference and is redacted from logs and errors. */
+  readonly secret: boolean;
+  readonly required: boolean;
+  /** Parses the raw string ("" = not set). Issues' messages are prefixed with the parameter name. */
+  readonly schema: z.ZodType<T>;
+}
+
+export type ParamValues<P extends Record<string, ParamSpec>> = { [K in keyof P]: P[K] extends ParamSpec<infer T> ? T : never };
+
+interface CommonOptions {
+  description?: string;
+  placeholder?: string;
+  /** "" is an error instead of the default. */
+  required?: boolean;
+}
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
+
+function describe(base: string | undefined, extra: string[]): string {
+  return [base?.trim(), ...extra].filter((s): s is string => !!s && s.length > 0).join(" ");
+}
+
+function spec<T>(kind: string, widget: ParamWidget, o: CommonOptions & { jinja?: boolean; secret?: boolean }, schema: z.ZodType<T>, extra: string[]): ParamSpec<T> {
+  return {
+    kind,
+    widget,
+    description: describe(o.description, extra),
+    placeholder: o.placeholder,
+    jinja: o.jinja ?? false,
+    secret: o.secret ?? false,
+    required: o.required ?? false,
+    schema,
+  };
+}
+
+function textSchema(def: string | undefined): z.ZodType<string> {
+  return z.string().transform((s) => (s === "" && def !== undefined ? def : s));
+}
+
+export const param = {
+  /** Single-line text. */
+  string(o: CommonOptions & { default?: string; jinja?: boolean; secret?: boolean } = {}): ParamSpec<string> {
+    return spec("string", "string", o, textSchema(o.default), o.default ? [`Default: ${o.default}.`] : []);
+  },
+  /** Multi-line text (textarea). */
+  largeString(o: CommonOptions & { default?: string; jinja?: boolean } = {}): ParamSpec<string> {
+    return spec("large_string", "large_string", o, textSchema(o.default), []);
+  },
+  /**
+   * Template text: MISP renders it (jinja_supported) and sends the result; never render it again.
+   * "" means unset or a failed rendering: the module falls back to its default text.
+   */
+  template(o: CommonOptions & { multiline?: boolean } = {}): ParamSpec<string> {
+    return spec("template", o.multiline === false ? "string" : "large_string", { ...o, jinja: true }, z.string(), ["Jinja2 template, rendered by MISP against the roaming data."]);
+  },
+  /** CakePHP hash path; MISP also sends its extraction in matchingData under the parameter's label. */
+  hashPath(o: CommonOptions = {}): ParamSpec<string> {
+    return spec("hash_path", "hash_path", o, z.string(), ["CakePHP hash path (Hash::extract syntax)."]);
+  },
+  /** true/false parsed from 1/true/yes/on and 0/false/no/off (case-insensitive). */
+  boolean(o: CommonOptions & { default: boolean }): ParamSpec<boolean> {
+    const schema = z.string().transform((raw, ctx) => {
+      const s = raw.trim().toLowerCase();
+      if (s === "") return o.default;
+      if (TRUE_WORDS.has(s)) return true;
+      if (FALSE_WORDS.has(s)) return false;
+      ctx.addIssue({ code: "custom", message: "must be true or false" });
+      return z.NEVER;
+    });
+    return spec("boolean", "string", { placeholder: String(o.default), ...o }, schema, [`true or false. Default: ${o.default}.`]);
+  },
+  /** Decimal digits only (optionally bounded). Undefined when "" and no default. */
+  integer<D extends number | undefined = undefined>(o: CommonOptions & { default?: D; min?: number; max?: number } = {}): ParamSpec<D extends number ? number : number | undefined> {
+    const schema = z.string().transform((raw, ctx) => {
+      const s = raw.trim();
+      if (s === "") return o.default;
+      if (!/^\d+$/.test(s)) {
+        ctx.addIssue({ code: "custom", message: "must be a whole number" });
+        return z.NEVER;
+      }
+      const n = Number(s);
+      if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
+        ctx.addIssue({ code: "custom", message: `must be between ${o.min ?? 0} and ${o.max ?? "∞"}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+    const extra = [o.min !== undefined || o.max !== undefined ? `From ${o.min ?? 0} to ${o.max ?? "any"}.` : "", o.default !== undefined ? `Default: ${o.default}.` : ""];
+    return spec("integer", "string", o, schema as unknown as z.ZodType<D extends number ? number : number | undefined>, extra);
+  },
+  /** One of a fixed set (case-insensitive). MISP has no select widget: the choices go into the placeholder. */
+  oneOf<const C extends readonly string[]>(choices: C, o: CommonOptions & { default: C[number] }): ParamSpec<C[number]> {
+    const schema = z.string().transform((raw, ctx) => {
+      const s = raw.trim().toLowerCase();
+      if (s === "") return o.default;
+      const hit = choices.find((c) => c.toLowerCase() === s);
+      if (hit === undefined) {
+        ctx.addIssue({ code: "custom", message: `must be one of ${choices.join(", ")}` });
+        return z.NEVER;
+      }
+      return hit as C[number];
+    });
+    return spec("one_of", "string", { placeholder: choices.join(" | "), ...o }, schema, [`One of: ${choices.join(", ")}. Default: ${o.default}.`]);
+  },
+  /** Items separated by commas, semicolons or line breaks; trimmed, empties dropped. */
+  list(o: CommonOptions & { jinja?: boolean; multiline?: boolean } = {}): ParamSpec<string[]> {
+    const schema = z.string().transform((s) => s.split(/[,;\r\n]+/).map((x) => x.trim()).filter((x) => x.length > 0));
+    return spec("list", o.multiline ? "large_string" : "string", o, schema, ["Separate items with commas, semicolons or line breaks."]);
+  },
+  /** A credential. May be given as `secret:NAME`, resolved on the server; never logged. */
+  secret(o: CommonOptions = {}): ParamSpec<string> {
+    return spec("secret", "string", { ...o, secret: true }, z.string(), ["May be a reference secret:NAME resolved from the server's secrets."]);
+  },
+  /** An http(s) URL. `secret: true` when the URL itself is a credential (incoming webhooks). */
+  url(o: CommonOptions & { default?: string; secret?: boolean; jinja?: boolean } = {}): ParamSpec<string> {
+    const schema = z.string().transform((raw, ctx) => {
+      const s = raw.trim() === "" && o.default !== undefined ? o.default : raw.trim();
+      if (s === "") return s;
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
+        return z.NEVER;
+      }
+      if (u.protocol !== "http:" && u.protocol !== "https:") {
+        ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
+        return z.NEVER;
+      }
+      return s;
+    });
+    return spec("url", "string", o, schema, [o.default ? `http(s) URL. Default: ${o.default}.` : "http(s) URL."]);
+  },
+} as const;

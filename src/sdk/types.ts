@@ -1,0 +1,118 @@
+import type { HttpClient } from "../lib/http/types.js";
+import type { ParamSpec, ParamValues } from "./params.js";
+import type { SettingSpec } from "./settings.js";
+
+/** The subset of pino's logger that modules use. */
+export interface ModuleLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Informational descriptor fields (PROTOCOL §2.1); only `description` is required. */
+export interface ModuleMeta {
+  description: string;
+  /** Display name in meta.name (MISP shows the module's file name, not this). */
+  name?: string;
+  version?: string;
+  author?: string;
+  logo?: string;
+  requirements?: string[];
+  features?: string;
+  references?: string[];
+  input?: string;
+  output?: string;
+}
+
+/** What every handler gets besides its input. */
+export interface ModuleContext {
+  /** The module's name (its file name). */
+  readonly module: string;
+  readonly log: ModuleLogger;
+  /** Aborted when the request's deadline passes; pass it to anything slow. */
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds at which the core gives up and replies with a timeout error. */
+  readonly deadline: number;
+  /** Shared outbound HTTP client, bound to `signal` and the module's timeout. */
+  readonly http: HttpClient;
+  /**
+   * Server-side configuration value for this module: the config file's `modules.<module>.<key>`,
+   * else the environment variable `MISP_MODULES_<MODULE>_<KEY>` (upper-cased), else undefined.
+   */
+  setting(key: string): string | undefined;
+  /** Resolves a `secret:NAME` reference (other strings are returned unchanged). */
+  resolveSecret(value: string): string;
+}
+
+export interface ActionInput<V> {
+  /** Parameter values by declared name, parsed and defaulted. */
+  readonly params: V;
+  /** The roaming data (PROTOCOL §10). May lack `Event` for non-core-format triggers. */
+  readonly data: unknown;
+  /** MISP's extraction for each hash_path parameter, by declared name. */
+  readonly matchingData: Readonly<Record<string, unknown>>;
+  /**
+   * Items kept by the node's filter, as a list. Undefined when the request had none or when MISP
+   * sent its fallback (the whole data), i.e. when there was no effective filtering (PROTOCOL §5.4).
+   */
+  readonly filteredItems?: readonly unknown[];
+  /** The request body as received. */
+  readonly request: Readonly<Record<string, unknown>>;
+}
+
+/** Returning nothing (or true) means success: `{"data": true}`. */
+export type ActionResult = void | true | { data: unknown };
+
+export interface ModuleLimits {
+  /** Per-request deadline for this module (ms); overrides the server default. */
+  timeoutMs?: number;
+}
+
+export interface ActionModuleDefinition<P extends Record<string, ParamSpec> = Record<string, ParamSpec>> extends ModuleLimits {
+  readonly kind: "action";
+  meta: ModuleMeta;
+  /** Font Awesome icon name and class for the workflow node (e.g. "envelope" + "fas"). */
+  icon?: { name: string; class: "fas" | "fab" | "far" };
+  /** Declaration order = display order in MISP's node editor. */
+  params: P;
+  blocking?: boolean;
+  supportFilters?: boolean;
+  expectMispCoreFormat?: boolean;
+  handler(input: ActionInput<ParamValues<P>>, ctx: ModuleContext): Promise<ActionResult> | ActionResult;
+  /** Optional one-time warm-up; queries wait for it, /modules does not. */
+  init?(ctx: Omit<ModuleContext, "signal" | "deadline">): Promise<void>;
+}
+
+export type ExpansionModuleType = "expansion" | "hover";
+
+export interface ExpansionInput<S extends string> {
+  /** Settings by name: MISP's `config` value when non-empty, else server configuration, else default. */
+  readonly config: Readonly<Record<S, string | undefined>>;
+  /** The misp_standard `attribute`, when present. */
+  readonly attribute?: Readonly<Record<string, unknown>>;
+  /** The request body as received (simplified modules read `<type>: value` keys from it). */
+  readonly request: Readonly<Record<string, unknown>>;
+}
+
+/** An expansion reply: usually `{results: ...}`; may carry `error` (PROTOCOL §7). */
+export type ExpansionReply = Record<string, unknown>;
+
+export interface ExpansionModuleDefinition<S extends Record<string, SettingSpec> = Record<string, SettingSpec>> extends ModuleLimits {
+  readonly kind: "expansion";
+  meta: ModuleMeta;
+  moduleType: ExpansionModuleType[];
+  /** Attribute types (or object template names) the module accepts. */
+  input: string[];
+  /** Informational list of produced types. */
+  output?: string[];
+  /** `misp_standard` selects the attribute/object request and reply formats. */
+  format?: "misp_standard";
+  settings?: S;
+  handler(input: ExpansionInput<Extract<keyof S, string>>, ctx: ModuleContext): Promise<ExpansionReply> | ExpansionReply;
+  /** Shape of every failure reply (default `{error, results: []}`, PROTOCOL §7.6). */
+  errorReply?(message: string): ExpansionReply;
+  init?(ctx: Omit<ModuleContext, "signal" | "deadline">): Promise<void>;
+}
+
+export type ModuleDefinition = ActionModuleDefinition<any> | ExpansionModuleDefinition<any>;
