@@ -1,0 +1,337 @@
+// A small pool of worker threads that render Jinja templates off the server's event loop.
+// Why threads: a template such as nested `range(10**6)` loops is synchronous CPU work; the only way
+// to stop it without freezing /healthcheck and every other request is to terminate its thread.
+import { Worker } from "node:worker_threads";
+import { TemplateError, type RenderLimits } from "./render.js";
+import type { RenderJob, RenderReply, SerializedRenderError, TemplateWorkerData, WorkerReadyMessage } from "./worker.js";
+
+export interface TemplatePoolOptions {
+  /** Number of worker threads (default 2). */
+  size?: number;
+  /** Wall-clock limit per render in ms, queue wait included (default 2000). */
+  timeoutMs?: number;
+  /** Renders allowed to wait for a free worker before new ones are refused (default 256). */
+  maxQueue?: number;
+  /** Engine limits (output size, range size, loop iterations); engine defaults otherwise. */
+  limits?: Partial<RenderLimits>;
+  /** V8 heap cap per worker in MiB, so a hostile template cannot exhaust the server's memory (default 512). */
+  maxHeapMb?: number;
+}
+
+export interface RenderCallOptions {
+  /** Overrides the pool's wall-clock limit for this render. */
+  timeoutMs?: number;
+  /** Aborting stops the render (its worker is replaced if it is already running). */
+  signal?: AbortSignal;
+}
+
+/** Failures that are not about the template itself: unusable request, overload, abort, crash, closed pool. */
+export type TemplatePoolFailure = "request" | "busy" | "aborted" | "crashed" | "closed";
+
+export class TemplatePoolError extends Error {
+  readonly reason: TemplatePoolFailure;
+  constructor(reason: TemplatePoolFailure, message: string) {
+    super(message);
+    this.name = "TemplatePoolError";
+    this.reason = reason;
+  }
+}
+
+const DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 256, maxHeapMb: 512 };
+
+type JobPayload = { text: string } | { template: string; data: unknown };
+
+interface PendingRender {
+  id: number;
+  payload: JobPayload;
+  timeoutMs: number;
+  resolve: (output: string) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  slot?: WorkerSlot;
+  settled: boolean;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  ready: boolean;
+  current?: PendingRender;
+  retired: boolean;
+}
+
+// Under tsx/vitest this file is pool.ts and the worker is TypeScript, loaded through a JS bootstrap;
+// from dist/ both are plain JavaScript.
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith(".ts");
+const WORKER_SCRIPT = new URL(RUNNING_FROM_SOURCE ? "./worker-entry.mjs" : "./worker.js", import.meta.url);
+const WORKER_MODULE = new URL(RUNNING_FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
+
+function toError(serialized: SerializedRenderError): Error {
+  const { kind, message } = serialized;
+  if (kind === "request") return new TemplatePoolError("request", message);
+  if (kind === "internal") return new TemplateError("render", "RuntimeError", message);
+  return new TemplateError(kind, serialized.pythonClass ?? "TemplateError", message, serialized.line, serialized.column);
+}
+
+export class TemplatePool {
+  private readonly size: number;
+  private readonly timeoutMs: number;
+  private readonly maxQueue: number;
+  private readonly workerData: TemplateWorkerData;
+  private readonly maxHeapMb: number;
+  private readonly slots: WorkerSlot[] = [];
+  private queue: PendingRender[] = [];
+  private nextId = 1;
+  private closed = false;
+  private bootFailure?: string;
+  private readyWaiters: Array<() => void> = [];
+
+  constructor(options: TemplatePoolOptions = {}) {
+    this.size = Math.max(1, Math.floor(options.size ?? DEFAULTS.size));
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.maxQueue = Math.max(0, options.maxQueue ?? DEFAULTS.maxQueue);
+    this.maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
+    this.workerData = { limits: options.limits };
+    this.fillSlots();
+  }
+
+  /** Renders MISP's request `text` (a JSON string {"template", "data"}); parsed inside the worker. */
+  render(text: string, options: RenderCallOptions = {}): Promise<string> {
+    return this.submit({ text }, options);
+  }
+
+  /** Renders one of our own templates against a data value (structured-cloned to the worker). */
+  renderTemplate(template: string, data: unknown, options: RenderCallOptions = {}): Promise<string> {
+    return this.submit({ template, data }, options);
+  }
+
+  /** Resolves once every worker has loaded the engine (useful before timing-sensitive work). */
+  async ready(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      if (this.bootFailure) throw new TemplatePoolError("crashed", this.bootFailure);
+      if (this.slots.every((slot) => slot.ready)) return;
+      await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    }
+  }
+
+  /** Number of renders running and waiting, for diagnostics and tests. */
+  stats(): { workers: number; busy: number; queued: number } {
+    return {
+      workers: this.slots.length,
+      busy: this.slots.filter((slot) => slot.current).length,
+      queued: this.queue.length,
+    };
+  }
+
+  /** Stops all workers; pending renders are rejected. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closedError = () => new TemplatePoolError("closed", "template renderer is shut down");
+    for (const pending of this.queue) this.settle(pending, closedError());
+    this.queue = [];
+    const workers = this.slots.splice(0).map((slot) => {
+      slot.retired = true;
+      if (slot.current) this.settle(slot.current, closedError());
+      return slot.worker.terminate();
+    });
+    this.wakeReadyWaiters();
+    await Promise.allSettled(workers);
+  }
+
+  private submit(payload: JobPayload, options: RenderCallOptions): Promise<string> {
+    if (this.closed) return Promise.reject(new TemplatePoolError("closed", "template renderer is shut down"));
+    if (options.signal?.aborted) return Promise.reject(new TemplatePoolError("aborted", "template rendering aborted"));
+    if (this.queue.length >= this.maxQueue && !this.slots.some((slot) => slot.ready && !slot.current)) {
+      return Promise.reject(
+        new TemplatePoolError("busy", `template renderer busy: ${this.queue.length} renders already waiting`),
+      );
+    }
+    if (this.bootFailure) {
+      // A previous start failed (e.g. missing worker file); try again for this request.
+      this.bootFailure = undefined;
+      this.fillSlots();
+    }
+    return new Promise<string>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      const pending: PendingRender = {
+        id: this.nextId++,
+        payload,
+        timeoutMs,
+        resolve,
+        reject,
+        settled: false,
+        // The deadline starts now: time spent waiting for a free worker counts against it.
+        timer: setTimeout(() => this.onDeadline(pending), timeoutMs),
+        signal: options.signal,
+      };
+      if (options.signal) {
+        pending.onAbort = () => this.onAbort(pending);
+        options.signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      this.queue.push(pending);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (!slot.ready || slot.current || slot.retired) continue;
+      const pending = this.queue.shift()!;
+      pending.slot = slot;
+      slot.current = pending;
+      try {
+        slot.worker.postMessage({ id: pending.id, ...pending.payload } as RenderJob);
+      } catch (error) {
+        // Data that cannot be cloned (functions, symbols) never reaches the worker.
+        this.settle(pending, new TemplatePoolError("request", `template data cannot be sent to the renderer: ${String(error)}`));
+        return this.dispatch();
+      }
+    }
+  }
+
+  private onDeadline(pending: PendingRender): void {
+    const where = pending.slot ? "" : " (still waiting for a free renderer)";
+    const error = new TemplateError(
+      "limit",
+      "TimeoutError",
+      `template rendering exceeded the time limit of ${pending.timeoutMs} ms${where}`,
+    );
+    this.cancel(pending, error);
+  }
+
+  private onAbort(pending: PendingRender): void {
+    this.cancel(pending, new TemplatePoolError("aborted", "template rendering aborted"));
+  }
+
+  /** Ends a render early: dequeue it, or kill the thread running it (sync JS cannot be interrupted otherwise). */
+  private cancel(pending: PendingRender, error: Error): void {
+    if (pending.settled) return;
+    const slot = pending.slot;
+    if (slot) {
+      this.replace(slot);
+    } else {
+      this.queue = this.queue.filter((queued) => queued !== pending);
+    }
+    this.settle(pending, error);
+  }
+
+  private settle(pending: PendingRender, outcome: Error | string): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.timer);
+    if (pending.onAbort) pending.signal?.removeEventListener("abort", pending.onAbort);
+    if (pending.slot?.current === pending) pending.slot.current = undefined;
+    if (typeof outcome === "string") pending.resolve(outcome);
+    else pending.reject(outcome);
+  }
+
+  private fillSlots(): void {
+    while (!this.closed && this.slots.length < this.size) this.slots.push(this.spawn());
+  }
+
+  private spawn(): WorkerSlot {
+    const worker = new Worker(WORKER_SCRIPT, {
+      workerData: { ...this.workerData, workerModule: WORKER_MODULE },
+      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
+    });
+    // Idle workers must not keep a process alive; pending renders hold a timer, which does.
+    worker.unref();
+    const slot: WorkerSlot = { worker, ready: false, retired: false };
+    worker.on("message", (message: RenderReply | WorkerReadyMessage) => this.onMessage(slot, message));
+    worker.on("error", (error: Error & { code?: string }) => this.onWorkerFailure(slot, error));
+    worker.on("exit", (code) => {
+      if (!slot.retired) this.onWorkerFailure(slot, new Error(`template worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  private onMessage(slot: WorkerSlot, message: RenderReply | WorkerReadyMessage): void {
+    if (slot.retired) return;
+    if ("ready" in message) {
+      slot.ready = true;
+      this.wakeReadyWaiters();
+      this.dispatch();
+      return;
+    }
+    const pending = slot.current;
+    if (!pending || pending.id !== message.id) return;
+    this.settle(pending, message.ok ? message.output : toError(message.error));
+    this.dispatch();
+  }
+
+  private onWorkerFailure(slot: WorkerSlot, error: Error & { code?: string }): void {
+    if (slot.retired) return;
+    const wasReady = slot.ready;
+    const pending = slot.current;
+    this.replace(slot, wasReady);
+    if (pending) {
+      const outOfMemory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
+      this.settle(
+        pending,
+        outOfMemory
+          ? new TemplateError("limit", "MemoryError", "template rendering exceeded the memory limit")
+          : new TemplatePoolError("crashed", `template worker failed: ${error.message}`),
+      );
+    }
+    if (!wasReady) {
+      // The worker could not even start: fail what is waiting instead of respawning in a loop.
+      this.bootFailure = `template worker failed to start: ${error.message}`;
+      for (const queued of this.queue) this.settle(queued, new TemplatePoolError("crashed", this.bootFailure));
+      this.queue = [];
+      this.wakeReadyWaiters();
+    }
+    this.dispatch();
+  }
+
+  /** Retires a slot's thread and (unless the pool is closing or failing to boot) starts a fresh one. */
+  private replace(slot: WorkerSlot, respawn = true): void {
+    slot.retired = true;
+    void slot.worker.terminate();
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    if (respawn) this.fillSlots();
+  }
+
+  private wakeReadyWaiters(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+// The process-wide pool used by the jinja_template_rendering module, the CLI and our own modules.
+let sharedPool: TemplatePool | undefined;
+let sharedOptions: TemplatePoolOptions = {};
+
+/** Sets the options of the shared pool; an already running pool is closed and recreated on next use. */
+export async function configureTemplatePool(options: TemplatePoolOptions): Promise<void> {
+  sharedOptions = { ...options };
+  await closeTemplatePool();
+}
+
+/** The shared pool, started on first use. */
+export function getTemplatePool(): TemplatePool {
+  sharedPool ??= new TemplatePool(sharedOptions);
+  return sharedPool;
+}
+
+/** Renders MISP's `text` (JSON string {"template": ..., "data": ...}) in the shared pool. */
+export function renderInPool(text: string, opts?: RenderCallOptions): Promise<string> {
+  return getTemplatePool().render(text, opts);
+}
+
+/** Renders one of our own templates against `data` in the shared pool. */
+export function renderTemplateInPool(template: string, data: unknown, opts?: RenderCallOptions): Promise<string> {
+  return getTemplatePool().renderTemplate(template, data, opts);
+}
+
+/** Stops the shared pool's workers (server shutdown, tests). A later render starts a new pool. */
+export async function closeTemplatePool(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = undefined;
+  await pool?.close();
+}
