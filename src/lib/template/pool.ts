@@ -67,6 +67,38 @@ const RUNNING_FROM_SOURCE = import.meta.url.endsWith(".ts");
 const WORKER_SCRIPT = new URL(RUNNING_FROM_SOURCE ? "./worker-entry.mjs" : "./worker.js", import.meta.url);
 const WORKER_MODULE = new URL(RUNNING_FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
 
+// Engine messages describe the template, but cap them so a reply or log line never grows with the data.
+const MAX_REASON_CHARS = 500;
+
+function clip(raw: string): string {
+  // MISP shows the error as one line of its workflow log.
+  const text = raw.replace(/\s*\n\s*/g, " ").trim();
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
+}
+
+const KIND_LABELS: Record<TemplateError["kind"], string> = {
+  syntax: "Template syntax error",
+  render: "Template rendering error",
+  undefined: "Template rendering error",
+  security: "Template refused by the sandbox",
+  limit: "Template limit exceeded",
+};
+
+/** One line a user can act on (MISP error reply, CLI stderr): what went wrong and, for template errors, where. */
+export function describeRenderFailure(error: unknown): string {
+  if (error instanceof TemplateError) {
+    const where =
+      error.line !== undefined && !error.message.includes(`line ${error.line}`)
+        ? `line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ""}: `
+        : "";
+    return clip(`${KIND_LABELS[error.kind]}: ${where}${error.message}`);
+  }
+  if (error instanceof TemplatePoolError) {
+    return clip(error.reason === "request" ? `Invalid request: ${error.message}` : `Template rendering failed: ${error.message}`);
+  }
+  return clip(`Template rendering failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 function toError(serialized: SerializedRenderError): Error {
   const { kind, message } = serialized;
   if (kind === "request") return new TemplatePoolError("request", message);

@@ -1,0 +1,80 @@
+// jinja_template_rendering: MISP's workflow engine sends every jinja_supported parameter here
+// (PROTOCOL §5.5, §8; MODULES §10). MISP reads results[0].values[0] without any check, so every
+// reply — success or failure, including the core's own timeout reply — carries that string.
+import { defineExpansionModule, type ModuleContext, type ModuleLogger } from "../../sdk/index.js";
+import { configureTemplatePool, describeRenderFailure, getTemplatePool, renderInPool } from "../../lib/template/pool.js";
+import { TemplateError } from "../../lib/template/render.js";
+
+type TextReply = { results: [{ types: ["text"]; values: [string] }] };
+
+function textReply(rendered: string): TextReply {
+  return { results: [{ types: ["text"], values: [rendered] }] };
+}
+
+function failureReply(reason: string): { error: string } & TextReply {
+  return { error: reason, ...textReply("") };
+}
+
+function logFailure(log: ModuleLogger, error: unknown, reason: string): void {
+  // Never the data or the template text: only the error's own description and position.
+  const fields = error instanceof TemplateError ? { kind: error.kind, line: error.line, column: error.column } : {};
+  log.warn(fields, reason);
+}
+
+/** Reads a positive integer server setting (config file or environment); undefined when unset. */
+function positiveSetting(ctx: Pick<ModuleContext, "setting">, key: string): number | undefined {
+  const raw = ctx.setting(key)?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) === 0) throw new Error(`setting ${key} must be a positive whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+export default defineExpansionModule({
+  meta: {
+    name: "Jinja Template Rendering",
+    description: "Render a Jinja2 template against the data MISP passes (used by workflows for jinja_supported parameters).",
+    version: "1.0",
+    author: "misp-modules-ts",
+    logo: "",
+    requirements: [],
+    features:
+      "Takes a JSON string {\"template\": ..., \"data\": ...} in `text` and returns the rendered text. Rendering is " +
+      "sandboxed, follows Jinja2 semantics and runs in worker threads with time and size limits.",
+    references: ["https://jinja.palletsprojects.com/"],
+    input: "text: a JSON string with the keys template (Jinja2 template text) and data (template context).",
+    output: "The rendered template as a text value.",
+  },
+  moduleType: ["expansion"],
+  input: ["text"],
+  output: ["text"],
+
+  // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>):
+  // workers, timeout_ms, max_queue, max_output_bytes. They size the process-wide template pool.
+  async init(ctx) {
+    const maxOutputBytes = positiveSetting(ctx, "max_output_bytes");
+    await configureTemplatePool({
+      size: positiveSetting(ctx, "workers"),
+      timeoutMs: positiveSetting(ctx, "timeout_ms"),
+      maxQueue: positiveSetting(ctx, "max_queue"),
+      limits: maxOutputBytes === undefined ? undefined : { maxOutputBytes },
+    });
+    // Start the threads now so the first workflow run does not pay for it.
+    await getTemplatePool().ready();
+  },
+
+  async handler({ request }, ctx) {
+    const text = request.text;
+    if (typeof text !== "string" || text.trim() === "") {
+      return failureReply('Invalid request: text must be a JSON string {"template": ..., "data": ...}');
+    }
+    try {
+      return textReply(await renderInPool(text, { signal: ctx.signal }));
+    } catch (error) {
+      const reason = describeRenderFailure(error);
+      logFailure(ctx.log, error, reason);
+      return failureReply(reason);
+    }
+  },
+
+  errorReply: failureReply,
+});
