@@ -8,6 +8,8 @@ export interface ModuleLogger {
   info(obj: object | string, msg?: string): void;
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
+  /** Whether a level is logged: skip building expensive log fields otherwise. */
+  isLevelEnabled(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
 /** Informational descriptor fields (PROTOCOL §2.1); only `description` is required. */

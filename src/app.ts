@@ -1,0 +1,92 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { pino, type Logger } from "pino";
+import type { Config } from "./config.js";
+import { createHttpClient } from "./lib/http/index.js";
+import { SecretStore } from "./lib/secrets/store.js";
+import { loggerOptions } from "./logger.js";
+import { builtinRoot, loadRoot, type LoadOptions } from "./registry/loader.js";
+import { ModuleRegistry, type LoadedModule } from "./registry/registry.js";
+import { createModuleContext } from "./runtime/context.js";
+import type { Services } from "./runtime/services.js";
+import { buildServer, VERSION } from "./server.js";
+
+// Wires configuration, services, the module registry and the HTTP server together.
+
+export interface App {
+  server: FastifyInstance;
+  registry: ModuleRegistry;
+  services: Services;
+  config: Config;
+  /** Custom module roots in use. */
+  customRoots: string[];
+  close(): Promise<void>;
+}
+
+export function createServices(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Services {
+  return {
+    config,
+    log,
+    env,
+    secrets: new SecretStore({ file: config.secrets.file, envPrefix: config.secrets.envPrefix, env }),
+    // config.http carries timeoutMs, maxResponseBytes, proxy, CA and egress rules.
+    http: createHttpClient({ ...config.http, userAgent: `misp-modules-ts/${VERSION}` }),
+  };
+}
+
+/** Starts a module's optional init() in the background; queries wait for it, /modules does not. */
+export function startInit(mod: LoadedModule, services: Services): void {
+  const init = mod.def.init;
+  if (!init) return;
+  mod.state = "initialising";
+  const ctx = createModuleContext(mod.name, services, new AbortController().signal, Number.POSITIVE_INFINITY);
+  mod.ready = Promise.resolve()
+    .then(() => init.call(mod.def, ctx))
+    .then(
+      () => {
+        mod.state = "ready";
+      },
+      (e: unknown) => {
+        mod.state = "failed";
+        mod.error = (e as Error)?.message ?? String(e);
+        services.log.error({ module: mod.name, err: mod.error }, "module initialisation failed");
+      },
+    );
+}
+
+/** Custom roots: the configured ones, plus ./modules when it exists. */
+export function customRootsFor(config: Config, cwd = process.cwd()): string[] {
+  const roots = config.custom.map((d) => resolve(cwd, d));
+  const local = resolve(cwd, "modules");
+  if (existsSync(local) && !roots.includes(local)) roots.push(local);
+  return roots;
+}
+
+export interface CreateAppOptions {
+  quiet?: boolean;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
+  const log = pino(loggerOptions(config.debug, opts.quiet) as object);
+  const services = createServices(config, log, opts.env);
+  const registry = new ModuleRegistry();
+  const loadOpts: LoadOptions = { allowShadowing: config.allowShadowing, log, onLoaded: (m) => startInit(m, services) };
+  await loadRoot(builtinRoot(), "builtin", registry, loadOpts);
+  const customRoots = customRootsFor(config, opts.cwd);
+  for (const root of customRoots) {
+    const report = await loadRoot(root, "custom", registry, loadOpts);
+    log.info({ root, loaded: report.loaded, failed: report.failed.length }, "custom modules loaded");
+  }
+  const server = await buildServer({ config, registry, services, loggerInstance: log });
+  return {
+    server,
+    registry,
+    services,
+    config,
+    customRoots,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { ENV } from "./config.js";
+import { registerServe } from "./commands/serve.js";
+import { VERSION } from "./server.js";
+
+// Entry point: `misp-modules-ts [serve options]` runs the server; sub-commands help module
+// authors and operators work offline.
+
+const program = new Command("misp-modules-ts")
+  .description("misp-modules protocol server for MISP (Action and Enrichment services)")
+  .version(VERSION, "-V, --version")
+  .addHelpText("after", `\nEach serve flag can also be set by an environment variable (shown in brackets).\nExamples:\n  misp-modules-ts -p 6666 -l 127.0.0.1\n  ${ENV.custom}=/opt/misp-modules misp-modules-ts\n  misp-modules-ts query testaction --data test/fixtures/roaming/event-publish-tlp-red.json`);
+
+registerServe(program);
+
+// Sub-commands register themselves below (one line each).
+
+export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});
+

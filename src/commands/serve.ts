@@ -1,0 +1,64 @@
+import { Option, type Command } from "commander";
+import { performance } from "node:perf_hooks";
+import { createApp } from "../app.js";
+import { ENV, loadConfig, type ConfigInput } from "../config.js";
+
+// The default command: load modules and serve HTTP until SIGINT/SIGTERM.
+
+interface ServeFlags {
+  port?: string;
+  listen?: string;
+  custom?: string[];
+  debug?: boolean;
+  config?: string;
+  deadlineMs?: string;
+  bodyLimit?: string;
+}
+
+function toInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${flag} must be an integer, got "${v}"`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .addOption(new Option("-p, --port <port>", `port to listen on (default 6666) [${ENV.port}]`))
+    .addOption(new Option("-l, --listen <address>", `address to listen on (default 127.0.0.1; 0.0.0.0 for all) [${ENV.listen}]`))
+    .addOption(new Option("-c, --custom <dir...>", `custom module root(s) with action/ and expansion/ folders; ./modules is used when present [${ENV.custom}, ':'-separated]`))
+    .addOption(new Option("-d, --debug", `debug logging [${ENV.debug}]`))
+    .addOption(new Option("--config <file>", `JSON configuration file [${ENV.config}]`))
+    .addOption(new Option("--deadline-ms <ms>", `per-request deadline (default 9000) [${ENV.deadlineMs}]`))
+    .addOption(new Option("--body-limit <bytes>", `maximum /query body size (default 268435456) [${ENV.bodyLimit}]`))
+    .action(async (flags: ServeFlags) => {
+      const started = performance.now();
+      const input: ConfigInput = {
+        port: toInt("--port", flags.port),
+        listen: flags.listen,
+        custom: flags.custom,
+        debug: flags.debug,
+        deadlineMs: toInt("--deadline-ms", flags.deadlineMs),
+        bodyLimit: toInt("--body-limit", flags.bodyLimit),
+      };
+      const config = loadConfig({ file: flags.config, flags: input });
+      const app = await createApp(config);
+      const address = await app.server.listen({ port: config.port, host: config.listen });
+      app.server.log.info(
+        { address, modules: app.registry.all().length, failed: app.registry.failureList().length, startupMs: Math.round(performance.now() - started) },
+        "misp-modules-ts listening",
+      );
+      let closing = false;
+      const stop = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        app.server.log.info({ signal }, "shutting down");
+        app.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+    });
+}

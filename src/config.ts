@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+// One schema for every setting, whatever its source. Precedence: defaults < config file
+// (JSON) < environment variables < command-line flags.
+
+const MiB = 1024 * 1024;
+
+export const ConfigSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(6666),
+  listen: z.string().min(1).default("127.0.0.1"),
+  /** Custom module roots; each may contain action/, expansion/ (and action_mod/). */
+  custom: z.array(z.string()).default([]),
+  debug: z.boolean().default(false),
+  /** Maximum /query body size in bytes (a 100 MB roaming-data body must work). */
+  bodyLimit: z.number().int().positive().default(256 * MiB),
+  /** Server-side deadline per /query, below MISP's 10 s action timeout. */
+  deadlineMs: z.number().int().positive().default(9000),
+  /** A custom module may replace a built-in one only when this is true. */
+  allowShadowing: z.boolean().default(false),
+  /** Modules served but not listed by GET /modules. */
+  hiddenModules: z.array(z.string()).default([]),
+  /** Watch custom module folders and reload changed files. */
+  watch: z.boolean().default(true),
+  http: z
+    .object({
+      timeoutMs: z.number().int().positive().default(8000),
+      maxResponseBytes: z.number().int().positive().default(1 * MiB),
+      proxy: z.string().optional(),
+      noProxy: z.string().optional(),
+      caFile: z.string().optional(),
+      denyPrivate: z.boolean().default(false),
+      allow: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  secrets: z
+    .object({
+      file: z.string().optional(),
+      envPrefix: z.string().default("MISP_MODULES_SECRET_"),
+    })
+    .prefault({}),
+  /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
+  modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variables for the top-level flags (each flag can also come from the environment). */
+export const ENV = {
+  port: "MISP_MODULES_PORT",
+  listen: "MISP_MODULES_LISTEN",
+  custom: "MISP_MODULES_CUSTOM",
+  debug: "MISP_MODULES_DEBUG",
+  config: "MISP_MODULES_CONFIG",
+  bodyLimit: "MISP_MODULES_BODY_LIMIT",
+  deadlineMs: "MISP_MODULES_DEADLINE_MS",
+  allowShadowing: "MISP_MODULES_ALLOW_SHADOWING",
+  watch: "MISP_MODULES_WATCH",
+  denyPrivate: "MISP_MODULES_DENY_PRIVATE",
+  egressAllow: "MISP_MODULES_EGRESS_ALLOW",
+  httpTimeoutMs: "MISP_MODULES_HTTP_TIMEOUT_MS",
+  caFile: "MISP_MODULES_CA_FILE",
+  proxy: "MISP_MODULES_PROXY",
+  secretsFile: "MISP_MODULES_SECRETS_FILE",
+} as const;
+
+function envBool(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === "") return undefined;
+  return /^(1|true|yes|on)$/i.test(v.trim());
+}
+function envInt(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`expected an integer, got "${v}"`);
+  return n;
+}
+function envList(v: string | undefined): string[] | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  return v.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+  const http = definedOnly({
+    denyPrivate: envBool(env[ENV.denyPrivate]),
+    allow: envList(env[ENV.egressAllow]),
+    timeoutMs: envInt(env[ENV.httpTimeoutMs]),
+    caFile: env[ENV.caFile] || undefined,
+    proxy: env[ENV.proxy] || undefined,
+  });
+  const secrets = definedOnly({ file: env[ENV.secretsFile] || undefined });
+  return definedOnly({
+    port: envInt(env[ENV.port]),
+    listen: env[ENV.listen] || undefined,
+    custom: env[ENV.custom] ? env[ENV.custom]!.split(":").filter(Boolean) : undefined,
+    debug: envBool(env[ENV.debug]),
+    bodyLimit: envInt(env[ENV.bodyLimit]),
+    deadlineMs: envInt(env[ENV.deadlineMs]),
+    allowShadowing: envBool(env[ENV.allowShadowing]),
+    watch: envBool(env[ENV.watch]),
+    http: Object.keys(http).length ? http : undefined,
+    secrets: Object.keys(secrets).length ? secrets : undefined,
+  }) as ConfigInput;
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && prev && typeof prev === "object" && !Array.isArray(prev)
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+export function readConfigFile(path: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as ConfigInput;
+  } catch (e) {
+    throw new Error(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Builds the effective configuration; throws an Error whose message names the bad setting. */
+export function loadConfig(sources: { file?: string; flags?: ConfigInput; env?: NodeJS.ProcessEnv } = {}): Config {
+  const env = sources.env ?? process.env;
+  const file = sources.file ?? env[ENV.config];
+  let merged: Record<string, unknown> = {};
+  if (file) merged = mergeDeep(merged, readConfigFile(file) as Record<string, unknown>);
+  merged = mergeDeep(merged, configFromEnv(env) as Record<string, unknown>);
+  merged = mergeDeep(merged, definedOnly(sources.flags ?? {}) as Record<string, unknown>);
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
+    throw new Error(`invalid configuration: ${msg}`);
+  }
+  return parsed.data;
+}
+
+/** Server-side value of a module setting: config file first, then MISP_MODULES_<MODULE>_<KEY>. */
+export function moduleSetting(config: Config, module: string, key: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = config.modules[module]?.[key];
+  if (v !== undefined && v !== "") return String(v);
+  const e = env[`MISP_MODULES_${module}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_")];
+  return e === undefined || e === "" ? undefined : e;
+}

@@ -1,0 +1,128 @@
+import { performance } from "node:perf_hooks";
+import { HttpError } from "../lib/http/types.js";
+import { scrubSecrets } from "../lib/secrets/scrub.js";
+import { ModuleError } from "../sdk/errors.js";
+import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
+import { prepareActionInput } from "./action-input.js";
+import { createModuleContext } from "./context.js";
+import { prepareExpansionInput } from "./expansion-input.js";
+import type { Services } from "./services.js";
+
+// Runs one /query: finds the module, prepares its input, enforces the deadline and turns
+// every outcome into a protocol reply (PROTOCOL §2.2). Never throws.
+
+export type Outcome = "ok" | "error" | "timeout" | "unknown_module" | "crash";
+
+export interface QueryResult {
+  reply: Record<string, unknown>;
+  outcome: Outcome;
+  module?: string;
+  durationMs: number;
+}
+
+class DeadlineExceeded extends Error {
+  constructor(readonly ms: number) {
+    super(`deadline of ${ms} ms exceeded`);
+  }
+}
+
+const MAX_ERROR_LENGTH = 1000;
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s*[\r\n]+\s*/g, " ").trim();
+  return flat.length > MAX_ERROR_LENGTH ? flat.slice(0, MAX_ERROR_LENGTH - 1) + "…" : flat;
+}
+
+/** The deadline for this request: body `timeout` (seconds, parity), else the module's, else the server's. */
+export function deadlineFor(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
+  const t = body.timeout;
+  if (typeof t === "number" && Number.isInteger(t) && t > 0) return t * 1000;
+  const configured = Number(services.config.modules[mod.name]?.timeoutMs);
+  if (Number.isInteger(configured) && configured > 0) return configured;
+  return mod.def.timeoutMs ?? services.config.deadlineMs;
+}
+
+function errorReply(mod: LoadedModule, message: string): Record<string, unknown> {
+  if (mod.def.kind === "action") {
+    const prefixed = message.startsWith(`${mod.name}:`) ? message : `${mod.name}: ${message}`;
+    return { error: prefixed };
+  }
+  return mod.def.errorReply ? mod.def.errorReply(message) : { error: message, results: [] };
+}
+
+/** Makes sure a module's reply is a JSON object whose `error`, if any, is a non-empty string. */
+function normaliseReply(mod: LoadedModule, value: unknown): Record<string, unknown> {
+  if (mod.def.kind === "action") {
+    if (value === undefined || value === true) return { data: true };
+    if (value && typeof value === "object" && !Array.isArray(value) && "data" in value) return { data: (value as { data: unknown }).data };
+    return { data: true };
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("the module returned no reply object");
+  const reply = value as Record<string, unknown>;
+  if ("error" in reply && (typeof reply.error !== "string" || reply.error === "")) {
+    throw new Error("the module returned an error that is not a non-empty string");
+  }
+  return reply;
+}
+
+export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string): Promise<QueryResult> {
+  const started = performance.now();
+  const name = body.module as string;
+  const mod = registry.get(name);
+  if (!mod) {
+    return { reply: { error: `Unknown module: ${name}` }, outcome: "unknown_module", durationMs: performance.now() - started };
+  }
+  const deadlineMs = deadlineFor(mod, body, services);
+  const controller = new AbortController();
+  let secretValues: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const log = services.log.child({ reqId, module: name });
+
+  const finish = (reply: Record<string, unknown>, outcome: Outcome): QueryResult => ({
+    reply,
+    outcome,
+    module: name,
+    durationMs: performance.now() - started,
+  });
+
+  try {
+    const deadlinePassed = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new DeadlineExceeded(deadlineMs);
+        controller.abort(err);
+        reject(err);
+      }, deadlineMs);
+    });
+    const work = (async () => {
+      await mod.ready;
+      if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
+      const ctx = createModuleContext(name, services, controller.signal, Date.now() + deadlineMs, { reqId });
+      if (mod.def.kind === "action") {
+        const input = prepareActionInput(mod, body, services.secrets);
+        secretValues = input.secretValues;
+        return mod.def.handler({ params: input.params, data: body.data, matchingData: input.matchingData, filteredItems: input.filteredItems, request: body }, ctx);
+      }
+      const input = prepareExpansionInput(mod, body, services);
+      secretValues = input.secretValues;
+      return mod.def.handler({ config: input.config, attribute: input.attribute, request: body }, ctx);
+    })();
+    // A module that ignores its signal keeps running, but the reply goes out on time.
+    work.catch(() => undefined);
+    const value = await Promise.race([work, deadlinePassed]);
+    return finish(normaliseReply(mod, value), "ok");
+  } catch (err) {
+    const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
+    if (err instanceof DeadlineExceeded) {
+      log.warn({ deadlineMs }, "deadline exceeded");
+      return finish(errorReply(mod, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
+    }
+    if (err instanceof ModuleError || err instanceof HttpError) {
+      return finish(errorReply(mod, scrub(err.message)), "error");
+    }
+    const e = err as Error;
+    log.error({ err: scrub(e?.stack ?? String(e)) }, "module crashed");
+    return finish(errorReply(mod, scrub(`internal error: ${e?.message ?? String(e)}`)), "crash");
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,13 @@
+import type { Config } from "../config.js";
+import type { HttpClient } from "../lib/http/types.js";
+import type { SecretStore } from "../lib/secrets/store.js";
+import type { ModuleLogger } from "../sdk/types.js";
+
+/** Process-wide services the runtime hands to modules through their context. */
+export interface Services {
+  config: Config;
+  log: ModuleLogger & { child(bindings: object): ModuleLogger };
+  http: HttpClient;
+  secrets: SecretStore;
+  env: NodeJS.ProcessEnv;
+}
