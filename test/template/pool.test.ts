@@ -53,6 +53,28 @@ describe("TemplatePool rendering", () => {
     await expect(pool.render(JSON.stringify({ template: "x{{ a }}y" }))).resolves.toBe("xy");
   });
 
+  it("reads every JSON layout of text, not only PHP's compact template-first one", async () => {
+    const cases: Array<[string, string]> = [
+      // PHP json_encode layout with escapes inside the template.
+      [JSON.stringify({ template: 'say "{{ x }}" \\', data: { x: 1 } }), 'say "1" \\'],
+      [JSON.stringify({ template: '{{ \'","data":{}}\' }}{{ x }}', data: { x: 2 } }), '","data":{}}2'],
+      // Other encoders: spaces, data first, duplicate keys (last one wins, as in JSON.parse).
+      ['{"template": "{{ x }}", "data": {"x": 3}}', "3"],
+      ['{"data":{"x":4},"template":"{{ x }}"}', "4"],
+      ['{"template":"A{{ x }}","data":{"x":5},"template":"B{{ x }}"}', "B5"],
+      ['{"template":"{{ x }}","data":{"x":6}} ', "6"],
+    ];
+    for (const [text, expected] of cases) await expect(pool.render(text)).resolves.toBe(expected);
+  });
+
+  it("renders different templates over the same data (parsed-data cache) without cross-talk", async () => {
+    const data = { Event: { id: "7", Tag: [{ name: "tlp:red" }, { name: "PAP:RED" }] } };
+    const first = await pool.render(mispText("{{ Event.id }}", data));
+    const second = await pool.render(mispText("{{ Event.Tag|map(attribute='name')|join(',') }}", data));
+    const changed = await pool.render(mispText("{{ Event.id }}", { ...data, Event: { ...data.Event, id: "8" } }));
+    expect([first, second, changed]).toEqual(["7", "tlp:red,PAP:RED", "8"]);
+  });
+
   it("renders our own templates with structured data", async () => {
     await expect(pool.renderTemplate("{{ names|join('+') }}", { names: ["a", "b", "c"] })).resolves.toBe("a+b+c");
   });

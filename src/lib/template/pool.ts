@@ -86,17 +86,29 @@ const KIND_LABELS: Record<TemplateError["kind"], string> = {
 
 /** One line a user can act on (MISP error reply, CLI stderr): what went wrong and, for template errors, where. */
 export function describeRenderFailure(error: unknown): string {
-  if (error instanceof TemplateError) {
+  if (isTemplateError(error)) {
+    const label = KIND_LABELS[error.kind] ?? "Template error";
     const where =
       error.line !== undefined && !error.message.includes(`line ${error.line}`)
         ? `line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ""}: `
         : "";
-    return clip(`${KIND_LABELS[error.kind]}: ${where}${error.message}`);
+    return clip(`${label}: ${where}${error.message}`);
   }
-  if (error instanceof TemplatePoolError) {
+  if (isTemplatePoolError(error)) {
     return clip(error.reason === "request" ? `Invalid request: ${error.message}` : `Template rendering failed: ${error.message}`);
   }
   return clip(`Template rendering failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+// Checked by shape, not instanceof: another copy of these classes may have created the error.
+/** Whether `error` is an engine TemplateError (kind, line, column, pythonClass). */
+export function isTemplateError(error: unknown): error is TemplateError {
+  return error instanceof Error && error.name === "TemplateError" && typeof (error as TemplateError).kind === "string";
+}
+
+/** Whether `error` is a TemplatePoolError (request, busy, aborted, crashed, closed). */
+export function isTemplatePoolError(error: unknown): error is TemplatePoolError {
+  return error instanceof Error && error.name === "TemplatePoolError" && typeof (error as TemplatePoolError).reason === "string";
 }
 
 function toError(serialized: SerializedRenderError): Error {
@@ -336,19 +348,30 @@ export class TemplatePool {
 }
 
 // The process-wide pool used by the jinja_template_rendering module, the CLI and our own modules.
-let sharedPool: TemplatePool | undefined;
-let sharedOptions: TemplatePoolOptions = {};
+// Kept on globalThis: module files are imported through tsx (and re-imported on reload), which can
+// instantiate this file more than once; all copies must share one set of threads.
+interface SharedPoolState {
+  pool?: TemplatePool;
+  options: TemplatePoolOptions;
+}
+const SHARED_KEY = Symbol.for("misp-modules-ts.template-pool");
+const shared: SharedPoolState = ((globalThis as Record<symbol, unknown>)[SHARED_KEY] as SharedPoolState | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[SHARED_KEY] = { options: {} } as SharedPoolState);
 
-/** Sets the options of the shared pool; an already running pool is closed and recreated on next use. */
+/**
+ * Sets options of the shared pool (keys left undefined keep their current value); a running pool
+ * is closed and recreated with them on next use.
+ */
 export async function configureTemplatePool(options: TemplatePoolOptions): Promise<void> {
-  sharedOptions = { ...options };
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  shared.options = { ...shared.options, ...given };
   await closeTemplatePool();
 }
 
 /** The shared pool, started on first use. */
 export function getTemplatePool(): TemplatePool {
-  sharedPool ??= new TemplatePool(sharedOptions);
-  return sharedPool;
+  shared.pool ??= new TemplatePool(shared.options);
+  return shared.pool;
 }
 
 /** Renders MISP's `text` (JSON string {"template": ..., "data": ...}) in the shared pool. */
@@ -363,7 +386,7 @@ export function renderTemplateInPool(template: string, data: unknown, opts?: Ren
 
 /** Stops the shared pool's workers (server shutdown, tests). A later render starts a new pool. */
 export async function closeTemplatePool(): Promise<void> {
-  const pool = sharedPool;
-  sharedPool = undefined;
+  const pool = shared.pool;
+  shared.pool = undefined;
   await pool?.close();
 }

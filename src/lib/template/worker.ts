@@ -31,12 +31,23 @@ export interface WorkerReadyMessage { ready: true }
 
 export interface TemplateWorkerData {
   limits?: Partial<RenderLimits>;
+  /** Parsed-data cache size: entries (0 disables it) and total JSON characters. */
+  dataCacheEntries?: number;
+  dataCacheChars?: number;
 }
 
 class RequestShapeError extends Error {}
 
 /** Applies PROTOCOL §8 to MISP's `text`: JSON {template, data}; non-object data is an empty context. */
 function readMispText(text: string): { template: string; data: unknown } {
+  const split = splitPhpEncodedText(text);
+  if (split) {
+    const data = parsedDataCache.get(split.dataText);
+    if (data !== undefined) return { template: split.template, data };
+    const parsed = tryParse(split.dataText);
+    if (parsed.ok) return { template: split.template, data: parsedDataCache.remember(split.dataText, asContext(parsed.value)) };
+    // Not the usual shape after all (e.g. duplicate keys): the generic path below decides.
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -49,10 +60,91 @@ function readMispText(text: string): { template: string; data: unknown } {
   const request = parsed as Record<string, unknown>;
   const template = request.template === undefined ? DEFAULT_TEMPLATE : request.template;
   if (typeof template !== "string") throw new RequestShapeError("template must be a string");
-  const data = request.data;
-  const isMapping = data !== null && typeof data === "object" && !Array.isArray(data);
-  return { template, data: isMapping ? data : {} };
+  return { template, data: asContext(request.data) };
 }
+
+function asContext(data: unknown): unknown {
+  return data !== null && typeof data === "object" && !Array.isArray(data) ? data : {};
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const TEMPLATE_PREFIX = '{"template":"';
+const DATA_SEPARATOR = ',"data":';
+
+/**
+ * MISP builds `text` with PHP's json_encode(["template" => ..., "data" => ...]): compact, template
+ * first. For that exact layout, cut out the template (small) and the raw data text without parsing
+ * the data, so the data can be looked up in the cache. Any other layout returns undefined.
+ */
+function splitPhpEncodedText(text: string): { template: string; dataText: string } | undefined {
+  if (!text.startsWith(TEMPLATE_PREFIX) || !text.endsWith("}")) return undefined;
+  let quote = text.indexOf('"', TEMPLATE_PREFIX.length);
+  for (;;) {
+    if (quote < 0) return undefined;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) break;
+    quote = text.indexOf('"', quote + 1);
+  }
+  if (!text.startsWith(DATA_SEPARATOR, quote + 1)) return undefined;
+  const template = tryParse(text.slice(TEMPLATE_PREFIX.length - 1, quote + 1));
+  if (!template.ok || typeof template.value !== "string") return undefined;
+  return { template: template.value, dataText: text.slice(quote + 1 + DATA_SEPARATOR.length, -1) };
+}
+
+/**
+ * Parsed roaming data by its exact JSON text. MISP uploads the same event once per templated
+ * parameter and per run; parsing it is the dominant cost of a render. Entries are deep-frozen, so a
+ * render can never change what a later render of the same data sees.
+ */
+class ParsedDataCache {
+  private readonly entries = new Map<string, unknown>();
+  private cachedChars = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxTotalChars: number,
+  ) {}
+
+  get(dataText: string): unknown {
+    const data = this.entries.get(dataText);
+    if (data !== undefined) {
+      // Most recently used goes last; eviction takes the first.
+      this.entries.delete(dataText);
+      this.entries.set(dataText, data);
+    }
+    return data;
+  }
+
+  remember(dataText: string, data: unknown): unknown {
+    if (this.maxEntries === 0 || dataText.length > this.maxTotalChars / 4) return data;
+    deepFreeze(data);
+    this.entries.set(dataText, data);
+    this.cachedChars += dataText.length;
+    for (const [oldest] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.cachedChars <= this.maxTotalChars) break;
+      this.entries.delete(oldest);
+      this.cachedChars -= oldest.length;
+    }
+    return data;
+  }
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
+const settings = (workerData as TemplateWorkerData | undefined) ?? {};
+const parsedDataCache = new ParsedDataCache(settings.dataCacheEntries ?? 16, settings.dataCacheChars ?? 32 * 1024 * 1024);
 
 function serializeError(e: unknown): SerializedRenderError {
   if (e instanceof TemplateError) {
@@ -77,7 +169,6 @@ function runJob(job: RenderJob, limits: Partial<RenderLimits> | undefined): Rend
 
 const port = parentPort;
 if (port) {
-  const limits = (workerData as TemplateWorkerData | undefined)?.limits;
-  port.on("message", (job: RenderJob) => port.postMessage(runJob(job, limits)));
+  port.on("message", (job: RenderJob) => port.postMessage(runJob(job, settings.limits)));
   port.postMessage({ ready: true } satisfies WorkerReadyMessage);
 }

@@ -2,8 +2,13 @@
 // (PROTOCOL §5.5, §8; MODULES §10). MISP reads results[0].values[0] without any check, so every
 // reply — success or failure, including the core's own timeout reply — carries that string.
 import { defineExpansionModule, type ModuleContext, type ModuleLogger } from "../../sdk/index.js";
-import { configureTemplatePool, describeRenderFailure, getTemplatePool, renderInPool } from "../../lib/template/pool.js";
-import { TemplateError } from "../../lib/template/render.js";
+import {
+  configureTemplatePool,
+  describeRenderFailure,
+  getTemplatePool,
+  isTemplateError,
+  renderInPool,
+} from "../../lib/template/pool.js";
 
 type TextReply = { results: [{ types: ["text"]; values: [string] }] };
 
@@ -17,7 +22,7 @@ function failureReply(reason: string): { error: string } & TextReply {
 
 function logFailure(log: ModuleLogger, error: unknown, reason: string): void {
   // Never the data or the template text: only the error's own description and position.
-  const fields = error instanceof TemplateError ? { kind: error.kind, line: error.line, column: error.column } : {};
+  const fields = isTemplateError(error) ? { kind: error.kind, line: error.line, column: error.column } : {};
   log.warn(fields, reason);
 }
 
@@ -48,16 +53,24 @@ export default defineExpansionModule({
   input: ["text"],
   output: ["text"],
 
-  // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>):
-  // workers, timeout_ms, max_queue, max_output_bytes. They size the process-wide template pool.
+  // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>)
+  // size the process-wide template pool: workers, timeout_ms, max_queue, and the engine limits
+  // max_output_bytes, max_range_size, max_loop_iterations. Unset keys keep the defaults.
   async init(ctx) {
-    const maxOutputBytes = positiveSetting(ctx, "max_output_bytes");
-    await configureTemplatePool({
+    const pool = {
       size: positiveSetting(ctx, "workers"),
       timeoutMs: positiveSetting(ctx, "timeout_ms"),
       maxQueue: positiveSetting(ctx, "max_queue"),
-      limits: maxOutputBytes === undefined ? undefined : { maxOutputBytes },
-    });
+    };
+    const limits = Object.fromEntries(
+      Object.entries({
+        maxOutputBytes: positiveSetting(ctx, "max_output_bytes"),
+        maxRangeSize: positiveSetting(ctx, "max_range_size"),
+        maxLoopIterations: positiveSetting(ctx, "max_loop_iterations"),
+      }).filter(([, value]) => value !== undefined),
+    );
+    const anySet = Object.values(pool).some((value) => value !== undefined) || Object.keys(limits).length > 0;
+    if (anySet) await configureTemplatePool({ ...pool, limits: Object.keys(limits).length ? limits : undefined });
     // Start the threads now so the first workflow run does not pay for it.
     await getTemplatePool().ready();
   },

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Throughput of jinja_template_rendering through the real HTTP server, the way MISP calls it:
+// the same template on every run, the whole event as data, JSON-in-a-string in `text`.
+//
+//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 50]
+//
+// Data: test/fixtures/roaming/event-publish-tlp-red.json with Event._AttributeFlattened (and
+// Event.Attribute) padded to --attributes entries by cloning its attributes with distinct values
+// (0 = the fixture unchanged). The template loops over every attribute.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+    attributes: { type: "string", default: "50" },
+  },
+});
+
+const TEMPLATE = [
+  "[MISP] Event {{ Event.id }}: {{ Event.info }}",
+  "Tags: {{ Event.Tag|map(attribute='name')|join(', ') }}",
+  "{% for a in Event._AttributeFlattened %}{{ loop.index }}. {{ a.category }} / {{ a.type }} = {{ a.value }}" +
+    "{% if a.to_ids %} [IDS]{% endif %}{% if a.Tag %} ({{ a.Tag|map(attribute='name')|join(', ') }}){% endif %}",
+  "{% endfor %}",
+].join("\n");
+
+function benchData(wanted) {
+  const data = JSON.parse(readFileSync(join(root, "test/fixtures/roaming/event-publish-tlp-red.json"), "utf8"));
+  const event = data.Event;
+  const originals = event._AttributeFlattened;
+  if (wanted > originals.length) {
+    const padded = [];
+    for (let i = 0; i < wanted; i++) {
+      const source = originals[i % originals.length];
+      padded.push(i < originals.length ? source : { ...source, id: String(90000 + i), value: `${source.value}-${i}` });
+    }
+    event._AttributeFlattened = padded;
+    event.Attribute = padded.filter((a) => !a.object_id || a.object_id === "0");
+  }
+  return data;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(base, server) {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
+    try {
+      const res = await fetch(`${base}/healthcheck`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("server did not become healthy within 20 s");
+}
+
+async function main() {
+  const cli = join(root, "dist/cli.js");
+  if (!existsSync(cli)) throw new Error("dist/cli.js not found: run `npm run build` first");
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [cli, "-p", String(port)], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    await waitForHealth(base, server);
+    const data = benchData(Number(args.attributes));
+    const attributes = data.Event._AttributeFlattened.length;
+    const body = JSON.stringify({ module: "jinja_template_rendering", text: JSON.stringify({ template: TEMPLATE, data }) });
+
+    // One checked request first: the benchmark only counts if the module really renders.
+    const probe = await fetch(`${base}/query`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const expected = await probe.text();
+    const reply = JSON.parse(expected);
+    if (reply.error || typeof reply.results?.[0]?.values?.[0] !== "string") throw new Error(`bad reply: ${expected.slice(0, 300)}`);
+    const lines = reply.results[0].values[0].split("\n").length;
+    console.log(`template over ${attributes} attributes, request body ${(body.length / 1024).toFixed(1)} KiB, output ${lines} lines`);
+
+    const result = await autocannon({
+      url: `${base}/query`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      connections: Number(args.connections),
+      duration: Number(args.duration),
+      expectBody: expected,
+    });
+    const renders = result.requests.total / (result.duration || Number(args.duration));
+    console.log(`connections ${args.connections}, duration ${result.duration}s, requests ${result.requests.total}`);
+    console.log(`renders/s ${renders.toFixed(0)} (autocannon mean ${result.requests.average})`);
+    console.log(`latency ms p50 ${result.latency.p50}, p99 ${result.latency.p99}, max ${result.latency.max}`);
+    console.log(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, body mismatches ${result.mismatches}`);
+  } finally {
+    server.kill("SIGTERM");
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
