@@ -63,7 +63,8 @@ interface WorkerSlot {
 
 // Under tsx/vitest this file is pool.ts and the worker is TypeScript, loaded through a JS bootstrap;
 // from dist/ both are plain JavaScript.
-const RUNNING_FROM_SOURCE = import.meta.url.endsWith(".ts");
+// (tsx may add a query string to import.meta.url, hence the pathname.)
+const RUNNING_FROM_SOURCE = new URL(import.meta.url).pathname.endsWith(".ts");
 const WORKER_SCRIPT = new URL(RUNNING_FROM_SOURCE ? "./worker-entry.mjs" : "./worker.js", import.meta.url);
 const WORKER_MODULE = new URL(RUNNING_FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
 
