@@ -27,6 +27,12 @@ export interface HttpRequestOptions {
   maxResponseBytes?: number;
   /** Extra values to scrub from error messages (tokens that are part of the URL, etc.). */
   secrets?: string[];
+  /**
+   * Absolute time (ms since the epoch, as Date.now()) by which the whole call must be
+   * over; a retry is only attempted when its wait still fits. ctx.http binds the
+   * request deadline here; without it a retry waits at most the configured ceiling.
+   */
+  deadline?: number;
 }
 
 export interface HttpResponse {
@@ -58,6 +64,19 @@ export class HttpError extends Error {
   }
 }
 
+/** An address the egress guard has checked; connect to exactly this one. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
 export interface HttpClient {
   request(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  /**
+   * Resolves `host` and checks it with the server's egress policy, for modules that open
+   * their own sockets (SMTP): connect to the returned address, keep `host` for TLS
+   * SNI/certificate checks. Throws HttpError kind "egress" (refused), "network" (cannot
+   * resolve) or "invalid_url" (not a host). Optional so test doubles need not provide it.
+   */
+  resolveAllowed?(host: string, port: number): Promise<ResolvedAddress>;
 }
