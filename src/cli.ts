@@ -15,6 +15,7 @@ const program = new Command("misp-modules-ts")
 registerServe(program);
 
 // Sub-commands register themselves below (one line each).
+(await import("./commands/render.js")).registerRenderCommand(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);
