@@ -74,6 +74,8 @@ interface Hop {
 export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
   const guard: EgressGuard = createEgressGuard(options.egress, options.lookup ?? systemLookup);
   const proxies: ProxySettings = proxySettings({ proxy: options.proxy, noProxy: options.noProxy, env: options.env });
+  // Proxy credentials (userinfo of the proxy URL) must never show up in messages either.
+  const configSecrets = [proxies.http, proxies.https].flatMap((p) => (p ? urlSecrets(new URL(p)) : []));
   const configuredCa = [options.caFile ? readFileSync(options.caFile, "utf8") : "", options.ca ?? ""].filter(Boolean).join("\n");
   const pool = new DispatcherPool({
     guard,
@@ -87,7 +89,7 @@ export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
   };
 
   async function request(rawUrl: string, o: HttpRequestOptions = {}): Promise<HttpResponse> {
-    const secrets = [...(o.secrets ?? [])];
+    const secrets = [...configSecrets, ...(o.secrets ?? [])];
     try {
       const first = prepare(rawUrl, o, options.userAgent);
       secrets.push(...first.secrets);
@@ -133,10 +135,10 @@ export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
   }
 
   async function sendOnce(hop: Hop, o: HttpRequestOptions): Promise<HttpResponse> {
-    const where = hostPort(hop.url);
     const timeoutMs = o.timeoutMs ?? options.timeoutMs;
     if (o.signal?.aborted) throw new HttpError("aborted", "request aborted (deadline reached)");
     const proxy = proxyFor(hop.url, proxies);
+    const where = proxy ? `${hostPort(hop.url)} via proxy ${hostPort(new URL(proxy))}` : hostPort(hop.url);
     // Through a proxy our connector does not see the target; check what can be checked.
     if (proxy) await guard.checkProxiedTarget(hop.url.hostname, portOf(hop.url));
     const dispatcher = pool.get(proxy, { verify: o.verifyTls ?? true, ca: o.ca });

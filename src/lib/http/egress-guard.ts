@@ -54,7 +54,9 @@ export function normaliseHost(host: string): NormalisedHost {
     return { kind: "ip", ip, name: ip.address };
   }
   // domainToASCII applies the WHATWG host parser: IDNA mapping (full-width digits...),
-  // lower-casing and IPv4 number normalisation; "" means the host is not valid.
+  // lower-casing and IPv4 number normalisation; "" means the host is not valid. It parses
+  // a whole URL authority, so URL delimiters must be refused first ("a/b" would give "a").
+  if (/[/?#\\@%\s]/.test(bare)) throw new HttpError("invalid_url", `invalid host "${host}"`);
   const ascii = domainToASCII(bare);
   if (!ascii || !/^[a-z0-9_.-]+$/.test(ascii) || ascii.length > 254) {
     throw new HttpError("invalid_url", `invalid host "${host}"`);

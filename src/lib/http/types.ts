@@ -70,6 +70,11 @@ export interface ResolvedAddress {
   family: 4 | 6;
 }
 
+/** True for an HttpError from any copy of this file (custom modules may load their own). */
+export function isHttpError(e: unknown): e is HttpError {
+  return e instanceof HttpError || (e instanceof Error && e.name === "HttpError" && typeof (e as HttpError).kind === "string");
+}
+
 export interface HttpClient {
   request(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
   /**
