@@ -8,6 +8,7 @@ import { SecretStore } from "./lib/secrets/store.js";
 import { loggerOptions } from "./logger.js";
 import { builtinRoot, loadRoot, type LoadOptions } from "./registry/loader.js";
 import { ModuleRegistry, type LoadedModule } from "./registry/registry.js";
+import { installSdkResolution } from "./registry/sdk-resolution.js";
 import { createModuleContext } from "./runtime/context.js";
 import type { Services } from "./runtime/services.js";
 import { buildServer, VERSION } from "./server.js";
@@ -55,6 +56,17 @@ export function startInit(mod: LoadedModule, services: Services): void {
     );
 }
 
+/** Lets in-flight requests finish, but never hangs shutdown on a stalled client. */
+async function closeGracefully(server: FastifyInstance, graceMs = 3000): Promise<void> {
+  const force = setTimeout(() => server.server.closeAllConnections(), graceMs);
+  force.unref();
+  try {
+    await server.close();
+  } finally {
+    clearTimeout(force);
+  }
+}
+
 /** Custom roots: the configured ones, plus ./modules when it exists. */
 export function customRootsFor(config: Config, cwd = process.cwd()): string[] {
   const roots = config.custom.map((d) => resolve(cwd, d));
@@ -74,6 +86,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const services = createServices(config, log, opts.env);
   const registry = new ModuleRegistry();
   const loadOpts: LoadOptions = { allowShadowing: config.allowShadowing, log, onLoaded: (m) => startInit(m, services) };
+  // Before any module loads: `import ... from "misp-modules-ts"` must work in every module file.
+  await installSdkResolution();
   await loadRoot(builtinRoot(), "builtin", registry, loadOpts);
   const customRoots = customRootsFor(config, opts.cwd);
   for (const root of customRoots) {
@@ -87,6 +101,6 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     services,
     config,
     customRoots,
-    close: () => server.close(),
+    close: () => closeGracefully(server),
   };
 }

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { HttpError } from "../lib/http/types.js";
+import { isHttpError } from "../lib/http/types.js";
 import { scrubSecrets } from "../lib/secrets/scrub.js";
-import { ModuleError } from "../sdk/errors.js";
+import { isModuleError, ModuleError } from "../sdk/errors.js";
 import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
 import { createModuleContext } from "./context.js";
@@ -116,7 +116,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
       log.warn({ deadlineMs }, "deadline exceeded");
       return finish(errorReply(mod, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
     }
-    if (err instanceof ModuleError || err instanceof HttpError) {
+    if (isModuleError(err) || isHttpError(err)) {
       return finish(errorReply(mod, scrub(err.message)), "error");
     }
     const e = err as Error;

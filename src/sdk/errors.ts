@@ -1,9 +1,18 @@
+const MODULE_ERROR = Symbol.for("misp-modules-ts.ModuleError");
+
+/** True for a ModuleError (or subclass) from any copy of the SDK. */
+export function isModuleError(e: unknown): e is ModuleError {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[MODULE_ERROR] === true;
+}
+
 /**
  * A failure a module wants MISP to see. The core replies HTTP 200 with
  * `{"error": "<module>: <message>"}` for action modules and `{"error": message, "results": []}`
  * for expansions; the message should be one line a MISP user can act on.
  */
 export class ModuleError extends Error {
+  /** Brand that survives module-graph boundaries (custom modules may load another copy of this file). */
+  readonly [MODULE_ERROR] = true;
   constructor(message: string) {
     super(message);
     this.name = "ModuleError";
