@@ -1,0 +1,101 @@
+import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { deliver } from "../../lib/messages/deliver.js";
+import { describeFailure } from "../../lib/messages/http-failure.js";
+import {
+  CONTENT_TYPES,
+  mergeHeaders,
+  parseExpectedStatus,
+  parseHeaderLines,
+  urlAllowed,
+  webhookBody,
+  WebhookRequestError,
+} from "../../lib/messages/webhook-request.js";
+
+// Generic HTTP callback (MODULES §2). Not called `webhook`: that id belongs to MISP's
+// built-in module, which a misp-module of the same id would silently replace (PROTOCOL §4).
+// Success only when the endpoint answered with an accepted status.
+
+const METHODS = ["post", "put", "patch", "get", "delete"] as const;
+
+export default defineActionModule({
+  meta: {
+    description: "Call an HTTP endpoint with the roaming data, a data extraction or a templated payload.",
+    name: "HTTP webhook",
+    version: "1.0",
+    features:
+      "JSON, form (PHP http_build_query layout) or plain-text bodies; custom headers; accepted status list; " +
+      "optional TLS opt-out for self-signed endpoints. Fails with the status and a short body excerpt when the endpoint refuses.",
+    input: "Roaming data (any trigger).",
+    output: "An HTTP request to the configured URL.",
+  },
+  icon: { name: "globe", class: "fas" },
+  params: {
+    url: param.url({
+      required: true,
+      jinja: true,
+      placeholder: "https://example.org/hook",
+      description: "Endpoint to call (http:// or https://). Required.",
+    }),
+    request_method: param.oneOf(METHODS, { default: "post", placeholder: "post", description: "HTTP method. GET sends no body." }),
+    content_type: param.oneOf(["json", "form", "text"] as const, {
+      default: "json",
+      placeholder: "json",
+      description: "Body encoding: json (application/json), form (application/x-www-form-urlencoded), text (text/plain).",
+    }),
+    payload: param.template({
+      description: "Body text. With json it must be valid JSON. Default: the data extraction if set, else the whole roaming data.",
+    }),
+    headers: param.template({ placeholder: "Authorization: Bearer …", description: "Extra headers, one 'Name: value' per line. Default: none." }),
+    data_extraction_path: param.hashPath({
+      placeholder: "Event._AttributeFlattened.{n}.value",
+      description: "When payload is empty, send this extraction instead of the roaming data. Default: none.",
+    }),
+    self_signed: param.oneOf(["deny", "allow"] as const, {
+      default: "deny",
+      placeholder: "deny",
+      description: "allow disables TLS certificate verification (self-signed endpoints).",
+    }),
+    expected_status: param.string({
+      default: "2xx",
+      placeholder: "2xx",
+      description: "Accepted status codes or classes, comma-separated (e.g. 200,202 or 2xx).",
+    }),
+  },
+  async handler({ params, data, matchingData }, ctx) {
+    try {
+      const allowList = (ctx.setting("allowed_urls") ?? "").split(/[\s,]+/).filter((s) => s !== "");
+      if (allowList.length > 0 && !urlAllowed(params.url, allowList)) {
+        throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
+      }
+      const accepted = parseExpectedStatus(params.expected_status);
+      const userHeaders = parseHeaderLines(params.headers);
+      const method = params.request_method.toUpperCase() as "POST" | "PUT" | "PATCH" | "GET" | "DELETE";
+      const defaults: Record<string, string> = { Accept: "application/json" };
+      let body: string | undefined;
+      if (method !== "GET") {
+        const extraction = params.data_extraction_path.trim() !== "" ? matchingData.data_extraction_path : data;
+        body = webhookBody(params.content_type, params.payload !== "" ? params.payload : undefined, extraction);
+        defaults["Content-Type"] = CONTENT_TYPES[params.content_type];
+      }
+      // Header values are often credentials ("Authorization: Bearer x"): keep them and their
+      // last word (the token after the scheme) out of error messages.
+      const headerSecrets = userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]);
+      const res = await deliver(ctx, params.url, {
+        what: `${method} to the webhook`,
+        method,
+        headers: mergeHeaders(defaults, userHeaders),
+        body,
+        verifyTls: params.self_signed !== "allow",
+        secrets: headerSecrets,
+      });
+      if (!accepted(res.status)) {
+        const auth = res.status === 401 || res.status === 403;
+        throw new ModuleError(describeFailure(res, { secrets: headerSecrets, prefix: auth ? "authentication failed" : undefined }));
+      }
+      ctx.log.info({ status: res.status, method, bytes: body?.length ?? 0 }, "webhook accepted the request");
+    } catch (e) {
+      if (e instanceof WebhookRequestError) throw new ParamError(e.param, e.message);
+      throw e;
+    }
+  },
+});
