@@ -1,4 +1,5 @@
-import { defineActionModule, HttpError, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { isHttpError } from "../../lib/http/types.js";
 import { hecEventEndpoint, HecEndpointError } from "../../lib/splunk/endpoint.js";
 import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
 import { applyExtractionModel, ExtractionModelError, parseExtractionModel } from "../../lib/splunk/extraction-model.js";
@@ -111,7 +112,8 @@ export default defineActionModule({
           retry: false,
         });
       } catch (e) {
-        if (e instanceof HttpError) throw new ModuleError(`${which} failed: ${e.message}${before}`);
+        // Duck-typed: modules are loaded through tsx, so class identity is not shared with the core.
+        if (isHttpError(e)) throw new ModuleError(`${which} failed: ${e.message}${before}`);
         throw e;
       }
       const verdict = interpretHecResponse(res);
