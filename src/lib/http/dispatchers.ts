@@ -50,13 +50,7 @@ export class DispatcherPool {
   }
 
   private tlsOptions(tls: TlsSettings) {
-    const extra = [this.options.ca, tls.ca].filter((c): c is string => Boolean(c));
-    return {
-      rejectUnauthorized: tls.verify,
-      // Passing `ca` replaces Node's roots, so the public roots are listed explicitly.
-      ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
-      timeout: this.options.connectTimeoutMs,
-    };
+    return tlsConnectOptions(tls, this.options.ca, this.options.connectTimeoutMs);
   }
 
   private directAgent(tls: TlsSettings): Dispatcher {
@@ -71,6 +65,17 @@ export class DispatcherPool {
       proxyTls: this.tlsOptions({ verify: true }),
     });
   }
+}
+
+/** Connect options for one TLS setting: verification flag, CAs (public roots kept), timeout. */
+export function tlsConnectOptions(tls: TlsSettings, configuredCa: string | undefined, timeout: number) {
+  const extra = [configuredCa, tls.ca].filter((c): c is string => Boolean(c));
+  return {
+    rejectUnauthorized: tls.verify,
+    // Passing `ca` replaces Node's default roots, so the public roots are listed too.
+    ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
+    timeout,
+  };
 }
 
 function sha256(text: string): string {
