@@ -109,6 +109,8 @@ export interface TestProxy {
   url: string;
   /** CONNECT targets requested so far ("host:port"). */
   tunnels: string[];
+  /** Proxy-Authorization header of each CONNECT (undefined when absent). */
+  auth: (string | undefined)[];
   connections: number;
   close(): Promise<void>;
 }
@@ -124,6 +126,7 @@ export function startConnectProxy(): Promise<TestProxy> {
     port: 0,
     url: "",
     tunnels: [],
+    auth: [],
     connections: 0,
     close: () =>
       new Promise<void>((resolve) => {
@@ -139,6 +142,7 @@ export function startConnectProxy(): Promise<TestProxy> {
   server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const target = req.url ?? "";
     state.tunnels.push(target);
+    state.auth.push(req.headers["proxy-authorization"]);
     const port = Number(target.slice(target.lastIndexOf(":") + 1));
     const upstream = net.connect(port, "127.0.0.1", () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
