@@ -5,3 +5,5 @@ export * from "./upstream-gate.js";
 export * from "./request-budget.js";
 export * from "./queried-attribute.js";
 export * from "./base-url.js";
+export * from "./upstream-errors.js";
+export * from "./nameservers.js";

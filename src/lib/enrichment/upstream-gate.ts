@@ -13,6 +13,8 @@ import type { UpstreamPolicy } from "./upstream-policy.js";
 export interface UpstreamAnswer<T> {
   value: T;
   cacheable: boolean;
+  /** Caps the cache lifetime of this answer below the policy's TTL (e.g. a DNS record's TTL). */
+  ttlMs?: number;
 }
 
 export interface UpstreamCall<T> {
@@ -89,7 +91,8 @@ export async function callUpstream<T>(ctx: Pick<ModuleContext, "signal" | "log">
     const timeoutMs = Math.min(call.policy.timeoutMs, call.budgetEnd - Date.now());
     if (timeoutMs <= 0) throw new ModuleError("Timeout: no time left for the upstream request");
     const answer = await call.fetch(timeoutMs);
-    if (answer.cacheable && call.policy.cacheTtlMs > 0) scope.cache?.set(call.key, answer.value, call.policy.cacheTtlMs);
+    const ttl = Math.min(call.policy.cacheTtlMs, answer.ttlMs ?? Infinity);
+    if (answer.cacheable && ttl > 0) scope.cache?.set(call.key, answer.value, ttl);
     return answer;
   })();
   scope.inflight.set(call.key, run as Promise<UpstreamAnswer<unknown>>);

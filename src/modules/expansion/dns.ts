@@ -1,0 +1,107 @@
+// dns: resolve a hostname/domain to its IP addresses (MODULES §14), simplified format. Uses
+// the configured nameservers, else the system's (what MISP users of the reference actually
+// get, since MISP always sends `config: {"nameserver": null}`). All addresses are returned,
+// not just the first; AAAA records are added when the server setting `aaaa` is on.
+import { Resolver } from "node:dns/promises";
+import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
+import { expansionError, simplifiedResult } from "../../lib/misp-format/index.js";
+import { budgetEnd, callUpstream, parseNameservers, readUpstreamPolicy, simplifiedInput, type UpstreamAnswer } from "../../lib/enrichment/index.js";
+
+const INPUT_TYPES = ["hostname", "domain", "domain|ip"];
+/** Per try and overall, like the reference (dnspython timeout/lifetime 2 s). */
+const RESOLVE_TIMEOUT_MS = 2000;
+/** Negative answers (NXDOMAIN, no record) are kept at most this long. */
+const NEGATIVE_TTL_MS = 60_000;
+
+type Resolution = { addresses: string[] } | { missing: string };
+
+function dnsCode(err: unknown): string {
+  return typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : "";
+}
+
+function isTrue(raw: string | undefined): boolean {
+  const v = (raw ?? "").trim().toLowerCase();
+  if (v === "" || ["0", "false", "no", "off"].includes(v)) return false;
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  throw new ModuleError(`server setting aaaa must be true or false, got "${raw}"`);
+}
+
+type Records = { address: string; ttl: number }[];
+
+/** One record type; "no such name" and "no record of this type" are answers, not failures. */
+async function query(resolver: Resolver, host: string, family: 4 | 6): Promise<Records | "nxdomain" | "nodata"> {
+  try {
+    return family === 4 ? await resolver.resolve4(host, { ttl: true }) : await resolver.resolve6(host, { ttl: true });
+  } catch (err) {
+    const code = dnsCode(err);
+    if (code === "ENOTFOUND") return "nxdomain";
+    if (code === "ENODATA") return "nodata";
+    if (code === "ETIMEOUT") throw new ModuleError("Timeout");
+    if (code === "ECANCELLED") throw new ModuleError("Timeout");
+    throw new ModuleError(`DNS resolving error ${code || (err as Error).message}`);
+  }
+}
+
+async function resolve(ctx: ModuleContext, host: string, servers: string[] | undefined, withAaaa: boolean): Promise<UpstreamAnswer<Resolution>> {
+  const resolver = new Resolver({ timeout: RESOLVE_TIMEOUT_MS, tries: 1 });
+  if (servers) resolver.setServers(servers);
+  // c-ares retries on its own schedule; the overall limit is ours.
+  const overall = setTimeout(() => resolver.cancel(), RESOLVE_TIMEOUT_MS);
+  const onAbort = () => resolver.cancel();
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const answers = await Promise.all([query(resolver, host, 4), withAaaa ? query(resolver, host, 6) : Promise.resolve("nodata" as const)]);
+    const records = answers.flatMap((a) => (Array.isArray(a) ? a : []));
+    if (records.length === 0) {
+      const missing = answers[0] === "nxdomain" ? "NXDOMAIN" : withAaaa ? "No A or AAAA record" : "No A record";
+      return { value: { missing }, cacheable: true, ttlMs: NEGATIVE_TTL_MS };
+    }
+    const addresses = [...new Set(records.map((r) => r.address))];
+    const ttlMs = Math.min(...records.map((r) => r.ttl)) * 1000;
+    return { value: { addresses }, cacheable: ttlMs > 0, ttlMs };
+  } finally {
+    clearTimeout(overall);
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+export default defineExpansionModule({
+  meta: {
+    name: "DNS Resolver",
+    version: "2",
+    description: "Resolve a hostname or domain to its IP addresses.",
+    logo: "",
+    requirements: [],
+    features:
+      "Queries A records (and AAAA records when the server setting aaaa is on) with the configured nameservers or the " +
+      "system's resolver; returns every address as ip-src/ip-dst. Answers are cached for at most their DNS TTL.",
+    references: [],
+    input: "A domain or hostname attribute (or domain|ip).",
+    output: "IP addresses (ip-src, ip-dst).",
+  },
+  moduleType: ["expansion", "hover"],
+  input: INPUT_TYPES,
+  output: ["ip-src", "ip-dst"],
+  settings: {
+    nameserver: setting.text({ description: "Comma-separated nameserver IP addresses (optionally with :port); empty: the system's resolver." }),
+  },
+
+  async handler({ config, request }, ctx) {
+    const startedAt = Date.now();
+    const input = simplifiedInput(request, INPUT_TYPES);
+    if (!input) throw new ModuleError("No hostname or domain provided");
+    const host = (input.type === "domain|ip" ? input.value.split("|")[0]! : input.value).trim().replace(/\.$/, "").toLowerCase();
+    if (host === "") throw new ModuleError("No hostname or domain provided");
+    const servers = config.nameserver ? parseNameservers(config.nameserver) : undefined;
+    const withAaaa = isTrue(ctx.setting("aaaa"));
+    const result = await callUpstream(ctx, {
+      scope: `${ctx.module} ${servers?.join(",") ?? "system"}`,
+      key: `${withAaaa ? "A+AAAA" : "A"} ${host}`,
+      policy: readUpstreamPolicy(ctx, { ratePerMinute: 600, rateBurst: 50 }),
+      budgetEnd: budgetEnd(request, ctx.deadline, startedAt),
+      fetch: () => resolve(ctx, host, servers, withAaaa),
+    });
+    if ("missing" in result) return expansionError(result.missing);
+    return { results: [simplifiedResult(["ip-src", "ip-dst"], result.addresses)] };
+  },
+});
