@@ -1,0 +1,79 @@
+import { register } from "node:module";
+
+// Lets a custom module file `import { defineActionModule } from "misp-modules-ts"` wherever
+// its folder is (/opt/misp-modules, a temp dir), without a node_modules next to it: a Node
+// resolve hook (module.register, Node 20.6+) maps the bare name to this running package's
+// own entry, so the module shares the server's SDK instance (ModuleError, param kinds).
+//
+// The same hook treats TypeScript module files as ES modules. Custom roots rarely have a
+// package.json, so tsx would otherwise compile their .ts files as CommonJS, whose require()
+// bypasses ESM resolve hooks on Node 20 and then cannot find "misp-modules-ts".
+
+export const SDK_SPECIFIER = "misp-modules-ts";
+
+/** How the loader must import TypeScript module files (see importModuleFile). */
+export type TypeScriptMode = "native" | "tsImport";
+
+interface ResolutionState {
+  entry: string;
+  typescript: TypeScriptMode;
+}
+
+// One registration per process (createApp may run many times in tests); kept on globalThis
+// so a second copy of this file (e.g. tsImport's namespaced one) does not register twice.
+const STATE_KEY = Symbol.for("misp-modules-ts.sdk-resolution");
+type GlobalWithState = typeof globalThis & { [STATE_KEY]?: ResolutionState };
+
+/** The file URL of this package's entry: src/index.ts under tsx/vitest, dist/index.js when built. */
+export function sdkEntryUrl(): string {
+  const ext = new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js";
+  return new URL(`../index.${ext}`, import.meta.url).href;
+}
+
+// Runs on Node's loader thread, so it is plain JavaScript shipped as a data: URL (no build
+// step, no extra file to copy into dist/). Registered last, it runs before tsx's hooks.
+const HOOK_SOURCE = `
+let entry;
+export function initialize(data) { entry = data.entry; }
+const TS_FILE = /\\.ts$/;
+export async function resolve(specifier, context, next) {
+  // Resolved further down the chain so tsx still sees (and compiles) src/index.ts.
+  if (specifier === ${JSON.stringify(SDK_SPECIFIER)}) return next(entry, context);
+  const resolved = await next(specifier, context);
+  if (resolved.format !== "module" && resolved.url.startsWith("file:") && !resolved.url.includes("/node_modules/") && TS_FILE.test(new URL(resolved.url).pathname)) {
+    return { ...resolved, format: "module" };
+  }
+  return resolved;
+}
+`;
+
+function detectTypeScriptMode(): TypeScriptMode {
+  // Under vitest our own code runs through vite-node: native import() is not ours to use,
+  // and tsx's tsImport (which imports natively from inside node_modules) is the way in.
+  if (process.env.VITEST) return "tsImport";
+  return "native";
+}
+
+/**
+ * Installs the resolution hook once per process and makes TypeScript loadable natively
+ * (registers tsx globally when we run from dist/). Returns how .ts files must be imported.
+ */
+export async function installSdkResolution(): Promise<ResolutionState> {
+  const g = globalThis as GlobalWithState;
+  const existing = g[STATE_KEY];
+  if (existing) return existing;
+  const state: ResolutionState = { entry: sdkEntryUrl(), typescript: detectTypeScriptMode() };
+  g[STATE_KEY] = state;
+  // Running from .ts natively means tsx is already registered for the whole process.
+  if (state.typescript === "native" && !new URL(import.meta.url).pathname.endsWith(".ts")) {
+    const { register: registerTsx } = await import("tsx/esm/api");
+    registerTsx();
+  }
+  register(`data:text/javascript,${encodeURIComponent(HOOK_SOURCE)}`, { data: { entry: state.entry } });
+  return state;
+}
+
+/** The mode chosen by installSdkResolution, or undefined before it ran. */
+export function typeScriptMode(): TypeScriptMode | undefined {
+  return (globalThis as GlobalWithState)[STATE_KEY]?.typescript;
+}
