@@ -3,6 +3,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { definitionFromExports } from "./definition.js";
 import { prepareModule, type LoadedModule, type ModuleRegistry, type ModuleSource } from "./registry.js";
+import { typeScriptMode } from "./sdk-resolution.js";
 
 // Discovers module files and turns them into registry entries. Built-ins live in
 // src/modules/{action,expansion}; custom roots follow the reference layout (action/,
@@ -65,14 +66,18 @@ export function listModuleFiles(root: string): ModuleFile[] {
  * Imports a module file. TypeScript is compiled on the fly with tsx (no build step for
  * module authors); `fresh` bypasses the ESM cache so an edited file is really re-read.
  */
+let freshImports = 0;
+
 export async function importModuleFile(file: string, fresh = false): Promise<unknown> {
   const url = pathToFileURL(resolve(file));
-  if (/\.m?ts$/.test(file)) {
+  if (fresh) url.searchParams.set("v", `${Date.now()}-${++freshImports}`);
+  // Once the SDK resolution is installed, TypeScript loads natively (one shared instance of
+  // the SDK for the server and its modules); under vitest, tsImport is the only native way in.
+  const mode = typeScriptMode();
+  if (mode === "tsImport" || (mode === undefined && /\.m?ts$/.test(file))) {
     const { tsImport } = await import("tsx/esm/api");
-    if (fresh) url.searchParams.set("v", String(Date.now()));
     return tsImport(url.href, import.meta.url);
   }
-  if (fresh) url.searchParams.set("v", String(Date.now()));
   return import(url.href);
 }
 
