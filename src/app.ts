@@ -9,6 +9,7 @@ import { loggerOptions } from "./logger.js";
 import { builtinRoot, loadRoot, type LoadOptions } from "./registry/loader.js";
 import { ModuleRegistry, type LoadedModule } from "./registry/registry.js";
 import { installSdkResolution } from "./registry/sdk-resolution.js";
+import { watchModuleRoots } from "./registry/watcher.js";
 import { createModuleContext } from "./runtime/context.js";
 import type { Services } from "./runtime/services.js";
 import { buildServer, VERSION } from "./server.js";
@@ -94,6 +95,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     const report = await loadRoot(root, "custom", registry, loadOpts);
     log.info({ root, loaded: report.loaded, failed: report.failed.length }, "custom modules loaded");
   }
+  // Hot reload: added, edited and deleted custom module files change the registry in place.
+  const watcher = config.watch && customRoots.length > 0 ? watchModuleRoots({ roots: customRoots, registry, load: loadOpts }) : undefined;
   const server = await buildServer({ config, registry, services, loggerInstance: log });
   return {
     server,
@@ -101,6 +104,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     services,
     config,
     customRoots,
-    close: () => closeGracefully(server),
+    close: async () => {
+      await watcher?.close();
+      await closeGracefully(server);
+    },
   };
 }
