@@ -81,7 +81,7 @@ export function toHttpError(err: unknown, where: string): HttpError {
   if (code in CONNECTION_CODES) return markRetryable(new HttpError("network", `${CONNECTION_CODES[code]} (${where})`));
   if (code === "UND_ERR_ABORTED" && /Proxy response \((\d+)\)/.test(message)) {
     const status = /Proxy response \((\d+)\)/.exec(message)?.[1];
-    return new HttpError("network", `the proxy refused to connect to ${where} (HTTP ${status})`);
+    return new HttpError("network", `tunnel to ${where} refused by the proxy (HTTP ${status})`);
   }
   if (code.startsWith("HPE_") || code === "UND_ERR_HEADERS_OVERFLOW" || code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") {
     return new HttpError("network", `invalid HTTP response from ${where}`);
