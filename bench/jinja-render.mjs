@@ -2,11 +2,12 @@
 // Throughput of jinja_template_rendering through the real HTTP server, the way MISP calls it:
 // the same template on every run, the whole event as data, JSON-in-a-string in `text`.
 //
-//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 50]
+//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 0]
 //
-// Data: test/fixtures/roaming/event-publish-tlp-red.json with Event._AttributeFlattened (and
-// Event.Attribute) padded to --attributes entries by cloning its attributes with distinct values
-// (0 = the fixture unchanged). The template loops over every attribute.
+// Data: test/fixtures/roaming/event-publish-tlp-red.json (9 flattened attributes). The template
+// writes 50 attribute lines, cycling through Event._AttributeFlattened. With --attributes N (> 9)
+// the event itself is padded to N attributes (clones with distinct values; the request body grows
+// from ~40 KiB to ~160 KiB for 50) to measure the cost of bigger events.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,17 +21,21 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
-    attributes: { type: "string", default: "50" },
+    attributes: { type: "string", default: "0" },
+    lines: { type: "string", default: "50" },
   },
 });
 
-const TEMPLATE = [
-  "[MISP] Event {{ Event.id }}: {{ Event.info }}",
-  "Tags: {{ Event.Tag|map(attribute='name')|join(', ') }}",
-  "{% for a in Event._AttributeFlattened %}{{ loop.index }}. {{ a.category }} / {{ a.type }} = {{ a.value }}" +
-    "{% if a.to_ids %} [IDS]{% endif %}{% if a.Tag %} ({{ a.Tag|map(attribute='name')|join(', ') }}){% endif %}",
-  "{% endfor %}",
-].join("\n");
+function benchTemplate(lines) {
+  return [
+    "[MISP] Event {{ Event.id }}: {{ Event.info }}",
+    "{% set attributes = Event._AttributeFlattened %}" +
+      `{% for i in range(${lines}) %}{% set a = attributes[i % attributes|length] %}` +
+      "{{ loop.index }}. {{ a.category }} / {{ a.type }} = {{ a.value }}{% if a.to_ids %} [IDS]{% endif %}" +
+      "{% if a.comment %} ({{ a.comment }}){% endif %}",
+    "{% endfor %}",
+  ].join("\n");
+}
 
 function benchData(wanted) {
   const data = JSON.parse(readFileSync(join(root, "test/fixtures/roaming/event-publish-tlp-red.json"), "utf8"));
@@ -84,7 +89,7 @@ async function main() {
     await waitForHealth(base, server);
     const data = benchData(Number(args.attributes));
     const attributes = data.Event._AttributeFlattened.length;
-    const body = JSON.stringify({ module: "jinja_template_rendering", text: JSON.stringify({ template: TEMPLATE, data }) });
+    const body = JSON.stringify({ module: "jinja_template_rendering", text: JSON.stringify({ template: benchTemplate(Number(args.lines)), data }) });
 
     // One checked request first: the benchmark only counts if the module really renders.
     const probe = await fetch(`${base}/query`, { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -92,7 +97,7 @@ async function main() {
     const reply = JSON.parse(expected);
     if (reply.error || typeof reply.results?.[0]?.values?.[0] !== "string") throw new Error(`bad reply: ${expected.slice(0, 300)}`);
     const lines = reply.results[0].values[0].split("\n").length;
-    console.log(`template over ${attributes} attributes, request body ${(body.length / 1024).toFixed(1)} KiB, output ${lines} lines`);
+    console.log(`event with ${attributes} attributes, request body ${(body.length / 1024).toFixed(1)} KiB, output ${lines} lines`);
 
     const result = await autocannon({
       url: `${base}/query`,

@@ -229,7 +229,7 @@ export class TemplatePool {
       pending.slot = slot;
       slot.current = pending;
       try {
-        slot.worker.postMessage({ id: pending.id, ...pending.payload } as RenderJob);
+        slot.worker.postMessage({ id: pending.id, ...pending.payload } satisfies RenderJob);
       } catch (error) {
         // Data that cannot be cloned (functions, symbols) never reaches the worker.
         this.settle(pending, new TemplatePoolError("request", `template data cannot be sent to the renderer: ${String(error)}`));
