@@ -80,10 +80,14 @@ export interface CreateAppOptions {
   quiet?: boolean;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Where JSON log lines go (default stdout). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
-  const log = pino(loggerOptions(config.debug, opts.quiet) as object);
+  const log = opts.logDestination
+    ? pino(loggerOptions(config.debug, opts.quiet) as object, opts.logDestination)
+    : pino(loggerOptions(config.debug, opts.quiet) as object);
   const services = createServices(config, log, opts.env);
   const registry = new ModuleRegistry();
   const loadOpts: LoadOptions = { allowShadowing: config.allowShadowing, log, onLoaded: (m) => startInit(m, services) };

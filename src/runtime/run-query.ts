@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { isHttpError } from "../lib/http/types.js";
-import { scrubSecrets } from "../lib/secrets/scrub.js";
+import { redactByName, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
 import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
@@ -77,6 +77,11 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   let secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   const log = services.log.child({ reqId, module: name });
+  if (log.isLevelEnabled("debug")) {
+    // Parameter values only at debug level, secret-looking ones redacted; never the data.
+    const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactByName(body.params as Record<string, unknown>) : {};
+    log.debug({ params: p, keys: Object.keys(body) }, "query received");
+  }
 
   const finish = (reply: Record<string, unknown>, outcome: Outcome): QueryResult => ({
     reply,

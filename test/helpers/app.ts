@@ -14,10 +14,10 @@ export interface TestApp {
   query(body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
-export async function startTestApp(config: ConfigInput = {}, opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<TestApp> {
+export async function startTestApp(config: ConfigInput = {}, opts: { env?: NodeJS.ProcessEnv; cwd?: string; logDestination?: NodeJS.WritableStream } = {}): Promise<TestApp> {
   const env = opts.env ?? {};
   const cfg = loadConfig({ flags: { port: 0, listen: "127.0.0.1", watch: false, ...config }, env });
-  const app = await createApp(cfg, { quiet: true, env, cwd: opts.cwd ?? "/nonexistent-cwd-for-tests" });
+  const app = await createApp(cfg, { quiet: !opts.logDestination, env, cwd: opts.cwd ?? "/nonexistent-cwd-for-tests", logDestination: opts.logDestination });
   await app.server.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
