@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript, then keep only production dependencies.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: compiled code and production modules only, as the unprivileged node user.
+FROM node:20-slim
+ENV NODE_ENV=production \
+    MISP_MODULES_LISTEN=0.0.0.0 \
+    MISP_MODULES_PORT=6666
+WORKDIR /app
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+COPY --chown=root:root bin ./bin
+# Custom modules: mount a folder with action/ and expansion/ sub-folders at /app/modules.
+RUN mkdir -p /app/modules && chown node:node /app/modules
+USER node
+EXPOSE 6666
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.MISP_MODULES_PORT||6666)+'/healthcheck').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/cli.js"]
