@@ -128,3 +128,28 @@ describe("checks at connection time", () => {
     expect(res.body).toBe("ok");
   });
 });
+
+describe("client options as the server configuration passes them", () => {
+  it("accepts denyPrivate/allow at the top level (config.http spread)", async () => {
+    const dns = fakeDns({ "siem.corp.test": ["10.0.0.30"] });
+    const configHttp = { timeoutMs: 1000, maxResponseBytes: 100, denyPrivate: true, allow: ["siem.corp.test"] };
+    const client = createHttpClient({ ...configHttp, userAgent: "misp-modules-ts/test", proxy: "", lookup: dns });
+    try {
+      expect((await refusal(client.request("http://127.0.0.1:9/"))).kind).toBe("egress");
+      expect(await client.resolveAllowed("siem.corp.test", 514)).toEqual({ address: "10.0.0.30", family: 4 });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("isHttpError", () => {
+  it("recognises HttpErrors, including look-alikes from another module copy", async () => {
+    const { isHttpError } = await import("../../src/lib/http/types.js");
+    expect(isHttpError(new HttpError("timeout", "x"))).toBe(true);
+    const foreign = Object.assign(new Error("boom"), { name: "HttpError", kind: "network" });
+    expect(isHttpError(foreign)).toBe(true);
+    expect(isHttpError(new Error("plain"))).toBe(false);
+    expect(isHttpError({ name: "HttpError", kind: "x", message: "not an Error" })).toBe(false);
+  });
+});

@@ -35,7 +35,11 @@ export interface HttpClientOptions {
   caFile?: string;
   /** PEM text, same meaning as `caFile` (both may be given). */
   ca?: string;
-  /** Egress guard policy (default: private ranges allowed, nothing extra allowed). */
+  /** Refuse loopback/private ranges (default false). Same as `egress.denyPrivate`. */
+  denyPrivate?: boolean;
+  /** Hosts/CIDRs allowed despite `denyPrivate` (see EgressOptions.allow). Merged with `egress.allow`. */
+  allow?: string[];
+  /** The two settings above, grouped; a value here wins over the flat one. */
   egress?: EgressOptions;
   /** Attempts per request including the first (default 3); 1 disables retries. */
   retryMaxAttempts?: number;
@@ -72,7 +76,11 @@ interface Hop {
 }
 
 export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
-  const guard: EgressGuard = createEgressGuard(options.egress, options.lookup ?? systemLookup);
+  const egress: EgressOptions = {
+    denyPrivate: options.egress?.denyPrivate ?? options.denyPrivate ?? false,
+    allow: [...(options.allow ?? []), ...(options.egress?.allow ?? [])],
+  };
+  const guard: EgressGuard = createEgressGuard(egress, options.lookup ?? systemLookup);
   const proxies: ProxySettings = proxySettings({ proxy: options.proxy, noProxy: options.noProxy, env: options.env });
   // Proxy credentials (userinfo of the proxy URL) must never show up in messages either.
   const configSecrets = [proxies.http, proxies.https].flatMap((p) => (p ? urlSecrets(new URL(p)) : []));
