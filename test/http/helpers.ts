@@ -109,23 +109,42 @@ export interface TestProxy {
   url: string;
   /** CONNECT targets requested so far ("host:port"). */
   tunnels: string[];
-  /** Proxy-Authorization header of each CONNECT (undefined when absent). */
+  /** Hosts of absolute-form requests forwarded so far ("host:port"). */
+  forwarded: string[];
+  /** Proxy-Authorization header of each CONNECT or forwarded request (undefined when absent). */
   auth: (string | undefined)[];
   connections: number;
   close(): Promise<void>;
 }
 
-/** A minimal HTTP CONNECT proxy (tunnels only to 127.0.0.1, whatever the name). */
+/** A minimal HTTP proxy: CONNECT tunnels and absolute-form forwarding, always to 127.0.0.1. */
 export function startConnectProxy(): Promise<TestProxy> {
-  const server = http.createServer((_req, res) => {
-    res.statusCode = 405;
-    res.end();
+  // Absolute-form requests (plain http through a proxy) are forwarded to 127.0.0.1.
+  const server = http.createServer((req, res) => {
+    const target = new URL(req.url ?? "/");
+    state.forwarded.push(target.host);
+    state.auth.push(req.headers["proxy-authorization"]);
+    const headers = { ...req.headers };
+    delete headers["proxy-authorization"];
+    const upstream = http.request(
+      { host: "127.0.0.1", port: Number(target.port || 80), method: req.method, path: `${target.pathname}${target.search}`, headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => {
+      res.statusCode = 502;
+      res.end();
+    });
+    req.pipe(upstream);
   });
   const sockets = new Set<net.Socket>();
   const state: TestProxy = {
     port: 0,
     url: "",
     tunnels: [],
+    forwarded: [],
     auth: [],
     connections: 0,
     close: () =>

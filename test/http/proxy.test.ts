@@ -68,7 +68,7 @@ describe("requests through a CONNECT proxy", () => {
   let certs: TestCertificates;
   let closedPort: number;
   const clients: ServerHttpClient[] = [];
-  // Our resolver knows only evil.test; the proxy (which tunnels everything to 127.0.0.1)
+  // Our resolver knows only evil.test; the proxy (which sends everything to 127.0.0.1)
   // "resolves" all other names, as a real egress proxy would.
   const dns = fakeDns({ "evil.test": ["127.0.0.1"] });
   const base: HttpClientOptions = { timeoutMs: 3000, userAgent: "proxy-test/1", maxResponseBytes: 10_000, lookup: dns, env: {} };
@@ -98,17 +98,19 @@ describe("requests through a CONNECT proxy", () => {
     certs.cleanup();
   });
 
-  it("tunnels http requests through the configured proxy", async () => {
+  it("sends http requests to the configured proxy in absolute form (no CONNECT)", async () => {
+    const before = proxy.tunnels.length;
     const res = await newClient({ proxy: proxy.url }).request(server.url("/"));
     expect(res.body).toBe(`plain 127.0.0.1:${server.port}`);
-    expect(proxy.tunnels).toContain(`127.0.0.1:${server.port}`);
+    expect(proxy.forwarded).toContain(`127.0.0.1:${server.port}`);
+    expect(proxy.tunnels.length).toBe(before);
   });
 
   it("takes the proxy from the environment", async () => {
-    const before = proxy.tunnels.length;
+    const before = proxy.forwarded.length;
     const res = await newClient({ env: { HTTP_PROXY: proxy.url } }).request(server.url("/"));
     expect(res.status).toBe(200);
-    expect(proxy.tunnels.length).toBe(before + 1);
+    expect(proxy.forwarded.length).toBe(before + 1);
   });
 
   it("sends proxy credentials to the proxy but never shows them", async () => {
@@ -125,14 +127,14 @@ describe("requests through a CONNECT proxy", () => {
   });
 
   it("bypasses the proxy for NO_PROXY hosts", async () => {
-    const before = { tunnels: proxy.tunnels.length, conns: proxy.connections };
+    const before = { forwarded: proxy.forwarded.length, conns: proxy.connections };
     const res = await newClient({ proxy: proxy.url, noProxy: "127.0.0.1" }).request(server.url("/"));
     expect(res.status).toBe(200);
-    expect(proxy.tunnels.length).toBe(before.tunnels);
+    expect(proxy.forwarded.length).toBe(before.forwarded);
     expect(proxy.connections).toBe(before.conns);
   });
 
-  it("leaves names it cannot resolve to the proxy, with TLS checked end to end", async () => {
+  it("tunnels https with CONNECT; names it cannot resolve are left to the proxy, TLS checked end to end", async () => {
     const c = newClient({ proxy: proxy.url, caFile: certs.caFile, egress: { denyPrivate: true } });
     const res = await c.request(`https://test.internal:${tlsServer.port}/`);
     expect(res.body).toBe("tls test.internal");
@@ -156,5 +158,30 @@ describe("requests through a CONNECT proxy", () => {
     const e = await c.request(`http://evil.test:${server.port}/`).catch((err: unknown) => err as HttpError);
     expect(e.kind).toBe("egress");
     expect(proxy.connections).toBe(before);
+  });
+});
+
+describe("proxy refusals", () => {
+  it("reports a 407 from the proxy for http and https targets", async () => {
+    const http = await import("node:http");
+    const refusing = http.createServer((_req, res) => {
+      res.statusCode = 407;
+      res.end();
+    });
+    refusing.on("connect", (_req, socket: net.Socket) => socket.end("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"));
+    await new Promise<void>((r) => refusing.listen(0, "127.0.0.1", r));
+    const port = (refusing.address() as net.AddressInfo).port;
+    const c = createHttpClient({ timeoutMs: 2000, userAgent: "t", maxResponseBytes: 100, proxy: `http://127.0.0.1:${port}`, retryMaxAttempts: 1 });
+    try {
+      for (const url of ["http://198.51.100.1/", "https://198.51.100.1/"]) {
+        const e = await c.request(url).catch((err: unknown) => err as HttpError);
+        expect(e).toBeInstanceOf(HttpError);
+        expect(e.kind).toBe("network");
+        expect(e.message).toMatch(/refused by the proxy \(HTTP 407/);
+      }
+    } finally {
+      await c.close();
+      await new Promise<void>((r) => refusing.close(() => r()));
+    }
   });
 });

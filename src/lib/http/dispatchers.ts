@@ -60,6 +60,9 @@ export class DispatcherPool {
   private proxyAgent(proxy: string, tls: TlsSettings): Dispatcher {
     return new ProxyAgent({
       uri: proxy,
+      // http:// targets are sent to the proxy as plain absolute-form requests: many
+      // proxies (Squid's default configuration) only allow CONNECT to port 443.
+      proxyTunnel: false,
       requestTls: this.tlsOptions(tls),
       // The proxy itself is always verified; only the configured CA is added.
       proxyTls: this.tlsOptions({ verify: true }),

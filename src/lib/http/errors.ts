@@ -83,6 +83,9 @@ export function toHttpError(err: unknown, where: string): HttpError {
     const status = /Proxy response \((\d+)\)/.exec(message)?.[1];
     return new HttpError("network", `tunnel to ${where} refused by the proxy (HTTP ${status})`);
   }
+  if (/Proxy Authentication Required/i.test(message)) {
+    return new HttpError("network", `request to ${where} refused by the proxy (HTTP 407, authentication required)`);
+  }
   if (code.startsWith("HPE_") || code === "UND_ERR_HEADERS_OVERFLOW" || code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") {
     return new HttpError("network", `invalid HTTP response from ${where}`);
   }
