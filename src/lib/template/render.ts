@@ -1,50 +1,60 @@
 // Stable entry point of the template engine. Callers (worker pool, CLI, modules) use only this file.
-import nunjucks from "nunjucks";
 
-export interface RenderLimits {
-  maxOutputBytes: number;
-  maxRangeSize: number;
-  maxLoopIterations: number;
-}
+import type { Stmt } from "./ast.js";
+import { Budget, DEFAULT_RENDER_LIMITS, type RenderLimits } from "./budget.js";
+import { withBudget } from "./current.js";
+import { TemplateError } from "./errors.js";
+import { Renderer } from "./interpreter.js";
+import { LruCache } from "./lru.js";
+import { parse } from "./parser.js";
+import { isPlainData } from "./values.js";
 
-export const DEFAULT_RENDER_LIMITS: RenderLimits = Object.freeze({
-  maxOutputBytes: 1024 * 1024,
-  maxRangeSize: 100_000,
-  maxLoopIterations: 1_000_000,
-});
+export { DEFAULT_RENDER_LIMITS, TemplateError };
+export type { RenderLimits };
+export type { TemplateErrorKind } from "./errors.js";
 
-export type TemplateErrorKind = "syntax" | "render" | "undefined" | "security" | "limit";
+/** Parsed templates keyed by their text: MISP sends the same templates with every workflow run. */
+const compiled = new LruCache<string, Stmt[] | TemplateError>(256);
 
-export class TemplateError extends Error {
-  readonly kind: TemplateErrorKind;
-  readonly pythonClass: string;
-  readonly line?: number;
-  readonly column?: number;
-  constructor(kind: TemplateErrorKind, pythonClass: string, message: string, line?: number, column?: number) {
-    super(message);
-    this.name = "TemplateError";
-    this.kind = kind;
-    this.pythonClass = pythonClass;
-    this.line = line;
-    this.column = column;
+/** Parses (or fetches from the cache) a template; syntax errors are cached too. */
+export function compileJinja(template: string): Stmt[] {
+  let entry = compiled.get(template);
+  if (entry === undefined) {
+    try {
+      entry = parse(template);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      entry = e;
+    }
+    compiled.set(template, entry);
   }
+  if (entry instanceof TemplateError) throw entry;
+  return entry;
 }
 
-const env = new nunjucks.Environment(null, { autoescape: false });
-
-/** Renders Jinja template text against a context (non-object contexts count as empty). */
+/**
+ * Renders Jinja template text with a context, like Jinja2's SandboxedEnvironment with default
+ * settings. The context is any JSON value (non-objects count as an empty context) and is never
+ * modified. Throws TemplateError for syntax errors, render errors, sandbox violations and limits.
+ */
 export function renderJinja(template: string, context: unknown, limits?: Partial<RenderLimits>): string {
-  const lim = { ...DEFAULT_RENDER_LIMITS, ...limits };
-  const ctx = context !== null && typeof context === "object" && !Array.isArray(context) ? context : {};
-  let out: string;
-  try {
-    out = env.renderString(template, ctx as object);
-  } catch (e) {
-    throw new TemplateError("render", "TemplateError", e instanceof Error ? e.message : String(e));
+  const body = compileJinja(template);
+  const budget = new Budget({ ...DEFAULT_RENDER_LIMITS, ...limits });
+  const ctx = isPlainData(context) ? context : {};
+  return withBudget(budget, () => {
+    try {
+      return new Renderer(ctx, budget).render(body);
+    } catch (e) {
+      throw asTemplateError(e);
+    }
+  });
+}
+
+/** Anything else escaping the interpreter (deep recursion, out-of-memory) becomes a TemplateError. */
+function asTemplateError(e: unknown): TemplateError {
+  if (e instanceof TemplateError) return e;
+  if (e instanceof RangeError) {
+    return new TemplateError("limit", "RecursionError", "maximum recursion depth exceeded or value too large");
   }
-  if (out.endsWith("\n")) out = out.slice(0, -1);
-  if (Buffer.byteLength(out, "utf8") > lim.maxOutputBytes) {
-    throw new TemplateError("limit", "OutputTooLarge", "rendered output exceeds the size limit");
-  }
-  return out;
+  return new TemplateError("render", "InternalError", "internal template engine error");
 }

@@ -1,0 +1,346 @@
+// Sandboxed attribute and item lookup (Jinja's SandboxedEnvironment.getattr / getitem).
+//
+// Only Python-visible members exist: the safe methods of str, dict and list, the attributes of the
+// engine's own objects, and dict keys. Nothing of the JavaScript object model (constructor, __proto__,
+// prototype methods, getters) is ever reachable: plain objects are read through own keys only.
+
+import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
+import { pyError } from "./errors.js";
+import { cmp, chars, eq, isInt, isStr, iterate, toNumber } from "./ops.js";
+import { repr, str } from "./printing.js";
+import { strMethod } from "./strmethods.js";
+import {
+  DictView,
+  GROUP_TUPLES,
+  MISSING,
+  Markup,
+  PyCallable,
+  PyDict,
+  PyObject,
+  PyRange,
+  Undefined,
+  dictEntries,
+  dictGet,
+  isDict,
+  isOwned,
+  isTuple,
+  newList,
+  tuple,
+  typeName,
+  type CallArgs,
+} from "./values.js";
+
+/** Dunder names every Python object has: present (so access is "unsafe"), never readable. */
+const COMMON_DUNDERS = new Set([
+  "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getattribute__", "__gt__",
+  "__hash__", "__init__", "__init_subclass__", "__le__", "__lt__", "__ne__", "__new__", "__reduce__", "__reduce_ex__",
+  "__repr__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__", "__getstate__",
+]);
+const CONTAINER_DUNDERS = new Set([
+  "__add__", "__contains__", "__getitem__", "__iter__", "__len__", "__mul__", "__rmul__", "__mod__", "__rmod__",
+  "__getnewargs__", "__delitem__", "__setitem__", "__iadd__", "__imul__", "__reversed__", "__class_getitem__",
+  "__or__", "__ror__", "__ior__",
+]);
+const CALLABLE_DUNDERS = new Set([
+  "__call__", "__name__", "__qualname__", "__module__", "__self__", "__text_signature__", "__dict__", "__globals__",
+  "__code__", "__closure__", "__defaults__", "__kwdefaults__", "__annotations__", "__get__", "__wrapped__",
+  "__mro__", "__subclasses__", "__bases__", "__base__", "__weakref__", "__builtins__", "mro",
+]);
+
+/** True when a Python object of this value would have attribute `name` that the sandbox refuses. */
+function hasUnsafeAttr(obj: unknown, name: string): boolean {
+  if (!name.startsWith("_") && name !== "mro") return false;
+  if (COMMON_DUNDERS.has(name)) return true;
+  if (isStr(obj) || Array.isArray(obj) || isDict(obj)) return CONTAINER_DUNDERS.has(name);
+  if (obj instanceof PyCallable) return CALLABLE_DUNDERS.has(name) && (name !== "mro" || obj.isClass);
+  if (obj instanceof PyObject) return name === "__dict__" || name === "__module__" || name === "__weakref__";
+  return false;
+}
+
+function unsafeUndefined(obj: unknown, name: string): Undefined {
+  return new Undefined(`access to attribute ${repr(name)} of ${repr(typeName(obj))} object is unsafe.`, obj, name, "SecurityError");
+}
+
+/** `obj.name` in a template. */
+export function getAttr(obj: unknown, name: string): unknown {
+  if (obj instanceof Undefined) obj.fail();
+  if (hasUnsafeAttr(obj, name)) return unsafeUndefined(obj, name);
+  const attr = pyAttr(obj, name);
+  if (attr !== MISSING) return attr;
+  if (isDict(obj)) {
+    const v = dictGet(obj, name);
+    if (v !== MISSING) return v;
+  } else if (obj instanceof PyObject) {
+    // Namespace supports item access too; others have none.
+  }
+  return new Undefined(null, obj, name);
+}
+
+/** `obj[key]` in a template. */
+export function getItem(obj: unknown, key: unknown): unknown {
+  if (obj instanceof Undefined) obj.fail();
+  const v = pyItem(obj, key);
+  if (v !== MISSING) return v;
+  if (isStr(key)) {
+    const name = str(key);
+    if (hasUnsafeAttr(obj, name)) return unsafeUndefined(obj, name);
+    const attr = pyAttr(obj, name);
+    if (attr !== MISSING) return attr;
+  }
+  return new Undefined(null, obj, key instanceof Markup ? key.s : key);
+}
+
+/** A slice in a subscript: `x[a:b:c]`. */
+export class SliceKey {
+  constructor(
+    readonly start: unknown,
+    readonly stop: unknown,
+    readonly step: unknown,
+  ) {}
+}
+
+function indexOf(key: unknown): number | null {
+  if (typeof key === "boolean") return key ? 1 : 0;
+  if (isInt(key)) return toNumber(key);
+  return null;
+}
+
+/** obj[key] with Python semantics; MISSING where Python raises TypeError/LookupError. */
+function pyItem(obj: unknown, key: unknown): unknown {
+  if (isDict(obj)) return dictGet(obj, key);
+  const seq = isStr(obj) ? chars(str(obj)) : Array.isArray(obj) ? obj : obj instanceof PyRange ? null : undefined;
+  if (seq === undefined && !(obj instanceof PyRange)) return MISSING;
+  const n = seq ? seq.length : (obj as PyRange).length;
+  if (key instanceof SliceKey) {
+    const idx = sliceIndices(key, n);
+    if (!idx) return MISSING;
+    const [start, stop, step] = idx;
+    const picked: unknown[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) picked.push(seq ? seq[i] : (obj as PyRange).at(i));
+    if (isStr(obj)) {
+      const s = picked.join("");
+      return obj instanceof Markup ? new Markup(s) : s;
+    }
+    if (obj instanceof PyRange) {
+      const first = obj.at(start);
+      return new PyRange(first, first + picked.length * obj.step * step, obj.step * step);
+    }
+    return isTuple(obj) ? tuple(picked) : newList(picked);
+  }
+  let i = indexOf(key);
+  if (i === null) return MISSING;
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) return MISSING;
+  if (seq) return obj instanceof Markup ? new Markup(seq[i] as string) : seq[i];
+  return (obj as PyRange).at(i);
+}
+
+/** Python's slice.indices(); null when an index is not an integer (TypeError). */
+export function sliceIndices(key: SliceKey, n: number): [number, number, number] | null {
+  const conv = (v: unknown): number | null | undefined => (v === null || v instanceof Undefined ? undefined : indexOf(v));
+  const step = conv(key.step) ?? 1;
+  const start0 = conv(key.start);
+  const stop0 = conv(key.stop);
+  if (step === null || start0 === null || stop0 === null) return null;
+  if (step === 0) throw pyError("ValueError", "slice step cannot be zero");
+  const clamp = (v: number | undefined, dflt: number, lo: number, hi: number): number => {
+    if (v === undefined) return dflt;
+    let x = v < 0 ? v + n : v;
+    if (x < lo) x = lo;
+    if (x > hi) x = hi;
+    return x;
+  };
+  if (step > 0) return [clamp(start0, 0, 0, n), clamp(stop0, n, 0, n), step];
+  return [clamp(start0, n - 1, -1, n - 1), clamp(stop0, -1, -1, n - 1), step];
+}
+
+/** Python attribute of a value (bound method or data attribute), or MISSING. */
+function pyAttr(obj: unknown, name: string): unknown {
+  if (name.startsWith("_")) return MISSING;
+  if (isStr(obj)) return strMethod(obj, name);
+  if (isDict(obj)) return dictMethod(obj, name);
+  if (Array.isArray(obj)) {
+    const group = GROUP_TUPLES.get(obj);
+    if (group && (name === "grouper" || name === "list")) return group[name];
+    return listMethod(obj, name);
+  }
+  if (obj instanceof PyObject) return obj.getAttr(name);
+  if (obj instanceof PyRange) {
+    if (name === "start" || name === "stop" || name === "step") return obj[name];
+    if (name === "count" || name === "index") return method(obj, "range", name, (c) => seqMethod([...iterate(obj)], name, c));
+    return MISSING;
+  }
+  if (obj instanceof DictView) {
+    if (name === "mapping") return obj.dict;
+    return MISSING;
+  }
+  if (typeof obj === "boolean" || isInt(obj)) {
+    if (name === "real" || name === "numerator") return typeof obj === "boolean" ? Number(obj) : obj;
+    if (name === "imag") return 0;
+    if (name === "denominator") return 1;
+    return MISSING;
+  }
+  return MISSING;
+}
+
+function method(self: unknown, typeLabel: string, name: string, fn: (c: CallArgs) => unknown): PyCallable {
+  void self;
+  return new PyCallable(name, fn, `<built-in method ${name} of ${typeLabel} object at %ADDR%>`);
+}
+
+const DICT_MUTATORS = new Set(["clear", "pop", "popitem", "setdefault", "update"]);
+const DICT_METHODS = new Set(["copy", "fromkeys", "get", "items", "keys", "values", ...DICT_MUTATORS]);
+
+function refuseMutation(obj: object, name: string): void {
+  // Context data may be shared between renders: only containers the template built may change.
+  if (!isOwned(obj)) throw pyError("SecurityError", `access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`);
+}
+
+function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown {
+  if (!DICT_METHODS.has(name)) return MISSING;
+  return method(d, "dict", name, (c) => {
+    switch (name) {
+      case "get": {
+        noKwargs("get", c);
+        const [k, dflt] = bind("get", c, [["key", NO_DEFAULT], ["default", null]]);
+        const v = dictGet(d, k);
+        return v === MISSING ? dflt : v;
+      }
+      case "items":
+      case "keys":
+      case "values":
+        bind(name, c, []);
+        return new DictView(d, name);
+      case "copy": {
+        bind("copy", c, []);
+        const out = new PyDict();
+        for (const [k, v] of dictEntries(d)) out.set(k, v);
+        return out;
+      }
+      case "fromkeys": {
+        const [keys, v] = bind("fromkeys", c, [["iterable", NO_DEFAULT], ["value", null]]);
+        const out = new PyDict();
+        for (const k of iterate(keys)) out.set(k, v);
+        return out;
+      }
+    }
+    refuseMutation(d, name);
+    const pd = d as PyDict;
+    switch (name) {
+      case "clear":
+        pd.m.clear();
+        return null;
+      case "pop": {
+        const [k, dflt] = bind("pop", c, [["key", NO_DEFAULT], ["default", MISSING]]);
+        const v = pd.get(k);
+        if (v === MISSING) {
+          if (dflt === MISSING) throw pyError("KeyError", repr(k));
+          return dflt;
+        }
+        pd.delete(k);
+        return v;
+      }
+      case "popitem": {
+        const last = [...pd.m.values()].pop();
+        if (!last) throw pyError("KeyError", "'popitem(): dictionary is empty'");
+        pd.delete(last[0]);
+        return tuple([last[0], last[1]]);
+      }
+      case "setdefault": {
+        const [k, dflt] = bind("setdefault", c, [["key", NO_DEFAULT], ["default", null]]);
+        const v = pd.get(k);
+        if (v !== MISSING) return v;
+        pd.set(k, dflt);
+        return dflt;
+      }
+      default: {
+        // update
+        if (c.args.length > 1) throw pyError("TypeError", `update expected at most 1 argument, got ${c.args.length}`);
+        if (c.args.length) {
+          const src = c.args[0];
+          if (isDict(src)) for (const [k, v] of dictEntries(src)) pd.set(k, v);
+          else {
+            for (const item of iterate(src)) {
+              const pair = [...iterate(item)];
+              if (pair.length !== 2) throw pyError("ValueError", `dictionary update sequence element has length ${pair.length}; 2 is required`);
+              pd.set(pair[0], pair[1]);
+            }
+          }
+        }
+        for (const [k, v] of c.kwargs) pd.set(k, v);
+        return null;
+      }
+    }
+  });
+}
+
+const LIST_MUTATORS = new Set(["append", "clear", "extend", "insert", "pop", "remove", "reverse", "sort"]);
+
+function listMethod(l: unknown[], name: string): unknown {
+  const isT = isTuple(l);
+  if (name === "count" || name === "index") return method(l, isT ? "tuple" : "list", name, (c) => seqMethod(l, name, c));
+  if (isT) return MISSING;
+  if (name === "copy") return method(l, "list", name, (c) => (bind("copy", c, []), newList([...l])));
+  if (!LIST_MUTATORS.has(name)) return MISSING;
+  return method(l, "list", name, (c) => {
+    refuseMutation(l, name);
+    switch (name) {
+      case "append": {
+        const [x] = bind("append", c, [["object", NO_DEFAULT]]);
+        l.push(x);
+        return null;
+      }
+      case "clear":
+        l.length = 0;
+        return null;
+      case "extend": {
+        const [it] = bind("extend", c, [["iterable", NO_DEFAULT]]);
+        l.push(...iterate(it));
+        return null;
+      }
+      case "insert": {
+        const [i, x] = bind("insert", c, [["index", NO_DEFAULT], ["object", NO_DEFAULT]]);
+        let k = toNumber(i);
+        if (k < 0) k = Math.max(0, k + l.length);
+        l.splice(Math.min(k, l.length), 0, x);
+        return null;
+      }
+      case "pop": {
+        const [i] = bind("pop", c, [["index", -1]]);
+        if (!l.length) throw pyError("IndexError", "pop from empty list");
+        let k = toNumber(i);
+        if (k < 0) k += l.length;
+        if (k < 0 || k >= l.length) throw pyError("IndexError", "pop index out of range");
+        return l.splice(k, 1)[0];
+      }
+      case "remove": {
+        const [x] = bind("remove", c, [["value", NO_DEFAULT]]);
+        const k = l.findIndex((y) => eq(y, x));
+        if (k < 0) throw pyError("ValueError", "list.remove(x): x not in list");
+        l.splice(k, 1);
+        return null;
+      }
+      case "reverse":
+        l.reverse();
+        return null;
+      default: {
+        const [, reverse] = bind("sort", c, [["key", null], ["reverse", false]]);
+        l.sort((a, b) => cmp(a, b));
+        if (reverse) l.reverse();
+        return null;
+      }
+    }
+  });
+}
+
+function seqMethod(l: unknown[], name: string, c: CallArgs): number {
+  if (name === "count") {
+    const [x] = bind("count", c, [["value", NO_DEFAULT]]);
+    return l.filter((y) => eq(y, x)).length;
+  }
+  const [x] = bind("index", c, [["value", NO_DEFAULT]]);
+  const k = l.findIndex((y) => eq(y, x));
+  if (k < 0) throw pyError("ValueError", `${repr(x)} is not in list`);
+  return k;
+}
+

@@ -1,0 +1,731 @@
+// Jinja2's builtin filters, with their Python semantics (lazy generators where Jinja yields).
+
+import { getAttr, getItem } from "./attributes.js";
+import type { Budget } from "./budget.js";
+import { NO_DEFAULT, bind } from "./callargs.js";
+import { pyError } from "./errors.js";
+import { htmlUnescape } from "./html.js";
+import { toJson } from "./json.js";
+import * as ops from "./ops.js";
+import { printfFormat } from "./printf.js";
+import { repr, str } from "./printing.js";
+import { pyCapitalize, pyCenter, pyReplace, pyStrip, splitLines } from "./strmethods.js";
+import { wordwrap } from "./textwrap.js";
+import {
+  DictView,
+  GROUP_TUPLES,
+  Markup,
+  PyDict,
+  PyFloat,
+  PyIter,
+  PyRange,
+  Undefined,
+  dictEntries,
+  hashKey,
+  isDict,
+  mkFloat,
+  newList,
+  tuple,
+  typeName,
+  type CallArgs,
+} from "./values.js";
+
+export interface FilterEnv {
+  budget: Budget;
+  callTest(name: string, value: unknown, args: CallArgs): unknown;
+  callFilter(name: string, value: unknown, args: CallArgs): unknown;
+  autoescape(): boolean;
+}
+
+type Filter = (env: FilterEnv, value: unknown, call: CallArgs) => unknown;
+
+function gen(fn: () => Generator<unknown>, pyName: string): PyIter {
+  return new PyIter(fn(), "generator", `<generator object ${pyName} at %ADDR%>`);
+}
+
+function softStr(v: unknown): string {
+  return str(v);
+}
+
+function ignoreCase(v: unknown): unknown {
+  return typeof v === "string" ? v.toLowerCase() : v instanceof Markup ? new Markup(v.s.toLowerCase()) : v;
+}
+
+function attributeParts(attribute: unknown): unknown[] {
+  if (attribute === null || attribute === undefined) return [];
+  if (typeof attribute === "string") return attribute.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return [attribute];
+}
+
+/** Jinja's make_attrgetter: dotted item lookup ("a.b.0"), optional default and post-processing. */
+export function attrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown, dflt: unknown = null): (item: unknown) => unknown {
+  const parts = attributeParts(attribute);
+  return (item) => {
+    let v = item;
+    for (const p of parts) {
+      v = getItem(v, p);
+      if (dflt !== null && v instanceof Undefined) v = dflt;
+    }
+    return postprocess ? postprocess(v) : v;
+  };
+}
+
+function multiAttrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown): (item: unknown) => unknown[] {
+  const split = typeof attribute === "string" ? attribute.split(",") : [attribute];
+  const getters = split.map((a) => attrGetter(a, postprocess));
+  return (item) => getters.map((g) => g(item));
+}
+
+function sorted(items: unknown[], key: (v: unknown) => unknown, reverse: boolean, budget: Budget): unknown[] {
+  budget.work(items.length * Math.max(1, Math.ceil(Math.log2(items.length + 1))));
+  const keyed = items.map((v) => ({ v, k: key(v) }));
+  keyed.sort((a, b) => {
+    const c = ops.cmp(a.k, b.k);
+    return Number.isNaN(c) ? 0 : reverse ? -c : c;
+  });
+  return newList(keyed.map((x) => x.v));
+}
+
+function intArg(v: unknown, name = "integer"): number {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (!ops.isInt(v)) throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an ${name}`);
+  return ops.toNumber(v);
+}
+
+function listOf(value: unknown, budget: Budget): unknown[] {
+  return ops.toList(value, budget);
+}
+
+const PY_INT = /^[+-]?(?:\d(?:_?\d)*)$/;
+const PY_INT_BASE = /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|\d(?:_?\d)*)$/;
+const PY_FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?|inf(?:inity)?|nan)$/i;
+
+/** Python float(x); throws ValueError/TypeError like Python. */
+export function pyFloat(v: unknown): number {
+  if (typeof v === "boolean" || typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return ops.toNumber(v);
+  if (ops.isStr(v)) {
+    const s = pyStrip(str(v), null, true, true);
+    if (PY_FLOAT.test(s)) {
+      const t = s.replace(/_/g, "").toLowerCase();
+      if (t.endsWith("inf") || t.endsWith("infinity")) return t.startsWith("-") ? -Infinity : Infinity;
+      if (t.endsWith("nan")) return NaN;
+      return Number(t);
+    }
+    throw pyError("ValueError", `could not convert string to float: ${repr(str(v))}`);
+  }
+  if (v instanceof Undefined) v.fail();
+  throw pyError("TypeError", `float() argument must be a string or a real number, not '${typeName(v)}'`);
+}
+
+/** Python int(x) / int(str, base). */
+function pyInt(v: unknown, base: number | null): number | bigint {
+  if (ops.isStr(v)) {
+    const s = pyStrip(str(v), null, true, true);
+    const b = base ?? 10;
+    let digits = s.replace(/_/g, "");
+    let sign = 1n;
+    if (digits.startsWith("-") || digits.startsWith("+")) {
+      if (digits[0] === "-") sign = -1n;
+      digits = digits.slice(1);
+    }
+    const ok = b === 10 ? PY_INT.test(s) : b === 0 || b === 16 || b === 8 || b === 2 ? PY_INT_BASE.test(s) : /^[+-]?[0-9a-z](?:_?[0-9a-z])*$/i.test(s);
+    if (!ok) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+    let radix = b;
+    if (/^0[xob]/i.test(digits) && (b === 0 || b === 16 || b === 8 || b === 2)) {
+      radix = { x: 16, o: 8, b: 2 }[digits[1].toLowerCase() as "x" | "o" | "b"];
+      if (b !== 0 && b !== radix) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+      digits = digits.slice(2);
+    } else if (b === 0) {
+      if (/^0+[1-9]/.test(digits)) throw pyError("ValueError", `invalid literal for int() with base 0: ${repr(str(v))}`);
+      radix = 10;
+    }
+    let big = 0n;
+    for (const ch of digits.toLowerCase()) {
+      const d = parseInt(ch, 36);
+      if (Number.isNaN(d) || d >= radix) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+      big = big * BigInt(radix) + BigInt(d);
+    }
+    return ops.mkInt(sign * big);
+  }
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (ops.isInt(v)) return v;
+  if (ops.isFloat(v)) {
+    const n = ops.toNumber(v);
+    if (Number.isNaN(n)) throw pyError("ValueError", "cannot convert float NaN to integer");
+    if (!Number.isFinite(n)) throw pyError("OverflowError", "cannot convert float infinity to integer");
+    const t = Math.trunc(n);
+    return Number.isSafeInteger(t) ? t || 0 : ops.mkInt(BigInt(t));
+  }
+  if (v instanceof Undefined) v.fail();
+  throw pyError("TypeError", `int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`);
+}
+
+/** Python round(x, ndigits) for floats: correctly rounded, ties to even. */
+function pyRoundFloat(x: number, ndigits: number): number {
+  if (!Number.isFinite(x)) return x;
+  if (ndigits > 300) return x;
+  if (ndigits < -308) return 0 * x;
+  const fixed = ndigits >= 0 ? x.toFixed(Math.min(100, ndigits + 30)) : "";
+  if (ndigits >= 0 && ndigits <= 70) {
+    // Decide the rounding on the exact decimal expansion of x.
+    const neg = x < 0;
+    const abs = Math.abs(x);
+    const exact = abs.toFixed(100);
+    const dot = exact.indexOf(".");
+    const keep = exact.slice(0, dot + 1 + ndigits);
+    const rest = exact.slice(dot + 1 + ndigits);
+    let up = rest[0] > "5" || (rest[0] === "5" && /[1-9]/.test(rest.slice(1)));
+    if (rest[0] === "5" && !/[1-9]/.test(rest.slice(1))) {
+      const lastDigit = keep.replace(".", "").slice(-1);
+      up = Number(lastDigit) % 2 === 1;
+    }
+    let r = Number(keep.endsWith(".") ? keep.slice(0, -1) : keep);
+    if (up) r = Number((r + Math.pow(10, -ndigits)).toFixed(ndigits));
+    void fixed;
+    return neg ? -r : r;
+  }
+  const m = Math.pow(10, -ndigits);
+  const q = x / m;
+  let r = Math.round(q);
+  if (Math.abs(q - Math.trunc(q)) === 0.5) r = 2 * Math.round(q / 2);
+  return r * m;
+}
+
+function doRound(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [precision, method] = bind("do_round", call, [["precision", 0], ["method", "common"]]);
+  const p = intArg(precision);
+  if (method !== "common" && method !== "ceil" && method !== "floor") {
+    throw pyError("FilterArgumentError", "method must be common, ceil or floor");
+  }
+  if (value instanceof Undefined) value.fail();
+  if (method === "common") {
+    if (typeof value === "boolean" || ops.isInt(value)) {
+      if (p >= 0) return typeof value === "boolean" ? Number(value) : value;
+      const n = ops.toNumber(value);
+      return pyRoundFloat(n, p);
+    }
+    if (!ops.isFloat(value)) throw pyError("TypeError", `type ${typeName(value)} doesn't define __round__ method`);
+    return mkFloat(pyRoundFloat(ops.toNumber(value), p));
+  }
+  const n = ops.toNumber(value);
+  if (Number.isNaN(n) && !ops.isNumeric(value)) throw pyError("TypeError", `must be real number, not ${typeName(value)}`);
+  const scale = Math.pow(10, p);
+  const r = (method === "ceil" ? Math.ceil(n * scale) : Math.floor(n * scale)) / scale;
+  return mkFloat(r);
+}
+
+function doDefault(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [dflt, boolean] = bind("do_default", call, [["default_value", ""], ["boolean", false]]);
+  if (value instanceof Undefined || (ops.truthy(boolean) && !ops.truthy(value))) return dflt;
+  return value;
+}
+
+function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [d, attribute] = bind("do_join", call, [["d", ""], ["attribute", null]]);
+  let items: Iterable<unknown> = ops.iterate(value);
+  if (attribute !== null) {
+    const g = attrGetter(attribute);
+    items = [...items].map(g);
+  }
+  const parts: string[] = [];
+  let total = 0;
+  const sep = str(d);
+  let anyMarkup = d instanceof Markup;
+  for (const x of items) {
+    env.budget.work(1);
+    if (x instanceof Markup) anyMarkup = true;
+    const s = str(x);
+    total += s.length + sep.length;
+    env.budget.checkString(total);
+    parts.push(env.autoescape() && !(x instanceof Markup) ? ops.escapeHtml(s) : s);
+  }
+  if (env.autoescape() || anyMarkup) {
+    if (!env.autoescape()) return parts.join(sep);
+    return new Markup(parts.join(d instanceof Markup ? sep : ops.escapeHtml(sep)));
+  }
+  return parts.join(sep);
+}
+
+function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: boolean, lookupAttr: boolean, pyName: string): PyIter {
+  const args = call.args;
+  let trans: (v: unknown) => unknown = (v) => v;
+  let off = 0;
+  if (lookupAttr) {
+    if (!args.length) throw pyError("FilterArgumentError", "Missing parameter for attribute name");
+    trans = attrGetter(args[0]);
+    off = 1;
+  }
+  let test: (v: unknown) => boolean;
+  if (args.length > off) {
+    const name = args[off];
+    const testArgs: CallArgs = { args: args.slice(off + 1), kwargs: call.kwargs };
+    test = (v) => ops.truthy(env.callTest(str(name), v, testArgs));
+  } else test = ops.truthy;
+  return gen(function* () {
+    if (!ops.truthy(value)) return;
+    for (const item of ops.iterate(value)) {
+      env.budget.work(1);
+      if (test(trans(item)) === keep) yield item;
+    }
+  }, pyName);
+}
+
+function doMap(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
+  let func: (v: unknown) => unknown;
+  if (!call.args.length && call.kwargs.has("attribute")) {
+    const kwargs = new Map(call.kwargs);
+    const attribute = kwargs.get("attribute");
+    kwargs.delete("attribute");
+    const dflt = kwargs.has("default") ? kwargs.get("default") : null;
+    kwargs.delete("default");
+    if (kwargs.size) throw pyError("FilterArgumentError", `Unexpected keyword argument ${repr(kwargs.keys().next().value)}`);
+    func = attrGetter(attribute, undefined, dflt);
+  } else {
+    if (!call.args.length) throw pyError("FilterArgumentError", "map requires a filter argument");
+    const name = call.args[0];
+    const rest: CallArgs = { args: call.args.slice(1), kwargs: call.kwargs };
+    func = (v) => env.callFilter(str(name), v, rest);
+  }
+  return gen(function* () {
+    if (!ops.truthy(value)) return;
+    for (const item of ops.iterate(value)) {
+      env.budget.work(1);
+      yield func(item);
+    }
+  }, "sync_do_map");
+}
+
+function minMax(env: FilterEnv, value: unknown, call: CallArgs, wantMax: boolean): unknown {
+  const [caseSensitive, attribute] = bind(wantMax ? "do_max" : "do_min", call, [["case_sensitive", false], ["attribute", null]]);
+  const items = listOf(value, env.budget);
+  if (!items.length) return new Undefined(`No aggregated item, sequence was empty.`);
+  const key = attrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
+  let best = items[0];
+  let bestKey = key(best);
+  for (const item of items.slice(1)) {
+    const k = key(item);
+    const c = ops.cmp(k, bestKey);
+    if (wantMax ? c > 0 : c < 0) {
+      best = item;
+      bestKey = k;
+    }
+  }
+  return best;
+}
+
+function doSum(env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [attribute, start] = bind("do_sum", call, [["attribute", null], ["start", 0]]);
+  let items = listOf(value, env.budget);
+  if (attribute !== null) items = items.map(attrGetter(attribute));
+  let total = start;
+  for (const x of items) total = ops.add(total, x, env.budget);
+  return total;
+}
+
+function doGroupby(env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [attribute, dflt, caseSensitive] = bind("do_groupby", call, [["attribute", NO_DEFAULT], ["default", null], ["case_sensitive", false]]);
+  const expr = attrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase, dflt);
+  const items = sorted(listOf(value, env.budget), expr, false, env.budget);
+  const groups: { key: unknown; items: unknown[] }[] = [];
+  for (const item of items) {
+    const k = expr(item);
+    const last = groups[groups.length - 1];
+    if (last && ops.eq(last.key, k)) last.items.push(item);
+    else groups.push({ key: k, items: [item] });
+  }
+  const output = attrGetter(attribute, undefined, dflt);
+  return newList(groups.map((g) => groupTuple(ops.truthy(caseSensitive) ? g.key : output(g.items[0]), newList(g.items))));
+}
+
+/** groupby's (grouper, list) namedtuple: a tuple that also has .grouper and .list. */
+function groupTuple(grouper: unknown, list: unknown[]): unknown[] {
+  const t = tuple([grouper, list]);
+  GROUP_TUPLES.set(t, { grouper, list });
+  return t;
+}
+
+function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [caseSensitive, by, reverse] = bind("do_dictsort", call, [["case_sensitive", false], ["by", "key"], ["reverse", false]]);
+  let pos: number;
+  if (by === "key") pos = 0;
+  else if (by === "value") pos = 1;
+  else throw pyError("FilterArgumentError", 'You can only sort by either "key" or "value"');
+  if (!isDict(value)) {
+    if (value instanceof Undefined) value.fail();
+    throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
+  }
+  const items = dictEntries(value).map(([k, v]) => tuple([k, v]));
+  return sorted(items, (t) => {
+    const v = (t as unknown[])[pos];
+    return ops.truthy(caseSensitive) ? v : ignoreCase(v);
+  }, ops.truthy(reverse), env.budget);
+}
+
+function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
+  const [linecount, fill] = bind("do_batch", call, [["linecount", NO_DEFAULT], ["fill_with", null]]);
+  const n = intArg(linecount);
+  return gen(function* () {
+    let tmp: unknown[] = [];
+    for (const item of ops.iterate(value)) {
+      env.budget.work(1);
+      if (tmp.length === n) {
+        yield tmp;
+        tmp = [];
+      }
+      tmp.push(item);
+    }
+    if (tmp.length) {
+      if (fill !== null && tmp.length < n) while (tmp.length < n) tmp.push(fill);
+      yield newList(tmp);
+    }
+  }, "do_batch");
+}
+
+function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
+  const [slices, fill] = bind("do_slice", call, [["slices", NO_DEFAULT], ["fill_with", null]]);
+  const n = intArg(slices);
+  return gen(function* () {
+    const seq = listOf(value, env.budget);
+    const length = seq.length;
+    const perSlice = Math.floor(length / n);
+    const extra = length % n;
+    let offset = 0;
+    for (let i = 0; i < n; i++) {
+      const start = offset + i * perSlice;
+      if (i < extra) offset++;
+      const end = offset + (i + 1) * perSlice;
+      const tmp = seq.slice(start, end);
+      if (fill !== null && i >= extra) tmp.push(fill);
+      yield newList(tmp);
+    }
+  }, "do_slice");
+}
+
+function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [length, killwords, end, leeway] = bind("do_truncate", call, [["length", 255], ["killwords", false], ["end", "..."], ["leeway", null]]);
+  const s = ops.chars(softStr(value));
+  const e = str(end);
+  const L = intArg(length);
+  const lw = leeway === null ? 5 : intArg(leeway);
+  const endLen = ops.len(e);
+  if (L < endLen) throw pyError("AssertionError", `expected length >= ${endLen}, got ${L}`);
+  if (lw < 0) throw pyError("AssertionError", `expected leeway >= 0, got ${lw}`);
+  if (s.length <= L + lw) return s.join("");
+  const cut = s.slice(0, Math.max(0, L - endLen)).join("");
+  if (ops.truthy(killwords)) return cut + e;
+  const sp = cut.lastIndexOf(" ");
+  return (sp >= 0 ? cut.slice(0, sp) : cut) + e;
+}
+
+function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [width, first, blank] = bind("do_indent", call, [["width", 4], ["first", false], ["blank", false]]);
+  const indention = ops.isStr(width) ? str(width) : " ".repeat(Math.max(0, intArg(width)));
+  const s = softStr(value) + "\n";
+  const lines = splitLines(s);
+  let rv: string;
+  if (ops.truthy(blank)) rv = lines.join("\n" + indention);
+  else {
+    rv = lines.shift() ?? "";
+    if (lines.length) rv += "\n" + lines.map((l) => (l ? indention + l : l)).join("\n");
+  }
+  if (ops.truthy(first)) rv = indention + rv;
+  return value instanceof Markup ? new Markup(rv) : rv;
+}
+
+function urlQuote(v: unknown, forQs: boolean): string {
+  const s = ops.isStr(v) ? str(v) : str(v);
+  const bytes = Buffer.from(s, "utf8");
+  let out = "";
+  for (const b of bytes) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9_.\-~]/.test(c) || (!forQs && c === "/")) out += c;
+    else out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return forQs ? out.replace(/%20/g, "+") : out;
+}
+
+function doUrlencode(_env: FilterEnv, value: unknown): string {
+  if (ops.isStr(value) || !ops.isIterable(value) || value instanceof Undefined) return urlQuote(value, false);
+  const pairs: [unknown, unknown][] = isDict(value)
+    ? dictEntries(value)
+    : [...ops.iterate(value)].map((p) => {
+        const pair = [...ops.iterate(p)];
+        if (pair.length !== 2) throw pyError("ValueError", `too many values to unpack (expected 2)`);
+        return [pair[0], pair[1]] as [unknown, unknown];
+      });
+  return pairs.map(([k, v]) => `${urlQuote(k, true)}=${urlQuote(v, true)}`).join("&");
+}
+
+function doFilesizeformat(_env: FilterEnv, value: unknown, call: CallArgs): string {
+  const [binary] = bind("do_filesizeformat", call, [["binary", false]]);
+  const bytes = pyFloat(value);
+  const bin = ops.truthy(binary);
+  const base = bin ? 1024 : 1000;
+  const prefixes = bin ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+  if (bytes === 1) return "1 Byte";
+  if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+  let unit = 0;
+  let prefix = "";
+  for (let i = 0; i < prefixes.length; i++) {
+    unit = Math.pow(base, i + 2);
+    prefix = prefixes[i];
+    if (bytes < unit) break;
+  }
+  return `${printfFormat("%.1f", (base * bytes) / unit)} ${prefix}`;
+}
+
+function doXmlattr(_env: FilterEnv, value: unknown, call: CallArgs): Markup {
+  const [autospace] = bind("do_xmlattr", call, [["autospace", true]]);
+  if (!isDict(value)) throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
+  const parts: string[] = [];
+  for (const [k, v] of dictEntries(value)) {
+    if (v === null || v instanceof Undefined) continue;
+    const key = str(k);
+    if (/[\s/>=]/.test(key)) throw pyError("ValueError", `Invalid character in attribute name: ${repr(key)}`);
+    parts.push(`${ops.escapeHtml(key)}="${ops.escapeHtml(str(v))}"`);
+  }
+  let rv = parts.join(" ");
+  if (ops.truthy(autospace) && rv) rv = " " + rv;
+  return new Markup(rv);
+}
+
+function doStriptags(_env: FilterEnv, value: unknown): string {
+  let s = softStr(value);
+  s = s.replace(/<!--[\s\S]*?-->/g, "").replace(/<[\s\S]*?>/g, "");
+  s = s.split(/[\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/).filter(Boolean).join(" ");
+  return htmlUnescape(s);
+}
+
+function doTitle(_env: FilterEnv, value: unknown): string {
+  const s = softStr(value);
+  return s
+    .split(/([-\s({[<]+)/u)
+    .filter((x) => x)
+    .map((item) => {
+      const cs = ops.chars(item);
+      return cs[0].toUpperCase() + cs.slice(1).join("").toLowerCase();
+    })
+    .join("");
+}
+
+function doReverse(_env: FilterEnv, value: unknown): unknown {
+  if (ops.isStr(value)) {
+    const r = ops.chars(str(value)).reverse().join("");
+    return value instanceof Markup ? new Markup(r) : r;
+  }
+  if (Array.isArray(value)) {
+    const items = value;
+    return new PyIter((function* () {
+      for (let i = items.length - 1; i >= 0; i--) yield items[i];
+    })(), "list_reverseiterator", `<list_reverseiterator object at %ADDR%>`);
+  }
+  if (value instanceof PyRange) {
+    return new PyIter([...ops.iterate(value)].reverse()[Symbol.iterator](), "range_iterator", "<range_iterator object at %ADDR%>");
+  }
+  if (isDict(value)) {
+    return new PyIter([...ops.iterate(value)].reverse()[Symbol.iterator](), "dict_reversekeyiterator", "<dict_reversekeyiterator object at %ADDR%>");
+  }
+  try {
+    const rv = [...ops.iterate(value)];
+    rv.reverse();
+    return newList(rv);
+  } catch {
+    throw pyError("FilterArgumentError", "argument must be iterable");
+  }
+}
+
+function doLast(env: FilterEnv, value: unknown): unknown {
+  if (value instanceof PyIter) throw pyError("TypeError", `'${value.typeName}' object is not reversible`);
+  if (value instanceof Undefined) return new Undefined("No last item, sequence was empty.");
+  if (ops.isStr(value) || Array.isArray(value) || value instanceof PyRange || isDict(value) || value instanceof DictView) {
+    const items = listOf(value, env.budget);
+    return items.length ? items[items.length - 1] : new Undefined("No last item, sequence was empty.");
+  }
+  throw pyError("TypeError", `'${typeName(value)}' object is not reversible`);
+}
+
+function doFirst(_env: FilterEnv, value: unknown): unknown {
+  for (const x of ops.iterate(value)) return x;
+  return new Undefined("No first item, sequence was empty.");
+}
+
+function doUnique(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
+  const [caseSensitive, attribute] = bind("do_unique", call, [["case_sensitive", false], ["attribute", null]]);
+  const getter = attrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
+  return gen(function* () {
+    const seen = new Set<unknown>();
+    for (const item of ops.iterate(value)) {
+      env.budget.work(1);
+      const k = hashKey(getter(item));
+      if (!seen.has(k)) {
+        seen.add(k);
+        yield item;
+      }
+    }
+  }, "do_unique");
+}
+
+function doItems(_env: FilterEnv, value: unknown): PyIter {
+  if (value instanceof Undefined) return gen(function* () {}, "do_items");
+  if (!isDict(value)) throw pyError("TypeError", "Can only get item pairs from a mapping.");
+  return gen(function* () {
+    for (const [k, v] of dictEntries(value)) yield tuple([k, v]);
+  }, "do_items");
+}
+
+function doAttr(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+  const [name] = bind("do_attr", call, [["name", NO_DEFAULT]]);
+  const n = str(name);
+  if (isDict(value) || value instanceof Undefined) {
+    // attr() reads Python attributes only, never keys.
+    if (value instanceof Undefined) value.fail();
+    const v = getAttr(value, n);
+    if (!(v instanceof Undefined) && MAPPING_METHOD_NAMES.has(n)) return v;
+    if (v instanceof Undefined && v.exc === "SecurityError") return v;
+    return new Undefined(null, value, n);
+  }
+  return getAttr(value, n);
+}
+const MAPPING_METHOD_NAMES = new Set(["clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"]);
+
+const FILTERS: Record<string, Filter> = {
+  abs: (_e, v) => {
+    if (v instanceof Undefined) v.fail();
+    if (typeof v === "boolean") return Number(v);
+    if (ops.isInt(v)) return typeof v === "bigint" ? (v < 0n ? -v : v) : Math.abs(v);
+    if (ops.isFloat(v)) return mkFloat(Math.abs(ops.toNumber(v)));
+    throw pyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
+  },
+  attr: doAttr,
+  batch: doBatch,
+  capitalize: (_e, v) => pyCapitalize(softStr(v)),
+  center: (_e, v, c) => {
+    const [width] = bind("do_center", c, [["width", 80]]);
+    return pyCenter(softStr(v), intArg(width));
+  },
+  count: (_e, v) => ops.len(v),
+  d: doDefault,
+  default: doDefault,
+  dictsort: doDictsort,
+  e: (_e, v) => escapeValue(v),
+  escape: (_e, v) => escapeValue(v),
+  filesizeformat: doFilesizeformat,
+  first: doFirst,
+  float: (_e, v, c) => {
+    const [dflt] = bind("do_float", c, [["default", 0.0]]);
+    try {
+      return mkFloat(pyFloat(v));
+    } catch (err) {
+      if (isPyError(err, "ValueError", "TypeError")) return dflt === 0.0 ? new PyFloat(0) : dflt;
+      throw err;
+    }
+  },
+  forceescape: (_e, v) => new Markup(ops.escapeHtml(str(v))),
+  format: (_e, v, c) => {
+    if (c.args.length && c.kwargs.size) throw pyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
+    if (c.kwargs.size) {
+      const d = new PyDict();
+      for (const [k, x] of c.kwargs) d.set(k, x);
+      return printfFormat(softStr(v), d);
+    }
+    return printfFormat(softStr(v), tuple(c.args));
+  },
+  groupby: doGroupby,
+  indent: doIndent,
+  int: (_e, v, c) => {
+    const [dflt, base] = bind("do_int", c, [["default", 0], ["base", 10]]);
+    try {
+      if (ops.isStr(v)) return pyInt(v, intArg(base));
+      return pyInt(v, null);
+    } catch (err) {
+      if (!isPyError(err, "ValueError", "TypeError")) throw err;
+      try {
+        return pyInt(mkFloat(pyFloat(v)), null);
+      } catch (err2) {
+        if (isPyError(err2, "ValueError", "TypeError")) return dflt;
+        throw err2;
+      }
+    }
+  },
+  items: doItems,
+  join: doJoin,
+  last: doLast,
+  length: (_e, v) => ops.len(v),
+  list: (e, v) => listOf(v, e.budget),
+  lower: (_e, v) => softStr(v).toLowerCase(),
+  map: doMap,
+  max: (e, v, c) => minMax(e, v, c, true),
+  min: (e, v, c) => minMax(e, v, c, false),
+  pprint: (_e, v) => repr(v),
+  random: (e, v) => {
+    const items = listOf(v, e.budget);
+    if (!items.length) throw pyError("IndexError", "Cannot choose from an empty sequence");
+    return items[Math.floor(Math.random() * items.length)];
+  },
+  reject: (e, v, c) => selectOrReject(e, v, c, false, false, "select_or_reject"),
+  rejectattr: (e, v, c) => selectOrReject(e, v, c, false, true, "select_or_reject"),
+  replace: (e, v, c) => {
+    const [old, rep, count] = bind("do_replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", null]]);
+    const n = count === null ? -1 : intArg(count);
+    if (e.autoescape() && !(v instanceof Markup)) {
+      return new Markup(pyReplace(ops.escapeHtml(str(v)), ops.escapeHtml(str(old)), ops.escapeHtml(str(rep)), n));
+    }
+    const r = pyReplace(softStr(v), str(old), str(rep), n);
+    e.budget.checkString(r.length);
+    return v instanceof Markup ? new Markup(r) : r;
+  },
+  reverse: doReverse,
+  round: doRound,
+  safe: (_e, v) => (v instanceof Markup ? v : new Markup(str(v))),
+  select: (e, v, c) => selectOrReject(e, v, c, true, false, "select_or_reject"),
+  selectattr: (e, v, c) => selectOrReject(e, v, c, true, true, "select_or_reject"),
+  slice: doSlice,
+  sort: (e, v, c) => {
+    const [reverse, caseSensitive, attribute] = bind("do_sort", c, [["reverse", false], ["case_sensitive", false], ["attribute", null]]);
+    const key = multiAttrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
+    return sorted(listOf(v, e.budget), key, ops.truthy(reverse), e.budget);
+  },
+  string: (_e, v) => (v instanceof Markup ? v : str(v)),
+  striptags: doStriptags,
+  sum: doSum,
+  title: doTitle,
+  tojson: (_e, v, c) => {
+    const [indent] = bind("do_tojson", c, [["indent", null]]);
+    return new Markup(toJson(v, indent === null ? null : intArg(indent)));
+  },
+  trim: (_e, v, c) => {
+    const [chars] = bind("do_trim", c, [["chars", null]]);
+    return pyStrip(softStr(v), chars === null ? null : new Set(ops.chars(str(chars))), true, true);
+  },
+  truncate: doTruncate,
+  unique: doUnique,
+  upper: (_e, v) => softStr(v).toUpperCase(),
+  urlencode: doUrlencode,
+  urlize: (_e, v) => softStr(v),
+  wordcount: (_e, v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
+  wordwrap: (_e, v, c) => {
+    const [width, breakLong, wrapstring, breakHyphens] = bind("do_wordwrap", c, [
+      ["width", 79], ["break_long_words", true], ["wrapstring", null], ["break_on_hyphens", true],
+    ]);
+    return wordwrap(softStr(v), intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
+  },
+  xmlattr: doXmlattr,
+};
+
+function escapeValue(v: unknown): Markup {
+  if (v instanceof Markup) return v;
+  return new Markup(ops.escapeHtml(str(v)));
+}
+
+function isPyError(err: unknown, ...classes: string[]): boolean {
+  return err instanceof Error && "pythonClass" in err && classes.includes((err as { pythonClass: string }).pythonClass);
+}
+
+export function hasFilter(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(FILTERS, name);
+}
+
+export function callFilter(name: string, value: unknown, call: CallArgs, env: FilterEnv): unknown {
+  return FILTERS[name](env, value, call);
+}
+

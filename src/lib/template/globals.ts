@@ -1,0 +1,234 @@
+// Jinja's default globals (range, dict, lipsum, cycler, joiner, namespace) and the loop object.
+
+import { bind } from "./callargs.js";
+import { currentBudget } from "./current.js";
+import { pyError } from "./errors.js";
+import { eq, isInt, iterate, toNumber } from "./ops.js";
+import { repr } from "./printing.js";
+import {
+  MISSING,
+  PyCallable,
+  PyDict,
+  PyObject,
+  PyRange,
+  Undefined,
+  dictEntries,
+  isDict,
+  tuple,
+  typeName,
+  type CallArgs,
+} from "./values.js";
+
+function intArg(v: unknown): number {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (!isInt(v)) throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an integer`);
+  return toNumber(v);
+}
+
+function safeRange(call: CallArgs): PyRange {
+  if (call.kwargs.size) throw pyError("TypeError", "range() takes no keyword arguments");
+  const a = call.args.map(intArg);
+  if (a.length === 0) throw pyError("TypeError", "range expected at least 1 argument, got 0");
+  if (a.length > 3) throw pyError("TypeError", `range expected at most 3 arguments, got ${a.length}`);
+  const [start, stop, step] = a.length === 1 ? [0, a[0], 1] : [a[0], a[1], a[2] ?? 1];
+  if (step === 0) throw pyError("ValueError", "range() arg 3 must not be zero");
+  const r = new PyRange(start, stop, step);
+  currentBudget().range(r.length);
+  return r;
+}
+
+function makeDict(call: CallArgs): PyDict {
+  const d = new PyDict();
+  if (call.args.length > 1) throw pyError("TypeError", `dict expected at most 1 argument, got ${call.args.length}`);
+  if (call.args.length) {
+    const src = call.args[0];
+    if (isDict(src)) for (const [k, v] of dictEntries(src)) d.set(k, v);
+    else {
+      let i = 0;
+      for (const item of iterate(src)) {
+        const pair = [...iterate(item)];
+        if (pair.length !== 2) {
+          throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
+        }
+        d.set(pair[0], pair[1]);
+        i++;
+      }
+    }
+  }
+  for (const [k, v] of call.kwargs) d.set(k, v);
+  return d;
+}
+
+export class Cycler extends PyObject {
+  readonly pyType = "Cycler";
+  private pos = 0;
+  constructor(private readonly items: unknown[]) {
+    super();
+    if (!items.length) throw pyError("RuntimeError", "at least one item has to be provided");
+  }
+  getAttr(name: string): unknown {
+    switch (name) {
+      case "items":
+        return tuple([...this.items]);
+      case "current":
+        return this.items[this.pos];
+      case "pos":
+        return this.pos;
+      case "next":
+        return new PyCallable("next", (c) => {
+          bind("next", c, []);
+          const v = this.items[this.pos];
+          this.pos = (this.pos + 1) % this.items.length;
+          return v;
+        }, "<bound method Cycler.next of <jinja2.utils.Cycler object at %ADDR%>>");
+      case "reset":
+        return new PyCallable("reset", (c) => {
+          bind("reset", c, []);
+          this.pos = 0;
+          return null;
+        }, "<bound method Cycler.reset of <jinja2.utils.Cycler object at %ADDR%>>");
+    }
+    return MISSING;
+  }
+  repr(): string {
+    return "<jinja2.utils.Cycler object at %ADDR%>";
+  }
+}
+
+export class Namespace extends PyObject {
+  readonly pyType = "Namespace";
+  readonly attrs = new PyDict();
+  getAttr(name: string): unknown {
+    return this.attrs.get(name);
+  }
+  setAttr(name: string, value: unknown): void {
+    this.attrs.set(name, value);
+  }
+  repr(): string {
+    return `<Namespace ${repr(this.attrs)}>`;
+  }
+}
+
+function makeNamespace(call: CallArgs): Namespace {
+  const ns = new Namespace();
+  const d = makeDict(call);
+  for (const [k, v] of d.entries()) ns.attrs.set(k, v);
+  return ns;
+}
+
+function makeJoiner(call: CallArgs): PyCallable {
+  const [sep] = bind("joiner", call, [["sep", ", "]]);
+  let used = false;
+  return new PyCallable("joiner", (c) => {
+    bind("__call__", c, []);
+    if (!used) {
+      used = true;
+      return "";
+    }
+    return sep;
+  }, "<jinja2.utils.Joiner object at %ADDR%>");
+}
+
+const LOREM_WORDS = (
+  "a ac accumsan ad adipiscing aenean aliquam aliquet amet ante aptent arcu at auctor augue bibendum blandit class " +
+  "commodo condimentum congue consectetuer consequat conubia convallis cras cubilia cum curabitur curae cursus dapibus " +
+  "diam dictum dictumst dignissim dis dolor donec dui duis egestas eget eleifend elementum elit enim erat eros est et " +
+  "etiam eu euismod facilisi facilisis fames faucibus felis fermentum feugiat fringilla fusce gravida habitant " +
+  "habitasse hac hendrerit hymenaeos iaculis id imperdiet in inceptos integer interdum ipsum justo lacinia lacus " +
+  "laoreet lectus leo libero ligula litora lobortis lorem luctus maecenas magna magnis malesuada massa mattis mauris " +
+  "metus mi molestie mollis montes morbi mus nam nascetur natoque nec neque netus nibh nisi nisl non nonummy nostra " +
+  "nulla nullam nunc odio orci ornare parturient pede pellentesque penatibus per pharetra phasellus placerat platea " +
+  "porta porttitor posuere potenti praesent pretium primis proin pulvinar purus quam quis quisque rhoncus ridiculus " +
+  "risus rutrum sagittis sapien scelerisque sed sem semper senectus sit sociis sociosqu sodales sollicitudin " +
+  "suscipit suspendisse taciti tellus tempor tempus tincidunt torquent tortor tristique turpis ullamcorper ultrices " +
+  "ultricies urna ut varius vehicula vel velit venenatis vestibulum vitae vivamus viverra volutpat vulputate"
+).split(" ");
+
+/** lipsum(): random placeholder text, like Jinja's (the words differ from run to run there too). */
+function lipsum(call: CallArgs): string {
+  const [n, html, min, max] = bind("generate_lorem_ipsum", call, [["n", 5], ["html", true], ["min", 20], ["max", 100]]);
+  const count = Math.min(intArg(n), 100);
+  const paragraphs: string[] = [];
+  for (let p = 0; p < count; p++) {
+    const words: string[] = [];
+    const len = intArg(min) + Math.floor(Math.random() * Math.max(1, intArg(max) - intArg(min)));
+    for (let i = 0; i < len; i++) words.push(LOREM_WORDS[Math.floor(Math.random() * LOREM_WORDS.length)]);
+    let text = words.join(" ");
+    text = text[0].toUpperCase() + text.slice(1) + ".";
+    paragraphs.push(html ? `<p>${text}</p>` : text);
+  }
+  return paragraphs.join("\n\n");
+}
+
+export const GLOBALS: Record<string, unknown> = Object.freeze({
+  __proto__: null,
+  range: new PyCallable("range", safeRange, "<function safe_range at %ADDR%>"),
+  dict: new PyCallable("dict", makeDict, "<class 'dict'>", true),
+  lipsum: new PyCallable("lipsum", lipsum, "<function generate_lorem_ipsum at %ADDR%>"),
+  cycler: new PyCallable("cycler", (c) => new Cycler([...c.args]), "<class 'jinja2.utils.Cycler'>", true),
+  joiner: new PyCallable("joiner", makeJoiner, "<class 'jinja2.utils.Joiner'>", true),
+  namespace: new PyCallable("namespace", makeNamespace, "<class 'jinja2.utils.Namespace'>", true),
+}) as Record<string, unknown>;
+
+/** The `loop` variable inside a for-loop. */
+export class LoopContext extends PyObject {
+  readonly pyType = "LoopContext";
+  index0 = 0;
+  private lastChanged: unknown[] | typeof MISSING = MISSING;
+  constructor(
+    private readonly items: unknown[],
+    private readonly depth0: number,
+    private readonly recurse: PyCallable | null,
+  ) {
+    super();
+  }
+  getAttr(name: string): unknown {
+    const n = this.items.length;
+    const i = this.index0;
+    switch (name) {
+      case "index0":
+        return i;
+      case "index":
+        return i + 1;
+      case "revindex":
+        return n - i;
+      case "revindex0":
+        return n - i - 1;
+      case "first":
+        return i === 0;
+      case "last":
+        return i === n - 1;
+      case "length":
+        return n;
+      case "depth":
+        return this.depth0 + 1;
+      case "depth0":
+        return this.depth0;
+      case "previtem":
+        return i > 0 ? this.items[i - 1] : new Undefined("there is no previous item", MISSING, "previtem");
+      case "nextitem":
+        return i < n - 1 ? this.items[i + 1] : new Undefined("there is no next item", MISSING, "nextitem");
+      case "cycle":
+        return new PyCallable("cycle", (c) => {
+          if (!c.args.length) throw pyError("TypeError", "no items for cycling given");
+          return c.args[i % c.args.length];
+        }, "<bound method LoopContext.cycle>");
+      case "changed":
+        return new PyCallable("changed", (c) => {
+          const cur = c.args;
+          const prev = this.lastChanged;
+          if (prev !== MISSING && prev.length === cur.length && prev.every((x, k) => eq(x, cur[k]))) return false;
+          this.lastChanged = [...cur];
+          return true;
+        }, "<bound method LoopContext.changed>");
+      case "__call__":
+        if (this.recurse) return this.recurse;
+        throw pyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
+    }
+    return MISSING;
+  }
+  repr(): string {
+    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
+  }
+}
+

@@ -1,0 +1,480 @@
+// Walks the syntax tree and renders it with Python/Jinja semantics. No JavaScript is generated from
+// templates, so template text can never become code.
+
+import type { CallSyntax, Expr, MacroSignature, Stmt, Target } from "./ast.js";
+import { SliceKey, getAttr, getItem } from "./attributes.js";
+import { Budget } from "./budget.js";
+import { TemplateError, pyError } from "./errors.js";
+import { callFilter, hasFilter } from "./filters.js";
+import { GLOBALS, LoopContext, Namespace } from "./globals.js";
+import * as ops from "./ops.js";
+import { str } from "./printing.js";
+import { callTest, hasTest } from "./tests.js";
+import {
+  MISSING,
+  Markup,
+  PyCallable,
+  PyDict,
+  PyObject,
+  Undefined,
+  dictEntries,
+  isDict,
+  newList,
+  tuple,
+  typeName,
+  type CallArgs,
+} from "./values.js";
+
+/** A variable scope; lookups fall through to the parent, then to the context, then to globals. */
+class Scope {
+  readonly vars = new Map<string, unknown>();
+  constructor(readonly parent: Scope | null) {}
+}
+
+/** Collected output of a template, macro or block body, bounded in size. */
+class Output {
+  private readonly parts: string[] = [];
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+  write(s: string): void {
+    if (!s) return;
+    this.bytes += s.length <= 32 && !/[^\x00-\x7f]/.test(s) ? s.length : Buffer.byteLength(s, "utf8");
+    if (this.bytes > this.maxBytes) {
+      throw new TemplateError("limit", "OutputTooLarge", `rendered output exceeds ${this.maxBytes} bytes`);
+    }
+    this.parts.push(s);
+  }
+  toString(): string {
+    return this.parts.join("");
+  }
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Names a macro body uses, to know whether it accepts varargs / kwargs / caller. */
+const macroNames = new WeakMap<object, Set<string>>();
+function namesUsed(body: Stmt[]): Set<string> {
+  let found = macroNames.get(body);
+  if (found) return found;
+  const names = new Set<string>();
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== "object") return;
+    if (Array.isArray(n)) {
+      n.forEach(walk);
+      return;
+    }
+    const o = n as Record<string, unknown>;
+    if (o.t === "name" && typeof o.name === "string") names.add(o.name);
+    for (const v of Object.values(o)) if (v && typeof v === "object") walk(v);
+  };
+  walk(body);
+  found = names;
+  macroNames.set(body, found);
+  return found;
+}
+
+export class Renderer {
+  private autoescape = false;
+
+  constructor(
+    private readonly context: Record<string, unknown>,
+    readonly budget: Budget,
+  ) {}
+
+  render(body: Stmt[]): string {
+    const out = new Output(this.budget.limits.maxOutputBytes);
+    this.execBody(body, new Scope(null), out);
+    return out.toString();
+  }
+
+  // ---- statements ----
+
+  private execBody(body: Stmt[], scope: Scope, out: Output): void {
+    for (const st of body) this.exec(st, scope, out);
+  }
+
+  private exec(st: Stmt, scope: Scope, out: Output): void {
+    switch (st.t) {
+      case "output":
+        for (const n of st.nodes) {
+          if (typeof n === "string") out.write(n);
+          else out.write(this.print(this.eval(n, scope)));
+        }
+        return;
+      case "if":
+        this.execBody(ops.truthy(this.eval(st.test, scope)) ? st.body : st.else_, scope, out);
+        return;
+      case "for":
+        this.execFor(st, scope, out, this.eval(st.iter, scope), 0);
+        return;
+      case "assign":
+        this.assign(st.target, this.eval(st.node, scope), scope);
+        return;
+      case "assignblock": {
+        const inner = new Output(this.budget.limits.maxOutputBytes);
+        this.execBody(st.body, new Scope(scope), inner);
+        let value: unknown = this.markupIfEscaping(inner.toString());
+        if (st.filter) value = this.evalFilter(st.filter, scope, value);
+        this.assign(st.target, value, scope);
+        return;
+      }
+      case "macro":
+        scope.vars.set(st.name, this.makeMacro(st.name, st.sig, st.body, scope));
+        return;
+      case "callblock": {
+        const caller = this.makeMacro("caller", st.sig, st.body, scope);
+        const result = this.evalCall(st.call, scope, caller);
+        out.write(this.print(result));
+        return;
+      }
+      case "filterblock": {
+        const inner = new Output(this.budget.limits.maxOutputBytes);
+        this.execBody(st.body, new Scope(scope), inner);
+        out.write(this.print(this.evalFilter(st.filter, scope, this.markupIfEscaping(inner.toString()))));
+        return;
+      }
+      case "with": {
+        const inner = new Scope(scope);
+        const values = st.values.map((v) => this.eval(v, scope));
+        st.targets.forEach((t, i) => this.assign(t, values[i], inner));
+        this.execBody(st.body, inner, out);
+        return;
+      }
+      case "block":
+        this.execBody(st.body, new Scope(st.scoped ? scope : rootOf(scope)), out);
+        return;
+      case "autoescape": {
+        const saved = this.autoescape;
+        this.autoescape = ops.truthy(this.eval(st.value, scope));
+        try {
+          this.execBody(st.body, scope, out);
+        } finally {
+          this.autoescape = saved;
+        }
+        return;
+      }
+      case "unsupported":
+        throw pyError(st.exc, st.message);
+    }
+  }
+
+  private markupIfEscaping(s: string): unknown {
+    return this.autoescape ? new Markup(s) : s;
+  }
+
+  private print(v: unknown): string {
+    if (this.autoescape && !(v instanceof Markup)) return ops.escapeHtml(str(v));
+    return str(v);
+  }
+
+  private execFor(st: Stmt & { t: "for" }, scope: Scope, out: Output, iterable: unknown, depth: number): void {
+    let items: unknown[] = [];
+    for (const x of ops.iterate(iterable)) {
+      this.budget.work(1);
+      items.push(x);
+    }
+    if (st.test) {
+      const test = st.test;
+      items = items.filter((x) => {
+        const s = new Scope(scope);
+        this.assign(st.target, x, s);
+        return ops.truthy(this.eval(test, s));
+      });
+    }
+    if (items.length === 0) {
+      this.execBody(st.else_, new Scope(scope), out);
+      return;
+    }
+    const recurse = st.recursive
+      ? new PyCallable("loop", (c) => {
+          const inner = new Output(this.budget.limits.maxOutputBytes);
+          this.execFor(st, scope, inner, c.args[0], depth + 1);
+          return this.markupIfEscaping(inner.toString());
+        }, "<bound method LoopContext.__call__>")
+      : null;
+    const loop = new LoopContext(items, depth, recurse);
+    for (let i = 0; i < items.length; i++) {
+      this.budget.loop();
+      loop.index0 = i;
+      const s = new Scope(scope);
+      s.vars.set("loop", loop);
+      this.assign(st.target, items[i], s);
+      this.execBody(st.body, s, out);
+    }
+  }
+
+  private assign(target: Target, value: unknown, scope: Scope): void {
+    if (target.t === "name") {
+      scope.vars.set(target.name, value);
+      return;
+    }
+    if (target.t === "nsref") {
+      const ns = this.lookup(target.name, scope);
+      if (!(ns instanceof Namespace)) {
+        throw pyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object");
+      }
+      ns.setAttr(target.attr, value);
+      return;
+    }
+    const items: unknown[] = [];
+    for (const x of ops.iterate(value)) {
+      items.push(x);
+      if (items.length > target.items.length) break;
+    }
+    if (items.length < target.items.length) {
+      throw pyError("ValueError", `not enough values to unpack (expected ${target.items.length}, got ${items.length})`);
+    }
+    if (items.length > target.items.length) throw pyError("ValueError", `too many values to unpack (expected ${target.items.length})`);
+    target.items.forEach((t, i) => this.assign(t, items[i], scope));
+  }
+
+  private lookup(name: string, scope: Scope): unknown {
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      if (s.vars.has(name)) return s.vars.get(name);
+    }
+    if (hasOwn.call(this.context, name)) return this.context[name];
+    if (hasOwn.call(GLOBALS, name)) return GLOBALS[name];
+    return new Undefined(null, MISSING, name);
+  }
+
+  private makeMacro(name: string, sig: MacroSignature, body: Stmt[], defScope: Scope): PyCallable {
+    const used = namesUsed(body);
+    const catchVarargs = used.has("varargs");
+    const catchKwargs = used.has("kwargs");
+    const callerAllowed = used.has("caller");
+    const nDefaultsStart = sig.args.length - sig.defaults.length;
+    const fn = (call: CallArgs): unknown => {
+      this.budget.enter();
+      try {
+        const s = new Scope(defScope);
+        const kwargs = new Map(call.kwargs);
+        const extra = call.args.slice(sig.args.length);
+        for (let i = 0; i < sig.args.length; i++) {
+          const argName = sig.args[i];
+          let v: unknown;
+          if (i < call.args.length) {
+            if (kwargs.has(argName)) throw pyError("TypeError", `macro '${name}' got multiple values for argument '${argName}'`);
+            v = call.args[i];
+          } else if (kwargs.has(argName)) {
+            v = kwargs.get(argName);
+            kwargs.delete(argName);
+          } else if (i >= nDefaultsStart) {
+            v = this.eval(sig.defaults[i - nDefaultsStart], s);
+          } else {
+            v = new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName);
+          }
+          s.vars.set(argName, v);
+        }
+        let caller: unknown = MISSING;
+        if (kwargs.has("caller")) {
+          caller = kwargs.get("caller");
+          kwargs.delete("caller");
+        }
+        if (callerAllowed) s.vars.set("caller", caller === MISSING ? new Undefined(null, MISSING, "caller") : caller);
+        else if (caller !== MISSING) throw pyError("TypeError", `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+        if (catchVarargs) s.vars.set("varargs", tuple(extra));
+        else if (extra.length) {
+          throw pyError("TypeError", `macro '${name}' takes not more than ${sig.args.length} argument(s)`);
+        }
+        if (catchKwargs) {
+          const d = new PyDict();
+          for (const [k, v] of kwargs) d.set(k, v);
+          s.vars.set("kwargs", d);
+        } else if (kwargs.size) {
+          throw pyError("TypeError", `macro '${name}' takes no keyword argument '${kwargs.keys().next().value}'`);
+        }
+        const out = new Output(this.budget.limits.maxOutputBytes);
+        this.execBody(body, s, out);
+        return this.markupIfEscaping(out.toString());
+      } finally {
+        this.budget.leave();
+      }
+    };
+    return new PyCallable(name, fn, `<Macro '${name}'>`);
+  }
+
+  // ---- expressions ----
+
+  eval(e: Expr, scope: Scope): unknown {
+    switch (e.t) {
+      case "const":
+        return e.value;
+      case "name":
+        return this.lookup(e.name, scope);
+      case "getattr":
+        return getAttr(this.eval(e.node, scope), e.attr);
+      case "getitem": {
+        const obj = this.eval(e.node, scope);
+        const key = e.arg.t === "slice" ? this.evalSlice(e.arg, scope) : this.eval(e.arg, scope);
+        return getItem(obj, key);
+      }
+      case "slice":
+        return this.evalSlice(e, scope);
+      case "tuple":
+        return tuple(e.items.map((x) => this.eval(x, scope)));
+      case "list":
+        return newList(e.items.map((x) => this.eval(x, scope)));
+      case "dict": {
+        const d = new PyDict();
+        for (const [k, v] of e.items) d.set(this.eval(k, scope), this.eval(v, scope));
+        return d;
+      }
+      case "condexpr":
+        if (ops.truthy(this.eval(e.test, scope))) return this.eval(e.expr1, scope);
+        if (e.expr2) return this.eval(e.expr2, scope);
+        return new Undefined("the inline if-expression on line ? evaluated to false and no else section was defined.");
+      case "and": {
+        const l = this.eval(e.left, scope);
+        return ops.truthy(l) ? this.eval(e.right, scope) : l;
+      }
+      case "or": {
+        const l = this.eval(e.left, scope);
+        return ops.truthy(l) ? l : this.eval(e.right, scope);
+      }
+      case "unary": {
+        const v = this.eval(e.node, scope);
+        if (e.op === "not") return !ops.truthy(v);
+        return e.op === "neg" ? ops.neg(v) : ops.pos(v);
+      }
+      case "binop": {
+        const a = this.eval(e.left, scope);
+        const b = this.eval(e.right, scope);
+        switch (e.op) {
+          case "add":
+            return ops.add(a, b, this.budget);
+          case "sub":
+            return ops.sub(a, b);
+          case "mul":
+            return ops.mul(a, b, this.budget);
+          case "div":
+            return ops.div(a, b);
+          case "floordiv":
+            return ops.floordiv(a, b);
+          case "mod":
+            return ops.mod(a, b, this.budget);
+          case "pow":
+            return ops.pow(a, b, this.budget);
+        }
+        return undefined;
+      }
+      case "concat": {
+        let s = "";
+        for (const item of e.items) {
+          s += str(this.eval(item, scope));
+          this.budget.checkString(s.length);
+        }
+        return s;
+      }
+      case "compare": {
+        let left = this.eval(e.expr, scope);
+        for (const { op, expr } of e.ops) {
+          const right = this.eval(expr, scope);
+          let ok: boolean;
+          switch (op) {
+            case "eq":
+              ok = ops.eq(left, right);
+              break;
+            case "ne":
+              ok = !ops.eq(left, right);
+              break;
+            case "in":
+              ok = ops.contains(right, left);
+              break;
+            case "notin":
+              ok = !ops.contains(right, left);
+              break;
+            default:
+              ok = ops.order(op, left, right);
+          }
+          if (!ok) return false;
+          left = right;
+        }
+        return true;
+      }
+      case "call":
+        return this.evalCall(e, scope, null);
+      case "filter":
+        return this.evalFilter(e, scope, MISSING);
+      case "test": {
+        if (!hasTest(e.name)) {
+          if (!e.soft) throw new TemplateError("syntax", "TemplateAssertionError", `No test named '${e.name}'.`, e.line, e.column);
+          throw pyError("TemplateRuntimeError", `No test named '${e.name}'.`);
+        }
+        const value = this.eval(e.node, scope);
+        return callTest(e.name, value, this.evalArgs(e.args, scope), this.testEnv);
+      }
+    }
+  }
+
+  private readonly testEnv = {
+    budget: () => this.budget,
+    callFilter: (name: string, value: unknown, args: CallArgs) => callFilter(name, value, args, this.filterEnv),
+  };
+
+  readonly filterEnv = {
+    budget: this.budget,
+    callTest: (name: string, value: unknown, args: CallArgs) => {
+      if (!hasTest(name)) throw pyError("TemplateRuntimeError", `No test named '${str(name)}'.`);
+      return callTest(name, value, args, this.testEnv);
+    },
+    callFilter: (name: string, value: unknown, args: CallArgs): unknown => {
+      if (!hasFilter(name)) throw pyError("TemplateRuntimeError", `No filter named '${str(name)}'.`);
+      return callFilter(name, value, args, this.filterEnv);
+    },
+    autoescape: () => this.autoescape,
+  };
+
+  private evalSlice(e: Expr & { t: "slice" }, scope: Scope): SliceKey {
+    const part = (x: Expr | null): unknown => (x ? this.eval(x, scope) : null);
+    return new SliceKey(part(e.start), part(e.stop), part(e.step));
+  }
+
+  private evalFilter(e: Expr & { t: "filter" }, scope: Scope, piped: unknown): unknown {
+    if (!hasFilter(e.name)) {
+      if (!e.soft) throw new TemplateError("syntax", "TemplateAssertionError", `No filter named '${e.name}'.`, e.line, e.column);
+      throw pyError("TemplateRuntimeError", `No filter named '${e.name}'.`);
+    }
+    const value = piped !== MISSING ? piped : e.node ? this.eval(e.node, scope) : null;
+    return callFilter(e.name, value, this.evalArgs(e.args, scope), this.filterEnv);
+  }
+
+  private evalArgs(c: CallSyntax, scope: Scope): CallArgs {
+    const args = c.args.map((a) => this.eval(a, scope));
+    const kwargs = new Map<string, unknown>();
+    for (const [k, v] of c.kwargs) kwargs.set(k, this.eval(v, scope));
+    if (c.dynArgs) args.push(...ops.iterate(this.eval(c.dynArgs, scope)));
+    if (c.dynKwargs) {
+      const d = this.eval(c.dynKwargs, scope);
+      if (!isDict(d)) throw pyError("TypeError", `argument after ** must be a mapping, not ${typeName(d)}`);
+      for (const [k, v] of dictEntries(d)) {
+        if (typeof k !== "string") throw pyError("TypeError", "keywords must be strings");
+        if (kwargs.has(k)) throw pyError("TypeError", `got multiple values for keyword argument '${k}'`);
+        kwargs.set(k, v);
+      }
+    }
+    return { args, kwargs };
+  }
+
+  private evalCall(e: Expr & { t: "call" }, scope: Scope, caller: PyCallable | null): unknown {
+    const fn = this.eval(e.node, scope);
+    const call = this.evalArgs(e.args, scope);
+    if (caller) call.kwargs.set("caller", caller);
+    return this.invoke(fn, call);
+  }
+
+  invoke(fn: unknown, call: CallArgs): unknown {
+    if (fn instanceof Undefined) fn.fail();
+    if (fn instanceof PyCallable) return fn.fn(call);
+    if (fn instanceof PyObject) {
+      const callable = fn.getAttr("__call__");
+      if (callable instanceof PyCallable) return callable.fn(call);
+    }
+    throw pyError("TypeError", `'${typeName(fn)}' object is not callable`);
+  }
+}
+
+function rootOf(scope: Scope): Scope {
+  let s = scope;
+  while (s.parent) s = s.parent;
+  return s;
+}

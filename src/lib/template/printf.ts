@@ -1,0 +1,214 @@
+// Python's printf-style string formatting (`"%s :: %d" % args`, the `format` filter).
+
+import { pyError } from "./errors.js";
+import { floatRepr, repr, str } from "./printing.js";
+import { Markup, MISSING, PyFloat, dictGet, isDict, isTuple, typeName } from "./values.js";
+
+const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y;
+
+/**
+ * Formats `fmt % args`. `args` is one value, a tuple (its items are the arguments) or a mapping
+ * (for `%(name)s`).
+ */
+export function printfFormat(fmt: string, args: unknown): string {
+  const positional = isTuple(args) ? args : [args];
+  const mapping = isDict(args) && !isTuple(args) ? args : null;
+  let argi = 0;
+  let usedMapping = false;
+  const nextArg = (): unknown => {
+    if (argi >= positional.length) throw pyError("TypeError", "not enough arguments for format string");
+    return positional[argi++];
+  };
+  let out = "";
+  let i = 0;
+  while (i < fmt.length) {
+    const pct = fmt.indexOf("%", i);
+    if (pct < 0) {
+      out += fmt.slice(i);
+      break;
+    }
+    out += fmt.slice(i, pct);
+    SPEC.lastIndex = pct;
+    const m = SPEC.exec(fmt);
+    if (!m || m[5] === "") throw pyError("ValueError", "incomplete format");
+    const [, key, flags, widthSpec, precSpec, conv] = m;
+    i = SPEC.lastIndex;
+    if (conv === "%" && key === undefined && !flags && !widthSpec && precSpec === undefined) {
+      out += "%";
+      continue;
+    }
+    let width = 0;
+    if (widthSpec === "*") width = Number(nextArg());
+    else if (widthSpec) width = Number(widthSpec);
+    let prec: number | null = null;
+    if (precSpec === "*") prec = Number(nextArg());
+    else if (precSpec !== undefined) prec = precSpec === "" ? 0 : Number(precSpec);
+    let value: unknown;
+    if (key !== undefined) {
+      if (!mapping) throw pyError("TypeError", "format requires a mapping");
+      usedMapping = true;
+      value = dictGet(mapping, key);
+      if (value === MISSING) throw pyError("KeyError", repr(key));
+    } else if (conv !== "%") {
+      value = nextArg();
+    }
+    out += formatOne(conv, value, flags, width, prec, pct);
+  }
+  if (!usedMapping && !mapping && argi < positional.length) {
+    throw pyError("TypeError", "not all arguments converted during string formatting");
+  }
+  return out;
+}
+
+function pad(body: string, sign: string, flags: string, width: number, numeric: boolean): string {
+  const total = sign.length + body.length;
+  if (total >= width) return sign + body;
+  if (flags.includes("-")) return sign + body + " ".repeat(width - total);
+  if (numeric && flags.includes("0")) return sign + "0".repeat(width - total) + body;
+  return " ".repeat(width - total) + sign + body;
+}
+
+function numberValue(v: unknown, conv: string): number | bigint {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" || typeof v === "bigint") return v;
+  if (v instanceof PyFloat) return v.v;
+  if ("dioxXuc".includes(conv) && conv !== "c") {
+    throw pyError("TypeError", `%${conv} format: a real number is required, not ${typeName(v)}`);
+  }
+  throw pyError("TypeError", `must be real number, not ${typeName(v)}`);
+}
+
+function signOf(negative: boolean, flags: string): string {
+  if (negative) return "-";
+  if (flags.includes("+")) return "+";
+  if (flags.includes(" ")) return " ";
+  return "";
+}
+
+function formatOne(conv: string, v: unknown, flags: string, width: number, prec: number | null, at: number): string {
+  switch (conv) {
+    case "s": {
+      let s = str(v);
+      if (prec !== null) s = Array.from(s).slice(0, prec).join("");
+      return pad(s, "", flags, width, false);
+    }
+    case "r":
+    case "a": {
+      let s = repr(v);
+      if (conv === "a") s = s.replace(/[^\x00-\x7f]/gu, (c) => asciiEscape(c));
+      if (prec !== null) s = Array.from(s).slice(0, prec).join("");
+      return pad(s, "", flags, width, false);
+    }
+    case "d":
+    case "i":
+    case "u": {
+      const n = numberValue(v, conv);
+      let big: bigint;
+      if (typeof n === "bigint") big = n;
+      else {
+        if (!Number.isFinite(n)) throw pyError(Number.isNaN(n) ? "ValueError" : "OverflowError", Number.isNaN(n) ? "cannot convert float NaN to integer" : "cannot convert float infinity to integer");
+        big = BigInt(Math.trunc(n));
+      }
+      let digits = (big < 0n ? -big : big).toString();
+      if (prec !== null && digits.length < prec) digits = "0".repeat(prec - digits.length) + digits;
+      return pad(digits, signOf(big < 0n, flags), flags, width, true);
+    }
+    case "x":
+    case "X":
+    case "o": {
+      if (!(typeof v === "number" && Number.isInteger(v)) && typeof v !== "bigint" && typeof v !== "boolean") {
+        throw pyError("TypeError", `%${conv} format: an integer is required, not ${typeName(v)}`);
+      }
+      const big = typeof v === "bigint" ? v : BigInt(typeof v === "boolean" ? Number(v) : v);
+      let digits = (big < 0n ? -big : big).toString(conv === "o" ? 8 : 16);
+      if (conv === "X") digits = digits.toUpperCase();
+      if (prec !== null && digits.length < prec) digits = "0".repeat(prec - digits.length) + digits;
+      if (flags.includes("#")) digits = (conv === "o" ? "0o" : conv === "x" ? "0x" : "0X") + digits;
+      return pad(digits, signOf(big < 0n, flags), flags, width, true);
+    }
+    case "e":
+    case "E":
+    case "f":
+    case "F":
+    case "g":
+    case "G": {
+      const n = Number(numberValue(v, conv));
+      const negative = n < 0 || Object.is(n, -0);
+      const body = formatFloat(Math.abs(n), conv, prec ?? 6, flags.includes("#"));
+      return pad(body, signOf(negative, flags), flags, width, Number.isFinite(n));
+    }
+    case "c": {
+      if (typeof v === "string" || v instanceof Markup) {
+        const s = str(v);
+        if (Array.from(s).length !== 1) throw pyError("TypeError", "%c requires int or char");
+        return pad(s, "", flags, width, false);
+      }
+      if (typeof v === "number" && Number.isInteger(v)) {
+        if (v < 0 || v > 0x10ffff) throw pyError("OverflowError", "%c arg not in range(0x110000)");
+        return pad(String.fromCodePoint(v), "", flags, width, false);
+      }
+      throw pyError("TypeError", "%c requires int or char");
+    }
+    case "%":
+      return pad("%", "", flags, width, false);
+  }
+  const code = conv.codePointAt(0) ?? 0;
+  throw pyError("ValueError", `unsupported format character '${conv}' (0x${code.toString(16)}) at index ${at + 1}`);
+}
+
+function asciiEscape(c: string): string {
+  const cp = c.codePointAt(0)!;
+  if (cp < 0x100) return "\\x" + cp.toString(16).padStart(2, "0");
+  if (cp < 0x10000) return "\\u" + cp.toString(16).padStart(4, "0");
+  return "\\U" + cp.toString(16).padStart(8, "0");
+}
+
+/** Fixed-point digits of a non-negative finite number, exact like Python (no exponent form). */
+export function toFixedExact(x: number, digits: number): string {
+  if (x < 1e21) return x.toFixed(Math.min(digits, 100));
+  const int = BigInt(x).toString();
+  return digits > 0 ? `${int}.${"0".repeat(digits)}` : int;
+}
+
+/** Python's e/f/g formatting of a non-negative float. */
+export function formatFloat(x: number, conv: string, prec: number, alt: boolean): string {
+  const upper = conv === "E" || conv === "F" || conv === "G";
+  if (!Number.isFinite(x)) {
+    const s = Number.isNaN(x) ? "nan" : "inf";
+    return upper ? s.toUpperCase() : s;
+  }
+  const lower = conv.toLowerCase();
+  let out: string;
+  if (lower === "f") {
+    out = toFixedExact(x, prec);
+    if (alt && prec === 0) out += ".";
+  } else if (lower === "e") {
+    out = expForm(x, prec);
+    if (alt && prec === 0) out = out.replace("e", ".e");
+  } else {
+    const p = prec === 0 ? 1 : prec;
+    if (x === 0) {
+      out = alt ? "0." + "0".repeat(p - 1) : "0";
+    } else {
+      const exp = Number(x.toExponential(p - 1).split("e")[1]);
+      if (exp >= -4 && exp < p) {
+        out = toFixedExact(x, p - 1 - exp);
+        if (!alt && out.includes(".")) out = out.replace(/\.?0+$/, "");
+        else if (alt && !out.includes(".")) out += ".";
+      } else {
+        out = expForm(x, p - 1);
+        if (!alt) out = out.replace(/\.?0+e/, "e");
+      }
+    }
+  }
+  return upper ? out.toUpperCase() : out;
+}
+
+function expForm(x: number, prec: number): string {
+  const s = x.toExponential(Math.min(prec, 100));
+  const [mant, e] = s.split("e");
+  const n = Number(e);
+  return `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+}
+
+export { floatRepr };

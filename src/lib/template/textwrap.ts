@@ -1,0 +1,81 @@
+// Python's textwrap.wrap() as Jinja's |wordwrap uses it (no tab expansion, whitespace kept).
+
+import { pyError } from "./errors.js";
+import { splitLines } from "./strmethods.js";
+
+const WS = "[\\t\\n\\x0b\\x0c\\r ]";
+const NWS = "[^\\t\\n\\x0b\\x0c\\r ]";
+const WORD_PUNCT = "[\\p{L}\\p{N}_!\"'&.,?]";
+const LETTER = "[\\p{L}_]";
+const WORDSEP = new RegExp(
+  `(${WS}+|(?<=${WORD_PUNCT})-{2,}(?=[\\p{L}\\p{N}_])|${NWS}+?(?:-(?:(?<=${LETTER}{2}-)|(?<=${LETTER}-${LETTER}-))(?=${LETTER}-?${LETTER})|(?=${WS}|$)|(?<=${WORD_PUNCT})(?=-{2,}[\\p{L}\\p{N}_])))`,
+  "gu",
+);
+const WORDSEP_SIMPLE = new RegExp(`(${WS}+)`, "g");
+
+function chunksOf(text: string, breakOnHyphens: boolean): string[] {
+  const re = breakOnHyphens ? WORDSEP : WORDSEP_SIMPLE;
+  const out: string[] = [];
+  let last = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0] === "") {
+      re.lastIndex++;
+      continue;
+    }
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push(m[0]);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out.filter((c) => c);
+}
+
+const isBlank = (s: string): boolean => s.replace(/[\t\n\x0b\x0c\r ]/g, "") === "";
+const clen = (s: string): number => Array.from(s).length;
+
+function wrapLine(text: string, width: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
+  if (width <= 0) throw pyError("ValueError", `invalid width ${width} (must be > 0)`);
+  const chunks = chunksOf(text, breakOnHyphens).reverse();
+  const lines: string[] = [];
+  while (chunks.length) {
+    const cur: string[] = [];
+    let curLen = 0;
+    if (lines.length && isBlank(chunks[chunks.length - 1])) chunks.pop();
+    while (chunks.length) {
+      const l = clen(chunks[chunks.length - 1]);
+      if (curLen + l <= width) {
+        cur.push(chunks.pop()!);
+        curLen += l;
+      } else break;
+    }
+    if (chunks.length && clen(chunks[chunks.length - 1]) > width) {
+      const spaceLeft = width < 1 ? 1 : width - curLen;
+      if (breakLong) {
+        const chunk = Array.from(chunks[chunks.length - 1]);
+        let end = spaceLeft;
+        if (breakOnHyphens && chunk.length > spaceLeft) {
+          const hyphen = chunk.slice(0, spaceLeft).lastIndexOf("-");
+          if (hyphen > 0 && chunk.slice(0, hyphen).some((c) => c !== "-")) end = hyphen + 1;
+        }
+        cur.push(chunk.slice(0, end).join(""));
+        curLen += end;
+        chunks[chunks.length - 1] = chunk.slice(end).join("");
+      } else if (!cur.length) {
+        cur.push(chunks.pop()!);
+      }
+    }
+    if (cur.length && isBlank(cur[cur.length - 1])) {
+      curLen -= clen(cur[cur.length - 1]);
+      cur.pop();
+    }
+    if (cur.length) lines.push(cur.join(""));
+  }
+  return lines;
+}
+
+export function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: string, breakOnHyphens: boolean): string {
+  return splitLines(s)
+    .map((line) => wrapLine(line, width, breakLong, breakOnHyphens).join(wrapstring))
+    .join(wrapstring);
+}
