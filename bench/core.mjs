@@ -1,0 +1,41 @@
+// Core benchmark (issue #2): GET /modules and POST /query testaction, ours vs. a bare
+// Fastify handler started in the same run, at concurrency 1, 16 and 64; plus start-up time
+// to the first healthy /healthcheck and idle RSS. Load generator: autocannon (npm).
+// Usage: npm run build && node bench/core.mjs [seconds per run]
+import { readFileSync } from "node:fs";
+import { load, repo, startServer, table } from "./lib.mjs";
+
+const duration = Number(process.argv[2] ?? 5);
+const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
+const queryBody = JSON.stringify({
+  module: "testaction",
+  data,
+  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
+  matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) },
+});
+
+const ours = await startServer((port) => ["dist/cli.js", "-p", String(port)]);
+await new Promise((r) => setTimeout(r, 1000));
+const idleRss = ours.rssMb();
+const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port)]);
+
+const rows = [];
+const ratios = {};
+for (const c of [1, 16, 64]) {
+  for (const [route, opts] of [
+    ["GET /modules", { method: "GET", path: "/modules" }],
+    ["POST /query testaction", { method: "POST", path: "/query", body: queryBody, headers: { "content-type": "application/json" } }],
+  ]) {
+    const a = await load({ url: ours.url + opts.path, method: opts.method, body: opts.body, headers: opts.headers, connections: c, duration });
+    const b = await load({ url: bare.url + opts.path, method: opts.method, body: opts.body, headers: opts.headers, connections: c, duration });
+    ratios[`${route} c=${c}`] = a.rps / b.rps;
+    rows.push([route, String(c), a.rps.toFixed(0), `${a.p50} / ${a.p99}`, b.rps.toFixed(0), `${b.p50} / ${b.p99}`, `${((a.rps / b.rps) * 100).toFixed(0)} %`]);
+  }
+}
+await ours.stop();
+await bare.stop();
+
+console.log(`\nRequest body for /query: ${(queryBody.length / 1024).toFixed(0)} KiB (event-publish-tlp-red.json). ${duration} s per run.\n`);
+console.log(table(["route", "c", "ours req/s", "ours p50 / p99 ms", "bare Fastify req/s", "bare p50 / p99 ms", "ours / bare"], rows));
+console.log(`\nstart-up to first healthy /healthcheck: ${ours.startupMs.toFixed(0)} ms; idle RSS: ${idleRss.toFixed(0)} MB`);
+console.log(`targets: /query testaction c=16 ≥ 70 % of bare → ${(ratios["POST /query testaction c=16"] * 100).toFixed(0)} %`);
