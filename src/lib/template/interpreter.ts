@@ -79,7 +79,9 @@ export class Renderer {
   constructor(
     private readonly context: Record<string, unknown>,
     readonly budget: Budget,
-  ) {}
+  ) {
+    this.filterEnv.budget = budget;
+  }
 
   render(body: Stmt[]): string {
     const out = new Output(this.budget.limits.maxOutputBytes);
@@ -412,7 +414,7 @@ export class Renderer {
   };
 
   readonly filterEnv = {
-    budget: this.budget,
+    budget: null as unknown as Budget, // set in the constructor (parameter properties are assigned after fields)
     callTest: (name: string, value: unknown, args: CallArgs) => {
       if (!hasTest(name)) throw pyError("TemplateRuntimeError", `No test named '${str(name)}'.`);
       return callTest(name, value, args, this.testEnv);

@@ -56,5 +56,7 @@ function asTemplateError(e: unknown): TemplateError {
   if (e instanceof RangeError) {
     return new TemplateError("limit", "RecursionError", "maximum recursion depth exceeded or value too large");
   }
-  return new TemplateError("render", "InternalError", "internal template engine error");
+  const err = new TemplateError("render", "InternalError", "internal template engine error");
+  (err as Error & { cause?: unknown }).cause = e; // kept for debugging, never part of the message
+  return err;
 }

@@ -1,6 +1,8 @@
 // Body of one template worker thread: renders Jinja templates off the server's event loop.
 // The pool (pool.ts) kills this thread when a render overruns its wall-clock limit, so nothing
 // here needs to be interruptible; the engine itself enforces output, range and loop limits.
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { renderJinja, TemplateError, type RenderLimits } from "./render.js";
 
@@ -167,8 +169,23 @@ function runJob(job: RenderJob, limits: Partial<RenderLimits> | undefined): Rend
   }
 }
 
+/**
+ * Lowers this thread's CPU priority (Linux: a thread id is accepted where a pid is), so that a
+ * runaway template spinning here until the pool kills it never starves the server's event loop.
+ */
+function yieldCpuToEventLoop(): void {
+  try {
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, WORKER_NICENESS);
+  } catch {
+    // Not Linux or not permitted: stay at normal priority.
+  }
+}
+const WORKER_NICENESS = 10;
+
 const port = parentPort;
 if (port) {
+  yieldCpuToEventLoop();
   port.on("message", (job: RenderJob) => port.postMessage(runJob(job, settings.limits)));
   port.postMessage({ ready: true } satisfies WorkerReadyMessage);
 }
