@@ -178,6 +178,17 @@ describe("requests and responses", () => {
   });
 });
 
+describe("caller mistakes", () => {
+  it("refuses header values with line breaks without sending anything", async () => {
+    const before = server.requests.length;
+    const e = await failure(client.request(server.url("/echo"), { headers: { "x-a": "1\r\nx-injected: 2" } }));
+    expect(e.kind).toBe("network");
+    expect(e.message).toBe(`request to 127.0.0.1:${server.port} not sent: invalid x-a header`);
+    expect(e.attempts).toBe(1);
+    expect(server.requests.length).toBe(before);
+  });
+});
+
 describe("body cap", () => {
   it("cuts the body at the cap and says so", async () => {
     const res = await client.request(server.url("/big"));

@@ -141,6 +141,14 @@ describe("requests through a CONNECT proxy", () => {
     expect(proxy.tunnels).toContain(`test.internal:${tlsServer.port}`);
   });
 
+  it("does not wait long for a local resolver that never answers", async () => {
+    const c = newClient({ proxy: proxy.url, lookup: () => new Promise(() => undefined) });
+    const started = Date.now();
+    const res = await c.request(`http://slow-dns.test:${server.port}/`);
+    expect(res.body).toBe(`plain slow-dns.test:${server.port}`);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it("refuses internal IP literals before contacting the proxy", async () => {
     const c = newClient({ proxy: proxy.url, egress: { denyPrivate: true } });
     const before = proxy.connections;

@@ -94,6 +94,27 @@ function parseAllowList(entries: readonly string[]): AllowList {
   return list;
 }
 
+// Hosts that reach the Internet only through a proxy often have no working DNS, and a
+// failing lookup can take seconds; the local check of a proxied name waits this long.
+const PROXIED_LOOKUP_MS = 1000;
+
+/** The promise's value, or undefined when it takes longer than `ms`. */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
 export function createEgressGuard(options: EgressOptions = {}, lookup: DnsLookup = systemLookup): EgressGuard {
   const denyPrivate = options.denyPrivate ?? false;
   const allow = parseAllowList(options.allow ?? []);
@@ -149,14 +170,14 @@ export function createEgressGuard(options: EgressOptions = {}, lookup: DnsLookup
     async checkProxiedTarget(host, port) {
       const target = normaliseHost(host);
       if (target.kind === "ip") return check(target.ip, target, port);
-      let ips: ParsedIp[];
+      let ips: ParsedIp[] | undefined;
       try {
-        ips = await resolveName(target.name, port);
+        ips = await withinMs(resolveName(target.name, port), PROXIED_LOOKUP_MS);
       } catch (err) {
         if (err instanceof HttpError && err.kind === "egress") throw err;
-        return; // not resolvable here: only the proxy can resolve it
       }
-      for (const ip of ips) check(ip, target, port);
+      // Not resolvable here (or too slowly): only the proxy can resolve it.
+      for (const ip of ips ?? []) check(ip, target, port);
     },
   };
 }

@@ -83,6 +83,10 @@ export function toHttpError(err: unknown, where: string): HttpError {
     const status = /Proxy response \((\d+)\)/.exec(message)?.[1];
     return new HttpError("network", `tunnel to ${where} refused by the proxy (HTTP ${status})`);
   }
+  // Caller mistakes (e.g. a header value with a line break); undici's text names no value.
+  if (code === "UND_ERR_INVALID_ARG" && !/proxy/i.test(message)) {
+    return new HttpError("network", `request to ${where} not sent: ${message}`);
+  }
   if (/Proxy Authentication Required/i.test(message)) {
     return new HttpError("network", `request to ${where} refused by the proxy (HTTP 407, authentication required)`);
   }
