@@ -47,6 +47,8 @@ export interface FailureOptions {
   secrets?: readonly string[];
   /** Replaces the plain status line, e.g. "authentication failed". */
   prefix?: string;
+  /** Said for HTTP 429 (default "rate limited"). */
+  rateLimitText?: string;
 }
 
 /**
@@ -58,7 +60,8 @@ export function describeFailure(res: HttpResponse, o: FailureOptions = {}): stri
   let head = o.prefix ? `${o.prefix} (HTTP ${statusLine(res)})` : `HTTP ${statusLine(res)}`;
   if (res.status === 429) {
     const wait = retryAfterSeconds(res.headers);
-    head += wait === undefined ? ", rate limited" : `, rate limited, retry after ${wait} s`;
+    const limited = o.rateLimitText ?? "rate limited";
+    head += wait === undefined ? `, ${limited}` : `, ${limited}, retry after ${wait} s`;
   }
   if (res.status >= 300 && res.status < 400 && res.headers.location) {
     head += `, redirected to ${bodyExcerpt(safeLocation(res.headers.location), secrets, 120)}`;
