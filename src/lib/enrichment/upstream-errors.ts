@@ -1,12 +1,13 @@
 // Turns a failed outbound call into a one-line message for MISP's error flash, naming the
 // service so the user knows which lookup failed. The HTTP layer's messages never contain
-// secrets (it scrubs them); we add nothing but the service name.
-import { HttpError } from "../http/types.js";
-import { ModuleError } from "../../sdk/errors.js";
+// secrets (it scrubs them); we add nothing but the service name. Duck-typed checks: module
+// files are imported through tsx and may see their own copy of the error classes.
+import { isHttpError } from "../http/types.js";
+import { isModuleError, ModuleError } from "../../sdk/errors.js";
 
 export function upstreamFailure(service: string, err: unknown): Error {
-  if (err instanceof ModuleError) return err;
-  if (err instanceof HttpError) {
+  if (isModuleError(err)) return err;
+  if (isHttpError(err)) {
     switch (err.kind) {
       case "timeout":
         return new ModuleError(`${service}: Timeout, the service did not answer in time (${err.message})`);
