@@ -223,6 +223,9 @@ describe("slack incoming webhook", () => {
       "slack: HTTP 410 Gone: channel_is_archived",
       "slack: HTTP 429 Too Many Requests, rate limited, retry after 5 s: rate_limited",
     ]);
+    slack.script({ status: 200, body: "<html>captive portal</html>" }, { status: 200, body: { ok: true } });
+    expect((await app.query(nodeRequest({}, { webhook_url: hookUrl }))).body.error).toBe("slack: unexpected answer from the Slack webhook (HTTP 200 OK): <html>captive portal</html>");
+    expect((await app.query(nodeRequest({}, { webhook_url: hookUrl }))).body).toEqual({ data: true });
     const wrong = await app.query(nodeRequest({}, { webhook_url: `${slack.url}/services/T0001/B0002/wrongS3cret` }));
     expect(wrong.body).toEqual({ error: "slack: HTTP 404 Not Found: no_service" });
     slack.script(HANG);

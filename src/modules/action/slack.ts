@@ -52,8 +52,11 @@ export default defineActionModule({
 
     if (params.webhook_url !== "") {
       const res = await deliver(ctx, params.webhook_url, { what: "posting to the Slack webhook", method: "POST", json: { text }, urlIsSecret: true });
-      // Webhooks answer 200 "ok"; failures carry a plain-text code (invalid_payload, no_service...).
+      // Webhooks answer 200 "ok" (workflow triggers: JSON ok:true); failures carry a plain-text
+      // code (invalid_payload, no_service...).
       if (res.status !== 200) throw new ModuleError(describeFailure(res, { secrets: [params.webhook_url] }));
+      const accepted = res.body.trim() === "ok" || (jsonBody(res) as SlackApiReply | undefined)?.ok === true;
+      if (!accepted) throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from the Slack webhook", secrets: [params.webhook_url] }));
       ctx.log.info({ mode: "webhook", chars: text.length }, "message posted to Slack");
       return;
     }
