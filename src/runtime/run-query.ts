@@ -26,11 +26,16 @@ class DeadlineExceeded extends Error {
   }
 }
 
-const MAX_ERROR_LENGTH = 1000;
+const MAX_ERROR_LENGTH = 4000;
 
+function capped(s: string): string {
+  const t = s.trim();
+  return t.length > MAX_ERROR_LENGTH ? t.slice(0, MAX_ERROR_LENGTH - 1) + "…" : t;
+}
+
+/** Unexpected errors are folded onto one line; modules' own messages may be line-oriented (guards). */
 function oneLine(s: string): string {
-  const flat = s.replace(/\s*[\r\n]+\s*/g, " ").trim();
-  return flat.length > MAX_ERROR_LENGTH ? flat.slice(0, MAX_ERROR_LENGTH - 1) + "…" : flat;
+  return capped(s.replace(/\s*[\r\n]+\s*/g, " "));
 }
 
 /** The deadline for this request: body `timeout` (seconds, parity), else the module's, else the server's. */
@@ -117,13 +122,13 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     return finish(normaliseReply(mod, value), "ok");
   } catch (err) {
     const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
+    const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {
       log.warn({ deadlineMs }, "deadline exceeded");
       return finish(errorReply(mod, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
     }
-    if (isModuleError(err) || isHttpError(err)) {
-      return finish(errorReply(mod, scrub(err.message)), "error");
-    }
+    if (isModuleError(err)) return finish(errorReply(mod, scrubKeepLines(err.message)), "error");
+    if (isHttpError(err)) return finish(errorReply(mod, scrub(err.message)), "error");
     const e = err as Error;
     log.error({ err: scrub(e?.stack ?? String(e)) }, "module crashed");
     return finish(errorReply(mod, scrub(`internal error: ${e?.message ?? String(e)}`)), "crash");
