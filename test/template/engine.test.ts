@@ -1,0 +1,129 @@
+// The engine's public contract: entry point, error kinds and positions, limits, cache, data immutability.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compileJinja, DEFAULT_RENDER_LIMITS, renderJinja, TemplateError } from "../../src/lib/template/render.js";
+
+const roaming = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/roaming/${name}`, import.meta.url), "utf8"));
+
+function errorOf(fn: () => unknown): TemplateError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TemplateError);
+    return e as TemplateError;
+  }
+  throw new Error("expected a TemplateError");
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object") {
+    Object.values(v).forEach(deepFreeze);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+describe("renderJinja", () => {
+  it("has the documented default limits", () => {
+    expect(DEFAULT_RENDER_LIMITS).toEqual({ maxOutputBytes: 1024 * 1024, maxRangeSize: 100_000, maxLoopIterations: 1_000_000 });
+  });
+
+  it("renders the PROTOCOL §8 example and drops one trailing newline", () => {
+    const data = { Event: { id: "42", info: "Phishing campaign" } };
+    expect(renderJinja("Event {{ Event.id }}: {{ Event.info }}\n", data)).toBe("Event 42: Phishing campaign");
+    expect(renderJinja("a\n\n", {})).toBe("a\n");
+    expect(renderJinja("a\r\nb", {})).toBe("a\nb");
+  });
+
+  it("treats non-object contexts as empty", () => {
+    for (const ctx of [[], null, "text", 42, [1, 2], undefined]) {
+      expect(renderJinja("[{{ Event }}]{{ Event is defined }}", ctx)).toBe("[]False");
+    }
+  });
+
+  it("prints Python values", () => {
+    const out = renderJinja(
+      "{{ [1, 'a', none, true, 2.0, {'k': (1,)}] }}|{{ 1e20 }}|{{ 1/3 }}|{{ 10**20 }}|{{ -7 // 2 }}|{{ 0.1 + 0.2 }}",
+      {},
+    );
+    expect(out).toBe("[1, 'a', None, True, 2.0, {'k': (1,)}]|1e+20|0.3333333333333333|100000000000000000000|-4|0.30000000000000004");
+  });
+
+  it("reports syntax errors with line, column and what was expected", () => {
+    const e = errorOf(() => renderJinja("line one\n{{ Event.id x }}", {}));
+    expect(e.kind).toBe("syntax");
+    expect(e.pythonClass).toBe("TemplateSyntaxError");
+    expect(e.line).toBe(2);
+    expect(e.column).toBe(13);
+    expect(e.message).toBe("line 2, column 13: expected token 'end of print statement', got 'x'");
+    const unclosed = errorOf(() => renderJinja("{% for a in b %}x", {}));
+    expect(unclosed.message).toMatch(/^line 1, column 18: Unexpected end of template\. Jinja was looking for the following tags: 'endfor' or 'else'/);
+    expect(errorOf(() => renderJinja("{{ x | nosuchfilter }}", {})).pythonClass).toBe("TemplateAssertionError");
+  });
+
+  it("classifies render errors", () => {
+    expect(errorOf(() => renderJinja("{{ Nope.deeper }}", {})).kind).toBe("undefined");
+    expect(errorOf(() => renderJinja("{{ ''.__class__.__mro__ }}", {})).kind).toBe("security");
+    const typeErr = errorOf(() => renderJinja("{{ 1 + 'a' }}", {}));
+    expect([typeErr.kind, typeErr.pythonClass]).toEqual(["render", "TypeError"]);
+    expect(errorOf(() => renderJinja("{{ 1 // 0 }}", {})).pythonClass).toBe("ZeroDivisionError");
+  });
+
+  it("enforces the output, range and loop limits given by the caller", () => {
+    expect(renderJinja("{{ 'x' * 10 }}", {}, { maxOutputBytes: 10 })).toBe("xxxxxxxxxx");
+    const out = errorOf(() => renderJinja("{{ 'x' * 10 }}é", {}, { maxOutputBytes: 11 }));
+    expect([out.kind, out.pythonClass]).toEqual(["limit", "OutputTooLarge"]);
+    const range = errorOf(() => renderJinja("{{ range(11) | list }}", {}, { maxRangeSize: 10 }));
+    expect([range.kind, range.pythonClass]).toEqual(["limit", "OverflowError"]);
+    expect(range.message).toContain("MAX_RANGE (10)");
+    expect(renderJinja("{% for i in range(5) %}{% endfor %}ok", {}, { maxLoopIterations: 5 })).toBe("ok");
+    const loops = errorOf(() => renderJinja("{% for i in range(3) %}{% for j in range(3) %}{% endfor %}{% endfor %}", {}, { maxLoopIterations: 10 }));
+    expect(loops.kind).toBe("limit");
+  });
+
+  it("stops runaway templates quickly", () => {
+    const started = Date.now();
+    for (const t of [
+      "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+      "{% set ns = namespace(s='ab') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+      "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    ]) {
+      expect(errorOf(() => renderJinja(t, {})).kind).toBe("limit");
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("never modifies the context data", () => {
+    const data = deepFreeze(roaming("event-publish-tlp-red.json"));
+    const before = JSON.stringify(data);
+    const templates = [
+      "{% for a in Event.Attribute | sort(attribute='value') %}{{ a.value }}{% endfor %}",
+      "{{ Event.Tag | reverse | list }}{{ Event | dictsort }}{{ Event._AttributeFlattened | groupby('type') | length }}",
+      "{% set t = Event.Tag %}{% set x = t + [1] %}{{ x | length }}{{ Event.Tag | unique(attribute='name') | list | length }}",
+    ];
+    for (const t of templates) renderJinja(t, data);
+    expect(errorOf(() => renderJinja("{{ Event.Tag.append(1) }}", data)).pythonClass).toBe("SecurityError");
+    expect(JSON.stringify(data)).toBe(before);
+  });
+
+  it("lets templates change the lists and dicts they built", () => {
+    expect(renderJinja("{% set l = [] %}{% set _ = l.append(1) %}{% set d = {} %}{% set _ = d.update(a=1) %}{{ l }}{{ d }}", {})).toBe(
+      "[1]{'a': 1}",
+    );
+  });
+
+  it("caches compiled templates by text", () => {
+    const t = "{{ Event.info }} cached";
+    expect(compileJinja(t)).toBe(compileJinja(t));
+    expect(renderJinja(t, { Event: { info: "a" } })).toBe("a cached");
+    expect(renderJinja(t, { Event: { info: "b" } })).toBe("b cached");
+  });
+
+  it("renders real roaming data like MISP's chat notifications", () => {
+    const data = roaming("event-publish-mixed-galaxy-objects.json");
+    const t = "{% for a in Event._AttributeFlattened if a.to_ids %}{{ loop.index }}. {{ a.type }} {{ a.value | replace('.', '[.]') }}\n{% endfor %}";
+    const out = renderJinja(t, data);
+    expect(out.split("\n")[0]).toBe("1. ip-src 192[.]0[.]2[.]200");
+  });
+});
