@@ -16,6 +16,9 @@ registerServe(program);
 
 // Sub-commands register themselves below (one line each).
 (await import("./commands/render.js")).registerRenderCommand(program);
+(await import("./commands/extract.js")).registerExtractCommand(program);
+(await import("./commands/query.js")).registerQueryCommand(program);
+(await import("./commands/new.js")).registerNew(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);

@@ -1,0 +1,77 @@
+/**
+ * The /query body MISP sends for a misp-module workflow node (PROTOCOL §5.4,
+ * Module_misp_module::exec), built from the node definition, the roaming data, the values
+ * stored in the node and its saved filter.
+ */
+import { extractStrict } from "../hashpath/extract.js";
+import { filterItemsAsMispSends, type NodeFilter } from "../hashpath/filters.js";
+import { isJsArrayIndex } from "../hashpath/php-keys.js";
+import { phpEmpty } from "../hashpath/php-value.js";
+import type { WarningSink } from "../hashpath/errors.js";
+import type { NodeDefinition } from "./node-definition.js";
+
+/** Renders a jinja_supported value against the roaming data; "" when rendering failed (as MISP does). */
+export type JinjaRenderer = (template: string, data: unknown) => Promise<string>;
+
+export interface ActionQueryInput {
+  readonly node: NodeDefinition;
+  /** The roaming data (plain JSON values or the order-preserving model of parsePhpJson). */
+  readonly data: unknown;
+  /** Values stored in the node, keyed by parameter id; missing ones are sent as "". */
+  readonly values?: Readonly<Record<string, string>>;
+  /** The node's saved filter (only used when the module supports filters). */
+  readonly filter?: NodeFilter | null;
+  /** Pre-renders jinja_supported values (MISP calls jinja_template_rendering); omitted = raw values. */
+  readonly renderJinja?: JinjaRenderer;
+  readonly onWarning?: WarningSink;
+}
+
+/** MISP ignores parameters whose slugged id is purely numeric (PROTOCOL §5.2). */
+function isDroppedId(id: string): boolean {
+  return /^[0-9]+$/.test(id);
+}
+
+/** An ordered string-keyed PHP array: a plain object unless JS would reorder a key. */
+function orderedRecord(entries: Array<[string, unknown]>): Record<string, unknown> | Map<string, unknown> {
+  if (entries.some(([key]) => isJsArrayIndex(key) || key === "__proto__")) return new Map(entries);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of entries) out[key] = value;
+  return out;
+}
+
+/**
+ * Builds the body. Throws PhpTypeError where MISP's PHP would abort the workflow run
+ * (a filter path or hash-path parameter whose regex condition meets a list/object).
+ */
+export async function buildActionQueryBody(input: ActionQueryInput): Promise<Record<string, unknown>> {
+  const { node, data } = input;
+  const body: Record<string, unknown> = { module: node.moduleName, data };
+
+  if (node.supportFilters) {
+    const filter = input.filter ?? { selector: "", value: "", operator: "", path: "" };
+    body.filteredItems = filterItemsAsMispSends(data, filter, input.onWarning);
+  }
+
+  const params: Array<[string, string]> = [];
+  for (const param of node.params) {
+    if (isDroppedId(param.id)) continue;
+    let value = input.values?.[param.id] ?? "";
+    if (param.jinjaSupported && value !== "" && input.renderJinja) value = await input.renderJinja(value, data);
+    params.push([param.id, value]);
+  }
+  // An empty PHP array is encoded as [] (PROTOCOL §12).
+  body.params = params.length === 0 ? [] : orderedRecord(params);
+
+  const values = new Map(params);
+  const matching: Array<[string, unknown]> = [];
+  for (const param of node.params) {
+    if (!param.isHashPath) continue;
+    const path = values.get(param.id) ?? "";
+    const extracted = phpEmpty(path) ? data : extractStrict(data, path, input.onWarning);
+    const existing = matching.findIndex(([label]) => label === param.label);
+    if (existing >= 0) matching[existing] = [param.label, extracted];
+    else matching.push([param.label, extracted]);
+  }
+  if (matching.length > 0) body.matchingData = orderedRecord(matching);
+  return body;
+}
