@@ -31,7 +31,7 @@ let tlsHook: StandIn;
 beforeAll(async () => {
   hook = await startStandIn();
   tlsHook = await startStandIn({ tls: true, handler: () => ({ status: 200, body: "ok" }) });
-  app = await startTestApp({ http: { timeoutMs: 300 } });
+  app = await startTestApp({ http: { timeoutMs: 300 } }, { env: { MISP_MODULES_SECRET_WEBHOOK_TOKEN: TOKEN } });
 });
 afterAll(async () => {
   await app.close();
@@ -150,6 +150,15 @@ describe("http_webhook requests", () => {
     expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(req.headers["content-type"]).toBe("application/vnd.misp+json");
     expect(req.headers["x-trace"]).toBe("abc");
+  });
+
+  it("replaces secret:NAME words in header values with the server's secret, and keeps it out of errors", async () => {
+    expect((await app.query(nodeRequest({ a: 1 }, { url: hook.url, headers: "Authorization: Bearer secret:WEBHOOK_TOKEN" }))).body).toEqual({ data: true });
+    expect(hook.last().headers.authorization).toBe(`Bearer ${TOKEN}`);
+    hook.script(failures.serverError(`cannot use ${TOKEN}`));
+    expect((await app.query(nodeRequest({}, { url: hook.url, headers: "Authorization: Bearer secret:WEBHOOK_TOKEN" }))).body).toEqual({ error: "http_webhook: HTTP 500 Internal Server Error: cannot use ***" });
+    const unknown = await app.query(nodeRequest({}, { url: hook.url, headers: "X-Key: secret:NOPE" }));
+    expect(unknown.body.error).toMatch(/^http_webhook: parameter "headers": unknown secret "NOPE"/);
   });
 
   it("rejects malformed header lines and bad parameter values before any request", async () => {

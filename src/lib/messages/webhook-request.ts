@@ -34,6 +34,30 @@ export function parseHeaderLines(text: string): Array<[string, string]> {
   return out;
 }
 
+/**
+ * Replaces every whitespace-separated word of the form `secret:NAME` in header values with the
+ * server's secret ("Authorization: Bearer secret:SOAR_TOKEN"), so tokens need not be stored
+ * in the workflow. Returns the headers and the resolved values (to keep out of messages).
+ */
+export function resolveHeaderSecrets(headers: Array<[string, string]>, resolve: (ref: string) => string): { headers: Array<[string, string]>; secrets: string[] } {
+  const secrets: string[] = [];
+  const out = headers.map(([name, value]): [string, string] => {
+    const resolved = value.replace(/(^|\s)(secret:[A-Za-z0-9_.-]+)(?=\s|$)/g, (_m, lead: string, ref: string) => {
+      let v: string;
+      try {
+        v = resolve(ref);
+      } catch (e) {
+        throw new WebhookRequestError("headers", (e as Error).message);
+      }
+      if (/[\r\n\0]/.test(v)) throw new WebhookRequestError("headers", `secret ${ref} contains a line break`);
+      secrets.push(v);
+      return lead + v;
+    });
+    return [name, resolved];
+  });
+  return { headers: out, secrets };
+}
+
 /** Defaults overridden case-insensitively by the user's headers; keys lower-cased. */
 export function mergeHeaders(defaults: Record<string, string>, user: Array<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -6,6 +6,7 @@ import {
   mergeHeaders,
   parseExpectedStatus,
   parseHeaderLines,
+  resolveHeaderSecrets,
   urlAllowed,
   webhookBody,
   WebhookRequestError,
@@ -45,7 +46,7 @@ export default defineActionModule({
     payload: param.template({
       description: "Body text. With json it must be valid JSON. Default: the data extraction if set, else the whole roaming data.",
     }),
-    headers: param.template({ placeholder: "Authorization: Bearer …", description: "Extra headers, one 'Name: value' per line. Default: none." }),
+    headers: param.template({ placeholder: "Authorization: Bearer …", description: "Extra headers, one 'Name: value' per line; a word secret:NAME is replaced by the server's secret. Default: none." }),
     data_extraction_path: param.hashPath({
       placeholder: "Event._AttributeFlattened.{n}.value",
       description: "When payload is empty, send this extraction instead of the roaming data. Default: none.",
@@ -68,7 +69,7 @@ export default defineActionModule({
         throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
       }
       const accepted = parseExpectedStatus(params.expected_status);
-      const userHeaders = parseHeaderLines(params.headers);
+      const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) => ctx.resolveSecret(ref));
       const method = params.request_method.toUpperCase() as "POST" | "PUT" | "PATCH" | "GET" | "DELETE";
       const defaults: Record<string, string> = { Accept: "application/json" };
       let body: string | undefined;
@@ -79,7 +80,7 @@ export default defineActionModule({
       }
       // Header values are often credentials ("Authorization: Bearer x"): keep them and their
       // last word (the token after the scheme) out of error messages.
-      const headerSecrets = userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]);
+      const headerSecrets = [...resolvedSecrets, ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""])];
       const res = await deliver(ctx, params.url, {
         what: `${method} to the webhook`,
         method,
