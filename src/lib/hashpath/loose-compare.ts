@@ -96,6 +96,10 @@ export function looseCompare(a: unknown, b: unknown): number {
 /** `$a == $b` in PHP 8. */
 export function looseEquals(a: unknown, b: unknown): boolean {
   if (a === b && typeof a !== "object") return true;
+  // Fast path for the common string/string case: equal only if both are numeric and equal as numbers.
+  if (typeof a === "string" && typeof b === "string") {
+    return isNumericString(a) && isNumericString(b) && numericStringValue(a) === numericStringValue(b);
+  }
   return looseCompare(a, b) === 0;
 }
 

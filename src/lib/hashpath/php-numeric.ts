@@ -6,8 +6,11 @@ const NUMERIC_STRING = /^[ \t\n\r\v\f]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\
 const INTEGER_LITERAL = /^[ \t\n\r\v\f]*[+-]?\d+[ \t\n\r\v\f]*$/;
 
 export function isNumericString(s: string): boolean {
-  // Cheap reject before the regex: a numeric string contains a digit.
-  return s.length > 0 && NUMERIC_STRING.test(s);
+  if (s.length === 0) return false;
+  // Cheap reject before the regex: the first character must be a digit, sign, dot or whitespace.
+  const c = s.charCodeAt(0);
+  if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 32 || (c >= 9 && c <= 13))) return false;
+  return NUMERIC_STRING.test(s);
 }
 
 /** Value of a numeric string (caller checked isNumericString). */
