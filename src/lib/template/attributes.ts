@@ -7,7 +7,7 @@
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { pyError } from "./errors.js";
-import { cmp, chars, eq, isInt, isStr, iterate, toNumber } from "./ops.js";
+import { cmp, chars, eq, isFloat, isInt, isStr, iterate, toNumber } from "./ops.js";
 import { repr, str } from "./printing.js";
 import { strMethod } from "./strmethods.js";
 import {
@@ -17,6 +17,7 @@ import {
   Markup,
   PyCallable,
   PyDict,
+  PyFloat,
   PyObject,
   PyRange,
   Undefined,
@@ -170,6 +171,7 @@ function pyAttr(obj: unknown, name: string): unknown {
     return listMethod(obj, name);
   }
   if (obj instanceof PyObject) return obj.getAttr(name);
+  if (obj instanceof PyCallable) return obj.attrs?.has(name) ? obj.attrs.get(name) : MISSING;
   if (obj instanceof PyRange) {
     if (name === "start" || name === "stop" || name === "step") return obj[name];
     if (name === "count" || name === "index") return method(obj, "range", name, (c) => seqMethod([...iterate(obj)], name, c));
@@ -180,9 +182,20 @@ function pyAttr(obj: unknown, name: string): unknown {
     return MISSING;
   }
   if (typeof obj === "boolean" || isInt(obj)) {
-    if (name === "real" || name === "numerator") return typeof obj === "boolean" ? Number(obj) : obj;
+    const n = typeof obj === "boolean" ? Number(obj) : obj;
+    if (name === "real" || name === "numerator") return n;
     if (name === "imag") return 0;
     if (name === "denominator") return 1;
+    if (name === "bit_length") return method(obj, "int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
+    if (name === "conjugate") return method(obj, "int", name, (c) => (bind(name, c, []), n));
+    return MISSING;
+  }
+  if (isFloat(obj)) {
+    const x = toNumber(obj);
+    if (name === "real") return obj;
+    if (name === "imag") return new PyFloat(0);
+    if (name === "is_integer") return method(obj, "float", name, (c) => (bind(name, c, []), Number.isInteger(x)));
+    if (name === "conjugate") return method(obj, "float", name, (c) => (bind(name, c, []), obj));
     return MISSING;
   }
   return MISSING;

@@ -3,6 +3,7 @@
 import { getAttr, getItem } from "./attributes.js";
 import type { Budget } from "./budget.js";
 import { NO_DEFAULT, bind } from "./callargs.js";
+import { roundHalfEven } from "./decimal.js";
 import { pyError } from "./errors.js";
 import { htmlUnescape } from "./html.js";
 import { toJson } from "./json.js";
@@ -162,33 +163,7 @@ function pyInt(v: unknown, base: number | null): number | bigint {
 
 /** Python round(x, ndigits) for floats: correctly rounded, ties to even. */
 function pyRoundFloat(x: number, ndigits: number): number {
-  if (!Number.isFinite(x)) return x;
-  if (ndigits > 300) return x;
-  if (ndigits < -308) return 0 * x;
-  const fixed = ndigits >= 0 ? x.toFixed(Math.min(100, ndigits + 30)) : "";
-  if (ndigits >= 0 && ndigits <= 70) {
-    // Decide the rounding on the exact decimal expansion of x.
-    const neg = x < 0;
-    const abs = Math.abs(x);
-    const exact = abs.toFixed(100);
-    const dot = exact.indexOf(".");
-    const keep = exact.slice(0, dot + 1 + ndigits);
-    const rest = exact.slice(dot + 1 + ndigits);
-    let up = rest[0] > "5" || (rest[0] === "5" && /[1-9]/.test(rest.slice(1)));
-    if (rest[0] === "5" && !/[1-9]/.test(rest.slice(1))) {
-      const lastDigit = keep.replace(".", "").slice(-1);
-      up = Number(lastDigit) % 2 === 1;
-    }
-    let r = Number(keep.endsWith(".") ? keep.slice(0, -1) : keep);
-    if (up) r = Number((r + Math.pow(10, -ndigits)).toFixed(ndigits));
-    void fixed;
-    return neg ? -r : r;
-  }
-  const m = Math.pow(10, -ndigits);
-  const q = x / m;
-  let r = Math.round(q);
-  if (Math.abs(q - Math.trunc(q)) === 0.5) r = 2 * Math.round(q / 2);
-  return r * m;
+  return roundHalfEven(x, ndigits);
 }
 
 function doRound(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
@@ -197,7 +172,7 @@ function doRound(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   if (method !== "common" && method !== "ceil" && method !== "floor") {
     throw pyError("FilterArgumentError", "method must be common, ceil or floor");
   }
-  if (value instanceof Undefined) value.fail();
+  if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
   if (method === "common") {
     if (typeof value === "boolean" || ops.isInt(value)) {
       if (p >= 0) return typeof value === "boolean" ? Number(value) : value;
@@ -419,6 +394,7 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [width, first, blank] = bind("do_indent", call, [["width", 4], ["first", false], ["blank", false]]);
+  if (value instanceof Undefined) value.fail(); // Jinja appends "\n" to the value first
   const indention = ops.isStr(width) ? str(width) : " ".repeat(Math.max(0, intArg(width)));
   const s = softStr(value) + "\n";
   const lines = splitLines(s);
@@ -525,6 +501,7 @@ function doReverse(_env: FilterEnv, value: unknown): unknown {
   if (isDict(value)) {
     return new PyIter([...ops.iterate(value)].reverse()[Symbol.iterator](), "dict_reversekeyiterator", "<dict_reversekeyiterator object at %ADDR%>");
   }
+  if (value instanceof Undefined) return new PyIter([][Symbol.iterator](), "reversed", "<reversed object at %ADDR%>");
   try {
     const rv = [...ops.iterate(value)];
     rv.reverse();
@@ -590,7 +567,6 @@ const MAPPING_METHOD_NAMES = new Set(["clear", "copy", "fromkeys", "get", "items
 
 const FILTERS: Record<string, Filter> = {
   abs: (_e, v) => {
-    if (v instanceof Undefined) v.fail();
     if (typeof v === "boolean") return Number(v);
     if (ops.isInt(v)) return typeof v === "bigint" ? (v < 0n ? -v : v) : Math.abs(v);
     if (ops.isFloat(v)) return mkFloat(Math.abs(ops.toNumber(v)));
@@ -659,7 +635,7 @@ const FILTERS: Record<string, Filter> = {
   pprint: (_e, v) => repr(v),
   random: (e, v) => {
     const items = listOf(v, e.budget);
-    if (!items.length) throw pyError("IndexError", "Cannot choose from an empty sequence");
+    if (!items.length) return new Undefined("No random item, sequence was empty.");
     return items[Math.floor(Math.random() * items.length)];
   },
   reject: (e, v, c) => selectOrReject(e, v, c, false, false, "select_or_reject"),

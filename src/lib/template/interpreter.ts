@@ -292,7 +292,14 @@ export class Renderer {
         this.budget.leave();
       }
     };
-    return new PyCallable(name, fn, `<Macro '${name}'>`);
+    const attrs = new Map<string, unknown>([
+      ["name", name],
+      ["arguments", tuple([...sig.args])],
+      ["catch_kwargs", catchKwargs],
+      ["catch_varargs", catchVarargs],
+      ["caller", callerAllowed],
+    ]);
+    return new PyCallable(name, fn, `<Macro '${name}'>`, false, attrs);
   }
 
   // ---- expressions ----
@@ -436,7 +443,10 @@ export class Renderer {
       if (!e.soft) throw new TemplateError("syntax", "TemplateAssertionError", `No filter named '${e.name}'.`, e.line, e.column);
       throw pyError("TemplateRuntimeError", `No filter named '${e.name}'.`);
     }
-    const value = piped !== MISSING ? piped : e.node ? this.eval(e.node, scope) : null;
+    let value: unknown;
+    if (piped === MISSING) value = e.node ? this.eval(e.node, scope) : null;
+    else if (e.node && e.node.t === "filter") value = this.evalFilter(e.node, scope, piped);
+    else value = piped;
     return callFilter(e.name, value, this.evalArgs(e.args, scope), this.filterEnv);
   }
 

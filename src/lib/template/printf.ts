@@ -1,5 +1,6 @@
 // Python's printf-style string formatting (`"%s :: %d" % args`, the `format` filter).
 
+import { expDigits, fixedDigits } from "./decimal.js";
 import { pyError } from "./errors.js";
 import { floatRepr, repr, str } from "./printing.js";
 import { Markup, MISSING, PyFloat, dictGet, isDict, isTuple, typeName } from "./values.js";
@@ -165,9 +166,7 @@ function asciiEscape(c: string): string {
 
 /** Fixed-point digits of a non-negative finite number, exact like Python (no exponent form). */
 export function toFixedExact(x: number, digits: number): string {
-  if (x < 1e21) return x.toFixed(Math.min(digits, 100));
-  const int = BigInt(x).toString();
-  return digits > 0 ? `${int}.${"0".repeat(digits)}` : int;
+  return fixedDigits(x, digits);
 }
 
 /** Python's e/f/g formatting of a non-negative float. */
@@ -190,7 +189,7 @@ export function formatFloat(x: number, conv: string, prec: number, alt: boolean)
     if (x === 0) {
       out = alt ? "0." + "0".repeat(p - 1) : "0";
     } else {
-      const exp = Number(x.toExponential(p - 1).split("e")[1]);
+      const exp = Number(expDigits(x, p - 1).split("e")[1]);
       if (exp >= -4 && exp < p) {
         out = toFixedExact(x, p - 1 - exp);
         if (!alt && out.includes(".")) out = out.replace(/\.?0+$/, "");
@@ -205,10 +204,7 @@ export function formatFloat(x: number, conv: string, prec: number, alt: boolean)
 }
 
 function expForm(x: number, prec: number): string {
-  const s = x.toExponential(Math.min(prec, 100));
-  const [mant, e] = s.split("e");
-  const n = Number(e);
-  return `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  return expDigits(x, prec);
 }
 
 export { floatRepr };

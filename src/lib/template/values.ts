@@ -218,6 +218,8 @@ export class PyCallable {
     readonly reprText: string,
     /** Set on classes (cycler, joiner, namespace, range, dict): their type name is 'type'. */
     readonly isClass = false,
+    /** Public attributes (a macro's name, arguments ...). */
+    readonly attrs: ReadonlyMap<string, unknown> | null = null,
   ) {}
 }
 
@@ -255,7 +257,7 @@ export function typeName(v: unknown): string {
   if (v instanceof PyIter) return v.typeName;
   if (v instanceof DictView) return `dict_${v.kind}`;
   if (v instanceof PyRange) return "range";
-  if (v instanceof PyCallable) return v.isClass ? "type" : "builtin_function_or_method";
+  if (v instanceof PyCallable) return v.isClass ? "type" : v.attrs ? "Macro" : "builtin_function_or_method";
   if (v instanceof PyObject) return v.pyType;
   return "object";
 }
