@@ -96,6 +96,18 @@ export function getItem(obj: unknown, key: unknown): unknown {
   return new Undefined(null, obj, key instanceof Markup ? key.s : key);
 }
 
+/** `obj[a:b:c]`: Python's own subscript (Jinja does not route slices through the sandbox). */
+export function sliceValue(obj: unknown, key: SliceKey): unknown {
+  if (obj instanceof Undefined) obj.fail();
+  if (isDict(obj)) throw pyError("TypeError", "unhashable type: 'slice'");
+  if (!isStr(obj) && !Array.isArray(obj) && !(obj instanceof PyRange)) {
+    throw pyError("TypeError", `'${typeName(obj)}' object is not subscriptable`);
+  }
+  const v = pyItem(obj, key);
+  if (v === MISSING) throw pyError("TypeError", "slice indices must be integers or None or have an __index__ method");
+  return v;
+}
+
 /** A slice in a subscript: `x[a:b:c]`. */
 export class SliceKey {
   constructor(

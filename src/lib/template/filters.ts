@@ -24,6 +24,7 @@ import {
   dictEntries,
   hashKey,
   isDict,
+  isTuple,
   mkFloat,
   newList,
   tuple,
@@ -378,6 +379,13 @@ function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
 
 function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [length, killwords, end, leeway] = bind("do_truncate", call, [["length", 255], ["killwords", false], ["end", "..."], ["leeway", null]]);
+  if (!ops.isStr(value)) {
+    // Jinja does not convert the value to str first: len() and slicing apply to it as it is.
+    if (value instanceof Undefined) return value;
+    const n = ops.len(value);
+    if (n <= intArg(length) + (leeway === null ? 5 : intArg(leeway))) return value;
+    throw pyError("TypeError", `can only concatenate ${typeName(value)} (not "str") to ${typeName(value)}`);
+  }
   const s = ops.chars(softStr(value));
   const e = str(end);
   const L = intArg(length);
@@ -394,7 +402,13 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [width, first, blank] = bind("do_indent", call, [["width", 4], ["first", false], ["blank", false]]);
-  if (value instanceof Undefined) value.fail(); // Jinja appends "\n" to the value first
+  // Jinja appends "\n" to the value as it is (no str() first), then calls splitlines() on it.
+  if (value instanceof Undefined) value.fail();
+  if (!ops.isStr(value)) {
+    if (Array.isArray(value) && !isTuple(value)) throw pyError("AttributeError", "'list' object has no attribute 'splitlines'");
+    if (isTuple(value)) throw pyError("TypeError", 'can only concatenate tuple (not "str") to tuple');
+    throw pyError("TypeError", `unsupported operand type(s) for +=: '${typeName(value)}' and 'str'`);
+  }
   const indention = ops.isStr(width) ? str(width) : " ".repeat(Math.max(0, intArg(width)));
   const s = softStr(value) + "\n";
   const lines = splitLines(s);
@@ -452,6 +466,7 @@ function doFilesizeformat(_env: FilterEnv, value: unknown, call: CallArgs): stri
 
 function doXmlattr(_env: FilterEnv, value: unknown, call: CallArgs): Markup {
   const [autospace] = bind("do_xmlattr", call, [["autospace", true]]);
+  if (value instanceof Undefined) value.fail();
   if (!isDict(value)) throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
   const parts: string[] = [];
   for (const [k, v] of dictEntries(value)) {
@@ -683,6 +698,8 @@ const FILTERS: Record<string, Filter> = {
     const [width, breakLong, wrapstring, breakHyphens] = bind("do_wordwrap", c, [
       ["width", 79], ["break_long_words", true], ["wrapstring", null], ["break_on_hyphens", true],
     ]);
+    if (v instanceof Undefined) v.fail();
+    if (!ops.isStr(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'splitlines'`);
     return wordwrap(softStr(v), intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
   },
   xmlattr: doXmlattr,

@@ -2,7 +2,7 @@
 // templates, so template text can never become code.
 
 import type { CallSyntax, Expr, MacroSignature, Stmt, Target } from "./ast.js";
-import { SliceKey, getAttr, getItem } from "./attributes.js";
+import { SliceKey, getAttr, getItem, sliceValue } from "./attributes.js";
 import { Budget } from "./budget.js";
 import { TemplateError, pyError } from "./errors.js";
 import { callFilter, hasFilter } from "./filters.js";
@@ -15,7 +15,9 @@ import {
   Markup,
   PyCallable,
   PyDict,
+  PyFloat,
   PyObject,
+  PyRange,
   Undefined,
   dictEntries,
   isDict,
@@ -75,6 +77,8 @@ function namesUsed(body: Stmt[]): Set<string> {
 
 export class Renderer {
   private autoescape = false;
+  /** Set while evaluating an expression Jinja would have folded at compile time. */
+  private constMode = false;
 
   constructor(
     private readonly context: Record<string, unknown>,
@@ -100,7 +104,7 @@ export class Renderer {
       case "output":
         for (const n of st.nodes) {
           if (typeof n === "string") out.write(n);
-          else out.write(this.print(this.eval(n, scope)));
+          else out.write(this.print(this.evalOutput(n, scope)));
         }
         return;
       case "if":
@@ -157,6 +161,29 @@ export class Renderer {
       }
       case "unsupported":
         throw pyError(st.exc, st.message);
+    }
+  }
+
+  /**
+   * Jinja's optimizer evaluates constant parts of expressions at compile time; there slices go
+   * through the sandbox's getitem (Undefined on failure) instead of Python's subscript. A folded
+   * part keeps its value only if it is a plain constant, but a whole output expression is always
+   * printed from its folded value. Anything that cannot be folded is evaluated normally.
+   */
+  private evalOutput(e: Expr, scope: Scope): unknown {
+    if (!maybeConstant(e)) return this.eval(e, scope);
+    const folded = this.fold(e, scope);
+    return folded === IMPOSSIBLE ? this.eval(e, scope) : folded;
+  }
+
+  private fold(e: Expr, scope: Scope): unknown {
+    this.constMode = true;
+    try {
+      return this.eval(e, scope);
+    } catch {
+      return IMPOSSIBLE;
+    } finally {
+      this.constMode = false;
     }
   }
 
@@ -305,17 +332,28 @@ export class Renderer {
   // ---- expressions ----
 
   eval(e: Expr, scope: Scope): unknown {
+    if (!this.constMode && e.t !== "const" && e.t !== "name" && maybeConstant(e)) {
+      const folded = this.fold(e, scope);
+      if (folded !== IMPOSSIBLE && hasSafeRepr(folded)) return folded;
+    }
+    return this.evalNode(e, scope);
+  }
+
+  private evalNode(e: Expr, scope: Scope): unknown {
     switch (e.t) {
       case "const":
         return e.value;
       case "name":
+        if (this.constMode) throw IMPOSSIBLE;
         return this.lookup(e.name, scope);
       case "getattr":
         return getAttr(this.eval(e.node, scope), e.attr);
       case "getitem": {
         const obj = this.eval(e.node, scope);
-        const key = e.arg.t === "slice" ? this.evalSlice(e.arg, scope) : this.eval(e.arg, scope);
-        return getItem(obj, key);
+        // Jinja compiles slices to a plain Python subscript (errors propagate), except where its
+        // optimizer folded a constant expression through the sandbox's getitem (Undefined on error).
+        if (e.arg.t === "slice" && !this.constMode) return sliceValue(obj, this.evalSlice(e.arg, scope));
+        return getItem(obj, this.eval(e.arg, scope));
       }
       case "slice":
         return this.evalSlice(e, scope);
@@ -331,6 +369,7 @@ export class Renderer {
       case "condexpr":
         if (ops.truthy(this.eval(e.test, scope))) return this.eval(e.expr1, scope);
         if (e.expr2) return this.eval(e.expr2, scope);
+        if (this.constMode) throw IMPOSSIBLE;
         return new Undefined("the inline if-expression on line ? evaluated to false and no else section was defined.");
       case "and": {
         const l = this.eval(e.left, scope);
@@ -401,6 +440,7 @@ export class Renderer {
         return true;
       }
       case "call":
+        if (this.constMode) throw IMPOSSIBLE;
         return this.evalCall(e, scope, null);
       case "filter":
         return this.evalFilter(e, scope, MISSING);
@@ -439,6 +479,7 @@ export class Renderer {
   }
 
   private evalFilter(e: Expr & { t: "filter" }, scope: Scope, piped: unknown): unknown {
+    if (this.constMode && CONTEXT_FILTERS.has(e.name)) throw IMPOSSIBLE;
     if (!hasFilter(e.name)) {
       if (!e.soft) throw new TemplateError("syntax", "TemplateAssertionError", `No filter named '${e.name}'.`, e.line, e.column);
       throw pyError("TemplateRuntimeError", `No filter named '${e.name}'.`);
@@ -483,6 +524,82 @@ export class Renderer {
     }
     throw pyError("TypeError", `'${typeName(fn)}' object is not callable`);
   }
+}
+
+/** Filters that receive the template context: Jinja's optimizer never folds them. */
+const CONTEXT_FILTERS = new Set(["map", "select", "reject", "selectattr", "rejectattr", "random"]);
+const IMPOSSIBLE: unique symbol = Symbol("impossible");
+const constantCache = new WeakMap<Expr, boolean>();
+
+/**
+ * Whether Jinja's optimizer may fold this expression: it is built from constants, or its value is
+ * decided by a constant left operand (`and`/`or` short-circuit) or a constant test (`x if c`).
+ */
+function maybeConstant(e: Expr | null): boolean {
+  if (!e) return true;
+  const cached = constantCache.get(e);
+  if (cached !== undefined) return cached;
+  let r: boolean;
+  switch (e.t) {
+    case "const":
+      r = true;
+      break;
+    case "tuple":
+    case "list":
+    case "concat":
+      r = e.items.every(maybeConstant);
+      break;
+    case "dict":
+      r = e.items.every(([k, v]) => maybeConstant(k) && maybeConstant(v));
+      break;
+    case "binop":
+      r = maybeConstant(e.left) && maybeConstant(e.right);
+      break;
+    case "and":
+    case "or":
+      r = maybeConstant(e.left);
+      break;
+    case "unary":
+    case "getattr":
+      r = maybeConstant(e.node);
+      break;
+    case "getitem":
+      r = maybeConstant(e.node) && maybeConstant(e.arg);
+      break;
+    case "slice":
+      r = maybeConstant(e.start) && maybeConstant(e.stop) && maybeConstant(e.step);
+      break;
+    case "compare":
+      r = maybeConstant(e.expr) && e.ops.every((o) => maybeConstant(o.expr));
+      break;
+    case "condexpr":
+      r = maybeConstant(e.test);
+      break;
+    case "filter":
+    case "test":
+      r =
+        (e.t === "test" || !CONTEXT_FILTERS.has(e.name)) &&
+        e.node !== null &&
+        maybeConstant(e.node) &&
+        e.args.args.every(maybeConstant) &&
+        e.args.kwargs.every(([, v]) => maybeConstant(v)) &&
+        maybeConstant(e.args.dynArgs) &&
+        maybeConstant(e.args.dynKwargs);
+      break;
+    default:
+      r = false;
+  }
+  constantCache.set(e, r);
+  return r;
+}
+
+/** Jinja's has_safe_repr: values a folded constant may hold. */
+function hasSafeRepr(v: unknown): boolean {
+  if (v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "bigint" || typeof v === "string") return true;
+  if (v instanceof PyFloat || v instanceof Markup || v instanceof PyRange) return true;
+  if (Array.isArray(v)) return v.every(hasSafeRepr);
+  if (v instanceof PyDict) return [...v.entries()].every(([k, x]) => hasSafeRepr(k) && hasSafeRepr(x));
+  return false;
 }
 
 function rootOf(scope: Scope): Scope {

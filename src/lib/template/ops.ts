@@ -222,7 +222,7 @@ export function isIterable(v: unknown): boolean {
 export function iterate(v: unknown): Iterable<unknown> {
   if (Array.isArray(v)) return v;
   if (typeof v === "string") return chars(v);
-  if (v instanceof Markup) return chars(v.s).map((c) => new Markup(c));
+  if (v instanceof Markup) return chars(v.s);
   if (isDict(v)) return dictKeys(v);
   if (v instanceof Undefined) return [];
   if (v instanceof PyRange) return rangeItems(v);

@@ -359,13 +359,9 @@ const SHARED_KEY = Symbol.for("misp-modules-ts.template-pool");
 const shared: SharedPoolState = ((globalThis as Record<symbol, unknown>)[SHARED_KEY] as SharedPoolState | undefined) ??
   ((globalThis as Record<symbol, unknown>)[SHARED_KEY] = { options: {} } as SharedPoolState);
 
-/**
- * Sets options of the shared pool (keys left undefined keep their current value); a running pool
- * is closed and recreated with them on next use.
- */
+/** Replaces the options of the shared pool ({} = defaults); a running pool is closed and recreated on next use. */
 export async function configureTemplatePool(options: TemplatePoolOptions): Promise<void> {
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  shared.options = { ...shared.options, ...given };
+  shared.options = { ...options };
   await closeTemplatePool();
 }
 

@@ -23,16 +23,9 @@ function noArgs(name: string, call: CallArgs): void {
   bind(name, call, []);
 }
 
-function intValue(v: unknown, what: string): number | bigint {
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (ops.isInt(v)) return v;
-  if (v instanceof Undefined) v.fail();
-  throw pyError("TypeError", `not all arguments converted during string formatting (${what})`);
-}
-
 const TESTS: Record<string, Test> = {
-  odd: (v, c) => (noArgs("test_odd", c), Number(ops.mod(intValue(v, "odd"), 2, budgetStub)) === 1),
-  even: (v, c) => (noArgs("test_even", c), Number(ops.mod(intValue(v, "even"), 2, budgetStub)) === 0),
+  odd: (v, c) => (noArgs("test_odd", c), ops.eq(ops.mod(v, 2, budgetStub), 1)),
+  even: (v, c) => (noArgs("test_even", c), ops.eq(ops.mod(v, 2, budgetStub), 0)),
   divisibleby: (v, c) => {
     const [num] = bind("test_divisibleby", c, [["num", NO_DEFAULT]]);
     return ops.eq(ops.mod(v, num, budgetStub), 0);
@@ -52,7 +45,7 @@ const TESTS: Record<string, Test> = {
   mapping: (v, c) => (noArgs("test_mapping", c), isDict(v)),
   sequence: (v, c) => (noArgs("test_sequence", c), ops.isStr(v) || Array.isArray(v) || isDict(v) || v instanceof PyRange || v instanceof Undefined),
   iterable: (v, c) => (noArgs("test_iterable", c), ops.isIterable(v)),
-  callable: (v, c) => (noArgs("test_callable", c), v instanceof PyCallable || (v instanceof PyObject && v.getAttr("__call__") instanceof PyCallable)),
+  callable: (v, c) => (noArgs("test_callable", c), v instanceof PyCallable || v instanceof Undefined || (v instanceof PyObject && v.getAttr("__call__") instanceof PyCallable)),
   sameas: (v, c) => {
     const other = one("test_sameas", c);
     if (v === other) return true;
