@@ -10,7 +10,7 @@ let modules: Array<{ name: string; type: string; mispattributes: Record<string, 
 beforeAll(async () => {
   t = await startTestApp();
   modules = (await (await fetch(`${t.url}/modules`)).json()) as typeof modules;
-});
+}, 120_000);
 afterAll(async () => t?.close());
 
 const expected = {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   });
   t = await startTestApp();
   withServerSettings = await startTestApp({ modules: { dns: { nameserver: dns.address, aaaa: "true" } } });
-});
+}, 120_000);
 afterAll(async () => {
   await t?.close();
   await withServerSettings?.close();

@@ -56,7 +56,7 @@ beforeAll(async () => {
   // Server-side settings: the base URL (used when MISP's custom_API is unset) and a short upstream timeout.
   t = await startTestApp({ modules: { hashlookup: { custom_API: stub.url, upstream_timeout_ms: 800 } } });
   limited = await startTestApp({ modules: { hashlookup: { cache_ttl_seconds: 0, rate_limit_per_minute: 1, rate_limit_burst: 1 } } });
-});
+}, 120_000);
 afterAll(async () => {
   await t?.close();
   await limited?.close();

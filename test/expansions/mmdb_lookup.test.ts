@@ -31,7 +31,7 @@ let t: TestApp;
 beforeAll(async () => {
   stub = await startStub(mmdbUpstream);
   t = await startTestApp({ modules: { mmdb_lookup: { custom_API: stub.url } } });
-});
+}, 120_000);
 afterAll(async () => {
   await t?.close();
   await stub?.close();

@@ -44,7 +44,7 @@ let t: TestApp;
 beforeAll(async () => {
   stub = await startStub(onionUpstream);
   t = await startTestApp({ modules: { onion_lookup: { custom_API: stub.url, upstream_timeout_ms: 800 } } });
-});
+}, 120_000);
 afterAll(async () => {
   await t?.close();
   await stub?.close();
