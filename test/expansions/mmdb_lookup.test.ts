@@ -22,6 +22,7 @@ function mmdbUpstream(req: StubRequest): StubReply {
   if (ip === "192.0.2.99") return { json: [entry(ip, "GeoOpen-Country", false, false), { ...entry(ip, "GeoOpen-Country-ASN", false, false), country: {} }] };
   if (ip === "192.0.2.50") return { status: 500, body: "Internal Server Error" };
   if (ip === "192.0.2.77") return { json: { unexpected: true } };
+  if (ip === "192.0.2.53") return { status: 503, body: "Service Unavailable" };
   if (!/^[0-9a-f.:]+$/i.test(ip)) return { status: 422, json: "Invalid IP address" };
   return { json: [entry(ip, "GeoOpen-Country", false), entry(ip, "GeoOpen-Country-ASN", true)] };
 }
@@ -113,6 +114,14 @@ describe("mmdb_lookup: not found and errors", () => {
       results: [],
     });
   });
+  it("a 503 (retried by the HTTP layer) still gives an error inside the hover budget", async () => {
+    const started = Date.now();
+    const r = await t.query(hover("mmdb_lookup", attributeRow("ip-dst", "192.0.2.53"), noSettings));
+    expect(r.body).toEqual({ error: "API not accessible - http status code 503 was returned", results: [] });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(stub.requests.filter((q) => q.path === "/geolookup/192.0.2.53").length).toBeGreaterThanOrEqual(1);
+  });
+
   it("input errors without asking", async () => {
     const before = stub.requests.length;
     expect((await t.query(interactive("mmdb_lookup", attributeRow("ip-dst", "not-an-ip"), noSettings))).body).toEqual({ error: "invalid IP address", results: [] });
