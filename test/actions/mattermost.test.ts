@@ -64,7 +64,7 @@ let api: Record<string, string>;
 
 beforeAll(async () => {
   mm = await startStandIn();
-  app = await startTestApp({ http: { timeoutMs: 300 } });
+  app = await startTestApp({ http: { timeoutMs: 1000 } });
   api = { mattermost_hostname: `${mm.url}${PREFIX}/`, bot_access_token: TOKEN, channel_id: CHANNEL };
 });
 afterAll(async () => {
@@ -153,7 +153,7 @@ describe("mattermost API mode", () => {
 
   it("fails on a hang and keeps the token out of errors", async () => {
     mm.script(HANG, failures.serverError(`bad token ${TOKEN}`));
-    expect((await app.query(nodeRequest({}, api))).body.error).toMatch(/^mattermost: posting to Mattermost failed: no response from 127\.0\.0\.1:\d+ within 300 ms$/);
+    expect((await app.query(nodeRequest({}, api))).body.error).toMatch(/^mattermost: posting to Mattermost failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
     expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 500 Internal Server Error: bad token ***");
   });
 

@@ -67,7 +67,7 @@ let connectorUrl: string;
 
 beforeAll(async () => {
   teams = await startStandIn();
-  app = await startTestApp({ http: { timeoutMs: 300 } });
+  app = await startTestApp({ http: { timeoutMs: 1000 } });
   workflowUrl = `${teams.url}${WORKFLOW_PATH}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIG}`;
   connectorUrl = `${teams.url}${CONNECTOR_PATH}`;
 });
@@ -134,7 +134,7 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
     expect(card(teams.last())[1]!.text.startsWith("[MISP] Event 1205: Single IOC quick share\n\nUUID:")).toBe(true);
   });
 
-  it("keeps single line breaks when modules.ms_teams.adaptive_paragraphs is false", async () => {
+  it("keeps single line breaks when modules.ms_teams.adaptive_paragraphs is false", { timeout: 60_000 }, async () => {
     const plain = await startTestApp({ modules: { ms_teams: { adaptive_paragraphs: "false" } } });
     try {
       await plain.query(nodeRequest({}, { webhook_url: workflowUrl, title: "t", message_template: "a\nb" }));
@@ -182,7 +182,7 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
 
   it("fails on hang, refused connection and self-signed certificate; requires webhook_url", async () => {
     teams.script(HANG);
-    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl }))).body.error).toMatch(/^ms_teams: posting to Teams failed: no response from 127\.0\.0\.1:\d+ within 300 ms$/);
+    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl }))).body.error).toMatch(/^ms_teams: posting to Teams failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
     const port = await closedPort();
     expect((await app.query(nodeRequest({}, { webhook_url: `http://127.0.0.1:${port}${WORKFLOW_PATH}?sig=${SIG}` }))).body.error).toMatch(/^ms_teams: posting to Teams failed: connection refused/);
     const tls = await startStandIn({ tls: true, handler: contract });

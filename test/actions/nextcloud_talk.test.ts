@@ -87,7 +87,7 @@ let bot: Record<string, string>;
 
 beforeAll(async () => {
   nc = await startStandIn();
-  app = await startTestApp({ http: { timeoutMs: 300 } });
+  app = await startTestApp({ http: { timeoutMs: 1000 } });
   user = { nextcloud_baseurl: `${nc.url}${PREFIX}/`, nextcloud_app_uuid_login: LOGIN, app_access_token: APP_PASSWORD, nextcloud_conversation_token: CONVERSATION };
   bot = { nextcloud_baseurl: `${nc.url}${PREFIX}`, nextcloud_conversation_token: CONVERSATION, bot_secret: BOT_SECRET };
 });
@@ -181,7 +181,7 @@ describe("nextcloud_talk user mode", () => {
   it("keeps credentials out of errors, fails on hang and refused connections", async () => {
     nc.script(failures.serverError(`echo ${APP_PASSWORD} ${Buffer.from(`${LOGIN}:${APP_PASSWORD}`).toString("base64")}`), HANG);
     expect((await app.query(nodeRequest({}, user))).body.error).toBe("nextcloud_talk: HTTP 500 Internal Server Error: echo *** ***");
-    expect((await app.query(nodeRequest({}, user))).body.error).toMatch(/^nextcloud_talk: posting to Nextcloud Talk failed: no response from 127\.0\.0\.1:\d+ within 300 ms$/);
+    expect((await app.query(nodeRequest({}, user))).body.error).toMatch(/^nextcloud_talk: posting to Nextcloud Talk failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
     const port = await closedPort();
     expect((await app.query(nodeRequest({}, { ...user, nextcloud_baseurl: `http://127.0.0.1:${port}` }))).body.error).toMatch(/^nextcloud_talk: posting to Nextcloud Talk failed: connection refused/);
   });
