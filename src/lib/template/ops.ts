@@ -387,12 +387,13 @@ export function floordiv(a: unknown, b: unknown): unknown {
 }
 
 export function mod(a: unknown, b: unknown, budget: Budget): unknown {
-  checkUndefined(a, b);
   if (isStr(a)) {
+    // str % anything is formatting (an Undefined argument simply prints as "").
     const r = printfFormat(str(a), b);
     budget.checkString(r.length);
     return a instanceof Markup ? new Markup(r) : r;
   }
+  checkUndefined(a, b);
   if (isNumeric(a) && isNumeric(b)) {
     if (isIntLike(a) && isIntLike(b)) {
       if (toNumber(b) === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");

@@ -3,7 +3,7 @@
 import { expDigits, fixedDigits } from "./decimal.js";
 import { pyError } from "./errors.js";
 import { floatRepr, repr, str } from "./printing.js";
-import { Markup, MISSING, PyFloat, dictGet, isDict, isTuple, typeName } from "./values.js";
+import { Markup, MISSING, PyFloat, PyRange, Undefined, dictGet, isDict, isTuple, typeName } from "./values.js";
 
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y;
 
@@ -13,7 +13,9 @@ const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y;
  */
 export function printfFormat(fmt: string, args: unknown): string {
   const positional = isTuple(args) ? args : [args];
-  const mapping = isDict(args) && !isTuple(args) ? args : null;
+  const mapping = isDict(args) ? args : null;
+  // Python treats any non-tuple, non-str argument with __getitem__ as a mapping: unused is fine.
+  const mappingLike = mapping !== null || (Array.isArray(args) && !isTuple(args)) || args instanceof Undefined || args instanceof PyRange;
   let argi = 0;
   let usedMapping = false;
   const nextArg = (): unknown => {
@@ -55,7 +57,7 @@ export function printfFormat(fmt: string, args: unknown): string {
     }
     out += formatOne(conv, value, flags, width, prec, pct);
   }
-  if (!usedMapping && !mapping && argi < positional.length) {
+  if (!usedMapping && !mappingLike && argi < positional.length) {
     throw pyError("TypeError", "not all arguments converted during string formatting");
   }
   return out;
