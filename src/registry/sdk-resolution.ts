@@ -5,11 +5,14 @@ import { register } from "node:module";
 // resolve hook (module.register, Node 20.6+) maps the bare name to this running package's
 // own entry, so the module shares the server's SDK instance (ModuleError, param kinds).
 //
-// The same hook treats TypeScript module files as ES modules. Custom roots rarely have a
-// package.json, so tsx would otherwise compile their .ts files as CommonJS, whose require()
-// bypasses ESM resolve hooks on Node 20 and then cannot find "misp-modules-ts".
+// The same hook makes module files ES modules whatever their folder says. Custom roots rarely
+// have a package.json, so tsx would otherwise compile their .ts and .js files as CommonJS,
+// whose require() bypasses ESM resolve hooks on Node 20 and then cannot find "misp-modules-ts".
 
 export const SDK_SPECIFIER = "misp-modules-ts";
+
+/** Query parameter the loader puts on module-file URLs: such files are always loaded as ES modules. */
+export const MODULE_FILE_MARK = "misp-module-file";
 
 /** How the loader must import TypeScript module files (see importModuleFile). */
 export type TypeScriptMode = "native" | "tsImport";
@@ -36,11 +39,15 @@ const HOOK_SOURCE = `
 let entry;
 export function initialize(data) { entry = data.entry; }
 const TS_FILE = /\\.ts$/;
+const MARK = ${JSON.stringify(MODULE_FILE_MARK)};
 export async function resolve(specifier, context, next) {
   // Resolved further down the chain so tsx still sees (and compiles) src/index.ts.
   if (specifier === ${JSON.stringify(SDK_SPECIFIER)}) return next(entry, context);
   const resolved = await next(specifier, context);
-  if (resolved.format !== "module" && resolved.url.startsWith("file:") && !resolved.url.includes("/node_modules/") && TS_FILE.test(new URL(resolved.url).pathname)) {
+  if (resolved.format === "module" || !resolved.url.startsWith("file:")) return resolved;
+  const url = new URL(resolved.url);
+  // Module files (marked by the loader) and TypeScript outside node_modules are ES modules.
+  if (url.searchParams.has(MARK) || (TS_FILE.test(url.pathname) && !url.pathname.includes("/node_modules/"))) {
     return { ...resolved, format: "module" };
   }
   return resolved;
