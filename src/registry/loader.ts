@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { definitionFromExports } from "./definition.js";
 import { prepareModule, type LoadedModule, type ModuleRegistry, type ModuleSource } from "./registry.js";
-import { typeScriptMode } from "./sdk-resolution.js";
+import { MODULE_FILE_MARK, typeScriptMode } from "./sdk-resolution.js";
 
 // Discovers module files and turns them into registry entries. Built-ins live in
 // src/modules/{action,expansion}; custom roots follow the reference layout (action/,
@@ -70,6 +70,7 @@ let freshImports = 0;
 
 export async function importModuleFile(file: string, fresh = false): Promise<unknown> {
   const url = pathToFileURL(resolve(file));
+  url.searchParams.set(MODULE_FILE_MARK, "");
   if (fresh) url.searchParams.set("v", `${Date.now()}-${++freshImports}`);
   // Once the SDK resolution is installed, TypeScript loads natively (one shared instance of
   // the SDK for the server and its modules); under vitest, tsImport is the only native way in.
