@@ -40,6 +40,8 @@ interface Scope {
 }
 
 const scopes = new Map<string, Scope>();
+/** Distinct upstreams remembered (base URLs come from settings, so few; this only bounds a misconfiguration). */
+const MAX_SCOPES = 256;
 
 function scopeFor(name: string, policy: UpstreamPolicy): Scope {
   const fingerprint = `${policy.cacheMaxEntries}/${policy.ratePerMinute}/${policy.rateBurst}`;
@@ -52,7 +54,9 @@ function scopeFor(name: string, policy: UpstreamPolicy): Scope {
       bucket: policy.ratePerMinute > 0 ? new TokenBucket(policy.ratePerMinute, policy.rateBurst) : undefined,
       inflight: new Map(),
     };
+    scopes.delete(name);
     scopes.set(name, scope);
+    if (scopes.size > MAX_SCOPES) scopes.delete(scopes.keys().next().value as string);
   }
   return scope;
 }
