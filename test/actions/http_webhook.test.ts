@@ -32,7 +32,7 @@ beforeAll(async () => {
   hook = await startStandIn();
   tlsHook = await startStandIn({ tls: true, handler: () => ({ status: 200, body: "ok" }) });
   app = await startTestApp({ http: { timeoutMs: 1000 } }, { env: { MISP_MODULES_SECRET_WEBHOOK_TOKEN: TOKEN } });
-});
+}, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
   await app.close();
   await hook.close();
@@ -247,7 +247,7 @@ describe("http_webhook failures", () => {
 });
 
 describe("http_webhook server-side allow-list", () => {
-  it("refuses URLs outside modules.http_webhook.allowed_urls", { timeout: 60_000 }, async () => {
+  it("refuses URLs outside modules.http_webhook.allowed_urls", { timeout: 120_000 }, async () => {
     const guarded = await startTestApp({ modules: { http_webhook: { allowed_urls: `${hook.url}/allowed/*` } } });
     try {
       expect((await guarded.query(nodeRequest({}, { url: `${hook.url}/allowed/x` }))).body).toEqual({ data: true });

@@ -66,7 +66,7 @@ beforeAll(async () => {
   mm = await startStandIn();
   app = await startTestApp({ http: { timeoutMs: 1000 } });
   api = { mattermost_hostname: `${mm.url}${PREFIX}/`, bot_access_token: TOKEN, channel_id: CHANNEL };
-});
+}, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
   await app.close();
   await mm.close();

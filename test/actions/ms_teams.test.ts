@@ -70,7 +70,7 @@ beforeAll(async () => {
   app = await startTestApp({ http: { timeoutMs: 1000 } });
   workflowUrl = `${teams.url}${WORKFLOW_PATH}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIG}`;
   connectorUrl = `${teams.url}${CONNECTOR_PATH}`;
-});
+}, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
   await app.close();
   await teams.close();
@@ -134,7 +134,7 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
     expect(card(teams.last())[1]!.text.startsWith("[MISP] Event 1205: Single IOC quick share\n\nUUID:")).toBe(true);
   });
 
-  it("keeps single line breaks when modules.ms_teams.adaptive_paragraphs is false", { timeout: 60_000 }, async () => {
+  it("keeps single line breaks when modules.ms_teams.adaptive_paragraphs is false", { timeout: 120_000 }, async () => {
     const plain = await startTestApp({ modules: { ms_teams: { adaptive_paragraphs: "false" } } });
     try {
       await plain.query(nodeRequest({}, { webhook_url: workflowUrl, title: "t", message_template: "a\nb" }));

@@ -90,7 +90,7 @@ beforeAll(async () => {
   app = await startTestApp({ http: { timeoutMs: 1000 } });
   user = { nextcloud_baseurl: `${nc.url}${PREFIX}/`, nextcloud_app_uuid_login: LOGIN, app_access_token: APP_PASSWORD, nextcloud_conversation_token: CONVERSATION };
   bot = { nextcloud_baseurl: `${nc.url}${PREFIX}`, nextcloud_conversation_token: CONVERSATION, bot_secret: BOT_SECRET };
-});
+}, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
   await app.close();
   await nc.close();

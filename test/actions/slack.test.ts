@@ -75,7 +75,7 @@ beforeAll(async () => {
   slack = await startStandIn();
   hookUrl = `${slack.url}${HOOK_PATH}`;
   app = await startTestApp({ http: { timeoutMs: 1000 }, modules: { slack: { api_url: `${slack.url}/api` } } }, { env: { MISP_MODULES_SECRET_SLACK_BOT: TOKEN } });
-});
+}, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
   await app.close();
   await slack.close();
@@ -184,7 +184,7 @@ describe("slack chat.postMessage", () => {
     expect(r.body.error).toBe("slack: HTTP 500 Internal Server Error: token *** rejected");
   });
 
-  it("fails on a hang, a self-signed certificate and a refused connection", { timeout: 60_000 }, async () => {
+  it("fails on a hang, a self-signed certificate and a refused connection", { timeout: 120_000 }, async () => {
     slack.script(HANG);
     expect((await app.query(nodeRequest({}, apiParams))).body.error).toMatch(/^slack: posting to Slack failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
     const tls = await startStandIn({ tls: true, handler: api });
