@@ -61,11 +61,7 @@ async function inProcessTransport(options: QueryCommandOptions): Promise<Transpo
       const res = await app.server.inject({ method: "POST", url: "/query", headers: { "content-type": "application/json" }, payload: bodyText });
       return { status: res.statusCode, text: res.body };
     },
-    async close() {
-      await app.close();
-      // Modules may have started the shared Jinja worker pool; its threads would keep the CLI alive.
-      await closeTemplatePool();
-    },
+    close: () => app.close(),
   };
 }
 
@@ -230,7 +226,7 @@ export function registerQueryCommand(program: Command): void {
         "      --filter 'selector=Event._AttributeFlattened.{n},operator=in,value=tlp:red,path=_allTags.{n}.name'",
     )
     .action(async (module: string, opts: { data: string; param: string[]; filter?: string; url?: string; printRequest?: boolean; jinja: boolean; compact?: boolean; custom?: string[]; config?: string }) => {
-      process.exitCode = await runQueryCommand(
+      const code = await runQueryCommand(
         {
           module,
           data: opts.data,
@@ -245,5 +241,8 @@ export function registerQueryCommand(program: Command): void {
         },
         { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
       );
+      // In-process modules may have started the shared Jinja worker pool; its threads would keep the CLI alive.
+      await closeTemplatePool();
+      process.exitCode = code;
     });
 }

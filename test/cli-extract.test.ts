@@ -1,0 +1,84 @@
+/** `misp-modules-ts extract`: the command function and the real CLI entry. */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { PassThrough, Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runExtractCommand } from "../src/commands/extract.js";
+import { extract } from "../src/lib/hashpath/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const fixture = `${root}test/fixtures/roaming/event-publish-tlp-red.json`;
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+async function run(options: Parameters<typeof runExtractCommand>[0], stdinText?: string) {
+  const stdin = new PassThrough();
+  stdin.end(stdinText ?? "");
+  const out = sink();
+  const err = sink();
+  const code = await runExtractCommand(options, { stdin, stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+describe("extract command", () => {
+  it("prints the extraction of a roaming fixture as JSON", async () => {
+    const path = "Event._AttributeFlattened.{n}[type=/^ip-/].value";
+    const result = await run({ path, data: fixture });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(extract(JSON.parse(readFileSync(fixture, "utf8")), path));
+    expect(JSON.parse(result.stdout)).toEqual(["198.51.100.23", "203.0.113.77|8443"]);
+  });
+
+  it("reads stdin, keeps PHP key order and shapes, --compact prints one line", async () => {
+    const result = await run({ path: "a", compact: true }, '{"a": {"b": {}, "12": 1.0, "3": [] }}');
+    expect(result).toEqual({ code: 0, stdout: '{"b":[],"12":1.0,"3":[]}\n', stderr: "" });
+  });
+
+  it("a simple path to an object yields the object; an empty path the data", async () => {
+    expect((await run({ path: "a", compact: true }, '{"a": {"x": 1}}')).stdout).toBe('{"x":1}\n');
+    expect((await run({ path: "", compact: true }, '{"a": 1}')).stdout).toBe('{"a":1}\n');
+  });
+
+  it("exits 1 with a clear message for an invalid path", async () => {
+    const result = await run({ path: "Event.Attribute.{n}[type=ip-dst", data: fixture });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/invalid hash path "Event.Attribute.\{n\}\[type=ip-dst": unclosed '\['/);
+  });
+
+  it("exits 1 for unreadable or invalid data and for paths PHP would abort on", async () => {
+    expect((await run({ path: "a", data: "/nonexistent/file.json" })).stderr).toMatch(/cannot read data file/);
+    expect((await run({ path: "a" }, "{nope")).stderr).toMatch(/not valid JSON/);
+    const typeError = await run({ path: "{n}[v=/x/]" }, '[{"v": [1]}]');
+    expect(typeError.code).toBe(1);
+    expect(typeError.stderr).toMatch(/TypeError/);
+  });
+
+  it("is registered in the CLI (exit codes through the real entry point)", async () => {
+    const spawnCli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { cwd: root, env: { ...process.env, VITEST: "" } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      });
+    const ok = await spawnCli(["extract", "--path", "Event.Tag.{n}.name", "--data", fixture, "--compact"]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual(["tlp:red", "PAP:RED", 'misp-galaxy:threat-actor="Sofacy"', "my-custom:needs-review"]);
+    const bad = await spawnCli(["extract", "--path", "Event..info", "--data", fixture]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/empty key/);
+  });
+});
