@@ -11,7 +11,8 @@ export function createModuleContext(module: string, services: Services, signal: 
     log,
     signal,
     deadline,
-    http: bindHttpClient(services.http, { signal }),
+    // The deadline also bounds retries: no new attempt starts that could not finish in time.
+    http: bindHttpClient(services.http, { signal, deadline: Number.isFinite(deadline) ? deadline : undefined }),
     setting: (key) => moduleSetting(services.config, module, key, services.env),
     resolveSecret: (value) => services.secrets.resolve(value),
   };

@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { HttpClient } from "../lib/http/types.js";
+import type { ServerHttpClient } from "../lib/http/client.js";
 import type { SecretStore } from "../lib/secrets/store.js";
 import type { ModuleLogger } from "../sdk/types.js";
 
@@ -7,7 +7,7 @@ import type { ModuleLogger } from "../sdk/types.js";
 export interface Services {
   config: Config;
   log: ModuleLogger & { child(bindings: object): ModuleLogger };
-  http: HttpClient;
+  http: ServerHttpClient;
   secrets: SecretStore;
   env: NodeJS.ProcessEnv;
 }

@@ -59,8 +59,8 @@ describe("misp-modules-ts CLI", () => {
       child = spawn(process.execPath, [...CLI, "-l", "127.0.0.1"], { cwd: repo, env: { ...process.env, MISP_MODULES_PORT: String(port), MISP_MODULES_WATCH: "false" } });
       child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
       child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-      await waitHealthy(url, 20_000);
-    });
+      await waitHealthy(url, 60_000);
+    }, 90_000);
     afterAll(async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
