@@ -24,7 +24,7 @@ interface FileState {
   hash: string;
 }
 
-const DEFAULT_DEBOUNCE_MS = 60;
+const DEFAULT_DEBOUNCE_MS = 40;
 const KIND_DIR_NAMES = new Set(KIND_DIRS.map(([dir]) => dir));
 
 function contentHash(file: string): string | undefined {
