@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AddressObject } from "mailparser";
 import { paramId } from "../../src/lib/inflector.js";
@@ -28,6 +29,20 @@ function mailQuery(data: unknown, params: Record<string, string>): Record<string
   const all: Record<string, string> = {};
   for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
   return { module: "mail", data, params: all };
+}
+
+const DOC = readFileSync(new URL("../../docs/actions-delivery.md", import.meta.url), "utf8");
+
+/** A template block of the user documentation (marked with <!-- template: id -->). */
+function docTemplate(id: string): string {
+  return new RegExp(`<!-- template: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\``).exec(DOC)![1];
+}
+
+/** What MISP does with a jinja_supported parameter: ask our jinja_template_rendering module (PROTOCOL §5.5). */
+async function renderLikeMisp(app: TestApp, template: string, data: unknown): Promise<string> {
+  const r = await app.query({ module: "jinja_template_rendering", text: JSON.stringify({ template, data }) });
+  expect(r.body.error).toBeUndefined();
+  return (r.body.results as { values: string[] }[])[0].values[0];
 }
 
 const addresses = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address));
@@ -164,6 +179,25 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
     const r = await app.query(mailQuery(roaming("event-publish-tlp-red"), params));
     expect(r.body).toEqual({ error });
     expect(smtp.received).toHaveLength(before);
+  });
+
+  it.each(ROAMING_FIXTURES)("%s: the HTML example of docs/actions-delivery.md, rendered by jinja_template_rendering as MISP does", async (name) => {
+    const data = roaming(name);
+    const subject = await renderLikeMisp(app, docTemplate("mail-subject"), data);
+    const body = await renderLikeMisp(app, docTemplate("mail-body"), data);
+    const r = await app.query(mailQuery(data, { recipients: "soc@example.org, cert@example.org", mail_template_subject: subject, mail_template_body: body, body_format: "html" }));
+    expect(r.body).toEqual({ data: true });
+    const p = smtp.received.at(-1)!.parsed;
+    expect(p.subject).toBe(`[MISP][${(data.Event as Json).Orgc.name}] ${(data.Event as Json).info} (${(data.Event as Json)._AttributeFlattened.length} attributes)`);
+    expect(p.html).toBe(body);
+    expect(p.text?.trim()).toBe(htmlToText(body));
+    // One text line per attribute row, cells separated by tabs.
+    for (const a of (data.Event as Json)._AttributeFlattened) expect(p.text).toContain(`${a.category}\t${a.type}\t${a.value}\t${a.to_ids ? "yes" : "no"}\n`);
+    if (name === "event-publish-mixed-galaxy-objects") {
+      const documented = /the text part reads:\n\n```\n([\s\S]*?)\n```/.exec(DOC)![1].split("\n").filter((l) => l !== "…");
+      for (const line of documented) expect(p.text).toContain(line);
+      expect(p.subject).toBe("[MISP][CIRCL] APT campaign: spear-phishing with weaponised documents (11 attributes)");
+    }
   });
 
   it("publishes the descriptor of MODULES §16", async () => {

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { filterItemsAsMispSends } from "../../src/lib/hashpath/index.js";
 import { paramId } from "../../src/lib/inflector.js";
 import { hecEventEndpoint } from "../../src/lib/splunk/endpoint.js";
 import { packBatches } from "../../src/lib/splunk/envelopes.js";
@@ -513,5 +515,26 @@ describe("splunk_hec: parameters", () => {
     expect(d.meta.config.params.data_extraction_model).toMatchObject({ type: "large_string", value: '{"info": "Event.info"}' });
     expect(d.meta.config).toMatchObject({ support_filters: true, expect_misp_core_format: true, blocking: false });
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["database", "fas"]);
+  });
+});
+
+describe("splunk_hec: the example of docs/actions-delivery.md", () => {
+  const doc = readFileSync(new URL("../../docs/actions-delivery.md", import.meta.url), "utf8");
+  const model = /<!-- template: splunk-model -->\n```json\n([\s\S]*?)\n```/.exec(doc)![1];
+  const documentedLine = /the request body line is:\n\n```json\n(.*)\n```/.exec(doc)![1];
+
+  it("exports the IDS attributes kept by the documented node filter, with the documented model", async () => {
+    const data = roaming("event-publish-mixed-galaxy-objects");
+    const ev = data.Event as Json;
+    // What MISP computes for the node filter and sends as filteredItems (PROTOCOL §5.4).
+    const filteredItems = filterItemsAsMispSends(data, { selector: "Event._AttributeFlattened.{n}", path: "to_ids", operator: "equals", value: "1" });
+    const r = await app.query(
+      hecQuery(data, { url: `http://127.0.0.1:${hec.port}`, hec_token: TOKEN, index: "threat_intel", event_per_attribute: "true", data_extraction_model: model }, filteredItems),
+    );
+    expect(r.body).toEqual({ data: true });
+    const ids = ev._AttributeFlattened.filter((a: Json) => a.to_ids === true);
+    expect(ids.length).toBeLessThan(ev._AttributeFlattened.length);
+    expect(hec.envelopes.map((e) => (e.event as Json).value)).toEqual(ids.map((a: Json) => a.value));
+    expect(hec.requests[0].body.split("\n")).toContain(documentedLine);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -48,7 +49,9 @@ function parseHtml(text: string): { visible: string } | { error: string } {
     } else if (c === "&") {
       const m = /^&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/i.exec(text.slice(i));
       if (!m) return { error: `Bad Request: can't parse entities: Can't find end of the entity starting at byte offset ${i}` };
-      visible += ({ lt: "<", gt: ">", amp: "&", quot: '"' } as Record<string, string>)[m[1].toLowerCase()] ?? "?";
+      const name = m[1].toLowerCase();
+      const named: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
+      visible += named[name] ?? String.fromCodePoint(name.startsWith("#x") ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10));
       i += m[0].length;
     } else if (c === ">") {
       return { error: `Bad Request: can't parse entities: Unexpected end of tag at byte offset ${i}` };
@@ -179,6 +182,20 @@ function telegramQuery(data: unknown, params: Record<string, string>): Record<st
 
 type Json = Record<string, any>;
 
+const DOC = readFileSync(new URL("../../docs/actions-delivery.md", import.meta.url), "utf8");
+
+/** A template block of the user documentation (marked with <!-- template: id -->). */
+function docTemplate(id: string): string {
+  return new RegExp(`<!-- template: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\``).exec(DOC)![1];
+}
+
+/** What MISP does with a jinja_supported parameter: ask our jinja_template_rendering module (PROTOCOL §5.5). */
+async function renderLikeMisp(template: string, data: unknown): Promise<string> {
+  const r = await app.query({ module: "jinja_template_rendering", text: JSON.stringify({ template, data }) });
+  expect(r.body.error).toBeUndefined();
+  return (r.body.results as { values: string[] }[])[0].values[0];
+}
+
 let bot: BotApiStandIn;
 let app: TestApp;
 beforeAll(async () => {
@@ -220,6 +237,34 @@ describe("telegram with every roaming fixture", () => {
     expect(r.body).toEqual({ data: true });
     expect(bot.received[0].body.parse_mode).toBe("HTML");
     expect(bot.received[0].visible).toBe(eventSummary(data, { maxLength: 20480 }));
+  });
+});
+
+describe("telegram: the example of docs/actions-delivery.md", () => {
+  it.each(ROAMING_FIXTURES)("%s: the documented HTML template, rendered by jinja_template_rendering as MISP does", async (name) => {
+    const data = roaming(name);
+    const text = await renderLikeMisp(docTemplate("telegram-message"), data);
+    const r = await app.query(telegramQuery(data, { ...base(), parse_mode: "HTML", message_body_template: text }));
+    expect(r.body).toEqual({ data: true });
+    // Accepted as HTML on the first try: every value was escaped.
+    expect(bot.rawPaths).toHaveLength(1);
+    expect(bot.received[0].body.parse_mode).toBe("HTML");
+    const visible = bot.received[0].visible;
+    const ev = data.Event as Json;
+    expect(visible.startsWith(`${ev.info}\n`)).toBe(true);
+    for (const a of ev._AttributeFlattened) {
+      if (a.to_ids) expect(visible).toContain(`• ${a.type}: ${a.value}\n`);
+      else expect(visible).not.toContain(`• ${a.type}: ${a.value}\n`);
+    }
+    if (name === "event-publish-mixed-galaxy-objects") {
+      const documented = /the group sees:\n\n```\n([\s\S]*?)\n```/.exec(DOC)![1].split("\n").filter((l) => l !== "…");
+      for (const line of documented) expect(visible.split("\n").map((l) => l.trimEnd())).toContain(line);
+    }
+  });
+
+  it("the summary shown in the documentation is the real one", () => {
+    const documented = /text summary:\n\n  ```\n([\s\S]*?)\n  ```/.exec(DOC)![1].split("\n").map((l) => l.replace(/^  /, "")).join("\n");
+    expect(documented).toBe(eventSummary(roaming("event-publish-mixed-galaxy-objects")));
   });
 });
 

@@ -22,7 +22,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
-const BLOCK = "p|div|h[1-6]|ul|ol|table|tr|blockquote|pre|section|article|header|footer|dl|dt|dd|hr";
+const BLOCK = "p|div|h[1-6]|ul|ol|table|blockquote|pre|section|article|header|footer|dl|dt|dd|hr";
 
 export function htmlToText(html: string): string {
   let s = html.replace(/\r\n?/g, "\n");
@@ -44,7 +44,10 @@ export function htmlToText(html: string): string {
   });
   s = s.replace(/<br\s*\/?>/gi, "\n");
   s = s.replace(/<li\b[^>]*>/gi, "\n- ");
+  // A table row is one line, its cells separated by tabs.
   s = s.replace(/<\/(td|th)\s*>/gi, "\t");
+  s = s.replace(/<tr\b[^>]*>/gi, "");
+  s = s.replace(/<\/tr\s*>/gi, "\n");
   s = s.replace(new RegExp(`</?(${BLOCK})\\b[^>]*>`, "gi"), "\n");
   s = s.replace(/<\/?[a-z][^>]*>/gi, "");
   s = decodeEntities(s);
