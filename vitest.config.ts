@@ -1,11 +1,25 @@
 import { defineConfig } from "vitest/config";
 
+// Files that assert wall-clock behaviour (responsiveness during runaway renders, hot reload
+// within a second, real CLI start-up). They run in their own pass, one file at a time, so the
+// CPU is not shared with the rest of the suite (`npm test` runs both passes).
+const TIMING = [
+  "test/template/module-deadline.test.ts",
+  "test/template/pool.test.ts",
+  "test/authoring/e2e.test.ts",
+  "test/authoring/watcher.test.ts",
+  "test/core/cli-e2e.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    hookTimeout: 60_000,
     // Several suites start real servers; forks isolate them and keep worker_threads usable.
     pool: "forks",
+    projects: [
+      { extends: true, test: { name: "main", include: ["test/**/*.test.ts"], exclude: TIMING } },
+      { extends: true, test: { name: "timing", include: TIMING, fileParallelism: false } },
+    ],
   },
 });
