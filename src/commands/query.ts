@@ -34,6 +34,8 @@ export interface QueryCommandOptions {
   compact?: boolean;
   /** Send jinja_supported values unrendered instead of calling jinja_template_rendering first. */
   noJinja?: boolean;
+  /** Adds `_env.baseurl` to the Jinja context, as recent MISP versions do. */
+  mispBaseUrl?: string;
   /** In-process only: extra custom module roots and a config file. */
   custom?: string[];
   config?: string;
@@ -170,6 +172,7 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
       values: paramValues(node, options.params ?? []),
       filter,
       renderJinja,
+      mispBaseUrl: options.mispBaseUrl,
       onWarning: (w) => io.stderr.write(`warning (PHP would warn too): ${w}\n`),
     });
     const bodyText = phpJsonEncode(body);
@@ -214,6 +217,7 @@ export function registerQueryCommand(program: Command): void {
     .option("--url <url>", "send to a running server (e.g. http://127.0.0.1:6666) instead of in-process")
     .option("--print-request", "print the request body only, do not run the module")
     .option("--no-jinja", "send jinja_supported values unrendered (MISP renders them via jinja_template_rendering first)")
+    .option("--misp-baseurl <url>", "add _env.baseurl to the Jinja context, as recent MISP versions do")
     .option("--compact", "print JSON on one line (the request exactly as sent)")
     .option("-c, --custom <dir...>", "in-process: custom module root(s) to load")
     .option("--config <file>", "in-process: JSON configuration file")
@@ -225,7 +229,7 @@ export function registerQueryCommand(program: Command): void {
         "  misp-modules-ts query my_module --data roaming.json \\\n" +
         "      --filter 'selector=Event._AttributeFlattened.{n},operator=in,value=tlp:red,path=_allTags.{n}.name'",
     )
-    .action(async (module: string, opts: { data: string; param: string[]; filter?: string; url?: string; printRequest?: boolean; jinja: boolean; compact?: boolean; custom?: string[]; config?: string }) => {
+    .action(async (module: string, opts: { data: string; param: string[]; filter?: string; url?: string; printRequest?: boolean; jinja: boolean; mispBaseurl?: string; compact?: boolean; custom?: string[]; config?: string }) => {
       const code = await runQueryCommand(
         {
           module,
@@ -236,6 +240,7 @@ export function registerQueryCommand(program: Command): void {
           printRequest: opts.printRequest,
           compact: opts.compact,
           noJinja: !opts.jinja,
+          mispBaseUrl: opts.mispBaseurl,
           custom: opts.custom,
           config: opts.config,
         },

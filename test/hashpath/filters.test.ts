@@ -42,6 +42,11 @@ describe("§11.2 verified consequences", () => {
     expect(evaluateCondition(["b", "a"], "not_in_and", ["a", "b"])).toBe(true);
     expect(evaluateCondition(["a", "b"], "not_in_and", ["a", "b"])).toBe(false);
   });
+  it("in_and / not_in_and compare loosely (==) after array_values", () => {
+    expect(evaluateCondition([true], "in_and", ["abc"])).toBe(true);
+    expect(evaluateCondition(["1"], "in_and", [1])).toBe(true);
+    expect(evaluateCondition(["a", "b"], "not_in_and", { x: "a", y: "b" })).toBe(false);
+  });
   it("in_* operators with a string value (what the node dialog stores) are always false", () => {
     for (const op of ["in_or", "in_and", "not_in_or", "not_in_and"]) expect(evaluateCondition(["a"], op, "a"), op).toBe(false);
   });

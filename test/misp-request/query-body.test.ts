@@ -88,10 +88,11 @@ describe("buildActionQueryBody", () => {
     const body = await buildActionQueryBody({ node: nodeFromDescriptor(actionDescriptor("bare", {})), data });
     expect(phpJsonEncode(body)).toBe(JSON.stringify({ module: "bare", data, params: [] }));
   });
-  it("purely numeric ids are dropped from params (and their hash path falls back to the data)", async () => {
-    const body = await buildActionQueryBody({ node: nodeFromDescriptor(actionDescriptor("n", { "123": { type: "hash_path" } })), data, values: { "123": "Event.id" } });
-    expect(body.params).toEqual([]);
-    expect(phpJsonEncode(body.matchingData)).toBe(phpJsonEncode({ 123: data }));
+  it("ids PHP makes integer keys are left out of params (Hash::combine {s}) but still feed matchingData", async () => {
+    const node = nodeFromDescriptor(actionDescriptor("n", { "123": { type: "hash_path" }, "007": { type: "string" } }));
+    const body = await buildActionQueryBody({ node, data, values: { "123": "Event.id", "007": "x" } });
+    expect(body.params).toEqual({ "007": "x" });
+    expect(phpJsonEncode(body.matchingData)).toBe('{"123":["42"]}');
   });
   it("filteredItems: only with support_filters, with MISP's fallback and position keys", async () => {
     const descriptor = actionDescriptor("f", { p: { type: "string" } }, { support_filters: true });
@@ -118,6 +119,8 @@ describe("buildActionQueryBody", () => {
     });
     expect(calls).toEqual([["Event {{ Event.id }}", data]]);
     expect(body.params).toEqual({ message: "Event 42", empty: "", raw: "{{ Event.id }}" });
+    const withEnv = await buildActionQueryBody({ node, data, values: { message: "{{ _env.baseurl }}" }, mispBaseUrl: "https://misp.example", renderJinja: async (_t, context) => phpJsonEncode(context) });
+    expect(JSON.parse((withEnv.params as Record<string, string>).message!)).toEqual({ ...data, _env: { baseurl: "https://misp.example" } });
   });
   it("keeps PHP key order of roaming data decoded with parsePhpJson", async () => {
     const roaming = parsePhpJson('{"Event": {"12": "a", "3": "b", "x": {}}}');

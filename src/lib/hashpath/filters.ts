@@ -4,7 +4,7 @@
  */
 import { PhpTypeError, type WarningSink } from "./errors.js";
 import { extractStrict } from "./extract.js";
-import { looseEquals, looseInArray, phpSortValues, strictIdentical } from "./loose-compare.js";
+import { looseEquals, looseInArray, phpSortValues } from "./loose-compare.js";
 import type { PhpKey } from "./php-keys.js";
 import { forEachEntry, isPhpArray, phpEmpty, type PhpMap } from "./php-value.js";
 
@@ -77,8 +77,10 @@ export function evaluateCondition(data: unknown, operator: string, value: unknow
       const matching = valuesOf(data).filter((item) => looseInArray(item, value));
       if (operator === "in_or") return matching.length > 0;
       if (operator === "not_in_or") return matching.length === 0;
-      if (operator === "in_and") return strictIdentical(phpSortValues(matching), phpSortValues(value));
-      return !strictIdentical(matching, value);
+      // Both compare with loose array equality (`==`) after array_values(): positions matter,
+      // element types do not. in_and sorts both sides first, not_in_and does not (order bug).
+      if (operator === "in_and") return looseEquals(phpSortValues(matching), phpSortValues(value));
+      return !looseEquals(matching, valuesOf(value));
     }
     default:
       return false;

@@ -5,7 +5,7 @@
  */
 import { extractStrict } from "../hashpath/extract.js";
 import { filterItemsAsMispSends, type NodeFilter } from "../hashpath/filters.js";
-import { isJsArrayIndex } from "../hashpath/php-keys.js";
+import { isJsArrayIndex, normalizeKey } from "../hashpath/php-keys.js";
 import { phpEmpty } from "../hashpath/php-value.js";
 import type { WarningSink } from "../hashpath/errors.js";
 import type { NodeDefinition } from "./node-definition.js";
@@ -24,11 +24,30 @@ export interface ActionQueryInput {
   /** Pre-renders jinja_supported values (MISP calls jinja_template_rendering); omitted = raw values. */
   readonly renderJinja?: JinjaRenderer;
   readonly onWarning?: WarningSink;
+  /**
+   * Recent MISP versions render Jinja parameters against the roaming data plus
+   * `_env: {baseurl: MISP.baseurl}`; set this to reproduce that (omitted: the data as is).
+   */
+  readonly mispBaseUrl?: string;
 }
 
-/** MISP ignores parameters whose slugged id is purely numeric (PROTOCOL §5.2). */
+/** The template context MISP uploads to jinja_template_rendering. */
+function jinjaContext(data: unknown, mispBaseUrl: string | undefined): unknown {
+  if (mispBaseUrl === undefined) return data;
+  const env = { baseurl: mispBaseUrl };
+  if (data instanceof Map) return new Map([...data, ["_env", env]]);
+  if (typeof data === "object" && data !== null && !Array.isArray(data)) return { ...(data as Record<string, unknown>), _env: env };
+  if (Array.isArray(data) && data.length === 0) return { _env: env };
+  // A PHP list gains a string key: keep positions as keys, in order.
+  return new Map<string | number, unknown>([...(data as unknown[]).map((item, index) => [index, item] as [number, unknown]), ["_env", env]]);
+}
+
+/**
+ * MISP builds `params` with Hash::combine($indexedParams, '{s}.id', '{s}.value'): an id that
+ * PHP turns into an integer key ("0", "42") is not matched by {s} and is left out (PROTOCOL §5.2).
+ */
 function isDroppedId(id: string): boolean {
-  return /^[0-9]+$/.test(id);
+  return typeof normalizeKey(id) === "number";
 }
 
 /** An ordered string-keyed PHP array: a plain object unless JS would reorder a key. */
@@ -52,17 +71,18 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
     body.filteredItems = filterItemsAsMispSends(data, filter, input.onWarning);
   }
 
-  const params: Array<[string, string]> = [];
+  // getParamsWithValues(): the stored value or "", Jinja-rendered when supported and non-empty.
+  const values = new Map<string, string>();
   for (const param of node.params) {
-    if (isDroppedId(param.id)) continue;
     let value = input.values?.[param.id] ?? "";
-    if (param.jinjaSupported && value !== "" && input.renderJinja) value = await input.renderJinja(value, data);
-    params.push([param.id, value]);
+    if (param.jinjaSupported && value !== "" && input.renderJinja) value = await input.renderJinja(value, jinjaContext(data, input.mispBaseUrl));
+    values.set(param.id, value);
   }
+  const params = [...values].filter(([id]) => !isDroppedId(id));
   // An empty PHP array is encoded as [] (PROTOCOL §12).
   body.params = params.length === 0 ? [] : orderedRecord(params);
 
-  const values = new Map(params);
+  // matchingData reads every parameter's value, including those left out of `params`.
   const matching: Array<[string, unknown]> = [];
   for (const param of node.params) {
     if (!param.isHashPath) continue;
