@@ -160,6 +160,9 @@ function lipsum(call: CallArgs): string {
   return paragraphs.join("\n\n");
 }
 
+/** Marks "no further item" in LoopContext's look-ahead slot. */
+const DONE: unique symbol = Symbol("done");
+
 export const GLOBALS: Record<string, unknown> = Object.freeze({
   __proto__: null,
   range: new PyCallable("range", safeRange, "<function safe_range at %ADDR%>"),
@@ -170,20 +173,65 @@ export const GLOBALS: Record<string, unknown> = Object.freeze({
   namespace: new PyCallable("namespace", makeNamespace, "<class 'jinja2.utils.Namespace'>", true),
 }) as Record<string, unknown>;
 
-/** The `loop` variable inside a for-loop. */
+/** The `loop` variable inside a for-loop; looks ahead only when asked (length, last, nextitem). */
 export class LoopContext extends PyObject {
   readonly pyType = "LoopContext";
-  index0 = 0;
+  index0 = -1;
+  private current: unknown = MISSING;
+  private before: unknown = MISSING;
+  private after: unknown = MISSING;
   private lastChanged: unknown[] | typeof MISSING = MISSING;
   constructor(
-    private readonly items: unknown[],
+    private iterator: Iterator<unknown>,
+    private knownLength: number | null,
     private readonly depth0: number,
     private readonly recurse: PyCallable | null,
   ) {
     super();
   }
+
+  /** Moves to the next item. */
+  advance(): IteratorResult<unknown> {
+    let v: unknown;
+    if (this.after === DONE) return { done: true, value: undefined };
+    if (this.after !== MISSING) {
+      v = this.after;
+      this.after = MISSING;
+    } else {
+      const r = this.iterator.next();
+      if (r.done) return r;
+      v = r.value;
+    }
+    this.index0++;
+    this.before = this.current;
+    this.current = v;
+    return { done: false, value: v };
+  }
+
+  private peek(): unknown {
+    if (this.after === MISSING) {
+      const r = this.iterator.next();
+      this.after = r.done ? DONE : r.value;
+    }
+    return this.after;
+  }
+
+  private get length(): number {
+    if (this.knownLength === null) {
+      const rest: unknown[] = [];
+      if (this.after !== MISSING && this.after !== DONE) rest.push(this.after);
+      this.after = MISSING;
+      for (let r = this.iterator.next(); !r.done; r = this.iterator.next()) {
+        currentBudget().work(1);
+        rest.push(r.value);
+      }
+      this.iterator = rest[Symbol.iterator]();
+      this.knownLength = rest.length + this.index0 + 1;
+    }
+    return this.knownLength;
+  }
+
   getAttr(name: string): unknown {
-    const n = this.items.length;
     const i = this.index0;
     switch (name) {
       case "index0":
@@ -191,23 +239,25 @@ export class LoopContext extends PyObject {
       case "index":
         return i + 1;
       case "revindex":
-        return n - i;
+        return this.length - i;
       case "revindex0":
-        return n - i - 1;
+        return this.length - i - 1;
       case "first":
         return i === 0;
       case "last":
-        return i === n - 1;
+        return this.peek() === DONE;
       case "length":
-        return n;
+        return this.length;
       case "depth":
         return this.depth0 + 1;
       case "depth0":
         return this.depth0;
       case "previtem":
-        return i > 0 ? this.items[i - 1] : new Undefined("there is no previous item", MISSING, "previtem");
-      case "nextitem":
-        return i < n - 1 ? this.items[i + 1] : new Undefined("there is no next item", MISSING, "nextitem");
+        return this.before !== MISSING ? this.before : new Undefined("there is no previous item", MISSING, "previtem");
+      case "nextitem": {
+        const next = this.peek();
+        return next !== DONE ? next : new Undefined("there is no next item", MISSING, "nextitem");
+      }
       case "cycle":
         return new PyCallable("cycle", (c) => {
           if (!c.args.length) throw pyError("TypeError", "no items for cycling given");
@@ -228,7 +278,7 @@ export class LoopContext extends PyObject {
     return MISSING;
   }
   repr(): string {
-    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
+    return `<LoopContext ${this.index0 + 1}/${this.length}>`;
   }
 }
 

@@ -16,6 +16,7 @@ import {
   PyCallable,
   PyDict,
   PyFloat,
+  PyIter,
   PyObject,
   PyRange,
   Undefined,
@@ -197,23 +198,22 @@ export class Renderer {
   }
 
   private execFor(st: Stmt & { t: "for" }, scope: Scope, out: Output, iterable: unknown, depth: number): void {
-    let items: unknown[] = [];
-    for (const x of ops.iterate(iterable)) {
-      this.budget.work(1);
-      items.push(x);
-    }
-    if (st.test) {
-      const test = st.test;
-      items = items.filter((x) => {
-        const s = new Scope(scope);
-        this.assign(st.target, x, s);
-        return ops.truthy(this.eval(test, s));
-      });
-    }
-    if (items.length === 0) {
-      this.execBody(st.else_, new Scope(scope), out);
-      return;
-    }
+    // Items are pulled lazily, as in Jinja: errors surface in the same order, and loop.length /
+    // loop.last only look ahead when the template asks for them.
+    const source = ops.iterate(iterable)[Symbol.iterator]();
+    const budget = this.budget;
+    const test = st.test;
+    const items: Iterator<unknown> = test
+      ? (function* (self: Renderer): Generator<unknown> {
+          for (let r = source.next(); !r.done; r = source.next()) {
+            budget.work(1);
+            const s = new Scope(scope);
+            self.assign(st.target, r.value, s);
+            if (ops.truthy(self.eval(test, s))) yield r.value;
+          }
+        })(this)
+      : source;
+    const knownLength = test ? null : sizedLength(iterable);
     const recurse = st.recursive
       ? new PyCallable("loop", (c) => {
           const inner = new Output(this.budget.limits.maxOutputBytes);
@@ -221,15 +221,17 @@ export class Renderer {
           return this.markupIfEscaping(inner.toString());
         }, "<bound method LoopContext.__call__>")
       : null;
-    const loop = new LoopContext(items, depth, recurse);
-    for (let i = 0; i < items.length; i++) {
-      this.budget.loop();
-      loop.index0 = i;
+    const loop = new LoopContext(items, knownLength, depth, recurse);
+    let any = false;
+    for (let r = loop.advance(); !r.done; r = loop.advance()) {
+      any = true;
+      budget.loop();
       const s = new Scope(scope);
       s.vars.set("loop", loop);
-      this.assign(st.target, items[i], s);
+      this.assign(st.target, r.value, s);
       this.execBody(st.body, s, out);
     }
+    if (!any) this.execBody(st.else_, new Scope(scope), out);
   }
 
   private assign(target: Target, value: unknown, scope: Scope): void {
@@ -600,6 +602,16 @@ function hasSafeRepr(v: unknown): boolean {
   if (Array.isArray(v)) return v.every(hasSafeRepr);
   if (v instanceof PyDict) return [...v.entries()].every(([k, x]) => hasSafeRepr(k) && hasSafeRepr(x));
   return false;
+}
+
+/** len() of an iterable that has one without being consumed; null for one-shot iterators. */
+function sizedLength(v: unknown): number | null {
+  if (v instanceof PyIter || v instanceof Undefined) return v instanceof Undefined ? 0 : null;
+  try {
+    return ops.len(v);
+  } catch {
+    return null;
+  }
 }
 
 function rootOf(scope: Scope): Scope {
