@@ -38,6 +38,14 @@ function oneLine(s: string): string {
   return capped(s.replace(/\s*[\r\n]+\s*/g, " "));
 }
 
+/** Parameter values for a debug log line: declared-secret and secret-looking ones redacted. */
+function redactParamsForLog(mod: LoadedModule, params: Record<string, unknown>): Record<string, unknown> {
+  const secretKeys = new Set(mod.params.filter((p) => p.spec.secret).flatMap((p) => [p.id, p.name]));
+  const out = redactByName(params);
+  for (const k of Object.keys(out)) if (secretKeys.has(k) && out[k] !== "") out[k] = "[redacted]";
+  return out;
+}
+
 /** The deadline for this request: body `timeout` (seconds, parity), else the module's, else the server's. */
 export function deadlineFor(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
   const t = body.timeout;
@@ -84,7 +92,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const log = services.log.child({ reqId, module: name });
   if (log.isLevelEnabled("debug")) {
     // Parameter values only at debug level, secret-looking ones redacted; never the data.
-    const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactByName(body.params as Record<string, unknown>) : {};
+    const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactParamsForLog(mod, body.params as Record<string, unknown>) : {};
     log.debug({ params: p, keys: Object.keys(body) }, "query received");
   }
 

@@ -62,14 +62,14 @@ export const param = {
     return spec("string", "string", o, textSchema(o.default), o.default ? [`Default: ${o.default}.`] : []);
   },
   /** Multi-line text (textarea). */
-  largeString(o: CommonOptions & { default?: string; jinja?: boolean } = {}): ParamSpec<string> {
+  largeString(o: CommonOptions & { default?: string; jinja?: boolean; secret?: boolean } = {}): ParamSpec<string> {
     return spec("large_string", "large_string", o, textSchema(o.default), []);
   },
   /**
    * Template text: MISP renders it (jinja_supported) and sends the result; never render it again.
    * "" means unset or a failed rendering: the module falls back to its default text.
    */
-  template(o: CommonOptions & { multiline?: boolean } = {}): ParamSpec<string> {
+  template(o: CommonOptions & { multiline?: boolean; secret?: boolean } = {}): ParamSpec<string> {
     return spec("template", o.multiline === false ? "string" : "large_string", { ...o, jinja: true }, z.string(), ["Jinja2 template, rendered by MISP against the roaming data."]);
   },
   /** CakePHP hash path; MISP also sends its extraction in matchingData under the parameter's label. */

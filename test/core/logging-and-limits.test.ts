@@ -42,6 +42,14 @@ describe("logs", () => {
       const all = cap.lines.join("\n");
       expect(all).toContain('"mode":"ok"');
       for (const secret of ["tok-abcdef-123", "b-999999", "hunter22", "k-777777"]) expect(all).not.toContain(secret);
+      // Parameters declared secret are redacted whatever their name (credential URLs, header blocks).
+      await t.query({ module: "slack", data: {}, params: { webhook_url: "http://127.0.0.1:9/services/T0/B0/xoxsecretpath" } });
+      await t.query({ module: "http_webhook", data: {}, params: { url: "http://127.0.0.1:9/", headers: "X-Api: hdr-secret-42" } });
+      await new Promise((r) => setTimeout(r, 50));
+      const after = cap.lines.join("\n");
+      expect(after).toContain('"webhook_url":"[redacted]"');
+      expect(after).not.toContain("xoxsecretpath");
+      expect(after).not.toContain("hdr-secret-42");
     } finally {
       await t.close();
     }
