@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeTemplatePool, getTemplatePool } from "../../src/lib/template/pool.js";
+import { configureTemplatePool, getTemplatePool } from "../../src/lib/template/pool.js";
 import { roaming, startTestApp, type TestApp } from "../helpers/app.js";
 
-// Wall-clock limits of jinja_template_rendering through the real server. Engine limits are raised
-// through the module's settings so that only the clocks can stop the runaway template; this file
-// runs in its own process (vitest forks), so these settings do not leak into other suites.
+// Runaway templates through the real server. With default settings the engine's own limits stop
+// them; then engine limits are raised through the module's settings so that only the clocks can.
+// This file runs in its own process (vitest forks), so these settings do not leak into other suites.
 
 const RUNAWAY = "{% for i in range(10**6) %}{% for j in range(10**6) %}{% endfor %}{% endfor %}";
 const RAISED_ENGINE_LIMITS = { max_range_size: "1000000000", max_loop_iterations: "1000000000000000" };
@@ -14,11 +14,12 @@ let t: TestApp;
 /** Starts the app with these module settings for the enclosing describe block. */
 function appWithSettings(settings: Record<string, string>): void {
   beforeAll(async () => {
-    t = await startTestApp({ modules: { jinja_template_rendering: { ...RAISED_ENGINE_LIMITS, ...settings } } });
+    t = await startTestApp({ modules: { jinja_template_rendering: settings } });
   });
   afterAll(async () => {
     await t.close();
-    await closeTemplatePool();
+    // Back to default pool options (closing its threads) for the next block.
+    await configureTemplatePool({});
   });
 }
 
@@ -26,27 +27,47 @@ function renderQuery(template: string, data: unknown, extra: Record<string, unkn
   return t.query({ module: "jinja_template_rendering", text: JSON.stringify({ template, data }), ...extra });
 }
 
-/** Polls /healthcheck every 10 ms until `pending` settles; returns the slowest answer in ms. */
-async function slowestHealthcheckDuring(pending: Promise<unknown>): Promise<number> {
+/** Polls /healthcheck every 10 ms until `until` settles; returns each answer's latency in ms. */
+async function healthcheckLatencies(until: Promise<unknown>): Promise<number[]> {
   let settled = false;
-  void pending.finally(() => (settled = true));
-  let slowest = 0;
-  let polls = 0;
+  void until.finally(() => (settled = true));
+  const latencies: number[] = [];
   while (!settled) {
     const before = performance.now();
     const res = await fetch(`${t.url}/healthcheck`);
     expect(res.status).toBe(200);
-    await res.json();
-    slowest = Math.max(slowest, performance.now() - before);
-    polls++;
+    expect(((await res.json()) as { status: boolean }).status).toBe(true);
+    latencies.push(performance.now() - before);
     await new Promise((r) => setTimeout(r, 10));
   }
-  expect(polls).toBeGreaterThan(5);
-  return slowest;
+  return latencies;
+}
+
+/**
+ * Runs `start()` while polling /healthcheck and asserts every answer came within 100 ms. On a
+ * machine too loaded to meet that even when idle, the slowest answer of an idle baseline (same
+ * polling, nothing rendering) is added as allowance, and a scenario may be repeated up to three
+ * times. A render blocking the event loop fails every attempt: it would push answers to the time
+ * limit (hundreds of ms) and beyond.
+ */
+async function expectResponsiveDuring<T>(start: () => Promise<T>): Promise<T> {
+  const report: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const idle = await healthcheckLatencies(new Promise((r) => setTimeout(r, 1000)));
+    const work = start();
+    const busy = await healthcheckLatencies(work);
+    expect(busy.length).toBeGreaterThan(0);
+    const bound = 100 + Math.max(...idle);
+    report.push(`idle max ${Math.max(...idle).toFixed(0)} ms, busy max ${Math.max(...busy).toFixed(0)} ms`);
+    if (Math.max(...busy) < bound || attempt === 3) {
+      expect(Math.max(...busy), report.join("; ")).toBeLessThan(bound);
+      return work;
+    }
+  }
 }
 
 describe("the module's time limit", () => {
-  appWithSettings({ workers: "2", timeout_ms: "700" });
+  appWithSettings({ workers: "2", timeout_ms: "700", ...RAISED_ENGINE_LIMITS });
 
   it("uses the pool settings given to the module", async () => {
     await renderQuery("warm", {});
@@ -54,17 +75,17 @@ describe("the module's time limit", () => {
   });
 
   it("stops a runaway render at the module's time limit while /healthcheck stays under 100 ms", async () => {
-    const started = performance.now();
-    const pending = renderQuery(RUNAWAY, roaming("event-publish-tlp-red"));
-    const slowest = await slowestHealthcheckDuring(pending);
-    const reply = await pending;
+    let started = 0;
+    const reply = await expectResponsiveDuring(() => {
+      started = performance.now();
+      return renderQuery(RUNAWAY, roaming("event-publish-tlp-red"));
+    });
     const elapsed = performance.now() - started;
     expect(reply.status).toBe(200);
     expect(reply.body.results).toEqual([{ types: ["text"], values: [""] }]);
     expect(reply.body.error).toMatch(/time limit of 700 ms/);
     expect(elapsed).toBeGreaterThanOrEqual(650);
     expect(elapsed).toBeLessThan(2500);
-    expect(slowest).toBeLessThan(100);
     // The killed thread was replaced: rendering goes on.
     const after = await renderQuery("{{ Event.info }}", roaming("event-publish-tlp-red"));
     expect(after.body).toEqual({ results: [{ types: ["text"], values: ["Ransomware C2 infrastructure observed in phishing wave"] }] });
@@ -72,18 +93,17 @@ describe("the module's time limit", () => {
   });
 
   it("keeps several runaway renders from blocking the server", async () => {
-    const pending = Promise.all([1, 2, 3, 4].map(() => renderQuery(RUNAWAY, {})));
-    const slowest = await slowestHealthcheckDuring(pending);
-    for (const reply of await pending) {
+    await renderQuery("warm", {});
+    const replies = await expectResponsiveDuring(() => Promise.all([1, 2, 3, 4].map(() => renderQuery(RUNAWAY, {}))));
+    for (const reply of replies) {
       expect(reply.body.results).toEqual([{ types: ["text"], values: [""] }]);
       expect(reply.body.error).toMatch(/time limit/);
     }
-    expect(slowest).toBeLessThan(100);
   });
 });
 
 describe("the core's deadline", () => {
-  appWithSettings({ workers: "1", timeout_ms: "5000" });
+  appWithSettings({ workers: "1", timeout_ms: "5000", ...RAISED_ENGINE_LIMITS });
 
   it("is answered with the module's reply shape, and the render it cut short is stopped", async () => {
     await renderQuery("warm", {});
@@ -98,6 +118,26 @@ describe("the core's deadline", () => {
     const next = performance.now();
     const after = await renderQuery("{{ x }}", { x: "next" });
     expect(after.body).toEqual({ results: [{ types: ["text"], values: ["next"] }] });
-    expect(performance.now() - next).toBeLessThan(1500);
+    // Had the runaway kept its thread, this render would wait for the pool's limit (~4 s more).
+    expect(performance.now() - next).toBeLessThan(3000);
+  });
+});
+
+describe("default settings", () => {
+  appWithSettings({});
+
+  it("stops the nested range(10**6) loops with a limit error while /healthcheck stays responsive", async () => {
+    await renderQuery("warm", {});
+    const example = "{% for i in range(10**6) %}{% for j in range(10**6) %}x{% endfor %}{% endfor %}";
+    let started = 0;
+    const reply = await expectResponsiveDuring(() => {
+      started = performance.now();
+      return renderQuery(example, roaming("event-publish-tlp-red"));
+    });
+    // Whatever stops it (engine limit or the 2 s wall clock), it is well before MISP's 10 s.
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(reply.status).toBe(200);
+    expect(reply.body.results).toEqual([{ types: ["text"], values: [""] }]);
+    expect(reply.body.error).toMatch(/limit/i);
   });
 });

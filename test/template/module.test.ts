@@ -84,8 +84,9 @@ describe("rendering roaming data", () => {
   });
 
   it("treats PHP's [] (empty data) and other non-objects as an empty context", async () => {
-    expectSuccess(await renderQuery("<{{ Event.id }}>", []), "<>");
-    expectSuccess(await renderQuery("<{{ Event }}>", "not a mapping"), "<>");
+    expectSuccess(await renderQuery("<{{ Event }}>|{{ Event is defined }}", []), "<>|False");
+    expectSuccess(await renderQuery("<{{ Event }}>|{{ Event is defined }}", "not a mapping"), "<>|False");
+    expectSuccess(await renderQuery("<{{ Event }}>|{{ Event is defined }}", null), "<>|False");
   });
 
   it("renders the same template over different events in parallel without mixing them up", async () => {
@@ -139,32 +140,5 @@ describe("error replies", () => {
 
   it("keeps answering after errors", async () => {
     expectSuccess(await renderQuery("{{ 1 + 1 }}", {}), "2");
-  });
-});
-
-describe("responsiveness", () => {
-  it("answers /healthcheck within 100 ms while a runaway render is being stopped", async () => {
-    const runaway = "{% for i in range(10**6) %}{% for j in range(10**6) %}x{% endfor %}{% endfor %}";
-    const started = performance.now();
-    const pendingReply = renderQuery(runaway, roaming("event-publish-tlp-red"));
-    let settled = false;
-    void pendingReply.finally(() => {
-      settled = true;
-    });
-    const healthLatencies: number[] = [];
-    do {
-      const before = performance.now();
-      const res = await fetch(`${t.url}/healthcheck`);
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as { status: boolean }).status).toBe(true);
-      healthLatencies.push(performance.now() - before);
-      await new Promise((r) => setTimeout(r, 20));
-    } while (!settled && performance.now() - started < 5000);
-    expectFailure(await pendingReply, /limit/i);
-    // Stopped by an engine limit or by the 2 s wall clock, well before MISP's 10 s.
-    expect(performance.now() - started).toBeLessThan(3000);
-    expect(healthLatencies.length).toBeGreaterThan(0);
-    expect(Math.max(...healthLatencies)).toBeLessThan(100);
-    expectSuccess(await renderQuery("{{ Event.id }}", roaming("event-publish-tlp-red")), "1201");
   });
 });

@@ -134,9 +134,11 @@ describe("TemplatePool limits", () => {
       expect(error.message).toMatch(/time limit of 400 ms/);
       expect(elapsed).toBeGreaterThanOrEqual(390);
       expect(elapsed).toBeLessThan(1500);
-      expect(lag).toBeLessThan(100);
-      // The replacement worker serves the next render.
-      await expect(pool.render(mispText("after {{ x }}", { x: 1 }))).resolves.toBe("after 1");
+      // Rendering on this thread would block it for the whole 400 ms; the bound leaves room for
+      // CPU contention from suites running in parallel (the server test holds /healthcheck to 100 ms).
+      expect(lag).toBeLessThan(200);
+      // The replacement worker serves the next render (its start-up, slow under tsx, is not under test).
+      await expect(pool.render(mispText("after {{ x }}", { x: 1 }), { timeoutMs: 20_000 })).resolves.toBe("after 1");
       expect(pool.stats().workers).toBe(1);
     } finally {
       await pool.close();
@@ -185,7 +187,7 @@ describe("TemplatePool limits", () => {
       expect(error).toBeInstanceOf(TemplatePoolError);
       expect((error as TemplatePoolError).reason).toBe("aborted");
       expect(performance.now() - started).toBeLessThan(1000);
-      await expect(pool.render(mispText("{{ 1 + 1 }}", {}))).resolves.toBe("2");
+      await expect(pool.render(mispText("{{ 1 + 1 }}", {}), { timeoutMs: 20_000 })).resolves.toBe("2");
     } finally {
       await pool.close();
     }
