@@ -249,6 +249,13 @@ describe("mail: transport security and AUTH variants (settings in the node)", ()
     expect(smtp.received).toHaveLength(0);
   });
 
+  it("STARTTLS verifies the relay's certificate by default (self-signed refused, nothing sent)", async () => {
+    const smtp = await start({ tls: "starttls" });
+    const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port) }));
+    expect(r.body.error).toMatch(/^mail: TLS error with 127\.0\.0\.1:\d+: self-signed certificate/);
+    expect(smtp.received).toHaveLength(0);
+  });
+
   it("starttls is required: a relay that does not offer STARTTLS is refused", async () => {
     const smtp = await start({ tls: "plain" });
     const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port) }));

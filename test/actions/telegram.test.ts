@@ -428,6 +428,14 @@ describe("telegram: failures", () => {
     expect(r.body).toEqual({ error: "telegram: Internal Server Error" });
   });
 
+  it("503 while the Bot API server restarts", async () => {
+    bot.script = [{ status: 503, body: { ok: false, error_code: 503, description: "Service Unavailable" }, headers: { "retry-after": "3" } }];
+    const r = await app.query(telegramQuery(data(), base()));
+    expect(r.body).toEqual({ error: "telegram: Service Unavailable" });
+    // POST is not resent automatically: Telegram may have delivered it.
+    expect(bot.rawPaths).toHaveLength(1);
+  });
+
   it("502 from a proxy, not JSON", async () => {
     bot.script = [{ status: 502, body: "<html>Bad Gateway</html>" }];
     const r = await app.query(telegramQuery(data(), base()));

@@ -81,7 +81,7 @@ export default defineActionModule({
     if (model) payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event) }));
 
     const fields = {
-      source: params.source,
+      source: params.source.trim() || "misp",
       sourcetype: params.source_type.trim() || (params.event_per_attribute ? "misp:attribute" : "misp:event"),
       host: params.host.trim() || undefined,
       index: params.index.trim() || undefined,
