@@ -92,7 +92,10 @@ export default defineActionModule({
       if (e instanceof SmtpSettingsError) throw new ModuleError(e.message);
       throw e;
     }
-    if (!isValidAddress(settings.from)) throw new ParamError("mail_from", `invalid address ${JSON.stringify(settings.from)}`);
+    if (!isValidAddress(settings.from)) {
+      if (unset("mail_from")) throw new ModuleError(`server setting mail_from is not a valid address: ${JSON.stringify(settings.from)}`);
+      throw new ParamError("mail_from", `invalid address ${JSON.stringify(settings.from)}`);
+    }
 
     const to = uniqueAddresses(params.recipients);
     const toKeys = new Set(to.map((a) => a.toLowerCase()));

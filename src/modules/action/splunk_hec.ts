@@ -2,7 +2,7 @@ import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/in
 import { isHttpError } from "../../lib/http/types.js";
 import { hecEventEndpoint, HecEndpointError } from "../../lib/splunk/endpoint.js";
 import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
-import { applyExtractionModel, ExtractionModelError, parseExtractionModel } from "../../lib/splunk/extraction-model.js";
+import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/splunk/extraction-model.js";
 import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "../../lib/splunk/payloads.js";
 import { interpretHecResponse } from "../../lib/splunk/response.js";
 
@@ -63,7 +63,7 @@ export default defineActionModule({
     const channel = params.channel.trim();
     if (channel !== "" && !GUID.test(channel)) throw new ParamError("channel", "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba");
 
-    let model;
+    let model: ExtractionModel | undefined;
     try {
       model = parseExtractionModel(params.data_extraction_model);
     } catch (e) {

@@ -147,7 +147,7 @@ export default defineActionModule({
       description: "Formatting of the message text; empty or none sends plain text.",
     }),
     disable_notification: param.boolean({ default: false, description: "Deliver silently (no notification sound)." }),
-    message_thread_id: param.integer({ description: "Forum topic id in a supergroup. Default: none (the general topic)." }),
+    message_thread_id: param.integer({ min: 1, description: "Forum topic id in a supergroup. Default: none (the general topic)." }),
     api_url: param.url({ default: "https://api.telegram.org", placeholder: "https://api.telegram.org", description: "Bot API server (for a self-hosted one)." }),
   },
   async handler({ params, data }, ctx) {
