@@ -41,7 +41,7 @@ describe("extract command", () => {
 
   it("reads stdin, keeps PHP key order and shapes, --compact prints one line", async () => {
     const result = await run({ path: "a", compact: true }, '{"a": {"b": {}, "12": 1.0, "3": [] }}');
-    expect(result).toEqual({ code: 0, stdout: '{"b":[],"12":1.0,"3":[]}\n', stderr: "" });
+    expect(result).toEqual({ code: 0, stdout: '{"b":[],"12":1,"3":[]}\n', stderr: "" });
   });
 
   it("a simple path to an object yields the object; an empty path the data", async () => {

@@ -127,7 +127,10 @@ describe("JSON like PHP's json_decode(…, true) / json_encode", () => {
   });
   it("integral floats stay floats", () => {
     const value = parsePhpJson('[1.0, -0.0, 1e3, 2.5, 3, -0]');
-    expect(phpJsonEncode(value)).toBe("[1.0,-0.0,1000.0,2.5,3,0]");
+    expect(phpJsonEncode(value, { preserveZeroFraction: true })).toBe("[1.0,-0.0,1000.0,2.5,3,0]");
+    // MISP's JsonTool::encode has no JSON_PRESERVE_ZERO_FRACTION: on the wire 1.0 is 1.
+    expect(phpJsonEncode(value)).toBe("[1,-0,1000,2.5,3,0]");
+    expect(phpJsonEncode([1e25, 1.5e-7])).toBe("[1.0e+25,1.5e-7]");
     expect(toPlainJson(value)).toEqual([1, -0, 1000, 2.5, 3, 0]);
   });
   it("PHP's default escaping on request", () => {

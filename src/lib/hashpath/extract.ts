@@ -10,7 +10,7 @@ import { isPhpFloat } from "./php-float.js";
 import { normalizeKey, type PhpKey } from "./php-keys.js";
 import { isNumericString, numericStringValue, phpFloatToString } from "./php-numeric.js";
 import { pcreTest } from "./pcre.js";
-import { getKey, isPhpArray, phpType, type PhpMap } from "./php-value.js";
+import { getKey, isPhpArray, isPhpInt, phpType, type PhpMap } from "./php-value.js";
 
 type PhpArrayLike = unknown[] | PhpMap | Record<string, unknown>;
 
@@ -98,7 +98,7 @@ function keyMatches(key: PhpKey, matcher: KeyMatcher): boolean {
 function regexSubject(prop: unknown): string {
   if (prop === null) return "";
   if (typeof prop === "string") return prop;
-  if (typeof prop === "number") return Number.isInteger(prop) ? String(Object.is(prop, -0) ? 0 : prop) : phpFloatToString(prop);
+  if (typeof prop === "number") return isPhpInt(prop) ? String(Object.is(prop, -0) ? 0 : prop) : phpFloatToString(prop);
   if (isPhpFloat(prop)) return phpFloatToString(prop.value);
   return String(prop);
 }

@@ -1,19 +1,27 @@
 /**
- * json_encode() as MISP applies it to what it sends: PHP arrays whose keys are 0..n-1 in
- * order are lists (an empty array, even from "{}", is "[]"), other arrays are objects;
- * integral floats keep a ".0" (PhpFloat). Works on plain JSON values and the Map/PhpFloat
- * model of php-json-parse.ts.
+ * json_encode() as MISP applies it to what it sends (JsonTool::encode: unescaped slashes and
+ * Unicode): PHP arrays whose keys are 0..n-1 in order are lists (an empty array, even from
+ * "{}", is "[]"), other arrays are objects. Integral floats (PhpFloat) print as integers, as
+ * json_encode does without JSON_PRESERVE_ZERO_FRACTION; ask for "1.0" with preserveZeroFraction.
+ * Works on plain JSON values and the Map/PhpFloat model of php-json-parse.ts.
  */
 import { isPhpFloat } from "./php-float.js";
 import { phpFloatToJson } from "./php-numeric.js";
 import { normalizeKey, type PhpKey } from "./php-keys.js";
-import { isPhpArray } from "./php-value.js";
+import { isPhpArray, isPhpInt } from "./php-value.js";
 
 export interface PhpJsonEncodeOptions {
   /** Indent like JSON_PRETTY_PRINT (4 spaces) when true, or with the given string. */
   readonly pretty?: boolean | string;
   /** Escape "/" and non-ASCII like PHP's defaults (without JSON_UNESCAPED_SLASHES/UNICODE). */
   readonly phpEscapes?: boolean;
+  /** JSON_PRESERVE_ZERO_FRACTION: 1.0 prints as "1.0" (the hash path vectors are written so). */
+  readonly preserveZeroFraction?: boolean;
+}
+
+function encodeFloat(value: number, preserveZeroFraction: boolean): string {
+  const text = phpFloatToJson(value);
+  return preserveZeroFraction ? text : text.replace(/\.0$/, "");
 }
 
 function encodeString(s: string, phpEscapes: boolean): string {
@@ -36,12 +44,13 @@ function isList(entries: Array<[PhpKey, unknown]>): boolean {
 export function phpJsonEncode(value: unknown, options: PhpJsonEncodeOptions = {}): string {
   const indentUnit = options.pretty === true ? "    " : typeof options.pretty === "string" ? options.pretty : "";
   const phpEscapes = options.phpEscapes ?? false;
+  const zeroFraction = options.preserveZeroFraction ?? false;
   const encode = (item: unknown, indent: string): string => {
     if (item === null || item === undefined) return "null";
     if (typeof item === "boolean") return item ? "true" : "false";
-    if (typeof item === "number") return Number.isInteger(item) ? String(Object.is(item, -0) ? 0 : item) : phpFloatToJson(item);
+    if (typeof item === "number") return isPhpInt(item) ? String(Object.is(item, -0) ? 0 : item) : encodeFloat(item, zeroFraction);
     if (typeof item === "string") return encodeString(item, phpEscapes);
-    if (isPhpFloat(item)) return phpFloatToJson(item.value);
+    if (isPhpFloat(item)) return encodeFloat(item.value, zeroFraction);
     if (!isPhpArray(item)) return "null";
     const entries = entriesOf(item);
     const list = isList(entries);

@@ -66,6 +66,13 @@ export function issetKey(container: unknown[] | PhpMap | Record<string, unknown>
   return item !== undefined && item !== null;
 }
 
+const INT64_LIMIT = 9223372036854775808; // 2^63: larger integral numbers are floats in PHP
+
+/** A JS number PHP would hold as an int (integral and within int64). */
+export function isPhpInt(value: number): boolean {
+  return Number.isInteger(value) && value < INT64_LIMIT && value >= -INT64_LIMIT;
+}
+
 export type PhpType = "null" | "bool" | "int" | "float" | "string" | "array";
 
 export function phpType(value: unknown): PhpType {
@@ -74,7 +81,7 @@ export function phpType(value: unknown): PhpType {
     case "boolean":
       return "bool";
     case "number":
-      return Number.isInteger(value) ? "int" : "float";
+      return isPhpInt(value) ? "int" : "float";
     case "string":
       return "string";
     case "object":
