@@ -53,9 +53,17 @@ function ignoreCase(v: unknown): unknown {
   return typeof v === "string" ? v.toLowerCase() : v instanceof Markup ? new Markup(v.s.toLowerCase()) : v;
 }
 
+const partsCache = new Map<string, unknown[]>();
 function attributeParts(attribute: unknown): unknown[] {
   if (attribute === null || attribute === undefined) return [];
-  if (typeof attribute === "string") return attribute.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  if (typeof attribute === "string") {
+    let parts = partsCache.get(attribute);
+    if (!parts) {
+      parts = attribute.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+      if (partsCache.size < 1000) partsCache.set(attribute, parts);
+    }
+    return parts;
+  }
   return [attribute];
 }
 
@@ -197,29 +205,22 @@ function doDefault(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
 }
 
 function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [d, attribute] = bind("do_join", call, [["d", ""], ["attribute", null]]);
-  let items: Iterable<unknown> = ops.iterate(value);
-  if (attribute !== null) {
-    const g = attrGetter(attribute);
-    items = [...items].map(g);
-  }
+  const [d, attribute] = call.args.length || call.kwargs.size ? bind("do_join", call, [["d", ""], ["attribute", null]]) : ["", null];
+  const getter = attribute !== null ? attrGetter(attribute) : null;
+  const sep = str(d);
+  const escaping = env.autoescape();
   const parts: string[] = [];
   let total = 0;
-  const sep = str(d);
-  let anyMarkup = d instanceof Markup;
-  for (const x of items) {
-    env.budget.work(1);
-    if (x instanceof Markup) anyMarkup = true;
-    const s = str(x);
+  for (const item of ops.iterate(value)) {
+    const x = getter ? getter(item) : item;
+    const s = escaping && !(x instanceof Markup) ? ops.escapeHtml(str(x)) : str(x);
     total += s.length + sep.length;
-    env.budget.checkString(total);
-    parts.push(env.autoescape() && !(x instanceof Markup) ? ops.escapeHtml(s) : s);
+    parts.push(s);
   }
-  if (env.autoescape() || anyMarkup) {
-    if (!env.autoescape()) return parts.join(sep);
-    return new Markup(parts.join(d instanceof Markup ? sep : ops.escapeHtml(sep)));
-  }
-  return parts.join(sep);
+  env.budget.work(parts.length);
+  env.budget.checkString(total);
+  if (!escaping) return parts.join(sep);
+  return new Markup(parts.join(d instanceof Markup ? sep : ops.escapeHtml(sep)));
 }
 
 function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: boolean, lookupAttr: boolean, pyName: string): PyIter {

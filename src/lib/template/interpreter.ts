@@ -37,15 +37,21 @@ class Scope {
 /** Collected output of a template, macro or block body, bounded in size. */
 class Output {
   private readonly parts: string[] = [];
-  private bytes = 0;
+  /** UTF-16 units so far; a unit is at most 3 UTF-8 bytes, so exact counting starts only near the limit. */
+  private units = 0;
+  private bytes = -1;
   constructor(private readonly maxBytes: number) {}
   write(s: string): void {
     if (!s) return;
-    this.bytes += s.length <= 32 && !/[^\x00-\x7f]/.test(s) ? s.length : Buffer.byteLength(s, "utf8");
+    this.parts.push(s);
+    this.units += s.length;
+    if (this.bytes < 0) {
+      if (this.units * 3 <= this.maxBytes) return;
+      this.bytes = Buffer.byteLength(this.parts.join(""), "utf8");
+    } else this.bytes += Buffer.byteLength(s, "utf8");
     if (this.bytes > this.maxBytes) {
       throw new TemplateError("limit", "OutputTooLarge", `rendered output exceeds ${this.maxBytes} bytes`);
     }
-    this.parts.push(s);
   }
   toString(): string {
     return this.parts.join("");
@@ -494,7 +500,8 @@ export class Renderer {
   }
 
   private evalArgs(c: CallSyntax, scope: Scope): CallArgs {
-    const args = c.args.map((a) => this.eval(a, scope));
+    const args = c.args.length ? c.args.map((a) => this.eval(a, scope)) : [];
+    if (!c.kwargs.length && !c.dynArgs && !c.dynKwargs) return { args, kwargs: new Map() };
     const kwargs = new Map<string, unknown>();
     for (const [k, v] of c.kwargs) kwargs.set(k, this.eval(v, scope));
     if (c.dynArgs) args.push(...ops.iterate(this.eval(c.dynArgs, scope)));
@@ -531,7 +538,9 @@ export class Renderer {
 /** Filters that receive the template context: Jinja's optimizer never folds them. */
 const CONTEXT_FILTERS = new Set(["map", "select", "reject", "selectattr", "rejectattr", "random"]);
 const IMPOSSIBLE: unique symbol = Symbol("impossible");
-const constantCache = new WeakMap<Expr, boolean>();
+/** maybeConstant() results, stored on the (immutable, cached) syntax tree nodes themselves. */
+const FOLDABLE: unique symbol = Symbol("foldable");
+type Annotated = Expr & { [FOLDABLE]?: boolean };
 
 /**
  * Whether Jinja's optimizer may fold this expression: it is built from constants, or its value is
@@ -539,7 +548,7 @@ const constantCache = new WeakMap<Expr, boolean>();
  */
 function maybeConstant(e: Expr | null): boolean {
   if (!e) return true;
-  const cached = constantCache.get(e);
+  const cached = (e as Annotated)[FOLDABLE];
   if (cached !== undefined) return cached;
   let r: boolean;
   switch (e.t) {
@@ -591,7 +600,7 @@ function maybeConstant(e: Expr | null): boolean {
     default:
       r = false;
   }
-  constantCache.set(e, r);
+  (e as Annotated)[FOLDABLE] = r;
   return r;
 }
 
