@@ -2,7 +2,7 @@
 // builds the exact /query body MISP would send for a workflow node of MODULE (PROTOCOL §5.4)
 // and runs it in-process, or against a running server with --url. Module authors use it
 // with the roaming-data fixtures.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
 import { closeTemplatePool } from "../lib/template/pool.js";
@@ -36,6 +36,8 @@ export interface QueryCommandOptions {
   noJinja?: boolean;
   /** Adds `_env.baseurl` to the Jinja context, as recent MISP versions do. */
   mispBaseUrl?: string;
+  /** Adds `timeout` (seconds) to the bodies, as recent MISP versions do. */
+  mispTimeout?: number;
   /** In-process only: extra custom module roots and a config file. */
   custom?: string[];
   config?: string;
@@ -154,7 +156,9 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
     const renderJinja = options.noJinja
       ? undefined
       : async (template: string, roaming: unknown): Promise<string> => {
-          const res = await active.query(phpJsonEncode(jinjaRenderRequest(template, roaming)));
+          const request = jinjaRenderRequest(template, roaming);
+          if (options.mispTimeout !== undefined) request.timeout = Math.trunc(options.mispTimeout);
+          const res = await active.query(phpJsonEncode(request));
           let reply: unknown = null;
           try {
             reply = JSON.parse(res.text);
@@ -173,6 +177,7 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
       filter,
       renderJinja,
       mispBaseUrl: options.mispBaseUrl,
+      timeoutSeconds: options.mispTimeout,
       onWarning: (w) => io.stderr.write(`warning (PHP would warn too): ${w}\n`),
     });
     const bodyText = phpJsonEncode(body);
@@ -202,6 +207,11 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
   }
 }
 
+function seconds(raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new InvalidArgumentError(`expected whole seconds, got "${raw}"`);
+  return Number(raw);
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -218,6 +228,7 @@ export function registerQueryCommand(program: Command): void {
     .option("--print-request", "print the request body only, do not run the module")
     .option("--no-jinja", "send jinja_supported values unrendered (MISP renders them via jinja_template_rendering first)")
     .option("--misp-baseurl <url>", "add _env.baseurl to the Jinja context, as recent MISP versions do")
+    .option("--misp-timeout <seconds>", "add timeout to the bodies, as recent MISP versions do (their Plugin.Action_timeout, default 10)", seconds)
     .option("--compact", "print JSON on one line (the request exactly as sent)")
     .option("-c, --custom <dir...>", "in-process: custom module root(s) to load")
     .option("--config <file>", "in-process: JSON configuration file")
@@ -229,7 +240,7 @@ export function registerQueryCommand(program: Command): void {
         "  misp-modules-ts query my_module --data roaming.json \\\n" +
         "      --filter 'selector=Event._AttributeFlattened.{n},operator=in,value=tlp:red,path=_allTags.{n}.name'",
     )
-    .action(async (module: string, opts: { data: string; param: string[]; filter?: string; url?: string; printRequest?: boolean; jinja: boolean; mispBaseurl?: string; compact?: boolean; custom?: string[]; config?: string }) => {
+    .action(async (module: string, opts: { data: string; param: string[]; filter?: string; url?: string; printRequest?: boolean; jinja: boolean; mispBaseurl?: string; mispTimeout?: number; compact?: boolean; custom?: string[]; config?: string }) => {
       const code = await runQueryCommand(
         {
           module,
@@ -241,6 +252,7 @@ export function registerQueryCommand(program: Command): void {
           compact: opts.compact,
           noJinja: !opts.jinja,
           mispBaseUrl: opts.mispBaseurl,
+          mispTimeout: opts.mispTimeout,
           custom: opts.custom,
           config: opts.config,
         },

@@ -122,6 +122,11 @@ describe("buildActionQueryBody", () => {
     const withEnv = await buildActionQueryBody({ node, data, values: { message: "{{ _env.baseurl }}" }, mispBaseUrl: "https://misp.example", renderJinja: async (_t, context) => phpJsonEncode(context) });
     expect(JSON.parse((withEnv.params as Record<string, string>).message!)).toEqual({ ...data, _env: { baseurl: "https://misp.example" } });
   });
+  it("recent MISP versions append timeout (seconds) to the body", async () => {
+    const body = await buildActionQueryBody({ node: nodeFromDescriptor(actionDescriptor("bare", {})), data, timeoutSeconds: 10 });
+    expect(Object.keys(body)).toEqual(["module", "data", "params", "timeout"]);
+    expect(body.timeout).toBe(10);
+  });
   it("keeps PHP key order of roaming data decoded with parsePhpJson", async () => {
     const roaming = parsePhpJson('{"Event": {"12": "a", "3": "b", "x": {}}}');
     const body = await buildActionQueryBody({ node: nodeFromDescriptor(actionDescriptor("bare", {})), data: roaming });

@@ -29,6 +29,11 @@ export interface ActionQueryInput {
    * `_env: {baseurl: MISP.baseurl}`; set this to reproduce that (omitted: the data as is).
    */
   readonly mispBaseUrl?: string;
+  /**
+   * Recent MISP versions add `timeout` (Plugin.Action_timeout, default 10 s) to every /query
+   * body they send; set this to reproduce that (omitted: no `timeout` field).
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /** The template context MISP uploads to jinja_template_rendering. */
@@ -93,5 +98,6 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
     else matching.push([param.label, extracted]);
   }
   if (matching.length > 0) body.matchingData = orderedRecord(matching);
+  if (input.timeoutSeconds !== undefined) body.timeout = Math.trunc(input.timeoutSeconds);
   return body;
 }
