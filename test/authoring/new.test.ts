@@ -100,7 +100,7 @@ describe("scaffolded files", () => {
   it("are picked up by a running server watching the root, and answer", async () => {
     const started = Date.now();
     while (!t.app.registry.get("made_action") || !t.app.registry.get("made_expansion")) {
-      if (Date.now() - started > 3000) throw new Error(`not loaded; failures: ${JSON.stringify(t.app.registry.failureList())}`);
+      if (Date.now() - started > 10_000) throw new Error(`not loaded; failures: ${JSON.stringify(t.app.registry.failureList())}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const data = { Event: { id: "7", _AttributeFlattened: [{ value: "a" }, { value: "b" }] } };
