@@ -125,6 +125,7 @@ function matchesConditions(item: PhpArrayLike, conditions: readonly Condition[],
         mode.onWarning?.(compiled.error);
         return false;
       }
+      if (prop === null) mode.onWarning?.("preg_match(): Passing null to parameter #2 ($subject) of type string is deprecated");
       if (!pcreTest(compiled, regexSubject(prop))) return false;
       continue;
     }
@@ -240,12 +241,18 @@ function isEmptyArray(data: PhpArrayLike): boolean {
  * as PROTOCOL §9.1 item 7 prescribes for our own uses.
  */
 export function extract(data: unknown, path: string): unknown {
-  return run(data, compilePath(path), LENIENT);
+  return run(data, compilePath(typeof path === "string" ? path : pathText(path)), LENIENT);
+}
+
+/** A non-string path from untyped callers: null/undefined/false are PHP-empty, numbers their decimal text. */
+function pathText(path: unknown): string {
+  if (path === null || path === undefined || path === false) return "";
+  return String(path);
 }
 
 /** Like extract(), but throws PhpTypeError exactly where PHP does and reports PHP warnings. */
 export function extractStrict(data: unknown, path: string, onWarning?: WarningSink): unknown {
-  return run(data, compilePath(path), { strict: true, onWarning });
+  return run(data, compilePath(typeof path === "string" ? path : pathText(path)), { strict: true, onWarning });
 }
 
 /** extract() for a path already compiled with compilePath(). */

@@ -104,7 +104,21 @@ function splitDelimited(text: string): { body: string; flags: Flags } | { error:
       default: return { error: `Unknown modifier '${f}'` };
     }
   }
-  return { body: text.slice(1, end), flags };
+  let body = text.slice(1, end);
+  // A leading option setting such as "(?i)" applies to the whole pattern: fold it into the flags.
+  const leading = /^\(\?([imsxUn]+)\)/.exec(body);
+  if (leading) {
+    for (const f of leading[1]!) {
+      if (f === "i") flags.caseless = true;
+      else if (f === "m") flags.multiline = true;
+      else if (f === "s") flags.dotAll = true;
+      else if (f === "x") flags.extended = true;
+      else if (f === "U") flags.ungreedy = true;
+      else if (f === "n") flags.noAutoCapture = true;
+    }
+    body = body.slice(leading[0].length);
+  }
+  return { body, flags };
 }
 
 function translate(body: string, flags: Flags): string {
