@@ -8,6 +8,7 @@ import { pyError } from "./errors.js";
 import { htmlUnescape } from "./html.js";
 import { toJson } from "./json.js";
 import * as ops from "./ops.js";
+import { pformat } from "./pprint.js";
 import { printfFormat } from "./printf.js";
 import { repr, str } from "./printing.js";
 import { pyCapitalize, pyCenter, pyReplace, pyStrip, splitLines } from "./strmethods.js";
@@ -648,7 +649,7 @@ const FILTERS: Record<string, Filter> = {
   map: doMap,
   max: (e, v, c) => minMax(e, v, c, true),
   min: (e, v, c) => minMax(e, v, c, false),
-  pprint: (_e, v) => repr(v),
+  pprint: (_e, v) => pformat(v),
   random: (e, v) => {
     const items = listOf(v, e.budget);
     if (!items.length) return new Undefined("No random item, sequence was empty.");
