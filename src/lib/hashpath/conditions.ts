@@ -23,7 +23,7 @@ export interface Condition {
 }
 
 // PCRE \s without the u flag is exactly these six bytes.
-const CONDITION = /\[(?<attr>[^=><!]+?)(?:[ \t\n\x0B\f\r]*(?<op>[><!]?=|[><])[ \t\n\x0B\f\r]*(?<val>\/.*?\/|[^\]]+))?\]/g;
+const CONDITION = /\[(?<attr>[^=><!]+?)(?:[ \t\n\x0B\f\r]*(?<op>[><!]?=|[><])[ \t\n\x0B\f\r]*(?<val>\/[^\n]*?\/|[^\]]+))?\]/g;
 
 export interface ParsedConditions {
   readonly conditions: Condition[];
