@@ -1,4 +1,5 @@
 /** PROTOCOL §9.2 worked examples (verified against CakePHP under PHP 8.2), run on plain JSON data. */
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compilePath, extract, extractStrict, parsePhpJson, phpJsonEncode, PhpTypeError } from "../../src/lib/hashpath/index.js";
 
@@ -175,5 +176,26 @@ describe("compilePath", () => {
     expect(compilePath("Event.info").kind).toBe("simple");
     expect(compilePath("Event.{n}").kind).toBe("complex");
     expect(compilePath("Event[id=1]").kind).toBe("complex");
+  });
+});
+
+describe("plain JSON.parse data and the PHP-order model agree on the roaming fixtures", () => {
+  const dir = new URL("../fixtures/roaming/", import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  const paths = [
+    "Event._AttributeFlattened.{n}[type=/^ip-/].value",
+    "Event._AttributeFlattened.{n}._allTags.{n}[inherited=0].name",
+    "Event.Object.{n}[name=file].Attribute.{n}[to_ids=1].value",
+    "Event.Galaxy.{n}.GalaxyCluster.{n}.meta",
+    "Event.{s}",
+    "{*}.Tag.{n}.name",
+    "Event.Orgc",
+  ];
+  it.each(files)("%s", (file) => {
+    const text = readFileSync(new URL(file, dir), "utf8");
+    const plain = JSON.parse(text);
+    const model = parsePhpJson(text);
+    for (const path of paths) expect(phpJsonEncode(extract(plain, path)), path).toBe(phpJsonEncode(extract(model, path)));
+    expect((extract(plain, "Event._AttributeFlattened.{n}") as unknown[]).length).toBe(plain.Event._AttributeFlattened.length);
   });
 });
