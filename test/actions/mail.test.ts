@@ -53,7 +53,11 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
   beforeAll(async () => {
     smtp = await startSmtpServer({ tls: "starttls", users: { [USER]: PASSWORD }, rejectRecipients: (a) => a.startsWith("nobody") });
     app = await startTestApp({
-      modules: { mail: { smtp_host: "127.0.0.1", smtp_port: smtp.port, smtp_username: USER, smtp_password: PASSWORD, mail_from: FROM, verify_tls: "false" } },
+      modules: {
+        mail: { smtp_host: "127.0.0.1", smtp_port: smtp.port, smtp_username: USER, smtp_password: PASSWORD, mail_from: FROM, verify_tls: "false" },
+        // Rendering the documented templates on a loaded test machine: more room than the 2 s default.
+        jinja_template_rendering: { timeout_ms: "8000" },
+      },
     });
   });
   afterAll(async () => {

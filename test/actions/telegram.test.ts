@@ -200,7 +200,8 @@ let bot: BotApiStandIn;
 let app: TestApp;
 beforeAll(async () => {
   bot = await new BotApiStandIn().start();
-  app = await startTestApp({ http: { timeoutMs: 1500 } });
+  // Rendering the documented template on a loaded test machine: more room than the 2 s default.
+  app = await startTestApp({ http: { timeoutMs: 1500 }, modules: { jinja_template_rendering: { timeout_ms: "8000" } } });
 });
 afterAll(async () => {
   await app.close();
