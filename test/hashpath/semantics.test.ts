@@ -1,7 +1,7 @@
 /** PROTOCOL §9.2 worked examples (verified against CakePHP under PHP 8.2), run on plain JSON data. */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compilePath, extract, extractStrict, parsePhpJson, phpJsonEncode, PhpTypeError } from "../../src/lib/hashpath/index.js";
+import { compilePath, extract, extractCompiled, extractStrict, hashGetPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../../src/lib/hashpath/index.js";
 
 const event = {
   Event: {
@@ -163,6 +163,20 @@ describe("TypeError cases", () => {
     const warnings: string[] = [];
     expect(extractStrict({ list: [{ v: "text" }] }, "list.{n}[v=/(/].v", (w) => warnings.push(w))).toEqual([]);
     expect(warnings[0]).toMatch(/preg_match/);
+  });
+});
+
+describe("Hash::get and precompiled paths", () => {
+  it("hashGetPath walks with isset() semantics and returns the value itself", () => {
+    expect(hashGetPath(event, "Event.Attribute.0.type")).toBe("ip-dst");
+    expect(hashGetPath(event, "Event.Attribute.2.comment")).toBeNull();
+    expect(hashGetPath(event, "Event.Tag")).toBe(event.Event.Tag);
+    expect(hashGetPath(event, "Event.{n}")).toBeNull();
+  });
+  it("extractCompiled runs a compiled path, strict on request", () => {
+    const compiled = compilePath("Event.Attribute.{n}[type=ip-dst].id");
+    expect(extractCompiled(event, compiled)).toEqual(["100", "102"]);
+    expect(() => extractCompiled({ a: [{ v: [1] }] }, compilePath("a.{n}[v=/x/]"), { strict: true })).toThrow(PhpTypeError);
   });
 });
 

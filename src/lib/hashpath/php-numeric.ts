@@ -3,7 +3,6 @@
 // PHP 8: optional leading whitespace, sign, digits with optional fraction, optional exponent,
 // optional trailing whitespace. No hex, no "Infinity".
 const NUMERIC_STRING = /^[ \t\n\r\v\f]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[ \t\n\r\v\f]*$/;
-const INTEGER_LITERAL = /^[ \t\n\r\v\f]*[+-]?\d+[ \t\n\r\v\f]*$/;
 
 export function isNumericString(s: string): boolean {
   if (s.length === 0) return false;
@@ -16,11 +15,6 @@ export function isNumericString(s: string): boolean {
 /** Value of a numeric string (caller checked isNumericString). */
 export function numericStringValue(s: string): number {
   return Number(s.trim());
-}
-
-/** True when a numeric string is an integer literal (PHP would read it as int, not float). */
-export function isIntegerNumericString(s: string): boolean {
-  return INTEGER_LITERAL.test(s);
 }
 
 /**

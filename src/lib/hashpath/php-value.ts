@@ -36,15 +36,6 @@ export function forEachEntry(value: unknown[] | PhpMap | Record<string, unknown>
   }
 }
 
-/** Entries as [key, value] pairs (normalised keys), in PHP order. */
-export function phpEntries(value: unknown[] | PhpMap | Record<string, unknown>): Array<[PhpKey, unknown]> {
-  const out: Array<[PhpKey, unknown]> = [];
-  forEachEntry(value, (key, item) => {
-    out.push([key, item]);
-  });
-  return out;
-}
-
 /** `array_key_exists($key, $array)` with a normalised key. */
 export function hasKey(container: unknown[] | PhpMap | Record<string, unknown>, key: PhpKey): boolean {
   if (Array.isArray(container)) return typeof key === "number" && key >= 0 && key < container.length && Number.isInteger(key);
