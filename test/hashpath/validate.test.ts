@@ -25,6 +25,8 @@ describe("isValidPath", () => {
     ["Event.Attribute.{n}[=x].id", /malformed condition/],
     ["Event.Attribute.{n}[value=/(/].id", /bad regular expression/],
     ["Event.Attribute.{n}[value=/x/q].id", /Unknown modifier/],
+    ["Event.Attribute.{N}.value", /unknown wildcard "\{N\}"/],
+    ["Event.Attribute.{n}x[type=a].value", /unknown wildcard/],
   ])("rejects %j", (path, reason) => {
     const result = isValidPath(path);
     expect(result.ok).toBe(false);

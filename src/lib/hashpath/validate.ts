@@ -30,6 +30,10 @@ export function isValidPath(path: unknown): PathValidity {
   if (emptyIndex >= 0) return { ok: false, error: `invalid hash path ${JSON.stringify(path)}: empty key at segment ${emptyIndex + 1} (check for '..' or a leading/trailing '.')` };
   if (compiled.kind === "complex") {
     for (const token of compiled.tokens) {
+      const keyPart = token.conditions === null ? token.text : token.text.slice(0, token.text.indexOf("["));
+      if (/[{}]/.test(keyPart) && keyPart !== "{n}" && keyPart !== "{s}" && keyPart !== "{*}") {
+        return { ok: false, error: `invalid hash path ${JSON.stringify(path)}: unknown wildcard ${JSON.stringify(keyPart)} (use {n}, {s} or {*})` };
+      }
       if (token.conditions === null) continue;
       if (token.unparsedConditions.trim() !== "") {
         return { ok: false, error: `invalid hash path ${JSON.stringify(path)}: malformed condition ${JSON.stringify(token.unparsedConditions)} in ${JSON.stringify(token.text)} (expected [key], [key=value], [key!=value], [key>value], [key<value], [key>=value], [key<=value] or [key=/regex/])` };
