@@ -1,7 +1,7 @@
 // The engine's public contract: entry point, error kinds and positions, limits, cache, data immutability.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileJinja, DEFAULT_RENDER_LIMITS, renderJinja, TemplateError } from "../../src/lib/template/render.js";
+import { compileJinja, DEFAULT_RENDER_LIMITS, parseTemplateJson, renderJinja, TemplateError } from "../../src/lib/template/render.js";
 
 const roaming = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/roaming/${name}`, import.meta.url), "utf8"));
@@ -125,5 +125,17 @@ describe("renderJinja", () => {
     const t = "{% for a in Event._AttributeFlattened if a.to_ids %}{{ loop.index }}. {{ a.type }} {{ a.value | replace('.', '[.]') }}\n{% endfor %}";
     const out = renderJinja(t, data);
     expect(out.split("\n")[0]).toBe("1. ip-src 192[.]0[.]2[.]200");
+  });
+
+  it("parses template data like Python's json.loads when asked", () => {
+    const text = '{"a": 1.0, "b": 1e3, "c": 12345678901234567890, "d": {"2": "x", "1": "y"}, "e": 2.5, "s": "x\\u00e9"}';
+    const data = parseTemplateJson(text);
+    expect(renderJinja("{{ a }}|{{ b }}|{{ c }}|{{ d }}|{{ e }}|{{ s }}|{{ d | tojson }}", data)).toBe(
+      "1.0|1000.0|12345678901234567890|{'2': 'x', '1': 'y'}|2.5|x\u00e9|{\"1\": \"y\", \"2\": \"x\"}",
+    );
+    const plain = JSON.stringify(roaming("event-publish-tlp-white.json"));
+    expect(parseTemplateJson(plain)).toEqual(JSON.parse(plain));
+    expect(renderJinja("{{ x }}", parseTemplateJson('{"7": 1, "x": "top-level"}'))).toBe("top-level");
+    expect(() => parseTemplateJson('{"a": 1.0,}')).toThrow(SyntaxError);
   });
 });

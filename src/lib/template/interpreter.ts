@@ -342,7 +342,12 @@ export class Renderer {
   eval(e: Expr, scope: Scope): unknown {
     if (!this.constMode && e.t !== "const" && e.t !== "name" && maybeConstant(e)) {
       const folded = this.fold(e, scope);
-      if (folded !== IMPOSSIBLE && hasSafeRepr(folded)) return folded;
+      if (folded !== IMPOSSIBLE && hasSafeRepr(folded)) {
+        // Jinja writes folded constants into generated Python source: inf/nan become undefined names.
+        const bad = nonFiniteIn(folded);
+        if (bad) throw pyError("NameError", `name '${bad}' is not defined`);
+        return folded;
+      }
     }
     return this.evalNode(e, scope);
   }
@@ -602,6 +607,23 @@ function maybeConstant(e: Expr | null): boolean {
   }
   (e as Annotated)[FOLDABLE] = r;
   return r;
+}
+
+function nonFiniteIn(v: unknown): string | null {
+  const x = typeof v === "number" ? v : v instanceof PyFloat ? v.v : null;
+  if (x !== null) return Number.isNaN(x) ? "nan" : Number.isFinite(x) ? null : "inf";
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const r = nonFiniteIn(item);
+      if (r) return r;
+    }
+  } else if (v instanceof PyDict) {
+    for (const [k, item] of v.entries()) {
+      const r = nonFiniteIn(k) ?? nonFiniteIn(item);
+      if (r) return r;
+    }
+  }
+  return null;
 }
 
 /** Jinja's has_safe_repr: values a folded constant may hold. */

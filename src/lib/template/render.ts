@@ -7,9 +7,10 @@ import { TemplateError } from "./errors.js";
 import { Renderer } from "./interpreter.js";
 import { LruCache } from "./lru.js";
 import { parse } from "./parser.js";
-import { isPlainData } from "./values.js";
+import { PyDict, isPlainData } from "./values.js";
 
 export { DEFAULT_RENDER_LIMITS, TemplateError };
+export { parseTemplateJson } from "./json-data.js";
 export type { RenderLimits };
 export type { TemplateErrorKind } from "./errors.js";
 
@@ -40,7 +41,7 @@ export function compileJinja(template: string): Stmt[] {
 export function renderJinja(template: string, context: unknown, limits?: Partial<RenderLimits>): string {
   const body = compileJinja(template);
   const budget = new Budget({ ...DEFAULT_RENDER_LIMITS, ...limits });
-  const ctx = isPlainData(context) ? context : {};
+  const ctx = isPlainData(context) ? context : context instanceof PyDict ? contextFromDict(context) : {};
   return withBudget(budget, () => {
     try {
       return new Renderer(ctx, budget).render(body);
@@ -48,6 +49,13 @@ export function renderJinja(template: string, context: unknown, limits?: Partial
       throw asTemplateError(e);
     }
   });
+}
+
+/** A top-level object parsed into a PyDict (integer-like keys): names are looked up by string key. */
+function contextFromDict(d: PyDict): Record<string, unknown> {
+  const ctx: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of d.entries()) if (typeof k === "string") ctx[k] = v;
+  return ctx;
 }
 
 /** Anything else escaping the interpreter (deep recursion, out-of-memory) becomes a TemplateError. */

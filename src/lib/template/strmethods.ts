@@ -85,12 +85,20 @@ function isCased(c: string): boolean {
   return c.toLowerCase() !== c.toUpperCase();
 }
 
+/** Unicode title case differs from upper case only for these digraph letters. */
+const TITLECASE: Record<string, string> = {
+  "ǆ": "ǅ", "Ǆ": "ǅ", "ǅ": "ǅ", "ǉ": "ǈ", "Ǉ": "ǈ", "ǈ": "ǈ", "ǌ": "ǋ", "Ǌ": "ǋ", "ǋ": "ǋ", "ǳ": "ǲ", "Ǳ": "ǲ", "ǲ": "ǲ",
+};
+export function toTitleChar(c: string): string {
+  return TITLECASE[c] ?? c.toUpperCase();
+}
+
 export function pyTitle(s: string): string {
   let prevCased = false;
   let out = "";
   for (const c of s) {
     if (isCased(c)) {
-      out += prevCased ? c.toLowerCase() : c.toUpperCase();
+      out += prevCased ? c.toLowerCase() : toTitleChar(c);
       prevCased = true;
     } else {
       out += c;
@@ -103,7 +111,7 @@ export function pyTitle(s: string): string {
 export function pyCapitalize(s: string): string {
   const cs = chars(s);
   if (!cs.length) return s;
-  return cs[0].toUpperCase() + cs.slice(1).join("").toLowerCase();
+  return toTitleChar(cs[0]) + cs.slice(1).join("").toLowerCase();
 }
 
 /** Python's str.center padding rule. */

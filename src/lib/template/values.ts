@@ -47,8 +47,9 @@ export function newList(items: unknown[]): unknown[] {
 /** A dict made by the template (literals, dict(), ...): any hashable key, insertion order. */
 export class PyDict {
   readonly m = new Map<unknown, [unknown, unknown]>();
-  constructor() {
-    owned.add(this);
+  /** `templateOwned` is false for dicts that hold context data (those are never modified). */
+  constructor(templateOwned = true) {
+    if (templateOwned) owned.add(this);
   }
   get size(): number {
     return this.m.size;
