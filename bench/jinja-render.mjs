@@ -2,7 +2,10 @@
 // Throughput of jinja_template_rendering through the real HTTP server, the way MISP calls it:
 // the same template on every run, the whole event as data, JSON-in-a-string in `text`.
 //
-//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 0]
+//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 0] [--baseline]
+//
+// --baseline also posts the same body to a module name that does not exist: the server still
+// receives and parses it and replies, which gives the ceiling set by HTTP and body parsing alone.
 //
 // Data: test/fixtures/roaming/event-publish-tlp-red.json (9 flattened attributes). The template
 // writes 50 attribute lines, cycling through Event._AttributeFlattened. With --attributes N (> 9)
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "16" },
     attributes: { type: "string", default: "0" },
     lines: { type: "string", default: "50" },
+    baseline: { type: "boolean", default: false },
   },
 });
 
@@ -113,6 +117,19 @@ async function main() {
     console.log(`renders/s ${renders.toFixed(0)} (autocannon mean ${result.requests.average})`);
     console.log(`latency ms p50 ${result.latency.p50}, p99 ${result.latency.p99}, max ${result.latency.max}`);
     console.log(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, body mismatches ${result.mismatches}`);
+    if (args.baseline) {
+      const unknownModule = body.replace('"module":"jinja_template_rendering"', '"module":"bench_no_such_module"');
+      const ceiling = await autocannon({
+        url: `${base}/query`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: unknownModule,
+        connections: Number(args.connections),
+        duration: Number(args.duration),
+      });
+      const perSecond = ceiling.requests.total / (ceiling.duration || Number(args.duration));
+      console.log(`baseline (same body, unknown module: HTTP + body parsing only) requests/s ${perSecond.toFixed(0)}, p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms`);
+    }
   } finally {
     server.kill("SIGTERM");
   }
