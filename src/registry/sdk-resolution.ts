@@ -20,6 +20,8 @@ export type TypeScriptMode = "native" | "tsImport";
 interface ResolutionState {
   entry: string;
   typescript: TypeScriptMode;
+  /** Set once tsx has been registered for the whole process (built package only). */
+  tsxRegistered?: Promise<void>;
 }
 
 // One registration per process (createApp may run many times in tests); kept on globalThis
@@ -61,23 +63,36 @@ function detectTypeScriptMode(): TypeScriptMode {
   return "native";
 }
 
-/**
- * Installs the resolution hook once per process and makes TypeScript loadable natively
- * (registers tsx globally when we run from dist/). Returns how .ts files must be imported.
- */
+function registerHook(entry: string): void {
+  register(`data:text/javascript,${encodeURIComponent(HOOK_SOURCE)}`, { data: { entry } });
+}
+
+/** Installs the resolution hook once per process. Returns how .ts files must be imported. */
 export async function installSdkResolution(): Promise<ResolutionState> {
   const g = globalThis as GlobalWithState;
   const existing = g[STATE_KEY];
   if (existing) return existing;
   const state: ResolutionState = { entry: sdkEntryUrl(), typescript: detectTypeScriptMode() };
   g[STATE_KEY] = state;
-  // Running from .ts natively means tsx is already registered for the whole process.
-  if (state.typescript === "native" && !new URL(import.meta.url).pathname.endsWith(".ts")) {
+  registerHook(state.entry);
+  return state;
+}
+
+/**
+ * Makes TypeScript importable natively before the first .ts module file is imported. Running
+ * from src/ (tsx), it already is; built (dist/), tsx is registered now — lazily, because it
+ * costs ~150 ms of start-up that a server without TypeScript modules should not pay.
+ */
+export function ensureNativeTypeScript(): Promise<void> {
+  const state = (globalThis as GlobalWithState)[STATE_KEY];
+  if (!state || state.typescript !== "native" || new URL(import.meta.url).pathname.endsWith(".ts")) return Promise.resolve();
+  state.tsxRegistered ??= (async () => {
     const { register: registerTsx } = await import("tsx/esm/api");
     registerTsx();
-  }
-  register(`data:text/javascript,${encodeURIComponent(HOOK_SOURCE)}`, { data: { entry: state.entry } });
-  return state;
+    // Hooks registered later run first: ours must still see module files before tsx does.
+    registerHook(state.entry);
+  })();
+  return state.tsxRegistered;
 }
 
 /** The mode chosen by installSdkResolution, or undefined before it ran. */
