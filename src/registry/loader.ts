@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { definitionFromExports } from "./definition.js";
 import { prepareModule, type LoadedModule, type ModuleRegistry, type ModuleSource } from "./registry.js";
-import { MODULE_FILE_MARK, typeScriptMode } from "./sdk-resolution.js";
+import { ensureNativeTypeScript, MODULE_FILE_MARK, typeScriptMode } from "./sdk-resolution.js";
 
 // Discovers module files and turns them into registry entries. Built-ins live in
 // src/modules/{action,expansion}; custom roots follow the reference layout (action/,
@@ -79,6 +79,7 @@ export async function importModuleFile(file: string, fresh = false): Promise<unk
     const { tsImport } = await import("tsx/esm/api");
     return tsImport(url.href, import.meta.url);
   }
+  if (/\.m?ts$/.test(file)) await ensureNativeTypeScript();
   return import(url.href);
 }
 
