@@ -73,8 +73,9 @@ export function registerRenderCommand(program: Command): void {
   program
     .command("render")
     .description("Render a Jinja2 template against JSON data (e.g. MISP roaming data) and print the result")
-    .requiredOption("-t, --template <file>", "template file")
-    .option("-d, --data <file>", 'JSON data file used as template context ("-" reads stdin)')
+    // Long options only: the program's own short flags (-d for --debug, ...) would take precedence.
+    .requiredOption("--template <file>", "template file")
+    .option("--data <file>", 'JSON data file used as template context ("-" reads stdin)')
     .option("--timeout-ms <ms>", "wall-clock limit of the render", positiveInteger, 2000)
     .action(async (opts: { template: string; data?: string; timeoutMs: number }) => {
       const code = await runRenderCommand(

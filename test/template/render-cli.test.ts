@@ -76,6 +76,14 @@ describe("render command", () => {
     expect(badData.stdout).toBe("");
   });
 
+  it("renders with an empty context without --data, and requires --template", async () => {
+    const template = file("nodata.j2", "[{{ Event is defined }}]");
+    expect(await cli(["--template", template])).toEqual({ code: 0, stdout: "[False]", stderr: "" });
+    const missing = await cli(["--data", FIXTURE]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--template/);
+  });
+
   it("stops a runaway template and exits 1", async () => {
     const template = file("runaway.j2", "{% for i in range(10**6) %}{% for j in range(10**6) %}x{% endfor %}{% endfor %}");
     const started = performance.now();
