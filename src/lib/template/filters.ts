@@ -386,6 +386,8 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
     if (value instanceof Undefined) return value;
     const n = ops.len(value);
     if (n <= intArg(length) + (leeway === null ? 5 : intArg(leeway))) return value;
+    if (isDict(value)) throw pyError("TypeError", "unhashable type: 'slice'");
+    if (!ops.truthy(killwords)) throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'rsplit'`);
     throw pyError("TypeError", `can only concatenate ${typeName(value)} (not "str") to ${typeName(value)}`);
   }
   const s = ops.chars(softStr(value));

@@ -16,6 +16,10 @@ export interface TemplatePoolOptions {
   limits?: Partial<RenderLimits>;
   /** V8 heap cap per worker in MiB, so a hostile template cannot exhaust the server's memory (default 512). */
   maxHeapMb?: number;
+  /** Parsed roaming data kept per worker, keyed by its JSON text (default 16 entries, 0 disables). */
+  dataCacheEntries?: number;
+  /** Total JSON characters those entries may hold per worker (default 32 Mi). */
+  dataCacheChars?: number;
 }
 
 export interface RenderCallOptions {
@@ -137,7 +141,11 @@ export class TemplatePool {
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     this.maxQueue = Math.max(0, options.maxQueue ?? DEFAULTS.maxQueue);
     this.maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
-    this.workerData = { limits: options.limits };
+    this.workerData = {
+      limits: options.limits,
+      dataCacheEntries: options.dataCacheEntries,
+      dataCacheChars: options.dataCacheChars,
+    };
     this.fillSlots();
   }
 
