@@ -8,6 +8,7 @@ import { SECRET_NAME_RE } from "../lib/secrets/scrub.js";
 
 export interface PreparedActionInput {
   params: Record<string, unknown>;
+  rawParams: Record<string, string>;
   matchingData: Record<string, unknown>;
   filteredItems?: unknown[];
   /** Values to scrub from any error or log line of this request. */
@@ -43,12 +44,14 @@ export function prepareActionInput(mod: LoadedModule, body: Record<string, unkno
   const rawParams = isPlainObject(body.params) ? body.params : {};
   const rawMatching = isPlainObject(body.matchingData) ? body.matchingData : {};
   const params: Record<string, unknown> = {};
+  const rawValues: Record<string, string> = {};
   const matchingData: Record<string, unknown> = {};
   const secretValues: string[] = [];
 
   for (const p of mod.params) {
     // MISP keys params by slugged id; hand-written requests (curl, tests) may use the name.
     let raw = rawString(p.name, rawParams[p.id] ?? rawParams[p.name]);
+    rawValues[p.name] = raw;
     const secretLike = p.spec.secret || SECRET_NAME_RE.test(p.name);
     if (p.spec.secret && secrets.isReference(raw)) {
       try {
@@ -68,5 +71,5 @@ export function prepareActionInput(mod: LoadedModule, body: Record<string, unkno
       matchingData[p.name] = md === undefined && raw === "" ? body.data : md;
     }
   }
-  return { params, matchingData, filteredItems: normaliseFilteredItems(body.filteredItems), secretValues };
+  return { params, rawParams: rawValues, matchingData, filteredItems: normaliseFilteredItems(body.filteredItems), secretValues };
 }

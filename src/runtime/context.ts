@@ -2,9 +2,18 @@ import { moduleSetting } from "../config.js";
 import { bindHttpClient } from "../lib/http/client.js";
 import type { ModuleContext } from "../sdk/types.js";
 import type { Services } from "./services.js";
+import { SECRET_NAME_RE } from "../lib/secrets/scrub.js";
 
 /** The context handed to a module handler for one request. */
-export function createModuleContext(module: string, services: Services, signal: AbortSignal, deadline: number, bindings: object = {}): ModuleContext {
+export function createModuleContext(
+  module: string,
+  services: Services,
+  signal: AbortSignal,
+  deadline: number,
+  bindings: object = {},
+  /** Collects secret values met while serving the request, so errors can be scrubbed. */
+  secretValues: string[] = [],
+): ModuleContext {
   const log = services.log.child({ module, ...bindings });
   return {
     module,
@@ -13,7 +22,17 @@ export function createModuleContext(module: string, services: Services, signal: 
     deadline,
     // The deadline also bounds retries: no new attempt starts that could not finish in time.
     http: bindHttpClient(services.http, { signal, deadline: Number.isFinite(deadline) ? deadline : undefined }),
-    setting: (key) => moduleSetting(services.config, module, key, services.env),
-    resolveSecret: (value) => services.secrets.resolve(value),
+    setting: (key) => {
+      const raw = moduleSetting(services.config, module, key, services.env);
+      if (raw === undefined) return undefined;
+      const value = services.secrets.resolve(raw);
+      if (value !== raw || SECRET_NAME_RE.test(key)) secretValues.push(value);
+      return value;
+    },
+    resolveSecret: (value) => {
+      const resolved = services.secrets.resolve(value);
+      if (resolved !== value) secretValues.push(resolved);
+      return resolved;
+    },
   };
 }

@@ -46,10 +46,17 @@ function redactParamsForLog(mod: LoadedModule, params: Record<string, unknown>):
   return out;
 }
 
-/** The deadline for this request: body `timeout` (seconds, parity), else the module's, else the server's. */
+/** Time kept between our deadline and the caller's own timeout, so our error reply arrives first. */
+export const CALLER_TIMEOUT_MARGIN_MS = 1000;
+
+/**
+ * The deadline for this request: a body `timeout` (seconds; the reference's parameter, and
+ * what recent MISP versions send as their own client timeout) less a margin, else the
+ * module's configured deadline, else the server's.
+ */
 export function deadlineFor(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
   const t = body.timeout;
-  if (typeof t === "number" && Number.isInteger(t) && t > 0) return t * 1000;
+  if (typeof t === "number" && Number.isInteger(t) && t > 0) return Math.max(t * 1000 - CALLER_TIMEOUT_MARGIN_MS, Math.min(t * 1000, 500));
   const configured = Number(services.config.modules[mod.name]?.timeoutMs);
   if (Number.isInteger(configured) && configured > 0) return configured;
   return mod.def.timeoutMs ?? services.config.deadlineMs;
@@ -87,7 +94,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   }
   const deadlineMs = deadlineFor(mod, body, services);
   const controller = new AbortController();
-  let secretValues: string[] = [];
+  const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   const log = services.log.child({ reqId, module: name });
   if (log.isLevelEnabled("debug")) {
@@ -114,14 +121,14 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
-      const ctx = createModuleContext(name, services, controller.signal, Date.now() + deadlineMs, { reqId });
+      const ctx = createModuleContext(name, services, controller.signal, Date.now() + deadlineMs, { reqId }, secretValues);
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
-        secretValues = input.secretValues;
-        return mod.def.handler({ params: input.params, data: body.data, matchingData: input.matchingData, filteredItems: input.filteredItems, request: body }, ctx);
+        secretValues.push(...input.secretValues);
+        return mod.def.handler({ params: input.params, rawParams: input.rawParams, data: body.data, matchingData: input.matchingData, filteredItems: input.filteredItems, request: body }, ctx);
       }
       const input = prepareExpansionInput(mod, body, services);
-      secretValues = input.secretValues;
+      secretValues.push(...input.secretValues);
       return mod.def.handler({ config: input.config, attribute: input.attribute, request: body }, ctx);
     })();
     // A module that ignores its signal keeps running, but the reply goes out on time.

@@ -41,15 +41,22 @@ export interface ModuleContext {
   /**
    * Server-side configuration value for this module: the config file's `modules.<module>.<key>`,
    * else the environment variable `MISP_MODULES_<MODULE>_<KEY>` (upper-cased), else undefined.
+   * A `secret:NAME` value is resolved. Values of secret-looking keys (password, token, key...)
+   * are scrubbed from this request's error reply and logs.
    */
   setting(key: string): string | undefined;
-  /** Resolves a `secret:NAME` reference (other strings are returned unchanged). */
+  /** Resolves a `secret:NAME` reference (other strings are returned unchanged); the value is scrubbed from errors. */
   resolveSecret(value: string): string;
 }
 
 export interface ActionInput<V> {
   /** Parameter values by declared name, parsed and defaulted. */
   readonly params: V;
+  /**
+   * The strings MISP sent, by declared name ("" when left empty), before defaults applied:
+   * tells "left empty" from "set to the default value" (e.g. to fall back to server settings).
+   */
+  readonly rawParams: Readonly<Record<string, string>>;
   /** The roaming data (PROTOCOL §10). May lack `Event` for non-core-format triggers. */
   readonly data: unknown;
   /** MISP's extraction for each hash_path parameter, by declared name. */

@@ -72,8 +72,11 @@ describe("parameter mapping through POST /query", () => {
     expect(got.matchingData).toEqual({ "Data extraction path": ["1"] });
   });
 
-  it('"" means the default; params may arrive as []', async () => {
-    expect((await echo({ params: { channel_id: "" } })).params.channelId).toBe("general");
+  it('"" means the default; params may arrive as []; rawParams tells "left empty" apart', async () => {
+    const got = await echo({ params: { channel_id: "" } });
+    expect(got.params.channelId).toBe("general");
+    expect(got.rawParams.channelId).toBe("");
+    expect((await echo({ params: { channel_id: "general" } })).rawParams.channelId).toBe("general");
     expect((await echo({ params: [] })).params).toEqual({ "Data extraction path": "", channelId: "general", "HEC URL": "" });
   });
 

@@ -9,7 +9,10 @@ const customRoot = fileURLToPath(new URL("../fixtures/modules", import.meta.url)
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await startTestApp({ custom: [customRoot] }, { env: { MISP_MODULES_SECRET_DEMO: "s3cr3t-from-server" } });
+  t = await startTestApp(
+    { custom: [customRoot], modules: { failing_action: { relay_password: "relay-pass-1", api: "secret:DEMO" } } },
+    { env: { MISP_MODULES_SECRET_DEMO: "s3cr3t-from-server" } },
+  );
 });
 afterAll(async () => t.close());
 
@@ -80,9 +83,11 @@ describe("POST /query reply rules (PROTOCOL §2.2)", () => {
     expect(seen.reason).toMatch(/deadline of 300 ms/);
   });
 
-  it("a positive integer `timeout` in the body is honoured (parity)", async () => {
-    const r = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "1200" }, timeout: 2 });
+  it("a positive integer `timeout` in the body is honoured, less a margin so our reply beats the caller's timeout", async () => {
+    const r = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "600" }, timeout: 2 });
     expect(r.body).toEqual({ data: true });
+    const late = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "1500" }, timeout: 2 });
+    expect(late.body.error).toBe("slow_action: Timeout. slow_action did not finish within its deadline of 1000 ms");
     const bad = await raw(JSON.stringify({ module: "testaction", timeout: -1 }), "application/json");
     expect(bad.status).toBe(400);
   });
@@ -94,8 +99,13 @@ describe("POST /query reply rules (PROTOCOL §2.2)", () => {
     expect(JSON.stringify(r.body)).not.toContain("s3cr3t-from-server");
   });
 
+  it("server-side settings read by a module are scrubbed from its errors when secret", async () => {
+    const r = await t.query({ module: "failing_action", params: { mode: "setting" } });
+    expect(r.body.error).toBe("failing_action: relay said no to *** / ***");
+  });
+
   it("parameter errors name the parameter", async () => {
-    expect((await t.query({ module: "failing_action", params: { mode: "explode" } })).body.error).toBe('failing_action: parameter "mode": must be one of fail, crash, ok');
+    expect((await t.query({ module: "failing_action", params: { mode: "explode" } })).body.error).toBe('failing_action: parameter "mode": must be one of fail, crash, ok, setting');
     expect((await t.query({ module: "failing_action", params: { mode: "ok", retries: "x" } })).body.error).toBe('failing_action: parameter "retries": must be a whole number');
     expect((await t.query({ module: "failing_action", params: { mode: "ok", retries: "9" } })).body.error).toMatch(/parameter "retries": must be between/);
     expect((await t.query({ module: "failing_action", params: { mode: "ok", verbose: "maybe" } })).body.error).toBe('failing_action: parameter "verbose": must be true or false');
