@@ -87,6 +87,17 @@ const CASES: AbuseCase[] = [
   { kind: "recursion", template: "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", expect: { limit: true } },
   { kind: "memory", template: "{% set l = [] %}{% for i in range(100000) %}{% set _ = l.extend(range(100000)) %}{% endfor %}", expect: { limit: true } },
   { kind: "memory", template: "{{ range(100000) | join(',') * 100 }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ 'x' | center(10**9) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ 'x'.ljust(10**9) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ 'x'.zfill(10**9) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ 'x' | indent(10**9) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ '%1000000000s' % 'x' }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ '%.1000000000f' % 1 }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ '{:1000000000}'.format('x') }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ {'a': [1]} | tojson(indent=10**9) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ lipsum(5, false, 10**9, 10**9+1) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ '\\t'.expandtabs(10**9) }}", expect: { limit: true } },
+  { kind: "padding", template: "{{ '{:.1000000000f}'.format(1.5) }}", expect: { limit: true } },
 ];
 
 const vectors = JSON.parse(readFileSync(new URL("../fixtures/jinja-vectors.json", import.meta.url), "utf8")) as {

@@ -18,3 +18,10 @@ export function withBudget<T>(budget: Budget, fn: () => T): T {
     current = saved;
   }
 }
+
+/** s.repeat(n) for widths and paddings a template chose: bounded like any other string it builds. */
+export function repeatChecked(s: string, n: number): string {
+  if (n <= 0 || !s) return "";
+  currentBudget().checkString(s.length * n);
+  return s.repeat(n);
+}

@@ -1,6 +1,8 @@
 // Exact decimal formatting of doubles (round-half-even on the exact binary value), as Python's
 // '%.nf', '%.ne' and round() do. JavaScript's toFixed/toExponential round ties away from zero.
 
+import { currentBudget } from "./current.js";
+
 /** The double as mantissa * 2**exp with integer mantissa. */
 function decompose(x: number): { mant: bigint; exp: number } {
   const view = new DataView(new ArrayBuffer(8));
@@ -35,6 +37,7 @@ function scaledRound(x: number, scale: number): bigint {
 
 /** Fixed notation with `digits` decimals of |x| (no sign). */
 export function fixedDigits(x: number, digits: number): string {
+  currentBudget().checkString(digits);
   const q = scaledRound(x, digits).toString();
   if (digits === 0) return q;
   const padded = q.padStart(digits + 1, "0");
@@ -43,6 +46,7 @@ export function fixedDigits(x: number, digits: number): string {
 
 /** Exponent notation with `prec` decimals of |x| (no sign), Python style exponent (e+05). */
 export function expDigits(x: number, prec: number): string {
+  currentBudget().checkString(prec);
   const ax = Math.abs(x);
   let e = ax === 0 ? 0 : Math.floor(Math.log10(ax));
   let q = scaledRound(ax, prec - e);

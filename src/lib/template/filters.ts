@@ -1,6 +1,7 @@
 // Jinja2's builtin filters, with their Python semantics (lazy generators where Jinja yields).
 
 import { getAttr, getItem } from "./attributes.js";
+import { repeatChecked } from "./current.js";
 import type { Budget } from "./budget.js";
 import { NO_DEFAULT, bind } from "./callargs.js";
 import { roundHalfEven } from "./decimal.js";
@@ -413,7 +414,7 @@ function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
     if (isTuple(value)) throw pyError("TypeError", 'can only concatenate tuple (not "str") to tuple');
     throw pyError("TypeError", `unsupported operand type(s) for +=: '${typeName(value)}' and 'str'`);
   }
-  const indention = ops.isStr(width) ? str(width) : " ".repeat(Math.max(0, intArg(width)));
+  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", intArg(width));
   const s = softStr(value) + "\n";
   const lines = splitLines(s);
   let rv: string;

@@ -152,6 +152,7 @@ function lipsum(call: CallArgs): string {
   for (let p = 0; p < count; p++) {
     const words: string[] = [];
     const len = intArg(min) + Math.floor(Math.random() * Math.max(1, intArg(max) - intArg(min)));
+    currentBudget().checkItems(len);
     for (let i = 0; i < len; i++) words.push(LOREM_WORDS[Math.floor(Math.random() * LOREM_WORDS.length)]);
     let text = words.join(" ");
     text = text[0].toUpperCase() + text.slice(1) + ".";

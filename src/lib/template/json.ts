@@ -1,6 +1,7 @@
 // Jinja's |tojson: json.dumps(sort_keys=True) then HTML-safe escaping of < > & '.
 
 import { pyError } from "./errors.js";
+import { repeatChecked } from "./current.js";
 import { floatRepr } from "./printing.js";
 import { cmp } from "./ops.js";
 import { DictView, Markup, PyFloat, PyRange, dictEntries, isDict, typeName } from "./values.js";
@@ -50,8 +51,8 @@ function encode(v: unknown, indent: number | null, level: number): string {
   if (typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return encodeNumber(v);
   if (typeof v === "string") return quote(v);
   if (v instanceof Markup) return quote(v.s);
-  const nl = indent === null ? "" : "\n" + " ".repeat(indent * (level + 1));
-  const close = indent === null ? "" : "\n" + " ".repeat(indent * level);
+  const nl = indent === null ? "" : "\n" + repeatChecked(" ", indent * (level + 1));
+  const close = indent === null ? "" : "\n" + repeatChecked(" ", indent * level);
   const itemSep = indent === null ? ", " : ",";
   if (Array.isArray(v)) {
     if (!v.length) return "[]";

@@ -1,6 +1,7 @@
 // Python's printf-style string formatting (`"%s :: %d" % args`, the `format` filter).
 
 import { expDigits, fixedDigits } from "./decimal.js";
+import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { floatRepr, repr, str } from "./printing.js";
 import { Markup, MISSING, PyFloat, PyRange, Undefined, dictGet, isDict, isTuple, typeName } from "./values.js";
@@ -66,9 +67,9 @@ export function printfFormat(fmt: string, args: unknown): string {
 function pad(body: string, sign: string, flags: string, width: number, numeric: boolean): string {
   const total = sign.length + body.length;
   if (total >= width) return sign + body;
-  if (flags.includes("-")) return sign + body + " ".repeat(width - total);
-  if (numeric && flags.includes("0")) return sign + "0".repeat(width - total) + body;
-  return " ".repeat(width - total) + sign + body;
+  if (flags.includes("-")) return sign + body + repeatChecked(" ", width - total);
+  if (numeric && flags.includes("0")) return sign + repeatChecked("0", width - total) + body;
+  return repeatChecked(" ", width - total) + sign + body;
 }
 
 function numberValue(v: unknown, conv: string): number | bigint {
@@ -113,7 +114,7 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
         big = BigInt(Math.trunc(n));
       }
       let digits = (big < 0n ? -big : big).toString();
-      if (prec !== null && digits.length < prec) digits = "0".repeat(prec - digits.length) + digits;
+      if (prec !== null && digits.length < prec) digits = repeatChecked("0", prec - digits.length) + digits;
       return pad(digits, signOf(big < 0n, flags), flags, width, true);
     }
     case "x":
@@ -125,7 +126,7 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
       const big = typeof v === "bigint" ? v : BigInt(typeof v === "boolean" ? Number(v) : v);
       let digits = (big < 0n ? -big : big).toString(conv === "o" ? 8 : 16);
       if (conv === "X") digits = digits.toUpperCase();
-      if (prec !== null && digits.length < prec) digits = "0".repeat(prec - digits.length) + digits;
+      if (prec !== null && digits.length < prec) digits = repeatChecked("0", prec - digits.length) + digits;
       if (flags.includes("#")) digits = (conv === "o" ? "0o" : conv === "x" ? "0x" : "0X") + digits;
       return pad(digits, signOf(big < 0n, flags), flags, width, true);
     }
@@ -189,7 +190,7 @@ export function formatFloat(x: number, conv: string, prec: number, alt: boolean)
   } else {
     const p = prec === 0 ? 1 : prec;
     if (x === 0) {
-      out = alt ? "0." + "0".repeat(p - 1) : "0";
+      out = alt ? "0." + repeatChecked("0", p - 1) : "0";
     } else {
       const exp = Number(expDigits(x, p - 1).split("e")[1]);
       if (exp >= -4 && exp < p) {

@@ -1,6 +1,7 @@
 // str.format() and format specs ("{0:>10}", "{:.2f}", "{name!r}"), field lookups through the sandbox.
 
 import { getAttr, getItem } from "./attributes.js";
+import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { chars, isFloat, isInt, isStr, toNumber } from "./ops.js";
 import { formatFloat } from "./printf.js";
@@ -163,14 +164,14 @@ function align2(body: string, sign: string, fill: string, align: string, width: 
   const padN = width - n;
   switch (align) {
     case "<":
-      return sign + body + fill.repeat(padN);
+      return sign + body + repeatChecked(fill, padN);
     case "^": {
       const left = Math.floor(padN / 2);
-      return fill.repeat(left) + sign + body + fill.repeat(padN - left);
+      return repeatChecked(fill, left) + sign + body + repeatChecked(fill, padN - left);
     }
     case "=":
-      return sign + fill.repeat(padN) + body;
+      return sign + repeatChecked(fill, padN) + body;
     default:
-      return fill.repeat(padN) + sign + body;
+      return repeatChecked(fill, padN) + sign + body;
   }
 }

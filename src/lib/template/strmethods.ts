@@ -1,6 +1,7 @@
 // The methods of Python's str that templates may call (`Event.info.startswith('x')`).
 
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
+import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { chars, isInt, isStr, iterate, len, toNumber } from "./ops.js";
 import { str } from "./printing.js";
@@ -120,7 +121,7 @@ export function pyCenter(s: string, width: number, fill = " "): string {
   const marg = width - n;
   if (marg <= 0) return s;
   const left = Math.floor(marg / 2) + (marg & width & 1);
-  return fill.repeat(left) + s + fill.repeat(marg - left);
+  return repeatChecked(fill, left) + s + repeatChecked(fill, marg - left);
 }
 
 function fillChar(v: unknown): string {
@@ -279,20 +280,20 @@ const METHODS: Record<string, Method> = {
     noKwargs("ljust", c);
     const [w, f] = bind("ljust", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
     const n = intArg(w) - len(s);
-    return n > 0 ? s + fillChar(f).repeat(n) : s;
+    return n > 0 ? s + repeatChecked(fillChar(f), n) : s;
   },
   rjust: (s, c) => {
     noKwargs("rjust", c);
     const [w, f] = bind("rjust", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
     const n = intArg(w) - len(s);
-    return n > 0 ? fillChar(f).repeat(n) + s : s;
+    return n > 0 ? repeatChecked(fillChar(f), n) + s : s;
   },
   zfill: (s, c) => {
     const [w] = bind("zfill", c, [["width", NO_DEFAULT]]);
     const n = intArg(w) - len(s);
     if (n <= 0) return s;
     const sign = s[0] === "+" || s[0] === "-" ? s[0] : "";
-    return sign + "0".repeat(n) + s.slice(sign.length);
+    return sign + repeatChecked("0", n) + s.slice(sign.length);
   },
   partition: (s, c) => partition(s, c, false),
   rpartition: (s, c) => partition(s, c, true),
@@ -314,7 +315,7 @@ const METHODS: Record<string, Method> = {
     for (const ch of s) {
       if (ch === "\t") {
         const n = size > 0 ? size - (col % size) : 0;
-        out += " ".repeat(n);
+        out += repeatChecked(" ", n);
         col += n;
       } else {
         out += ch;
