@@ -161,6 +161,21 @@ describe("abuse corpus", () => {
     },
   );
 
+  it("refuses absurdly nested templates and data without crashing", () => {
+    expect(() => renderJinja("{{ " + "(".repeat(50_000) + "1" + ")".repeat(50_000) + " }}", {})).toThrow(TemplateError);
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const err = (() => {
+      try {
+        renderJinja("{{ deep }}", { deep });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(TemplateError);
+    expect((err as TemplateError).kind).toBe("limit");
+  });
+
   it("never treats data as a template", () => {
     const data = { payload: "{{ 7*7 }}{% for x in range(10) %}x{% endfor %}", Event: { info: "{{ Event.id }}" } };
     expect(renderJinja("{{ payload }}|{{ Event.info }}", data)).toBe(data.payload + "|{{ Event.id }}");

@@ -24,8 +24,9 @@ export function compileJinja(template: string): Stmt[] {
     try {
       entry = parse(template);
     } catch (e) {
-      if (!(e instanceof TemplateError)) throw e;
-      entry = e;
+      if (e instanceof RangeError) entry = new TemplateError("limit", "RecursionError", "template nesting too deep");
+      else if (e instanceof TemplateError) entry = e;
+      else throw e;
     }
     compiled.set(template, entry);
   }
