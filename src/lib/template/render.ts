@@ -16,6 +16,8 @@ export type { TemplateErrorKind } from "./errors.js";
 
 /** Parsed templates keyed by their text: MISP sends the same templates with every workflow run. */
 const compiled = new LruCache<string, Stmt[] | TemplateError>(256);
+/** Larger templates are parsed each time, so the cache stays small (at most 256 x 64 KiB of text). */
+const MAX_CACHED_TEMPLATE_LENGTH = 64 * 1024;
 
 /** Parses (or fetches from the cache) a template; syntax errors are cached too. */
 export function compileJinja(template: string): Stmt[] {
@@ -28,7 +30,7 @@ export function compileJinja(template: string): Stmt[] {
       else if (e instanceof TemplateError) entry = e;
       else throw e;
     }
-    compiled.set(template, entry);
+    if (template.length <= MAX_CACHED_TEMPLATE_LENGTH) compiled.set(template, entry);
   }
   if (entry instanceof TemplateError) throw entry;
   return entry;
