@@ -98,12 +98,6 @@ function sorted(items: unknown[], key: (v: unknown) => unknown, reverse: boolean
   return newList(keyed.map((x) => x.v));
 }
 
-function intArg(v: unknown, name = "integer"): number {
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (!ops.isInt(v)) throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an ${name}`);
-  return ops.toNumber(v);
-}
-
 function listOf(value: unknown, budget: Budget): unknown[] {
   return ops.toList(value, budget);
 }
@@ -179,7 +173,7 @@ function pyRoundFloat(x: number, ndigits: number): number {
 
 function doRound(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [precision, method] = bind("do_round", call, [["precision", 0], ["method", "common"]]);
-  const p = intArg(precision);
+  const p = ops.intArg(precision);
   if (method !== "common" && method !== "ceil" && method !== "floor") {
     throw pyError("FilterArgumentError", "method must be common, ceil or floor");
   }
@@ -342,7 +336,7 @@ function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const [linecount, fill] = bind("do_batch", call, [["linecount", NO_DEFAULT], ["fill_with", null]]);
-  const n = intArg(linecount);
+  const n = ops.intArg(linecount);
   return gen(function* () {
     let tmp: unknown[] = [];
     for (const item of ops.iterate(value)) {
@@ -362,7 +356,7 @@ function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
 
 function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const [slices, fill] = bind("do_slice", call, [["slices", NO_DEFAULT], ["fill_with", null]]);
-  const n = intArg(slices);
+  const n = ops.intArg(slices);
   return gen(function* () {
     const seq = listOf(value, env.budget);
     const length = seq.length;
@@ -386,15 +380,15 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
     // Jinja does not convert the value to str first: len() and slicing apply to it as it is.
     if (value instanceof Undefined) return value;
     const n = ops.len(value);
-    if (n <= intArg(length) + (leeway === null ? 5 : intArg(leeway))) return value;
+    if (n <= ops.intArg(length) + (leeway === null ? 5 : ops.intArg(leeway))) return value;
     if (isDict(value)) throw pyError("TypeError", "unhashable type: 'slice'");
     if (!ops.truthy(killwords)) throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'rsplit'`);
     throw pyError("TypeError", `can only concatenate ${typeName(value)} (not "str") to ${typeName(value)}`);
   }
   const s = ops.chars(softStr(value));
   const e = str(end);
-  const L = intArg(length);
-  const lw = leeway === null ? 5 : intArg(leeway);
+  const L = ops.intArg(length);
+  const lw = leeway === null ? 5 : ops.intArg(leeway);
   const endLen = ops.len(e);
   if (L < endLen) throw pyError("AssertionError", `expected length >= ${endLen}, got ${L}`);
   if (lw < 0) throw pyError("AssertionError", `expected leeway >= 0, got ${lw}`);
@@ -414,7 +408,7 @@ function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
     if (isTuple(value)) throw pyError("TypeError", 'can only concatenate tuple (not "str") to tuple');
     throw pyError("TypeError", `unsupported operand type(s) for +=: '${typeName(value)}' and 'str'`);
   }
-  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", intArg(width));
+  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", ops.intArg(width));
   const s = softStr(value) + "\n";
   const lines = splitLines(s);
   let rv: string;
@@ -597,7 +591,7 @@ const FILTERS: Record<string, Filter> = {
   capitalize: (_e, v) => pyCapitalize(softStr(v)),
   center: (_e, v, c) => {
     const [width] = bind("do_center", c, [["width", 80]]);
-    return pyCenter(softStr(v), intArg(width));
+    return pyCenter(softStr(v), ops.intArg(width));
   },
   count: (_e, v) => ops.len(v),
   d: doDefault,
@@ -631,7 +625,7 @@ const FILTERS: Record<string, Filter> = {
   int: (_e, v, c) => {
     const [dflt, base] = bind("do_int", c, [["default", 0], ["base", 10]]);
     try {
-      if (ops.isStr(v)) return pyInt(v, intArg(base));
+      if (ops.isStr(v)) return pyInt(v, ops.intArg(base));
       return pyInt(v, null);
     } catch (err) {
       if (!isPyError(err, "ValueError", "TypeError")) throw err;
@@ -662,7 +656,7 @@ const FILTERS: Record<string, Filter> = {
   rejectattr: (e, v, c) => selectOrReject(e, v, c, false, true, "select_or_reject"),
   replace: (e, v, c) => {
     const [old, rep, count] = bind("do_replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", null]]);
-    const n = count === null ? -1 : intArg(count);
+    const n = count === null ? -1 : ops.intArg(count);
     if (e.autoescape() && !(v instanceof Markup)) {
       return new Markup(pyReplace(ops.escapeHtml(str(v)), ops.escapeHtml(str(old)), ops.escapeHtml(str(rep)), n));
     }
@@ -687,7 +681,7 @@ const FILTERS: Record<string, Filter> = {
   title: doTitle,
   tojson: (_e, v, c) => {
     const [indent] = bind("do_tojson", c, [["indent", null]]);
-    return new Markup(toJson(v, indent === null ? null : intArg(indent)));
+    return new Markup(toJson(v, indent === null ? null : ops.intArg(indent)));
   },
   trim: (_e, v, c) => {
     const [chars] = bind("do_trim", c, [["chars", null]]);
@@ -705,7 +699,7 @@ const FILTERS: Record<string, Filter> = {
     ]);
     if (v instanceof Undefined) v.fail();
     if (!ops.isStr(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'splitlines'`);
-    return wordwrap(softStr(v), intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
+    return wordwrap(softStr(v), ops.intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
   },
   xmlattr: doXmlattr,
 };

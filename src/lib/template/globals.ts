@@ -3,7 +3,7 @@
 import { bind } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { pyError } from "./errors.js";
-import { eq, isInt, iterate, toNumber } from "./ops.js";
+import { eq, intArg, iterate } from "./ops.js";
 import { repr } from "./printing.js";
 import {
   MISSING,
@@ -18,12 +18,6 @@ import {
   typeName,
   type CallArgs,
 } from "./values.js";
-
-function intArg(v: unknown): number {
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (!isInt(v)) throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an integer`);
-  return toNumber(v);
-}
 
 function safeRange(call: CallArgs): PyRange {
   if (call.kwargs.size) throw pyError("TypeError", "range() takes no keyword arguments");

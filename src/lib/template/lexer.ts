@@ -30,6 +30,13 @@ const INTEGER = /(?:0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*
 const NAME = /[\p{ID_Start}_][\p{ID_Continue}]*/uy;
 const STRING = /'([^'\\]*(?:\\[\s\S][^'\\]*)*)'|"([^"\\]*(?:\\[\s\S][^"\\]*)*)"/y;
 const OPERATOR = /\/\/|\*\*|==|!=|>=|<=|[+\-/*%~[\](){}><=.:|,;]/y;
+/** Value tokens, tried in Jinja's order after whitespace. */
+const VALUE_RULES: [RegExp, TokenType][] = [
+  [FLOAT, "float"],
+  [INTEGER, "integer"],
+  [NAME, "name"],
+  [STRING, "string"],
+];
 const RAW_BEGIN = /\{%([-+]?)\s*raw\s*(-?)%\}/y;
 const RAW_END = /\{%([-+]?)\s*endraw\s*(?:\+%\}|(-)%\}|%\})/g;
 const TAG_START = /\{([{%#])([-+]?)/g;
@@ -171,36 +178,19 @@ export function tokenize(source: string): Token[] {
         j = WS.lastIndex;
         continue;
       }
-      FLOAT.lastIndex = j;
-      let mm = FLOAT.exec(s);
-      if (mm) {
-        push("float", mm[0], j);
-        j = FLOAT.lastIndex;
-        continue;
+      let matched = false;
+      for (const [re, type] of VALUE_RULES) {
+        re.lastIndex = j;
+        const mm = re.exec(s);
+        if (!mm) continue;
+        push(type, type === "string" ? decodeString(mm[1] ?? mm[2], j) : mm[0], j);
+        j = re.lastIndex;
+        matched = true;
+        break;
       }
-      INTEGER.lastIndex = j;
-      mm = INTEGER.exec(s);
-      if (mm) {
-        push("integer", mm[0], j);
-        j = INTEGER.lastIndex;
-        continue;
-      }
-      NAME.lastIndex = j;
-      mm = NAME.exec(s);
-      if (mm) {
-        push("name", mm[0], j);
-        j = NAME.lastIndex;
-        continue;
-      }
-      STRING.lastIndex = j;
-      mm = STRING.exec(s);
-      if (mm) {
-        push("string", decodeString(mm[1] ?? mm[2], j), j);
-        j = STRING.lastIndex;
-        continue;
-      }
+      if (matched) continue;
       OPERATOR.lastIndex = j;
-      mm = OPERATOR.exec(s);
+      const mm = OPERATOR.exec(s);
       if (mm) {
         const op = mm[0];
         if (op === "(" || op === "[" || op === "{") balance.push(CLOSERS[op]);

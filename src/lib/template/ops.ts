@@ -38,6 +38,13 @@ export function isNumeric(v: unknown): boolean {
 export function isStr(v: unknown): v is string | Markup {
   return typeof v === "string" || v instanceof Markup;
 }
+/** Python's operator.index(): an int (or bool) argument as a number, else TypeError. */
+export function intArg(v: unknown): number {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (!isInt(v)) throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an integer`);
+  return toNumber(v);
+}
+
 export function toNumber(v: unknown): number {
   if (typeof v === "number") return v;
   if (typeof v === "boolean") return v ? 1 : 0;

@@ -3,7 +3,7 @@
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
-import { chars, isInt, isStr, iterate, len, toNumber } from "./ops.js";
+import { chars, intArg, isStr, iterate, len } from "./ops.js";
 import { str } from "./printing.js";
 import { strFormat } from "./strformat.js";
 import { Markup, MISSING, PyCallable, isTuple, newList, tuple, typeName, type CallArgs } from "./values.js";
@@ -128,12 +128,6 @@ function fillChar(v: unknown): string {
   const f = v === undefined ? " " : v;
   if (!isStr(f) || len(f) !== 1) throw pyError("TypeError", "The fill character must be exactly one character long");
   return str(f);
-}
-
-function intArg(v: unknown, what = "integer"): number {
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (!isInt(v)) throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an ${what}`);
-  return toNumber(v);
 }
 
 /** Python slice bounds (start/end arguments of find, count, startswith ...) on a char array. */
