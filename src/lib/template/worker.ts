@@ -157,6 +157,10 @@ function serializeError(e: unknown): SerializedRenderError {
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
     return { kind: "limit", message: "template recursion too deep", pythonClass: "RecursionError" };
   }
+  // Likewise a value grown past what JavaScript can hold, should one slip past the engine's limits.
+  if (e instanceof RangeError && /invalid (string|array|typed array) length/i.test(e.message)) {
+    return { kind: "limit", message: `template produced a value too large (${e.message})`, pythonClass: "MemoryError" };
+  }
   return { kind: "internal", message: e instanceof Error ? e.message : String(e) };
 }
 
