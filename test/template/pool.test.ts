@@ -193,6 +193,22 @@ describe("TemplatePool limits", () => {
     }
   });
 
+  it("ends a render that exhausts its worker's heap with a limit error and recovers", async () => {
+    const pool = new TemplatePool({ size: 1, maxHeapMb: 48, timeoutMs: 30_000, limits: UNBOUNDED_ENGINE });
+    try {
+      await pool.ready();
+      const hog = "{% for i in range(10**8) %}" + "x".repeat(100) + "{% endfor %}";
+      const error = await pool.render(mispText(hog, {})).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TemplateError);
+      expect((error as TemplateError).kind).toBe("limit");
+      expect((error as Error).message).toMatch(/memory limit/);
+      await expect(pool.render(mispText("still {{ 1 }}", {}))).resolves.toBe("still 1");
+      expect(pool.stats().workers).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("applies engine limits given to the pool", async () => {
     const pool = new TemplatePool({ size: 1, limits: { maxOutputBytes: 16 } });
     try {
