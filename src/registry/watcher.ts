@@ -146,25 +146,23 @@ export class ModuleWatcher {
   private attachWatches(): void {
     if (this.closed) return;
     const wanted = this.wantedWatches();
-    for (const [dir, w] of this.watches) {
-      if (!wanted.has(dir)) {
-        w.close();
-        this.watches.delete(dir);
-      }
-    }
+    // Every watch is opened afresh: a folder deleted and created again between two rescans has
+    // the same path (often the same inode number) but the old watch no longer sees anything.
+    // The rescan that follows lists the folders after this point, so no change is lost.
+    for (const w of this.watches.values()) w.close();
+    this.watches.clear();
     for (const [dir, relevant] of wanted) {
-      if (this.watches.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: false }, (_event, name) => {
+        const watcher = watch(dir, { persistent: false }, (_event, name) => {
           if (relevant(name === null ? null : String(name))) this.schedule();
         });
         // A watched folder that is deleted errors on some platforms: drop it and rescan.
-        w.on("error", () => {
-          w.close();
-          if (this.watches.get(dir) === w) this.watches.delete(dir);
+        watcher.on("error", () => {
+          watcher.close();
+          if (this.watches.get(dir) === watcher) this.watches.delete(dir);
           this.schedule();
         });
-        this.watches.set(dir, w);
+        this.watches.set(dir, watcher);
       } catch (e) {
         this.load.log.warn({ dir, err: errorText(e) }, "cannot watch module folder");
       }

@@ -138,6 +138,29 @@ describe("hot reload rules", () => {
   });
 });
 
+describe("a kind folder deleted and created again at once", () => {
+  const tmp = tempModuleRoot();
+  let t: TestApp;
+  beforeAll(async () => {
+    writeModule(tmp.root, "action/old_one.mjs", actionSource({ reply: "old" }));
+    t = await startTestApp({ custom: [tmp.root], watch: true });
+  });
+  afterAll(async () => {
+    await t?.close();
+    tmp.remove();
+  });
+
+  it("keeps watching the new folder (not the deleted one)", async () => {
+    rmSync(join(tmp.root, "action"), { recursive: true });
+    writeModule(tmp.root, "action/new_one.mjs", actionSource({ reply: "new" }));
+    await until("folder swap seen", () => !t.app.registry.get("old_one") && !!t.app.registry.get("new_one"));
+    // Changes inside the recreated folder must still be seen.
+    writeModule(tmp.root, "action/newer_one.mjs", actionSource({ reply: "newer" }));
+    await until("file in recreated folder", () => !!t.app.registry.get("newer_one"));
+    expect((await t.query(actionRequest("newer_one", "ok"))).body).toEqual({ data: "newer" });
+  });
+});
+
 describe("allowShadowing", () => {
   const tmp = tempModuleRoot();
   let t: TestApp;
