@@ -186,7 +186,7 @@ function pyAttr(obj: unknown, name: string): unknown {
   if (obj instanceof PyCallable) return obj.attrs?.has(name) ? obj.attrs.get(name) : MISSING;
   if (obj instanceof PyRange) {
     if (name === "start" || name === "stop" || name === "step") return obj[name];
-    if (name === "count" || name === "index") return method(obj, "range", name, (c) => seqMethod([...iterate(obj)], name, c));
+    if (name === "count" || name === "index") return method("range", name, (c) => seqMethod([...iterate(obj)], name, c));
     return MISSING;
   }
   if (obj instanceof DictView) {
@@ -198,23 +198,22 @@ function pyAttr(obj: unknown, name: string): unknown {
     if (name === "real" || name === "numerator") return n;
     if (name === "imag") return 0;
     if (name === "denominator") return 1;
-    if (name === "bit_length") return method(obj, "int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
-    if (name === "conjugate") return method(obj, "int", name, (c) => (bind(name, c, []), n));
+    if (name === "bit_length") return method("int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
+    if (name === "conjugate") return method("int", name, (c) => (bind(name, c, []), n));
     return MISSING;
   }
   if (isFloat(obj)) {
     const x = toNumber(obj);
     if (name === "real") return obj;
     if (name === "imag") return new PyFloat(0);
-    if (name === "is_integer") return method(obj, "float", name, (c) => (bind(name, c, []), Number.isInteger(x)));
-    if (name === "conjugate") return method(obj, "float", name, (c) => (bind(name, c, []), obj));
+    if (name === "is_integer") return method("float", name, (c) => (bind(name, c, []), Number.isInteger(x)));
+    if (name === "conjugate") return method("float", name, (c) => (bind(name, c, []), obj));
     return MISSING;
   }
   return MISSING;
 }
 
-function method(self: unknown, typeLabel: string, name: string, fn: (c: CallArgs) => unknown): PyCallable {
-  void self;
+function method(typeLabel: string, name: string, fn: (c: CallArgs) => unknown): PyCallable {
   return new PyCallable(name, fn, `<built-in method ${name} of ${typeLabel} object at %ADDR%>`);
 }
 
@@ -228,7 +227,7 @@ function refuseMutation(obj: object, name: string): void {
 
 function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown {
   if (!DICT_METHODS.has(name)) return MISSING;
-  return method(d, "dict", name, (c) => {
+  return method("dict", name, (c) => {
     switch (name) {
       case "get": {
         noKwargs("get", c);
@@ -308,11 +307,11 @@ const LIST_MUTATORS = new Set(["append", "clear", "extend", "insert", "pop", "re
 
 function listMethod(l: unknown[], name: string): unknown {
   const isT = isTuple(l);
-  if (name === "count" || name === "index") return method(l, isT ? "tuple" : "list", name, (c) => seqMethod(l, name, c));
+  if (name === "count" || name === "index") return method(isT ? "tuple" : "list", name, (c) => seqMethod(l, name, c));
   if (isT) return MISSING;
-  if (name === "copy") return method(l, "list", name, (c) => (bind("copy", c, []), newList([...l])));
+  if (name === "copy") return method("list", name, (c) => (bind("copy", c, []), newList([...l])));
   if (!LIST_MUTATORS.has(name)) return MISSING;
-  return method(l, "list", name, (c) => {
+  return method("list", name, (c) => {
     refuseMutation(l, name);
     switch (name) {
       case "append": {

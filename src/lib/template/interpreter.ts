@@ -463,21 +463,16 @@ export class Renderer {
           throw pyError("TemplateRuntimeError", `No test named '${e.name}'.`);
         }
         const value = this.eval(e.node, scope);
-        return callTest(e.name, value, this.evalArgs(e.args, scope), this.testEnv);
+        return callTest(e.name, value, this.evalArgs(e.args, scope));
       }
     }
   }
-
-  private readonly testEnv = {
-    budget: () => this.budget,
-    callFilter: (name: string, value: unknown, args: CallArgs) => callFilter(name, value, args, this.filterEnv),
-  };
 
   readonly filterEnv = {
     budget: null as unknown as Budget, // set in the constructor (parameter properties are assigned after fields)
     callTest: (name: string, value: unknown, args: CallArgs) => {
       if (!hasTest(name)) throw pyError("TemplateRuntimeError", `No test named '${str(name)}'.`);
-      return callTest(name, value, args, this.testEnv);
+      return callTest(name, value, args);
     },
     callFilter: (name: string, value: unknown, args: CallArgs): unknown => {
       if (!hasFilter(name)) throw pyError("TemplateRuntimeError", `No filter named '${str(name)}'.`);

@@ -8,11 +8,6 @@ import { str } from "./printing.js";
 import { hasFilter } from "./filters.js";
 import { Markup, PyCallable, PyObject, PyRange, Undefined, isDict, type CallArgs } from "./values.js";
 
-export interface TestEnv {
-  budget(): Budget;
-  callFilter(name: string, value: unknown, args: CallArgs): unknown;
-}
-
 type Test = (value: unknown, call: CallArgs) => boolean;
 
 function one(name: string, call: CallArgs): unknown {
@@ -99,7 +94,7 @@ export function hasTest(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(TESTS, name);
 }
 
-export function callTest(name: string, value: unknown, call: CallArgs, _env: TestEnv): boolean {
+export function callTest(name: string, value: unknown, call: CallArgs): boolean {
   return TESTS[name](value, call);
 }
 
