@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when present (npm start builds it); otherwise the TypeScript sources
-// through tsx, so the command works straight after `npm ci`.
+// In a source checkout, run the TypeScript sources through tsx (a stale dist/ would run old
+// code); an installed package ships only the compiled dist/.
 import { existsSync } from "node:fs";
 
-const dist = new URL("../dist/cli.js", import.meta.url);
-if (existsSync(dist)) {
-  await import(dist.href);
-} else {
+const src = new URL("../src/cli.ts", import.meta.url);
+if (existsSync(src)) {
   const { register } = await import("tsx/esm/api");
   register();
-  await import(new URL("../src/cli.ts", import.meta.url).href);
+  await import(src.href);
+} else {
+  await import(new URL("../dist/cli.js", import.meta.url).href);
 }

@@ -21,6 +21,7 @@ registerServe(program);
 (await import("./commands/extract.js")).registerExtractCommand(program);
 (await import("./commands/query.js")).registerQueryCommand(program);
 (await import("./commands/new.js")).registerNew(program);
+(await import("./commands/modules.js")).registerModulesCommand(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);

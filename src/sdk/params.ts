@@ -86,7 +86,7 @@ export const param = {
       ctx.addIssue({ code: "custom", message: "must be true or false" });
       return z.NEVER;
     });
-    return spec("boolean", "string", { placeholder: String(o.default), ...o }, schema, [`true or false. Default: ${o.default}.`]);
+    return spec("boolean", "string", { ...o, placeholder: o.placeholder ?? String(o.default) }, schema, [`true or false. Default: ${o.default}.`]);
   },
   /** Decimal digits only (optionally bounded). Undefined when "" and no default. */
   integer<D extends number | undefined = undefined>(o: CommonOptions & { default?: D; min?: number; max?: number } = {}): ParamSpec<D extends number ? number : number | undefined> {
@@ -98,6 +98,10 @@ export const param = {
         return z.NEVER;
       }
       const n = Number(s);
+      if (!Number.isSafeInteger(n)) {
+        ctx.addIssue({ code: "custom", message: "is too large" });
+        return z.NEVER;
+      }
       if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
         ctx.addIssue({ code: "custom", message: `must be between ${o.min ?? 0} and ${o.max ?? "∞"}` });
         return z.NEVER;
@@ -105,7 +109,8 @@ export const param = {
       return n;
     });
     const extra = [o.min !== undefined || o.max !== undefined ? `From ${o.min ?? 0} to ${o.max ?? "any"}.` : "", o.default !== undefined ? `Default: ${o.default}.` : ""];
-    return spec("integer", "string", o, schema as unknown as z.ZodType<D extends number ? number : number | undefined>, extra);
+    const placeholder = o.placeholder ?? (o.default !== undefined ? String(o.default) : undefined);
+    return spec("integer", "string", { ...o, placeholder }, schema as unknown as z.ZodType<D extends number ? number : number | undefined>, extra);
   },
   /** One of a fixed set (case-insensitive). MISP has no select widget: the choices go into the placeholder. */
   oneOf<const C extends readonly string[]>(choices: C, o: CommonOptions & { default: C[number] }): ParamSpec<C[number]> {
@@ -119,7 +124,10 @@ export const param = {
       }
       return hit as C[number];
     });
-    return spec("one_of", "string", { placeholder: choices.join(" | "), ...o }, schema, [`One of: ${choices.join(", ")}. Default: ${o.default}.`]);
+    // MISP shows only the placeholder: it always lists the choices.
+    const listed = choices.filter((c) => c !== "").join(" | ");
+    const placeholder = o.placeholder && o.placeholder !== listed ? `${o.placeholder} (${listed})` : listed;
+    return spec("one_of", "string", { ...o, placeholder }, schema, [`One of: ${choices.join(", ")}. Default: ${o.default}.`]);
   },
   /** Items separated by commas, semicolons or line breaks; trimmed, empties dropped. */
   list(o: CommonOptions & { jinja?: boolean; multiline?: boolean } = {}): ParamSpec<string[]> {

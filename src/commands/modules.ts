@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { builtinRoot, loadRoot } from "../registry/loader.js";
+import { ModuleRegistry } from "../registry/registry.js";
+import { moduleTableMarkdown } from "../introspection/module-table.js";
+
+// `misp-modules-ts modules`: what the server would list, without starting it.
+
+export function registerModulesCommand(program: Command): void {
+  program
+    .command("modules")
+    .description("list the built-in modules (and those of -c folders) as GET /modules would, without serving")
+    .option("-c, --custom <dir...>", "custom module root(s) to include")
+    .option("--markdown", "print Markdown tables (the README's module list)")
+    .option("--json", "print the /modules JSON")
+    .action(async (opts: { custom?: string[]; markdown?: boolean; json?: boolean }) => {
+      const registry = new ModuleRegistry();
+      const log = { info() {}, warn() {}, error: (o: object, m?: string) => process.stderr.write(`${m}: ${JSON.stringify(o)}\n`) };
+      await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log });
+      for (const dir of opts.custom ?? []) await loadRoot(dir, "custom", registry, { allowShadowing: false, log });
+      const descriptors = registry.all().map((m) => m.descriptor);
+      if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
+      else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");
+      else for (const d of descriptors.sort((a, b) => a.name.localeCompare(b.name))) process.stdout.write(`${d.name.padEnd(28)} ${(d.meta["module-type"] as string[]).join(",").padEnd(16)} ${d.meta.description}\n`);
+      // Modules may hold timers or pools; the listing is done.
+      process.exit(0);
+    });
+}
