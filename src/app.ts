@@ -111,6 +111,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     close: async () => {
       await watcher?.close();
       await closeGracefully(server);
+      // Pooled outbound connections would otherwise keep the process alive.
+      await services.http.close();
     },
   };
 }
