@@ -124,9 +124,8 @@ export const param = {
       }
       return hit as C[number];
     });
-    // MISP shows only the placeholder: it always lists the choices.
-    const listed = choices.filter((c) => c !== "").join(" | ");
-    const placeholder = o.placeholder && o.placeholder !== listed ? `${o.placeholder} (${listed})` : listed;
+    // MISP shows only the placeholder: without one of the module's own, it lists the choices.
+    const placeholder = o.placeholder ?? choices.filter((c) => c !== "").join(" | ");
     return spec("one_of", "string", { ...o, placeholder }, schema, [`One of: ${choices.join(", ")}. Default: ${o.default}.`]);
   },
   /** Items separated by commas, semicolons or line breaks; trimmed, empties dropped. */
