@@ -20,7 +20,7 @@ export async function deliver(ctx: Pick<ModuleContext, "http">, url: string, o: 
   const { what, secrets = [], urlIsSecret = false, ...options } = o;
   const allSecrets = [...secrets, ...(urlIsSecret ? [url, ...urlSecretParts(url)] : [])];
   try {
-    return await ctx.http.request(url, { ...options, secrets: [...(options.secrets ?? []), ...allSecrets] });
+    return await ctx.http.request(url, { ...options, secrets: allSecrets });
   } catch (err) {
     if (isHttpError(err)) throw new ModuleError(scrubSecrets(`${what} failed: ${err.message}`, allSecrets));
     throw err;

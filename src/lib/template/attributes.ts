@@ -306,7 +306,8 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
 const LIST_MUTATORS = new Set(["append", "clear", "extend", "insert", "pop", "remove", "reverse", "sort"]);
 
 function listMethod(l: unknown[], name: string): unknown {
-  const isT = isTuple(l);
+  // Annotated so TypeScript does not narrow `l` to never after the tuple check.
+  const isT: boolean = isTuple(l);
   if (name === "count" || name === "index") return method(isT ? "tuple" : "list", name, (c) => seqMethod(l, name, c));
   if (isT) return MISSING;
   if (name === "copy") return method("list", name, (c) => (bind("copy", c, []), newList([...l])));

@@ -120,7 +120,7 @@ export function formatSpec(value: unknown, spec: string): string {
   const n = toNumber(value);
   negative = n < 0 || Object.is(n, -0);
   const abs = Math.abs(n);
-  const asInt = (isInt(value) || typeof value === "boolean") && !(value instanceof PyFloat);
+  const asInt = (isInt(value) || typeof value === "boolean") && !((value as unknown) instanceof PyFloat);
   const t = type ?? (asInt ? "d" : "");
   switch (t) {
     case "d":
