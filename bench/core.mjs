@@ -2,7 +2,8 @@
 // Fastify handler started in the same run, at concurrency 1, 16 and 64; plus start-up time
 // to the first healthy /healthcheck and idle RSS. Load generator: autocannon (npm).
 // Usage: npm run build && node bench/core.mjs [seconds per run]
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { load, repo, startServer, table } from "./lib.mjs";
 
 const duration = Number(process.argv[2] ?? 5);
@@ -17,7 +18,10 @@ const queryBody = JSON.stringify({
 const ours = await startServer((port) => ["dist/cli.js", "-p", String(port)]);
 await new Promise((r) => setTimeout(r, 1000));
 const idleRss = ours.rssMb();
-const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port)]);
+// The bare server sends the very bytes of our /modules listing, so both routes move the same payload.
+const listingFile = `${tmpdir()}/misp-modules-ts-bench-modules.json`;
+writeFileSync(listingFile, Buffer.from(await (await fetch(`${ours.url}/modules`)).arrayBuffer()));
+const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port), listingFile]);
 
 const rows = [];
 const ratios = {};
@@ -35,7 +39,7 @@ for (const c of [1, 16, 64]) {
 await ours.stop();
 await bare.stop();
 
-console.log(`\nRequest body for /query: ${(queryBody.length / 1024).toFixed(0)} KiB (event-publish-tlp-red.json). ${duration} s per run.\n`);
+console.log(`\nRequest body for /query: ${(queryBody.length / 1024).toFixed(0)} KiB (event-publish-tlp-red.json); /modules reply: ${(readFileSync(listingFile).length / 1024).toFixed(0)} KiB on both. ${duration} s per run.\n`);
 console.log(table(["route", "c", "ours req/s", "ours p50 / p99 ms", "bare Fastify req/s", "bare p50 / p99 ms", "ours / bare"], rows));
 console.log(`\nstart-up to first healthy /healthcheck: ${ours.startupMs.toFixed(0)} ms; idle RSS: ${idleRss.toFixed(0)} MB`);
 console.log(`targets: /query testaction c=16 ≥ 70 % of bare → ${(ratios["POST /query testaction c=16"] * 100).toFixed(0)} %`);

@@ -5,7 +5,6 @@
 // relay that does not offer AUTH cannot silently turn it off.
 
 import net from "node:net";
-import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { ComposedMail } from "./message.js";
 import type { SmtpSettings } from "./settings.js";
@@ -93,6 +92,8 @@ export async function sendViaSmtp(settings: SmtpSettings, mail: ComposedMail, o:
       );
     },
   };
+  // Loaded on first use: a server that never sends mail does not pay for nodemailer at start-up.
+  const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport(options);
   const onAbort = () => {
     for (const s of sockets) s.destroy(new Error("aborted (deadline reached)"));

@@ -55,7 +55,7 @@ export default defineExpansionModule({
 
   // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>)
   // size the process-wide template pool: workers, timeout_ms, max_queue, and the engine limits
-  // max_output_bytes, max_range_size, max_loop_iterations. Unset keys keep the defaults.
+  // max_output_bytes, max_range_size, max_loop_iterations, and warm_start. Unset keys keep the defaults.
   async init(ctx) {
     const pool = {
       size: positiveSetting(ctx, "workers"),
@@ -71,8 +71,9 @@ export default defineExpansionModule({
     );
     const anySet = Object.values(pool).some((value) => value !== undefined) || Object.keys(limits).length > 0;
     if (anySet) await configureTemplatePool({ ...pool, limits: Object.keys(limits).length ? limits : undefined });
-    // Start the threads now so the first workflow run does not pay for it.
-    await getTemplatePool().ready();
+    // Worker threads start with the first render (they cost memory an idle server need not
+    // hold); warm_start=true starts them now so the first workflow run does not wait for them.
+    if (/^(1|true|yes|on)$/i.test(ctx.setting("warm_start") ?? "")) await getTemplatePool().ready();
   },
 
   async handler({ request }, ctx) {
