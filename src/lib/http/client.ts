@@ -4,7 +4,7 @@
 // are returned; only failures without a usable response throw HttpError.
 
 import { readFileSync } from "node:fs";
-import { request as undiciRequest } from "undici";
+import { loadUndici, undici } from "./undici-module.js";
 import { readCapped } from "./body.js";
 import { DispatcherPool } from "./dispatchers.js";
 import { createEgressGuard, systemLookup, type DnsLookup, type EgressGuard, type EgressOptions } from "./egress-guard.js";
@@ -98,6 +98,7 @@ export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
 
   async function request(rawUrl: string, o: HttpRequestOptions = {}): Promise<HttpResponse> {
     const secrets = [...configSecrets, ...(o.secrets ?? [])];
+    await loadUndici();
     try {
       const first = prepare(rawUrl, o, options.userAgent);
       secrets.push(...first.secrets);
@@ -164,7 +165,7 @@ export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
     };
     o.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const res = await undiciRequest(hop.url, {
+      const res = await undici().request(hop.url, {
         dispatcher,
         method: hop.method,
         headers: hop.headers,

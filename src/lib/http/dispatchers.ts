@@ -4,7 +4,8 @@
 
 import { createHash } from "node:crypto";
 import { rootCertificates } from "node:tls";
-import { Agent, ProxyAgent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { undici } from "./undici-module.js";
 import type { EgressGuard } from "./egress-guard.js";
 import { guardedConnector } from "./guarded-connector.js";
 
@@ -54,11 +55,11 @@ export class DispatcherPool {
   }
 
   private directAgent(tls: TlsSettings): Dispatcher {
-    return new Agent({ connect: guardedConnector(this.options.guard, this.tlsOptions(tls)) });
+    return new (undici().Agent)({ connect: guardedConnector(this.options.guard, this.tlsOptions(tls)) });
   }
 
   private proxyAgent(proxy: string, tls: TlsSettings): Dispatcher {
-    return new ProxyAgent({
+    return new (undici().ProxyAgent)({
       uri: proxy,
       // http:// targets are sent to the proxy as plain absolute-form requests: many
       // proxies (Squid's default configuration) only allow CONNECT to port 443.

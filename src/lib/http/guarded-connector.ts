@@ -4,7 +4,8 @@
 // therefore get checked too, and no second DNS lookup can swap the address.
 
 import { isIP } from "node:net";
-import { buildConnector } from "undici";
+import type { buildConnector } from "undici";
+import { undici } from "./undici-module.js";
 import type { EgressGuard } from "./egress-guard.js";
 import type { ResolvedAddress } from "./types.js";
 
@@ -12,7 +13,7 @@ import type { ResolvedAddress } from "./types.js";
 const TRY_NEXT_ADDRESS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EAFNOSUPPORT"]);
 
 export function guardedConnector(guard: EgressGuard, tls: buildConnector.BuildOptions): buildConnector.connector {
-  const connect = buildConnector(tls);
+  const connect = undici().buildConnector(tls);
   return (opts, callback) => {
     const port = Number(opts.port) || (opts.protocol === "https:" ? 443 : 80);
     guard.resolveAll(opts.hostname, port).then(

@@ -2,7 +2,9 @@
 // Why threads: a template such as nested `range(10**6)` loops is synchronous CPU work; the only way
 // to stop it without freezing /healthcheck and every other request is to terminate its thread.
 import { Worker } from "node:worker_threads";
-import { TemplateError, type RenderLimits } from "./render.js";
+// errors.js and budget.js, not render.js: the engine itself only loads in the worker threads.
+import { TemplateError } from "./errors.js";
+import type { RenderLimits } from "./budget.js";
 import type { RenderJob, RenderReply, SerializedRenderError, TemplateWorkerData, WorkerReadyMessage } from "./worker.js";
 
 export interface TemplatePoolOptions {
