@@ -54,6 +54,8 @@ interface PendingRender {
   resolve: (output: string) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  /** Submitted while no worker had started: `timer` only keeps the process alive until one is ready. */
+  awaitingWorker: boolean;
   signal?: AbortSignal;
   onAbort?: () => void;
   slot?: WorkerSlot;
@@ -218,8 +220,11 @@ export class TemplatePool {
         resolve,
         reject,
         settled: false,
-        // The deadline starts now: time spent waiting for a free worker counts against it.
-        timer: setTimeout(() => this.onDeadline(pending), timeoutMs),
+        // The deadline starts now: time spent waiting for a free worker counts against it. While
+        // no worker has started yet (first render, workers start lazily), it starts when one is
+        // ready: thread start-up is not the template's fault. The caller's signal bounds the wait.
+        awaitingWorker: !this.slots.some((slot) => slot.ready),
+        timer: this.slots.some((slot) => slot.ready) ? setTimeout(() => this.onDeadline(pending), timeoutMs) : setTimeout(() => undefined, 2 ** 31 - 1),
         signal: options.signal,
       };
       if (options.signal) {
@@ -308,6 +313,12 @@ export class TemplatePool {
     if (slot.retired) return;
     if ("ready" in message) {
       slot.ready = true;
+      for (const waiting of this.queue) {
+        if (!waiting.awaitingWorker) continue;
+        waiting.awaitingWorker = false;
+        clearTimeout(waiting.timer);
+        waiting.timer = setTimeout(() => this.onDeadline(waiting), waiting.timeoutMs);
+      }
       this.wakeReadyWaiters();
       this.dispatch();
       return;
