@@ -4,7 +4,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bindHttpClient, createHttpClient, HttpError, type HttpClientOptions, type ServerHttpClient } from "../../src/lib/http/index.js";
-import { fakeDns, startHttpServer, type TestServer } from "./helpers.js";
+import { failure, fakeDns, startHttpServer, type TestServer } from "./helpers.js";
 
 let server: TestServer;
 let other: TestServer; // a second origin for cross-origin redirects
@@ -96,17 +96,6 @@ afterAll(async () => {
   await server.close();
   await other.close();
 });
-
-async function failure(p: Promise<unknown>): Promise<HttpError> {
-  const e = await p.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HttpError);
-  return e as HttpError;
-}
 
 describe("requests and responses", () => {
   it("sends the User-Agent, JSON bodies and caller headers", async () => {

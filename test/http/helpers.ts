@@ -10,7 +10,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import type { DnsLookup } from "../../src/lib/http/index.js";
+import { expect } from "vitest";
+import { HttpError, type DnsLookup } from "../../src/lib/http/index.js";
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -194,4 +195,16 @@ export function fakeDns(table: Record<string, string[] | ((n: number) => string[
     return answers.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
   };
   return Object.assign(lookup, { queries });
+}
+
+/** Awaits a request that must fail, and returns its HttpError. */
+export async function failure(p: Promise<unknown>): Promise<HttpError> {
+  const e = await p.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(HttpError);
+  return e as HttpError;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpClient, HttpError, type HttpClientOptions, type ServerHttpClient } from "../../src/lib/http/index.js";
 import { parseNoProxy, proxyFor, proxySettings } from "../../src/lib/http/proxy.js";
 import {
+  failure,
   fakeDns,
   makeCertificates,
   startConnectProxy,
@@ -119,8 +120,7 @@ describe("requests through a CONNECT proxy", () => {
     expect(res.status).toBe(200);
     expect(proxy.auth.at(-1)).toBe(`Basic ${Buffer.from("agent:pr0xyPass").toString("base64")}`);
     const dead = newClient({ proxy: `http://agent:pr0xyPass@127.0.0.1:${closedPort}`, retryMaxAttempts: 1 });
-    const e = await dead.request(server.url("/")).then(() => { throw new Error("expected a failure"); }, (err: unknown) => err as HttpError);
-    expect(e).toBeInstanceOf(HttpError);
+    const e = await failure(dead.request(server.url("/")));
     expect(e.kind).toBe("network");
     expect(e.message).toContain("via proxy");
     expect(e.message).not.toContain("pr0xyPass");
@@ -153,8 +153,7 @@ describe("requests through a CONNECT proxy", () => {
     const c = newClient({ proxy: proxy.url, egress: { denyPrivate: true } });
     const before = proxy.connections;
     for (const url of ["http://169.254.169.254/", "http://[::ffff:a9fe:a9fe]/", `http://0x7f.1:${server.port}/`, "http://10.0.0.1/"]) {
-      const e = await c.request(url).then(() => { throw new Error("expected a failure"); }, (err: unknown) => err as HttpError);
-      expect(e).toBeInstanceOf(HttpError);
+      const e = await failure(c.request(url));
       expect(e.kind).toBe("egress");
     }
     expect(proxy.connections).toBe(before);
@@ -182,8 +181,7 @@ describe("proxy refusals", () => {
     const c = createHttpClient({ timeoutMs: 2000, userAgent: "t", maxResponseBytes: 100, proxy: `http://127.0.0.1:${port}`, retryMaxAttempts: 1 });
     try {
       for (const url of ["http://198.51.100.1/", "https://198.51.100.1/"]) {
-        const e = await c.request(url).then(() => { throw new Error("expected a failure"); }, (err: unknown) => err as HttpError);
-        expect(e).toBeInstanceOf(HttpError);
+        const e = await failure(c.request(url));
         expect(e.kind).toBe("network");
         expect(e.message).toMatch(/refused by the proxy \(HTTP 407/);
       }

@@ -6,7 +6,7 @@ import { rootCertificates, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpClient, HttpError, type HttpClientOptions, type ServerHttpClient } from "../../src/lib/http/index.js";
 import { tlsConnectOptions } from "../../src/lib/http/dispatchers.js";
-import { fakeDns, makeCertificates, startHttpsServer, type TestCertificates, type TestServer } from "./helpers.js";
+import { failure, fakeDns, makeCertificates, startHttpsServer, type TestCertificates, type TestServer } from "./helpers.js";
 
 let certs: TestCertificates;
 let server: TestServer;
@@ -32,17 +32,6 @@ afterAll(async () => {
   await server.close();
   certs.cleanup();
 });
-
-async function failure(p: Promise<unknown>): Promise<HttpError> {
-  const e = await p.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HttpError);
-  return e as HttpError;
-}
 
 describe("TLS", () => {
   it("verifies certificates by default", async () => {
