@@ -13,6 +13,20 @@ import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
 import { HttpError, type DnsLookup } from "../../src/lib/http/index.js";
 
+/** Remembers an open socket until it closes, so a test server can be shut down at once. */
+function rememberSocket(sockets: Set<net.Socket>, socket: net.Socket): void {
+  sockets.add(socket);
+  socket.on("close", () => sockets.delete(socket));
+}
+
+/** Destroys the remembered sockets (keep-alive clients would hold the server open) and closes it. */
+function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => resolve());
+  });
+}
+
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
 export interface TestServer {
@@ -32,17 +46,12 @@ function track(server: http.Server | https.Server, scheme: string, handler: Hand
     connections: 0,
     requests: [],
     url: (path = "/") => `${scheme}://127.0.0.1:${state.port}${path}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server, sockets),
   };
   // TLS servers emit "secureConnection" per TLS socket; count raw TCP connections instead.
   server.on("connection", (socket: net.Socket) => {
     state.connections++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    rememberSocket(sockets, socket);
   });
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -148,16 +157,11 @@ export function startConnectProxy(): Promise<TestProxy> {
     forwarded: [],
     auth: [],
     connections: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server, sockets),
   };
   server.on("connection", (socket: net.Socket) => {
     state.connections++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    rememberSocket(sockets, socket);
   });
   server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const target = req.url ?? "";
@@ -170,8 +174,7 @@ export function startConnectProxy(): Promise<TestProxy> {
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    sockets.add(upstream);
-    upstream.on("close", () => sockets.delete(upstream));
+    rememberSocket(sockets, upstream);
     upstream.on("error", () => client.destroy());
     client.on("error", () => upstream.destroy());
   });
