@@ -1,6 +1,6 @@
 import { moduleSetting } from "../config.js";
 import { bindHttpClient } from "../lib/http/client.js";
-import type { ModuleContext } from "../sdk/types.js";
+import type { ModuleContext, ModuleLogger } from "../sdk/types.js";
 import type { Services } from "./services.js";
 import { SECRET_NAME_RE } from "../lib/secrets/scrub.js";
 
@@ -14,10 +14,13 @@ export function createModuleContext(
   /** Collects secret values met while serving the request, so errors can be scrubbed. */
   secretValues: string[] = [],
 ): ModuleContext {
-  const log = services.log.child({ module, ...bindings });
+  let log: ModuleLogger | undefined;
   return {
     module,
-    log,
+    // Created on first use: most handlers never log.
+    get log() {
+      return (log ??= services.log.child({ module, ...bindings }));
+    },
     signal,
     deadline,
     // The deadline also bounds retries: no new attempt starts that could not finish in time.

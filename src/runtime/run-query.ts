@@ -96,11 +96,12 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const controller = new AbortController();
   const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
-  const log = services.log.child({ reqId, module: name });
-  if (log.isLevelEnabled("debug")) {
+  // A child logger only when something is logged: most queries log nothing here.
+  const log = () => services.log.child({ reqId, module: name });
+  if (services.log.isLevelEnabled("debug")) {
     // Parameter values only at debug level, secret-looking ones redacted; never the data.
     const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactParamsForLog(mod, body.params as Record<string, unknown>) : {};
-    log.debug({ params: p, keys: Object.keys(body) }, "query received");
+    log().debug({ params: p, keys: Object.keys(body) }, "query received");
   }
 
   const finish = (reply: Record<string, unknown>, outcome: Outcome): QueryResult => ({
@@ -139,13 +140,13 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
     const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {
-      log.warn({ deadlineMs }, "deadline exceeded");
+      log().warn({ deadlineMs }, "deadline exceeded");
       return finish(errorReply(mod, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
     }
     if (isModuleError(err)) return finish(errorReply(mod, scrubKeepLines(err.message)), "error");
     if (isHttpError(err)) return finish(errorReply(mod, scrub(err.message)), "error");
     const e = err as Error;
-    log.error({ err: scrub(e?.stack ?? String(e)) }, "module crashed");
+    log().error({ err: scrub(e?.stack ?? String(e)) }, "module crashed");
     return finish(errorReply(mod, scrub(`internal error: ${e?.message ?? String(e)}`)), "crash");
   } finally {
     clearTimeout(timer);
