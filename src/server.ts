@@ -77,7 +77,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${req.method} ${req.url}` }));
 
-  await registerOpenApi(app, VERSION);
+  registerOpenApi(app, VERSION);
 
   const listing = new ModulesListing(registry, new Set(config.hiddenModules));
 

@@ -169,6 +169,15 @@ describe("other endpoints", () => {
     expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs|jsdelivr)/i);
     const bundle = await fetch(`${t.url}/openapi/static/swagger-ui-bundle.js`);
     expect(bundle.status).toBe(200);
-    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+    const size = (await bundle.arrayBuffer()).byteLength;
+    expect(size).toBeGreaterThan(100_000);
+    // The docs are served by a second Fastify instance built on first use: HEAD keeps the length.
+    const head = await fetch(`${t.url}/openapi/static/swagger-ui-bundle.js`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get("content-length"))).toBe(size);
+    expect(head.headers.get("content-type")).toMatch(/javascript/);
+    const missing = await fetch(`${t.url}/openapi/static/nope.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/not found/);
   });
 });
