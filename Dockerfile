@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript, then keep only production dependencies.
+# Build stage: bundle the TypeScript (scripts/build.mjs), then keep only production dependencies.
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

@@ -1,10 +1,10 @@
 import Fastify, { LogController, type FastifyInstance } from "fastify";
-import { readFileSync } from "node:fs";
 import type { Config } from "./config.js";
 import { healthReport } from "./introspection/health.js";
 import { ModulesListing } from "./introspection/modules-listing.js";
 import { isZodSchema, registerOpenApi } from "./introspection/openapi.js";
 import { loggerOptions } from "./logger.js";
+import { VERSION } from "./package-info.js";
 import { BadRequestReply, HealthReply, ModulesReply, QueryBody, QueryReply, VersionReply } from "./protocol/schemas.js";
 import type { ModuleRegistry } from "./registry/registry.js";
 import { runQuery } from "./runtime/run-query.js";
@@ -13,7 +13,7 @@ import type { Services } from "./runtime/services.js";
 // The HTTP face of the server: routes and reply rules of PROTOCOL §2. It knows the
 // registry and the runtime, never a module by name.
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export { VERSION };
 
 export interface BuildServerOptions {
   config: Config;

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { codePath } from "../package-info.js";
 import { definitionFromExports } from "./definition.js";
 import { prepareModule, type LoadedModule, type ModuleRegistry, type ModuleSource } from "./registry.js";
 import { ensureNativeTypeScript, MODULE_FILE_MARK, typeScriptMode } from "./sdk-resolution.js";
@@ -91,9 +92,9 @@ export async function loadModuleFile(mf: ModuleFile, source: ModuleSource, fresh
   return prepareModule(mf.name, mf.file, def, source);
 }
 
-/** The folder of built-in modules next to this file (src/ under tsx/vitest, dist/ when built). */
+/** The folder of built-in modules (src/modules under tsx/vitest, dist/modules when built). */
 export function builtinRoot(): string {
-  return fileURLToPath(new URL("../modules/", import.meta.url));
+  return codePath("modules");
 }
 
 export interface LoadReport {

@@ -1,4 +1,5 @@
 import { register } from "node:module";
+import { codeFileUrl, RUNNING_FROM_SOURCE } from "../package-info.js";
 
 // Lets a custom module file `import { defineActionModule } from "misp-modules-ts"` wherever
 // its folder is (/opt/misp-modules, a temp dir), without a node_modules next to it: a Node
@@ -31,8 +32,7 @@ type GlobalWithState = typeof globalThis & { [STATE_KEY]?: ResolutionState };
 
 /** The file URL of this package's entry: src/index.ts under tsx/vitest, dist/index.js when built. */
 export function sdkEntryUrl(): string {
-  const ext = new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js";
-  return new URL(`../index.${ext}`, import.meta.url).href;
+  return codeFileUrl("index").href;
 }
 
 // Runs on Node's loader thread, so it is plain JavaScript shipped as a data: URL (no build
@@ -85,7 +85,7 @@ export async function installSdkResolution(): Promise<ResolutionState> {
  */
 export function ensureNativeTypeScript(): Promise<void> {
   const state = (globalThis as GlobalWithState)[STATE_KEY];
-  if (!state || state.typescript !== "native" || new URL(import.meta.url).pathname.endsWith(".ts")) return Promise.resolve();
+  if (!state || state.typescript !== "native" || RUNNING_FROM_SOURCE) return Promise.resolve();
   state.tsxRegistered ??= (async () => {
     const { register: registerTsx } = await import("tsx/esm/api");
     registerTsx();

@@ -3,11 +3,10 @@
 // adds From/To/Cc/Subject/Date/MIME-Version and picks charset and transfer encoding.
 
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { VERSION } from "../../package-info.js";
 import { addressDomain } from "./addresses.js";
 import { escapeHtml, htmlToText } from "./html-to-text.js";
 
-const VERSION: string = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 export const X_MAILER = `misp-modules-ts/${VERSION}`;
 
 export interface MailContent {

@@ -1,7 +1,9 @@
 // A small pool of worker threads that render Jinja templates off the server's event loop.
 // Why threads: a template such as nested `range(10**6)` loops is synchronous CPU work; the only way
 // to stop it without freezing /healthcheck and every other request is to terminate its thread.
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { codeFileUrl, codePath, RUNNING_FROM_SOURCE } from "../../package-info.js";
 // errors.js and budget.js, not render.js: the engine itself only loads in the worker threads.
 import { TemplateError } from "./errors.js";
 import type { RenderLimits } from "./budget.js";
@@ -69,12 +71,10 @@ interface WorkerSlot {
   retired: boolean;
 }
 
-// Under tsx/vitest this file is pool.ts and the worker is TypeScript, loaded through a JS bootstrap;
-// from dist/ both are plain JavaScript.
-// (tsx may add a query string to import.meta.url, hence the pathname.)
-const RUNNING_FROM_SOURCE = new URL(import.meta.url).pathname.endsWith(".ts");
-const WORKER_SCRIPT = new URL(RUNNING_FROM_SOURCE ? "./worker-entry.mjs" : "./worker.js", import.meta.url);
-const WORKER_MODULE = new URL(RUNNING_FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
+// Under tsx/vitest the worker is TypeScript, loaded through a JS bootstrap; from dist/ it is
+// plain JavaScript.
+const WORKER_SCRIPT = RUNNING_FROM_SOURCE ? pathToFileURL(codePath("lib/template/worker-entry.mjs")) : codeFileUrl("lib/template/worker");
+const WORKER_MODULE = codeFileUrl("lib/template/worker").href;
 
 // Engine messages describe the template, but cap them so a reply or log line never grows with the data.
 const MAX_REASON_CHARS = 500;
