@@ -15,12 +15,27 @@ const queryBody = JSON.stringify({
   matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) },
 });
 
+// Start-up: median of several cold starts (one start alone varies by ±100 ms on this machine).
+const STARTS = 7;
+async function startupMedian(args) {
+  const times = [];
+  for (let i = 0; i < STARTS; i++) {
+    const s = await startServer(args);
+    times.push(s.startupMs);
+    await s.stop();
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[STARTS >> 1], min: times[0], max: times[STARTS - 1] };
+}
+const oursStartup = await startupMedian((port) => ["dist/cli.js", "-p", String(port)]);
+
 const ours = await startServer((port) => ["dist/cli.js", "-p", String(port)]);
 await new Promise((r) => setTimeout(r, 1000));
 const idleRss = ours.rssMb();
 // The bare server sends the very bytes of our /modules listing, so both routes move the same payload.
 const listingFile = `${tmpdir()}/misp-modules-ts-bench-modules.json`;
 writeFileSync(listingFile, Buffer.from(await (await fetch(`${ours.url}/modules`)).arrayBuffer()));
+const bareStartup = await startupMedian((port) => ["bench/bare-fastify.mjs", String(port), listingFile]);
 const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port), listingFile]);
 
 const rows = [];
@@ -41,5 +56,7 @@ await bare.stop();
 
 console.log(`\nRequest body for /query: ${(queryBody.length / 1024).toFixed(0)} KiB (event-publish-tlp-red.json); /modules reply: ${(readFileSync(listingFile).length / 1024).toFixed(0)} KiB on both. ${duration} s per run.\n`);
 console.log(table(["route", "c", "ours req/s", "ours p50 / p99 ms", "bare Fastify req/s", "bare p50 / p99 ms", "ours / bare"], rows));
-console.log(`\nstart-up to first healthy /healthcheck: ${ours.startupMs.toFixed(0)} ms; idle RSS: ${idleRss.toFixed(0)} MB`);
+const range = (r) => `median ${r.median.toFixed(0)} ms (${r.min.toFixed(0)}–${r.max.toFixed(0)})`;
+console.log(`\nstart-up to first healthy /healthcheck, ${STARTS} cold starts: ours ${range(oursStartup)}; bare Fastify ${range(bareStartup)}`);
+console.log(`idle RSS: ${idleRss.toFixed(0)} MB`);
 console.log(`targets: /query testaction c=16 ≥ 70 % of bare → ${(ratios["POST /query testaction c=16"] * 100).toFixed(0)} %`);
