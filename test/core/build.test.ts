@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { actionSource, tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { freePort, waitHealthy } from "../helpers/child-server.js";
 
 // `npm start` runs the bundled build in dist/, not the sources the other tests import: build it
 // and check what an admin and a module author get from it. Shared code lives in dist/chunks/,
@@ -12,31 +12,6 @@ import { actionSource, tempModuleRoot, writeModule } from "../authoring/module-f
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const dist = join(repo, "dist");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, child: ChildProcess, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthcheck`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error("server did not become healthy");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function builtinModuleNames(): string[] {
   return ["action", "expansion"].flatMap((kind) => readdirSync(join(repo, "src", "modules", kind)).map((f) => f.replace(/\.ts$/, ""))).sort();
@@ -56,7 +31,7 @@ describe("the bundled build (dist/)", () => {
     url = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [join(dist, "cli.js"), "-p", String(port), "-c", custom.root], { cwd: repo, env: { ...process.env, MISP_MODULES_WATCH: "false" } });
     child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    await waitHealthy(url, child, 20_000);
+    await waitHealthy(url, 20_000, child);
   }, 120_000);
 
   afterAll(async () => {

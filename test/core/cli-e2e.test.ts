@@ -1,37 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort, waitHealthy } from "../helpers/child-server.js";
 
 // Starts the real CLI as a child process and talks HTTP to it.
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = ["--import", "tsx", "src/cli.ts"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/healthcheck`);
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error("server did not become healthy");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("misp-modules-ts CLI", () => {
   it("--help documents the serve flags and their environment variables", () => {
