@@ -32,7 +32,7 @@ export function createServices(config: Config, log: Logger, env: NodeJS.ProcessE
     log,
     env,
     secrets: new SecretStore({ file: config.secrets.file, envPrefix: config.secrets.envPrefix, env }),
-    // config.http carries timeoutMs, maxResponseBytes, proxy, CA and egress rules.
+    // config.http carries timeouts, caps, the per-origin connection limit, proxy, CA and egress rules.
     http: createHttpClient({ ...config.http, userAgent: `misp-modules-ts/${VERSION}` }),
   };
 }

@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
     .object({
       timeoutMs: z.number().int().positive().default(8000),
       maxResponseBytes: z.number().int().positive().default(1 * MiB),
+      /** Open connections per origin; further requests queue (their deadline still applies). */
+      maxConnectionsPerOrigin: z.number().int().positive().default(16),
       proxy: z.string().optional(),
       noProxy: z.string().optional(),
       caFile: z.string().optional(),

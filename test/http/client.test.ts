@@ -158,6 +158,32 @@ describe("requests and responses", () => {
     }
   });
 
+  it("opens at most maxConnectionsPerOrigin connections to one origin; the rest queue and succeed", async () => {
+    // The slow origin holds every response for 60 ms, so a burst would open a socket per request.
+    let open = 0;
+    let most = 0;
+    const slow = await startHttpServer((_req, res) => setTimeout(() => res.end("ok"), 60));
+    slow.onConnection = (socket) => {
+      most = Math.max(most, ++open);
+      socket.on("close", () => open--);
+    };
+    const c = createHttpClient({ ...base, maxConnectionsPerOrigin: 3 });
+    const unlimited = createHttpClient({ ...base, maxConnectionsPerOrigin: 50 });
+    try {
+      const replies = await Promise.all(Array.from({ length: 12 }, () => c.request(slow.url("/"))));
+      expect(replies.map((r) => r.status)).toEqual(Array(12).fill(200));
+      expect(most).toBe(3);
+      expect(slow.connections).toBe(3);
+      // The same burst without a tight limit opens a connection per waiting request.
+      await Promise.all(Array.from({ length: 12 }, () => unlimited.request(slow.url("/"))));
+      expect(slow.connections - 3).toBeGreaterThan(3);
+    } finally {
+      await c.close();
+      await unlimited.close();
+      await slow.close();
+    }
+  });
+
   it("rejects invalid URLs and other schemes without echoing them", async () => {
     const bad = await failure(client.request("not a url token=abc123"));
     expect(bad.kind).toBe("invalid_url");

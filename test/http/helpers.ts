@@ -37,6 +37,8 @@ export interface TestServer {
   requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
   url(path?: string): string;
   close(): Promise<void>;
+  /** Called with every accepted TCP connection (tests that watch sockets open and close). */
+  onConnection?: (socket: net.Socket) => void;
 }
 
 function track(server: http.Server | https.Server, scheme: string, handler: Handler): Promise<TestServer> {
@@ -52,6 +54,7 @@ function track(server: http.Server | https.Server, scheme: string, handler: Hand
   server.on("connection", (socket: net.Socket) => {
     state.connections++;
     rememberSocket(sockets, socket);
+    state.onConnection?.(socket);
   });
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];

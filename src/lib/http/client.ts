@@ -47,6 +47,11 @@ export interface HttpClientOptions {
   retryMaxDelayMs?: number;
   /** First back-off without Retry-After, doubled per attempt (default 200 ms). */
   retryBaseDelayMs?: number;
+  /**
+   * Open connections per origin (default 16). A burst of workflow runs posting to one webhook
+   * or chat server queues here instead of opening a socket per request.
+   */
+  maxConnectionsPerOrigin?: number;
   /** TCP+TLS connect timeout in ms (default: the per-attempt timeout). */
   connectTimeoutMs?: number;
   /** Redirects followed by GET/HEAD when the request does not say (default 3). */
@@ -64,6 +69,7 @@ export interface ServerHttpClient extends HttpClient {
   close(): Promise<void>;
 }
 
+const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // Headers that must not follow a redirect to another origin.
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
@@ -89,6 +95,7 @@ export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
     guard,
     ca: configuredCa || undefined,
     connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs,
+    connectionsPerOrigin: options.maxConnectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN,
   });
   const retry: RetryPolicy = {
     maxAttempts: Math.max(1, options.retryMaxAttempts ?? DEFAULT_RETRY.maxAttempts),

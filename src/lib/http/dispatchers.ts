@@ -20,6 +20,8 @@ export interface DispatcherPoolOptions {
   /** PEM CA bundle from configuration, added to the trusted roots of every request. */
   ca?: string;
   connectTimeoutMs: number;
+  /** Open connections per origin and pool; further requests wait for one (undici queues them). */
+  connectionsPerOrigin: number;
 }
 
 // Pools are cheap but each holds sockets; few distinct TLS settings exist in practice.
@@ -55,12 +57,13 @@ export class DispatcherPool {
   }
 
   private directAgent(tls: TlsSettings): Dispatcher {
-    return new (undici().Agent)({ connect: guardedConnector(this.options.guard, this.tlsOptions(tls)) });
+    return new (undici().Agent)({ connections: this.options.connectionsPerOrigin, connect: guardedConnector(this.options.guard, this.tlsOptions(tls)) });
   }
 
   private proxyAgent(proxy: string, tls: TlsSettings): Dispatcher {
     return new (undici().ProxyAgent)({
       uri: proxy,
+      connections: this.options.connectionsPerOrigin,
       // http:// targets are sent to the proxy as plain absolute-form requests: many
       // proxies (Squid's default configuration) only allow CONNECT to port 443.
       proxyTunnel: false,
