@@ -161,6 +161,42 @@ describe("TemplatePool limits", () => {
     }
   });
 
+  it("moves a render waiting behind a runaway to a worker that becomes free", async () => {
+    const pool = new TemplatePool({ size: 2, timeoutMs: 3000, limits: UNBOUNDED_ENGINE });
+    try {
+      await pool.ready();
+      // The runaway takes the first worker, "other" the second; "behind" is then posted next in
+      // line at the first worker (both are equally loaded), where it would wait for 3 s.
+      const runaway = pool.render(mispText(RUNAWAY, {})).catch((e: unknown) => e);
+      const other = pool.render(mispText("other", {}));
+      const started = performance.now();
+      const behind = pool.render(mispText("behind {{ x }}", { x: 1 }));
+      await expect(other).resolves.toBe("other");
+      await expect(behind).resolves.toBe("behind 1");
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(await runaway).toBeInstanceOf(TemplateError);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("runs a render that waited behind a killed runaway on the replacement worker", async () => {
+    const pool = new TemplatePool({ size: 1, timeoutMs: 300, limits: UNBOUNDED_ENGINE });
+    try {
+      await pool.ready();
+      const runaway = pool.render(mispText(RUNAWAY, {})).catch((e: unknown) => e);
+      // Next in line at the only worker; its own limit is long enough to outlast a worker restart.
+      const behind = pool.render(mispText("after {{ x }}", { x: 2 }), { timeoutMs: 20_000 });
+      const error = await runaway;
+      expect(error).toBeInstanceOf(TemplateError);
+      expect((error as Error).message).toMatch(/time limit of 300 ms$/);
+      await expect(behind).resolves.toBe("after 2");
+      expect(pool.stats()).toEqual({ workers: 1, busy: 0, queued: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("bounds the queue", async () => {
     const pool = new TemplatePool({ size: 1, maxQueue: 1, timeoutMs: 400, limits: UNBOUNDED_ENGINE });
     try {

@@ -50,7 +50,10 @@ const DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 256, maxHeapMb: 512 };
 type JobPayload = { text: string } | { template: string; data: unknown };
 
 interface PendingRender {
+  /** Message id of its current posting to a worker (a new one each time it is posted). */
   id: number;
+  /** Its cell on the claim board while posted to a worker, else -1. */
+  cell: number;
   payload: JobPayload;
   timeoutMs: number;
   resolve: (output: string) => void;
@@ -60,6 +63,7 @@ interface PendingRender {
   awaitingWorker: boolean;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** The worker it is posted to (running it, or holding it next in line). */
   slot?: WorkerSlot;
   settled: boolean;
 }
@@ -67,8 +71,59 @@ interface PendingRender {
 interface WorkerSlot {
   worker: Worker;
   ready: boolean;
-  current?: PendingRender;
+  /** Renders posted to this worker, oldest first; the first one may be running. */
+  jobs: PendingRender[];
+  /** When jobs[0] became first in line (about when it started running). */
+  headSince: number;
   retired: boolean;
+}
+
+/**
+ * Renders posted to one worker at a time: the one it runs and the next in line. A worker that
+ * finishes a render starts the next one at once instead of idling until this thread, busy with
+ * HTTP, gets round to handing it one; that round trip left the workers idle a third of the time.
+ */
+const PIPELINE_DEPTH = 2;
+/** A render waiting behind one that has run this long is moved to an idle worker. */
+const STEAL_AFTER_MS = 20;
+
+/**
+ * Who runs a posted render, decided without messages (a worker cannot take back a message once
+ * posted). A cell holds the render's id while it waits in a worker's inbox; the worker claims it
+ * (id -> -id) just before running it, or the pool withdraws it first (id -> 0) to time it out or
+ * move it to another worker. A message whose cell no longer holds its id is skipped.
+ */
+class ClaimBoard {
+  readonly cells: Int32Array;
+  private readonly free: number[] = [];
+
+  constructor(size: number) {
+    this.cells = new Int32Array(new SharedArrayBuffer(4 * size));
+    for (let cell = size - 1; cell >= 0; cell--) this.free.push(cell);
+  }
+
+  /** A cell for render `id`, or -1 when all are in use. */
+  take(id: number): number {
+    const cell = this.free.pop();
+    if (cell === undefined) return -1;
+    Atomics.store(this.cells, cell, id);
+    return cell;
+  }
+
+  /** True when the render will never run where it was posted (withdrawn in time). */
+  withdraw(cell: number, id: number): boolean {
+    return Atomics.compareExchange(this.cells, cell, id, 0) === id;
+  }
+
+  /** True when a worker has started the render. */
+  claimed(cell: number, id: number): boolean {
+    return Atomics.load(this.cells, cell) === -id;
+  }
+
+  release(cell: number): void {
+    Atomics.store(this.cells, cell, 0);
+    this.free.push(cell);
+  }
 }
 
 // Under tsx/vitest the worker is TypeScript, loaded through a JS bootstrap; from dist/ it is
@@ -134,21 +189,26 @@ export class TemplatePool {
   private readonly workerData: TemplateWorkerData;
   private readonly maxHeapMb: number;
   private readonly slots: WorkerSlot[] = [];
+  private readonly board: ClaimBoard;
+  /** Renders not yet posted to any worker, oldest first. */
   private queue: PendingRender[] = [];
   private nextId = 1;
   private closed = false;
   private bootFailure?: string;
   private readyWaiters: Array<() => void> = [];
+  private rebalanceTimer?: NodeJS.Timeout;
 
   constructor(options: TemplatePoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? DEFAULTS.size));
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     this.maxQueue = Math.max(0, options.maxQueue ?? DEFAULTS.maxQueue);
     this.maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
+    this.board = new ClaimBoard(this.size * PIPELINE_DEPTH);
     this.workerData = {
       limits: options.limits,
       dataCacheEntries: options.dataCacheEntries,
       dataCacheChars: options.dataCacheChars,
+      claims: this.board.cells,
     };
     this.fillSlots();
   }
@@ -173,12 +233,12 @@ export class TemplatePool {
     }
   }
 
-  /** Number of renders running and waiting, for diagnostics and tests. */
+  /** Renders running and waiting (here or next in line at a worker), for diagnostics and tests. */
   stats(): { workers: number; busy: number; queued: number } {
     return {
       workers: this.slots.length,
-      busy: this.slots.filter((slot) => slot.current).length,
-      queued: this.queue.length,
+      busy: this.slots.filter((slot) => slot.jobs.length > 0).length,
+      queued: this.waiting(),
     };
   }
 
@@ -186,24 +246,31 @@ export class TemplatePool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.rebalanceTimer);
     const closedError = () => new TemplatePoolError("closed", "template renderer is shut down");
     for (const pending of this.queue) this.settle(pending, closedError());
     this.queue = [];
     const workers = this.slots.splice(0).map((slot) => {
       slot.retired = true;
-      if (slot.current) this.settle(slot.current, closedError());
+      for (const pending of [...slot.jobs]) this.settle(pending, closedError());
       return slot.worker.terminate();
     });
     this.wakeReadyWaiters();
     await Promise.allSettled(workers);
   }
 
+  private waiting(): number {
+    let count = this.queue.length;
+    for (const slot of this.slots) count += Math.max(0, slot.jobs.length - 1);
+    return count;
+  }
+
   private submit(payload: JobPayload, options: RenderCallOptions): Promise<string> {
     if (this.closed) return Promise.reject(new TemplatePoolError("closed", "template renderer is shut down"));
     if (options.signal?.aborted) return Promise.reject(new TemplatePoolError("aborted", "template rendering aborted"));
-    if (this.queue.length >= this.maxQueue && !this.slots.some((slot) => slot.ready && !slot.current)) {
+    if (this.waiting() >= this.maxQueue && !this.slots.some((slot) => slot.ready && slot.jobs.length === 0)) {
       return Promise.reject(
-        new TemplatePoolError("busy", `template renderer busy: ${this.queue.length} renders already waiting`),
+        new TemplatePoolError("busy", `template renderer busy: ${this.waiting()} renders already waiting`),
       );
     }
     if (this.bootFailure) {
@@ -213,8 +280,10 @@ export class TemplatePool {
     }
     return new Promise<string>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      const anyReady = this.slots.some((slot) => slot.ready);
       const pending: PendingRender = {
-        id: this.nextId++,
+        id: 0,
+        cell: -1,
         payload,
         timeoutMs,
         resolve,
@@ -223,8 +292,8 @@ export class TemplatePool {
         // The deadline starts now: time spent waiting for a free worker counts against it. While
         // no worker has started yet (first render, workers start lazily), it starts when one is
         // ready: thread start-up is not the template's fault. The caller's signal bounds the wait.
-        awaitingWorker: !this.slots.some((slot) => slot.ready),
-        timer: this.slots.some((slot) => slot.ready) ? setTimeout(() => this.onDeadline(pending), timeoutMs) : setTimeout(() => undefined, 2 ** 31 - 1),
+        awaitingWorker: !anyReady,
+        timer: anyReady ? setTimeout(() => this.onDeadline(pending), timeoutMs) : setTimeout(() => undefined, 2 ** 31 - 1),
         signal: options.signal,
       };
       if (options.signal) {
@@ -236,47 +305,124 @@ export class TemplatePool {
     });
   }
 
+  /** Posts queued renders to the least loaded workers, up to PIPELINE_DEPTH each. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (!slot.ready || slot.current || slot.retired) continue;
-      const pending = this.queue.shift()!;
-      pending.slot = slot;
-      slot.current = pending;
-      try {
-        slot.worker.postMessage({ id: pending.id, ...pending.payload } satisfies RenderJob);
-      } catch (error) {
-        // Data that cannot be cloned (functions, symbols) never reaches the worker.
-        this.settle(pending, new TemplatePoolError("request", `template data cannot be sent to the renderer: ${String(error)}`));
-        return this.dispatch();
+    while (this.queue.length > 0) {
+      let target: WorkerSlot | undefined;
+      for (const slot of this.slots) {
+        if (!slot.ready || slot.retired || slot.jobs.length >= PIPELINE_DEPTH) continue;
+        if (!target || slot.jobs.length < target.jobs.length) target = slot;
       }
+      if (!target) break;
+      this.post(target, this.queue.shift()!);
+    }
+    this.rebalance();
+  }
+
+  private post(slot: WorkerSlot, pending: PendingRender): void {
+    // Ids stay positive 31-bit integers: the claim board stores them and their negation.
+    const id = this.nextId;
+    this.nextId = id >= 0x3fffffff ? 1 : id + 1;
+    const cell = this.board.take(id);
+    if (cell < 0) {
+      // Cannot happen (the board has a cell for every pipeline place); keep the render queued.
+      this.queue.unshift(pending);
+      return;
+    }
+    try {
+      slot.worker.postMessage({ id, cell, ...pending.payload } satisfies RenderJob);
+    } catch (error) {
+      // Data that cannot be cloned (functions, symbols) never reaches the worker.
+      this.board.release(cell);
+      this.settle(pending, new TemplatePoolError("request", `template data cannot be sent to the renderer: ${String(error)}`));
+      return;
+    }
+    pending.id = id;
+    pending.cell = cell;
+    pending.slot = slot;
+    if (slot.jobs.push(pending) === 1) slot.headSince = performance.now();
+  }
+
+  /** Takes a render off its worker's list (it finished, or will never run there). */
+  private detach(pending: PendingRender): void {
+    const slot = pending.slot;
+    if (!slot) return;
+    const index = slot.jobs.indexOf(pending);
+    if (index >= 0) slot.jobs.splice(index, 1);
+    if (index === 0) slot.headSince = performance.now();
+    this.board.release(pending.cell);
+    pending.slot = undefined;
+    pending.cell = -1;
+  }
+
+  /**
+   * Takes a render back before it runs: out of the queue, or out of a worker's inbox if the worker
+   * has not claimed it yet. False when it is running (or has just finished).
+   */
+  private withdraw(pending: PendingRender): boolean {
+    if (!pending.slot) {
+      this.queue = this.queue.filter((queued) => queued !== pending);
+      return true;
+    }
+    if (!this.board.withdraw(pending.cell, pending.id)) return false;
+    this.detach(pending);
+    return true;
+  }
+
+  /**
+   * A render next in line behind one that runs unusually long (a runaway until the pool kills
+   * it) moves to an idle worker, as it would have gone to one had it still been queued here.
+   */
+  private rebalance(): void {
+    if (this.queue.length > 0 || this.closed) return;
+    const idle = this.slots.filter((slot) => slot.ready && !slot.retired && slot.jobs.length === 0);
+    if (idle.length === 0) return;
+    const now = performance.now();
+    let nextCheck = Number.POSITIVE_INFINITY;
+    for (const slot of this.slots) {
+      if (slot.jobs.length < 2 || slot.retired) continue;
+      const due = slot.headSince + STEAL_AFTER_MS;
+      if (due > now) {
+        nextCheck = Math.min(nextCheck, due);
+        continue;
+      }
+      for (const waiting of slot.jobs.slice(1)) {
+        const target = idle.shift();
+        if (!target) break;
+        // Not withdrawn: the worker has just started it after all.
+        if (this.withdraw(waiting)) this.post(target, waiting);
+        else idle.unshift(target);
+      }
+    }
+    if (nextCheck !== Number.POSITIVE_INFINITY && !this.rebalanceTimer) {
+      this.rebalanceTimer = setTimeout(() => {
+        this.rebalanceTimer = undefined;
+        this.rebalance();
+      }, Math.ceil(nextCheck - now));
+      this.rebalanceTimer.unref();
     }
   }
 
   private onDeadline(pending: PendingRender): void {
-    const where = pending.slot ? "" : " (still waiting for a free renderer)";
-    const error = new TemplateError(
-      "limit",
-      "TimeoutError",
-      `template rendering exceeded the time limit of ${pending.timeoutMs} ms${where}`,
+    if (pending.settled) return;
+    const slot = pending.slot;
+    const waited = this.withdraw(pending);
+    // Running: sync JS cannot be interrupted, so its thread is killed (and replaced).
+    if (!waited && slot) this.replace(slot, true, pending);
+    const where = waited ? " (still waiting for a free renderer)" : "";
+    this.settle(
+      pending,
+      new TemplateError("limit", "TimeoutError", `template rendering exceeded the time limit of ${pending.timeoutMs} ms${where}`),
     );
-    this.cancel(pending, error);
+    this.dispatch();
   }
 
   private onAbort(pending: PendingRender): void {
-    this.cancel(pending, new TemplatePoolError("aborted", "template rendering aborted"));
-  }
-
-  /** Ends a render early: dequeue it, or kill the thread running it (sync JS cannot be interrupted otherwise). */
-  private cancel(pending: PendingRender, error: Error): void {
     if (pending.settled) return;
     const slot = pending.slot;
-    if (slot) {
-      this.replace(slot);
-    } else {
-      this.queue = this.queue.filter((queued) => queued !== pending);
-    }
-    this.settle(pending, error);
+    if (!this.withdraw(pending) && slot) this.replace(slot, true, pending);
+    this.settle(pending, new TemplatePoolError("aborted", "template rendering aborted"));
+    this.dispatch();
   }
 
   private settle(pending: PendingRender, outcome: Error | string): void {
@@ -284,7 +430,7 @@ export class TemplatePool {
     pending.settled = true;
     clearTimeout(pending.timer);
     if (pending.onAbort) pending.signal?.removeEventListener("abort", pending.onAbort);
-    if (pending.slot?.current === pending) pending.slot.current = undefined;
+    this.detach(pending);
     if (typeof outcome === "string") pending.resolve(outcome);
     else pending.reject(outcome);
   }
@@ -300,7 +446,7 @@ export class TemplatePool {
     });
     // Idle workers must not keep a process alive; pending renders hold a timer, which does.
     worker.unref();
-    const slot: WorkerSlot = { worker, ready: false, retired: false };
+    const slot: WorkerSlot = { worker, ready: false, jobs: [], headSince: 0, retired: false };
     worker.on("message", (message: RenderReply | WorkerReadyMessage) => this.onMessage(slot, message));
     worker.on("error", (error: Error & { code?: string }) => this.onWorkerFailure(slot, error));
     worker.on("exit", (code) => {
@@ -323,8 +469,9 @@ export class TemplatePool {
       this.dispatch();
       return;
     }
-    const pending = slot.current;
-    if (!pending || pending.id !== message.id) return;
+    // Replies come in posting order (withdrawn renders are skipped), so this is normally jobs[0].
+    const pending = slot.jobs.find((job) => job.id === message.id);
+    if (!pending) return;
     this.settle(pending, message.ok ? message.output : toError(message.error));
     this.dispatch();
   }
@@ -332,12 +479,12 @@ export class TemplatePool {
   private onWorkerFailure(slot: WorkerSlot, error: Error & { code?: string }): void {
     if (slot.retired) return;
     const wasReady = slot.ready;
-    const pending = slot.current;
-    this.replace(slot, wasReady);
-    if (pending) {
+    const running = slot.jobs.find((job) => this.board.claimed(job.cell, job.id));
+    this.replace(slot, wasReady, running);
+    if (running) {
       const outOfMemory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
       this.settle(
-        pending,
+        running,
         outOfMemory
           ? new TemplateError("limit", "MemoryError", "template rendering exceeded the memory limit")
           : new TemplatePoolError("crashed", `template worker failed: ${error.message}`),
@@ -353,12 +500,22 @@ export class TemplatePool {
     this.dispatch();
   }
 
-  /** Retires a slot's thread and (unless the pool is closing or failing to boot) starts a fresh one. */
-  private replace(slot: WorkerSlot, respawn = true): void {
+  /**
+   * Retires a slot's thread and (unless the pool is closing or failing to boot) starts a fresh one.
+   * Renders it held other than `keep` (the one being failed by the caller) go back to the front of
+   * the queue: they never started there, or started just now and are run again elsewhere.
+   */
+  private replace(slot: WorkerSlot, respawn = true, keep?: PendingRender): void {
     slot.retired = true;
     void slot.worker.terminate();
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
+    const orphans = slot.jobs.filter((job) => job !== keep);
+    for (const job of orphans) {
+      this.board.withdraw(job.cell, job.id);
+      this.detach(job);
+    }
+    this.queue.unshift(...orphans);
     if (respawn) this.fillSlots();
   }
 

@@ -9,10 +9,11 @@ import { renderJinja, TemplateError, type RenderLimits } from "./render.js";
 /** Template used when MISP's request has no `template` key (reference parity, MODULES §10). */
 export const DEFAULT_TEMPLATE = "- Default template -";
 
-/** A render job as posted by the pool. `text` is MISP's JSON string, parsed here (once, off the main thread). */
-export type RenderJob =
-  | { id: number; text: string }
-  | { id: number; template: string; data: unknown };
+/**
+ * A render job as posted by the pool. `text` is MISP's JSON string, parsed here (once, off the main
+ * thread). `cell` is the job's place on the pool's claim board (see ClaimBoard in pool.ts).
+ */
+export type RenderJob = { id: number; cell: number } & ({ text: string } | { template: string; data: unknown });
 
 /** Plain-object form of a failure, since Error subclasses do not survive postMessage. */
 export interface SerializedRenderError {
@@ -36,6 +37,8 @@ export interface TemplateWorkerData {
   /** Parsed-data cache size: entries (0 disables it) and total JSON characters. */
   dataCacheEntries?: number;
   dataCacheChars?: number;
+  /** The pool's claim board: a job runs only if its cell still holds its id, which it swaps for -id. */
+  claims?: Int32Array;
 }
 
 class RequestShapeError extends Error {}
@@ -190,6 +193,11 @@ const WORKER_NICENESS = 10;
 const port = parentPort;
 if (port) {
   yieldCpuToEventLoop();
-  port.on("message", (job: RenderJob) => port.postMessage(runJob(job, settings.limits)));
+  const claims = settings.claims;
+  port.on("message", (job: RenderJob) => {
+    // Withdrawn by the pool (timed out, aborted or moved to another worker) while it waited here.
+    if (claims && Atomics.compareExchange(claims, job.cell, job.id, -job.id) !== job.id) return;
+    port.postMessage(runJob(job, settings.limits));
+  });
   port.postMessage({ ready: true } satisfies WorkerReadyMessage);
 }
