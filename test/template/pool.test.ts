@@ -229,6 +229,24 @@ describe("TemplatePool limits", () => {
     }
   });
 
+  it("stops a running render at the caller's deadline when that comes before its time limit", async () => {
+    const pool = new TemplatePool({ size: 1, timeoutMs: 10_000, limits: UNBOUNDED_ENGINE });
+    try {
+      await pool.ready();
+      const started = performance.now();
+      const error = await pool.render(mispText(RUNAWAY, {}), { deadline: Date.now() + 300 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TemplateError);
+      expect((error as TemplateError).kind).toBe("limit");
+      expect((error as Error).message).toMatch(/did not finish before the request's deadline$/);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      expect(performance.now() - started).toBeLessThan(1500);
+      // A deadline later than the time limit leaves the limit in charge.
+      await expect(pool.render(mispText("{{ 2 + 2 }}", {}), { deadline: Date.now() + 60_000, timeoutMs: 20_000 })).resolves.toBe("4");
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("ends a render that exhausts its worker's heap with a limit error and recovers", async () => {
     const pool = new TemplatePool({ size: 1, maxHeapMb: 48, timeoutMs: 30_000, limits: UNBOUNDED_ENGINE });
     try {

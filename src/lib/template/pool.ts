@@ -29,6 +29,12 @@ export interface TemplatePoolOptions {
 export interface RenderCallOptions {
   /** Overrides the pool's wall-clock limit for this render. */
   timeoutMs?: number;
+  /**
+   * Time (epoch ms, like Date.now()) by which the render must be over: it shortens the wall-clock
+   * limit when that would end later. Cheaper than a signal when the caller's only reason to stop
+   * a render is a deadline it knows in advance: no listener is registered per render.
+   */
+  deadline?: number;
   /** Aborting stops the render (its worker is replaced if it is already running). */
   signal?: AbortSignal;
 }
@@ -56,6 +62,8 @@ interface PendingRender {
   cell: number;
   payload: JobPayload;
   timeoutMs: number;
+  /** The limit comes from the caller's deadline rather than the pool's time limit. */
+  byDeadline: boolean;
   resolve: (output: string) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -279,13 +287,17 @@ export class TemplatePool {
       this.fillSlots();
     }
     return new Promise<string>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      const limitMs = options.timeoutMs ?? this.timeoutMs;
+      const untilDeadline = options.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, options.deadline - Date.now());
+      const byDeadline = untilDeadline < limitMs;
+      const timeoutMs = byDeadline ? untilDeadline : limitMs;
       const anyReady = this.slots.some((slot) => slot.ready);
       const pending: PendingRender = {
         id: 0,
         cell: -1,
         payload,
         timeoutMs,
+        byDeadline,
         resolve,
         reject,
         settled: false,
@@ -409,11 +421,11 @@ export class TemplatePool {
     const waited = this.withdraw(pending);
     // Running: sync JS cannot be interrupted, so its thread is killed (and replaced).
     if (!waited && slot) this.replace(slot, true, pending);
+    const what = pending.byDeadline
+      ? "template rendering did not finish before the request's deadline"
+      : `template rendering exceeded the time limit of ${pending.timeoutMs} ms`;
     const where = waited ? " (still waiting for a free renderer)" : "";
-    this.settle(
-      pending,
-      new TemplateError("limit", "TimeoutError", `template rendering exceeded the time limit of ${pending.timeoutMs} ms${where}`),
-    );
+    this.settle(pending, new TemplateError("limit", "TimeoutError", `${what}${where}`));
     this.dispatch();
   }
 
