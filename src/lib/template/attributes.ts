@@ -32,6 +32,8 @@ import {
   type CallArgs,
 } from "./values.js";
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** Dunder names every Python object has: present (so access is "unsafe"), never readable. */
 const COMMON_DUNDERS = new Set([
   "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getattribute__", "__gt__",
@@ -65,6 +67,14 @@ function unsafeUndefined(obj: unknown, name: string): Undefined {
 
 /** `obj.name` in a template. */
 export function getAttr(obj: unknown, name: string): unknown {
+  // Fast path for the common case, a key of context data (a parsed JSON object): no dict method
+  // of that name and no name the sandbox refuses, so Python's getattr falls through to the item.
+  if (obj !== null && typeof obj === "object" && !DICT_METHODS.has(name)) {
+    const p = Object.getPrototypeOf(obj);
+    if ((p === Object.prototype || p === null) && (name.charCodeAt(0) !== 0x5f || !(COMMON_DUNDERS.has(name) || CONTAINER_DUNDERS.has(name)))) {
+      return hasOwn.call(obj, name) ? (obj as Record<string, unknown>)[name] : new Undefined(null, obj, name);
+    }
+  }
   if (obj instanceof Undefined) {
     // Python finds real dunders (__class__, __init__ ...) on the Undefined object itself.
     if (COMMON_DUNDERS.has(name)) return unsafeUndefined(obj, name);

@@ -93,10 +93,11 @@ export function hashKey(k: unknown): unknown {
 
 /** A plain data object (parsed JSON) or a template-made dict. */
 export function isDict(v: unknown): v is Record<string, unknown> | PyDict {
-  if (v instanceof PyDict) return true;
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  if (v === null || typeof v !== "object") return false;
+  // One prototype read: arrays, class instances and other objects have other prototypes
+  // (PyDict has no subclasses).
   const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
+  return p === Object.prototype || p === null || p === PyDict.prototype;
 }
 
 export function isPlainData(v: unknown): v is Record<string, unknown> {
