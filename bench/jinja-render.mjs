@@ -2,10 +2,15 @@
 // Throughput of jinja_template_rendering through the real HTTP server, the way MISP calls it:
 // the same template on every run, the whole event as data, JSON-in-a-string in `text`.
 //
-//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 0] [--baseline]
+//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 0] [--distinct 0] [--baseline]
 //
 // --baseline also posts the same body to a module name that does not exist: the server still
 // receives and parses it and replies, which gives the ceiling set by HTTP and body parsing alone.
+//
+// By default every request carries the same event, so after the first two each worker finds its
+// data in its parsed-data cache (worker.ts), as for the later templated parameters of one workflow
+// node. --distinct N sends N variants of the event in turn (N = 256 is far more than the workers'
+// caches remember): every render then parses its event, as when MISP sends a new event each time.
 //
 // Data: test/fixtures/roaming/event-publish-tlp-red.json (9 flattened attributes). The template
 // writes 50 attribute lines, cycling through Event._AttributeFlattened. With --attributes N (> 9)
@@ -26,6 +31,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "16" },
     attributes: { type: "string", default: "0" },
     lines: { type: "string", default: "50" },
+    distinct: { type: "string", default: "0" },
     baseline: { type: "boolean", default: false },
   },
 });
@@ -55,6 +61,13 @@ function benchData(wanted) {
     event.Attribute = padded.filter((a) => !a.object_id || a.object_id === "0");
   }
   return data;
+}
+
+/** Variant `n` of the event: same shape and sizes, different ids and values (so a different data text). */
+function variant(data, n) {
+  const event = { ...data.Event, id: String(Number(data.Event.id) + n), info: `${data.Event.info} #${n}` };
+  event._AttributeFlattened = event._AttributeFlattened.map((a) => ({ ...a, id: String(Number(a.id) + 100000 * n), value: `${a.value}-${n}` }));
+  return { ...data, Event: event };
 }
 
 function freePort() {
@@ -93,16 +106,33 @@ async function main() {
     await waitForHealth(base, server);
     const data = benchData(Number(args.attributes));
     const attributes = data.Event._AttributeFlattened.length;
-    const body = JSON.stringify({ module: "jinja_template_rendering", text: JSON.stringify({ template: benchTemplate(Number(args.lines)), data }) });
+    const template = benchTemplate(Number(args.lines));
+    const distinct = Number(args.distinct);
+    const bodyFor = (d) => JSON.stringify({ module: "jinja_template_rendering", text: JSON.stringify({ template, data: d }) });
+    const body = bodyFor(data);
+    const variants = distinct > 0 ? Array.from({ length: distinct }, (_, n) => bodyFor(variant(data, n + 1))) : [];
 
     // One checked request first: the benchmark only counts if the module really renders.
-    const probe = await fetch(`${base}/query`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const post = (b) => fetch(`${base}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: b });
+    const probe = await post(body);
     const expected = await probe.text();
     const reply = JSON.parse(expected);
     if (reply.error || typeof reply.results?.[0]?.values?.[0] !== "string") throw new Error(`bad reply: ${expected.slice(0, 300)}`);
     const lines = reply.results[0].values[0].split("\n").length;
-    console.log(`event with ${attributes} attributes, request body ${(body.length / 1024).toFixed(1)} KiB, output ${lines} lines`);
+    for (const [n, b] of variants.slice(0, 3).entries()) {
+      const out = (await (await post(b)).json()).results?.[0]?.values?.[0];
+      if (typeof out !== "string" || !out.includes(`#${n + 1}`)) throw new Error(`bad reply for event variant ${n + 1}`);
+    }
+    console.log(
+      `event with ${attributes} attributes, request body ${(body.length / 1024).toFixed(1)} KiB, output ${lines} lines` +
+        (distinct > 0 ? `, ${distinct} distinct events in turn` : ", the same event every time"),
+    );
 
+    // Each connection goes through the variants from its own starting point (prebuilt requests,
+    // so varying the body costs the load generator nothing per request): a variant comes back
+    // only after every other one has been sent, too late for any worker's cache.
+    const variantRequests = variants.map((b) => ({ method: "POST", headers: { "content-type": "application/json" }, body: b }));
+    let clients = 0;
     const result = await autocannon({
       url: `${base}/query`,
       method: "POST",
@@ -110,7 +140,15 @@ async function main() {
       body,
       connections: Number(args.connections),
       duration: Number(args.duration),
-      expectBody: expected,
+      // Distinct events give distinct outputs: those are checked above, not per reply.
+      ...(distinct > 0
+        ? {
+            setupClient: (client) => {
+              const start = (clients++ * Math.ceil(distinct / Number(args.connections))) % distinct;
+              client.setRequests([...variantRequests.slice(start), ...variantRequests.slice(0, start)]);
+            },
+          }
+        : { expectBody: expected }),
     });
     const renders = result.requests.total / (result.duration || Number(args.duration));
     console.log(`connections ${args.connections}, duration ${result.duration}s, requests ${result.requests.total}`);
