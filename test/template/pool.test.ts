@@ -69,10 +69,18 @@ describe("TemplatePool rendering", () => {
 
   it("renders different templates over the same data (parsed-data cache) without cross-talk", async () => {
     const data = { Event: { id: "7", Tag: [{ name: "tlp:red" }, { name: "PAP:RED" }] } };
-    const first = await pool.render(mispText("{{ Event.id }}", data));
-    const second = await pool.render(mispText("{{ Event.Tag|map(attribute='name')|join(',') }}", data));
+    // Renders one after the other go to the same (first idle) worker: the data is parsed for the
+    // first, kept from the second on (seen twice) and found for the later ones.
+    const outputs: string[] = [];
+    for (const template of ["{{ Event.id }}", "{{ Event.Tag|map(attribute='name')|join(',') }}", "{{ Event.Tag|length }}", "{{ Event.id }}-{{ Event.Tag[0].name }}"]) {
+      outputs.push(await pool.render(mispText(template, data)));
+    }
+    expect(outputs).toEqual(["7", "tlp:red,PAP:RED", "2", "7-tlp:red"]);
+    // Kept data cannot be changed by a render, for the renders after it.
+    await expect(pool.render(mispText("{{ Event.Tag.append('x') }}", data))).rejects.toMatchObject({ kind: "security" });
+    await expect(pool.render(mispText("{{ Event.Tag|length }}", data))).resolves.toBe("2");
     const changed = await pool.render(mispText("{{ Event.id }}", { ...data, Event: { ...data.Event, id: "8" } }));
-    expect([first, second, changed]).toEqual(["7", "tlp:red,PAP:RED", "8"]);
+    expect(changed).toBe("8");
   });
 
   it("renders our own templates with structured data", async () => {
