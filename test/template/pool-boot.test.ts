@@ -19,4 +19,17 @@ describe("template pool start-up", () => {
     const runaway = JSON.stringify({ template: "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", data: {} });
     await expect(pool.render(runaway)).rejects.toMatchObject({ kind: "limit" });
   });
+
+  it("ends a render at the caller's deadline even while the first worker is starting", async () => {
+    const cold = new TemplatePool({ size: 1, timeoutMs: 50 });
+    try {
+      // Starting a worker takes far longer than 10 ms: the deadline passes first.
+      const error = await cold.render(JSON.stringify({ template: "{{ 1 }}", data: {} }), { deadline: Date.now() + 10 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: "limit" });
+      expect((error as Error).message).toMatch(/deadline \(still waiting for a free renderer\)$/);
+      expect(cold.stats().queued).toBe(0);
+    } finally {
+      await cold.close();
+    }
+  });
 });

@@ -61,13 +61,16 @@ interface PendingRender {
   /** Its cell on the claim board while posted to a worker, else -1. */
   cell: number;
   payload: JobPayload;
+  /** The render's own time limit (ms), counted from submission or from the first worker's start. */
   timeoutMs: number;
-  /** The limit comes from the caller's deadline rather than the pool's time limit. */
+  /** The caller's deadline (epoch ms), if any: it ends the render even when its limit runs later. */
+  deadline?: number;
+  /** Whether the armed timer is the caller's deadline rather than the render's limit. */
   byDeadline: boolean;
   resolve: (output: string) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-  /** Submitted while no worker had started: `timer` only keeps the process alive until one is ready. */
+  timer?: NodeJS.Timeout;
+  /** Submitted while no worker had started: until one is ready, `timer` only runs to the caller's deadline (or keeps the process alive). */
   awaitingWorker: boolean;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -287,27 +290,25 @@ export class TemplatePool {
       this.fillSlots();
     }
     return new Promise<string>((resolve, reject) => {
-      const limitMs = options.timeoutMs ?? this.timeoutMs;
-      const untilDeadline = options.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, options.deadline - Date.now());
-      const byDeadline = untilDeadline < limitMs;
-      const timeoutMs = byDeadline ? untilDeadline : limitMs;
       const anyReady = this.slots.some((slot) => slot.ready);
       const pending: PendingRender = {
         id: 0,
         cell: -1,
         payload,
-        timeoutMs,
-        byDeadline,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        deadline: options.deadline,
+        byDeadline: false,
         resolve,
         reject,
         settled: false,
-        // The deadline starts now: time spent waiting for a free worker counts against it. While
-        // no worker has started yet (first render, workers start lazily), it starts when one is
-        // ready: thread start-up is not the template's fault. The caller's signal bounds the wait.
+        // The time limit starts now: time spent waiting for a free worker counts against it.
+        // While no worker has started yet (first render, workers start lazily), it starts when
+        // one is ready: thread start-up is not the template's fault. The caller's deadline or
+        // signal bounds that wait.
         awaitingWorker: !anyReady,
-        timer: anyReady ? setTimeout(() => this.onDeadline(pending), timeoutMs) : setTimeout(() => undefined, 2 ** 31 - 1),
         signal: options.signal,
       };
+      pending.timer = this.armTimer(pending);
       if (options.signal) {
         pending.onAbort = () => this.onAbort(pending);
         options.signal.addEventListener("abort", pending.onAbort, { once: true });
@@ -315,6 +316,18 @@ export class TemplatePool {
       this.queue.push(pending);
       this.dispatch();
     });
+  }
+
+  /**
+   * The timer that ends a render: its time limit from now, or the caller's deadline if sooner.
+   * While the first worker starts, only the deadline (the timer keeps the process alive anyway).
+   */
+  private armTimer(pending: PendingRender): NodeJS.Timeout {
+    const untilDeadline = pending.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, pending.deadline - Date.now());
+    const limit = pending.awaitingWorker ? Number.POSITIVE_INFINITY : pending.timeoutMs;
+    pending.byDeadline = untilDeadline < limit;
+    if (pending.byDeadline) return setTimeout(() => this.onDeadline(pending), untilDeadline);
+    return pending.awaitingWorker ? setTimeout(() => undefined, 2 ** 31 - 1) : setTimeout(() => this.onDeadline(pending), limit);
   }
 
   /** Posts queued renders to the least loaded workers, up to PIPELINE_DEPTH each. */
@@ -475,7 +488,7 @@ export class TemplatePool {
         if (!waiting.awaitingWorker) continue;
         waiting.awaitingWorker = false;
         clearTimeout(waiting.timer);
-        waiting.timer = setTimeout(() => this.onDeadline(waiting), waiting.timeoutMs);
+        waiting.timer = this.armTimer(waiting);
       }
       this.wakeReadyWaiters();
       this.dispatch();
