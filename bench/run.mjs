@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 const scripts = [
   ["core routes vs bare Fastify", ["bench/core.mjs"]],
   ["jinja_template_rendering", ["bench/jinja-render.mjs", "--baseline"]],
+  ["jinja_template_rendering, a new event every request", ["bench/jinja-render.mjs", "--distinct", "256"]],
   ["hash paths", ["bench/hashpath.mjs"]],
   ["splunk_hec batching", ["bench/splunk-hec.mjs"]],
 ];
