@@ -14,6 +14,7 @@ import { printfFormat } from "./printf.js";
 import { repr, str } from "./printing.js";
 import { pyCapitalize, pyCenter, pyReplace, pyStrip, splitLines } from "./strmethods.js";
 import { wordwrap } from "./textwrap.js";
+import { URI_SCHEME_RE, urlize } from "./urlize.js";
 import {
   DictView,
   GROUP_TUPLES,
@@ -691,7 +692,25 @@ const FILTERS: Record<string, Filter> = {
   unique: doUnique,
   upper: (_e, v) => softStr(v).toUpperCase(),
   urlencode: doUrlencode,
-  urlize: (_e, v) => softStr(v),
+  urlize: (_e, v, c) => {
+    const [limit, nofollow, target, rel, extraSchemes] = bind("do_urlize", c, [
+      ["trim_url_limit", null], ["nofollow", false], ["target", null], ["rel", null], ["extra_schemes", null],
+    ]);
+    // Jinja's default policies: rel "noopener" is always added, no target, no extra schemes.
+    const relParts = new Set(ops.truthy(rel) ? str(rel).split(/\s+/).filter(Boolean) : []);
+    if (ops.truthy(nofollow)) relParts.add("nofollow");
+    relParts.add("noopener");
+    const schemes = extraSchemes === null ? null : [...ops.iterate(extraSchemes)].map((scheme) => {
+      if (!ops.isStr(scheme) || !URI_SCHEME_RE.test(str(scheme))) throw pyError("FilterArgumentError", `${repr(scheme)} is not a valid URI scheme prefix.`);
+      return str(scheme);
+    });
+    return urlize(escapeValue(v).s, {
+      trimUrlLimit: limit === null ? null : ops.intArg(limit),
+      rel: escapeValue([...relParts].sort().join(" ")).s,
+      target: ops.truthy(target) ? escapeValue(target).s : null,
+      extraSchemes: schemes,
+    });
+  },
   wordcount: (_e, v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
   wordwrap: (_e, v, c) => {
     const [width, breakLong, wrapstring, breakHyphens] = bind("do_wordwrap", c, [
