@@ -1,25 +1,15 @@
 /** `misp-modules-ts extract`: the command function and the real CLI entry. */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { PassThrough, Writable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runExtractCommand } from "../src/commands/extract.js";
 import { extract } from "../src/lib/hashpath/index.js";
+import { sink } from "./helpers/sink.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = `${root}test/fixtures/roaming/event-publish-tlp-red.json`;
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
-}
 
 async function run(options: Parameters<typeof runExtractCommand>[0], stdinText?: string) {
   const stdin = new PassThrough();

@@ -5,28 +5,18 @@
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Writable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runQueryCommand, type QueryCommandOptions } from "../src/commands/query.js";
 import { extract, parsePhpJson, phpJsonEncode } from "../src/lib/hashpath/index.js";
 import { closeTemplatePool } from "../src/lib/template/pool.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
+import { sink } from "./helpers/sink.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = join(root, "test/fixtures/roaming/event-publish-tlp-red.json");
 const fixtureText = readFileSync(fixture, "utf8");
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
-}
 
 async function run(options: QueryCommandOptions) {
   const stdin = new PassThrough();
