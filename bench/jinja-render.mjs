@@ -16,13 +16,12 @@
 // writes 50 attribute lines, cycling through Event._AttributeFlattened. With --attributes N (> 9)
 // the event itself is padded to N attributes (clones with distinct values; the request body grows
 // from ~40 KiB to ~160 KiB for 50) to measure the cost of bigger events.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { startServer } from "./lib.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -70,40 +69,12 @@ function variant(data, n) {
   return { ...data, Event: event };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(base, server) {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
-    try {
-      const res = await fetch(`${base}/healthcheck`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("server did not become healthy within 20 s");
-}
-
 async function main() {
   const cli = join(root, "dist/cli.js");
   if (!existsSync(cli)) throw new Error("dist/cli.js not found: run `npm run build` first");
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [cli, "-p", String(port)], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  const server = await startServer((port) => [cli, "-p", String(port)]);
+  const base = server.url;
   try {
-    await waitForHealth(base, server);
     const data = benchData(Number(args.attributes));
     const attributes = data.Event._AttributeFlattened.length;
     const template = benchTemplate(Number(args.lines));
@@ -169,7 +140,7 @@ async function main() {
       console.log(`baseline (same body, unknown module: HTTP + body parsing only) requests/s ${perSecond.toFixed(0)}, p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms`);
     }
   } finally {
-    server.kill("SIGTERM");
+    await server.stop();
   }
 }
 
