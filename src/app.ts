@@ -12,7 +12,8 @@ import { installSdkResolution } from "./registry/sdk-resolution.js";
 import { watchModuleRoots } from "./registry/watcher.js";
 import { createModuleContext } from "./runtime/context.js";
 import type { Services } from "./runtime/services.js";
-import { buildServer, VERSION } from "./server.js";
+import { VERSION } from "./package-info.js";
+import { buildServer } from "./server.js";
 
 // Wires configuration, services, the module registry and the HTTP server together.
 

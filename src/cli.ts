@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { ENV } from "./config.js";
 import { registerServe } from "./commands/serve.js";
-import { VERSION } from "./server.js";
+import { VERSION } from "./package-info.js";
 
 // Entry point: `misp-modules-ts [serve options]` runs the server; sub-commands help module
 // authors and operators work offline.

@@ -13,8 +13,6 @@ import type { Services } from "./runtime/services.js";
 // The HTTP face of the server: routes and reply rules of PROTOCOL §2. It knows the
 // registry and the runtime, never a module by name.
 
-export { VERSION };
-
 export interface BuildServerOptions {
   config: Config;
   registry: ModuleRegistry;
