@@ -26,8 +26,8 @@ export const ConfigSchema = z.object({
     .object({
       timeoutMs: z.number().int().positive().default(8000),
       maxResponseBytes: z.number().int().positive().default(1 * MiB),
-      /** Open connections per origin; further requests queue (their deadline still applies). */
-      maxConnectionsPerOrigin: z.number().int().positive().default(16),
+      /** Open connections per origin; further requests queue. Unset: the HTTP client's default (16). */
+      maxConnectionsPerOrigin: z.number().int().positive().optional(),
       proxy: z.string().optional(),
       noProxy: z.string().optional(),
       caFile: z.string().optional(),
