@@ -11,7 +11,7 @@ export const DEFAULT_TEMPLATE = "- Default template -";
 
 /**
  * A render job as posted by the pool. `text` is MISP's JSON string, parsed here (once, off the main
- * thread). `cell` is the job's place on the pool's claim board (see ClaimBoard in pool.ts).
+ * thread). `cell` is the job's place on the pool's claim board (see ClaimBoard in claim-board.ts).
  */
 export type RenderJob = { id: number; cell: number } & ({ text: string } | { template: string; data: unknown });
 
