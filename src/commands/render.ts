@@ -35,14 +35,16 @@ async function readInput(path: string, what: string, stdin: NodeJS.ReadableStrea
   }
 }
 
-async function readData(path: string | undefined, stdin: NodeJS.ReadableStream): Promise<unknown> {
-  if (path === undefined) return {};
+/** The data file's text, checked to be JSON here so that a bad file gets a clear message. */
+async function readDataText(path: string | undefined, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (path === undefined) return "{}";
   const text = await readInput(path, "data file", stdin);
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch (e) {
     throw new InputError(`data file ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+  return text;
 }
 
 /** Renders and writes the output (exactly, no newline added); returns the process exit code. */
@@ -51,8 +53,10 @@ export async function runRenderCommand(options: RenderCommandOptions, io: Render
   const pool = new TemplatePool({ size: 1, maxQueue: 1, timeoutMs: options.timeoutMs });
   try {
     const template = await readInput(options.template, "template file", io.stdin);
-    const data = await readData(options.data, io.stdin);
-    const output = await pool.renderTemplate(template, data);
+    const dataText = await readDataText(options.data, io.stdin);
+    // The same request text MISP sends, so the worker reads the data exactly as the module does
+    // (Python's json.loads view: 1.0 stays a float).
+    const output = await pool.render(`{"template":${JSON.stringify(template)},"data":${dataText}}`);
     io.stdout.write(output);
     return 0;
   } catch (error) {

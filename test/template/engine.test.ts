@@ -1,6 +1,7 @@
 // The engine's public contract: entry point, error kinds and positions, limits, cache, data immutability.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { needsFaithfulParse } from "../../src/lib/template/json-data.js";
 import { compileJinja, DEFAULT_RENDER_LIMITS, parseTemplateJson, renderJinja, TemplateError } from "../../src/lib/template/render.js";
 
 const roaming = (name: string): unknown =>
@@ -137,5 +138,23 @@ describe("renderJinja", () => {
     expect(parseTemplateJson(plain)).toEqual(JSON.parse(plain));
     expect(renderJinja("{{ x }}", parseTemplateJson('{"7": 1, "x": "top-level"}'))).toBe("top-level");
     expect(() => parseTemplateJson('{"a": 1.0,}')).toThrow(SyntaxError);
+  });
+
+  it("takes the fast JSON.parse path for MISP events and the faithful one wherever a number or key needs it", () => {
+    // Every roaming event is full of hex ids and timestamps ("55f6ea5e", ":00.000000"); none holds a
+    // value JSON.parse would change, so none may pay for the character-by-character parser.
+    for (const name of ["event-publish-tlp-red.json", "event-publish-mixed-galaxy-objects.json", "event-publish-onion-pap-red.json"]) {
+      expect(needsFaithfulParse(JSON.stringify(roaming(name))), name).toBe(false);
+    }
+    const faithful = ['{"a":1.0}', '{"a": [2, -3.00]}', '{"a":1e3}', '[0.5E-2]', '{"a": -2.5e+1}', '{"big": 9007199254740993}', '{"1": "x"}', '{"a": 1, "2": 0}', '[1, 1.0]'];
+    for (const text of faithful) expect(needsFaithfulParse(text), text).toBe(true);
+    const fast = ['{"a": 1.5, "b": -2, "c": 0.25}', '{"u": "55f6ea5e-2c60", "t": "2023-01-01 10:00:00.000000"}', '{"k1": 1}', '{"s": "1.0"}', '[123456789012345]'];
+    for (const text of fast) {
+      expect(needsFaithfulParse(text), text).toBe(false);
+      expect(parseTemplateJson(text)).toEqual(JSON.parse(text));
+    }
+    // A string that merely looks like such a value costs speed, never correctness.
+    expect(needsFaithfulParse('{"s": "x, 1.0"}')).toBe(true);
+    expect(renderJinja("{{ s }}", parseTemplateJson('{"s": "x, 1.0"}'))).toBe("x, 1.0");
   });
 });

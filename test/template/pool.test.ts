@@ -67,6 +67,18 @@ describe("TemplatePool rendering", () => {
     for (const [text, expected] of cases) await expect(pool.render(text)).resolves.toBe(expected);
   });
 
+  it("reads the data as Python's json.loads does: floats stay floats, big integers exact, integer-like keys in order", async () => {
+    const data = '{"score":1.0,"ratio":2.5,"big":12345678901234567890,"by_id":{"7":"b","3":"a"},"n":5}';
+    const template = "{{ score }} {{ ratio }} {{ big }} {{ by_id }} {{ n / 2 }} {{ score is integer }}";
+    const expected = "1.0 2.5 12345678901234567890 {'7': 'b', '3': 'a'} 2.5 False";
+    // PHP's compact layout (the cached path, twice so the second render hits the cache) and any other layout.
+    await expect(pool.render(`{"template":${JSON.stringify(template)},"data":${data}}`)).resolves.toBe(expected);
+    await expect(pool.render(`{"template":${JSON.stringify(template)},"data":${data}}`)).resolves.toBe(expected);
+    await expect(pool.render(`{"data": ${data}, "template": ${JSON.stringify(template)}}`)).resolves.toBe(expected);
+    // Integer-like keys beside template and data in the envelope itself.
+    await expect(pool.render(`{"1": 0, "template": "{{ x }}", "data": {"x": 1.0}}`)).resolves.toBe("1.0");
+  });
+
   it("renders different templates over the same data (parsed-data cache) without cross-talk", async () => {
     const data = { Event: { id: "7", Tag: [{ name: "tlp:red" }, { name: "PAP:RED" }] } };
     // Renders one after the other go to the same (first idle) worker: the data is parsed for the

@@ -55,6 +55,13 @@ describe("render command", () => {
     expect(run).toEqual({ code: 0, stdout: "FROM STDIN", stderr: "" });
   });
 
+  it("reads the data file as the module reads MISP's data (1.0 stays a float)", async () => {
+    const template = file("floats.j2", "{{ Event.score }}|{{ Event.ids }}");
+    const data = file("floats.json", '{"Event": {"score": 1.0, "ids": {"9": "x", "2": "y"}}}\n');
+    const run = await cli(["--template", template, "--data", data]);
+    expect(run).toEqual({ code: 0, stdout: "1.0|{'9': 'x', '2': 'y'}", stderr: "" });
+  });
+
   it("reports a syntax error with line and column on stderr, exit 1", async () => {
     const template = file("broken.j2", "line one\n{% for a in Event._AttributeFlattened %}{{ a.value }\n{% endfor %}");
     const run = await cli(["--template", template, "--data", FIXTURE]);

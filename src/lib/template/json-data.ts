@@ -5,8 +5,19 @@
 
 import { PyDict, PyFloat } from "./values.js";
 
-/** Cheap over-approximation: exponents, integral floats, integer-like keys, long digit runs. */
-const NEEDS_FAITHFUL_PARSE = /\d[eE]|\d\.0*(?![0-9])|"-?\d+"\s*:|\d{16,}/;
+/**
+ * Over-approximation, anchored where JSON puts a number or a key (after `:`, `,`, `[` or `{`), so
+ * that the hex digits, versions and timestamps inside MISP's strings ("55f6ea5e", "10:00:00.000000")
+ * do not send every event down the slow path: exponents, integral floats, integers of 16 or more
+ * digits, integer-like keys. Strings that happen to contain such text only cost speed, never
+ * correctness.
+ */
+const NEEDS_FAITHFUL_PARSE = /[:,[{]\s*(?:-?(?:0|[1-9]\d*)(?:\.0+(?![0-9])|(?:\.\d+)?[eE])|-?\d{16}|"-?\d+"\s*:)/;
+
+/** Exported for the tests: whether `text` may hold a value that JSON.parse would change. */
+export function needsFaithfulParse(text: string): boolean {
+  return NEEDS_FAITHFUL_PARSE.test(text);
+}
 
 export function parseTemplateJson(text: string): unknown {
   if (!NEEDS_FAITHFUL_PARSE.test(text)) return JSON.parse(text);

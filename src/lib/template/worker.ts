@@ -4,7 +4,8 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import { renderJinja, TemplateError, type RenderLimits } from "./render.js";
+import { parseTemplateJson, renderJinja, TemplateError, type RenderLimits } from "./render.js";
+import { MISSING, PyDict } from "./values.js";
 
 /** Template used when MISP's request has no `template` key (reference parity, MODULES §10). */
 export const DEFAULT_TEMPLATE = "- Default template -";
@@ -55,26 +56,35 @@ function readMispText(text: string): { template: string; data: unknown } {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseTemplateJson(text);
   } catch (e) {
     throw new RequestShapeError(`text is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new RequestShapeError('text must be a JSON object {"template": ..., "data": ...}');
   }
-  const request = parsed as Record<string, unknown>;
-  const template = request.template === undefined ? DEFAULT_TEMPLATE : request.template;
+  const member = (key: string): unknown => {
+    // An envelope with integer-like keys besides template/data comes back as an ordered PyDict.
+    if (parsed instanceof PyDict) {
+      const value = parsed.get(key);
+      return value === MISSING ? undefined : value;
+    }
+    return Object.hasOwn(parsed as object, key) ? (parsed as Record<string, unknown>)[key] : undefined;
+  };
+  const given = member("template");
+  const template = given === undefined ? DEFAULT_TEMPLATE : given;
   if (typeof template !== "string") throw new RequestShapeError("template must be a string");
-  return { template, data: asContext(request.data) };
+  return { template, data: asContext(member("data")) };
 }
 
 function asContext(data: unknown): unknown {
   return data !== null && typeof data === "object" && !Array.isArray(data) ? data : {};
 }
 
+/** Data is read as Python's json.loads reads it (1.0 stays a float, big integers stay exact). */
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseTemplateJson(text) };
   } catch {
     return { ok: false };
   }
