@@ -38,12 +38,15 @@ export function createServices(config: Config, log: Logger, env: NodeJS.ProcessE
   };
 }
 
+/** init() has no deadline: its signal never aborts. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** Starts a module's optional init() in the background; queries wait for it, /modules does not. */
 export function startInit(mod: LoadedModule, services: Services): void {
   const init = mod.def.init;
   if (!init) return;
   mod.state = "initialising";
-  const ctx = createModuleContext(mod.name, services, new AbortController().signal, Number.POSITIVE_INFINITY);
+  const ctx = createModuleContext(mod.name, services, () => NEVER_ABORTED, Number.POSITIVE_INFINITY);
   mod.ready = Promise.resolve()
     .then(() => init.call(mod.def, ctx))
     .then(

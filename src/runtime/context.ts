@@ -8,23 +8,29 @@ import { SECRET_NAME_RE } from "../lib/secrets/scrub.js";
 export function createModuleContext(
   module: string,
   services: Services,
-  signal: AbortSignal,
+  /** Called on first use of `ctx.signal` or `ctx.http`: most handlers use neither. */
+  signal: () => AbortSignal,
   deadline: number,
   bindings: object = {},
   /** Collects secret values met while serving the request, so errors can be scrubbed. */
   secretValues: string[] = [],
 ): ModuleContext {
   let log: ModuleLogger | undefined;
+  let http: ModuleContext["http"] | undefined;
   return {
     module,
     // Created on first use: most handlers never log.
     get log() {
       return (log ??= services.log.child({ module, ...bindings }));
     },
-    signal,
+    get signal() {
+      return signal();
+    },
     deadline,
     // The deadline also bounds retries: no new attempt starts that could not finish in time.
-    http: bindHttpClient(services.http, { signal, deadline: Number.isFinite(deadline) ? deadline : undefined }),
+    get http() {
+      return (http ??= bindHttpClient(services.http, { signal: signal(), deadline: Number.isFinite(deadline) ? deadline : undefined }));
+    },
     setting: (key) => {
       const raw = moduleSetting(services.config, module, key, services.env);
       if (raw === undefined) return undefined;

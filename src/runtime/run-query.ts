@@ -93,7 +93,17 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     return { reply: { error: `Unknown module: ${name}` }, outcome: "unknown_module", durationMs: performance.now() - started };
   }
   const deadlineMs = deadlineFor(mod, body, services);
-  const controller = new AbortController();
+  // The AbortController is made only when the handler asks for ctx.signal or ctx.http: creating
+  // one per query showed in profiles, and most handlers need neither.
+  let controller: AbortController | undefined;
+  let abortReason: Error | undefined;
+  const signal = (): AbortSignal => {
+    if (!controller) {
+      controller = new AbortController();
+      if (abortReason) controller.abort(abortReason);
+    }
+    return controller.signal;
+  };
   const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   // A child logger only when something is logged: most queries log nothing here.
@@ -115,14 +125,15 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const deadlinePassed = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const err = new DeadlineExceeded(deadlineMs);
-        controller.abort(err);
+        abortReason = err;
+        controller?.abort(err);
         reject(err);
       }, deadlineMs);
     });
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
-      const ctx = createModuleContext(name, services, controller.signal, Date.now() + deadlineMs, { reqId }, secretValues);
+      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues);
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);

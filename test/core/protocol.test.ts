@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { startTestApp, roaming, type TestApp } from "../helpers/app.js";
-const seen = ((globalThis as Record<string, unknown>).__slowActionSeen ??= { aborted: false }) as { aborted: boolean; reason?: string };
+const seen = ((globalThis as Record<string, unknown>).__slowActionSeen ??= { aborted: false }) as {
+  aborted: boolean;
+  reason?: string;
+  lateLook?: { aborted: boolean; reason: string };
+};
 
 // One test per row of PROTOCOL §2.2 (the Jinja row is covered by the template suite).
 
@@ -81,6 +85,16 @@ describe("POST /query reply rules (PROTOCOL §2.2)", () => {
     expect(r.body.error).toBe("slow_action: Timeout. slow_action did not finish within its deadline of 300 ms");
     expect(seen.aborted).toBe(true);
     expect(seen.reason).toMatch(/deadline of 300 ms/);
+  });
+
+  it("a module that first looks at its signal after the deadline finds it already aborted", async () => {
+    seen.lateLook = undefined;
+    const r = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "500", look_late: true } });
+    expect(r.body.error).toMatch(/deadline of 300 ms/);
+    await expect.poll(() => seen.lateLook, { timeout: 2000 }).toEqual({ aborted: true, reason: "deadline of 300 ms exceeded" });
+    const inTime = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "20", look_late: true } });
+    expect(inTime.body).toEqual({ data: true });
+    expect(seen.lateLook).toEqual({ aborted: false, reason: "undefined" });
   });
 
   it("a positive integer `timeout` in the body is honoured, less a margin so our reply beats the caller's timeout", async () => {
