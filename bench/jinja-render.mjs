@@ -2,7 +2,7 @@
 // Throughput of jinja_template_rendering through the real HTTP server, the way MISP calls it:
 // the same template on every run, the whole event as data, JSON-in-a-string in `text`.
 //
-//   npm run build && node bench/jinja-render.mjs [--duration 10] [--connections 16] [--attributes 0] [--distinct 0] [--baseline]
+//   npm run build && node bench/jinja-render.mjs [--duration 10] [--warmup 2] [--connections 16] [--attributes 0] [--distinct 0] [--baseline]
 //
 // --baseline also posts the same body to a module name that does not exist: the server still
 // receives and parses it and replies, which gives the ceiling set by HTTP and body parsing alone.
@@ -27,6 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "16" },
     attributes: { type: "string", default: "0" },
     lines: { type: "string", default: "50" },
@@ -72,7 +73,7 @@ function variant(data, n) {
 async function main() {
   const cli = join(root, "dist/cli.js");
   if (!existsSync(cli)) throw new Error("dist/cli.js not found: run `npm run build` first");
-  const server = await startServer((port) => [cli, "-p", String(port)]);
+  let server = await startServer((port) => [cli, "-p", String(port)]);
   const base = server.url;
   try {
     const data = benchData(Number(args.attributes));
@@ -104,38 +105,48 @@ async function main() {
     // only after every other one has been sent, too late for any worker's cache.
     const variantRequests = variants.map((b) => ({ method: "POST", headers: { "content-type": "application/json" }, body: b }));
     let clients = 0;
-    const result = await autocannon({
-      url: `${base}/query`,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      connections: Number(args.connections),
-      duration: Number(args.duration),
-      // Distinct events give distinct outputs: those are checked above, not per reply.
-      ...(distinct > 0
-        ? {
-            setupClient: (client) => {
-              const start = (clients++ * Math.ceil(distinct / Number(args.connections))) % distinct;
-              client.setRequests([...variantRequests.slice(start), ...variantRequests.slice(0, start)]);
-            },
-          }
-        : { expectBody: expected }),
-    });
+    const run = (duration) =>
+      autocannon({
+        url: `${base}/query`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        connections: Number(args.connections),
+        duration,
+        // Distinct events give distinct outputs: those are checked above, not per reply.
+        ...(distinct > 0
+          ? {
+              setupClient: (client) => {
+                const start = (clients++ * Math.ceil(distinct / Number(args.connections))) % distinct;
+                client.setRequests([...variantRequests.slice(start), ...variantRequests.slice(0, start)]);
+              },
+            }
+          : { expectBody: expected }),
+      });
+    // Warm-up (not counted): the JIT, the template cache and the workers' pipelines settle first.
+    await run(Number(args.warmup));
+    const result = await run(Number(args.duration));
     const renders = result.requests.total / (result.duration || Number(args.duration));
     console.log(`connections ${args.connections}, duration ${result.duration}s, requests ${result.requests.total}`);
     console.log(`renders/s ${renders.toFixed(0)} (autocannon mean ${result.requests.average})`);
     console.log(`latency ms p50 ${result.latency.p50}, p99 ${result.latency.p99}, max ${result.latency.max}`);
     console.log(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, body mismatches ${result.mismatches}`);
     if (args.baseline) {
+      // A fresh server, so that the render run's heap and worker state do not weigh on the ceiling.
+      await server.stop();
+      server = await startServer((port) => [cli, "-p", String(port)]);
       const unknownModule = body.replace('"module":"jinja_template_rendering"', '"module":"bench_no_such_module"');
-      const ceiling = await autocannon({
-        url: `${base}/query`,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: unknownModule,
-        connections: Number(args.connections),
-        duration: Number(args.duration),
-      });
+      const ceilingRun = (duration) =>
+        autocannon({
+          url: `${server.url}/query`,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: unknownModule,
+          connections: Number(args.connections),
+          duration,
+        });
+      await ceilingRun(Number(args.warmup));
+      const ceiling = await ceilingRun(Number(args.duration));
       const perSecond = ceiling.requests.total / (ceiling.duration || Number(args.duration));
       console.log(`baseline (same body, unknown module: HTTP + body parsing only) requests/s ${perSecond.toFixed(0)}, p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms`);
     }
