@@ -1,6 +1,7 @@
 // Recursive-descent parser following Jinja2's grammar and operator precedence.
 
 import type { BinOp, CallSyntax, CompareOp, Expr, MacroSignature, Stmt, Target } from "./ast.js";
+import { checkCompile } from "./compilecheck.js";
 import { syntaxError } from "./errors.js";
 import { tokenize, type Token } from "./lexer.js";
 import { mkFloat } from "./values.js";
@@ -42,7 +43,9 @@ const STATEMENT_KEYWORDS = new Set([
 const RESERVED_CONST = new Set(["true", "false", "none", "True", "False", "None"]);
 
 export function parse(source: string): Stmt[] {
-  return new Parser(tokenize(source)).parseTemplate();
+  const body = new Parser(tokenize(source)).parseTemplate();
+  checkCompile(body);
+  return body;
 }
 
 class Parser {
@@ -50,6 +53,8 @@ class Parser {
   private pos = 0;
   private readonly endTokenStack: string[][] = [];
   private tagStack: string[] = [];
+  /** Attribute nodes parsed as namespace references (Jinja's NSRef), valid only as assignment targets. */
+  private readonly nsrefs = new WeakSet<Expr>();
   /** In Jinja's "soft" frames (if/elif/else, conditional expressions) unknown filters and tests fail only when used. */
   private readonly soft: boolean[] = [false];
 
@@ -358,21 +363,15 @@ class Parser {
     withNamespace?: boolean;
   } = {}): Target {
     const { withTuple = true, nameOnly = false, extraEndRules, withNamespace = false } = opts;
-    if (withNamespace && this.look().type === "dot") {
-      const tok = this.expect("name");
-      this.next();
-      const attr = this.expect("name");
-      return { t: "nsref", name: tok.value, attr: attr.value };
-    }
     const startTok = this.cur;
     let expr: Expr;
     if (nameOnly) {
       const tok = this.expect("name");
       expr = { t: "name", name: tok.value };
     } else if (withTuple) {
-      expr = this.parseTuple({ simplified: true, extraEndRules });
+      expr = this.parseTuple({ simplified: true, extraEndRules, withNamespace });
     } else {
-      expr = this.parsePrimary();
+      expr = this.parsePrimary(withNamespace);
     }
     const target = this.toTarget(expr);
     if (!target) this.fail(`can't assign to '${expr.t === "const" ? "const" : expr.t}'`, startTok);
@@ -380,6 +379,9 @@ class Parser {
   }
 
   private toTarget(expr: Expr): Target | null {
+    if (expr.t === "getattr" && this.nsrefs.has(expr) && expr.node.t === "name") {
+      return { t: "nsref", name: expr.node.name, attr: expr.attr };
+    }
     if (expr.t === "name") return RESERVED_CONST.has(expr.name) ? null : { t: "name", name: expr.name };
     if (expr.t === "tuple") {
       const items: Target[] = [];
@@ -503,13 +505,21 @@ class Parser {
     return node;
   }
 
-  private parsePrimary(): Expr {
+  private parsePrimary(withNamespace = false): Expr {
     const tok = this.cur;
     if (tok.type === "name") {
       this.next();
       if (tok.value === "true" || tok.value === "True") return { t: "const", value: true };
       if (tok.value === "false" || tok.value === "False") return { t: "const", value: false };
       if (tok.value === "none" || tok.value === "None") return { t: "const", value: null };
+      if (withNamespace && this.cur.type === "dot") {
+        // `{% set ns.attr = ... %}`, also inside a target tuple (`ns.a, b = ...`).
+        this.next();
+        const attr = this.expect("name");
+        const ref: Expr = { t: "getattr", node: { t: "name", name: tok.value }, attr: attr.value };
+        this.nsrefs.add(ref);
+        return ref;
+      }
       return { t: "name", name: tok.value };
     }
     if (tok.type === "string") {
@@ -541,9 +551,10 @@ class Parser {
     withCondexpr?: boolean;
     extraEndRules?: string[];
     explicitParentheses?: boolean;
+    withNamespace?: boolean;
   } = {}): Expr {
-    const { simplified = false, withCondexpr = true, extraEndRules, explicitParentheses = false } = opts;
-    const parseOne = (): Expr => (simplified ? this.parsePrimary() : this.parseExpression(withCondexpr));
+    const { simplified = false, withCondexpr = true, extraEndRules, explicitParentheses = false, withNamespace = false } = opts;
+    const parseOne = (): Expr => (simplified ? this.parsePrimary(withNamespace) : this.parseExpression(withCondexpr));
     const args: Expr[] = [];
     let isTuple = false;
     for (;;) {
@@ -560,10 +571,11 @@ class Parser {
     return { t: "tuple", items: args };
   }
 
-  private isTupleEnd(extraEndRules?: string[]): boolean {
+  private isTupleEnd(_extraEndRules?: string[]): boolean {
+    // Jinja 3.1 passes its end rules to Token.test_any as one tuple, so they never match: only
+    // `%}`, `}}` and `)` end a tuple (`{% for a, in x %}` is a syntax error, as in Jinja).
     const type = this.cur.type;
-    if (type === "variable_end" || type === "block_end" || type === "rparen") return true;
-    return extraEndRules ? this.testAny(this.cur, extraEndRules) : false;
+    return type === "variable_end" || type === "block_end" || type === "rparen";
   }
 
   private parseList(): Expr {
