@@ -1,5 +1,6 @@
 // Python semantics of operators, truthiness, equality, ordering, membership, iteration and len().
 
+import { compareBigFloat, floatFloorDiv, floatPow } from "./floatmath.js";
 import { pyError } from "./errors.js";
 import type { Budget } from "./budget.js";
 import { printfFormat } from "./printf.js";
@@ -93,6 +94,7 @@ export function eq(a: unknown, b: unknown): boolean {
   if (isNumeric(a) && isNumeric(b)) {
     if (typeof a === "bigint" || typeof b === "bigint") {
       if (isIntLike(a) && isIntLike(b)) return toBig(a) === toBig(b);
+      return typeof a === "bigint" ? compareBigFloat(a, toNumber(b)) === 0 : compareBigFloat(b as bigint, toNumber(a)) === 0;
     }
     return toNumber(a) === toNumber(b);
   }
@@ -152,6 +154,8 @@ export function cmp(a: unknown, b: unknown, symbol = "<"): number {
       const y = toBig(b);
       return x < y ? -1 : x > y ? 1 : 0;
     }
+    if (typeof a === "bigint") return compareBigFloat(a, toNumber(b));
+    if (typeof b === "bigint") return -compareBigFloat(b, toNumber(a));
     const x = toNumber(a);
     const y = toNumber(b);
     if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
@@ -388,7 +392,7 @@ export function floordiv(a: unknown, b: unknown): unknown {
     const x = toNumber(a);
     const y = toNumber(b);
     if (y === 0) throw pyError("ZeroDivisionError", "float floor division by zero");
-    return new PyFloat(Math.floor(x / y) === 0 && x / y < 0 ? -0 : Math.floor(x / y));
+    return new PyFloat(floatFloorDiv(x, y));
   }
   return unsupported("//", a, b);
 }
@@ -432,7 +436,7 @@ export function pow(a: unknown, b: unknown, budget: Budget): unknown {
     const x = toNumber(a);
     const y = toNumber(b);
     if (x === 0 && y < 0) throw pyError("ZeroDivisionError", "0.0 cannot be raised to a negative power");
-    const r = Math.pow(x, y);
+    const r = floatPow(x, y);
     if (Number.isNaN(r) && !Number.isNaN(x) && !Number.isNaN(y)) {
       throw pyError("ValueError", "math domain error");
     }
