@@ -6,7 +6,7 @@
 
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { currentBudget } from "./current.js";
-import { pyError } from "./errors.js";
+import { TemplateError, pyError } from "./errors.js";
 import { cmp, chars, eq, isFloat, isInt, isStr, iterate, toNumber } from "./ops.js";
 import { repr, str } from "./printing.js";
 import { strMethod } from "./strmethods.js";
@@ -95,7 +95,7 @@ export function getAttr(obj: unknown, name: string): unknown {
 /** `obj[key]` in a template. */
 export function getItem(obj: unknown, key: unknown): unknown {
   if (obj instanceof Undefined) obj.fail();
-  const v = pyItem(obj, key);
+  const v = lookupItem(obj, key);
   if (v !== MISSING) return v;
   if (isStr(key)) {
     const name = str(key);
@@ -104,6 +104,16 @@ export function getItem(obj: unknown, key: unknown): unknown {
     if (attr !== MISSING) return attr;
   }
   return new Undefined(null, obj, key instanceof Markup ? key.s : key);
+}
+
+/** pyItem as Jinja's getitem sees it: a TypeError (unhashable key) is a failed lookup too. */
+function lookupItem(obj: unknown, key: unknown): unknown {
+  try {
+    return pyItem(obj, key);
+  } catch (e) {
+    if (e instanceof TemplateError && e.pythonClass === "TypeError") return MISSING;
+    throw e;
+  }
 }
 
 /** `obj[a:b:c]`: Python's own subscript (Jinja does not route slices through the sandbox). */
@@ -150,8 +160,8 @@ function pyItem(obj: unknown, key: unknown): unknown {
       return obj instanceof Markup ? new Markup(s) : s;
     }
     if (obj instanceof PyRange) {
-      const first = obj.at(start);
-      return new PyRange(first, first + picked.length * obj.step * step, obj.step * step);
+      // CPython's compute_slice: both ends map through the slice indices (range(10)[::3] is range(0, 10, 3)).
+      return new PyRange(obj.at(start), obj.at(stop), obj.step * step);
     }
     return isTuple(obj) ? tuple(picked) : newList(picked);
   }
@@ -165,7 +175,8 @@ function pyItem(obj: unknown, key: unknown): unknown {
 
 /** Python's slice.indices(); null when an index is not an integer (TypeError). */
 export function sliceIndices(key: SliceKey, n: number): [number, number, number] | null {
-  const conv = (v: unknown): number | null | undefined => (v === null || v instanceof Undefined ? undefined : indexOf(v));
+  // Undefined has no __index__: `s[:missing]` is a TypeError, as in Python.
+  const conv = (v: unknown): number | null | undefined => (v === null ? undefined : indexOf(v));
   const step = conv(key.step) ?? 1;
   const start0 = conv(key.start);
   const stop0 = conv(key.stop);
