@@ -1,6 +1,7 @@
 // The methods of Python's str that templates may call (`Event.info.startswith('x')`).
 
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
+import { casefold, lowerAt, swapcase, toTitleChar } from "./casing.js";
 import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { chars, intArg, isStr, iterate, len } from "./ops.js";
@@ -86,20 +87,14 @@ function isCased(c: string): boolean {
   return c.toLowerCase() !== c.toUpperCase();
 }
 
-/** Unicode title case differs from upper case only for these digraph letters. */
-const TITLECASE: Record<string, string> = {
-  "ǆ": "ǅ", "Ǆ": "ǅ", "ǅ": "ǅ", "ǉ": "ǈ", "Ǉ": "ǈ", "ǈ": "ǈ", "ǌ": "ǋ", "Ǌ": "ǋ", "ǋ": "ǋ", "ǳ": "ǲ", "Ǳ": "ǲ", "ǲ": "ǲ",
-};
-export function toTitleChar(c: string): string {
-  return TITLECASE[c] ?? c.toUpperCase();
-}
-
 export function pyTitle(s: string): string {
   let prevCased = false;
   let out = "";
-  for (const c of s) {
+  const cps = chars(s);
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i];
     if (isCased(c)) {
-      out += prevCased ? c.toLowerCase() : toTitleChar(c);
+      out += prevCased ? lowerAt(cps, i) : toTitleChar(c);
       prevCased = true;
     } else {
       out += c;
@@ -109,10 +104,13 @@ export function pyTitle(s: string): string {
   return out;
 }
 
+/** Python 3.8+: the first character in title case, the rest lower case (in context, for final sigma). */
 export function pyCapitalize(s: string): string {
   const cs = chars(s);
   if (!cs.length) return s;
-  return toTitleChar(cs[0]) + cs.slice(1).join("").toLowerCase();
+  let out = toTitleChar(cs[0]);
+  for (let i = 1; i < cs.length; i++) out += lowerAt(cs, i);
+  return out;
 }
 
 /** Python's str.center padding rule. */
@@ -221,8 +219,8 @@ const RE_NUMERIC = /^[\p{N}]+$/u;
 const METHODS: Record<string, Method> = {
   upper: (s, c) => (noKwargs("upper", c), bind("upper", c, []), s.toUpperCase()),
   lower: (s, c) => (bind("lower", c, []), s.toLowerCase()),
-  casefold: (s, c) => (bind("casefold", c, []), s.toLowerCase()),
-  swapcase: (s, c) => (bind("swapcase", c, []), chars(s).map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join("")),
+  casefold: (s, c) => (bind("casefold", c, []), casefold(s)),
+  swapcase: (s, c) => (bind("swapcase", c, []), swapcase(s)),
   title: (s, c) => (bind("title", c, []), pyTitle(s)),
   capitalize: (s, c) => (bind("capitalize", c, []), pyCapitalize(s)),
   strip: (s, c) => stripMethod(s, c, "strip", true, true),
