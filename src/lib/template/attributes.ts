@@ -7,7 +7,7 @@
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { TemplateError, pyError } from "./errors.js";
-import { cmp, chars, eq, isFloat, isInt, isStr, iterate, toNumber } from "./ops.js";
+import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, toNumber } from "./ops.js";
 import { repr, str } from "./printing.js";
 import { strMethod } from "./strmethods.js";
 import {
@@ -329,7 +329,7 @@ const LIST_MUTATORS = new Set(["append", "clear", "extend", "insert", "pop", "re
 function listMethod(l: unknown[], name: string): unknown {
   // Annotated so TypeScript does not narrow `l` to never after the tuple check.
   const isT: boolean = isTuple(l);
-  if (name === "count" || name === "index") return method(isT ? "tuple" : "list", name, (c) => seqMethod(l, name, c));
+  if (name === "count" || name === "index") return method(isT ? "tuple" : "list", name, (c) => seqMethod(l, name, c, true));
   if (isT) return MISSING;
   if (name === "copy") return method("list", name, (c) => (bind("copy", c, []), newList([...l])));
   if (!LIST_MUTATORS.has(name)) return MISSING;
@@ -389,14 +389,27 @@ function listMethod(l: unknown[], name: string): unknown {
   });
 }
 
-function seqMethod(l: unknown[], name: string, c: CallArgs): number {
+function seqMethod(l: unknown[], name: string, c: CallArgs, withBounds = false): number {
   if (name === "count") {
     const [x] = bind("count", c, [["value", NO_DEFAULT]]);
     return l.filter((y) => eq(y, x)).length;
   }
-  const [x] = bind("index", c, [["value", NO_DEFAULT]]);
-  const k = l.findIndex((y) => eq(y, x));
-  if (k < 0) throw pyError("ValueError", `${repr(x)} is not in list`);
-  return k;
+  // list.index / tuple.index take optional start and stop (clamped like slice bounds); range.index does not.
+  let from = 0;
+  let to = l.length;
+  let x: unknown;
+  if (withBounds) {
+    noKwargs(`${isTuple(l) ? "tuple" : "list"}.index`, c);
+    const [value, start, stop] = bind("index", c, [["value", NO_DEFAULT], ["start", 0], ["stop", l.length]]);
+    const clamp = (v: unknown): number => {
+      const i = intArg(v);
+      return i < 0 ? Math.max(0, i + l.length) : Math.min(i, l.length);
+    };
+    [x, from, to] = [value, clamp(start), clamp(stop)];
+  } else {
+    [x] = bind("index", c, [["value", NO_DEFAULT]]);
+  }
+  for (let k = from; k < to; k++) if (eq(l[k], x)) return k;
+  throw pyError("ValueError", isTuple(l) ? "tuple.index(x): x not in tuple" : `${repr(x)} is not in list`);
 }
 

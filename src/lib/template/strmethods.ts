@@ -132,11 +132,11 @@ function fillChar(v: unknown): string {
 function bounds(n: number, start: unknown, end: unknown): [number, number] {
   const norm = (v: unknown, d: number): number => {
     if (v === null || v === undefined) return d;
-    let i = intArg(v);
-    if (i < 0) i = Math.max(0, i + n);
-    return Math.min(i, n);
+    const i = intArg(v);
+    return i < 0 ? Math.max(0, i + n) : i;
   };
-  return [norm(start, 0), norm(end, n)];
+  // CPython's ADJUST_INDICES clamps the end to the length but not the start: 'abc'.find('', 5) is -1.
+  return [norm(start, 0), Math.min(norm(end, n), n)];
 }
 
 function findIn(hay: string[], needle: string[], from: number, to: number, last: boolean): number {
