@@ -7,7 +7,8 @@
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { TemplateError, pyError } from "./errors.js";
-import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, toNumber } from "./ops.js";
+import { floatHex, floatRatio } from "./floatmath.js";
+import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, mkInt, toNumber } from "./ops.js";
 import { repr, str } from "./printing.js";
 import { strMethod } from "./strmethods.js";
 import {
@@ -221,6 +222,7 @@ function pyAttr(obj: unknown, name: string): unknown {
     if (name === "denominator") return 1;
     if (name === "bit_length") return method("int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
     if (name === "conjugate") return method("int", name, (c) => (bind(name, c, []), n));
+    if (name === "as_integer_ratio") return method("int", name, (c) => (bind(name, c, []), tuple([n, 1])));
     return MISSING;
   }
   if (isFloat(obj)) {
@@ -229,6 +231,10 @@ function pyAttr(obj: unknown, name: string): unknown {
     if (name === "imag") return new PyFloat(0);
     if (name === "is_integer") return method("float", name, (c) => (bind(name, c, []), Number.isInteger(x)));
     if (name === "conjugate") return method("float", name, (c) => (bind(name, c, []), obj));
+    if (name === "hex") return method("float", name, (c) => (bind(name, c, []), floatHex(x)));
+    if (name === "as_integer_ratio") {
+      return method("float", name, (c) => (bind(name, c, []), tuple(floatRatio(x).map((v) => mkInt(v)))));
+    }
     return MISSING;
   }
   return MISSING;

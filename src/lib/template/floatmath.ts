@@ -2,6 +2,8 @@
 // integer exponents (V8's Math.pow is off by an ulp, e.g. 7 ** -2), float floor division with
 // Python's divmod rules, and exact int/float comparison (Python never rounds the int).
 
+import { pyError } from "./errors.js";
+
 const scratch = new DataView(new ArrayBuffer(8));
 
 /** |x| = m * 2**e with m odd, for finite non-zero x. */
@@ -95,4 +97,29 @@ export function compareBigFloat(a: bigint, f: number): number {
   if (a < b) return -1;
   if (a > b) return 1;
   return whole === f ? 0 : -1;
+}
+
+/** float.as_integer_ratio(): the exact fraction, lowest terms, positive denominator. */
+export function floatRatio(x: number): [bigint, bigint] {
+  if (Number.isNaN(x)) throw pyError("ValueError", "cannot convert NaN to integer ratio");
+  if (!Number.isFinite(x)) throw pyError("OverflowError", "cannot convert Infinity to integer ratio");
+  if (x === 0) return [0n, 1n];
+  const [m, e] = decompose(x);
+  const n = x < 0 ? -m : m;
+  return e >= 0 ? [n << BigInt(e), 1n] : [n, 1n << BigInt(-e)];
+}
+
+/** float.hex(): '0x1.4000000000000p+1'; subnormals as '0x0.<fraction>p-1022'. */
+export function floatHex(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  if (x === 0) return `${sign}0x0.0p+0`;
+  scratch.setFloat64(0, Math.abs(x));
+  const hi = scratch.getUint32(0);
+  const lo = scratch.getUint32(4);
+  const expBits = (hi >>> 20) & 0x7ff;
+  const fraction = (hi & 0xfffff).toString(16).padStart(5, "0") + lo.toString(16).padStart(8, "0");
+  const exp = expBits === 0 ? -1022 : expBits - 1023;
+  return `${sign}0x${expBits === 0 ? 0 : 1}.${fraction}p${exp < 0 ? "-" : "+"}${Math.abs(exp)}`;
 }

@@ -2,12 +2,12 @@
 
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { casefold, lowerAt, swapcase, toTitleChar } from "./casing.js";
-import { repeatChecked } from "./current.js";
+import { currentBudget, repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { chars, intArg, isStr, iterate, len } from "./ops.js";
 import { str } from "./printing.js";
 import { strFormat } from "./strformat.js";
-import { Markup, MISSING, PyCallable, isTuple, newList, tuple, typeName, type CallArgs } from "./values.js";
+import { Markup, MISSING, PyCallable, dictGet, isDict, isTuple, newList, tuple, typeName, type CallArgs } from "./values.js";
 
 /** Python's str.isspace() characters. */
 export const PY_WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
@@ -287,6 +287,10 @@ const METHODS: Record<string, Method> = {
     const sign = s[0] === "+" || s[0] === "-" ? s[0] : "";
     return sign + repeatChecked("0", n) + s.slice(sign.length);
   },
+  translate: (s, c) => {
+    const [table] = bind("translate", c, [["table", NO_DEFAULT]]);
+    return translate(s, table);
+  },
   partition: (s, c) => partition(s, c, false),
   rpartition: (s, c) => partition(s, c, true),
   removeprefix: (s, c) => {
@@ -398,3 +402,27 @@ export function strMethod(self: string | Markup, name: string): unknown {
   );
 }
 
+
+/** str.translate(table): table[ord(c)] is a str, a code point or None (delete); a failed lookup keeps c. */
+function translate(s: string, table: unknown): string {
+  let out = "";
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0;
+    let to: unknown = MISSING;
+    if (isDict(table)) to = dictGet(table, cp);
+    else if (Array.isArray(table) || isStr(table)) {
+      const seq = Array.isArray(table) ? table : chars(str(table));
+      if (cp < seq.length) to = seq[cp];
+    } else throw pyError("TypeError", `'${typeName(table)}' object is not subscriptable`);
+    if (to === MISSING) out += ch;
+    else if (to === null) continue;
+    else if (isStr(to)) out += str(to);
+    else if (typeof to === "boolean" || (typeof to === "number" && Number.isInteger(to)) || typeof to === "bigint") {
+      const n = Number(to);
+      if (n < 0 || n >= 0x110000) throw pyError("ValueError", "character mapping must be in range(0x110000)");
+      out += String.fromCodePoint(n);
+    } else throw pyError("TypeError", "character mapping must return integer, None or str");
+    if (out.length > 4096) currentBudget().checkString(out.length);
+  }
+  return out;
+}
