@@ -355,8 +355,12 @@ export class Renderer {
 
   private evalNode(e: Expr, scope: Scope): unknown {
     switch (e.t) {
-      case "const":
+      case "const": {
+        // Outside a folded constant Jinja writes the literal's repr into Python source: `inf` is a NameError.
+        const bad = this.constMode ? null : nonFiniteIn(e.value);
+        if (bad) throw pyError("NameError", `name '${bad}' is not defined`);
         return e.value;
+      }
       case "name":
         if (this.constMode) throw IMPOSSIBLE;
         return this.lookup(e.name, scope);
