@@ -123,3 +123,20 @@ export function floatHex(x: number): string {
   const exp = expBits === 0 ? -1022 : expBits - 1023;
   return `${sign}0x${expBits === 0 ? 0 : 1}.${fraction}p${exp < 0 ? "-" : "+"}${Math.abs(exp)}`;
 }
+
+/** int / int as Python computes it: one correct rounding of the exact quotient (b is not zero). */
+export function intTrueDiv(a: bigint, b: bigint): number {
+  const negative = a < 0n !== b < 0n;
+  const x = a < 0n ? -a : a;
+  const y = b < 0n ? -b : b;
+  if (x === 0n) return negative ? -0 : 0;
+  // Scale so the integer quotient has at least 64 bits, then keep a sticky bit for the remainder.
+  const k = bitLength(y) - bitLength(x) + 66;
+  const num = k > 0 ? x << BigInt(k) : x;
+  const den = k < 0 ? y << BigInt(-k) : y;
+  let q = num / den;
+  if (num % den !== 0n) q |= 1n;
+  const r = scaleRounded(q, -k) ?? Number(a) / Number(b);
+  if (!Number.isFinite(r)) throw pyError("OverflowError", "integer division result too large for a float");
+  return negative ? -Math.abs(r) : Math.abs(r);
+}

@@ -1,6 +1,6 @@
 // Python semantics of operators, truthiness, equality, ordering, membership, iteration and len().
 
-import { compareBigFloat, floatFloorDiv, floatPow } from "./floatmath.js";
+import { compareBigFloat, floatFloorDiv, floatPow, intTrueDiv } from "./floatmath.js";
 import { pyError } from "./errors.js";
 import type { Budget } from "./budget.js";
 import { printfFormat } from "./printf.js";
@@ -369,14 +369,10 @@ export function div(a: unknown, b: unknown): unknown {
   if (isNumeric(a) && isNumeric(b)) {
     const y = toNumber(b);
     if (y === 0) throw pyError("ZeroDivisionError", isIntLike(a) && isIntLike(b) ? "division by zero" : "float division by zero");
-    if ((typeof a === "bigint" || typeof b === "bigint") && isIntLike(a) && isIntLike(b)) return mkFloat(bigTrueDiv(toBig(a), toBig(b)));
+    if ((typeof a === "bigint" || typeof b === "bigint") && isIntLike(a) && isIntLike(b)) return mkFloat(intTrueDiv(toBig(a), toBig(b)));
     return mkFloat(toNumber(a) / y);
   }
   return unsupported("/", a, b);
-}
-
-function bigTrueDiv(a: bigint, b: bigint): number {
-  return Number(a) / Number(b);
 }
 
 export function floordiv(a: unknown, b: unknown): unknown {

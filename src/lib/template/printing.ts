@@ -1,5 +1,6 @@
 // Python's str() and repr() of template values: what `{{ value }}` prints.
 
+import { pyError } from "./errors.js";
 import {
   DictView,
   Markup,
@@ -60,6 +61,17 @@ export function strRepr(s: string): string {
   return out + quote;
 }
 
+/** Python 3.11's int -> str limit (sys.get_int_max_str_digits()), counted without the sign. */
+const INT_MAX_STR_DIGITS = 4300;
+
+export function bigIntStr(v: bigint): string {
+  const s = v.toString();
+  if (s.length - (v < 0n ? 1 : 0) > INT_MAX_STR_DIGITS) {
+    throw pyError("ValueError", `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit`);
+  }
+  return s;
+}
+
 const FAKE_ADDRESS = "0x7f0000000000";
 
 export function repr(v: unknown): string {
@@ -70,7 +82,7 @@ export function repr(v: unknown): string {
     case "number":
       return Number.isInteger(v) ? intStr(v) : floatRepr(v);
     case "bigint":
-      return v.toString();
+      return bigIntStr(v);
     case "string":
       return strRepr(v);
   }
