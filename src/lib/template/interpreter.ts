@@ -277,9 +277,12 @@ export class Renderer {
 
   private makeMacro(name: string, sig: MacroSignature, body: Stmt[], defScope: Scope): PyCallable {
     const used = namesUsed(body);
-    const catchVarargs = used.has("varargs");
-    const catchKwargs = used.has("kwargs");
+    // Jinja's Macro.__call__: a parameter named varargs/kwargs is an ordinary one; an explicit
+    // `caller` parameter takes the call block like any keyword argument.
+    const catchVarargs = used.has("varargs") && !sig.args.includes("varargs");
+    const catchKwargs = used.has("kwargs") && !sig.args.includes("kwargs");
     const callerAllowed = used.has("caller");
+    const explicitCaller = sig.args.includes("caller");
     const nDefaultsStart = sig.args.length - sig.defaults.length;
     const fn = (call: CallArgs): unknown => {
       this.budget.enter();
@@ -287,39 +290,44 @@ export class Renderer {
         const s = new Scope(defScope);
         const kwargs = new Map(call.kwargs);
         const extra = call.args.slice(sig.args.length);
+        let foundCaller = explicitCaller && call.args.length >= sig.args.length;
         for (let i = 0; i < sig.args.length; i++) {
           const argName = sig.args[i];
-          let v: unknown;
+          let v: unknown = MISSING;
           if (i < call.args.length) {
-            if (kwargs.has(argName)) throw pyError("TypeError", `macro '${name}' got multiple values for argument '${argName}'`);
             v = call.args[i];
-          } else if (kwargs.has(argName)) {
-            v = kwargs.get(argName);
-            kwargs.delete(argName);
-          } else if (i >= nDefaultsStart) {
-            v = this.eval(sig.defaults[i - nDefaultsStart], s);
           } else {
-            v = new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName);
+            if (kwargs.has(argName)) {
+              v = kwargs.get(argName);
+              kwargs.delete(argName);
+            }
+            if (argName === "caller") foundCaller = true;
+          }
+          if (v === MISSING) {
+            v = i >= nDefaultsStart
+              ? this.eval(sig.defaults[i - nDefaultsStart], s)
+              : new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName);
           }
           s.vars.set(argName, v);
         }
-        let caller: unknown = MISSING;
-        if (kwargs.has("caller")) {
-          caller = kwargs.get("caller");
+        if (callerAllowed && !foundCaller) {
+          const caller = kwargs.get("caller");
           kwargs.delete("caller");
-        }
-        if (callerAllowed) s.vars.set("caller", caller === MISSING ? new Undefined(null, MISSING, "caller") : caller);
-        else if (caller !== MISSING) throw pyError("TypeError", `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
-        if (catchVarargs) s.vars.set("varargs", tuple(extra));
-        else if (extra.length) {
-          throw pyError("TypeError", `macro '${name}' takes not more than ${sig.args.length} argument(s)`);
+          s.vars.set("caller", caller === undefined || caller === null ? new Undefined("No caller defined", MISSING, "caller") : caller);
         }
         if (catchKwargs) {
           const d = new PyDict();
           for (const [k, v] of kwargs) d.set(k, v);
           s.vars.set("kwargs", d);
         } else if (kwargs.size) {
+          if (kwargs.has("caller")) {
+            throw pyError("TypeError", `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+          }
           throw pyError("TypeError", `macro '${name}' takes no keyword argument '${kwargs.keys().next().value}'`);
+        }
+        if (catchVarargs) s.vars.set("varargs", tuple(extra));
+        else if (extra.length) {
+          throw pyError("TypeError", `macro '${name}' takes not more than ${sig.args.length} argument(s)`);
         }
         const out = new Output(this.budget.limits.maxOutputBytes);
         this.execBody(body, s, out);
