@@ -55,6 +55,6 @@ export type Stmt =
   | { t: "with"; targets: Target[]; values: Expr[]; body: Stmt[] }
   | { t: "assign"; target: Target; node: Expr }
   | { t: "assignblock"; target: Target; filter: (Expr & { t: "filter" }) | null; body: Stmt[] }
-  | { t: "block"; name: string; body: Stmt[]; scoped: boolean }
+  | { t: "block"; name: string; body: Stmt[]; scoped: boolean; required: boolean }
   | { t: "autoescape"; value: Expr; body: Stmt[] }
   | { t: "unsupported"; what: string; exc: string; message: string };

@@ -69,7 +69,9 @@ export function checkCompile(body: Stmt[]): void {
       checkSignature(st.sig, st.body);
     }
   });
-  // Python compiles the generated module last: a repeated parameter name is its SyntaxError.
+  // Python compiles the generated module last: a repeated parameter or keyword name is its SyntaxError.
+  const repeated = repeatedKeyword(body);
+  if (repeated !== null) throw new TemplateError("syntax", "SyntaxError", `keyword argument repeated: ${repeated}`);
   walkStmts(body, (st) => {
     if (st.t !== "macro" && st.t !== "callblock") return;
     const seen = new Set<string>();
@@ -78,4 +80,32 @@ export function checkCompile(body: Stmt[]): void {
       seen.add(arg);
     }
   });
+}
+
+/** The first keyword given twice in one call, filter or test (`dict(a=1, a=2)`), anywhere in the tree. */
+function repeatedKeyword(node: unknown): string | null {
+  if (!node || typeof node !== "object") return null;
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const found = repeatedKeyword(n);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  const o = node as Record<string, unknown>;
+  const call = o.args as { kwargs?: unknown } | undefined;
+  if ((o.t === "call" || o.t === "filter" || o.t === "test") && call && Array.isArray(call.kwargs)) {
+    const seen = new Set<string>();
+    for (const [key] of call.kwargs as [string, unknown][]) {
+      if (seen.has(key)) return key;
+      seen.add(key);
+    }
+  }
+  for (const value of Object.values(o)) {
+    if (value && typeof value === "object") {
+      const found = repeatedKeyword(value);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }

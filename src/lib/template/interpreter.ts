@@ -154,6 +154,8 @@ export class Renderer {
         return;
       }
       case "block":
+        // Without template inheritance nothing can fill a required block.
+        if (st.required) throw pyError("TemplateRuntimeError", `Required block '${st.name}' not found`);
         this.execBody(st.body, new Scope(st.scoped ? scope : rootOf(scope)), out);
         return;
       case "autoescape": {

@@ -3,6 +3,7 @@
 import type { BinOp, CallSyntax, CompareOp, Expr, MacroSignature, Stmt, Target } from "./ast.js";
 import { checkCompile } from "./compilecheck.js";
 import { syntaxError } from "./errors.js";
+import { isPySpace } from "./strmethods.js";
 import { tokenize, type Token } from "./lexer.js";
 import { mkFloat } from "./values.js";
 
@@ -254,11 +255,15 @@ class Parser {
     this.expect("name:block");
     const name = this.expect("name").value;
     const scoped = this.skipIf("name:scoped");
-    this.skipIf("name:required");
+    const required = this.skipIf("name:required");
     if (this.cur.type === "sub") this.fail("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.");
     const body = this.withSoft(false, () => this.parseStatements(["name:endblock"], true));
+    // A required block is only a placeholder for a child template: whitespace and comments at most.
+    if (required && body.some((st) => st.t !== "output" || st.nodes.some((n) => typeof n !== "string" || !n || ![...n].every(isPySpace)))) {
+      this.fail("Required blocks can only contain comments or whitespace");
+    }
     this.skipIf(`name:${name}`);
-    return { t: "block", name, body, scoped };
+    return { t: "block", name, body, scoped, required };
   }
 
   private parsePrint(): Stmt {
