@@ -213,6 +213,13 @@ export function tokenize(source: string): Token[] {
   /** Python "unicode-escape" decoding of a string literal's body. */
   function decodeString(body: string, offset: number): string {
     if (!body.includes("\\")) return body;
+    // Jinja decodes `body.encode("ascii", "backslashreplace")`: non-ASCII characters become escapes
+    // first, so a backslash right before one escapes the inserted backslash ('\\é' is '\\xe9').
+    body = body.replace(/[^\x00-\x7f]/gu, (ch) => {
+      const cp = ch.codePointAt(0) ?? 0;
+      const hex = cp.toString(16);
+      return cp < 0x100 ? `\\x${hex.padStart(2, "0")}` : cp < 0x10000 ? `\\u${hex.padStart(4, "0")}` : `\\U${hex.padStart(8, "0")}`;
+    });
     let out = "";
     for (let k = 0; k < body.length; k++) {
       const c = body[k];
