@@ -223,6 +223,9 @@ function pyAttr(obj: unknown, name: string): unknown {
     if (name === "bit_length") return method("int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
     if (name === "conjugate") return method("int", name, (c) => (bind(name, c, []), n));
     if (name === "as_integer_ratio") return method("int", name, (c) => (bind(name, c, []), tuple([n, 1])));
+    if (name === "bit_count") {
+      return method("int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/0/g, "").length));
+    }
     return MISSING;
   }
   if (isFloat(obj)) {
