@@ -46,6 +46,16 @@ export function intArg(v: unknown): number {
   return toNumber(v);
 }
 
+/** An int argument Python converts to a C integer (Py_ssize_t, or int for 32 bits): OverflowError beyond it. */
+export function cIntArg(v: unknown, bits: 32 | 64 = 64): number {
+  if (typeof v === "bigint" && (v >= 1n << BigInt(bits - 1) || v < -(1n << BigInt(bits - 1)))) {
+    throw pyError("OverflowError", `Python int too large to convert to C ${bits === 64 ? "ssize_t" : "int"}`);
+  }
+  const n = intArg(v);
+  if (bits === 32 && (n >= 2 ** 31 || n < -(2 ** 31))) throw pyError("OverflowError", "Python int too large to convert to C int");
+  return n;
+}
+
 export function toNumber(v: unknown): number {
   if (typeof v === "number") return v;
   if (typeof v === "boolean") return v ? 1 : 0;
@@ -342,6 +352,9 @@ export function mul(a: unknown, b: unknown, budget: Budget): unknown {
   }
   if (isIntLike(a) && !isNumeric(b)) return mul(b, a, budget);
   if (isIntLike(b)) {
+    if ((isStr(a) || Array.isArray(a)) && typeof b === "bigint" && (b >= 1n << 63n || b < -(1n << 63n))) {
+      throw pyError("OverflowError", "cannot fit 'int' into an index-sized integer");
+    }
     const n = Math.max(0, toNumber(b));
     if (isStr(a)) {
       const s = str(a);

@@ -4,7 +4,7 @@ import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { casefold, lowerAt, swapcase, toTitleChar } from "./casing.js";
 import { currentBudget, repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
-import { chars, intArg, isStr, iterate, len } from "./ops.js";
+import { cIntArg, chars, intArg, isStr, iterate, len } from "./ops.js";
 import { str } from "./printing.js";
 import { strFormat } from "./strformat.js";
 import { Markup, MISSING, PyCallable, dictGet, isDict, isTuple, newList, tuple, typeName, type CallArgs } from "./values.js";
@@ -238,7 +238,7 @@ const METHODS: Record<string, Method> = {
     noKwargs("replace", c);
     const [old, rep, count] = bind("replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", -1]]);
     if (!isStr(old) || !isStr(rep)) throw pyError("TypeError", `replace() argument must be str, not ${typeName(isStr(old) ? rep : old)}`);
-    return pyReplace(s, str(old), str(rep), intArg(count));
+    return pyReplace(s, str(old), str(rep), cIntArg(count));
   },
   find: (s, c) => findMethod(s, c, "find", false, false),
   rfind: (s, c) => findMethod(s, c, "rfind", true, false),
@@ -266,23 +266,27 @@ const METHODS: Record<string, Method> = {
   center: (s, c) => {
     noKwargs("center", c);
     const [w, f] = bind("center", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
-    return pyCenter(s, intArg(w), fillChar(f));
+    return pyCenter(s, cIntArg(w), fillChar(f));
   },
   ljust: (s, c) => {
     noKwargs("ljust", c);
     const [w, f] = bind("ljust", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
-    const n = intArg(w) - len(s);
-    return n > 0 ? s + repeatChecked(fillChar(f), n) : s;
+    const width = cIntArg(w);
+    const fill = fillChar(f);
+    const n = width - len(s);
+    return n > 0 ? s + repeatChecked(fill, n) : s;
   },
   rjust: (s, c) => {
     noKwargs("rjust", c);
     const [w, f] = bind("rjust", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
-    const n = intArg(w) - len(s);
-    return n > 0 ? repeatChecked(fillChar(f), n) + s : s;
+    const width = cIntArg(w);
+    const fill = fillChar(f);
+    const n = width - len(s);
+    return n > 0 ? repeatChecked(fill, n) + s : s;
   },
   zfill: (s, c) => {
     const [w] = bind("zfill", c, [["width", NO_DEFAULT]]);
-    const n = intArg(w) - len(s);
+    const n = cIntArg(w) - len(s);
     if (n <= 0) return s;
     const sign = s[0] === "+" || s[0] === "-" ? s[0] : "";
     return sign + repeatChecked("0", n) + s.slice(sign.length);
@@ -305,7 +309,7 @@ const METHODS: Record<string, Method> = {
   },
   expandtabs: (s, c) => {
     const [t] = bind("expandtabs", c, [["tabsize", 8]]);
-    const size = intArg(t);
+    const size = cIntArg(t, 32);
     let col = 0;
     let out = "";
     for (const ch of s) {
@@ -353,7 +357,7 @@ function stripMethod(s: string, c: CallArgs, name: string, left: boolean, right:
 function splitMethod(s: string, c: CallArgs, name: string, fromRight: boolean): unknown[] {
   const [sep, max] = bind(name, c, [["sep", null], ["maxsplit", -1]]);
   if (sep !== null && !isStr(sep)) throw pyError("TypeError", `must be str or None, not ${typeName(sep)}`);
-  return newList(pySplit(s, sep === null ? null : str(sep), intArg(max), fromRight));
+  return newList(pySplit(s, sep === null ? null : str(sep), cIntArg(max), fromRight));
 }
 
 function affix(s: string, c: CallArgs, name: string, end: boolean): boolean {
@@ -361,9 +365,10 @@ function affix(s: string, c: CallArgs, name: string, end: boolean): boolean {
   const [p, start, stop] = bind(name, c, [["prefix", NO_DEFAULT], ["start", null], ["end", null]]);
   const cs = chars(s);
   const [a, b] = bounds(cs.length, start, stop);
+  const wanted = prefixes(p, name); // the prefix type is checked even when the range is empty
   if (a > b) return false;
   const part = cs.slice(a, b).join("");
-  return prefixes(p, name).some((x) => (end ? part.endsWith(x) : part.startsWith(x)));
+  return wanted.some((x) => (end ? part.endsWith(x) : part.startsWith(x)));
 }
 
 function findMethod(s: string, c: CallArgs, name: string, last: boolean, raise: boolean): number {
