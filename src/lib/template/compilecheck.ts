@@ -3,6 +3,8 @@
 
 import type { MacroSignature, Stmt, Target } from "./ast.js";
 import { TemplateError } from "./errors.js";
+import { hasFilter } from "./filters.js";
+import { hasTest } from "./tests.js";
 
 function assertionError(message: string): TemplateError {
   return new TemplateError("syntax", "TemplateAssertionError", message);
@@ -69,6 +71,8 @@ export function checkCompile(body: Stmt[]): void {
       checkSignature(st.sig, st.body);
     }
   });
+  const unknown = unknownFilterOrTest(body);
+  if (unknown) throw unknown;
   // Python compiles the generated module last: a repeated parameter or keyword name is its SyntaxError.
   const repeated = repeatedKeyword(body);
   if (repeated !== null) throw new TemplateError("syntax", "SyntaxError", `keyword argument repeated: ${repeated}`);
@@ -105,6 +109,36 @@ function repeatedKeyword(node: unknown): string | null {
     if (value && typeof value === "object") {
       const found = repeatedKeyword(value);
       if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * An unknown filter or test outside Jinja's "soft" frames (if tests, conditional expressions) fails
+ * the compile even where it would never run (a loop over nothing, a macro never called).
+ */
+function unknownFilterOrTest(node: unknown): TemplateError | null {
+  if (!node || typeof node !== "object") return null;
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const found = unknownFilterOrTest(n);
+      if (found) return found;
+    }
+    return null;
+  }
+  const o = node as Record<string, unknown>;
+  if ((o.t === "filter" || o.t === "test") && o.soft === false) {
+    const name = o.name as string;
+    if (o.t === "filter" ? !hasFilter(name) : !hasTest(name)) {
+      const what = o.t === "filter" ? "filter" : "test";
+      return new TemplateError("syntax", "TemplateAssertionError", `No ${what} named '${name}'.`, o.line as number, o.column as number);
+    }
+  }
+  for (const value of Object.values(o)) {
+    if (value && typeof value === "object") {
+      const found = unknownFilterOrTest(value);
+      if (found) return found;
     }
   }
   return null;

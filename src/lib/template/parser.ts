@@ -313,14 +313,15 @@ class Parser {
   private parseMacro(): Stmt {
     this.expect("name:macro");
     const name = (this.parseAssignTarget({ nameOnly: true }) as { name: string }).name;
-    const sig = this.parseSignature();
+    // Defaults belong to the macro's frame, which is never soft.
+    const sig = this.withSoft(false, () => this.parseSignature());
     const body = this.withSoft(false, () => this.parseStatements(["name:endmacro"], true));
     return { t: "macro", name, sig, body };
   }
 
   private parseCallBlock(): Stmt {
     this.expect("name:call");
-    const sig = this.cur.type === "lparen" ? this.parseSignature() : { args: [], defaults: [] };
+    const sig = this.cur.type === "lparen" ? this.withSoft(false, () => this.parseSignature()) : { args: [], defaults: [] };
     const callTok = this.cur;
     const call = this.parseExpression();
     if (call.t !== "call") this.fail("expected call", callTok);
@@ -330,7 +331,8 @@ class Parser {
 
   private parseFilterBlock(): Stmt {
     this.expect("name:filter");
-    const filter = this.parseFilter(null, true) as Expr & { t: "filter" };
+    // Jinja compiles the block's filter in the block's own (never soft) frame.
+    const filter = this.withSoft(false, () => this.parseFilter(null, true)) as Expr & { t: "filter" };
     const body = this.withSoft(false, () => this.parseStatements(["name:endfilter"], true));
     return { t: "filterblock", filter, body };
   }
@@ -342,7 +344,7 @@ class Parser {
       const node = this.parseTuple();
       return { t: "assign", target, node };
     }
-    const filter = this.cur.type === "pipe" ? (this.parseFilter(null) as Expr & { t: "filter" }) : null;
+    const filter = this.cur.type === "pipe" ? (this.withSoft(false, () => this.parseFilter(null)) as Expr & { t: "filter" }) : null;
     const body = this.withSoft(false, () => this.parseStatements(["name:endset"], true));
     return { t: "assignblock", target, filter, body };
   }
