@@ -293,6 +293,9 @@ export class Renderer {
         const kwargs = new Map(call.kwargs);
         const extra = call.args.slice(sig.args.length);
         let foundCaller = explicitCaller && call.args.length >= sig.args.length;
+        // Every parameter is local while defaults are computed: one not passed (and not yet
+        // defaulted) reads as Undefined, so `m(x=x)` never sees an outer x.
+        const missing: number[] = [];
         for (let i = 0; i < sig.args.length; i++) {
           const argName = sig.args[i];
           let v: unknown = MISSING;
@@ -306,11 +309,16 @@ export class Renderer {
             if (argName === "caller") foundCaller = true;
           }
           if (v === MISSING) {
-            v = i >= nDefaultsStart
-              ? this.eval(sig.defaults[i - nDefaultsStart], s)
-              : new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName);
+            missing.push(i);
+            v = new Undefined(null, MISSING, argName);
           }
           s.vars.set(argName, v);
+        }
+        for (const i of missing) {
+          const argName = sig.args[i];
+          s.vars.set(argName, i >= nDefaultsStart
+            ? this.eval(sig.defaults[i - nDefaultsStart], s)
+            : new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName));
         }
         if (callerAllowed && !foundCaller) {
           const caller = kwargs.get("caller");
