@@ -22,6 +22,8 @@ import {
   Undefined,
   dictEntries,
   isDict,
+  isOwned,
+  isTuple,
   newList,
   tuple,
   typeName,
@@ -59,6 +61,21 @@ class Output {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Python's `obj[key] = value` for a `{% set obj.key %}` target. */
+function storeItem(obj: unknown, key: string, value: unknown): void {
+  if (obj instanceof Namespace) {
+    obj.setAttr(key, value);
+  } else if (obj instanceof PyDict && isOwned(obj)) {
+    obj.set(key, value);
+  } else if (isDict(obj)) {
+    throw pyError("SecurityError", "access to attribute '__setitem__' of 'dict' object is unsafe.");
+  } else if (Array.isArray(obj) && !isTuple(obj)) {
+    throw pyError("TypeError", "list indices must be integers or slices, not str");
+  } else {
+    throw pyError("TypeError", `'${typeName(obj)}' object does not support item assignment`);
+  }
+}
 
 /** Names a macro body uses, to know whether it accepts varargs / kwargs / caller. */
 const macroNames = new WeakMap<object, Set<string>>();
@@ -121,6 +138,8 @@ export class Renderer {
         this.execFor(st, scope, out, this.eval(st.iter, scope), 0);
         return;
       case "assign":
+        // Jinja checks every `ns.attr` target before it evaluates the value.
+        this.checkNamespaceTargets(st.target, scope);
         this.assign(st.target, this.eval(st.node, scope), scope);
         return;
       case "assignblock": {
@@ -248,11 +267,8 @@ export class Renderer {
       return;
     }
     if (target.t === "nsref") {
-      const ns = this.lookup(target.name, scope);
-      if (!(ns instanceof Namespace)) {
-        throw pyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object");
-      }
-      ns.setAttr(target.attr, value);
+      // Compiled as `ref['attr'] = value`; only `{% set %}` with `=` checks for a Namespace first.
+      storeItem(this.lookup(target.name, scope), target.attr, value);
       return;
     }
     const items: unknown[] = [];
@@ -265,6 +281,13 @@ export class Renderer {
     }
     if (items.length > target.items.length) throw pyError("ValueError", `too many values to unpack (expected ${target.items.length})`);
     target.items.forEach((t, i) => this.assign(t, items[i], scope));
+  }
+
+  private checkNamespaceTargets(target: Target, scope: Scope): void {
+    if (target.t === "tuple") target.items.forEach((t) => this.checkNamespaceTargets(t, scope));
+    else if (target.t === "nsref" && !(this.lookup(target.name, scope) instanceof Namespace)) {
+      throw pyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object");
+    }
   }
 
   private lookup(name: string, scope: Scope): unknown {
