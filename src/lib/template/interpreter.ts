@@ -62,6 +62,13 @@ class Output {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Whether repr() of a number starts with a minus sign (-0.0 does, the int 0 does not). */
+function reprIsNegative(v: unknown): boolean {
+  if (typeof v === "number") return v < 0;
+  if (typeof v === "bigint") return v < 0n;
+  return v instanceof PyFloat && (v.v < 0 || Object.is(v.v, -0));
+}
+
 /** Python's `obj[key] = value` for a `{% set obj.key %}` target. */
 function storeItem(obj: unknown, key: string, value: unknown): void {
   if (obj instanceof Namespace) {
@@ -460,6 +467,8 @@ export class Renderer {
           case "mod":
             return ops.mod(a, b, this.budget);
           case "pow":
+            // Jinja writes a folded negative constant without parentheses: `-2 ** x` runs as -(2 ** x).
+            if (!this.constMode && !maybeConstant(e) && maybeConstant(e.left) && reprIsNegative(a)) return ops.neg(ops.pow(ops.neg(a), b, this.budget));
             return ops.pow(a, b, this.budget);
         }
         return undefined;
