@@ -230,7 +230,8 @@ const METHODS: Record<string, Method> = {
   rsplit: (s, c) => splitMethod(s, c, "rsplit", true),
   splitlines: (s, c) => {
     const [keep] = bind("splitlines", c, [["keepends", false]]);
-    return newList(splitLines(s, Boolean(keep)));
+    // keepends is converted as an int (bools and ints only), as Argument Clinic does.
+    return newList(splitLines(s, intArg(keep) !== 0));
   },
   startswith: (s, c) => affix(s, c, "startswith", false),
   endswith: (s, c) => affix(s, c, "endswith", true),
@@ -356,8 +357,9 @@ function stripMethod(s: string, c: CallArgs, name: string, left: boolean, right:
 
 function splitMethod(s: string, c: CallArgs, name: string, fromRight: boolean): unknown[] {
   const [sep, max] = bind(name, c, [["sep", null], ["maxsplit", -1]]);
+  const maxsplit = cIntArg(max); // converted while parsing arguments, before sep is looked at
   if (sep !== null && !isStr(sep)) throw pyError("TypeError", `must be str or None, not ${typeName(sep)}`);
-  return newList(pySplit(s, sep === null ? null : str(sep), cIntArg(max), fromRight));
+  return newList(pySplit(s, sep === null ? null : str(sep), maxsplit, fromRight));
 }
 
 function affix(s: string, c: CallArgs, name: string, end: boolean): boolean {
