@@ -78,6 +78,10 @@ describe("renderJinja", () => {
     const range = errorOf(() => renderJinja("{{ range(11) | list }}", {}, { maxRangeSize: 10 }));
     expect([range.kind, range.pythonClass]).toEqual(["limit", "OverflowError"]);
     expect(range.message).toContain("MAX_RANGE (10)");
+    // Bounds past 2**53 would be miscounted in doubles: refused instead of rendering a wrong range.
+    const huge = errorOf(() => renderJinja("{{ range(2 ** 60, 2 ** 60 + 2) | list }}", {}));
+    expect([huge.pythonClass, huge.message]).toEqual(["OverflowError", expect.stringContaining("beyond 2**53")]);
+    expect(renderJinja("{{ range(2 ** 53 - 2, 2 ** 53) | list }}", {})).toBe("[9007199254740990, 9007199254740991]");
     expect(renderJinja("{% for i in range(5) %}{% endfor %}ok", {}, { maxLoopIterations: 5 })).toBe("ok");
     const loops = errorOf(() => renderJinja("{% for i in range(3) %}{% for j in range(3) %}{% endfor %}{% endfor %}", {}, { maxLoopIterations: 10 }));
     expect(loops.kind).toBe("limit");

@@ -19,9 +19,18 @@ import {
   type CallArgs,
 } from "./values.js";
 
+/** Every integer up to 2**53 is exact in a double. */
+const RANGE_BOUND = 2n ** 53n;
+
 function safeRange(call: CallArgs): PyRange {
   if (call.kwargs.size) throw pyError("TypeError", "range() takes no keyword arguments");
-  const a = call.args.map(intArg);
+  const a = call.args.map((v) => {
+    // Python's range is exact over any int; ours counts in doubles, so refuse rather than miscount.
+    if (typeof v === "bigint" && (v > RANGE_BOUND || v < -RANGE_BOUND)) {
+      throw pyError("OverflowError", "range() arguments beyond 2**53 are not supported by this engine");
+    }
+    return intArg(v);
+  });
   if (a.length === 0) throw pyError("TypeError", "range expected at least 1 argument, got 0");
   if (a.length > 3) throw pyError("TypeError", `range expected at most 3 arguments, got ${a.length}`);
   const [start, stop, step] = a.length === 1 ? [0, a[0], 1] : [a[0], a[1], a[2] ?? 1];
