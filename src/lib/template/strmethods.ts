@@ -91,7 +91,14 @@ const TITLECASE: Record<string, string> = {
   "ǆ": "ǅ", "Ǆ": "ǅ", "ǅ": "ǅ", "ǉ": "ǈ", "Ǉ": "ǈ", "ǈ": "ǈ", "ǌ": "ǋ", "Ǌ": "ǋ", "ǋ": "ǋ", "ǳ": "ǲ", "Ǳ": "ǲ", "ǲ": "ǲ",
 };
 export function toTitleChar(c: string): string {
-  return TITLECASE[c] ?? c.toUpperCase();
+  const t = TITLECASE[c];
+  if (t !== undefined) return t;
+  // Georgian Mkhedruli letters are their own title case; ß and the Latin/Armenian ligatures
+  // title-case to a capital followed by small letters ("ß" -> "Ss", "ﬁ" -> "Fi").
+  if (/[\u10d0-\u10fa\u10fd-\u10ff]/.test(c)) return c;
+  const upper = c.toUpperCase();
+  if (/[\u00df\u0587\ufb00-\ufb06\ufb13-\ufb17]/.test(c)) return upper[0] + upper.slice(1).toLowerCase();
+  return upper;
 }
 
 export function pyTitle(s: string): string {
@@ -337,6 +344,12 @@ const METHODS: Record<string, Method> = {
   },
 };
 
+/** Markup's own format methods escape every field (markupsafe's EscapeFormatter). */
+const MARKUP_METHODS: Record<string, Method> = {
+  format: (s, c) => strFormat(s, c.args, c.kwargs, true),
+  format_map: (s, c) => strFormat(s, [], bind("format_map", c, [["mapping", NO_DEFAULT]])[0], true),
+};
+
 function hasCased(s: string): boolean {
   return chars(s).some(isCased);
 }
@@ -387,9 +400,9 @@ function partition(s: string, c: CallArgs, last: boolean): unknown[] {
 /** Bound method `name` of a str (or Markup), or MISSING. */
 export function strMethod(self: string | Markup, name: string): unknown {
   if (!Object.prototype.hasOwnProperty.call(METHODS, name)) return MISSING;
-  const m = METHODS[name];
-  const s = str(self);
   const markup = self instanceof Markup;
+  const m = (markup && MARKUP_METHODS[name]) || METHODS[name];
+  const s = str(self);
   return new PyCallable(
     name,
     (call) => {
