@@ -103,15 +103,25 @@ function listOf(value: unknown, budget: Budget): unknown[] {
   return ops.toList(value, budget);
 }
 
-const PY_INT = /^[+-]?(?:\d(?:_?\d)*)$/;
-const PY_INT_BASE = /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|\d(?:_?\d)*)$/;
+/** Python's int()/float() read any Unicode decimal digit (category Nd) as its ASCII digit. */
+function asciiDigits(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return s.replace(/\p{Nd}/gu, (d) => {
+    // Nd digits come in runs of ten starting at zero, so the value is the offset in the run.
+    const cp = d.codePointAt(0)!;
+    let start = cp;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    return String((cp - start) % 10);
+  });
+}
+
 const PY_FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?|inf(?:inity)?|nan)$/i;
 
 /** Python float(x); throws ValueError/TypeError like Python. */
 export function pyFloat(v: unknown): number {
   if (typeof v === "boolean" || typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return ops.toNumber(v);
   if (ops.isStr(v)) {
-    const s = pyStrip(str(v), null, true, true);
+    const s = asciiDigits(pyStrip(str(v), null, true, true));
     if (PY_FLOAT.test(s)) {
       const t = s.replace(/_/g, "").toLowerCase();
       if (t.endsWith("inf") || t.endsWith("infinity")) return t.startsWith("-") ? -Infinity : Infinity;
@@ -127,29 +137,32 @@ export function pyFloat(v: unknown): number {
 /** Python int(x) / int(str, base). */
 function pyInt(v: unknown, base: number | null): number | bigint {
   if (ops.isStr(v)) {
-    const s = pyStrip(str(v), null, true, true);
     const b = base ?? 10;
-    let digits = s.replace(/_/g, "");
+    if (b !== 0 && (b < 2 || b > 36)) throw pyError("ValueError", "int() base must be >= 2 and <= 36, or 0");
+    const bad = () => pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+    let body = asciiDigits(pyStrip(str(v), null, true, true));
     let sign = 1n;
-    if (digits.startsWith("-") || digits.startsWith("+")) {
-      if (digits[0] === "-") sign = -1n;
-      digits = digits.slice(1);
+    if (body[0] === "-" || body[0] === "+") {
+      if (body[0] === "-") sign = -1n;
+      body = body.slice(1);
     }
-    const ok = b === 10 ? PY_INT.test(s) : b === 0 || b === 16 || b === 8 || b === 2 ? PY_INT_BASE.test(s) : /^[+-]?[0-9a-z](?:_?[0-9a-z])*$/i.test(s);
-    if (!ok) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+    // A 0x/0o/0b prefix is allowed when the base matches it (or is 0); one "_" may follow it.
     let radix = b;
-    if (/^0[xob]/i.test(digits) && (b === 0 || b === 16 || b === 8 || b === 2)) {
-      radix = { x: 16, o: 8, b: 2 }[digits[1].toLowerCase() as "x" | "o" | "b"];
-      if (b !== 0 && b !== radix) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
-      digits = digits.slice(2);
+    const prefix = /^0([xob])/i.exec(body);
+    const prefixRadix = prefix ? { x: 16, o: 8, b: 2 }[prefix[1].toLowerCase() as "x" | "o" | "b"] : 0;
+    if (prefix && (b === 0 || b === prefixRadix)) {
+      radix = prefixRadix;
+      body = body.slice(2);
+      if (body[0] === "_") body = body.slice(1);
     } else if (b === 0) {
-      if (/^0+[1-9]/.test(digits)) throw pyError("ValueError", `invalid literal for int() with base 0: ${repr(str(v))}`);
       radix = 10;
+      if (/^0+_?[1-9]/.test(body)) throw bad();
     }
+    if (!/^[0-9a-z]+(?:_[0-9a-z]+)*$/i.test(body)) throw bad();
     let big = 0n;
-    for (const ch of digits.toLowerCase()) {
+    for (const ch of body.replace(/_/g, "").toLowerCase()) {
       const d = parseInt(ch, 36);
-      if (Number.isNaN(d) || d >= radix) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+      if (d >= radix) throw bad();
       big = big * BigInt(radix) + BigInt(d);
     }
     return ops.mkInt(sign * big);
@@ -172,27 +185,46 @@ function pyRoundFloat(x: number, ndigits: number): number {
   return roundHalfEven(x, ndigits);
 }
 
-function doRound(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+function doRound(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [precision, method] = bind("do_round", call, [["precision", 0], ["method", "common"]]);
   const p = ops.intArg(precision);
   if (method !== "common" && method !== "ceil" && method !== "floor") {
     throw pyError("FilterArgumentError", "method must be common, ceil or floor");
   }
-  if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
   if (method === "common") {
+    // round(value, precision)
+    if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
     if (typeof value === "boolean" || ops.isInt(value)) {
       if (p >= 0) return typeof value === "boolean" ? Number(value) : value;
-      const n = ops.toNumber(value);
-      return pyRoundFloat(n, p);
+      return roundIntHalfEven(typeof value === "bigint" ? value : BigInt(ops.toNumber(value)), -p);
     }
     if (!ops.isFloat(value)) throw pyError("TypeError", `type ${typeName(value)} doesn't define __round__ method`);
     return mkFloat(pyRoundFloat(ops.toNumber(value), p));
   }
-  const n = ops.toNumber(value);
-  if (Number.isNaN(n) && !ops.isNumeric(value)) throw pyError("TypeError", `must be real number, not ${typeName(value)}`);
-  const scale = Math.pow(10, p);
-  const r = (method === "ceil" ? Math.ceil(n * scale) : Math.floor(n * scale)) / scale;
-  return mkFloat(r);
+  // math.floor/ceil(value * 10 ** precision) / 10 ** precision: an int, then true division.
+  const scale = p >= 0 ? ops.mkInt(10n ** BigInt(p)) : mkFloat(Math.pow(10, p));
+  const scaled = ops.mul(value, scale, env.budget);
+  if (!ops.isNumeric(scaled)) throw pyError("TypeError", `must be real number, not ${typeName(scaled)}`);
+  let whole: number | bigint;
+  if (ops.isInt(scaled) || typeof scaled === "boolean") whole = typeof scaled === "boolean" ? Number(scaled) : (scaled as number | bigint);
+  else {
+    const n = ops.toNumber(scaled);
+    if (Number.isNaN(n)) throw pyError("ValueError", "cannot convert float NaN to integer");
+    if (!Number.isFinite(n)) throw pyError("OverflowError", "cannot convert float infinity to integer");
+    whole = (method === "ceil" ? Math.ceil(n) : Math.floor(n)) + 0; // + 0: floor(-0.0) is the int 0
+  }
+  return ops.div(whole, scale);
+}
+
+/** round(int, -k): nearest multiple of 10**k, ties to even, exact for big ints. */
+function roundIntHalfEven(v: bigint, k: number): number | bigint {
+  const q = 10n ** BigInt(k);
+  let r = v % q;
+  if (r < 0n) r += q;
+  let down = v - r;
+  const twice = 2n * r;
+  if (twice > q || (twice === q && (down / q) % 2n !== 0n)) down += q;
+  return ops.mkInt(down);
 }
 
 function doDefault(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
@@ -337,19 +369,23 @@ function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const [linecount, fill] = bind("do_batch", call, [["linecount", NO_DEFAULT], ["fill_with", null]]);
-  const n = ops.intArg(linecount);
+  // Jinja compares len(tmp) == linecount, so a float or str count simply never matches.
   return gen(function* () {
     let tmp: unknown[] = [];
     for (const item of ops.iterate(value)) {
       env.budget.work(1);
-      if (tmp.length === n) {
+      if (ops.eq(tmp.length, linecount)) {
         yield tmp;
         tmp = [];
       }
       tmp.push(item);
     }
     if (tmp.length) {
-      if (fill !== null && tmp.length < n) while (tmp.length < n) tmp.push(fill);
+      if (fill !== null && ops.order("lt", tmp.length, linecount)) {
+        const missing = ops.sub(linecount, tmp.length);
+        if (!ops.isInt(missing)) throw pyError("TypeError", `can't multiply sequence by non-int of type '${typeName(missing)}'`);
+        for (let i = ops.toNumber(missing); i > 0; i--) tmp.push(fill);
+      }
       yield newList(tmp);
     }
   }, "do_batch");
@@ -360,6 +396,7 @@ function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const n = ops.intArg(slices);
   return gen(function* () {
     const seq = listOf(value, env.budget);
+    if (n === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
     const length = seq.length;
     const perSlice = Math.floor(length / n);
     const extra = length % n;
@@ -372,11 +409,15 @@ function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
       if (fill !== null && i >= extra) tmp.push(fill);
       yield newList(tmp);
     }
-  }, "do_slice");
+  }, "sync_do_slice");
 }
 
 function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [length, killwords, end, leeway] = bind("do_truncate", call, [["length", 255], ["killwords", false], ["end", "..."], ["leeway", null]]);
+  // The asserts come first: len(end) (TypeError for a non-str end), then length and leeway.
+  const endLen = ops.len(end);
+  if (ops.order("lt", length, endLen)) throw pyError("AssertionError", `expected length >= ${endLen}, got ${str(length)}`);
+  if (leeway !== null && ops.order("lt", leeway, 0)) throw pyError("AssertionError", `expected leeway >= 0, got ${str(leeway)}`);
   if (!ops.isStr(value)) {
     // Jinja does not convert the value to str first: len() and slicing apply to it as it is.
     if (value instanceof Undefined) return value;
@@ -390,10 +431,8 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const e = str(end);
   const L = ops.intArg(length);
   const lw = leeway === null ? 5 : ops.intArg(leeway);
-  const endLen = ops.len(e);
-  if (L < endLen) throw pyError("AssertionError", `expected length >= ${endLen}, got ${L}`);
-  if (lw < 0) throw pyError("AssertionError", `expected leeway >= 0, got ${lw}`);
   if (s.length <= L + lw) return s.join("");
+  if (!ops.isStr(end)) throw pyError("TypeError", `can only concatenate str (not "${typeName(end)}") to str`);
   const cut = s.slice(0, Math.max(0, L - endLen)).join("");
   if (ops.truthy(killwords)) return cut + e;
   const sp = cut.lastIndexOf(" ");
@@ -453,7 +492,7 @@ function doFilesizeformat(_env: FilterEnv, value: unknown, call: CallArgs): stri
   const base = bin ? 1024 : 1000;
   const prefixes = bin ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
   if (bytes === 1) return "1 Byte";
-  if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+  if (bytes < base) return `${str(pyInt(mkFloat(bytes), null))} Bytes`;
   let unit = 0;
   let prefix = "";
   for (let i = 0; i < prefixes.length; i++) {
@@ -471,9 +510,10 @@ function doXmlattr(_env: FilterEnv, value: unknown, call: CallArgs): Markup {
   const parts: string[] = [];
   for (const [k, v] of dictEntries(value)) {
     if (v === null || v instanceof Undefined) continue;
-    const key = str(k);
-    if (/[\s/>=]/.test(key)) throw pyError("ValueError", `Invalid character in attribute name: ${repr(key)}`);
-    parts.push(`${ops.escapeHtml(key)}="${ops.escapeHtml(str(v))}"`);
+    // re.search(r"[\s/>=]", key, flags=re.ASCII): keys must be str; only ASCII whitespace counts.
+    if (!ops.isStr(k)) throw pyError("TypeError", `expected string or bytes-like object, got '${typeName(k)}'`);
+    if (/[ \t\n\r\f\v/>=]/.test(str(k))) throw pyError("ValueError", `Invalid character in attribute name: ${repr(k)}`);
+    parts.push(`${escapeValue(k).s}="${escapeValue(v).s}"`);
   }
   let rv = parts.join(" ");
   if (ops.truthy(autospace) && rv) rv = " " + rv;
@@ -554,13 +594,14 @@ function doUnique(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
         yield item;
       }
     }
-  }, "do_unique");
+  }, "sync_do_unique");
 }
 
 function doItems(_env: FilterEnv, value: unknown): PyIter {
   if (value instanceof Undefined) return gen(function* () {}, "do_items");
-  if (!isDict(value)) throw pyError("TypeError", "Can only get item pairs from a mapping.");
+  // A generator: the TypeError comes only when it is iterated.
   return gen(function* () {
+    if (!isDict(value)) throw pyError("TypeError", "Can only get item pairs from a mapping.");
     for (const [k, v] of dictEntries(value)) yield tuple([k, v]);
   }, "do_items");
 }
@@ -614,12 +655,15 @@ const FILTERS: Record<string, Filter> = {
   forceescape: (_e, v) => new Markup(ops.escapeHtml(str(v))),
   format: (_e, v, c) => {
     if (c.args.length && c.kwargs.size) throw pyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
+    let args: unknown = tuple(c.args);
     if (c.kwargs.size) {
       const d = new PyDict();
       for (const [k, x] of c.kwargs) d.set(k, x);
-      return printfFormat(softStr(v), d);
+      args = d;
     }
-    return printfFormat(softStr(v), tuple(c.args));
+    // soft_str(value) % args: a Markup value formats (and escapes) as Markup.
+    const r = printfFormat(softStr(v), args, v instanceof Markup);
+    return v instanceof Markup ? new Markup(r) : r;
   },
   groupby: doGroupby,
   indent: doIndent,
@@ -633,7 +677,7 @@ const FILTERS: Record<string, Filter> = {
       try {
         return pyInt(mkFloat(pyFloat(v)), null);
       } catch (err2) {
-        if (isPyError(err2, "ValueError", "TypeError")) return dflt;
+        if (isPyError(err2, "ValueError", "TypeError", "OverflowError")) return dflt;
         throw err2;
       }
     }
@@ -682,10 +726,13 @@ const FILTERS: Record<string, Filter> = {
   title: doTitle,
   tojson: (_e, v, c) => {
     const [indent] = bind("do_tojson", c, [["indent", null]]);
-    return new Markup(toJson(v, indent === null ? null : ops.intArg(indent)));
+    // json.dumps: a str indent is used as is, an int n means n spaces.
+    const ind = indent === null ? null : ops.isStr(indent) ? str(indent) : repeatChecked(" ", ops.intArg(indent));
+    return new Markup(toJson(v, ind));
   },
   trim: (_e, v, c) => {
     const [chars] = bind("do_trim", c, [["chars", null]]);
+    if (chars !== null && !ops.isStr(chars)) throw pyError("TypeError", `strip arg must be None or str`);
     return pyStrip(softStr(v), chars === null ? null : new Set(ops.chars(str(chars))), true, true);
   },
   truncate: doTruncate,
@@ -718,6 +765,7 @@ const FILTERS: Record<string, Filter> = {
     ]);
     if (v instanceof Undefined) v.fail();
     if (!ops.isStr(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'splitlines'`);
+    if (wrapstring !== null && !ops.isStr(wrapstring)) throw pyError("AttributeError", `'${typeName(wrapstring)}' object has no attribute 'join'`);
     return wordwrap(softStr(v), ops.intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
   },
   xmlattr: doXmlattr,
@@ -736,7 +784,14 @@ export function hasFilter(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(FILTERS, name);
 }
 
+/** Filters that take the value only: extra arguments are a TypeError, as Python's call would raise. */
+const NULLARY = new Set([
+  "abs", "capitalize", "count", "e", "escape", "first", "forceescape", "items", "last", "length", "list", "lower",
+  "pprint", "reverse", "safe", "string", "striptags", "title", "upper", "urlencode", "wordcount",
+]);
+
 export function callFilter(name: string, value: unknown, call: CallArgs, env: FilterEnv): unknown {
+  if ((call.args.length || call.kwargs.size) && NULLARY.has(name)) bind(name, call, []);
   return FILTERS[name](env, value, call);
 }
 

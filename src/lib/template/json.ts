@@ -44,15 +44,15 @@ function encodeNumber(v: number | bigint | PyFloat): string {
   return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
 }
 
-function encode(v: unknown, indent: number | null, level: number): string {
+function encode(v: unknown, indent: string | null, level: number): string {
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
   if (typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return encodeNumber(v);
   if (typeof v === "string") return quote(v);
   if (v instanceof Markup) return quote(v.s);
-  const nl = indent === null ? "" : "\n" + repeatChecked(" ", indent * (level + 1));
-  const close = indent === null ? "" : "\n" + repeatChecked(" ", indent * level);
+  const nl = indent === null ? "" : "\n" + repeatChecked(indent, level + 1);
+  const close = indent === null ? "" : "\n" + repeatChecked(indent, level);
   const itemSep = indent === null ? ", " : ",";
   if (Array.isArray(v)) {
     if (!v.length) return "[]";
@@ -72,7 +72,8 @@ function encode(v: unknown, indent: number | null, level: number): string {
   throw pyError("TypeError", `Object of type ${typeName(v)} is not JSON serializable`);
 }
 
-export function toJson(v: unknown, indent: number | null): string {
+/** `indent` is json.dumps' indent already made a string (an int n stands for n spaces). */
+export function toJson(v: unknown, indent: string | null): string {
   return encode(v, indent, 0)
     .replace(/</g, "\\u003c")
     .replace(/>/g, "\\u003e")
