@@ -95,7 +95,14 @@ export function getAttr(obj: unknown, name: string): unknown {
 /** `obj[key]` in a template. */
 export function getItem(obj: unknown, key: unknown): unknown {
   if (obj instanceof Undefined) obj.fail();
-  const v = pyItem(obj, key);
+  // Jinja's getitem catches the TypeError of obj[key] (an unhashable key, say) like a missing key.
+  let v: unknown;
+  try {
+    v = pyItem(obj, key);
+  } catch (e) {
+    if (!(e instanceof Error && (e as { pythonClass?: string }).pythonClass === "TypeError")) throw e;
+    v = MISSING;
+  }
   if (v !== MISSING) return v;
   if (isStr(key)) {
     const name = str(key);
