@@ -155,8 +155,9 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
       let digits = (big < 0n ? -big : big).toString(conv === "o" ? 8 : 16);
       if (conv === "X") digits = digits.toUpperCase();
       if (prec !== null && digits.length < prec) digits = repeatChecked("0", prec - digits.length) + digits;
-      if (flags.includes("#")) digits = (conv === "o" ? "0o" : conv === "x" ? "0x" : "0X") + digits;
-      return pad(digits, signOf(big < 0n, flags), flags, width, true);
+      // The 0x/0o prefix goes with the sign, before any zero padding.
+      const prefix = flags.includes("#") ? (conv === "o" ? "0o" : conv === "x" ? "0x" : "0X") : "";
+      return pad(digits, signOf(big < 0n, flags) + prefix, flags, width, true);
     }
     case "e":
     case "E":
@@ -228,7 +229,8 @@ export function formatFloat(x: number, conv: string, prec: number, alt: boolean)
         else if (alt && !out.includes(".")) out += ".";
       } else {
         out = expForm(x, p - 1);
-        if (!alt) out = out.replace(/\.?0+e/, "e");
+        if (!alt) out = out.replace(/\.(\d*?)0*e/, (_m, keep: string) => (keep ? `.${keep}e` : "e"));
+        else if (!out.includes(".")) out = out.replace("e", ".e");
       }
     }
   }
