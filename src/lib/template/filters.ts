@@ -52,6 +52,11 @@ function softStr(v: unknown): string {
   return str(v);
 }
 
+/** soft_str keeps Markup, and Markup's own str methods (center, lower, strip ...) return Markup. */
+function likeValue(v: unknown, s: string): string | Markup {
+  return v instanceof Markup ? new Markup(s) : s;
+}
+
 function ignoreCase(v: unknown): unknown {
   return typeof v === "string" ? v.toLowerCase() : v instanceof Markup ? new Markup(v.s.toLowerCase()) : v;
 }
@@ -187,10 +192,19 @@ function pyRoundFloat(x: number, ndigits: number): number {
 
 function doRound(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [precision, method] = bind("do_round", call, [["precision", 0], ["method", "common"]]);
-  const p = ops.intArg(precision);
+  hashKey(method); // `method not in {...}`: an unhashable method is a TypeError
   if (method !== "common" && method !== "ceil" && method !== "floor") {
     throw pyError("FilterArgumentError", "method must be common, ceil or floor");
   }
+  if (precision === null && method === "common") {
+    // round(x, None) is round(x): an int, also for a float.
+    if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
+    if (typeof value === "boolean" || ops.isInt(value)) return typeof value === "boolean" ? Number(value) : value;
+    if (!ops.isFloat(value)) throw pyError("TypeError", `type ${typeName(value)} doesn't define __round__ method`);
+    return pyInt(mkFloat(pyRoundFloat(ops.toNumber(value), 0)), null);
+  }
+  if (precision instanceof Undefined && method !== "common") precision.fail(); // 10 ** Undefined
+  const p = ops.intArg(precision);
   if (method === "common") {
     // round(value, precision)
     if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
@@ -254,21 +268,23 @@ function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: boolean, lookupAttr: boolean, pyName: string): PyIter {
   const args = call.args;
-  let trans: (v: unknown) => unknown = (v) => v;
-  let off = 0;
-  if (lookupAttr) {
-    if (!args.length) throw pyError("FilterArgumentError", "Missing parameter for attribute name");
-    trans = attrGetter(args[0]);
-    off = 1;
-  }
-  let test: (v: unknown) => boolean;
-  if (args.length > off) {
-    const name = args[off];
-    const testArgs: CallArgs = { args: args.slice(off + 1), kwargs: call.kwargs };
-    test = (v) => ops.truthy(env.callTest(str(name), v, testArgs));
-  } else test = ops.truthy;
+  // A generator: the arguments are looked at only once it runs, and only for a truthy value.
   return gen(function* () {
     if (!ops.truthy(value)) return;
+    let trans: (v: unknown) => unknown = (v) => v;
+    let off = 0;
+    if (lookupAttr) {
+      if (!args.length) throw pyError("FilterArgumentError", "Missing parameter for attribute name");
+      trans = attrGetter(args[0]);
+      off = 1;
+    }
+    let test: (v: unknown) => boolean;
+    if (args.length > off) {
+      const name = args[off];
+      const testArgs: CallArgs = { args: args.slice(off + 1), kwargs: call.kwargs };
+      // environment.tests.get(name) per item: an unhashable name is a TypeError.
+      test = (v) => (hashKey(name), ops.truthy(env.callTest(str(name), v, testArgs)));
+    } else test = ops.truthy;
     for (const item of ops.iterate(value)) {
       env.budget.work(1);
       if (test(trans(item)) === keep) yield item;
@@ -277,6 +293,18 @@ function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: bo
 }
 
 function doMap(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
+  // A generator: prepare_map runs only once it is iterated, and only for a truthy value.
+  return gen(function* () {
+    if (!ops.truthy(value)) return;
+    const func = prepareMap(env, call);
+    for (const item of ops.iterate(value)) {
+      env.budget.work(1);
+      yield func(item);
+    }
+  }, "sync_do_map");
+}
+
+function prepareMap(env: FilterEnv, call: CallArgs): (v: unknown) => unknown {
   let func: (v: unknown) => unknown;
   if (!call.args.length && call.kwargs.has("attribute")) {
     const kwargs = new Map(call.kwargs);
@@ -290,15 +318,9 @@ function doMap(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
     if (!call.args.length) throw pyError("FilterArgumentError", "map requires a filter argument");
     const name = call.args[0];
     const rest: CallArgs = { args: call.args.slice(1), kwargs: call.kwargs };
-    func = (v) => env.callFilter(str(name), v, rest);
+    func = (v) => (hashKey(name), env.callFilter(str(name), v, rest));
   }
-  return gen(function* () {
-    if (!ops.truthy(value)) return;
-    for (const item of ops.iterate(value)) {
-      env.budget.work(1);
-      yield func(item);
-    }
-  }, "sync_do_map");
+  return func;
 }
 
 function minMax(env: FilterEnv, value: unknown, call: CallArgs, wantMax: boolean): unknown {
@@ -323,6 +345,7 @@ function doSum(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [attribute, start] = bind("do_sum", call, [["attribute", null], ["start", 0]]);
   let items = listOf(value, env.budget);
   if (attribute !== null) items = items.map(attrGetter(attribute));
+  if (ops.isStr(start)) throw pyError("TypeError", "sum() can't sum strings [use ''.join(seq) instead]");
   let total = start;
   for (const x of items) total = ops.add(total, x, env.budget);
   return total;
@@ -360,6 +383,7 @@ function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
     if (value instanceof Undefined) value.fail();
     throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
   }
+  ops.intArg(reverse); // sorted(reverse=...) takes an int
   const items = dictEntries(value).map(([k, v]) => tuple([k, v]));
   return sorted(items, (t) => {
     const v = (t as unknown[])[pos];
@@ -412,7 +436,7 @@ function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   }, "sync_do_slice");
 }
 
-function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+function doTruncate(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [length, killwords, end, leeway] = bind("do_truncate", call, [["length", 255], ["killwords", false], ["end", "..."], ["leeway", null]]);
   // The asserts come first: len(end) (TypeError for a non-str end), then length and leeway.
   const endLen = ops.len(end);
@@ -429,26 +453,29 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   }
   const s = ops.chars(softStr(value));
   const e = str(end);
-  const L = ops.intArg(length);
-  const lw = leeway === null ? 5 : ops.intArg(leeway);
-  if (s.length <= L + lw) return s.join("");
+  if (ops.order("lteq", s.length, ops.add(length, leeway === null ? 5 : leeway, env.budget))) return value;
+  // s[: length - len(end)] needs an int.
+  const stop = ops.intArg(ops.sub(length, endLen));
   if (!ops.isStr(end)) throw pyError("TypeError", `can only concatenate str (not "${typeName(end)}") to str`);
-  const cut = s.slice(0, Math.max(0, L - endLen)).join("");
-  if (ops.truthy(killwords)) return cut + e;
+  // Markup slices stay Markup, and Markup + end escapes a plain end.
+  const tail = value instanceof Markup && !(end instanceof Markup) ? ops.escapeHtml(e) : e;
+  const cut = s.slice(0, Math.max(0, stop)).join("");
   const sp = cut.lastIndexOf(" ");
-  return (sp >= 0 ? cut.slice(0, sp) : cut) + e;
+  return likeValue(value, (ops.truthy(killwords) || sp < 0 ? cut : cut.slice(0, sp)) + tail);
 }
 
 function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [width, first, blank] = bind("do_indent", call, [["width", 4], ["first", false], ["blank", false]]);
-  // Jinja appends "\n" to the value as it is (no str() first), then calls splitlines() on it.
+  // The indention is computed first; then Jinja appends "\n" to the value as it is (no str()
+  // first) and calls splitlines() on it.
+  if (width instanceof Undefined) width.fail(); // " " * Undefined
+  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", ops.intArg(width));
   if (value instanceof Undefined) value.fail();
   if (!ops.isStr(value)) {
     if (Array.isArray(value) && !isTuple(value)) throw pyError("AttributeError", "'list' object has no attribute 'splitlines'");
     if (isTuple(value)) throw pyError("TypeError", 'can only concatenate tuple (not "str") to tuple');
     throw pyError("TypeError", `unsupported operand type(s) for +=: '${typeName(value)}' and 'str'`);
   }
-  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", ops.intArg(width));
   const s = softStr(value) + "\n";
   const lines = splitLines(s);
   let rv: string;
@@ -608,6 +635,8 @@ function doItems(_env: FilterEnv, value: unknown): PyIter {
 
 function doAttr(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [name] = bind("do_attr", call, [["name", NO_DEFAULT]]);
+  // inspect.getattr_static(obj, name) wants a str name.
+  if (!ops.isStr(name)) throw pyError("TypeError", `attribute name must be string, not '${typeName(name)}'`);
   const n = str(name);
   if (isDict(value) || value instanceof Undefined) {
     // attr() reads Python attributes only, never keys.
@@ -630,10 +659,10 @@ const FILTERS: Record<string, Filter> = {
   },
   attr: doAttr,
   batch: doBatch,
-  capitalize: (_e, v) => pyCapitalize(softStr(v)),
+  capitalize: (_e, v) => likeValue(v, pyCapitalize(softStr(v))),
   center: (_e, v, c) => {
     const [width] = bind("do_center", c, [["width", 80]]);
-    return pyCenter(softStr(v), ops.intArg(width));
+    return likeValue(v, pyCenter(softStr(v), ops.intArg(width)));
   },
   count: (_e, v) => ops.len(v),
   d: doDefault,
@@ -644,11 +673,11 @@ const FILTERS: Record<string, Filter> = {
   filesizeformat: doFilesizeformat,
   first: doFirst,
   float: (_e, v, c) => {
-    const [dflt] = bind("do_float", c, [["default", 0.0]]);
+    const [dflt] = bind("do_float", c, [["default", FLOAT_ZERO]]);
     try {
       return mkFloat(pyFloat(v));
     } catch (err) {
-      if (isPyError(err, "ValueError", "TypeError")) return dflt === 0.0 ? new PyFloat(0) : dflt;
+      if (isPyError(err, "ValueError", "TypeError")) return dflt === FLOAT_ZERO ? new PyFloat(0) : dflt;
       throw err;
     }
   },
@@ -687,7 +716,7 @@ const FILTERS: Record<string, Filter> = {
   last: doLast,
   length: (_e, v) => ops.len(v),
   list: (e, v) => listOf(v, e.budget),
-  lower: (_e, v) => softStr(v).toLowerCase(),
+  lower: (_e, v) => likeValue(v, softStr(v).toLowerCase()),
   map: doMap,
   max: (e, v, c) => minMax(e, v, c, true),
   min: (e, v, c) => minMax(e, v, c, false),
@@ -717,6 +746,7 @@ const FILTERS: Record<string, Filter> = {
   slice: doSlice,
   sort: (e, v, c) => {
     const [reverse, caseSensitive, attribute] = bind("do_sort", c, [["reverse", false], ["case_sensitive", false], ["attribute", null]]);
+    ops.intArg(reverse); // sorted(reverse=...) takes an int
     const key = multiAttrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
     return sorted(listOf(v, e.budget), key, ops.truthy(reverse), e.budget);
   },
@@ -726,24 +756,24 @@ const FILTERS: Record<string, Filter> = {
   title: doTitle,
   tojson: (_e, v, c) => {
     const [indent] = bind("do_tojson", c, [["indent", null]]);
-    // json.dumps: a str indent is used as is, an int n means n spaces.
-    const ind = indent === null ? null : ops.isStr(indent) ? str(indent) : repeatChecked(" ", ops.intArg(indent));
-    return new Markup(toJson(v, ind));
+    return new Markup(toJson(v, indent));
   },
   trim: (_e, v, c) => {
     const [chars] = bind("do_trim", c, [["chars", null]]);
     if (chars !== null && !ops.isStr(chars)) throw pyError("TypeError", `strip arg must be None or str`);
-    return pyStrip(softStr(v), chars === null ? null : new Set(ops.chars(str(chars))), true, true);
+    return likeValue(v, pyStrip(softStr(v), chars === null ? null : new Set(ops.chars(str(chars))), true, true));
   },
   truncate: doTruncate,
   unique: doUnique,
-  upper: (_e, v) => softStr(v).toUpperCase(),
+  upper: (_e, v) => likeValue(v, softStr(v).toUpperCase()),
   urlencode: doUrlencode,
   urlize: (_e, v, c) => {
     const [limit, nofollow, target, rel, extraSchemes] = bind("do_urlize", c, [
       ["trim_url_limit", null], ["nofollow", false], ["target", null], ["rel", null], ["extra_schemes", null],
     ]);
     // Jinja's default policies: rel "noopener" is always added, no target, no extra schemes.
+    // set((rel or "").split()): a truthy rel must be a str.
+    if (ops.truthy(rel) && !ops.isStr(rel)) throw pyError("AttributeError", `'${typeName(rel)}' object has no attribute 'split'`);
     const relParts = new Set(ops.truthy(rel) ? str(rel).split(/\s+/).filter(Boolean) : []);
     if (ops.truthy(nofollow)) relParts.add("nofollow");
     relParts.add("noopener");
@@ -752,7 +782,7 @@ const FILTERS: Record<string, Filter> = {
       return str(scheme);
     });
     return urlize(escapeValue(v).s, {
-      trimUrlLimit: limit === null ? null : ops.intArg(limit),
+      trimUrlLimit: limit,
       rel: escapeValue([...relParts].sort().join(" ")).s,
       target: ops.truthy(target) ? escapeValue(target).s : null,
       extraSchemes: schemes,
@@ -763,13 +793,18 @@ const FILTERS: Record<string, Filter> = {
     const [width, breakLong, wrapstring, breakHyphens] = bind("do_wordwrap", c, [
       ["width", 79], ["break_long_words", true], ["wrapstring", null], ["break_on_hyphens", true],
     ]);
+    // wrapstring.join is looked up before s.splitlines() runs.
+    if (wrapstring instanceof Undefined) wrapstring.fail();
+    if (wrapstring !== null && !ops.isStr(wrapstring)) throw pyError("AttributeError", `'${typeName(wrapstring)}' object has no attribute 'join'`);
     if (v instanceof Undefined) v.fail();
     if (!ops.isStr(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'splitlines'`);
-    if (wrapstring !== null && !ops.isStr(wrapstring)) throw pyError("AttributeError", `'${typeName(wrapstring)}' object has no attribute 'join'`);
-    return wordwrap(softStr(v), ops.intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
+    return wordwrap(softStr(v), width, ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
   },
   xmlattr: doXmlattr,
 };
+
+/** do_float's default 0.0, told apart from an explicit int 0. */
+const FLOAT_ZERO = Symbol("0.0");
 
 function escapeValue(v: unknown): Markup {
   if (v instanceof Markup) return v;
