@@ -417,9 +417,11 @@ function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
 
 function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const [slices, fill] = bind("do_slice", call, [["slices", NO_DEFAULT], ["fill_with", null]]);
-  const n = ops.intArg(slices);
   return gen(function* () {
+    // list(value) first, then length // slices (Undefined fails there).
     const seq = listOf(value, env.budget);
+    if (slices instanceof Undefined) slices.fail();
+    const n = ops.intArg(slices);
     if (n === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
     const length = seq.length;
     const perSlice = Math.floor(length / n);
@@ -530,7 +532,7 @@ function doFilesizeformat(_env: FilterEnv, value: unknown, call: CallArgs): stri
   return `${printfFormat("%.1f", (base * bytes) / unit)} ${prefix}`;
 }
 
-function doXmlattr(_env: FilterEnv, value: unknown, call: CallArgs): Markup {
+function doXmlattr(env: FilterEnv, value: unknown, call: CallArgs): string | Markup {
   const [autospace] = bind("do_xmlattr", call, [["autospace", true]]);
   if (value instanceof Undefined) value.fail();
   if (!isDict(value)) throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
@@ -544,7 +546,7 @@ function doXmlattr(_env: FilterEnv, value: unknown, call: CallArgs): Markup {
   }
   let rv = parts.join(" ");
   if (ops.truthy(autospace) && rv) rv = " " + rv;
-  return new Markup(rv);
+  return env.autoescape() ? new Markup(rv) : rv; // Markup only under autoescape, as Jinja does
 }
 
 function doStriptags(_env: FilterEnv, value: unknown): string {
@@ -731,12 +733,20 @@ const FILTERS: Record<string, Filter> = {
   replace: (e, v, c) => {
     const [old, rep, count] = bind("do_replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", null]]);
     const n = count === null ? -1 : ops.intArg(count);
-    if (e.autoescape() && !(v instanceof Markup)) {
-      return new Markup(pyReplace(ops.escapeHtml(str(v)), ops.escapeHtml(str(old)), ops.escapeHtml(str(rep)), n));
+    let r: string;
+    let markup = false;
+    if (e.autoescape()) {
+      // A Markup old (or a Markup new on a plain value) escapes the value first; Markup.replace
+      // (markupsafe 3) then escapes a plain new, never old.
+      markup = old instanceof Markup || (rep instanceof Markup && !(v instanceof Markup)) || v instanceof Markup;
+      const esc = (x: unknown): string => (markup && !(x instanceof Markup) ? ops.escapeHtml(str(x)) : str(x));
+      r = pyReplace(esc(v), str(old), esc(rep), n);
+    } else {
+      // Without autoescape Jinja replaces on str(s): a Markup value comes back as a plain str.
+      r = pyReplace(softStr(v), str(old), str(rep), n);
     }
-    const r = pyReplace(softStr(v), str(old), str(rep), n);
     e.budget.checkString(r.length);
-    return v instanceof Markup ? new Markup(r) : r;
+    return markup ? new Markup(r) : r;
   },
   reverse: doReverse,
   round: doRound,
@@ -767,7 +777,7 @@ const FILTERS: Record<string, Filter> = {
   unique: doUnique,
   upper: (_e, v) => likeValue(v, softStr(v).toUpperCase()),
   urlencode: doUrlencode,
-  urlize: (_e, v, c) => {
+  urlize: (e, v, c) => {
     const [limit, nofollow, target, rel, extraSchemes] = bind("do_urlize", c, [
       ["trim_url_limit", null], ["nofollow", false], ["target", null], ["rel", null], ["extra_schemes", null],
     ]);
@@ -781,12 +791,13 @@ const FILTERS: Record<string, Filter> = {
       if (!ops.isStr(scheme) || !URI_SCHEME_RE.test(str(scheme))) throw pyError("FilterArgumentError", `${repr(scheme)} is not a valid URI scheme prefix.`);
       return str(scheme);
     });
-    return urlize(escapeValue(v).s, {
+    const rv = urlize(escapeValue(v).s, {
       trimUrlLimit: limit,
       rel: escapeValue([...relParts].sort().join(" ")).s,
       target: ops.truthy(target) ? escapeValue(target).s : null,
       extraSchemes: schemes,
     });
+    return e.autoescape() ? new Markup(rv) : rv; // Markup only under autoescape, as Jinja does
   },
   wordcount: (_e, v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
   wordwrap: (_e, v, c) => {
