@@ -636,6 +636,8 @@ REGRESSIONS = [
     "{{ ('<b>x y z</b>'|safe)|truncate(5, leeway=0, end='<>') }}", "{{ '{:010,}'.format(1234) }}", "{{ '{:08,}'.format(1234) }}",
     "{{ '{:012_x}'.format(big) }}", "{{ '{:+012,.2f}'.format(-1234.5) }}", "{{ ('{:>5}'|safe).format('<') }}", "{{ ('{!r}'|safe).format('<') }}",
     "{{ ('{:>5}'|safe).format('<'|safe) }}", "{{ ('%s|%r|%d|%.1f'|safe) % ('<', '<', '5', '2.5') }}", "{{ ('%x'|safe) % 255 }}",
+    "{{ '; \\u00a0\\r\\n}https://x.y/a?b=1&c=2.w-o-r-d'|wordwrap(10, true, '|', true) }}",
+    "{{ '\\u00a0\\u2028ﬁ<!-- c -->'|wordwrap(5, false) }}", "{{ 'WORDexample.com.\\t\\u00a0\\nhttp://a.b/c'|wordwrap(7, false, '\\n', false) }}",
 ]
 for t in REGRESSIONS:
     add(t)

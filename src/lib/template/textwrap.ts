@@ -2,7 +2,7 @@
 
 import { pyError } from "./errors.js";
 import { isNumeric, toNumber } from "./ops.js";
-import { splitLines } from "./strmethods.js";
+import { pyStrip, splitLines } from "./strmethods.js";
 import { Undefined, typeName } from "./values.js";
 
 const WS = "[\\t\\n\\x0b\\x0c\\r ]";
@@ -33,7 +33,9 @@ function chunksOf(text: string, breakOnHyphens: boolean): string[] {
   return out.filter((c) => c);
 }
 
-const isBlank = (s: string): boolean => s.replace(/[\t\n\x0b\x0c\r ]/g, "") === "";
+// Chunks split at ASCII whitespace only, but dropping a blank chunk tests chunk.strip() == "",
+// which knows all Unicode whitespace (a lone U+00A0 chunk is dropped).
+const isBlank = (s: string): boolean => pyStrip(s, null, true, true) === "";
 const clen = (s: string): number => Array.from(s).length;
 
 function wrapLine(text: string, widthArg: unknown, breakLong: boolean, breakOnHyphens: boolean): string[] {
