@@ -175,14 +175,14 @@ function formatIntSpec(v: bigint, sp: Spec): string {
   if (!["", "d", "n", "b", "o", "x", "X", "c"].includes(t)) unknownCode(t, "int");
   if (sp.prec !== null) throw pyError("ValueError", "Precision not allowed in integer format specifier");
   if (sp.z) throw pyError("ValueError", "Negative zero coercion (z) not allowed in integer format specifier");
+  if (sp.group && (t === "n" || t === "c" || (sp.group === "," && "boxX".includes(t) && t !== ""))) {
+    throw pyError("ValueError", `Cannot specify '${sp.group}' with '${t}'.`);
+  }
   if (t === "c") {
     if (sp.sign) throw pyError("ValueError", "Sign not allowed with integer format specifier 'c'");
     if (sp.alt) throw pyError("ValueError", "Alternate form (#) not allowed with integer format specifier 'c'");
     if (v < 0n || v > 0x10ffffn) throw pyError("OverflowError", "%c arg not in range(0x110000)");
     return pad(String.fromCodePoint(Number(v)), "", "", sp, ">");
-  }
-  if (sp.group && (t === "n" || (sp.group === "," && "boxX".includes(t) && t !== ""))) {
-    throw pyError("ValueError", `Cannot specify '${sp.group}' with '${t}'.`);
   }
   const radix = t === "b" ? 2 : t === "o" ? 8 : t === "x" || t === "X" ? 16 : 10;
   let digits = (v < 0n ? -v : v).toString(radix);
@@ -224,7 +224,7 @@ function shortG(abs: number, prec: number, alt: boolean): string {
   const exp = abs === 0 ? 0 : Number(expDigits(abs, p - 1).split("e")[1]);
   if (exp < -4 || exp >= p - 1) {
     let out = expDigits(abs, p - 1);
-    if (!alt) out = out.replace(/\.?0+e/, "e");
+    if (!alt) out = out.replace(/\.(\d*?)0*e/, (_m, keep: string) => (keep ? `.${keep}e` : "e"));
     else if (!out.includes(".")) out = out.replace("e", ".e");
     return out;
   }
