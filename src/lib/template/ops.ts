@@ -338,6 +338,10 @@ export function mul(a: unknown, b: unknown, budget: Budget): unknown {
   }
   if (isIntLike(a) && !isNumeric(b)) return mul(b, a, budget);
   if (isIntLike(b)) {
+    // A repeat count must fit a C ssize_t, even a negative one.
+    if (typeof b === "bigint" && (b > 0x7fffffffffffffffn || b < -0x8000000000000000n) && (isStr(a) || Array.isArray(a))) {
+      throw pyError("OverflowError", "cannot fit 'int' into an index-sized integer");
+    }
     const n = Math.max(0, toNumber(b));
     if (isStr(a)) {
       const s = str(a);
@@ -371,8 +375,28 @@ export function div(a: unknown, b: unknown): unknown {
   return unsupported("/", a, b);
 }
 
+/** int / int for big ints, correctly rounded as Python does (not Number(a) / Number(b)). */
 function bigTrueDiv(a: bigint, b: bigint): number {
-  return Number(a) / Number(b);
+  const negative = (a < 0n) !== (b < 0n);
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  if (x === 0n) return negative ? -0 : 0;
+  // Scale so the quotient has 55-56 bits; a sticky low bit records a non-zero remainder, so
+  // Number() rounds the quotient to 53 bits exactly as the true value would round.
+  const shift = 55 - (x.toString(2).length - y.toString(2).length);
+  if (shift > 0) x <<= BigInt(shift);
+  else y <<= BigInt(-shift);
+  let q = x / y;
+  if (x % y !== 0n) q |= 1n;
+  let r = Number(q);
+  // Apply 2**-shift in steps that stay within the double range.
+  for (let s = -shift; s !== 0; ) {
+    const step = Math.max(-1000, Math.min(1000, s));
+    r *= 2 ** step;
+    s -= step;
+  }
+  if (!Number.isFinite(r)) throw pyError("OverflowError", "integer division result too large for a float");
+  return negative ? -r : r;
 }
 
 export function floordiv(a: unknown, b: unknown): unknown {
