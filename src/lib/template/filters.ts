@@ -52,6 +52,11 @@ function softStr(v: unknown): string {
   return str(v);
 }
 
+/** soft_str keeps Markup, and Markup's own str methods (center, lower, strip ...) return Markup. */
+function likeValue(v: unknown, s: string): string | Markup {
+  return v instanceof Markup ? new Markup(s) : s;
+}
+
 function ignoreCase(v: unknown): unknown {
   return typeof v === "string" ? v.toLowerCase() : v instanceof Markup ? new Markup(v.s.toLowerCase()) : v;
 }
@@ -103,15 +108,25 @@ function listOf(value: unknown, budget: Budget): unknown[] {
   return ops.toList(value, budget);
 }
 
-const PY_INT = /^[+-]?(?:\d(?:_?\d)*)$/;
-const PY_INT_BASE = /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|\d(?:_?\d)*)$/;
+/** Python's int()/float() read any Unicode decimal digit (category Nd) as its ASCII digit. */
+function asciiDigits(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return s.replace(/\p{Nd}/gu, (d) => {
+    // Nd digits come in runs of ten starting at zero, so the value is the offset in the run.
+    const cp = d.codePointAt(0)!;
+    let start = cp;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    return String((cp - start) % 10);
+  });
+}
+
 const PY_FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?|inf(?:inity)?|nan)$/i;
 
 /** Python float(x); throws ValueError/TypeError like Python. */
 export function pyFloat(v: unknown): number {
   if (typeof v === "boolean" || typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return ops.toNumber(v);
   if (ops.isStr(v)) {
-    const s = pyStrip(str(v), null, true, true);
+    const s = asciiDigits(pyStrip(str(v), null, true, true));
     if (PY_FLOAT.test(s)) {
       const t = s.replace(/_/g, "").toLowerCase();
       if (t.endsWith("inf") || t.endsWith("infinity")) return t.startsWith("-") ? -Infinity : Infinity;
@@ -127,29 +142,32 @@ export function pyFloat(v: unknown): number {
 /** Python int(x) / int(str, base). */
 function pyInt(v: unknown, base: number | null): number | bigint {
   if (ops.isStr(v)) {
-    const s = pyStrip(str(v), null, true, true);
     const b = base ?? 10;
-    let digits = s.replace(/_/g, "");
+    if (b !== 0 && (b < 2 || b > 36)) throw pyError("ValueError", "int() base must be >= 2 and <= 36, or 0");
+    const bad = () => pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+    let body = asciiDigits(pyStrip(str(v), null, true, true));
     let sign = 1n;
-    if (digits.startsWith("-") || digits.startsWith("+")) {
-      if (digits[0] === "-") sign = -1n;
-      digits = digits.slice(1);
+    if (body[0] === "-" || body[0] === "+") {
+      if (body[0] === "-") sign = -1n;
+      body = body.slice(1);
     }
-    const ok = b === 10 ? PY_INT.test(s) : b === 0 || b === 16 || b === 8 || b === 2 ? PY_INT_BASE.test(s) : /^[+-]?[0-9a-z](?:_?[0-9a-z])*$/i.test(s);
-    if (!ok) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+    // A 0x/0o/0b prefix is allowed when the base matches it (or is 0); one "_" may follow it.
     let radix = b;
-    if (/^0[xob]/i.test(digits) && (b === 0 || b === 16 || b === 8 || b === 2)) {
-      radix = { x: 16, o: 8, b: 2 }[digits[1].toLowerCase() as "x" | "o" | "b"];
-      if (b !== 0 && b !== radix) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
-      digits = digits.slice(2);
+    const prefix = /^0([xob])/i.exec(body);
+    const prefixRadix = prefix ? { x: 16, o: 8, b: 2 }[prefix[1].toLowerCase() as "x" | "o" | "b"] : 0;
+    if (prefix && (b === 0 || b === prefixRadix)) {
+      radix = prefixRadix;
+      body = body.slice(2);
+      if (body[0] === "_") body = body.slice(1);
     } else if (b === 0) {
-      if (/^0+[1-9]/.test(digits)) throw pyError("ValueError", `invalid literal for int() with base 0: ${repr(str(v))}`);
       radix = 10;
+      if (/^0+_?[1-9]/.test(body)) throw bad();
     }
+    if (!/^[0-9a-z]+(?:_[0-9a-z]+)*$/i.test(body)) throw bad();
     let big = 0n;
-    for (const ch of digits.toLowerCase()) {
+    for (const ch of body.replace(/_/g, "").toLowerCase()) {
       const d = parseInt(ch, 36);
-      if (Number.isNaN(d) || d >= radix) throw pyError("ValueError", `invalid literal for int() with base ${b}: ${repr(str(v))}`);
+      if (d >= radix) throw bad();
       big = big * BigInt(radix) + BigInt(d);
     }
     return ops.mkInt(sign * big);
@@ -172,27 +190,55 @@ function pyRoundFloat(x: number, ndigits: number): number {
   return roundHalfEven(x, ndigits);
 }
 
-function doRound(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+function doRound(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [precision, method] = bind("do_round", call, [["precision", 0], ["method", "common"]]);
-  const p = ops.intArg(precision);
+  hashKey(method); // `method not in {...}`: an unhashable method is a TypeError
   if (method !== "common" && method !== "ceil" && method !== "floor") {
     throw pyError("FilterArgumentError", "method must be common, ceil or floor");
   }
-  if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
+  if (precision === null && method === "common") {
+    // round(x, None) is round(x): an int, also for a float.
+    if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
+    if (typeof value === "boolean" || ops.isInt(value)) return typeof value === "boolean" ? Number(value) : value;
+    if (!ops.isFloat(value)) throw pyError("TypeError", `type ${typeName(value)} doesn't define __round__ method`);
+    return pyInt(mkFloat(pyRoundFloat(ops.toNumber(value), 0)), null);
+  }
+  if (precision instanceof Undefined && method !== "common") precision.fail(); // 10 ** Undefined
+  const p = ops.intArg(precision);
   if (method === "common") {
+    // round(value, precision)
+    if (value instanceof Undefined) throw pyError("TypeError", "type Undefined doesn't define __round__ method");
     if (typeof value === "boolean" || ops.isInt(value)) {
       if (p >= 0) return typeof value === "boolean" ? Number(value) : value;
-      const n = ops.toNumber(value);
-      return pyRoundFloat(n, p);
+      return roundIntHalfEven(typeof value === "bigint" ? value : BigInt(ops.toNumber(value)), -p);
     }
     if (!ops.isFloat(value)) throw pyError("TypeError", `type ${typeName(value)} doesn't define __round__ method`);
     return mkFloat(pyRoundFloat(ops.toNumber(value), p));
   }
-  const n = ops.toNumber(value);
-  if (Number.isNaN(n) && !ops.isNumeric(value)) throw pyError("TypeError", `must be real number, not ${typeName(value)}`);
-  const scale = Math.pow(10, p);
-  const r = (method === "ceil" ? Math.ceil(n * scale) : Math.floor(n * scale)) / scale;
-  return mkFloat(r);
+  // math.floor/ceil(value * 10 ** precision) / 10 ** precision: an int, then true division.
+  const scale = p >= 0 ? ops.mkInt(10n ** BigInt(p)) : mkFloat(Math.pow(10, p));
+  const scaled = ops.mul(value, scale, env.budget);
+  if (!ops.isNumeric(scaled)) throw pyError("TypeError", `must be real number, not ${typeName(scaled)}`);
+  let whole: number | bigint;
+  if (ops.isInt(scaled) || typeof scaled === "boolean") whole = typeof scaled === "boolean" ? Number(scaled) : (scaled as number | bigint);
+  else {
+    const n = ops.toNumber(scaled);
+    if (Number.isNaN(n)) throw pyError("ValueError", "cannot convert float NaN to integer");
+    if (!Number.isFinite(n)) throw pyError("OverflowError", "cannot convert float infinity to integer");
+    whole = (method === "ceil" ? Math.ceil(n) : Math.floor(n)) + 0; // + 0: floor(-0.0) is the int 0
+  }
+  return ops.div(whole, scale);
+}
+
+/** round(int, -k): nearest multiple of 10**k, ties to even, exact for big ints. */
+function roundIntHalfEven(v: bigint, k: number): number | bigint {
+  const q = 10n ** BigInt(k);
+  let r = v % q;
+  if (r < 0n) r += q;
+  let down = v - r;
+  const twice = 2n * r;
+  if (twice > q || (twice === q && (down / q) % 2n !== 0n)) down += q;
+  return ops.mkInt(down);
 }
 
 function doDefault(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
@@ -222,21 +268,23 @@ function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: boolean, lookupAttr: boolean, pyName: string): PyIter {
   const args = call.args;
-  let trans: (v: unknown) => unknown = (v) => v;
-  let off = 0;
-  if (lookupAttr) {
-    if (!args.length) throw pyError("FilterArgumentError", "Missing parameter for attribute name");
-    trans = attrGetter(args[0]);
-    off = 1;
-  }
-  let test: (v: unknown) => boolean;
-  if (args.length > off) {
-    const name = args[off];
-    const testArgs: CallArgs = { args: args.slice(off + 1), kwargs: call.kwargs };
-    test = (v) => ops.truthy(env.callTest(str(name), v, testArgs));
-  } else test = ops.truthy;
+  // A generator: the arguments are looked at only once it runs, and only for a truthy value.
   return gen(function* () {
     if (!ops.truthy(value)) return;
+    let trans: (v: unknown) => unknown = (v) => v;
+    let off = 0;
+    if (lookupAttr) {
+      if (!args.length) throw pyError("FilterArgumentError", "Missing parameter for attribute name");
+      trans = attrGetter(args[0]);
+      off = 1;
+    }
+    let test: (v: unknown) => boolean;
+    if (args.length > off) {
+      const name = args[off];
+      const testArgs: CallArgs = { args: args.slice(off + 1), kwargs: call.kwargs };
+      // environment.tests.get(name) per item: an unhashable name is a TypeError.
+      test = (v) => (hashKey(name), ops.truthy(env.callTest(str(name), v, testArgs)));
+    } else test = ops.truthy;
     for (const item of ops.iterate(value)) {
       env.budget.work(1);
       if (test(trans(item)) === keep) yield item;
@@ -245,6 +293,18 @@ function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: bo
 }
 
 function doMap(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
+  // A generator: prepare_map runs only once it is iterated, and only for a truthy value.
+  return gen(function* () {
+    if (!ops.truthy(value)) return;
+    const func = prepareMap(env, call);
+    for (const item of ops.iterate(value)) {
+      env.budget.work(1);
+      yield func(item);
+    }
+  }, "sync_do_map");
+}
+
+function prepareMap(env: FilterEnv, call: CallArgs): (v: unknown) => unknown {
   let func: (v: unknown) => unknown;
   if (!call.args.length && call.kwargs.has("attribute")) {
     const kwargs = new Map(call.kwargs);
@@ -258,15 +318,9 @@ function doMap(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
     if (!call.args.length) throw pyError("FilterArgumentError", "map requires a filter argument");
     const name = call.args[0];
     const rest: CallArgs = { args: call.args.slice(1), kwargs: call.kwargs };
-    func = (v) => env.callFilter(str(name), v, rest);
+    func = (v) => (hashKey(name), env.callFilter(str(name), v, rest));
   }
-  return gen(function* () {
-    if (!ops.truthy(value)) return;
-    for (const item of ops.iterate(value)) {
-      env.budget.work(1);
-      yield func(item);
-    }
-  }, "sync_do_map");
+  return func;
 }
 
 function minMax(env: FilterEnv, value: unknown, call: CallArgs, wantMax: boolean): unknown {
@@ -291,6 +345,7 @@ function doSum(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [attribute, start] = bind("do_sum", call, [["attribute", null], ["start", 0]]);
   let items = listOf(value, env.budget);
   if (attribute !== null) items = items.map(attrGetter(attribute));
+  if (ops.isStr(start)) throw pyError("TypeError", "sum() can't sum strings [use ''.join(seq) instead]");
   let total = start;
   for (const x of items) total = ops.add(total, x, env.budget);
   return total;
@@ -328,6 +383,7 @@ function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
     if (value instanceof Undefined) value.fail();
     throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
   }
+  ops.intArg(reverse); // sorted(reverse=...) takes an int
   const items = dictEntries(value).map(([k, v]) => tuple([k, v]));
   return sorted(items, (t) => {
     const v = (t as unknown[])[pos];
@@ -337,19 +393,23 @@ function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 
 function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const [linecount, fill] = bind("do_batch", call, [["linecount", NO_DEFAULT], ["fill_with", null]]);
-  const n = ops.intArg(linecount);
+  // Jinja compares len(tmp) == linecount, so a float or str count simply never matches.
   return gen(function* () {
     let tmp: unknown[] = [];
     for (const item of ops.iterate(value)) {
       env.budget.work(1);
-      if (tmp.length === n) {
+      if (ops.eq(tmp.length, linecount)) {
         yield tmp;
         tmp = [];
       }
       tmp.push(item);
     }
     if (tmp.length) {
-      if (fill !== null && tmp.length < n) while (tmp.length < n) tmp.push(fill);
+      if (fill !== null && ops.order("lt", tmp.length, linecount)) {
+        const missing = ops.sub(linecount, tmp.length);
+        if (!ops.isInt(missing)) throw pyError("TypeError", `can't multiply sequence by non-int of type '${typeName(missing)}'`);
+        for (let i = ops.toNumber(missing); i > 0; i--) tmp.push(fill);
+      }
       yield newList(tmp);
     }
   }, "do_batch");
@@ -357,9 +417,12 @@ function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
 
 function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
   const [slices, fill] = bind("do_slice", call, [["slices", NO_DEFAULT], ["fill_with", null]]);
-  const n = ops.intArg(slices);
   return gen(function* () {
+    // list(value) first, then length // slices (Undefined fails there).
     const seq = listOf(value, env.budget);
+    if (slices instanceof Undefined) slices.fail();
+    const n = ops.intArg(slices);
+    if (n === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
     const length = seq.length;
     const perSlice = Math.floor(length / n);
     const extra = length % n;
@@ -372,11 +435,15 @@ function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
       if (fill !== null && i >= extra) tmp.push(fill);
       yield newList(tmp);
     }
-  }, "do_slice");
+  }, "sync_do_slice");
 }
 
-function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
+function doTruncate(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [length, killwords, end, leeway] = bind("do_truncate", call, [["length", 255], ["killwords", false], ["end", "..."], ["leeway", null]]);
+  // The asserts come first: len(end) (TypeError for a non-str end), then length and leeway.
+  const endLen = ops.len(end);
+  if (ops.order("lt", length, endLen)) throw pyError("AssertionError", `expected length >= ${endLen}, got ${str(length)}`);
+  if (leeway !== null && ops.order("lt", leeway, 0)) throw pyError("AssertionError", `expected leeway >= 0, got ${str(leeway)}`);
   if (!ops.isStr(value)) {
     // Jinja does not convert the value to str first: len() and slicing apply to it as it is.
     if (value instanceof Undefined) return value;
@@ -388,28 +455,29 @@ function doTruncate(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   }
   const s = ops.chars(softStr(value));
   const e = str(end);
-  const L = ops.intArg(length);
-  const lw = leeway === null ? 5 : ops.intArg(leeway);
-  const endLen = ops.len(e);
-  if (L < endLen) throw pyError("AssertionError", `expected length >= ${endLen}, got ${L}`);
-  if (lw < 0) throw pyError("AssertionError", `expected leeway >= 0, got ${lw}`);
-  if (s.length <= L + lw) return s.join("");
-  const cut = s.slice(0, Math.max(0, L - endLen)).join("");
-  if (ops.truthy(killwords)) return cut + e;
+  if (ops.order("lteq", s.length, ops.add(length, leeway === null ? 5 : leeway, env.budget))) return value;
+  // s[: length - len(end)] needs an int.
+  const stop = ops.intArg(ops.sub(length, endLen));
+  if (!ops.isStr(end)) throw pyError("TypeError", `can only concatenate str (not "${typeName(end)}") to str`);
+  // Markup slices stay Markup, and Markup + end escapes a plain end.
+  const tail = value instanceof Markup && !(end instanceof Markup) ? ops.escapeHtml(e) : e;
+  const cut = s.slice(0, Math.max(0, stop)).join("");
   const sp = cut.lastIndexOf(" ");
-  return (sp >= 0 ? cut.slice(0, sp) : cut) + e;
+  return likeValue(value, (ops.truthy(killwords) || sp < 0 ? cut : cut.slice(0, sp)) + tail);
 }
 
 function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [width, first, blank] = bind("do_indent", call, [["width", 4], ["first", false], ["blank", false]]);
-  // Jinja appends "\n" to the value as it is (no str() first), then calls splitlines() on it.
+  // The indention is computed first; then Jinja appends "\n" to the value as it is (no str()
+  // first) and calls splitlines() on it.
+  if (width instanceof Undefined) width.fail(); // " " * Undefined
+  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", ops.intArg(width));
   if (value instanceof Undefined) value.fail();
   if (!ops.isStr(value)) {
     if (Array.isArray(value) && !isTuple(value)) throw pyError("AttributeError", "'list' object has no attribute 'splitlines'");
     if (isTuple(value)) throw pyError("TypeError", 'can only concatenate tuple (not "str") to tuple');
     throw pyError("TypeError", `unsupported operand type(s) for +=: '${typeName(value)}' and 'str'`);
   }
-  const indention = ops.isStr(width) ? str(width) : repeatChecked(" ", ops.intArg(width));
   const s = softStr(value) + "\n";
   const lines = splitLines(s);
   let rv: string;
@@ -453,7 +521,7 @@ function doFilesizeformat(_env: FilterEnv, value: unknown, call: CallArgs): stri
   const base = bin ? 1024 : 1000;
   const prefixes = bin ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
   if (bytes === 1) return "1 Byte";
-  if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+  if (bytes < base) return `${str(pyInt(mkFloat(bytes), null))} Bytes`;
   let unit = 0;
   let prefix = "";
   for (let i = 0; i < prefixes.length; i++) {
@@ -464,20 +532,21 @@ function doFilesizeformat(_env: FilterEnv, value: unknown, call: CallArgs): stri
   return `${printfFormat("%.1f", (base * bytes) / unit)} ${prefix}`;
 }
 
-function doXmlattr(_env: FilterEnv, value: unknown, call: CallArgs): Markup {
+function doXmlattr(env: FilterEnv, value: unknown, call: CallArgs): string | Markup {
   const [autospace] = bind("do_xmlattr", call, [["autospace", true]]);
   if (value instanceof Undefined) value.fail();
   if (!isDict(value)) throw pyError("AttributeError", `'${typeName(value)}' object has no attribute 'items'`);
   const parts: string[] = [];
   for (const [k, v] of dictEntries(value)) {
     if (v === null || v instanceof Undefined) continue;
-    const key = str(k);
-    if (/[\s/>=]/.test(key)) throw pyError("ValueError", `Invalid character in attribute name: ${repr(key)}`);
-    parts.push(`${ops.escapeHtml(key)}="${ops.escapeHtml(str(v))}"`);
+    // re.search(r"[\s/>=]", key, flags=re.ASCII): keys must be str; only ASCII whitespace counts.
+    if (!ops.isStr(k)) throw pyError("TypeError", `expected string or bytes-like object, got '${typeName(k)}'`);
+    if (/[ \t\n\r\f\v/>=]/.test(str(k))) throw pyError("ValueError", `Invalid character in attribute name: ${repr(k)}`);
+    parts.push(`${escapeValue(k).s}="${escapeValue(v).s}"`);
   }
   let rv = parts.join(" ");
   if (ops.truthy(autospace) && rv) rv = " " + rv;
-  return new Markup(rv);
+  return env.autoescape() ? new Markup(rv) : rv; // Markup only under autoescape, as Jinja does
 }
 
 function doStriptags(_env: FilterEnv, value: unknown): string {
@@ -554,19 +623,22 @@ function doUnique(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
         yield item;
       }
     }
-  }, "do_unique");
+  }, "sync_do_unique");
 }
 
 function doItems(_env: FilterEnv, value: unknown): PyIter {
   if (value instanceof Undefined) return gen(function* () {}, "do_items");
-  if (!isDict(value)) throw pyError("TypeError", "Can only get item pairs from a mapping.");
+  // A generator: the TypeError comes only when it is iterated.
   return gen(function* () {
+    if (!isDict(value)) throw pyError("TypeError", "Can only get item pairs from a mapping.");
     for (const [k, v] of dictEntries(value)) yield tuple([k, v]);
   }, "do_items");
 }
 
 function doAttr(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [name] = bind("do_attr", call, [["name", NO_DEFAULT]]);
+  // inspect.getattr_static(obj, name) wants a str name.
+  if (!ops.isStr(name)) throw pyError("TypeError", `attribute name must be string, not '${typeName(name)}'`);
   const n = str(name);
   if (isDict(value) || value instanceof Undefined) {
     // attr() reads Python attributes only, never keys.
@@ -589,10 +661,10 @@ const FILTERS: Record<string, Filter> = {
   },
   attr: doAttr,
   batch: doBatch,
-  capitalize: (_e, v) => pyCapitalize(softStr(v)),
+  capitalize: (_e, v) => likeValue(v, pyCapitalize(softStr(v))),
   center: (_e, v, c) => {
     const [width] = bind("do_center", c, [["width", 80]]);
-    return pyCenter(softStr(v), ops.intArg(width));
+    return likeValue(v, pyCenter(softStr(v), ops.intArg(width)));
   },
   count: (_e, v) => ops.len(v),
   d: doDefault,
@@ -603,23 +675,26 @@ const FILTERS: Record<string, Filter> = {
   filesizeformat: doFilesizeformat,
   first: doFirst,
   float: (_e, v, c) => {
-    const [dflt] = bind("do_float", c, [["default", 0.0]]);
+    const [dflt] = bind("do_float", c, [["default", FLOAT_ZERO]]);
     try {
       return mkFloat(pyFloat(v));
     } catch (err) {
-      if (isPyError(err, "ValueError", "TypeError")) return dflt === 0.0 ? new PyFloat(0) : dflt;
+      if (isPyError(err, "ValueError", "TypeError")) return dflt === FLOAT_ZERO ? new PyFloat(0) : dflt;
       throw err;
     }
   },
   forceescape: (_e, v) => new Markup(ops.escapeHtml(str(v))),
   format: (_e, v, c) => {
     if (c.args.length && c.kwargs.size) throw pyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
+    let args: unknown = tuple(c.args);
     if (c.kwargs.size) {
       const d = new PyDict();
       for (const [k, x] of c.kwargs) d.set(k, x);
-      return printfFormat(softStr(v), d);
+      args = d;
     }
-    return printfFormat(softStr(v), tuple(c.args));
+    // soft_str(value) % args: a Markup value formats (and escapes) as Markup.
+    const r = printfFormat(softStr(v), args, v instanceof Markup);
+    return v instanceof Markup ? new Markup(r) : r;
   },
   groupby: doGroupby,
   indent: doIndent,
@@ -633,7 +708,7 @@ const FILTERS: Record<string, Filter> = {
       try {
         return pyInt(mkFloat(pyFloat(v)), null);
       } catch (err2) {
-        if (isPyError(err2, "ValueError", "TypeError")) return dflt;
+        if (isPyError(err2, "ValueError", "TypeError", "OverflowError")) return dflt;
         throw err2;
       }
     }
@@ -643,7 +718,7 @@ const FILTERS: Record<string, Filter> = {
   last: doLast,
   length: (_e, v) => ops.len(v),
   list: (e, v) => listOf(v, e.budget),
-  lower: (_e, v) => softStr(v).toLowerCase(),
+  lower: (_e, v) => likeValue(v, softStr(v).toLowerCase()),
   map: doMap,
   max: (e, v, c) => minMax(e, v, c, true),
   min: (e, v, c) => minMax(e, v, c, false),
@@ -658,12 +733,20 @@ const FILTERS: Record<string, Filter> = {
   replace: (e, v, c) => {
     const [old, rep, count] = bind("do_replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", null]]);
     const n = count === null ? -1 : ops.intArg(count);
-    if (e.autoescape() && !(v instanceof Markup)) {
-      return new Markup(pyReplace(ops.escapeHtml(str(v)), ops.escapeHtml(str(old)), ops.escapeHtml(str(rep)), n));
+    let r: string;
+    let markup = false;
+    if (e.autoescape()) {
+      // A Markup old (or a Markup new on a plain value) escapes the value first; Markup.replace
+      // (markupsafe 3) then escapes a plain new, never old.
+      markup = old instanceof Markup || (rep instanceof Markup && !(v instanceof Markup)) || v instanceof Markup;
+      const esc = (x: unknown): string => (markup && !(x instanceof Markup) ? ops.escapeHtml(str(x)) : str(x));
+      r = pyReplace(esc(v), str(old), esc(rep), n);
+    } else {
+      // Without autoescape Jinja replaces on str(s): a Markup value comes back as a plain str.
+      r = pyReplace(softStr(v), str(old), str(rep), n);
     }
-    const r = pyReplace(softStr(v), str(old), str(rep), n);
     e.budget.checkString(r.length);
-    return v instanceof Markup ? new Markup(r) : r;
+    return markup ? new Markup(r) : r;
   },
   reverse: doReverse,
   round: doRound,
@@ -673,6 +756,7 @@ const FILTERS: Record<string, Filter> = {
   slice: doSlice,
   sort: (e, v, c) => {
     const [reverse, caseSensitive, attribute] = bind("do_sort", c, [["reverse", false], ["case_sensitive", false], ["attribute", null]]);
+    ops.intArg(reverse); // sorted(reverse=...) takes an int
     const key = multiAttrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
     return sorted(listOf(v, e.budget), key, ops.truthy(reverse), e.budget);
   },
@@ -682,21 +766,24 @@ const FILTERS: Record<string, Filter> = {
   title: doTitle,
   tojson: (_e, v, c) => {
     const [indent] = bind("do_tojson", c, [["indent", null]]);
-    return new Markup(toJson(v, indent === null ? null : ops.intArg(indent)));
+    return new Markup(toJson(v, indent));
   },
   trim: (_e, v, c) => {
     const [chars] = bind("do_trim", c, [["chars", null]]);
-    return pyStrip(softStr(v), chars === null ? null : new Set(ops.chars(str(chars))), true, true);
+    if (chars !== null && !ops.isStr(chars)) throw pyError("TypeError", `strip arg must be None or str`);
+    return likeValue(v, pyStrip(softStr(v), chars === null ? null : new Set(ops.chars(str(chars))), true, true));
   },
   truncate: doTruncate,
   unique: doUnique,
-  upper: (_e, v) => softStr(v).toUpperCase(),
+  upper: (_e, v) => likeValue(v, softStr(v).toUpperCase()),
   urlencode: doUrlencode,
-  urlize: (_e, v, c) => {
+  urlize: (e, v, c) => {
     const [limit, nofollow, target, rel, extraSchemes] = bind("do_urlize", c, [
       ["trim_url_limit", null], ["nofollow", false], ["target", null], ["rel", null], ["extra_schemes", null],
     ]);
     // Jinja's default policies: rel "noopener" is always added, no target, no extra schemes.
+    // set((rel or "").split()): a truthy rel must be a str.
+    if (ops.truthy(rel) && !ops.isStr(rel)) throw pyError("AttributeError", `'${typeName(rel)}' object has no attribute 'split'`);
     const relParts = new Set(ops.truthy(rel) ? str(rel).split(/\s+/).filter(Boolean) : []);
     if (ops.truthy(nofollow)) relParts.add("nofollow");
     relParts.add("noopener");
@@ -704,24 +791,31 @@ const FILTERS: Record<string, Filter> = {
       if (!ops.isStr(scheme) || !URI_SCHEME_RE.test(str(scheme))) throw pyError("FilterArgumentError", `${repr(scheme)} is not a valid URI scheme prefix.`);
       return str(scheme);
     });
-    return urlize(escapeValue(v).s, {
-      trimUrlLimit: limit === null ? null : ops.intArg(limit),
+    const rv = urlize(escapeValue(v).s, {
+      trimUrlLimit: limit,
       rel: escapeValue([...relParts].sort().join(" ")).s,
       target: ops.truthy(target) ? escapeValue(target).s : null,
       extraSchemes: schemes,
     });
+    return e.autoescape() ? new Markup(rv) : rv; // Markup only under autoescape, as Jinja does
   },
   wordcount: (_e, v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
   wordwrap: (_e, v, c) => {
     const [width, breakLong, wrapstring, breakHyphens] = bind("do_wordwrap", c, [
       ["width", 79], ["break_long_words", true], ["wrapstring", null], ["break_on_hyphens", true],
     ]);
+    // wrapstring.join is looked up before s.splitlines() runs.
+    if (wrapstring instanceof Undefined) wrapstring.fail();
+    if (wrapstring !== null && !ops.isStr(wrapstring)) throw pyError("AttributeError", `'${typeName(wrapstring)}' object has no attribute 'join'`);
     if (v instanceof Undefined) v.fail();
     if (!ops.isStr(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'splitlines'`);
-    return wordwrap(softStr(v), ops.intArg(width), ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
+    return wordwrap(softStr(v), width, ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
   },
   xmlattr: doXmlattr,
 };
+
+/** do_float's default 0.0, told apart from an explicit int 0. */
+const FLOAT_ZERO = Symbol("0.0");
 
 function escapeValue(v: unknown): Markup {
   if (v instanceof Markup) return v;
@@ -736,7 +830,14 @@ export function hasFilter(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(FILTERS, name);
 }
 
+/** Filters that take the value only: extra arguments are a TypeError, as Python's call would raise. */
+const NULLARY = new Set([
+  "abs", "capitalize", "count", "e", "escape", "first", "forceescape", "items", "last", "length", "list", "lower",
+  "pprint", "reverse", "safe", "string", "striptags", "title", "upper", "urlencode", "wordcount",
+]);
+
 export function callFilter(name: string, value: unknown, call: CallArgs, env: FilterEnv): unknown {
+  if ((call.args.length || call.kwargs.size) && NULLARY.has(name)) bind(name, call, []);
   return FILTERS[name](env, value, call);
 }
 

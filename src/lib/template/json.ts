@@ -2,9 +2,9 @@
 
 import { pyError } from "./errors.js";
 import { repeatChecked } from "./current.js";
-import { floatRepr } from "./printing.js";
-import { cmp } from "./ops.js";
-import { DictView, Markup, PyFloat, PyRange, dictEntries, isDict, typeName } from "./values.js";
+import { floatRepr, str } from "./printing.js";
+import { cmp, isInt, isStr, toNumber } from "./ops.js";
+import { DictView, Markup, PyFloat, PyRange, Undefined, dictEntries, isDict, typeName } from "./values.js";
 
 function quote(s: string): string {
   let out = '"';
@@ -44,23 +44,23 @@ function encodeNumber(v: number | bigint | PyFloat): string {
   return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
 }
 
-function encode(v: unknown, indent: number | null, level: number): string {
+function encode(v: unknown, indent: Indent, level: number): string {
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
   if (typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return encodeNumber(v);
   if (typeof v === "string") return quote(v);
   if (v instanceof Markup) return quote(v.s);
-  const nl = indent === null ? "" : "\n" + repeatChecked(" ", indent * (level + 1));
-  const close = indent === null ? "" : "\n" + repeatChecked(" ", indent * level);
-  const itemSep = indent === null ? ", " : ",";
+  if ((Array.isArray(v) && !v.length) || (isDict(v) && !dictEntries(v).length)) return Array.isArray(v) ? "[]" : "{}";
+  const unit = indent.get();
+  const nl = unit === null ? "" : "\n" + repeatChecked(unit, level + 1);
+  const close = unit === null ? "" : "\n" + repeatChecked(unit, level);
+  const itemSep = unit === null ? ", " : ",";
   if (Array.isArray(v)) {
-    if (!v.length) return "[]";
     return "[" + nl + v.map((x) => encode(x, indent, level + 1)).join(itemSep + nl) + close + "]";
   }
   if (isDict(v)) {
     const raw = dictEntries(v);
-    if (!raw.length) return "{}";
     // json.dumps(sort_keys=True) sorts by the original keys, then converts them to strings.
     raw.sort((a, b) => cmp(a[0], b[0]));
     const entries = raw.map(([k, x]) => [keyString(k), x] as [string, unknown]);
@@ -72,8 +72,25 @@ function encode(v: unknown, indent: number | null, level: number): string {
   throw pyError("TypeError", `Object of type ${typeName(v)} is not JSON serializable`);
 }
 
-export function toJson(v: unknown, indent: number | null): string {
-  return encode(v, indent, 0)
+/** json.dumps' indent as a string (an int n means n spaces). */
+class Indent {
+  private readonly unit: string | null;
+  constructor(r: unknown) {
+    if (r instanceof Undefined) r.fail(); // " " * Undefined
+    if (r === null) this.unit = null;
+    else if (isStr(r)) this.unit = str(r);
+    else if (typeof r === "boolean" || isInt(r)) this.unit = repeatChecked(" ", toNumber(r));
+    else throw pyError("TypeError", `can't multiply sequence by non-int of type '${typeName(r)}'`);
+  }
+  get(): string | null {
+    return this.unit;
+  }
+}
+
+/** Python json.dumps(v, indent=indent, sort_keys=True), made HTML-safe. */
+export function toJson(v: unknown, indent: unknown): string {
+  // JSONEncoder.encode returns a str directly; anything else makes the encoder, which reads indent.
+  return (isStr(v) ? quote(str(v)) : encode(v, new Indent(indent), 0))
     .replace(/</g, "\\u003c")
     .replace(/>/g, "\\u003e")
     .replace(/&/g, "\\u0026")

@@ -409,7 +409,7 @@ export function floordiv(a: unknown, b: unknown): unknown {
 export function mod(a: unknown, b: unknown, budget: Budget): unknown {
   if (isStr(a)) {
     // str % anything is formatting (an Undefined argument simply prints as "").
-    const r = printfFormat(str(a), b);
+    const r = printfFormat(str(a), b, a instanceof Markup); // Markup % escapes its arguments
     budget.checkString(r.length);
     return a instanceof Markup ? new Markup(r) : r;
   }

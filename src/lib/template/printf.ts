@@ -3,6 +3,7 @@
 import { expDigits, fixedDigits } from "./decimal.js";
 import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
+import { escapeHtml } from "./ops.js";
 import { floatRepr, repr, str } from "./printing.js";
 import { Markup, MISSING, PyFloat, PyRange, Undefined, dictGet, isDict, isTuple, typeName } from "./values.js";
 
@@ -10,9 +11,10 @@ const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y;
 
 /**
  * Formats `fmt % args`. `args` is one value, a tuple (its items are the arguments) or a mapping
- * (for `%(name)s`).
+ * (for `%(name)s`). With `escape` it is Markup's `%`: every argument goes through markupsafe's
+ * escape helper (str/repr escaped, int()/float() of it for numbers, no __index__).
  */
-export function printfFormat(fmt: string, args: unknown): string {
+export function printfFormat(fmt: string, args: unknown, escape = false): string {
   const positional = isTuple(args) ? args : [args];
   const mapping = isDict(args) ? args : null;
   // Python treats any non-tuple, non-str argument with __getitem__ as a mapping: unused is fine.
@@ -41,22 +43,29 @@ export function printfFormat(fmt: string, args: unknown): string {
       out += "%";
       continue;
     }
-    let width = 0;
-    if (widthSpec === "*") width = Number(nextArg());
-    else if (widthSpec) width = Number(widthSpec);
-    let prec: number | null = null;
-    if (precSpec === "*") prec = Number(nextArg());
-    else if (precSpec !== undefined) prec = precSpec === "" ? 0 : Number(precSpec);
     let value: unknown;
     if (key !== undefined) {
       if (!mapping) throw pyError("TypeError", "format requires a mapping");
       usedMapping = true;
       value = dictGet(mapping, key);
       if (value === MISSING) throw pyError("KeyError", repr(key));
-    } else if (conv !== "%") {
-      value = nextArg();
+      argi = positional.length; // after a %(key), no positional argument is left
     }
-    out += formatOne(conv, value, flags, width, prec, pct);
+    let width = 0;
+    let leftAlign = flags.includes("-");
+    if (widthSpec === "*") {
+      width = starArg(nextArg(), 2 ** 63);
+      if (width < 0) {
+        leftAlign = true;
+        width = -width;
+      }
+    } else if (widthSpec) width = Number(widthSpec);
+    let prec: number | null = null;
+    if (precSpec === "*") prec = Math.max(0, starArg(nextArg(), 2 ** 31));
+    else if (precSpec !== undefined) prec = precSpec === "" ? 0 : Number(precSpec);
+    // "%%" with flags or a width is an ordinary spec: it takes an argument, then fails.
+    if (key === undefined) value = nextArg();
+    out += formatOne(conv, value, leftAlign && !flags.includes("-") ? flags + "-" : flags, width, prec, pct, escape);
   }
   if (!usedMapping && !mappingLike && argi < positional.length) {
     throw pyError("TypeError", "not all arguments converted during string formatting");
@@ -64,18 +73,37 @@ export function printfFormat(fmt: string, args: unknown): string {
   return out;
 }
 
+/** A `*` width or precision: an int that fits a C ssize_t / int. */
+function starArg(v: unknown, limit: number): number {
+  if (typeof v === "boolean") return Number(v);
+  if (typeof v !== "number" && typeof v !== "bigint") throw pyError("TypeError", "* wants int");
+  if (typeof v === "number" && !Number.isInteger(v)) throw pyError("TypeError", "* wants int");
+  const n = Number(v);
+  if (Math.abs(n) >= limit) throw pyError("OverflowError", "Python int too large to convert to C ssize_t");
+  return n;
+}
+
 function pad(body: string, sign: string, flags: string, width: number, numeric: boolean): string {
-  const total = sign.length + body.length;
+  const total = sign.length + Array.from(body).length;
   if (total >= width) return sign + body;
   if (flags.includes("-")) return sign + body + repeatChecked(" ", width - total);
   if (numeric && flags.includes("0")) return sign + repeatChecked("0", width - total) + body;
   return repeatChecked(" ", width - total) + sign + body;
 }
 
-function numberValue(v: unknown, conv: string): number | bigint {
+function numberValue(v: unknown, conv: string, escape: boolean): number | bigint {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "number" || typeof v === "bigint") return v;
   if (v instanceof PyFloat) return v.v;
+  // Undefined defines __int__/__float__ only to fail.
+  if (v instanceof Undefined) v.fail();
+  if (escape && (typeof v === "string" || v instanceof Markup)) {
+    // markupsafe's helper converts with int()/float(), so numeric strings are accepted.
+    const t = str(v).trim();
+    if ("diu".includes(conv) && /^[+-]?\d+$/.test(t)) return BigInt(t);
+    if (!"diu".includes(conv) && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
+    throw pyError("ValueError", `invalid literal for ${"diu".includes(conv) ? "int() with base 10" : "float()"}: ${repr(str(v))}`);
+  }
   if ("dioxXuc".includes(conv) && conv !== "c") {
     throw pyError("TypeError", `%${conv} format: a real number is required, not ${typeName(v)}`);
   }
@@ -89,16 +117,16 @@ function signOf(negative: boolean, flags: string): string {
   return "";
 }
 
-function formatOne(conv: string, v: unknown, flags: string, width: number, prec: number | null, at: number): string {
+function formatOne(conv: string, v: unknown, flags: string, width: number, prec: number | null, at: number, escape: boolean): string {
   switch (conv) {
     case "s": {
-      let s = str(v);
+      let s = escape && !(v instanceof Markup) ? escapeHtml(str(v)) : str(v);
       if (prec !== null) s = Array.from(s).slice(0, prec).join("");
       return pad(s, "", flags, width, false);
     }
     case "r":
     case "a": {
-      let s = repr(v);
+      let s = escape ? escapeHtml(repr(v)) : repr(v);
       if (conv === "a") s = s.replace(/[^\x00-\x7f]/gu, (c) => asciiEscape(c));
       if (prec !== null) s = Array.from(s).slice(0, prec).join("");
       return pad(s, "", flags, width, false);
@@ -106,7 +134,7 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
     case "d":
     case "i":
     case "u": {
-      const n = numberValue(v, conv);
+      const n = numberValue(v, conv, escape);
       let big: bigint;
       if (typeof n === "bigint") big = n;
       else {
@@ -120,15 +148,16 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
     case "x":
     case "X":
     case "o": {
-      if (!(typeof v === "number" && Number.isInteger(v)) && typeof v !== "bigint" && typeof v !== "boolean") {
-        throw pyError("TypeError", `%${conv} format: an integer is required, not ${typeName(v)}`);
+      if (escape || (!(typeof v === "number" && Number.isInteger(v)) && typeof v !== "bigint" && typeof v !== "boolean")) {
+        throw pyError("TypeError", `%${conv} format: an integer is required, not ${escape ? "_MarkupEscapeHelper" : typeName(v)}`);
       }
       const big = typeof v === "bigint" ? v : BigInt(typeof v === "boolean" ? Number(v) : v);
       let digits = (big < 0n ? -big : big).toString(conv === "o" ? 8 : 16);
       if (conv === "X") digits = digits.toUpperCase();
       if (prec !== null && digits.length < prec) digits = repeatChecked("0", prec - digits.length) + digits;
-      if (flags.includes("#")) digits = (conv === "o" ? "0o" : conv === "x" ? "0x" : "0X") + digits;
-      return pad(digits, signOf(big < 0n, flags), flags, width, true);
+      // The 0x/0o prefix goes with the sign, before any zero padding.
+      const prefix = flags.includes("#") ? (conv === "o" ? "0o" : conv === "x" ? "0x" : "0X") : "";
+      return pad(digits, signOf(big < 0n, flags) + prefix, flags, width, true);
     }
     case "e":
     case "E":
@@ -136,12 +165,15 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
     case "F":
     case "g":
     case "G": {
-      const n = Number(numberValue(v, conv));
+      const n = Number(numberValue(v, conv, escape));
       const negative = n < 0 || Object.is(n, -0);
       const body = formatFloat(Math.abs(n), conv, prec ?? 6, flags.includes("#"));
-      return pad(body, signOf(negative, flags), flags, width, Number.isFinite(n));
+      return pad(body, signOf(negative, flags), flags, width, true);
     }
     case "c": {
+      if (escape) throw pyError("TypeError", "%c requires int or char");
+      if (typeof v === "boolean") v = Number(v);
+      if (typeof v === "bigint") throw pyError("OverflowError", "%c arg not in range(0x110000)");
       if (typeof v === "string" || v instanceof Markup) {
         const s = str(v);
         if (Array.from(s).length !== 1) throw pyError("TypeError", "%c requires int or char");
@@ -153,14 +185,12 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
       }
       throw pyError("TypeError", "%c requires int or char");
     }
-    case "%":
-      return pad("%", "", flags, width, false);
   }
   const code = conv.codePointAt(0) ?? 0;
   throw pyError("ValueError", `unsupported format character '${conv}' (0x${code.toString(16)}) at index ${at + 1}`);
 }
 
-function asciiEscape(c: string): string {
+export function asciiEscape(c: string): string {
   const cp = c.codePointAt(0)!;
   if (cp < 0x100) return "\\x" + cp.toString(16).padStart(2, "0");
   if (cp < 0x10000) return "\\u" + cp.toString(16).padStart(4, "0");
@@ -199,7 +229,8 @@ export function formatFloat(x: number, conv: string, prec: number, alt: boolean)
         else if (alt && !out.includes(".")) out += ".";
       } else {
         out = expForm(x, p - 1);
-        if (!alt) out = out.replace(/\.?0+e/, "e");
+        if (!alt) out = out.replace(/\.(\d*?)0*e/, (_m, keep: string) => (keep ? `.${keep}e` : "e"));
+        else if (!out.includes(".")) out = out.replace("e", ".e");
       }
     }
   }

@@ -344,6 +344,12 @@ const METHODS: Record<string, Method> = {
   },
 };
 
+/** Markup's own format methods escape every field (markupsafe's EscapeFormatter). */
+const MARKUP_METHODS: Record<string, Method> = {
+  format: (s, c) => strFormat(s, c.args, c.kwargs, true),
+  format_map: (s, c) => strFormat(s, [], bind("format_map", c, [["mapping", NO_DEFAULT]])[0], true),
+};
+
 function hasCased(s: string): boolean {
   return chars(s).some(isCased);
 }
@@ -396,9 +402,9 @@ function partition(s: string, c: CallArgs, last: boolean): unknown[] {
 /** Bound method `name` of a str (or Markup), or MISSING. */
 export function strMethod(self: string | Markup, name: string): unknown {
   if (!Object.prototype.hasOwnProperty.call(METHODS, name)) return MISSING;
-  const m = METHODS[name];
-  const s = str(self);
   const markup = self instanceof Markup;
+  const m = (markup && MARKUP_METHODS[name]) || METHODS[name];
+  const s = str(self);
   return new PyCallable(
     name,
     (call) => {

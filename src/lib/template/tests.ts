@@ -6,7 +6,7 @@ import { pyError } from "./errors.js";
 import * as ops from "./ops.js";
 import { str } from "./printing.js";
 import { hasFilter } from "./filters.js";
-import { Markup, PyCallable, PyObject, PyRange, Undefined, isDict, type CallArgs } from "./values.js";
+import { Markup, PyCallable, PyObject, PyRange, Undefined, hashKey, isDict, type CallArgs } from "./values.js";
 
 type Test = (value: unknown, call: CallArgs) => boolean;
 
@@ -27,8 +27,8 @@ const TESTS: Record<string, Test> = {
   },
   defined: (v, c) => (noArgs("test_defined", c), !(v instanceof Undefined)),
   undefined: (v, c) => (noArgs("test_undefined", c), v instanceof Undefined),
-  filter: (v, c) => (noArgs("test_filter", c), typeof v === "string" && hasFilter(v)),
-  test: (v, c) => (noArgs("test_test", c), typeof v === "string" && Object.prototype.hasOwnProperty.call(TESTS, v)),
+  filter: (v, c) => (noArgs("test_filter", c), isRegistered(v, hasFilter)),
+  test: (v, c) => (noArgs("test_test", c), isRegistered(v, hasTest)),
   none: (v, c) => (noArgs("test_none", c), v === null),
   boolean: (v, c) => (noArgs("test_boolean", c), typeof v === "boolean"),
   false: (v, c) => (noArgs("test_false", c), v === false),
@@ -72,14 +72,19 @@ TESTS[">"] = TESTS.gt;
 TESTS.greaterthan = TESTS.gt;
 TESTS[">="] = TESTS.ge;
 
-function isCased(c: string): boolean {
-  return c.toLowerCase() !== c.toUpperCase();
+/** `value in environment.filters`: a dict lookup, so unhashable values raise TypeError. */
+function isRegistered(v: unknown, has: (name: string) => boolean): boolean {
+  hashKey(v);
+  return ops.isStr(v) && has(str(v));
 }
+
+// str.islower/isupper: at least one cased character, and none of the opposite case or title case
+// (by the Unicode Lowercase/Uppercase properties, so U+1D518 FRAKTUR CAPITAL U counts as upper).
 function isLowerStr(s: string): boolean {
-  return [...s].some(isCased) && s === s.toLowerCase();
+  return /\p{Lowercase}/u.test(s) && !/[\p{Uppercase}\p{Lt}]/u.test(s);
 }
 function isUpperStr(s: string): boolean {
-  return [...s].some(isCased) && s === s.toUpperCase();
+  return /\p{Uppercase}/u.test(s) && !/[\p{Lowercase}\p{Lt}]/u.test(s);
 }
 
 /** Tests never build big strings; arithmetic inside them needs no real budget. */

@@ -1,7 +1,9 @@
 // Python's textwrap.wrap() as Jinja's |wordwrap uses it (no tab expansion, whitespace kept).
 
 import { pyError } from "./errors.js";
-import { splitLines } from "./strmethods.js";
+import { isNumeric, toNumber } from "./ops.js";
+import { pyStrip, splitLines } from "./strmethods.js";
+import { Undefined, typeName } from "./values.js";
 
 const WS = "[\\t\\n\\x0b\\x0c\\r ]";
 const NWS = "[^\\t\\n\\x0b\\x0c\\r ]";
@@ -31,10 +33,16 @@ function chunksOf(text: string, breakOnHyphens: boolean): string[] {
   return out.filter((c) => c);
 }
 
-const isBlank = (s: string): boolean => s.replace(/[\t\n\x0b\x0c\r ]/g, "") === "";
+// Chunks split at ASCII whitespace only, but dropping a blank chunk tests chunk.strip() == "",
+// which knows all Unicode whitespace (a lone U+00A0 chunk is dropped).
+const isBlank = (s: string): boolean => pyStrip(s, null, true, true) === "";
 const clen = (s: string): number => Array.from(s).length;
 
-function wrapLine(text: string, width: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
+function wrapLine(text: string, widthArg: unknown, breakLong: boolean, breakOnHyphens: boolean): string[] {
+  // TextWrapper checks `width <= 0` for every line it wraps; a float width works until it slices.
+  if (widthArg instanceof Undefined) widthArg.fail();
+  if (!isNumeric(widthArg)) throw pyError("TypeError", `'<=' not supported between instances of '${typeName(widthArg)}' and 'int'`);
+  const width = toNumber(widthArg);
   if (width <= 0) throw pyError("ValueError", `invalid width ${width} (must be > 0)`);
   const chunks = chunksOf(text, breakOnHyphens).reverse();
   const lines: string[] = [];
@@ -52,6 +60,7 @@ function wrapLine(text: string, width: number, breakLong: boolean, breakOnHyphen
     if (chunks.length && clen(chunks[chunks.length - 1]) > width) {
       const spaceLeft = width < 1 ? 1 : width - curLen;
       if (breakLong) {
+        if (!Number.isInteger(spaceLeft)) throw pyError("TypeError", "slice indices must be integers or None or have an __index__ method");
         const chunk = Array.from(chunks[chunks.length - 1]);
         let end = spaceLeft;
         if (breakOnHyphens && chunk.length > spaceLeft) {
@@ -74,7 +83,7 @@ function wrapLine(text: string, width: number, breakLong: boolean, breakOnHyphen
   return lines;
 }
 
-export function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: string, breakOnHyphens: boolean): string {
+export function wordwrap(s: string, width: unknown, breakLong: boolean, wrapstring: string, breakOnHyphens: boolean): string {
   return splitLines(s)
     .map((line) => wrapLine(line, width, breakLong, breakOnHyphens).join(wrapstring))
     .join(wrapstring);

@@ -3,6 +3,8 @@
 // leading "(" / "<" and trailing ")" / ">" / "." / "," stay outside the link unless they balance
 // an opening one inside it. Python's \w, \d and \s are Unicode-aware, hence the classes below.
 
+import { intArg, order } from "./ops.js";
+
 const W = String.raw`[\p{L}\p{N}_]`;
 const D = String.raw`\p{Nd}`;
 // str.isspace() characters, which Python's \s matches (JavaScript's \s differs at \x1c-\x1f, \ufeff).
@@ -26,7 +28,8 @@ const PAIRS: ReadonlyArray<[string, string]> = [["(", ")"], ["<", ">"], ["&lt;",
 export const URI_SCHEME_RE = new RegExp(String.raw`^(${W.slice(0, -1)}.+-]{2,}:(/){0,2})$`, "u");
 
 export interface UrlizeOptions {
-  trimUrlLimit: number | null;
+  /** Any value: Jinja compares and slices with it only when a link is found. */
+  trimUrlLimit: unknown;
   /** Already escaped `rel` attribute value, or null for none. */
   rel: string | null;
   /** Already escaped `target` attribute value, or null for none. */
@@ -43,7 +46,9 @@ export function urlize(escaped: string, o: UrlizeOptions): string {
   const trim = (x: string): string => {
     if (o.trimUrlLimit === null) return x;
     const chars = [...x];
-    return chars.length > o.trimUrlLimit ? `${chars.slice(0, Math.max(0, o.trimUrlLimit)).join("")}...` : x;
+    // len(x) > limit, then x[:limit] (a negative limit counts from the end).
+    if (!order("gt", chars.length, o.trimUrlLimit)) return x;
+    return `${chars.slice(0, intArg(o.trimUrlLimit)).join("")}...`;
   };
   const attrs = `${o.rel ? ` rel="${o.rel}"` : ""}${o.target ? ` target="${o.target}"` : ""}`;
   const words = escaped.split(WHITESPACE_RUN);
