@@ -251,19 +251,20 @@ function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [d, attribute] = call.args.length || call.kwargs.size ? bind("do_join", call, [["d", ""], ["attribute", null]]) : ["", null];
   const getter = attribute !== null ? attrGetter(attribute) : null;
   const sep = str(d);
-  const escaping = env.autoescape();
-  const parts: string[] = [];
+  const items: unknown[] = [];
   let total = 0;
   for (const item of ops.iterate(value)) {
     const x = getter ? getter(item) : item;
-    const s = escaping && !(x instanceof Markup) ? ops.escapeHtml(str(x)) : str(x);
-    total += s.length + sep.length;
-    parts.push(s);
+    total += str(x).length + sep.length;
+    items.push(x);
   }
-  env.budget.work(parts.length);
+  env.budget.work(items.length);
   env.budget.checkString(total);
-  if (!escaping) return parts.join(sep);
-  return new Markup(parts.join(d instanceof Markup ? sep : ops.escapeHtml(sep)));
+  // Under autoescape the join is Markup (escaping plain parts and a plain delimiter) only when the
+  // delimiter or some item is Markup; otherwise it is a plain str join, escaped when printed.
+  if (!env.autoescape() || (!(d instanceof Markup) && !items.some((x) => x instanceof Markup))) return items.map(str).join(sep);
+  const esc = (x: unknown): string => (x instanceof Markup ? x.s : ops.escapeHtml(str(x)));
+  return new Markup(items.map(esc).join(esc(d)));
 }
 
 function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: boolean, lookupAttr: boolean, pyName: string): PyIter {
@@ -600,7 +601,10 @@ function doLast(env: FilterEnv, value: unknown): unknown {
   if (value instanceof Undefined) return new Undefined("No last item, sequence was empty.");
   if (ops.isStr(value) || Array.isArray(value) || value instanceof PyRange || isDict(value) || value instanceof DictView) {
     const items = listOf(value, env.budget);
-    return items.length ? items[items.length - 1] : new Undefined("No last item, sequence was empty.");
+    if (!items.length) return new Undefined("No last item, sequence was empty.");
+    // reversed() indexes the sequence: Markup's __getitem__ gives Markup.
+    const last = items[items.length - 1];
+    return value instanceof Markup ? new Markup(str(last)) : last;
   }
   throw pyError("TypeError", `'${typeName(value)}' object is not reversible`);
 }

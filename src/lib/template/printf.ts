@@ -45,6 +45,7 @@ export function printfFormat(fmt: string, args: unknown, escape = false): string
     }
     let value: unknown;
     if (key !== undefined) {
+      if (args instanceof Undefined) args.fail(); // Undefined has a (failing) __getitem__
       if (!mapping) throw pyError("TypeError", "format requires a mapping");
       usedMapping = true;
       value = dictGet(mapping, key);
@@ -54,14 +55,14 @@ export function printfFormat(fmt: string, args: unknown, escape = false): string
     let width = 0;
     let leftAlign = flags.includes("-");
     if (widthSpec === "*") {
-      width = starArg(nextArg(), 2 ** 63);
+      width = starArg(nextArg(), 2 ** 63, escape);
       if (width < 0) {
         leftAlign = true;
         width = -width;
       }
     } else if (widthSpec) width = Number(widthSpec);
     let prec: number | null = null;
-    if (precSpec === "*") prec = Math.max(0, starArg(nextArg(), 2 ** 31));
+    if (precSpec === "*") prec = Math.max(0, starArg(nextArg(), 2 ** 31, escape));
     else if (precSpec !== undefined) prec = precSpec === "" ? 0 : Number(precSpec);
     // "%%" with flags or a width is an ordinary spec: it takes an argument, then fails.
     if (key === undefined) value = nextArg();
@@ -73,8 +74,9 @@ export function printfFormat(fmt: string, args: unknown, escape = false): string
   return out;
 }
 
-/** A `*` width or precision: an int that fits a C ssize_t / int. */
-function starArg(v: unknown, limit: number): number {
+/** A `*` width or precision: an int that fits a C ssize_t / int (Markup's escape helper is none). */
+function starArg(v: unknown, limit: number, escape: boolean): number {
+  if (escape) throw pyError("TypeError", "* wants int");
   if (typeof v === "boolean") return Number(v);
   if (typeof v !== "number" && typeof v !== "bigint") throw pyError("TypeError", "* wants int");
   if (typeof v === "number" && !Number.isInteger(v)) throw pyError("TypeError", "* wants int");

@@ -15,7 +15,8 @@ import { MISSING, Markup, dictGet, isDict, typeName } from "./values.js";
  */
 export function strFormat(fmt: string, args: unknown[], kwargs: Map<string, unknown> | unknown, escape = false): string {
   let auto = 0;
-  // Python refuses to mix "{}" and "{0}" in one format string.
+  // string.Formatter (the sandbox's formatter) refuses to mix "{}" and "{0}"; only a field name
+  // that is all digits counts as manual ("{0[a]}" and "{0.x}" do not).
   let numbering: "auto" | "manual" | null = null;
   const index = (explicit: string): number => {
     const mode = explicit === "" ? "auto" : "manual";
@@ -60,8 +61,10 @@ export function strFormat(fmt: string, args: unknown[], kwargs: Map<string, unkn
     if (!m) throw pyError("ValueError", "unmatched '{' in format spec");
     const [, first, rest, conv, specRaw] = m;
     let value: unknown;
-    if (first === "" || /^\d+$/.test(first)) {
+    if (rest === "" && (first === "" || /^\d+$/.test(first))) {
       value = positional(args, index(first));
+    } else if (/^\d+$/.test(first)) {
+      value = positional(args, Number(first));
     } else {
       value = keyword(kwargs, first);
     }
