@@ -6,20 +6,24 @@ settings). One corpus file per document, because the differential test takes one
 file. Paths, keys and values are discovered from each document, then combined systematically with
 the filters, tests, methods and statements MISP users write; a seeded sample keeps ~300 cases per
 document. Deterministic. From the repository root:
-    python3 test/template/engine-differential.roaming.generate.py
+    python3 test/template/engine-differential.roaming.generate.py [--full --out DIR]
+--full keeps every generated template (~10,000 cases, for local fuzzing, not committed) and writes
+the files to DIR.
 """
 import copy
 import json
 import pathlib
 import random
 import re
+import sys
 import warnings
 
 from jinja2.sandbox import SandboxedEnvironment
 
 warnings.simplefilter("ignore", SyntaxWarning)
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-OUT = pathlib.Path(__file__).resolve().parent
+FULL = "--full" in sys.argv
+OUT = pathlib.Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else pathlib.Path(__file__).resolve().parent
 DOCS = json.loads((ROOT / "test/fixtures/jinja-vectors.json").read_text(encoding="utf8"))["documents"]
 NAMES = ["red", "white", "mixed", "min", "onion", "sg", "proto"]
 PER_DOC = 300
@@ -289,6 +293,13 @@ def build(name, doc, rng):
         "{{ Event._AttributeFlattened | default([]) | unique(attribute='Tag') | list | length }}",
         "{{ Event._AttributeFlattened | default([]) | map(attribute='Tag') | unique | list | length }}",
         "{{ Event._AttributeFlattened | default([]) | min(attribute='first_seen') }}",
+        "{{ Event._AttributeFlattened | default([]) | sort(attribute='Tag', reverse=true, case_sensitive=true) | map(attribute='id') | list }}",
+        "{{ Event.Attribute | default([]) | sort(attribute='Tag', reverse=true) | map(attribute='id') | list }}",
+        "{{ Event._AttributeFlattened | default([]) | sort(attribute='first_seen', reverse=true) | map(attribute='id') | list }}",
+        "{{ Event._AttributeFlattened | default([]) | sort(attribute='Sighting', reverse=true) | map(attribute='id') | list }}",
+        "{{ Event._AttributeFlattened | default([]) | map(attribute='Tag') | sort(reverse=true) | map('length') | list }}",
+        "{{ Event | dictsort(by='value', reverse=true) | map('first') | list }}",
+        "{{ Event._AttributeFlattened | default([]) | map(attribute='object_relation') | sort(reverse=true) | list }}",
         "{{ Event._AttributeFlattened | default([]) | max(attribute='value', case_sensitive=true) | attr('value') }}",
         "{{ Event._AttributeFlattened | default([]) | selectattr('object_id', '==', '0') | list | length }}|{{ Event._AttributeFlattened | default([]) | selectattr('object_id', '==', 0) | list | length }}",
         "{{ Event._AttributeFlattened | default([]) | selectattr('object_id', 'gt', '0') | map(attribute='value') | list }}",
@@ -428,7 +439,7 @@ def build(name, doc, rng):
     cases, seen = [], set()
     for pool in ["wf", "print", "dict", "list", "attr", "str", "num", "scalar"]:
         items = [t for t in dict.fromkeys(pools.get(pool, []))]
-        if pool != "wf":
+        if pool != "wf" and not FULL:
             items = rng.sample(items, min(quota[pool], len(items)))
         for t in items:
             if t in seen:
