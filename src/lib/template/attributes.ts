@@ -317,12 +317,16 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
         if (c.args.length > 1) throw pyError("TypeError", `update expected at most 1 argument, got ${c.args.length}`);
         if (c.args.length) {
           const src = c.args[0];
+          // update() probes hasattr(src, "keys"); Undefined's __getattr__ raises instead of AttributeError.
+          if (src instanceof Undefined) src.fail();
           if (isDict(src)) for (const [k, v] of dictEntries(src)) pd.set(k, v);
           else {
+            let i = 0;
             for (const item of iterate(src)) {
               const pair = [...iterate(item)];
-              if (pair.length !== 2) throw pyError("ValueError", `dictionary update sequence element has length ${pair.length}; 2 is required`);
+              if (pair.length !== 2) throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
               pd.set(pair[0], pair[1]);
+              i++;
             }
           }
         }

@@ -97,10 +97,15 @@ function multiAttrGetter(attribute: unknown, postprocess?: (v: unknown) => unkno
 function sorted(items: unknown[], key: (v: unknown) => unknown, reverse: boolean, budget: Budget): unknown[] {
   budget.work(items.length * Math.max(1, Math.ceil(Math.log2(items.length + 1))));
   const keyed = items.map((v) => ({ v, k: key(v) }));
+  // CPython's list.sort(reverse=True) reverses, sorts ascending (stable) and reverses again; doing the
+  // same makes the comparisons happen in Python's order, so the first failing one (TypeError vs
+  // UndefinedError on mixed keys) is Python's too. V8's TimSort compares in CPython's order otherwise.
+  if (reverse) keyed.reverse();
   keyed.sort((a, b) => {
     const c = ops.cmp(a.k, b.k);
-    return Number.isNaN(c) ? 0 : reverse ? -c : c;
+    return Number.isNaN(c) ? 0 : c;
   });
+  if (reverse) keyed.reverse();
   return newList(keyed.map((x) => x.v));
 }
 

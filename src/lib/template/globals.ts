@@ -45,6 +45,8 @@ function makeDict(call: CallArgs): PyDict {
   if (call.args.length > 1) throw pyError("TypeError", `dict expected at most 1 argument, got ${call.args.length}`);
   if (call.args.length) {
     const src = call.args[0];
+    // dict() probes hasattr(src, "keys"); Undefined's __getattr__ raises instead of AttributeError.
+    if (src instanceof Undefined) src.fail();
     if (isDict(src)) for (const [k, v] of dictEntries(src)) d.set(k, v);
     else {
       let i = 0;
