@@ -8,7 +8,7 @@ import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { TemplateError, pyError } from "./errors.js";
 import { floatHex, floatRatio } from "./floatmath.js";
-import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, mkInt, toNumber } from "./ops.js";
+import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, mkInt, toNumber, updateDict } from "./ops.js";
 import { repr, str } from "./printing.js";
 import { strMethod } from "./strmethods.js";
 import {
@@ -312,27 +312,10 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
         pd.set(k, dflt);
         return dflt;
       }
-      default: {
+      default:
         // update
-        if (c.args.length > 1) throw pyError("TypeError", `update expected at most 1 argument, got ${c.args.length}`);
-        if (c.args.length) {
-          const src = c.args[0];
-          // update() probes hasattr(src, "keys"); Undefined's __getattr__ raises instead of AttributeError.
-          if (src instanceof Undefined) src.fail();
-          if (isDict(src)) for (const [k, v] of dictEntries(src)) pd.set(k, v);
-          else {
-            let i = 0;
-            for (const item of iterate(src)) {
-              const pair = [...iterate(item)];
-              if (pair.length !== 2) throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
-              pd.set(pair[0], pair[1]);
-              i++;
-            }
-          }
-        }
-        for (const [k, v] of c.kwargs) pd.set(k, v);
+        updateDict(pd, c.args, c.kwargs, "update");
         return null;
-      }
     }
   });
 }

@@ -3,7 +3,7 @@
 import { bind } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { pyError } from "./errors.js";
-import { eq, intArg, iterate } from "./ops.js";
+import { eq, intArg, updateDict } from "./ops.js";
 import { repr } from "./printing.js";
 import {
   MISSING,
@@ -12,8 +12,6 @@ import {
   PyObject,
   PyRange,
   Undefined,
-  dictEntries,
-  isDict,
   tuple,
   typeName,
   type CallArgs,
@@ -42,25 +40,7 @@ function safeRange(call: CallArgs): PyRange {
 
 function makeDict(call: CallArgs): PyDict {
   const d = new PyDict();
-  if (call.args.length > 1) throw pyError("TypeError", `dict expected at most 1 argument, got ${call.args.length}`);
-  if (call.args.length) {
-    const src = call.args[0];
-    // dict() probes hasattr(src, "keys"); Undefined's __getattr__ raises instead of AttributeError.
-    if (src instanceof Undefined) src.fail();
-    if (isDict(src)) for (const [k, v] of dictEntries(src)) d.set(k, v);
-    else {
-      let i = 0;
-      for (const item of iterate(src)) {
-        const pair = [...iterate(item)];
-        if (pair.length !== 2) {
-          throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
-        }
-        d.set(pair[0], pair[1]);
-        i++;
-      }
-    }
-  }
-  for (const [k, v] of call.kwargs) d.set(k, v);
+  updateDict(d, call.args, call.kwargs, "dict");
   return d;
 }
 

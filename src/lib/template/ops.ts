@@ -14,6 +14,7 @@ import {
   PyIter,
   PyRange,
   Undefined,
+  dictEntries,
   dictGet,
   dictKeys,
   dictSize,
@@ -469,9 +470,26 @@ export function pos(a: unknown): unknown {
   throw pyError("TypeError", `bad operand type for unary +: '${typeName(a)}'`);
 }
 
-/** Dict literal / dict() construction helper. */
-export function dictFromEntries(entries: Iterable<[unknown, unknown]>): PyDict {
-  const d = new PyDict();
-  for (const [k, v] of entries) d.set(k, v);
-  return d;
+/**
+ * `dict(src, **kw)` and `d.update(src, **kw)`: `src` is a mapping or an iterable of key/value
+ * pairs, then the keywords win. Python probes hasattr(src, "keys"), which an Undefined answers by
+ * raising (its __getattr__ is no AttributeError).
+ */
+export function updateDict(d: PyDict, args: unknown[], kwargs: Map<string, unknown>, name: string): void {
+  if (args.length > 1) throw pyError("TypeError", `${name} expected at most 1 argument, got ${args.length}`);
+  if (args.length) {
+    const src = args[0];
+    if (src instanceof Undefined) src.fail();
+    if (isDict(src)) for (const [k, v] of dictEntries(src)) d.set(k, v);
+    else {
+      let i = 0;
+      for (const item of iterate(src)) {
+        const pair = [...iterate(item)];
+        if (pair.length !== 2) throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
+        d.set(pair[0], pair[1]);
+        i++;
+      }
+    }
+  }
+  for (const [k, v] of kwargs) d.set(k, v);
 }
