@@ -5,7 +5,7 @@ import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { parseTemplateJson, renderJinja, TemplateError, type RenderLimits } from "./render.js";
-import { MISSING, PyDict } from "./values.js";
+import { MISSING, dictGet, isDict } from "./values.js";
 
 /** Template used when MISP's request has no `template` key (reference parity, MODULES §10). */
 export const DEFAULT_TEMPLATE = "- Default template -";
@@ -60,16 +60,12 @@ function readMispText(text: string): { template: string; data: unknown } {
   } catch (e) {
     throw new RequestShapeError(`text is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new RequestShapeError('text must be a JSON object {"template": ..., "data": ...}');
-  }
+  // A plain object, or an ordered PyDict when the envelope has integer-like keys besides template/data.
+  if (!isDict(parsed)) throw new RequestShapeError('text must be a JSON object {"template": ..., "data": ...}');
+  const envelope = parsed;
   const member = (key: string): unknown => {
-    // An envelope with integer-like keys besides template/data comes back as an ordered PyDict.
-    if (parsed instanceof PyDict) {
-      const value = parsed.get(key);
-      return value === MISSING ? undefined : value;
-    }
-    return Object.hasOwn(parsed as object, key) ? (parsed as Record<string, unknown>)[key] : undefined;
+    const value = dictGet(envelope, key);
+    return value === MISSING ? undefined : value;
   };
   const given = member("template");
   const template = given === undefined ? DEFAULT_TEMPLATE : given;
