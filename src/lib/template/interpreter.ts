@@ -513,13 +513,10 @@ export class Renderer {
       case "filter":
         return this.evalFilter(e, scope, MISSING);
       case "test": {
-        if (!hasTest(e.name) && !e.soft) {
-          throw new TemplateError("syntax", "TemplateAssertionError", `No test named '${e.name}'.`, e.line, e.column);
-        }
         const value = this.eval(e.node, scope);
         const args = this.evalArgs(e.args, scope);
-        // Inside if/conditional expressions Jinja compiles an unknown test to a stub that raises when
-        // called, i.e. after the value and the arguments were evaluated.
+        // Unknown tests outside if/conditional expressions already failed the compile (compilecheck.ts);
+        // inside them Jinja compiles a stub that raises when called, after value and arguments.
         if (!hasTest(e.name)) throw pyError("TemplateRuntimeError", `No test named '${e.name}' found.`);
         return callTest(e.name, value, args);
       }
@@ -546,16 +543,13 @@ export class Renderer {
 
   private evalFilter(e: Expr & { t: "filter" }, scope: Scope, piped: unknown): unknown {
     if (this.constMode && CONTEXT_FILTERS.has(e.name)) throw IMPOSSIBLE;
-    if (!hasFilter(e.name) && !e.soft) {
-      throw new TemplateError("syntax", "TemplateAssertionError", `No filter named '${e.name}'.`, e.line, e.column);
-    }
     let value: unknown;
     if (piped === MISSING) value = e.node ? this.eval(e.node, scope) : null;
     else if (e.node && e.node.t === "filter") value = this.evalFilter(e.node, scope, piped);
     else value = piped;
     const args = this.evalArgs(e.args, scope);
-    // Inside if/conditional expressions Jinja compiles an unknown filter to a stub that raises when
-    // called, i.e. after the value and the arguments were evaluated.
+    // Unknown filters outside if/conditional expressions already failed the compile (compilecheck.ts);
+    // inside them Jinja compiles a stub that raises when called, after value and arguments.
     if (!hasFilter(e.name)) throw pyError("TemplateRuntimeError", `No filter named '${e.name}' found.`);
     return callFilter(e.name, value, args, this.filterEnv);
   }
