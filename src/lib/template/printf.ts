@@ -4,7 +4,7 @@ import { expDigits, fixedDigits } from "./decimal.js";
 import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { escapeHtml } from "./ops.js";
-import { floatRepr, repr, str } from "./printing.js";
+import { asciiRepr, floatRepr, repr, str } from "./printing.js";
 import { Markup, MISSING, PyFloat, PyRange, Undefined, dictGet, isDict, isTuple, typeName } from "./values.js";
 
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y;
@@ -128,8 +128,8 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
     }
     case "r":
     case "a": {
-      let s = escape ? escapeHtml(repr(v)) : repr(v);
-      if (conv === "a") s = s.replace(/[^\x00-\x7f]/gu, (c) => asciiEscape(c));
+      const r = conv === "a" ? asciiRepr(v) : repr(v);
+      let s = escape ? escapeHtml(r) : r;
       if (prec !== null) s = Array.from(s).slice(0, prec).join("");
       return pad(s, "", flags, width, false);
     }
@@ -190,13 +190,6 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
   }
   const code = conv.codePointAt(0) ?? 0;
   throw pyError("ValueError", `unsupported format character '${conv}' (0x${code.toString(16)}) at index ${at + 1}`);
-}
-
-export function asciiEscape(c: string): string {
-  const cp = c.codePointAt(0)!;
-  if (cp < 0x100) return "\\x" + cp.toString(16).padStart(2, "0");
-  if (cp < 0x10000) return "\\u" + cp.toString(16).padStart(4, "0");
-  return "\\U" + cp.toString(16).padStart(8, "0");
 }
 
 /** Fixed-point digits of a non-negative finite number, exact like Python (no exponent form). */

@@ -74,6 +74,16 @@ export function bigIntStr(v: bigint): string {
 
 const FAKE_ADDRESS = "0x7f0000000000";
 
+/** Python's ascii(): repr() with every non-ASCII character as a \\x, \\u or \\U escape. */
+export function asciiRepr(v: unknown): string {
+  return repr(v).replace(/[^\x00-\x7f]/gu, (c) => {
+    const cp = c.codePointAt(0)!;
+    if (cp < 0x100) return "\\x" + cp.toString(16).padStart(2, "0");
+    if (cp < 0x10000) return "\\u" + cp.toString(16).padStart(4, "0");
+    return "\\U" + cp.toString(16).padStart(8, "0");
+  });
+}
+
 export function repr(v: unknown): string {
   if (v === null || v === undefined) return "None";
   switch (typeof v) {

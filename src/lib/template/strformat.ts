@@ -5,8 +5,8 @@ import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
 import { expDigits, fixedDigits } from "./decimal.js";
 import { chars, escapeHtml, isFloat, isInt, isStr, toNumber } from "./ops.js";
-import { asciiEscape, formatFloat } from "./printf.js";
-import { floatRepr, repr, str } from "./printing.js";
+import { formatFloat } from "./printf.js";
+import { asciiRepr, floatRepr, repr, str } from "./printing.js";
 import { MISSING, Markup, dictGet, isDict, typeName } from "./values.js";
 
 /**
@@ -77,7 +77,7 @@ export function strFormat(fmt: string, args: unknown[], kwargs: Map<string, unkn
     }
     if (conv === "r") value = repr(value);
     else if (conv === "s") value = str(value);
-    else if (conv === "a") value = repr(value).replace(/[^\x00-\x7f]/gu, asciiEscape);
+    else if (conv === "a") value = asciiRepr(value);
     const spec = (specRaw ?? "").replace(/\{([^}]*)\}/g, (_, name: string) =>
       str(name === "" || /^\d+$/.test(name) ? positional(args, index(name)) : keyword(kwargs, name)),
     );
