@@ -113,6 +113,17 @@ export function pyCapitalize(s: string): string {
   return out;
 }
 
+/** str.ljust / str.rjust: width converted (C size) before the fill character is checked. */
+function justify(s: string, c: CallArgs, name: "ljust" | "rjust"): string {
+  noKwargs(name, c);
+  const [w, f] = bind(name, c, [["width", NO_DEFAULT], ["fillchar", " "]]);
+  const width = cIntArg(w);
+  const fill = fillChar(f);
+  const n = width - len(s);
+  if (n <= 0) return s;
+  return name === "ljust" ? s + repeatChecked(fill, n) : repeatChecked(fill, n) + s;
+}
+
 /** Python's str.center padding rule. */
 export function pyCenter(s: string, width: number, fill = " "): string {
   const n = len(s);
@@ -269,22 +280,8 @@ const METHODS: Record<string, Method> = {
     const [w, f] = bind("center", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
     return pyCenter(s, cIntArg(w), fillChar(f));
   },
-  ljust: (s, c) => {
-    noKwargs("ljust", c);
-    const [w, f] = bind("ljust", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
-    const width = cIntArg(w);
-    const fill = fillChar(f);
-    const n = width - len(s);
-    return n > 0 ? s + repeatChecked(fill, n) : s;
-  },
-  rjust: (s, c) => {
-    noKwargs("rjust", c);
-    const [w, f] = bind("rjust", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
-    const width = cIntArg(w);
-    const fill = fillChar(f);
-    const n = width - len(s);
-    return n > 0 ? repeatChecked(fill, n) + s : s;
-  },
+  ljust: (s, c) => justify(s, c, "ljust"),
+  rjust: (s, c) => justify(s, c, "rjust"),
   zfill: (s, c) => {
     const [w] = bind("zfill", c, [["width", NO_DEFAULT]]);
     const n = cIntArg(w) - len(s);
