@@ -256,20 +256,25 @@ function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const [d, attribute] = call.args.length || call.kwargs.size ? bind("do_join", call, [["d", ""], ["attribute", null]]) : ["", null];
   const getter = attribute !== null ? attrGetter(attribute) : null;
   const sep = str(d);
-  const items: unknown[] = [];
+  const parts: string[] = [];
+  let anyMarkup = d instanceof Markup;
+  const isMarkup: boolean[] = [];
   let total = 0;
   for (const item of ops.iterate(value)) {
     const x = getter ? getter(item) : item;
-    total += str(x).length + sep.length;
-    items.push(x);
+    const part = str(x);
+    total += part.length + sep.length;
+    parts.push(part);
+    isMarkup.push(x instanceof Markup);
+    if (x instanceof Markup) anyMarkup = true;
   }
-  env.budget.work(items.length);
+  env.budget.work(parts.length);
   env.budget.checkString(total);
   // Under autoescape the join is Markup (escaping plain parts and a plain delimiter) only when the
   // delimiter or some item is Markup; otherwise it is a plain str join, escaped when printed.
-  if (!env.autoescape() || (!(d instanceof Markup) && !items.some((x) => x instanceof Markup))) return items.map(str).join(sep);
-  const esc = (x: unknown): string => (x instanceof Markup ? x.s : ops.escapeHtml(str(x)));
-  return new Markup(items.map(esc).join(esc(d)));
+  if (!env.autoescape() || !anyMarkup) return parts.join(sep);
+  const escapedSep = d instanceof Markup ? sep : ops.escapeHtml(sep);
+  return new Markup(parts.map((part, i) => (isMarkup[i] ? part : ops.escapeHtml(part))).join(escapedSep));
 }
 
 function selectOrReject(env: FilterEnv, value: unknown, call: CallArgs, keep: boolean, lookupAttr: boolean, pyName: string): PyIter {
