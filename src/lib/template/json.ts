@@ -4,7 +4,7 @@ import { pyError } from "./errors.js";
 import { repeatChecked } from "./current.js";
 import { floatRepr, str } from "./printing.js";
 import { cmp, isInt, isStr, toNumber } from "./ops.js";
-import { DictView, Markup, PyFloat, PyRange, Undefined, dictEntries, isDict, typeName } from "./values.js";
+import { Markup, PyFloat, Undefined, dictEntries, dictSize, isDict, typeName } from "./values.js";
 
 function quote(s: string): string {
   let out = '"';
@@ -44,53 +44,44 @@ function encodeNumber(v: number | bigint | PyFloat): string {
   return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
 }
 
-function encode(v: unknown, indent: Indent, level: number): string {
+function encode(v: unknown, unit: string | null, level: number): string {
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
   if (typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return encodeNumber(v);
   if (typeof v === "string") return quote(v);
   if (v instanceof Markup) return quote(v.s);
-  if ((Array.isArray(v) && !v.length) || (isDict(v) && !dictEntries(v).length)) return Array.isArray(v) ? "[]" : "{}";
-  const unit = indent.get();
+  if (Array.isArray(v) && !v.length) return "[]";
+  if (isDict(v) && !dictSize(v)) return "{}";
   const nl = unit === null ? "" : "\n" + repeatChecked(unit, level + 1);
   const close = unit === null ? "" : "\n" + repeatChecked(unit, level);
   const itemSep = unit === null ? ", " : ",";
   if (Array.isArray(v)) {
-    return "[" + nl + v.map((x) => encode(x, indent, level + 1)).join(itemSep + nl) + close + "]";
+    return "[" + nl + v.map((x) => encode(x, unit, level + 1)).join(itemSep + nl) + close + "]";
   }
   if (isDict(v)) {
     const raw = dictEntries(v);
     // json.dumps(sort_keys=True) sorts by the original keys, then converts them to strings.
     raw.sort((a, b) => cmp(a[0], b[0]));
     const entries = raw.map(([k, x]) => [keyString(k), x] as [string, unknown]);
-    return "{" + nl + entries.map(([k, x]) => `${quote(k)}: ${encode(x, indent, level + 1)}`).join(itemSep + nl) + close + "}";
-  }
-  if (v instanceof PyRange || v instanceof DictView) {
-    throw pyError("TypeError", `Object of type ${typeName(v)} is not JSON serializable`);
+    return "{" + nl + entries.map(([k, x]) => `${quote(k)}: ${encode(x, unit, level + 1)}`).join(itemSep + nl) + close + "}";
   }
   throw pyError("TypeError", `Object of type ${typeName(v)} is not JSON serializable`);
 }
 
-/** json.dumps' indent as a string (an int n means n spaces). */
-class Indent {
-  private readonly unit: string | null;
-  constructor(r: unknown) {
-    if (r instanceof Undefined) r.fail(); // " " * Undefined
-    if (r === null) this.unit = null;
-    else if (isStr(r)) this.unit = str(r);
-    else if (typeof r === "boolean" || isInt(r)) this.unit = repeatChecked(" ", toNumber(r));
-    else throw pyError("TypeError", `can't multiply sequence by non-int of type '${typeName(r)}'`);
-  }
-  get(): string | null {
-    return this.unit;
-  }
+/** json.dumps' indent as a string (an int n means n spaces), or null for none. */
+function indentUnit(r: unknown): string | null {
+  if (r instanceof Undefined) r.fail(); // " " * Undefined
+  if (r === null) return null;
+  if (isStr(r)) return str(r);
+  if (typeof r === "boolean" || isInt(r)) return repeatChecked(" ", toNumber(r));
+  throw pyError("TypeError", `can't multiply sequence by non-int of type '${typeName(r)}'`);
 }
 
 /** Python json.dumps(v, indent=indent, sort_keys=True), made HTML-safe. */
 export function toJson(v: unknown, indent: unknown): string {
   // JSONEncoder.encode returns a str directly; anything else makes the encoder, which reads indent.
-  return (isStr(v) ? quote(str(v)) : encode(v, new Indent(indent), 0))
+  return (isStr(v) ? quote(str(v)) : encode(v, indentUnit(indent), 0))
     .replace(/</g, "\\u003c")
     .replace(/>/g, "\\u003e")
     .replace(/&/g, "\\u0026")
