@@ -2,6 +2,7 @@
 // (autoescape off, trim_blocks/lstrip_blocks off, keep_trailing_newline off).
 
 import { syntaxError } from "./errors.js";
+import { escapeNonAscii } from "./printing.js";
 
 export type TokenType =
   | "data"
@@ -215,11 +216,7 @@ export function tokenize(source: string): Token[] {
     if (!body.includes("\\")) return body;
     // Jinja decodes `body.encode("ascii", "backslashreplace")`: non-ASCII characters become escapes
     // first, so a backslash right before one escapes the inserted backslash ('\\é' is '\\xe9').
-    body = body.replace(/[^\x00-\x7f]/gu, (ch) => {
-      const cp = ch.codePointAt(0) ?? 0;
-      const hex = cp.toString(16);
-      return cp < 0x100 ? `\\x${hex.padStart(2, "0")}` : cp < 0x10000 ? `\\u${hex.padStart(4, "0")}` : `\\U${hex.padStart(8, "0")}`;
-    });
+    body = escapeNonAscii(body);
     let out = "";
     for (let k = 0; k < body.length; k++) {
       const c = body[k];

@@ -74,14 +74,19 @@ export function bigIntStr(v: bigint): string {
 
 const FAKE_ADDRESS = "0x7f0000000000";
 
-/** Python's ascii(): repr() with every non-ASCII character as a \\x, \\u or \\U escape. */
-export function asciiRepr(v: unknown): string {
-  return repr(v).replace(/[^\x00-\x7f]/gu, (c) => {
+/** Every non-ASCII character as a \\x, \\u or \\U escape (Python's "backslashreplace"). */
+export function escapeNonAscii(s: string): string {
+  return s.replace(/[^\x00-\x7f]/gu, (c) => {
     const cp = c.codePointAt(0)!;
     if (cp < 0x100) return "\\x" + cp.toString(16).padStart(2, "0");
     if (cp < 0x10000) return "\\u" + cp.toString(16).padStart(4, "0");
     return "\\U" + cp.toString(16).padStart(8, "0");
   });
+}
+
+/** Python's ascii(): repr() with its non-ASCII characters escaped. */
+export function asciiRepr(v: unknown): string {
+  return escapeNonAscii(repr(v));
 }
 
 export function repr(v: unknown): string {
