@@ -221,9 +221,9 @@ class Parser {
 
   private parseFor(): Stmt {
     this.expect("name:for");
-    const target = this.parseAssignTarget({ extraEndRules: ["name:in"] });
+    const target = this.parseAssignTarget();
     this.expect("name:in");
-    const iter = this.parseTuple({ withCondexpr: false, extraEndRules: ["name:recursive"] });
+    const iter = this.parseTuple({ withCondexpr: false });
     let test: Expr | null = null;
     if (this.skipIf("name:if")) test = this.withSoft(false, () => this.parseExpression());
     const recursive = this.skipIf("name:recursive");
@@ -366,17 +366,16 @@ class Parser {
   private parseAssignTarget(opts: {
     withTuple?: boolean;
     nameOnly?: boolean;
-    extraEndRules?: string[];
     withNamespace?: boolean;
   } = {}): Target {
-    const { withTuple = true, nameOnly = false, extraEndRules, withNamespace = false } = opts;
+    const { withTuple = true, nameOnly = false, withNamespace = false } = opts;
     const startTok = this.cur;
     let expr: Expr;
     if (nameOnly) {
       const tok = this.expect("name");
       expr = { t: "name", name: tok.value };
     } else if (withTuple) {
-      expr = this.parseTuple({ simplified: true, extraEndRules, withNamespace });
+      expr = this.parseTuple({ simplified: true, withNamespace });
     } else {
       expr = this.parsePrimary(withNamespace);
     }
@@ -556,17 +555,16 @@ class Parser {
   parseTuple(opts: {
     simplified?: boolean;
     withCondexpr?: boolean;
-    extraEndRules?: string[];
     explicitParentheses?: boolean;
     withNamespace?: boolean;
   } = {}): Expr {
-    const { simplified = false, withCondexpr = true, extraEndRules, explicitParentheses = false, withNamespace = false } = opts;
+    const { simplified = false, withCondexpr = true, explicitParentheses = false, withNamespace = false } = opts;
     const parseOne = (): Expr => (simplified ? this.parsePrimary(withNamespace) : this.parseExpression(withCondexpr));
     const args: Expr[] = [];
     let isTuple = false;
     for (;;) {
       if (args.length) this.expect("comma");
-      if (this.isTupleEnd(extraEndRules)) break;
+      if (this.isTupleEnd()) break;
       args.push(parseOne());
       if (this.cur.type === "comma") isTuple = true;
       else break;
@@ -578,9 +576,10 @@ class Parser {
     return { t: "tuple", items: args };
   }
 
-  private isTupleEnd(_extraEndRules?: string[]): boolean {
-    // Jinja 3.1 passes its end rules to Token.test_any as one tuple, so they never match: only
-    // `%}`, `}}` and `)` end a tuple (`{% for a, in x %}` is a syntax error, as in Jinja).
+  private isTupleEnd(): boolean {
+    // Jinja 3.1 passes its extra end rules ("in" for for-targets, "recursive" for for-iterables)
+    // to Token.test_any as one tuple, so they never match: only `%}`, `}}` and `)` end a tuple
+    // (`{% for a, in x %}` is a syntax error, as in Jinja). So none are passed here.
     const type = this.cur.type;
     return type === "variable_end" || type === "block_end" || type === "rparen";
   }
