@@ -2,27 +2,11 @@
 // '%.nf', '%.ne' and round() do. JavaScript's toFixed/toExponential round ties away from zero.
 
 import { currentBudget } from "./current.js";
-
-/** The double as mantissa * 2**exp with integer mantissa. */
-function decompose(x: number): { mant: bigint; exp: number } {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  const hi = view.getUint32(0);
-  const lo = view.getUint32(4);
-  const biased = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let exp: number;
-  if (biased === 0) exp = -1074;
-  else {
-    mant |= 1n << 52n;
-    exp = biased - 1075;
-  }
-  return { mant, exp };
-}
+import { doubleParts } from "./floatmath.js";
 
 /** round_half_even(|x| * 10**scale) as a bigint (x finite). */
 function scaledRound(x: number, scale: number): bigint {
-  const { mant, exp } = decompose(Math.abs(x));
+  const { mant, exp } = doubleParts(x);
   let num = mant;
   let den = 1n;
   if (exp >= 0) num <<= BigInt(exp);

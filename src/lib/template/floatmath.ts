@@ -6,18 +6,21 @@ import { pyError } from "./errors.js";
 
 const scratch = new DataView(new ArrayBuffer(8));
 
-/** |x| = m * 2**e with m odd, for finite non-zero x. */
-function decompose(x: number): [bigint, number] {
+/** |x| = mant * 2**exp exactly, with the integer mantissa as stored (x finite). */
+export function doubleParts(x: number): { mant: bigint; exp: number } {
   scratch.setFloat64(0, Math.abs(x));
   const hi = scratch.getUint32(0);
   const lo = scratch.getUint32(4);
   const expBits = (hi >>> 20) & 0x7ff;
-  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e = -1074;
-  if (expBits !== 0) {
-    m |= 1n << 52n;
-    e = expBits - 1075;
-  }
+  const mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  return expBits === 0 ? { mant, exp: -1074 } : { mant: mant | (1n << 52n), exp: expBits - 1075 };
+}
+
+/** |x| = m * 2**e with m odd, for finite non-zero x. */
+function decompose(x: number): [bigint, number] {
+  const parts = doubleParts(x);
+  let m = parts.mant;
+  let e = parts.exp;
   while ((m & 1n) === 0n) {
     m >>= 1n;
     e++;
