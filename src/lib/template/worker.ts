@@ -77,10 +77,10 @@ function asContext(data: unknown): unknown {
   return data !== null && typeof data === "object" && !Array.isArray(data) ? data : {};
 }
 
-/** Data is read as Python's json.loads reads it (1.0 stays a float, big integers stay exact). */
-function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
+/** `parse` (for data: parseTemplateJson, as Python's json.loads reads it) without throwing. */
+function tryParse(text: string, parse: (text: string) => unknown = parseTemplateJson): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: parseTemplateJson(text) };
+    return { ok: true, value: parse(text) };
   } catch {
     return { ok: false };
   }
@@ -105,7 +105,8 @@ function splitPhpEncodedText(text: string): { template: string; dataText: string
     quote = text.indexOf('"', quote + 1);
   }
   if (!text.startsWith(DATA_SEPARATOR, quote + 1)) return undefined;
-  const template = tryParse(text.slice(TEMPLATE_PREFIX.length - 1, quote + 1));
+  // A lone JSON string literal: no number in it for the faithful parser to look after.
+  const template = tryParse(text.slice(TEMPLATE_PREFIX.length - 1, quote + 1), JSON.parse);
   if (!template.ok || typeof template.value !== "string") return undefined;
   return { template: template.value, dataText: text.slice(quote + 1 + DATA_SEPARATOR.length, -1) };
 }
