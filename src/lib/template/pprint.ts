@@ -1,6 +1,6 @@
 // Python's pprint.pformat (width 80, dict keys sorted), as the |pprint filter prints values.
 
-import { cmp } from "./ops.js";
+import { cmp, len } from "./ops.js";
 import { repr } from "./printing.js";
 import { splitLines } from "./strmethods.js";
 import { PyDict, dictEntries, isDict, isTuple, typeName } from "./values.js";
@@ -20,16 +20,6 @@ function safeCmp(a: unknown, b: unknown): number {
 
 function sortedEntries(d: Record<string, unknown> | PyDict): [unknown, unknown][] {
   return dictEntries(d).sort((a, b) => safeCmp(a[0], b[0]));
-}
-
-/** Length in code points, as Python's len() counts. */
-function width(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) n++;
-  }
-  return n;
 }
 
 /** One-line repr with dict keys sorted, like pprint's safe_repr. */
@@ -58,7 +48,7 @@ function formatStr(s: string, indent: number, allowance: number, level: number):
     rep = repr(line);
     const lastLine = i === lines.length - 1;
     if (lastLine) maxWidth1 -= allowance;
-    if (width(rep) <= maxWidth1) {
+    if (len(rep) <= maxWidth1) {
       chunks.push(rep);
       return;
     }
@@ -69,7 +59,7 @@ function formatStr(s: string, indent: number, allowance: number, level: number):
     parts.forEach((part, j) => {
       const candidate = current + part;
       if (j === parts.length - 1 && lastLine) maxWidth2 -= allowance;
-      if (width(repr(candidate)) > maxWidth2) {
+      if (len(repr(candidate)) > maxWidth2) {
         if (current) chunks.push(repr(current));
         current = part;
       } else current = candidate;
@@ -83,7 +73,7 @@ function formatStr(s: string, indent: number, allowance: number, level: number):
 
 function format(v: unknown, indent: number, allowance: number, level: number): string {
   const rep = saferepr(v);
-  if (width(rep) <= WIDTH - indent - allowance) return rep;
+  if (len(rep) <= WIDTH - indent - allowance) return rep;
   if (typeof v === "string" && v.length) return formatStr(v, indent, allowance, level + 1);
   if (isDict(v)) {
     const entries = sortedEntries(v);
@@ -91,7 +81,7 @@ function format(v: unknown, indent: number, allowance: number, level: number): s
     const parts = entries.map(([k, x], i) => {
       const key = saferepr(k);
       const last = i === entries.length - 1;
-      return `${key}: ${format(x, indent + 1 + width(key) + 2, last ? allowance + 1 : 1, level + 1)}`;
+      return `${key}: ${format(x, indent + 1 + len(key) + 2, last ? allowance + 1 : 1, level + 1)}`;
     });
     return `{${parts.join(",\n" + " ".repeat(indent + 1))}}`;
   }

@@ -1,7 +1,7 @@
 // Python's textwrap.wrap() as Jinja's |wordwrap uses it (no tab expansion, whitespace kept).
 
 import { pyError } from "./errors.js";
-import { isNumeric, toNumber } from "./ops.js";
+import { isNumeric, len, toNumber } from "./ops.js";
 import { pyStrip, splitLines } from "./strmethods.js";
 import { Undefined, typeName } from "./values.js";
 
@@ -36,7 +36,6 @@ function chunksOf(text: string, breakOnHyphens: boolean): string[] {
 // Chunks split at ASCII whitespace only, but dropping a blank chunk tests chunk.strip() == "",
 // which knows all Unicode whitespace (a lone U+00A0 chunk is dropped).
 const isBlank = (s: string): boolean => pyStrip(s, null, true, true) === "";
-const clen = (s: string): number => Array.from(s).length;
 
 function wrapLine(text: string, widthArg: unknown, breakLong: boolean, breakOnHyphens: boolean): string[] {
   // TextWrapper checks `width <= 0` for every line it wraps; a float width works until it slices.
@@ -51,13 +50,13 @@ function wrapLine(text: string, widthArg: unknown, breakLong: boolean, breakOnHy
     let curLen = 0;
     if (lines.length && isBlank(chunks[chunks.length - 1])) chunks.pop();
     while (chunks.length) {
-      const l = clen(chunks[chunks.length - 1]);
+      const l = len(chunks[chunks.length - 1]);
       if (curLen + l <= width) {
         cur.push(chunks.pop()!);
         curLen += l;
       } else break;
     }
-    if (chunks.length && clen(chunks[chunks.length - 1]) > width) {
+    if (chunks.length && len(chunks[chunks.length - 1]) > width) {
       const spaceLeft = width < 1 ? 1 : width - curLen;
       if (breakLong) {
         if (!Number.isInteger(spaceLeft)) throw pyError("TypeError", "slice indices must be integers or None or have an __index__ method");
@@ -75,7 +74,7 @@ function wrapLine(text: string, widthArg: unknown, breakLong: boolean, breakOnHy
       }
     }
     if (cur.length && isBlank(cur[cur.length - 1])) {
-      curLen -= clen(cur[cur.length - 1]);
+      curLen -= len(cur[cur.length - 1]);
       cur.pop();
     }
     if (cur.length) lines.push(cur.join(""));
