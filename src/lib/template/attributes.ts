@@ -10,6 +10,7 @@ import { TemplateError, pyError } from "./errors.js";
 import { floatHex, floatRatio } from "./floatmath.js";
 import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, mkInt, toNumber, updateDict } from "./ops.js";
 import { repr, str } from "./printing.js";
+import { UNSAFE_ATTRS } from "./pyattrs.js";
 import { strMethod } from "./strmethods.js";
 import {
   DictView,
@@ -19,6 +20,7 @@ import {
   PyCallable,
   PyDict,
   PyFloat,
+  PyIter,
   PyObject,
   PyRange,
   Undefined,
@@ -35,31 +37,54 @@ import {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Dunder names every Python object has: present (so access is "unsafe"), never readable. */
-const COMMON_DUNDERS = new Set([
-  "__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getattribute__", "__gt__",
-  "__hash__", "__init__", "__init_subclass__", "__le__", "__lt__", "__ne__", "__new__", "__reduce__", "__reduce_ex__",
-  "__repr__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__", "__getstate__",
-]);
-const CONTAINER_DUNDERS = new Set([
-  "__add__", "__contains__", "__getitem__", "__iter__", "__len__", "__mul__", "__rmul__", "__mod__", "__rmod__",
-  "__getnewargs__", "__delitem__", "__setitem__", "__iadd__", "__imul__", "__reversed__", "__class_getitem__",
-  "__or__", "__ror__", "__ior__",
-]);
-const CALLABLE_DUNDERS = new Set([
-  "__call__", "__name__", "__qualname__", "__module__", "__self__", "__text_signature__", "__dict__", "__globals__",
-  "__code__", "__closure__", "__defaults__", "__kwdefaults__", "__annotations__", "__get__", "__wrapped__",
-  "__mro__", "__subclasses__", "__bases__", "__base__", "__weakref__", "__builtins__", "mro",
-]);
+/** `undef|attr(name)`: Jinja's do_attr looks the name up statically on the Undefined object. */
+export function undefinedAttrFilter(u: Undefined, name: string): Undefined {
+  if (UNSAFE_ATTRS.Undefined.has(name)) return unsafeUndefined(u, name);
+  // Undefined.__getattr__ answers AttributeError for dunder-looking names, so hasattr() is False
+  // and attr() returns a plain Undefined; any other name makes the Undefined raise its own error.
+  if (name.startsWith("__") && name.endsWith("__")) return new Undefined(null, u, name);
+  u.fail();
+}
+
+/** The Python kind of a value, as keyed in UNSAFE_ATTRS (null: an engine value with no entry there). */
+function pyKind(obj: unknown): string | null {
+  if (obj === null) return "NoneType";
+  switch (typeof obj) {
+    case "boolean":
+      return "bool";
+    case "string":
+      return "str";
+    case "number":
+    case "bigint":
+      return isInt(obj) ? "int" : "float";
+  }
+  if (obj instanceof PyFloat) return "float";
+  if (obj instanceof Markup) return "Markup";
+  if (Array.isArray(obj)) return isTuple(obj) ? "tuple" : "list";
+  if (isDict(obj)) return "dict";
+  if (obj instanceof Undefined) return "Undefined";
+  if (obj instanceof PyRange) return "range";
+  if (obj instanceof DictView) return `dict_${obj.kind}`;
+  if (obj instanceof PyIter) return obj.typeName === "generator" ? "generator" : null;
+  if (obj instanceof PyObject) return obj.pyType;
+  if (obj instanceof PyCallable) {
+    if (obj.isClass) return obj.name === "dict" ? "type:dict" : `type:${obj.name[0].toUpperCase()}${obj.name.slice(1)}`;
+    if (obj.attrs) return "Macro";
+    const r = obj.reprText;
+    if (r.startsWith("<function")) return "function";
+    if (r.startsWith("<built-in")) return "builtin_function_or_method";
+    if (r.startsWith("<bound method")) return "method";
+    if (r.startsWith("<jinja2.utils.Joiner")) return "Joiner";
+  }
+  return null;
+}
 
 /** True when a Python object of this value would have attribute `name` that the sandbox refuses. */
 function hasUnsafeAttr(obj: unknown, name: string): boolean {
-  if (!name.startsWith("_") && name !== "mro") return false;
-  if (COMMON_DUNDERS.has(name)) return true;
-  if (isStr(obj) || Array.isArray(obj) || isDict(obj)) return CONTAINER_DUNDERS.has(name);
-  if (obj instanceof PyCallable) return CALLABLE_DUNDERS.has(name) && (name !== "mro" || obj.isClass);
-  if (obj instanceof PyObject) return name === "__dict__" || name === "__module__" || name === "__weakref__";
-  return false;
+  if (name.charCodeAt(0) !== 0x5f && name !== "mro" && name !== "gi_code" && name !== "gi_frame") return false;
+  // Other iterators (reversed, range_iterator ...) have at least object's members.
+  const attrs = UNSAFE_ATTRS[pyKind(obj) ?? "NoneType"];
+  return attrs !== undefined && attrs.has(name);
 }
 
 function unsafeUndefined(obj: unknown, name: string): Undefined {
@@ -72,13 +97,13 @@ export function getAttr(obj: unknown, name: string): unknown {
   // of that name and no name the sandbox refuses, so Python's getattr falls through to the item.
   if (obj !== null && typeof obj === "object" && !DICT_METHODS.has(name)) {
     const p = Object.getPrototypeOf(obj);
-    if ((p === Object.prototype || p === null) && (name.charCodeAt(0) !== 0x5f || !(COMMON_DUNDERS.has(name) || CONTAINER_DUNDERS.has(name)))) {
+    if ((p === Object.prototype || p === null) && (name.charCodeAt(0) !== 0x5f || !UNSAFE_ATTRS.dict.has(name))) {
       return hasOwn.call(obj, name) ? (obj as Record<string, unknown>)[name] : new Undefined(null, obj, name);
     }
   }
   if (obj instanceof Undefined) {
-    // Python finds real dunders (__class__, __init__ ...) on the Undefined object itself.
-    if (COMMON_DUNDERS.has(name)) return unsafeUndefined(obj, name);
+    // Python finds the Undefined object's own members (__class__, __add__, _undefined_hint ...).
+    if (UNSAFE_ATTRS.Undefined.has(name)) return unsafeUndefined(obj, name);
     obj.fail();
   }
   if (hasUnsafeAttr(obj, name)) return unsafeUndefined(obj, name);

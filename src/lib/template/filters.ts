@@ -1,6 +1,6 @@
 // Jinja2's builtin filters, with their Python semantics (lazy generators where Jinja yields).
 
-import { getAttr, getItem } from "./attributes.js";
+import { getAttr, getItem, undefinedAttrFilter } from "./attributes.js";
 import { repeatChecked } from "./current.js";
 import type { Budget } from "./budget.js";
 import { NO_DEFAULT, bind } from "./callargs.js";
@@ -656,7 +656,7 @@ function doAttr(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   const n = str(name);
   if (isDict(value) || value instanceof Undefined) {
     // attr() reads Python attributes only, never keys.
-    if (value instanceof Undefined) value.fail();
+    if (value instanceof Undefined) return undefinedAttrFilter(value, n);
     const v = getAttr(value, n);
     if (!(v instanceof Undefined) && MAPPING_METHOD_NAMES.has(n)) return v;
     if (v instanceof Undefined && v.exc === "SecurityError") return v;

@@ -164,6 +164,8 @@ function pyReprName(v: unknown): string {
 
 function objectTypeRepr(obj: unknown): string {
   if (obj === null) return "None";
+  // Jinja's object_type_repr names non-builtin classes with their module.
+  if (obj instanceof Undefined) return "jinja2.runtime.Undefined object";
   return `${typeName(obj)} object`;
 }
 
