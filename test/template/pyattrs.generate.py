@@ -53,6 +53,8 @@ KINDS = {
     "type:Joiner": "{{ keep(joiner) }}",
     "type:Namespace": "{{ keep(namespace) }}",
     "Undefined": "{{ keep(missing) }}",
+    "TemplateReference": "{{ keep(self) }}",
+    "BlockReference": "{% block b %}{% endblock %}{{ keep(self.b) }}",
 }
 for kind, template in KINDS.items():
     grab(kind, template)

@@ -113,9 +113,17 @@ export function getAttr(obj: unknown, name: string): unknown {
     const v = dictGet(obj, name);
     if (v !== MISSING) return v;
   } else if (obj instanceof PyObject) {
-    // Namespace supports item access too; others have none.
+    const v = obj.getItem(name);
+    if (v !== MISSING) return v;
   }
   return new Undefined(null, obj, name);
+}
+
+/** `obj|attr(name)` on an object with item access: attributes only (do_attr never reads items). */
+export function getAttrOnly(obj: unknown, name: string): unknown {
+  if (hasUnsafeAttr(obj, name)) return unsafeUndefined(obj, name);
+  const attr = pyAttr(obj, name);
+  return attr !== MISSING ? attr : new Undefined(null, obj, name);
 }
 
 /** `obj[key]` in a template. */
@@ -172,6 +180,7 @@ function indexOf(key: unknown): number | null {
 /** obj[key] with Python semantics; MISSING where Python raises TypeError/LookupError. */
 function pyItem(obj: unknown, key: unknown): unknown {
   if (isDict(obj)) return dictGet(obj, key);
+  if (obj instanceof PyObject) return obj.getItem(key);
   const seq = isStr(obj) ? chars(str(obj)) : Array.isArray(obj) ? obj : obj instanceof PyRange ? null : undefined;
   if (seq === undefined && !(obj instanceof PyRange)) return MISSING;
   const n = seq ? seq.length : (obj as PyRange).length;

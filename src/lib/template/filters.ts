@@ -1,6 +1,6 @@
 // Jinja2's builtin filters, with their Python semantics (lazy generators where Jinja yields).
 
-import { getAttr, getItem, undefinedAttrFilter } from "./attributes.js";
+import { getAttr, getAttrOnly, getItem, undefinedAttrFilter } from "./attributes.js";
 import { repeatChecked } from "./current.js";
 import type { Budget } from "./budget.js";
 import { NO_DEFAULT, bind } from "./callargs.js";
@@ -22,6 +22,7 @@ import {
   PyDict,
   PyFloat,
   PyIter,
+  PyObject,
   PyRange,
   Undefined,
   dictEntries,
@@ -662,7 +663,7 @@ function doAttr(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
     if (v instanceof Undefined && v.exc === "SecurityError") return v;
     return new Undefined(null, value, n);
   }
-  return getAttr(value, n);
+  return value instanceof PyObject ? getAttrOnly(value, n) : getAttr(value, n);
 }
 const MAPPING_METHOD_NAMES = new Set(["clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"]);
 

@@ -9,6 +9,7 @@ import { callFilter, hasFilter } from "./filters.js";
 import { GLOBALS, LoopContext, Namespace } from "./globals.js";
 import * as ops from "./ops.js";
 import { str } from "./printing.js";
+import { type BlockHost, TemplateReference, collectBlocks, readsSelfFirst } from "./selfref.js";
 import { callTest, hasTest } from "./tests.js";
 import {
   MISSING,
@@ -33,8 +34,16 @@ import {
 /** A variable scope; lookups fall through to the parent, then to the context, then to globals. */
 class Scope {
   readonly vars = new Map<string, unknown>();
+  /** Set on the scope of the template body and of each block body (Jinja's function frames). */
+  frame = false;
+  /** `self` of that frame, when its code reads `self` before binding it. */
+  selfRef: TemplateReference | null = null;
   constructor(readonly parent: Scope | null) {}
 }
+
+/** Per parsed template (the trees are cached and immutable): its blocks and whether it reads `self`. */
+const templateInfo = new WeakMap<Stmt[], { blocks: Map<string, Stmt & { t: "block" }>; readsSelf: boolean }>();
+const blockReadsSelf = new WeakMap<Stmt, boolean>();
 
 /** Collected output of a template, macro or block body, bounded in size. */
 class Output {
@@ -106,8 +115,10 @@ function namesUsed(body: Stmt[]): Set<string> {
   return found;
 }
 
-export class Renderer {
+export class Renderer implements BlockHost {
   private autoescape = false;
+  private blocks = new Map<string, Stmt & { t: "block" }>();
+  private root = new Scope(null);
   /** Set while evaluating an expression Jinja would have folded at compile time. */
   private constMode = false;
 
@@ -119,9 +130,55 @@ export class Renderer {
   }
 
   render(body: Stmt[]): string {
+    let info = templateInfo.get(body);
+    if (!info) {
+      info = { blocks: collectBlocks(body), readsSelf: readsSelfFirst(body) };
+      templateInfo.set(body, info);
+    }
+    this.blocks = info.blocks;
+    this.root.frame = true;
+    if (info.readsSelf) this.root.selfRef = new TemplateReference(this);
     const out = new Output(this.budget.limits.maxOutputBytes);
-    this.execBody(body, new Scope(null), out);
+    this.execBody(body, this.root, out);
     return out.toString();
+  }
+
+  hasBlock(name: string): boolean {
+    return this.blocks.has(name);
+  }
+
+  /** `self.name()`: the block rendered again, with the template's top-level variables. */
+  renderBlock(name: string): unknown {
+    const st = this.blocks.get(name)!;
+    this.budget.enter();
+    try {
+      const out = new Output(this.budget.limits.maxOutputBytes);
+      this.execBlock(st, this.root, out);
+      return this.markupIfEscaping(out.toString());
+    } finally {
+      this.budget.leave();
+    }
+  }
+
+  /** A block body is a function of its own in Jinja: it sees only the top-level (or, if scoped, the enclosing) variables, and starts without autoescaping. */
+  private execBlock(st: Stmt & { t: "block" }, parent: Scope, out: Output): void {
+    // Without template inheritance nothing can fill a required block.
+    if (st.required) throw pyError("TemplateRuntimeError", `Required block '${st.name}' not found`);
+    const s = new Scope(parent);
+    s.frame = true;
+    let reads = blockReadsSelf.get(st);
+    if (reads === undefined) {
+      reads = readsSelfFirst(st.body);
+      blockReadsSelf.set(st, reads);
+    }
+    if (reads) s.selfRef = new TemplateReference(this);
+    const saved = this.autoescape;
+    this.autoescape = false;
+    try {
+      this.execBody(st.body, s, out);
+    } finally {
+      this.autoescape = saved;
+    }
   }
 
   // ---- statements ----
@@ -180,9 +237,7 @@ export class Renderer {
         return;
       }
       case "block":
-        // Without template inheritance nothing can fill a required block.
-        if (st.required) throw pyError("TemplateRuntimeError", `Required block '${st.name}' not found`);
-        this.execBody(st.body, new Scope(st.scoped ? scope : rootOf(scope)), out);
+        this.execBlock(st, st.scoped ? scope : rootOf(scope), out);
         return;
       case "autoescape": {
         const saved = this.autoescape;
@@ -301,6 +356,8 @@ export class Renderer {
     for (let s: Scope | null = scope; s; s = s.parent) {
       const v = s.vars.get(name);
       if (v !== undefined || s.vars.has(name)) return v;
+      // Jinja binds `self` as a local of the template or block function, ahead of outer variables.
+      if (s.selfRef && name === "self") return s.selfRef;
     }
     if (hasOwn.call(this.context, name)) return this.context[name];
     if (hasOwn.call(GLOBALS, name)) return GLOBALS[name];

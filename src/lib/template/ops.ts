@@ -12,6 +12,7 @@ import {
   PyDict,
   PyFloat,
   PyIter,
+  PyObject,
   PyRange,
   Undefined,
   dictEntries,
@@ -236,7 +237,7 @@ export function chars(s: string): string[] {
 export function isIterable(v: unknown): boolean {
   return (
     isStr(v) || Array.isArray(v) || isDict(v) || v instanceof Undefined || v instanceof PyRange ||
-    v instanceof DictView || v instanceof PyIter
+    v instanceof DictView || v instanceof PyIter || (v instanceof PyObject && v.iterate() !== null)
   );
 }
 
@@ -250,6 +251,8 @@ export function iterate(v: unknown): Iterable<unknown> {
   if (v instanceof PyRange) return rangeItems(v);
   if (v instanceof DictView) return v.items();
   if (v instanceof PyIter) return { [Symbol.iterator]: () => v.it };
+  const items = v instanceof PyObject ? v.iterate() : null;
+  if (items) return items;
   throw pyError("TypeError", `'${typeName(v)}' object is not iterable`);
 }
 

@@ -233,6 +233,14 @@ export abstract class PyObject {
   /** Returns MISSING when the object has no such attribute. */
   abstract getAttr(name: string): unknown;
   abstract repr(): string;
+  /** `obj[key]` for objects that support it (MISSING: no such item, or no item access at all). */
+  getItem(_key: unknown): unknown {
+    return MISSING;
+  }
+  /** The items when the object is iterable; null when it is not. */
+  iterate(): Iterable<unknown> | null {
+    return null;
+  }
   setAttr(name: string, _value: unknown): void {
     throw pyError("TypeError", `'${this.pyType}' object does not support attribute assignment (${name})`);
   }
