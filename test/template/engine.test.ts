@@ -99,7 +99,7 @@ describe("renderJinja", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("never modifies the context data", () => {
+  it("never modifies the context data while reading it", () => {
     const data = deepFreeze(roaming("event-publish-tlp-red.json"));
     const before = JSON.stringify(data);
     const templates = [
@@ -108,7 +108,37 @@ describe("renderJinja", () => {
       "{% set t = Event.Tag %}{% set x = t + [1] %}{{ x | length }}{{ Event.Tag | unique(attribute='name') | list | length }}",
     ];
     for (const t of templates) renderJinja(t, data);
+    // Data the caller froze cannot follow Jinja's list/dict methods: a clear refusal, not a crash.
     expect(errorOf(() => renderJinja("{{ Event.Tag.append(1) }}", data)).pythonClass).toBe("SecurityError");
+    expect(JSON.stringify(data)).toBe(before);
+  });
+
+  it("lets a template change the context data as Jinja does, and undoes it when the render ends", () => {
+    const data = { Event: { info: "i", id: "1", Tag: [{ name: "a" }, { name: "b" }], Object: [{ Attribute: [{ value: "v" }] }] } };
+    const before = JSON.stringify(data);
+    const mutate =
+      "{% set tags = Event.Tag %}{{ tags.append({'name': 'c'}) }}{{ Event.Tag|length }}|{{ Event.Tag.pop(0).name }}|" +
+      "{{ Event.update({'info': 'changed', 'extra': 1}) }}{{ Event.info }}{{ Event|list }}|{{ Event.setdefault('id', 'x') }}|" +
+      "{{ Event.pop('id') }}{{ Event.id is defined }}|{{ Event.Object[0].Attribute.clear() }}{{ Event.Object }}|" +
+      "{{ Event.Tag.reverse() }}{{ Event.Tag|map(attribute='name')|join }}|{{ Event.Tag.sort(key=none, reverse=true) is none }}";
+    // Expected output from Jinja2 3.1.6 SandboxedEnvironment, except the last part (Python cannot order dicts: TypeError).
+    expect(errorOf(() => renderJinja(mutate, data)).pythonClass).toBe("TypeError");
+    expect(JSON.stringify(data)).toBe(before);
+    const ok = mutate.slice(0, mutate.lastIndexOf("|"));
+    expect(renderJinja(ok, data)).toBe(
+      "None3|a|Nonechanged['info', 'id', 'Tag', 'Object', 'extra']|1|1False|None[{'Attribute': []}]|Nonecb",
+    );
+    // The next render of the same objects sees them as they were.
+    expect(JSON.stringify(data)).toBe(before);
+    expect(renderJinja("{{ Event.Tag|length }} {{ Event|list }} {{ Event.Object[0].Attribute|length }}", data)).toBe(
+      "2 ['info', 'id', 'Tag', 'Object'] 1",
+    );
+    // Parsed as MISP's data is (integer-like keys make a PyDict), and with a key JavaScript objects cannot keep in order.
+    const parsed = parseTemplateJson('{"Event": {"1": "one", "info": "x"}, "l": [3, 1, 2]}');
+    const parsedBefore = JSON.stringify(renderJinja("{{ Event }}{{ l }}", parsed));
+    expect(renderJinja("{{ Event.update({2: 'two'}) }}{{ Event }}{{ l.sort() }}{{ l }}", parsed)).toBe("None{'1': 'one', 'info': 'x', 2: 'two'}None[1, 2, 3]");
+    expect(JSON.stringify(renderJinja("{{ Event }}{{ l }}", parsed))).toBe(parsedBefore);
+    expect(errorOf(() => renderJinja("{{ Event.update({5: 1}) }}", data)).pythonClass).toBe("NotImplementedError");
     expect(JSON.stringify(data)).toBe(before);
   });
 

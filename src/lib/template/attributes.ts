@@ -7,6 +7,7 @@
 import { NO_DEFAULT, bind, noKwargs } from "./callargs.js";
 import { currentBudget } from "./current.js";
 import { TemplateError, pyError } from "./errors.js";
+import { defineKey } from "./journal.js";
 import { floatHex, floatRatio } from "./floatmath.js";
 import { cmp, chars, eq, intArg, isFloat, isInt, isStr, iterate, mkInt, toNumber, updateDict } from "./ops.js";
 import { repr, str } from "./printing.js";
@@ -26,8 +27,8 @@ import {
   Undefined,
   dictEntries,
   dictGet,
+  hashKey,
   isDict,
-  isOwned,
   isTuple,
   newList,
   tuple,
@@ -284,9 +285,34 @@ function method(typeLabel: string, name: string, fn: (c: CallArgs) => unknown): 
 const DICT_MUTATORS = new Set(["clear", "pop", "popitem", "setdefault", "update"]);
 const DICT_METHODS = new Set(["copy", "fromkeys", "get", "items", "keys", "values", ...DICT_MUTATORS]);
 
-function refuseMutation(obj: object, name: string): void {
-  // Context data may be shared between renders: only containers the template built may change.
-  if (!isOwned(obj)) throw pyError("SecurityError", `access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`);
+/** Before a list or dict changes: the render's journal saves context data, to undo it at the end. */
+function beforeChange(obj: object): void {
+  currentBudget().journal.touch(obj);
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+/** d[k] = v. A plain object (MISP's data) keeps Python's key order only for non-integer string keys. */
+function dictSet(d: Record<string, unknown> | PyDict, k: unknown, v: unknown): void {
+  if (d instanceof PyDict) {
+    d.set(k, v);
+    return;
+  }
+  const key = k instanceof Markup ? k.s : k;
+  if (typeof key === "string" && (!ARRAY_INDEX.test(key) || hasOwn.call(d, key) || Number(key) >= 2 ** 32 - 1)) {
+    defineKey(d, key, v);
+    return;
+  }
+  hashKey(key); // an unhashable key is Python's TypeError
+  throw pyError(
+    "NotImplementedError",
+    `cannot add the key ${repr(k)} to a dict of the context data (only string keys that are not integers can be added there)`,
+  );
+}
+
+function dictDelete(d: Record<string, unknown> | PyDict, k: unknown): void {
+  if (d instanceof PyDict) d.delete(k);
+  else delete d[k instanceof Markup ? k.s : (k as string)];
 }
 
 function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown {
@@ -317,38 +343,49 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
         return out;
       }
     }
-    refuseMutation(d, name);
-    const pd = d as PyDict;
     switch (name) {
       case "clear":
-        pd.m.clear();
+        bind("clear", c, []);
+        beforeChange(d);
+        if (d instanceof PyDict) d.m.clear();
+        else for (const k of Object.keys(d)) delete d[k];
         return null;
       case "pop": {
         const [k, dflt] = bind("pop", c, [["key", NO_DEFAULT], ["default", MISSING]]);
-        const v = pd.get(k);
+        const v = dictGet(d, k);
         if (v === MISSING) {
           if (dflt === MISSING) throw pyError("KeyError", repr(k));
           return dflt;
         }
-        pd.delete(k);
+        beforeChange(d);
+        dictDelete(d, k);
         return v;
       }
       case "popitem": {
-        const last = [...pd.m.values()].pop();
+        bind("popitem", c, []);
+        let last: [unknown, unknown] | undefined;
+        if (d instanceof PyDict) last = [...d.m.values()].pop();
+        else {
+          const keys = Object.keys(d);
+          if (keys.length) last = [keys[keys.length - 1], d[keys[keys.length - 1]]];
+        }
         if (!last) throw pyError("KeyError", "'popitem(): dictionary is empty'");
-        pd.delete(last[0]);
+        beforeChange(d);
+        dictDelete(d, last[0]);
         return tuple([last[0], last[1]]);
       }
       case "setdefault": {
         const [k, dflt] = bind("setdefault", c, [["key", NO_DEFAULT], ["default", null]]);
-        const v = pd.get(k);
+        const v = dictGet(d, k);
         if (v !== MISSING) return v;
-        pd.set(k, dflt);
+        beforeChange(d);
+        dictSet(d, k, dflt);
         return dflt;
       }
       default:
         // update
-        updateDict(pd, c.args, c.kwargs, "update");
+        beforeChange(d);
+        updateDict({ set: (k, v) => dictSet(d, k, v) }, c.args, c.kwargs, "update");
         return null;
     }
   });
@@ -364,21 +401,26 @@ function listMethod(l: unknown[], name: string): unknown {
   if (name === "copy") return method("list", name, (c) => (bind("copy", c, []), newList([...l])));
   if (!LIST_MUTATORS.has(name)) return MISSING;
   return method("list", name, (c) => {
-    refuseMutation(l, name);
     switch (name) {
       case "append": {
         const [x] = bind("append", c, [["object", NO_DEFAULT]]);
         currentBudget().checkItems(l.length + 1);
+        beforeChange(l);
         l.push(x);
         return null;
       }
       case "clear":
+        bind("clear", c, []);
+        beforeChange(l);
         l.length = 0;
         return null;
       case "extend": {
         const [it] = bind("extend", c, [["iterable", NO_DEFAULT]]);
         const budget = currentBudget();
-        for (const x of iterate(it)) {
+        // Python reads the iterable first: l.extend(l) doubles the list once.
+        const items = [...iterate(it)];
+        beforeChange(l);
+        for (const x of items) {
           budget.checkItems(l.length + 1);
           l.push(x);
         }
@@ -388,6 +430,8 @@ function listMethod(l: unknown[], name: string): unknown {
         const [i, x] = bind("insert", c, [["index", NO_DEFAULT], ["object", NO_DEFAULT]]);
         let k = toNumber(i);
         if (k < 0) k = Math.max(0, k + l.length);
+        currentBudget().checkItems(l.length + 1);
+        beforeChange(l);
         l.splice(Math.min(k, l.length), 0, x);
         return null;
       }
@@ -397,26 +441,44 @@ function listMethod(l: unknown[], name: string): unknown {
         let k = toNumber(i);
         if (k < 0) k += l.length;
         if (k < 0 || k >= l.length) throw pyError("IndexError", "pop index out of range");
+        beforeChange(l);
         return l.splice(k, 1)[0];
       }
       case "remove": {
         const [x] = bind("remove", c, [["value", NO_DEFAULT]]);
         const k = l.findIndex((y) => eq(y, x));
         if (k < 0) throw pyError("ValueError", "list.remove(x): x not in list");
+        beforeChange(l);
         l.splice(k, 1);
         return null;
       }
       case "reverse":
+        bind("reverse", c, []);
+        beforeChange(l);
         l.reverse();
         return null;
-      default: {
-        const [, reverse] = bind("sort", c, [["key", null], ["reverse", false]]);
-        l.sort((a, b) => cmp(a, b));
-        if (reverse) l.reverse();
+      default:
+        listSort(l, c);
         return null;
-      }
     }
   });
+}
+
+/** list.sort(*, key=None, reverse=False): stable; reverse keeps equal items in their order, as CPython. */
+function listSort(l: unknown[], c: CallArgs): void {
+  if (c.args.length) throw pyError("TypeError", "sort() takes no positional arguments");
+  for (const k of c.kwargs.keys()) {
+    if (k !== "key" && k !== "reverse") throw pyError("TypeError", `'${k}' is an invalid keyword argument for sort()`);
+  }
+  const key = c.kwargs.has("key") ? c.kwargs.get("key") : null;
+  const reverse = c.kwargs.has("reverse") ? intArg(c.kwargs.get("reverse")) !== 0 : false;
+  if (key !== null && !(key instanceof PyCallable)) throw pyError("TypeError", `'${typeName(key)}' object is not callable`);
+  const keys = key === null ? l.slice() : l.map((x) => (key as PyCallable).fn({ args: [x], kwargs: new Map() }));
+  // Array.prototype.sort is stable, so a descending comparison keeps equal items in place as CPython does.
+  const order = l.map((_, i) => i).sort((a, b) => (reverse ? cmp(keys[b], keys[a]) : cmp(keys[a], keys[b])));
+  const sorted = order.map((i) => l[i]);
+  beforeChange(l);
+  for (let i = 0; i < sorted.length; i++) l[i] = sorted[i];
 }
 
 function seqMethod(l: unknown[], name: string, c: CallArgs, withBounds = false): number {

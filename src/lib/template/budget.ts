@@ -1,6 +1,7 @@
 // Per-render resource accounting: output size, loop iterations, range sizes, big intermediate values.
 
 import { limitError } from "./errors.js";
+import { DataJournal } from "./journal.js";
 
 export interface RenderLimits {
   maxOutputBytes: number;
@@ -27,6 +28,8 @@ export class Budget {
   readonly maxStringLength: number;
   readonly maxItems: number;
   depth = 0;
+  /** The render's changes to the context data, undone when it ends (see journal.ts). */
+  readonly journal = new DataJournal();
 
   constructor(readonly limits: RenderLimits) {
     this.maxWork = limits.maxLoopIterations * WORK_PER_ITERATION;

@@ -478,7 +478,7 @@ export function pos(a: unknown): unknown {
  * pairs, then the keywords win. Python probes hasattr(src, "keys"), which an Undefined answers by
  * raising (its __getattr__ is no AttributeError).
  */
-export function updateDict(d: PyDict, args: unknown[], kwargs: Map<string, unknown>, name: string): void {
+export function updateDict(d: { set(k: unknown, v: unknown): void }, args: unknown[], kwargs: Map<string, unknown>, name: string): void {
   if (args.length > 1) throw pyError("TypeError", `${name} expected at most 1 argument, got ${args.length}`);
   if (args.length) {
     const src = args[0];

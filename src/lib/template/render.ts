@@ -38,8 +38,8 @@ export function compileJinja(template: string): Stmt[] {
 
 /**
  * Renders Jinja template text with a context, like Jinja2's SandboxedEnvironment with default
- * settings. The context is any JSON value (non-objects count as an empty context) and is never
- * modified. Throws TemplateError for syntax errors, render errors, sandbox violations and limits.
+ * settings. The context is any JSON value (non-objects count as an empty context). A template may
+ * change its lists and dicts as in Jinja; every change is undone before this returns. Throws TemplateError for syntax errors, render errors, sandbox violations and limits.
  */
 export function renderJinja(template: string, context: unknown, limits?: Partial<RenderLimits>): string {
   const body = compileJinja(template);
@@ -50,6 +50,8 @@ export function renderJinja(template: string, context: unknown, limits?: Partial
       return new Renderer(ctx, budget).render(body);
     } catch (e) {
       throw asTemplateError(e);
+    } finally {
+      budget.journal.restore();
     }
   });
 }

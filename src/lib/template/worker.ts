@@ -113,11 +113,12 @@ function splitPhpEncodedText(text: string): { template: string; dataText: string
 
 /**
  * Parsed roaming data by its exact JSON text. MISP uploads the same event once per templated
- * parameter of a workflow node; parsing it is the largest part of such a render. Entries are
- * deep-frozen, so a render can never change what a later render of the same data sees.
+ * parameter of a workflow node; parsing it is the largest part of such a render. A template may
+ * change the data as Jinja allows (`Event.Tag.append(...)`); renderJinja undoes every such change
+ * before it returns (journal.ts), so a later render of the same data sees it as parsed.
  *
- * A text is kept only when it comes a second time: when every event is new (a busy MISP), freezing
- * and keeping each one cost more than the parse (about a fifth of the throughput), for nothing.
+ * A text is kept only when it comes a second time: when every event is new (a busy MISP), keeping
+ * each one costs more than it saves.
  * The first time, the data is parsed for that render alone and only the text is remembered.
  */
 class ParsedDataCache {
@@ -156,7 +157,6 @@ class ParsedDataCache {
       return data;
     }
     this.seenChars -= dataText.length;
-    deepFreeze(data);
     this.entries.set(dataText, data);
     this.cachedChars += dataText.length;
     for (const [oldest] of this.entries) {
@@ -166,12 +166,6 @@ class ParsedDataCache {
     }
     return data;
   }
-}
-
-function deepFreeze(value: unknown): void {
-  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 const settings = (workerData as TemplateWorkerData | undefined) ?? {};
