@@ -123,6 +123,12 @@ templates += [
     "{{ Event.update(1) }}", "{{ Event.update([1]) }}", "{{ Event.update({}, {}) }}", "{{ Event.pop() }}",
     "{{ Event.popitem(1) }}", "{{ Event.clear(1) }}", "{{ users.reverse(1) }}",
     "{{ Event.update({[1]: 2}) }}",
+    # containers inside themselves
+    "{{ users.append(users) }}{{ users }}", "{% set l = [1] %}{{ l.append(l) }}{{ l }}{{ [l, l] }}",
+    "{% set d = {} %}{{ d.update(a=d) }}{{ d }}", "{{ Event.update(me=Event) }}{{ Event.me.Tag|length }}{{ {'x': Event}|length }}",
+    "{% set l = [1] %}{{ l.append((l, 2)) }}{{ l }}", "{% set l = [1] %}{{ l.append(l) }}{{ l|tojson }}",
+    "{% set l = [1] %}{{ l.append(l) }}{{ l|string|length }}", "{% set l = [1] %}{{ l.append(l) }}{{ l|length }}{{ l == l }}",
+    "{% set d = {} %}{{ d.update(a=d) }}{{ d|tojson }}", "{{ Event.Tag.append(Event.Tag) }}{{ Event.Tag|tojson }}",
 ]
 
 env = SandboxedEnvironment()

@@ -4,7 +4,7 @@ import { pyError } from "./errors.js";
 import { repeatChecked } from "./current.js";
 import { floatRepr, str } from "./printing.js";
 import { cmp, isInt, isStr, toNumber } from "./ops.js";
-import { Markup, PyFloat, Undefined, dictEntries, dictSize, isDict, typeName } from "./values.js";
+import { Markup, PyDict, PyFloat, Undefined, dictEntries, dictSize, isDict, typeName } from "./values.js";
 
 function quote(s: string): string {
   let out = '"';
@@ -56,17 +56,29 @@ function encode(v: unknown, unit: string | null, level: number): string {
   const nl = unit === null ? "" : "\n" + repeatChecked(unit, level + 1);
   const close = unit === null ? "" : "\n" + repeatChecked(unit, level);
   const itemSep = unit === null ? ", " : ",";
-  if (Array.isArray(v)) {
-    return "[" + nl + v.map((x) => encode(x, unit, level + 1)).join(itemSep + nl) + close + "]";
-  }
-  if (isDict(v)) {
-    const raw = dictEntries(v);
-    // json.dumps(sort_keys=True) sorts by the original keys, then converts them to strings.
-    raw.sort((a, b) => cmp(a[0], b[0]));
-    const entries = raw.map(([k, x]) => [keyString(k), x] as [string, unknown]);
-    return "{" + nl + entries.map(([k, x]) => `${quote(k)}: ${encode(x, unit, level + 1)}`).join(itemSep + nl) + close + "}";
+  if (Array.isArray(v) || isDict(v)) {
+    // json.dumps' check_circular: a container inside itself (`l.append(l)`) is a ValueError.
+    if (encoding.has(v)) throw pyError("ValueError", "Circular reference detected");
+    encoding.add(v);
+    try {
+      return encodeContainer(v, unit, level, nl, close, itemSep);
+    } finally {
+      encoding.delete(v);
+    }
   }
   throw pyError("TypeError", `Object of type ${typeName(v)} is not JSON serializable`);
+}
+
+/** Containers being encoded (rendering is synchronous: one set per thread). */
+const encoding = new Set<object>();
+
+function encodeContainer(v: unknown[] | Record<string, unknown> | PyDict, unit: string | null, level: number, nl: string, close: string, itemSep: string): string {
+  if (Array.isArray(v)) return "[" + nl + v.map((x) => encode(x, unit, level + 1)).join(itemSep + nl) + close + "]";
+  const raw = dictEntries(v);
+  // json.dumps(sort_keys=True) sorts by the original keys, then converts them to strings.
+  raw.sort((a, b) => cmp(a[0], b[0]));
+  const entries = raw.map(([k, x]) => [keyString(k), x] as [string, unknown]);
+  return "{" + nl + entries.map(([k, x]) => `${quote(k)}: ${encode(x, unit, level + 1)}`).join(itemSep + nl) + close + "}";
 }
 
 /** json.dumps' indent as a string (an int n means n spaces), or null for none. */

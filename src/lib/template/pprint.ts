@@ -24,14 +24,24 @@ function sortedEntries(d: Record<string, unknown> | PyDict): [unknown, unknown][
 
 /** One-line repr with dict keys sorted, like pprint's safe_repr. */
 function saferepr(v: unknown): string {
-  if (Array.isArray(v)) {
-    const inner = v.map(saferepr).join(", ");
-    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
-    return `[${inner}]`;
+  if (!Array.isArray(v) && !isDict(v)) return repr(v);
+  // A container inside itself (`l.append(l)`): pprint names it with its id (a fixed one here).
+  if (inSafeRepr.has(v)) return `<Recursion on ${typeName(v)} with id=${FAKE_ID}>`;
+  inSafeRepr.add(v);
+  try {
+    if (Array.isArray(v)) {
+      const inner = v.map(saferepr).join(", ");
+      if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
+      return `[${inner}]`;
+    }
+    return `{${sortedEntries(v).map(([k, x]) => `${saferepr(k)}: ${saferepr(x)}`).join(", ")}}`;
+  } finally {
+    inSafeRepr.delete(v);
   }
-  if (isDict(v)) return `{${sortedEntries(v).map(([k, x]) => `${saferepr(k)}: ${saferepr(x)}`).join(", ")}}`;
-  return repr(v);
 }
+const inSafeRepr = new Set<object>();
+/** id() of the fixed address reprs show (0x7f0000000000). */
+const FAKE_ID = "139637976727552";
 
 /** pprint's _pprint_str: a long str is split into adjacent literals at line ends and after spaces. */
 function formatStr(s: string, indent: number, allowance: number, level: number): string {

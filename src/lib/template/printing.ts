@@ -89,6 +89,9 @@ export function asciiRepr(v: unknown): string {
   return escapeNonAscii(repr(v));
 }
 
+/** Containers whose repr() is being built (rendering is synchronous: one set per thread). */
+const inRepr = new Set<object>();
+
 export function repr(v: unknown): string {
   if (v === null || v === undefined) return "None";
   switch (typeof v) {
@@ -103,12 +106,21 @@ export function repr(v: unknown): string {
   }
   if (v instanceof PyFloat) return floatRepr(v.v);
   if (v instanceof Markup) return `Markup(${strRepr(v.s)})`;
-  if (Array.isArray(v)) {
-    const inner = v.map(repr).join(", ");
-    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
-    return `[${inner}]`;
+  if (Array.isArray(v) || isDict(v)) {
+    // A container inside itself (`l.append(l)`) prints as [...] / {...}, as Python's Py_ReprEnter does.
+    if (inRepr.has(v)) return Array.isArray(v) ? (isTuple(v) ? "(...)" : "[...]") : "{...}";
+    inRepr.add(v);
+    try {
+      if (Array.isArray(v)) {
+        const inner = v.map(repr).join(", ");
+        if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
+        return `[${inner}]`;
+      }
+      return `{${dictEntries(v as Record<string, unknown> | PyDict).map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(", ")}}`;
+    } finally {
+      inRepr.delete(v);
+    }
   }
-  if (isDict(v)) return `{${dictEntries(v as Record<string, unknown> | PyDict).map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(", ")}}`;
   if (v instanceof Undefined) return "Undefined";
   if (v instanceof DictView) {
     const items = v.items().map(repr).join(", ");
