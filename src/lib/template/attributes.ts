@@ -66,7 +66,7 @@ function pyKind(obj: unknown): string | null {
   if (obj instanceof Undefined) return "Undefined";
   if (obj instanceof PyRange) return "range";
   if (obj instanceof DictView) return `dict_${obj.kind}`;
-  if (obj instanceof PyIter) return obj.typeName === "generator" ? "generator" : null;
+  if (obj instanceof PyIter) return obj.typeName;
   if (obj instanceof PyObject) return obj.pyType;
   if (obj instanceof PyCallable) {
     if (obj.isClass) return obj.name === "dict" ? "type:dict" : `type:${obj.name[0].toUpperCase()}${obj.name.slice(1)}`;
@@ -83,8 +83,8 @@ function pyKind(obj: unknown): string | null {
 /** True when a Python object of this value would have attribute `name` that the sandbox refuses. */
 function hasUnsafeAttr(obj: unknown, name: string): boolean {
   if (name.charCodeAt(0) !== 0x5f && name !== "mro" && name !== "gi_code" && name !== "gi_frame") return false;
-  // Other iterators (reversed, range_iterator ...) have at least object's members.
-  const attrs = UNSAFE_ATTRS[pyKind(obj) ?? "NoneType"];
+  // Anything without an entry has at least object's members (NoneType adds only __bool__).
+  const attrs = UNSAFE_ATTRS[pyKind(obj) ?? "NoneType"] ?? UNSAFE_ATTRS.NoneType;
   return attrs !== undefined && attrs.has(name);
 }
 
