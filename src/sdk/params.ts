@@ -71,7 +71,8 @@ export const param = {
   },
   /**
    * Template text: MISP renders it (jinja_supported) and sends the result; never render it again.
-   * "" means unset or a failed rendering: the module falls back to its default text.
+   * "" means unset, a template that raised an error, or one that printed nothing: the module falls
+   * back to its default text. (When MISP cannot reach the renderer it aborts the run instead.)
    */
   template(o: CommonOptions & { multiline?: boolean; secret?: boolean } = {}): ParamSpec<string> {
     return spec("template", o.multiline === false ? "string" : "large_string", { ...o, jinja: true }, z.string(), ["Jinja2 template, rendered by MISP against the roaming data."]);
