@@ -19,6 +19,8 @@ COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
+# The example events every documented command uses (e.g. query ... --data examples/roaming/...).
+COPY --chown=root:root examples ./examples
 # Custom modules: mount a folder with action/ and expansion/ sub-folders at /app/modules.
 RUN mkdir -p /app/modules && chown node:node /app/modules
 USER node

@@ -1,6 +1,7 @@
 // `misp-modules-ts extract --path PATH [--data FILE|-]`: what MISP's Hash::extract returns for a
 // path on some JSON data (e.g. a roaming-data fixture), printed as MISP would encode it.
 import { readFile } from "node:fs/promises";
+import { resolveExamplePath } from "./example-path.js";
 import type { Command } from "commander";
 import { extractStrict, isValidPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../lib/hashpath/index.js";
 
@@ -27,7 +28,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 export async function readJsonInput(path: string, stdin: NodeJS.ReadableStream): Promise<unknown> {
   let text: string;
   try {
-    text = path === "-" ? await readStream(stdin) : await readFile(path, "utf8");
+    text = path === "-" ? await readStream(stdin) : await readFile(resolveExamplePath(path), "utf8");
   } catch (e) {
     throw new Error(`cannot read data ${path === "-" ? "from stdin" : `file ${path}`}: ${(e as Error).message}`);
   }
@@ -66,7 +67,7 @@ export function registerExtractCommand(program: Command): void {
     .requiredOption("--path <path>", 'hash path, e.g. "Event._AttributeFlattened.{n}[type=/^ip-/].value"')
     .option("--data <file>", 'JSON data file ("-" or omitted: stdin)', "-")
     .option("--compact", "print the result on one line")
-    .addHelpText("after", "\nExample:\n  misp-modules-ts extract --path 'Event.Tag.{n}.name' --data test/fixtures/roaming/event-publish-tlp-red.json")
+    .addHelpText("after", "\nExample:\n  misp-modules-ts extract --path 'Event.Tag.{n}.name' --data examples/roaming/event-publish-tlp-red.json")
     .action(async (opts: { path: string; data: string; compact?: boolean }) => {
       process.exitCode = await runExtractCommand(opts, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     });

@@ -81,7 +81,7 @@ export function registerNew(program: Command): void {
         [result.moduleFile, result.testFile, result.manifest].filter((f) => f !== undefined).map((f) => `created ${show(f)}\n`).join("") + "\n" +
           `Serve it:  misp-modules-ts -c ${root}   (a running server with that root picks it up by itself)\n` +
           `Test it:   node --import tsx --test ${show(result.testFile)}\n` +
-          (kind === "action" ? `Try it:    misp-modules-ts query ${name} -c ${root} --data test/fixtures/roaming/event-publish-tlp-white.json\n` : "") +
+          (kind === "action" ? `Try it:    misp-modules-ts query ${name} -c ${root} --data examples/roaming/event-publish-tlp-white.json\n` : "") +
           `Guide:     docs/writing-modules.md\n`,
       );
     });
@@ -139,7 +139,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 // (or the checkout) of the project this test is run from.
 const moduleRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 const pkg = dirname(createRequire(join(process.cwd(), "package.json")).resolve("misp-modules-ts/package.json"));
-const fixture = join(pkg, "test", "fixtures", "roaming", "event-publish-tlp-white.json");
+const fixture = join(pkg, "examples", "roaming", "event-publish-tlp-white.json");
 const roaming = JSON.parse(readFileSync(fixture, "utf8")) as { Event: { id: string; _AttributeFlattened: Array<{ type: string; value: string; uuid: string }> } };
 
 /** Node arguments that run the misp-modules-ts command line (TypeScript source in a checkout). */

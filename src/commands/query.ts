@@ -221,7 +221,7 @@ export function registerQueryCommand(program: Command): void {
     .command("query")
     .description("Send MODULE the /query request MISP would send for its workflow node, and print the reply")
     .argument("<module>", "action module name")
-    .requiredOption("--data <file>", 'roaming data JSON (e.g. test/fixtures/roaming/*.json; "-" for stdin)')
+    .requiredOption("--data <file>", 'roaming data JSON (e.g. examples/roaming/*.json, shipped with the package; "-" for stdin)')
     .option("--param <name=value>", "value stored in the node for a parameter (name, id or label); repeatable", collect, [])
     .option("--filter <spec>", "the node's saved filter: selector=...,value=...,operator=...,path=...")
     .option("--url <url>", "send to a running server (e.g. http://127.0.0.1:6666) instead of in-process")
@@ -235,7 +235,7 @@ export function registerQueryCommand(program: Command): void {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  misp-modules-ts query testaction --data test/fixtures/roaming/event-publish-tlp-red.json \\\n" +
+        "  misp-modules-ts query testaction --data examples/roaming/event-publish-tlp-red.json \\\n" +
         "      --param 'Data extraction path=Event._AttributeFlattened.{n}[type=/^ip-/].value' --print-request\n" +
         "  misp-modules-ts query my_module --data roaming.json \\\n" +
         "      --filter 'selector=Event._AttributeFlattened.{n},operator=in,value=tlp:red,path=_allTags.{n}.name'",

@@ -1,6 +1,7 @@
 // `misp-modules-ts render --template FILE --data FILE`: render a workflow template offline, exactly
 // as the jinja_template_rendering module would (same engine, same sandbox, same limits).
 import { readFile } from "node:fs/promises";
+import { resolveExamplePath } from "./example-path.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { TemplatePool, describeRenderFailure } from "../lib/template/pool.js";
 
@@ -38,7 +39,7 @@ async function readInput(path: string, what: string, stdin: NodeJS.ReadableStrea
 /** The data file's text, checked to be JSON here so that a bad file gets a clear message. */
 async function readDataText(path: string | undefined, stdin: NodeJS.ReadableStream): Promise<string> {
   if (path === undefined) return "{}";
-  const text = await readInput(path, "data file", stdin);
+  const text = await readInput(resolveExamplePath(path), "data file", stdin);
   try {
     JSON.parse(text);
   } catch (e) {

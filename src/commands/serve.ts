@@ -26,7 +26,7 @@ export function registerServe(program: Command): void {
   program
     .addOption(new Option("-p, --port <port>", `port to listen on (default 6666) [${ENV.port}]`))
     .addOption(new Option("-l, --listen <address>", `address to listen on (default 127.0.0.1; 0.0.0.0 for all) [${ENV.listen}]`))
-    .addOption(new Option("-c, --custom <dir...>", `custom module root(s) with action/ and expansion/ folders; ./modules is used when present [${ENV.custom}, ':'-separated]`))
+    .addOption(new Option("-c, --custom <dir...>", `custom module root(s) with action/ and expansion/ folders; ./modules is loaded too whenever it exists [${ENV.custom}, ':'-separated]`))
     .addOption(new Option("-d, --debug", `debug logging [${ENV.debug}]`))
     .addOption(new Option("--config <file>", `JSON configuration file [${ENV.config}]`))
     .addOption(new Option("--deadline-ms <ms>", `per-request deadline (default 9000) [${ENV.deadlineMs}]`))

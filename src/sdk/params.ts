@@ -36,7 +36,11 @@ const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 
 function describe(base: string | undefined, extra: string[]): string {
-  return [base?.trim(), ...extra].filter((s): s is string => !!s && s.length > 0).join(" ");
+  const own = base?.trim();
+  // A module that states its own default (e.g. "Default: the server setting, else 587") keeps it
+  // alone: a second, generated "Default: …" would contradict it.
+  const generated = own && /\bDefault:/.test(own) ? extra.map((e) => e.replace(/\s*Default: [^]*$/, "")) : extra;
+  return [own, ...generated].filter((s): s is string => !!s && s.length > 0).join(" ");
 }
 
 function spec<T>(kind: string, widget: ParamWidget, o: CommonOptions & { jinja?: boolean; secret?: boolean }, schema: z.ZodType<T>, extra: string[]): ParamSpec<T> {
@@ -67,7 +71,8 @@ export const param = {
   },
   /**
    * Template text: MISP renders it (jinja_supported) and sends the result; never render it again.
-   * "" means unset or a failed rendering: the module falls back to its default text.
+   * "" means unset, a template that raised an error, or one that printed nothing: the module falls
+   * back to its default text. (When MISP cannot reach the renderer it aborts the run instead.)
    */
   template(o: CommonOptions & { multiline?: boolean; secret?: boolean } = {}): ParamSpec<string> {
     return spec("template", o.multiline === false ? "string" : "large_string", { ...o, jinja: true }, z.string(), ["Jinja2 template, rendered by MISP against the roaming data."]);
@@ -112,21 +117,27 @@ export const param = {
     const placeholder = o.placeholder ?? (o.default !== undefined ? String(o.default) : undefined);
     return spec("integer", "string", { ...o, placeholder }, schema as unknown as z.ZodType<D extends number ? number : number | undefined>, extra);
   },
-  /** One of a fixed set (case-insensitive). MISP has no select widget: the choices go into the placeholder. */
-  oneOf<const C extends readonly string[]>(choices: C, o: CommonOptions & { default: C[number] }): ParamSpec<C[number]> {
+  /**
+   * One of a fixed set (case-insensitive). MISP has no select widget and shows only the
+   * placeholder, so the placeholder must itself be a valid value (by default the default, else the
+   * first choice); the choices are listed in the description. "" is never a choice: it is the
+   * untouched field, and means `default` ("" for "not set").
+   */
+  oneOf<const C extends readonly string[], const D extends C[number] | "" = C[number]>(choices: C, o: CommonOptions & { default: D }): ParamSpec<C[number] | D> {
+    const real = choices.filter((c) => c !== "");
     const schema = z.string().transform((raw, ctx) => {
       const s = raw.trim().toLowerCase();
       if (s === "") return o.default;
-      const hit = choices.find((c) => c.toLowerCase() === s);
+      const hit = real.find((c) => c.toLowerCase() === s);
       if (hit === undefined) {
-        ctx.addIssue({ code: "custom", message: `must be one of ${choices.join(", ")}` });
+        ctx.addIssue({ code: "custom", message: `must be one of ${real.join(", ")}` });
         return z.NEVER;
       }
-      return hit as C[number];
+      return hit as C[number] | D;
     });
-    // MISP shows only the placeholder: without one of the module's own, it lists the choices.
-    const placeholder = o.placeholder ?? choices.filter((c) => c !== "").join(" | ");
-    return spec("one_of", "string", { ...o, placeholder }, schema, [`One of: ${choices.join(", ")}. Default: ${o.default}.`]);
+    const placeholder = o.placeholder ?? (o.default !== "" ? o.default : real[0]);
+    const defaultText = o.default !== "" ? `Default: ${o.default}.` : "Empty: not set.";
+    return spec("one_of", "string", { ...o, placeholder }, schema, [`One of: ${real.join(", ")}. ${defaultText}`]);
   },
   /** Items separated by commas, semicolons or line breaks; trimmed, empties dropped. */
   list(o: CommonOptions & { jinja?: boolean; multiline?: boolean } = {}): ParamSpec<string[]> {

@@ -71,7 +71,7 @@ describe("http_webhook descriptor", () => {
     expect(config.params.content_type.value).toBe("json");
     expect(config.params.payload).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(config.params.payload.value).toBeUndefined();
-    expect(config.params.headers).toMatchObject({ type: "large_string", jinja_supported: true, value: "Authorization: Bearer …" });
+    expect(config.params.headers).toMatchObject({ type: "large_string", jinja_supported: true, value: "X-MISP-Event: {{ Event.uuid }}" });
     expect(config.params.data_extraction_path).toMatchObject({ type: "hash_path", value: "Event._AttributeFlattened.{n}.value" });
     expect(config.params.self_signed.value).toBe("deny");
     expect(config.params.expected_status.value).toBe("2xx");

@@ -122,7 +122,7 @@ describe("mattermost API mode", () => {
         "UUID: f2d89130-5d51-55ee-b7d3-9685ef1a8c46",
         "Creator org: CIRCL | Threat level: High | Analysis: Ongoing | Published: no",
         'Tags: tlp:amber, PAP:AMBER, workflow:state="incomplete"',
-        "Attributes: 8 (ip-dst: 1, hostname: 1, AS: 1, vulnerability: 1, filename: 1)",
+        "Attributes: 8 (ip-dst: 1, hostname: 1, AS: 1, vulnerability: 1, filename: 1, others: 3)",
       ].join("\n"),
     );
     await app.query(nodeRequest({}, { ...api, message_template: "y".repeat(20_000) }));

@@ -52,14 +52,14 @@ describe("eventSummary over the roaming fixtures", () => {
       ].join("\n"),
     );
   });
-  it("lists at most five attribute types, most frequent first (ties in order of appearance)", () => {
+  it("lists at most five attribute types, most frequent first (ties in order of appearance), the rest as others", () => {
     expect(eventSummary(roaming("event-publish-mixed-galaxy-objects"))).toBe(
       [
         "[MISP] Event 1206: APT campaign: spear-phishing with weaponised documents",
         "UUID: 1887e3f0-c78e-5e3d-be37-915042a5dcbd",
         "Creator org: CIRCL | Threat level: High | Analysis: Completed | Published: no",
         'Tags: tlp:green, PAP:GREEN, misp-galaxy:threat-actor="Sofacy", misp-galaxy:country="belgium"',
-        "Attributes: 11 (domain: 3, email-subject: 1, ip-src: 1, url: 1, comment: 1)",
+        "Attributes: 11 (domain: 3, email-subject: 1, ip-src: 1, url: 1, comment: 1, others: 4)",
       ].join("\n"),
     );
   });
@@ -75,9 +75,23 @@ describe("eventSummary over the roaming fixtures", () => {
     expect(lines[1]).toBe(`UUID: ${data.Event.uuid}`);
     expect(lines.at(-1)).toMatch(new RegExp(`^Attributes: ${data.Event._AttributeFlattened.length} \\(`));
   });
-  it("falls back to Event.Attribute when _AttributeFlattened is missing", () => {
+  it.each(ROAMING_FIXTURES)("%s: the per-type counts add up to the total, object attributes included", (name) => {
+    const data = roaming(name) as { Event: { _AttributeFlattened: Array<{ object_id: string }> } };
+    const line = eventSummary(data).split("\n").at(-1)!;
+    const [, total, parts] = /^Attributes: (\d+) \((.*)\)$/.exec(line)!;
+    const sum = parts!.split(", ").reduce((s, p) => s + Number(p.slice(p.lastIndexOf(": ") + 2)), 0);
+    expect(sum).toBe(Number(total));
+    expect(Number(total)).toBe(data.Event._AttributeFlattened.length);
+  });
+  it("the tlp-red event: its four file-object attributes are in the breakdown (as others)", () => {
+    expect(eventSummary(roaming("event-publish-tlp-red")).split("\n").at(-1)).toBe("Attributes: 9 (ip-src: 1, domain: 1, url: 1, ip-dst|port: 1, email-src: 1, others: 4)");
+  });
+  it("falls back to Event.Attribute and the objects' attributes when _AttributeFlattened is missing", () => {
     const s = eventSummary({ Event: { id: "1", info: "x", Attribute: [{ type: "md5" }, { type: "md5" }, { type: "url" }] } });
     expect(s).toBe("[MISP] Event 1: x\nAttributes: 3 (md5: 2, url: 1)");
+    const withObject = { Event: { id: "1", info: "x", Attribute: [{ type: "url" }], Object: [{ name: "file", Attribute: [{ type: "md5" }, { type: "sha1" }] }] } };
+    expect(eventSummary(withObject)).toBe("[MISP] Event 1: x\nAttributes: 3 (url: 1, md5: 1, sha1: 1)");
+    expect(eventSummary({ Event: { Object: [{ Attribute: [{ type: "md5" }, {}] }] } })).toBe("[MISP] Event\nAttributes: 2 (md5: 1, others: 1)");
   });
   it("omits missing fields", () => {
     expect(eventSummary({ Event: {} })).toBe("[MISP] Event");

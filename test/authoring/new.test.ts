@@ -74,6 +74,10 @@ describe("the command line", () => {
     expect(stdout).toContain(`created ${join(tmp.root, "action", "cli_made.ts")}`);
     expect(stdout).toContain(`misp-modules-ts -c ${tmp.root}`);
     expect(stdout).toContain(`misp-modules-ts query cli_made`);
+    // The suggested data file is one the npm package and the Docker image ship.
+    const data = /--data (\S+)/.exec(stdout)?.[1];
+    expect(data).toBe("examples/roaming/event-publish-tlp-white.json");
+    expect(existsSync(join(PACKAGE_ROOT, data!))).toBe(true);
   });
 
   it("explains a refused name on stderr and exits 1", async () => {

@@ -45,10 +45,23 @@ describe("widgets MISP renders (PROTOCOL §5.1)", () => {
     expect(Object.entries(params).filter(([, v]) => v.jinja_supported === true).map(([k]) => k)).toEqual(["tpl", "tpl1"]);
   });
 
-  it("shows the choices of one-of and the default of a boolean in the placeholder (MISP has no select or checkbox)", () => {
-    expect(params.o!.value).toBe("low | high");
+  it("placeholders are values a user can type as shown: one-of and boolean show their default (MISP has no select or checkbox)", () => {
+    expect(params.o!.value).toBe("low");
     expect(params.b!.value).toBe("true");
     expect(params.o!.description).toContain("One of: low, high. Default: low.");
+  });
+
+  it("one-of: an empty default lists no empty choice and says what empty means", () => {
+    const p = param.oneOf(["0", "1"], { default: "" });
+    expect(p.placeholder).toBe("0");
+    expect(p.description).toBe("One of: 0, 1. Empty: not set.");
+    expect(p.schema.parse("")).toBe("");
+    expect(p.schema.safeParse("x").error?.issues[0]?.message).toBe("must be one of 0, 1");
+  });
+
+  it("a description that states its own default is not followed by a generated one", () => {
+    expect(param.boolean({ default: true, description: "Default: the server setting, else true." }).description).toBe("Default: the server setting, else true. true or false.");
+    expect(param.integer({ default: 587, min: 1, max: 65535, description: "Default: the server setting." }).description).toBe("Default: the server setting. From 1 to 65535.");
   });
 
   it("marks secrets (secret param, secret URL) so values are resolved and scrubbed", () => {

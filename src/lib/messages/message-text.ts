@@ -5,7 +5,7 @@ import { truncateText } from "./truncate.js";
 // rendered again, PROTOCOL §5.5), or the default summary when the template came back "".
 
 export interface MessageTextOptions {
-  /** The rendered message_template ("" = unset or MISP's rendering failed). */
+  /** The rendered message_template ("" = unset, or the template raised an error). */
   template: string;
   data: unknown;
   /** Channel limit (JS string length) including the truncation marker. */

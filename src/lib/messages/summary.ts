@@ -43,13 +43,19 @@ export function compactJson(value: unknown): string {
   }
 }
 
+/** Every attribute, object attributes included (MISP's _AttributeFlattened, else built the same way). */
 function attributeList(event: Record<string, unknown>): unknown[] | undefined {
   if (Array.isArray(event._AttributeFlattened)) return event._AttributeFlattened;
-  if (Array.isArray(event.Attribute)) return event.Attribute;
-  return undefined;
+  const objects = Array.isArray(event.Object) ? event.Object.filter(isRecord).filter((o) => Array.isArray(o.Attribute)) : [];
+  if (!Array.isArray(event.Attribute) && objects.length === 0) return undefined;
+  return [...(Array.isArray(event.Attribute) ? event.Attribute : []), ...objects.flatMap((o) => o.Attribute as unknown[])];
 }
 
-/** "ip-dst: 2, domain: 1" — most frequent first, ties in order of first appearance. */
+/**
+ * "ip-dst: 2, domain: 1, others: 4" — most frequent first, ties in order of first appearance. The
+ * parts always add up to the total (object attributes included): types beyond the first few and
+ * attributes without a type are counted as "others".
+ */
 function typeCounts(attributes: unknown[]): string {
   const counts = new Map<string, number>();
   for (const a of attributes) {
@@ -57,11 +63,11 @@ function typeCounts(attributes: unknown[]): string {
     if (type !== "") counts.set(type, (counts.get(type) ?? 0) + 1);
   }
   // Array.prototype.sort is stable, so equal counts keep insertion (first appearance) order.
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, MAX_TYPE_COUNTS)
-    .map(([type, n]) => `${type}: ${n}`)
-    .join(", ");
+  const shown = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_TYPE_COUNTS);
+  const parts = shown.map(([type, n]) => `${type}: ${n}`);
+  const others = attributes.length - shown.reduce((sum, [, n]) => sum + n, 0);
+  if (others > 0 && parts.length > 0) parts.push(`others: ${others}`);
+  return parts.join(", ");
 }
 
 function eventLines(event: Record<string, unknown>): string[] {

@@ -10,7 +10,7 @@ import { phpEmpty } from "../hashpath/php-value.js";
 import type { WarningSink } from "../hashpath/errors.js";
 import type { NodeDefinition } from "./node-definition.js";
 
-/** Renders a jinja_supported value against the roaming data; "" when rendering failed (as MISP does). */
+/** Renders a jinja_supported value against the roaming data; "" when the template raised an error (as MISP does). */
 export type JinjaRenderer = (template: string, data: unknown) => Promise<string>;
 
 export interface ActionQueryInput {

@@ -46,7 +46,7 @@ export default defineActionModule({
     payload: param.template({
       description: "Body text. With json it must be valid JSON. Default: the data extraction if set, else the whole roaming data.",
     }),
-    headers: param.template({ secret: true, placeholder: "Authorization: Bearer …", description: "Extra headers, one 'Name: value' per line; a word secret:NAME is replaced by the server's secret. Default: none." }),
+    headers: param.template({ secret: true, placeholder: "X-MISP-Event: {{ Event.uuid }}", description: "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none." }),
     data_extraction_path: param.hashPath({
       placeholder: "Event._AttributeFlattened.{n}.value",
       description: "When payload is empty, send this extraction instead of the roaming data. Default: none.",

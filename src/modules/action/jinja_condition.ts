@@ -12,7 +12,10 @@ export default defineActionModule({
   meta: {
     description: "Blocks the operation when a Jinja condition renders to a true value, replying with a templated message.",
     name: "Jinja condition",
-    features: "condition is rendered by MISP: True/true/1/yes blocks, False/false/0/no lets the operation continue; anything else is reported as an error.",
+    features:
+      "condition is rendered by MISP: True/true/1/yes blocks, False/false/0/no lets the operation continue; anything else, " +
+      "including an empty rendering (unset, or a template that raised an error), is reported as an error, which blocks. " +
+      "MISP needs the Enrichment service to render: when it is disabled, down or too slow, MISP aborts the run before this node is called.",
     input: "Any roaming data.",
     output: "An error with the message (blocks), or success.",
   },
@@ -22,14 +25,16 @@ export default defineActionModule({
     condition: param.template({
       multiline: false,
       placeholder: "{{ 'tlp:red' in Event.Tag|map(attribute='name') }}",
-      description: "Jinja expression rendered by MISP; True/true/1/yes blocks, False/false/0/no passes.",
+      description: "Jinja expression rendered by MISP; True/true/1/yes blocks, False/false/0/no passes; empty (unset, or a template error) or anything else blocks with an error.",
     }),
     message: param.template({ placeholder: "Event {{ Event.id }} is tlp:red and may not be published", description: "Error shown to the user when the condition blocks." }),
   },
   handler({ params }) {
     const rendered = params.condition.trim();
     if (rendered === "") {
-      throw new ModuleError("the condition rendered empty (is it set? did MISP's Jinja rendering fail? check that the Enrichment service is enabled and points to this server)");
+      // MISP sends "" for an unset field and for a template our renderer refused; when it cannot
+      // reach the renderer at all it aborts the run before calling us (WorkflowBaseModule.php:136).
+      throw new ModuleError("the condition rendered empty (is it set? did the template raise an error? see the jinja_template_rendering log lines, or try it with misp-modules-ts render)");
     }
     const word = rendered.toLowerCase();
     if (FALSE.has(word)) return;

@@ -43,7 +43,7 @@ export default defineActionModule({
     webhook_url: param.url({
       secret: true,
       required: true,
-      placeholder: "https://…",
+      placeholder: "https://prod-00.westeurope.logic.azure.com/workflows/…",
       description: "Workflows webhook URL (…logic.azure.com… / …powerplatform.com…) or legacy connector URL (…webhook.office.com…). Required.",
     }),
     title: param.template({ multiline: false, placeholder: "MISP: {{ Event.info }}", description: "Card title. Default: the first line of the event summary." }),

@@ -36,7 +36,7 @@ export default defineActionModule({
     require_info: param.boolean({ default: false, placeholder: "true", description: "The event info must not be empty." }),
     forbidden_info_pattern: param.string({ placeholder: "(?i)^(test|todo)", description: "Regular expression the event info must not match (a leading (?i) makes it case-insensitive). Empty: rule off." }),
     restricted_tag: param.string({ placeholder: "tlp:amber", description: "With max_distribution: when this tag is on the event, the event and its attributes may not be distributed wider." }),
-    max_distribution: param.oneOf(["", "0", "4", "1", "2", "3"], { default: "", placeholder: "1 (0 org only, 4 sharing group, 1 community, 2 connected, 3 all)", description: "Widest distribution allowed when restricted_tag is present: 0 org only, 4 sharing group, 1 community, 2 connected, 3 all." }),
+    max_distribution: param.oneOf(["0", "4", "1", "2", "3"], { default: "", placeholder: "1", description: "Widest distribution allowed when restricted_tag is present: 0 org only, 4 sharing group, 1 community, 2 connected, 3 all." }),
   },
   handler({ params, data }) {
     const event = eventOf(data);

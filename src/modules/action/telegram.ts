@@ -143,8 +143,8 @@ export default defineActionModule({
     }),
     parse_mode: param.oneOf(["none", "HTML", "MarkdownV2", "Markdown"], {
       default: "none",
-      placeholder: "HTML | MarkdownV2 | Markdown",
-      description: "Formatting of the message text; empty or none sends plain text.",
+      placeholder: "HTML",
+      description: "Formatting of the message text (HTML, MarkdownV2 or Markdown); empty or none sends plain text.",
     }),
     disable_notification: param.boolean({ default: false, description: "Deliver silently (no notification sound)." }),
     message_thread_id: param.integer({ min: 1, description: "Forum topic id in a supergroup. Default: none (the general topic)." }),
