@@ -65,7 +65,9 @@ export default defineActionModule({
 
     let model: ExtractionModel | undefined;
     try {
-      model = parseExtractionModel(params.data_extraction_model);
+      model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
+        ctx.log.warn({ field, path, position: w.position }, `splunk_hec: data_extraction_model field "${field}": ${w.message}`),
+      );
     } catch (e) {
       if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
       throw e;
@@ -78,7 +80,14 @@ export default defineActionModule({
       if (e instanceof NoEventError) throw new ModuleError(e.message);
       throw e;
     }
-    if (model) payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event) }));
+    if (model) {
+      try {
+        payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event) }));
+      } catch (e) {
+        if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
+        throw e;
+      }
+    }
 
     const fields = {
       source: params.source.trim() || "misp",
