@@ -48,7 +48,7 @@ type CharTest = (c: number) => boolean;
 
 type Node =
   | { t: "empty" }
-  | { t: "char"; test: CharTest; fixed: true }
+  | { t: "char"; test: CharTest; fixed: true; lit?: number[] }
   | { t: "seq"; items: Node[] }
   | { t: "alt"; alts: Node[] }
   | { t: "group"; index: number; body: Node } // index 0: non-capturing
@@ -316,14 +316,20 @@ class Parser {
         mode = "possessive";
       }
       atom = { t: "repeat", body: atom, min, max, mode };
+      this.skipExtended(flags);
+      const after = this.peek();
+      if (after === 0x2a || after === 0x2b || after === 0x3f || (after === 0x7b && /^\{\d+(,\d*)?\}/.test(String.fromCharCode(...this.p.slice(this.i, this.i + 24))))) {
+        this.error("quantifier does not follow a repeatable item");
+      }
+      return atom;
     }
   }
 
   private literal(c: number, flags: Flags): Node {
     const others = flags.i ? otherCases(c, this.utf) : [];
-    if (others.length === 0) return { t: "char", test: (x) => x === c, fixed: true };
+    if (others.length === 0) return { t: "char", test: (x) => x === c, fixed: true, lit: [c] };
     const set = [c, ...others];
-    return { t: "char", test: (x) => set.includes(x), fixed: true };
+    return { t: "char", test: (x) => set.includes(x), fixed: true, lit: set };
   }
 
   /** Parses one atom; null for things that match nothing themselves (comments, option settings). */
@@ -478,6 +484,7 @@ class Parser {
       while (isAsciiDigit(this.peek() ?? -1)) n = n * 10 + (this.p[this.i++]! - 48);
       if (this.p[this.i++] !== 0x29) this.error("malformed number or name after (?(", start);
       cond = { t: "cond", index: n, yes: { t: "empty" }, no: { t: "empty" } };
+      this.numberedRefs.push({ index: n, at: start + 3 });
     } else if (d === 0x3c || d === 0x27) {
       this.i++;
       const name = this.readName(d === 0x3c ? 0x3e : 0x27);
@@ -504,7 +511,7 @@ class Parser {
   }
 
   private closeGroup(node: Node, start: number): Node {
-    if (this.peek() !== 0x29) this.error("missing closing parenthesis", start);
+    if (this.peek() !== 0x29) this.error("missing closing parenthesis");
     this.i++;
     return node;
   }
@@ -1121,6 +1128,8 @@ export function compilePcrePattern(body: string, options: PcreOptions = {}): Com
   const matcher = compileNode(ast, () => current, utf);
   const groups = parser.groupCount;
   const anchored = !!options.anchored || startsAnchored(ast);
+  const required: number[][] = [];
+  requiredLiterals(ast, required);
   return {
     utf,
     test(subject: string, stepLimit = defaultStepLimit): boolean {
@@ -1128,6 +1137,12 @@ export function compilePcrePattern(body: string, options: PcreOptions = {}): Com
       const state: MatchState = { s: subjectUnits(subject, utf), caps: new Int32Array((groups + 1) * 2).fill(-1), steps: 0, limit: stepLimit };
       current = state;
       try {
+        // Like PCRE's "required code unit" check: a literal every match must contain.
+        for (const set of required) {
+          let found = false;
+          for (let j = 0; j < state.s.length && !found; j++) found = set.includes(state.s[j]!);
+          if (!found) return false;
+        }
         const last = anchored ? 0 : state.s.length;
         for (let start = 0; start <= last; start++) {
           if (matcher(start, () => true)) return true;
@@ -1163,6 +1178,28 @@ function replaceDollar(node: Node): Node {
       return { ...node, yes: replaceDollar(node.yes), no: replaceDollar(node.no), look: node.look ? replaceDollar(node.look) : undefined };
     default:
       return node;
+  }
+}
+
+/** Literal characters every match contains (outside optional parts and alternatives). */
+function requiredLiterals(node: Node, out: number[][]): void {
+  if (out.length >= 4) return;
+  switch (node.t) {
+    case "char":
+      if (node.lit) out.push(node.lit);
+      return;
+    case "seq":
+      for (const item of node.items) requiredLiterals(item, out);
+      return;
+    case "group":
+    case "atomic":
+      requiredLiterals(node.body, out);
+      return;
+    case "repeat":
+      if (node.min > 0) requiredLiterals(node.body, out);
+      return;
+    default:
+      return;
   }
 }
 
