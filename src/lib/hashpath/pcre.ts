@@ -6,7 +6,7 @@
  * matcher lacks (recursion, verbs, \\X), is reported like PHP's warning and matches nothing.
  * A match that exceeds the step budget throws RegexLimitError.
  */
-import { compilePcrePattern, RegexSyntaxError, type CompiledRegex } from "../regex/index.js";
+import { compilePcrePattern, RegexSyntaxError, type CompiledRegex, type RegexBudget } from "../regex/index.js";
 
 export type CompiledPcre =
   | { readonly ok: true; readonly regex: CompiledRegex; readonly byteMode: boolean }
@@ -80,6 +80,6 @@ export function compilePcre(text: string): CompiledPcre {
 }
 
 /** preg_match($pattern, $subject) === 1; throws RegexLimitError past the step budget. */
-export function pcreTest(compiled: { regex: CompiledRegex }, subject: string): boolean {
-  return compiled.regex.test(subject);
+export function pcreTest(compiled: { regex: CompiledRegex }, subject: string, budget?: RegexBudget): boolean {
+  return compiled.regex.test(subject, budget);
 }

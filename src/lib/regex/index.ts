@@ -9,7 +9,9 @@ export {
   RegexSyntaxError,
   setRegexStepLimit,
   regexStepLimit,
+  newRegexBudget,
   DEFAULT_STEP_LIMIT,
+  type RegexBudget,
   type CompiledRegex,
   type PcreOptions,
 } from "./pcre-engine.js";

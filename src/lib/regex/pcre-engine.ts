@@ -831,7 +831,11 @@ interface MatchState {
 
 const LIMIT_HIT = Symbol("regex step limit");
 
-function compileNode(node: Node, st: () => MatchState, utf: boolean): Matcher {
+/** The match in progress (matching is synchronous, so one slot suffices; nested calls save it). */
+let S: MatchState = { s: new Uint8Array(0), caps: new Int32Array(2), steps: 0, limit: 0 };
+const st = (): MatchState => S;
+
+function compileNode(node: Node, utf: boolean): Matcher {
   const tick = (state: MatchState) => {
     if (++state.steps > state.limit) throw LIMIT_HIT;
   };
@@ -843,25 +847,25 @@ function compileNode(node: Node, st: () => MatchState, utf: boolean): Matcher {
     case "char": {
       const test = node.test;
       return (pos, k) => {
-        const state = st();
-        tick(state);
+        const state = S;
+        if (++state.steps > state.limit) throw LIMIT_HIT;
         return pos < state.s.length && test(state.s[pos]!) && k(pos + 1);
       };
     }
     case "seq": {
-      const items = node.items.map((item) => compileNode(item, st, utf));
+      const items = node.items.map((item) => compileNode(item, utf));
       // Right fold: each item continues with the rest of the sequence.
       return items.reduceRight<Matcher>((rest, item) => (pos, k) => item(pos, (p) => rest(p, k)), (pos, k) => k(pos));
     }
     case "alt": {
-      const alts = node.alts.map((alt) => compileNode(alt, st, utf));
+      const alts = node.alts.map((alt) => compileNode(alt, utf));
       return (pos, k) => {
         for (const alt of alts) if (alt(pos, k)) return true;
         return false;
       };
     }
     case "group": {
-      const body = compileNode(node.body, st, utf);
+      const body = compileNode(node.body, utf);
       if (node.index === 0) return body;
       const at = node.index * 2;
       return (pos, k) => {
@@ -886,7 +890,7 @@ function compileNode(node: Node, st: () => MatchState, utf: boolean): Matcher {
       };
     }
     case "atomic": {
-      const body = compileNode(node.body, st, utf);
+      const body = compileNode(node.body, utf);
       return (pos, k) => {
         let end = -1;
         const caps = st().caps;
@@ -898,7 +902,7 @@ function compileNode(node: Node, st: () => MatchState, utf: boolean): Matcher {
       };
     }
     case "look": {
-      const body = compileNode(node.body, st, utf);
+      const body = compileNode(node.body, utf);
       const { ahead, negate, minLen, maxLen } = node;
       return (pos, k) => {
         const state = st();
@@ -942,9 +946,9 @@ function compileNode(node: Node, st: () => MatchState, utf: boolean): Matcher {
       };
     }
     case "cond": {
-      const yes = compileNode(node.yes, st, utf);
-      const no = compileNode(node.no, st, utf);
-      const look = node.look ? compileNode(node.look, st, utf) : null;
+      const yes = compileNode(node.yes, utf);
+      const no = compileNode(node.no, utf);
+      const look = node.look ? compileNode(node.look, utf) : null;
       const cond = node;
       return (pos, k) => {
         let holds: boolean;
@@ -954,13 +958,13 @@ function compileNode(node: Node, st: () => MatchState, utf: boolean): Matcher {
       };
     }
     case "assert":
-      return assertion(node.kind, st, utf);
+      return assertion(node.kind, utf);
     case "repeat":
-      return repeat(node, st, utf);
+      return repeat(node, utf);
   }
 }
 
-function assertion(kind: Node & { t: "assert" } extends { kind: infer K } ? K : never, st: () => MatchState, utf: boolean): Matcher {
+function assertion(kind: Node & { t: "assert" } extends { kind: infer K } ? K : never, utf: boolean): Matcher {
   const word = (c: number | undefined) => c !== undefined && classEscape("w", utf)!(c);
   return (pos, k) => {
     const s = st().s;
@@ -996,9 +1000,9 @@ function assertion(kind: Node & { t: "assert" } extends { kind: infer K } ? K : 
   };
 }
 
-function repeat(node: Node & { t: "repeat" }, st: () => MatchState, utf: boolean): Matcher {
+function repeat(node: Node & { t: "repeat" }, utf: boolean): Matcher {
   const { min, max, mode } = node;
-  const body = compileNode(node.body, st, utf);
+  const body = compileNode(node.body, utf);
   if (node.body.t === "char") {
     // One character per iteration: count the run, then back off without recursion.
     const test = node.body.test;
@@ -1030,7 +1034,7 @@ function repeat(node: Node & { t: "repeat" }, st: () => MatchState, utf: boolean
   }
   if (mode === "possessive") {
     // X*+ is (?>X*): no backtracking into the run once it is taken.
-    const greedy = repeat({ ...node, mode: "greedy" }, st, utf);
+    const greedy = repeat({ ...node, mode: "greedy" }, utf);
     return (pos, k) => {
       let end = -1;
       const caps = st().caps;
@@ -1042,18 +1046,18 @@ function repeat(node: Node & { t: "repeat" }, st: () => MatchState, utf: boolean
     };
   }
   const iterate = (pos: number, count: number, k: Cont): boolean => {
-    const state = st();
+    const state = S;
     if (++state.steps > state.limit) throw LIMIT_HIT;
-    const more = (): boolean =>
+    if (count >= min && mode === "lazy" && k(pos)) return true;
+    if (
       count < max &&
       body(pos, (next) => {
         // An iteration that matched nothing ends the loop (PCRE's empty-iteration rule).
         if (next === pos && count + 1 >= min) return false;
         return iterate(next, count + 1, k);
-      });
-    if (count < min) return more();
-    if (mode === "lazy") return k(pos) || more();
-    return more() || k(pos);
+      })
+    ) return true;
+    return count >= min && mode !== "lazy" && k(pos);
   };
   return (pos, k) => iterate(pos, 0, k);
 }
@@ -1061,13 +1065,22 @@ function repeat(node: Node & { t: "repeat" }, st: () => MatchState, utf: boolean
 // ---------------------------------------------------------------------------------------
 // Public API
 
+/**
+ * Matching steps left for one evaluation (a hash path over a whole document, one module
+ * call). Sharing it across every subject bounds the total, not just each match.
+ */
+export interface RegexBudget {
+  readonly limit: number;
+  remaining: number;
+}
+
 export interface CompiledRegex {
-  /** preg_match() === 1; throws RegexLimitError when the match needs more steps than allowed. */
-  test(subject: string, stepLimit?: number): boolean;
+  /** preg_match() === 1; throws RegexLimitError when the budget runs out. */
+  test(subject: string, budget?: RegexBudget): boolean;
   readonly utf: boolean;
 }
 
-/** The default budget: enough for any sane pattern on MISP data, a few ms to a few tens of ms of work. */
+/** The default budget: ~0.1–0.3 s of matching at worst, far beyond what sane patterns need on MISP data. */
 export const DEFAULT_STEP_LIMIT = 1_000_000;
 
 let defaultStepLimit = readLimitFromEnv();
@@ -1084,6 +1097,11 @@ export function setRegexStepLimit(limit: number): number {
   const previous = defaultStepLimit;
   if (Number.isInteger(limit) && limit > 0) defaultStepLimit = limit;
   return previous;
+}
+
+/** A fresh budget of the configured size. */
+export function newRegexBudget(limit = defaultStepLimit): RegexBudget {
+  return { limit, remaining: limit };
 }
 
 export function regexStepLimit(): number {
@@ -1124,18 +1142,18 @@ export function compilePcrePattern(body: string, options: PcreOptions = {}): Com
   }
   // D: a non-multiline '$' no longer matches before a final newline.
   if (options.dollarEndOnly) ast = replaceDollar(ast);
-  let current: MatchState = { s: new Uint8Array(0), caps: new Int32Array(2), steps: 0, limit: 0 };
-  const matcher = compileNode(ast, () => current, utf);
+  const matcher = compileNode(ast, utf);
   const groups = parser.groupCount;
   const anchored = !!options.anchored || startsAnchored(ast);
   const required: number[][] = [];
   requiredLiterals(ast, required);
+  const first = firstLiteral(ast);
   return {
     utf,
-    test(subject: string, stepLimit = defaultStepLimit): boolean {
-      const previous = current;
-      const state: MatchState = { s: subjectUnits(subject, utf), caps: new Int32Array((groups + 1) * 2).fill(-1), steps: 0, limit: stepLimit };
-      current = state;
+    test(subject: string, budget: RegexBudget = newRegexBudget()): boolean {
+      const previous = S;
+      const state: MatchState = { s: subjectUnits(subject, utf), caps: new Int32Array((groups + 1) * 2).fill(-1), steps: 0, limit: budget.remaining };
+      S = state;
       try {
         // Like PCRE's "required code unit" check: a literal every match must contain.
         for (const set of required) {
@@ -1144,16 +1162,23 @@ export function compilePcrePattern(body: string, options: PcreOptions = {}): Com
           if (!found) return false;
         }
         const last = anchored ? 0 : state.s.length;
+        const s = state.s;
         for (let start = 0; start <= last; start++) {
+          // A match must begin with this literal: skip other start positions cheaply.
+          if (first !== null && (start >= s.length || !first.includes(s[start]!))) continue;
           if (matcher(start, () => true)) return true;
         }
         return false;
       } catch (e) {
-        if (e === LIMIT_HIT) throw new RegexLimitError(`the regular expression needs more than ${stepLimit.toLocaleString("en-US")} matching steps on this value (the limit that keeps a backtracking pattern from stalling the server)`);
-        if (e instanceof RangeError) throw new RegexLimitError("the regular expression nests too deeply on this value (the subject is too long for this pattern)");
+        if (e === LIMIT_HIT) {
+          state.steps = budget.remaining;
+          throw new RegexLimitError(`the regular expression needs more than ${budget.limit.toLocaleString("en-US")} matching steps (the bound that keeps a backtracking pattern from stalling the server)`);
+        }
+        if (e instanceof RangeError) throw new RegexLimitError("the regular expression nests too deeply for this value (the subject is too long for this pattern)");
         throw e;
       } finally {
-        current = previous;
+        budget.remaining = Math.max(0, budget.remaining - state.steps);
+        S = previous;
       }
     },
   };
@@ -1200,6 +1225,23 @@ function requiredLiterals(node: Node, out: number[][]): void {
       return;
     default:
       return;
+  }
+}
+
+/** The literal a match must start with, when the pattern begins with one. */
+function firstLiteral(node: Node): number[] | null {
+  switch (node.t) {
+    case "char":
+      return node.lit ?? null;
+    case "seq":
+      return node.items.length > 0 ? firstLiteral(node.items[0]!) : null;
+    case "group":
+    case "atomic":
+      return firstLiteral(node.body);
+    case "repeat":
+      return node.min > 0 ? firstLiteral(node.body) : null;
+    default:
+      return null;
   }
 }
 

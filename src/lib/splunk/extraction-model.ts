@@ -2,7 +2,7 @@
 // (PROTOCOL §9). Each Splunk event then carries only those fields (MODULES §7.3).
 
 import { extract, lintPath, type PathWarning } from "../hashpath/index.js";
-import { RegexLimitError } from "../regex/index.js";
+import { newRegexBudget, RegexLimitError, type RegexBudget } from "../regex/index.js";
 
 export type ExtractionModel = ReadonlyArray<readonly [field: string, path: string]>;
 
@@ -38,12 +38,12 @@ export function parseExtractionModel(text: string, onWarning?: (field: string, p
  * `{field: extract(payload, path)}`, a one-element result unwrapped to its element. A regex
  * condition that exceeds its matching bound is an ExtractionModelError naming the field.
  */
-export function applyExtractionModel(model: ExtractionModel, payload: unknown): Record<string, unknown> {
+export function applyExtractionModel(model: ExtractionModel, payload: unknown, budget: RegexBudget = newRegexBudget()): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, path] of model) {
     let value: unknown;
     try {
-      value = extract(payload, path);
+      value = extract(payload, path, budget);
     } catch (e) {
       if (e instanceof RegexLimitError) throw new ExtractionModelError(`field "${field}": hash path ${JSON.stringify(path)}: ${e.message}`);
       throw e;

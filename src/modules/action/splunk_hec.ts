@@ -5,6 +5,7 @@ import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
 import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/splunk/extraction-model.js";
 import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "../../lib/splunk/payloads.js";
 import { interpretHecResponse } from "../../lib/splunk/response.js";
+import { newRegexBudget } from "../../lib/regex/index.js";
 
 // Splunk HTTP Event Collector export (MODULES §7). Replaces MISP's built-in
 // splunk-hec-export, which never sends anything since 2.4.178 and ignores verify_tls.
@@ -82,7 +83,9 @@ export default defineActionModule({
     }
     if (model) {
       try {
-        payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event) }));
+        // One regex budget for the whole export, however many events it holds.
+        const budget = newRegexBudget();
+        payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event, budget) }));
       } catch (e) {
         if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
         throw e;
