@@ -145,7 +145,7 @@ describe("query errors", () => {
       compact: true,
     });
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/warning: parameter "Data extraction path" hash path "Event\.Tag\.\{n\}\[colour=#CC0033\]name", position 32: "name" after the conditions is ignored/);
+    expect(result.stderr).toMatch(/warning: parameter "Data extraction path" hash path "Event\.Tag\.\{n\}\[colour=#CC0033\]name", position 30: "name" after the conditions is ignored/);
     expect(result.stderr).toMatch(/warning: filter path hash path "Tag\.\.name", position 5: empty key/);
     const body = JSON.parse(result.stdout);
     // CakePHP ignores "name": the matching tag objects themselves are extracted.
