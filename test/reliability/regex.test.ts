@@ -46,6 +46,7 @@ async function queryWhileProbing(payload: string): Promise<{ reply: Record<strin
   expect(res.status).toBe(200);
   done = true;
   await probe;
+  console.log(`regex bound: reply in ${elapsedMs.toFixed(0)} ms, slowest /healthcheck ${worstHealthMs.toFixed(0)} ms over ${healthAnswers} probes`);
   return { reply, elapsedMs, worstHealthMs, healthAnswers };
 }
 
