@@ -39,11 +39,38 @@ describe("extract command", () => {
     expect((await run({ path: "", compact: true }, '{"a": 1}')).stdout).toBe('{"a":1}\n');
   });
 
-  it("exits 1 with a clear message for an invalid path", async () => {
-    const result = await run({ path: "Event.Attribute.{n}[type=ip-dst", data: fixture });
+  it("evaluates every path CakePHP accepts; suspicious ones warn on stderr, --strict makes them exit 1", async () => {
+    const data = '{"Tag": [{"id": "1", "colour": "#fff"}, {"id": "2", "colour": "#000"}]}';
+    const lenient = await run({ path: "Tag.{n}[colour=#fff]id", compact: true }, data);
+    expect(lenient.code).toBe(0);
+    // CakePHP ignores "id" after the brackets: the tags themselves come back.
+    expect(lenient.stdout).toBe('[{"id":"1","colour":"#fff"}]\n');
+    expect(lenient.stderr).toMatch(/^warning: hash path "Tag\.\{n\}\[colour=#fff\]id", position 21: "id" after the conditions is ignored/);
+    const strict = await run({ path: "Tag.{n}[colour=#fff]id", compact: true, strict: true }, data);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toBe("");
+    expect(strict.stderr).toMatch(/1 warning\(s\) and --strict/);
+    expect(await run({ path: "Tag.{n}.id", compact: true, strict: true }, data)).toEqual({ code: 0, stdout: '["1","2"]\n', stderr: "" });
+  });
+
+  it("an unclosed '[' or an uncompilable regex is evaluated like PHP does", async () => {
+    const data = '{"a": [{"v": "x"}, "scalar"]}';
+    const unclosed = await run({ path: "a.{n}[v=x", compact: true }, data);
+    expect(unclosed).toMatchObject({ code: 0, stdout: '[{"v":"x"}]\n' });
+    expect(unclosed.stderr).toMatch(/position 6: '\[' is never closed/);
+    const badRegex = await run({ path: "a.{n}[v=/(ab/]", compact: true }, data);
+    expect(badRegex.code).toBe(0);
+    expect(badRegex.stdout).toBe("[]\n");
+    expect(badRegex.stderr).toMatch(/warning \(PHP would warn too\): preg_match\(\): Compilation failed: missing closing parenthesis/);
+    expect((await run({ path: "a.{n}[v=/(ab/]", strict: true }, data)).code).toBe(1);
+  });
+
+  it("a regex past its matching bound exits 1 naming the path, quickly", async () => {
+    const started = Date.now();
+    const result = await run({ path: "{n}[v=/^(a+)+$/].v" }, JSON.stringify([{ v: "a".repeat(30) + "!" }]));
     expect(result.code).toBe(1);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/invalid hash path "Event.Attribute.\{n\}\[type=ip-dst": unclosed '\['/);
+    expect(result.stderr).toMatch(/hash path "\{n\}\[v=\/\^\(a\+\)\+\$\/\]\.v": the regular expression needs more than 1,000,000 matching steps/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("exits 1 for unreadable or invalid data and for paths PHP would abort on", async () => {
@@ -67,8 +94,10 @@ describe("extract command", () => {
     const ok = await spawnCli(["extract", "--path", "Event.Tag.{n}.name", "--data", fixture, "--compact"]);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual(["tlp:red", "PAP:RED", 'misp-galaxy:threat-actor="Sofacy"', "my-custom:needs-review"]);
-    const bad = await spawnCli(["extract", "--path", "Event..info", "--data", fixture]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/empty key/);
+    const lenient = await spawnCli(["extract", "--path", "Event..info", "--data", fixture]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toMatch(/empty key/);
+    const strict = await spawnCli(["extract", "--strict", "--path", "Event..info", "--data", fixture]);
+    expect(strict.code).toBe(1);
   });
 });

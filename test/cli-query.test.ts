@@ -134,6 +134,34 @@ describe("query errors", () => {
     expect(result.stderr).toMatch(/TypeError/);
   });
 
+  it("suspicious hash paths in parameters and filters are evaluated and warned about, like extract does", async () => {
+    const result = await run({
+      module: "echo_request",
+      data: fixture,
+      url: server.url,
+      params: ["Data extraction path=Event.Tag.{n}[colour=#CC0033]name"],
+      filter: "selector=Event._AttributeFlattened.{n},operator=in,value=tlp:amber,path=Tag..name",
+      printRequest: true,
+      compact: true,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: parameter "Data extraction path" hash path "Event\.Tag\.\{n\}\[colour=#CC0033\]name", position 30: "name" after the conditions is ignored/);
+    expect(result.stderr).toMatch(/warning: filter path hash path "Tag\.\.name", position 5: empty key/);
+    const body = JSON.parse(result.stdout);
+    // CakePHP ignores "name": the matching tag objects themselves are extracted.
+    expect(body.matchingData["Data Extraction Path"]).toEqual([expect.objectContaining({ name: "tlp:red", colour: "#CC0033" })]);
+  });
+
+  it("a hash-path regex past its bound is an error naming the parameter and path", async () => {
+    const started = Date.now();
+    const dataFile = join(customRoot, "backtracking.json");
+    writeFileSync(dataFile, JSON.stringify({ Event: { info: "a".repeat(30) + "!" } }));
+    const result = await run({ module: "testaction", data: dataFile, url: server.url, params: ["Data extraction path=Event[info=/^(a+)+$/].info"] });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/parameter "Data Extraction Path", hash path "Event\[info=\/\^\(a\+\)\+\$\/\]\.info": the regular expression needs more than/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("invalid --filter, bad data file, unreachable server", async () => {
     expect((await run({ module: "testaction", data: fixture, filter: "nonsense" })).stderr).toMatch(/invalid --filter/);
     expect((await run({ module: "testaction", data: "/nonexistent.json", url: server.url })).stderr).toMatch(/cannot read data file/);

@@ -3,13 +3,16 @@
 import { readFile } from "node:fs/promises";
 import { resolveExamplePath } from "./example-path.js";
 import type { Command } from "commander";
-import { extractStrict, isValidPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../lib/hashpath/index.js";
+import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../lib/hashpath/index.js";
+import { RegexLimitError } from "../lib/regex/index.js";
 
 export interface ExtractCommandOptions {
   path: string;
   /** JSON file, or "-" (default) for stdin. */
   data?: string;
   compact?: boolean;
+  /** Warnings (suspicious but legal paths, PHP warnings) make the command fail. */
+  strict?: boolean;
 }
 
 export interface CommandIo {
@@ -39,24 +42,31 @@ export async function readJsonInput(path: string, stdin: NodeJS.ReadableStream):
   }
 }
 
-/** Runs the command; returns the exit code (0 ok, 1 invalid path/input or a path PHP would fail on). */
+/**
+ * Runs the command; returns the exit code: 0 ok, 1 unreadable input, a path PHP would abort
+ * on, a regex past its matching bound, or (with --strict) any warning.
+ */
 export async function runExtractCommand(options: ExtractCommandOptions, io: CommandIo): Promise<number> {
-  const validity = isValidPath(options.path);
-  if (!validity.ok) {
-    io.stderr.write(`misp-modules-ts extract: ${validity.error}\n`);
+  const fail = (message: string): number => {
+    io.stderr.write(`misp-modules-ts extract: ${message}\n`);
     return 1;
-  }
+  };
+  // Every path CakePHP accepts is evaluated; what looks like a mistake is only a warning.
+  const lint = lintPath(options.path);
+  for (const w of lint) io.stderr.write(`warning: hash path ${JSON.stringify(options.path)}, ${formatPathWarning(w)}\n`);
+  if (options.strict && lint.length > 0) return fail(`${lint.length} warning(s) and --strict`);
   try {
     const data = await readJsonInput(options.data ?? "-", io.stdin);
     const warnings: string[] = [];
     const result = extractStrict(data, options.path, (w) => warnings.push(w));
     for (const w of warnings) io.stderr.write(`warning (PHP would warn too): ${w}\n`);
     io.stdout.write(phpJsonEncode(result, { pretty: options.compact ? false : "  " }) + "\n");
+    if (options.strict && warnings.length > 0) return fail(`${warnings.length} PHP warning(s) and --strict`);
     return 0;
   } catch (e) {
-    const message = e instanceof PhpTypeError ? `PHP would throw a TypeError here, aborting MISP's workflow run: ${e.message}` : (e as Error).message;
-    io.stderr.write(`misp-modules-ts extract: ${message}\n`);
-    return 1;
+    if (e instanceof PhpTypeError) return fail(`PHP would throw a TypeError here, aborting MISP's workflow run: ${e.message}`);
+    if (e instanceof RegexLimitError) return fail(`hash path ${JSON.stringify(options.path)}: ${e.message}`);
+    return fail((e as Error).message);
   }
 }
 
@@ -67,8 +77,11 @@ export function registerExtractCommand(program: Command): void {
     .requiredOption("--path <path>", 'hash path, e.g. "Event._AttributeFlattened.{n}[type=/^ip-/].value"')
     .option("--data <file>", 'JSON data file ("-" or omitted: stdin)', "-")
     .option("--compact", "print the result on one line")
-    .addHelpText("after", "\nExample:\n  misp-modules-ts extract --path 'Event.Tag.{n}.name' --data examples/roaming/event-publish-tlp-red.json")
-    .action(async (opts: { path: string; data: string; compact?: boolean }) => {
+    .option("--strict", "exit 1 on warnings (suspicious but legal paths, PHP warnings)")
+    .addHelpText("after", "
+Example:
+  misp-modules-ts extract --path 'Event.Tag.{n}.name' --data examples/roaming/event-publish-tlp-red.json")
+    .action(async (opts: { path: string; data: string; compact?: boolean; strict?: boolean }) => {
       process.exitCode = await runExtractCommand(opts, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     });
 }

@@ -7,7 +7,8 @@ import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
 import { closeTemplatePool } from "../lib/template/pool.js";
 import { forEachEntry, isPhpArray } from "../lib/hashpath/php-value.js";
-import { phpJsonEncode, PhpTypeError, type NodeFilter } from "../lib/hashpath/index.js";
+import { formatPathWarning, lintPath, phpJsonEncode, PhpTypeError, type NodeFilter } from "../lib/hashpath/index.js";
+import { RegexLimitError } from "../lib/regex/index.js";
 import {
   buildActionQueryBody,
   findNodeParam,
@@ -152,6 +153,17 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
     if (!node.isAction) return fail(`module "${options.module}" is not an action module (MISP only makes workflow nodes of action modules)`);
     if (filter && !node.supportFilters) io.stderr.write(`note: ${node.moduleName} does not declare support_filters; MISP sends no filteredItems, so --filter is ignored\n`);
 
+    const values = paramValues(node, options.params ?? []);
+    // The same lint as `extract`: MISP evaluates these paths whatever they look like.
+    const lint = (what: string, path: string) => {
+      for (const w of lintPath(path)) io.stderr.write(`warning: ${what} hash path ${JSON.stringify(path)}, ${formatPathWarning(w)}\n`);
+    };
+    for (const param of node.params) if (param.isHashPath && values[param.id]) lint(`parameter "${param.name}"`, values[param.id]!);
+    if (filter && node.supportFilters) {
+      lint("filter selector", filter.selector);
+      lint("filter path", filter.path);
+    }
+
     const active = transport;
     const renderJinja = options.noJinja
       ? undefined
@@ -173,7 +185,7 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
     const body = await buildActionQueryBody({
       node,
       data,
-      values: paramValues(node, options.params ?? []),
+      values,
       filter,
       renderJinja,
       mispBaseUrl: options.mispBaseUrl,
@@ -201,6 +213,7 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
     return 0;
   } catch (e) {
     if (e instanceof PhpTypeError) return fail(`MISP's PHP would throw a TypeError and abort the workflow run: ${e.message}`);
+    if (e instanceof RegexLimitError) return fail(e.message);
     return fail((e as Error).message);
   } finally {
     await transport?.close();

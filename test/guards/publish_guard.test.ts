@@ -64,7 +64,32 @@ describe("publish_guard", () => {
     const data = roaming("event-publish-minimal-no-tags") as any;
     data.Event.info = "  ";
     expect((await run({ require_info: "1" }, "", data)).error).toContain("- the event info is empty");
-    expect((await run({ forbidden_info_pattern: "(" })).error).toMatch(/invalid regular expression/);
+    expect((await run({ forbidden_info_pattern: "(" })).error).toMatch(/parameter "forbidden_info_pattern": invalid regular expression \(missing closing parenthesis at offset 1\)/);
+  });
+
+  it("forbidden_info_pattern keeps the PCRE features people use, on the bounded matcher", async () => {
+    // info: "Ransomware C2 infrastructure observed in phishing wave"
+    const hits = async (pattern: string) => (await run({ forbidden_info_pattern: pattern })).error !== undefined;
+    expect(await hits("(?i)RANSOMWARE")).toBe(true);
+    expect(await hits("^Ransomware\\s+C\\d\\b")).toBe(true);
+    expect(await hits("wave$")).toBe(true);
+    expect(await hits("^(test|todo)")).toBe(false);
+    expect(await hits("^(?=.*phishing)(?=.*C2)")).toBe(true);
+    expect(await hits("^(?!Ransomware)")).toBe(false);
+    expect(await hits("(?<=observed )in")).toBe(true);
+    expect(await hits("[[:upper:]]2")).toBe(true);
+    expect(await hits("in (?i:PHISHING)")).toBe(true);
+    expect(await hits("(a)\\w*\\1")).toBe(true); // back reference: "ansomwa"
+    expect(await hits("(\\w)\\1")).toBe(false); // no doubled letter in this info
+  });
+
+  it("forbidden_info_pattern that backtracks without end is an error naming the parameter, quickly", async () => {
+    const data = roaming("event-publish-minimal-no-tags") as any;
+    data.Event.info = "a".repeat(30) + "!";
+    const started = Date.now();
+    const r = await run({ forbidden_info_pattern: "^(a+)+$" }, "", data);
+    expect(r.error).toMatch(/^publish_guard: parameter "forbidden_info_pattern": the regular expression needs more than 1,000,000 matching steps/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("maximum distribution while a tag is present (event and attribute levels)", async () => {

@@ -1,4 +1,4 @@
-/** PCRE (PHP preg, no u flag = bytes) to JavaScript translation, through extract() conditions. */
+/** PCRE (PHP preg, no u flag = bytes) on the bounded matcher, through compilePcre/pcreTest. */
 import { describe, expect, it } from "vitest";
 import { compilePcre, pcreTest } from "../../src/lib/hashpath/index.js";
 
@@ -49,9 +49,25 @@ describe("PCRE semantics", () => {
   it("errors PHP reports as warnings", () => {
     expect(matches("/abc", "abc")).toMatch(/No ending delimiter/);
     expect(matches("/abc/q", "abc")).toMatch(/Unknown modifier 'q'/);
-    expect(matches("/(/", "(")).toMatch(/compilation failed/);
-    expect(matches("/(?i)a/", "A")).toBe(true); // a leading option setting is folded into the flags
-    expect(matches("/a(?i)b/", "aB")).toMatch(/unsupported/);
-    expect(matches("/a++/", "a")).toMatch(/unsupported/);
+    expect(matches("/(/", "(")).toMatch(/Compilation failed: missing closing parenthesis at offset 1/);
+    expect(matches("/(?R)a/", "a")).toMatch(/recursion .* not supported/);
+  });
+  it("inline options, atomic groups and possessive quantifiers are PCRE's", () => {
+    expect(matches("/(?i)a/", "A")).toBe(true);
+    expect(matches("/a(?i)b/", "aB")).toBe(true);
+    expect(matches("/a(?i)b/", "AB")).toBe(false);
+    expect(matches("/(?i:a)b/", "Ab")).toBe(true);
+    expect(matches("/^a++$/", "aaa")).toBe(true);
+    expect(matches("/^a++a/", "aaa")).toBe(false);
+    expect(matches("/^(?>a|ab)c/", "abc")).toBe(false);
+    expect(matches("/^(?:a|ab)c/", "abc")).toBe(true);
+  });
+  it("lookarounds and back references", () => {
+    expect(matches("/^(?=.*\\d)(?=.*[a-z]).{6,}$/", "abc123")).toBe(true);
+    expect(matches("/^(?=.*\\d)(?=.*[a-z]).{6,}$/", "abcdef")).toBe(false);
+    expect(matches("/(?<!evil)\\.com$/", "good.com")).toBe(true);
+    expect(matches("/(?<!evil)\\.com$/", "evil.com")).toBe(false);
+    expect(matches("/^(['\"]).*\\1$/", "'quoted'")).toBe(true);
+    expect(matches("/^(['\"]).*\\1$/", "'mixed\"")).toBe(false);
   });
 });

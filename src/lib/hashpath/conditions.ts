@@ -29,15 +29,21 @@ export interface ParsedConditions {
   readonly conditions: Condition[];
   /** Text of the bracket string not covered by any recognised group (empty when fully parsed). */
   readonly unparsed: string;
+  /** The same text as pieces, with their offset in the bracket string (for warnings). */
+  readonly unparsedChunks: ReadonlyArray<{ readonly text: string; readonly offset: number }>;
+  /** Offset of each condition's group in the bracket string, in order. */
+  readonly offsets: readonly number[];
 }
 
 export function parseConditions(text: string): ParsedConditions {
   const conditions: Condition[] = [];
-  let unparsed = "";
+  const unparsedChunks: Array<{ text: string; offset: number }> = [];
+  const offsets: number[] = [];
   let last = 0;
   CONDITION.lastIndex = 0;
   for (let match = CONDITION.exec(text); match !== null; match = CONDITION.exec(text)) {
-    unparsed += text.slice(last, match.index);
+    if (match.index > last) unparsedChunks.push({ text: text.slice(last, match.index), offset: last });
+    offsets.push(match.index);
     last = match.index + match[0].length;
     const groups = match.groups!;
     const attr = groups.attr!;
@@ -53,6 +59,6 @@ export function parseConditions(text: string): ParsedConditions {
       regex: isRegex ? compilePcre(value!) : null,
     });
   }
-  unparsed += text.slice(last);
-  return { conditions, unparsed };
+  if (last < text.length) unparsedChunks.push({ text: text.slice(last), offset: last });
+  return { conditions, unparsed: unparsedChunks.map((chunk) => chunk.text).join(""), unparsedChunks, offsets };
 }

@@ -10,6 +10,7 @@ import { isPhpFloat } from "./php-float.js";
 import { normalizeKey, type PhpKey } from "./php-keys.js";
 import { isNumericString, numericStringValue, phpFloatToString } from "./php-numeric.js";
 import { pcreTest } from "./pcre.js";
+import { newRegexBudget, type RegexBudget } from "../regex/index.js";
 import { getKey, isPhpArray, isPhpInt, phpType, type PhpMap } from "./php-value.js";
 
 type PhpArrayLike = unknown[] | PhpMap | Record<string, unknown>;
@@ -18,9 +19,9 @@ interface Mode {
   /** Throw PhpTypeError where PHP throws; otherwise treat those cases as "no match". */
   readonly strict: boolean;
   readonly onWarning: WarningSink | undefined;
+  /** Regex steps left for this whole extraction; running out throws RegexLimitError. */
+  readonly budget: RegexBudget;
 }
-
-const LENIENT: Mode = { strict: false, onWarning: undefined };
 
 /** `$key == $token` for a numeric token. */
 function looseKeyEqualsNumber(key: PhpKey, value: number): boolean {
@@ -126,7 +127,7 @@ function matchesConditions(item: PhpArrayLike, conditions: readonly Condition[],
         return false;
       }
       if (prop === null) mode.onWarning?.("preg_match(): Passing null to parameter #2 ($subject) of type string is deprecated");
-      if (!pcreTest(compiled, regexSubject(prop))) return false;
+      if (!pcreTest(compiled, regexSubject(prop), mode.budget)) return false;
       continue;
     }
     const value = cond.value!;
@@ -237,11 +238,12 @@ function isEmptyArray(data: PhpArrayLike): boolean {
 
 /**
  * MISP's view of `Hash::extract($data, $path)`. Where PHP would throw a TypeError (data that
- * is not an array, a regex condition meeting an array) this returns "no match" instead,
- * as PROTOCOL §9.1 item 7 prescribes for our own uses.
+ * is not an array, a regex condition meeting an array) this returns "no match" instead.
+ * Regex conditions share one step budget per call: RegexLimitError when it runs out (where
+ * PHP's preg_match would hit pcre.backtrack_limit and quietly match nothing).
  */
-export function extract(data: unknown, path: string): unknown {
-  return run(data, compilePath(typeof path === "string" ? path : pathText(path)), LENIENT);
+export function extract(data: unknown, path: string, budget: RegexBudget = newRegexBudget()): unknown {
+  return run(data, compilePath(typeof path === "string" ? path : pathText(path)), { strict: false, onWarning: undefined, budget });
 }
 
 /** A non-string path from untyped callers: null/undefined/false are PHP-empty, numbers their decimal text. */
@@ -251,13 +253,13 @@ function pathText(path: unknown): string {
 }
 
 /** Like extract(), but throws PhpTypeError exactly where PHP does and reports PHP warnings. */
-export function extractStrict(data: unknown, path: string, onWarning?: WarningSink): unknown {
-  return run(data, compilePath(typeof path === "string" ? path : pathText(path)), { strict: true, onWarning });
+export function extractStrict(data: unknown, path: string, onWarning?: WarningSink, budget: RegexBudget = newRegexBudget()): unknown {
+  return run(data, compilePath(typeof path === "string" ? path : pathText(path)), { strict: true, onWarning, budget });
 }
 
 /** extract() for a path already compiled with compilePath(). */
-export function extractCompiled(data: unknown, compiled: CompiledPath, options: { strict?: boolean; onWarning?: WarningSink } = {}): unknown {
-  return run(data, compiled, { strict: options.strict ?? false, onWarning: options.onWarning });
+export function extractCompiled(data: unknown, compiled: CompiledPath, options: { strict?: boolean; onWarning?: WarningSink; budget?: RegexBudget } = {}): unknown {
+  return run(data, compiled, { strict: options.strict ?? false, onWarning: options.onWarning, budget: options.budget ?? newRegexBudget() });
 }
 
 /** `Hash::get($data, $path)` (simple dotted access, no wildcards); null when missing. */

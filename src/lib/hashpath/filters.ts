@@ -7,6 +7,7 @@ import { extractStrict } from "./extract.js";
 import { looseEquals, looseInArray, phpSortValues } from "./loose-compare.js";
 import type { PhpKey } from "./php-keys.js";
 import { forEachEntry, isPhpArray, phpEmpty, type PhpMap } from "./php-value.js";
+import { newRegexBudget, type RegexBudget } from "../regex/index.js";
 
 export type FilterOperator = "in" | "not_in" | "equals" | "not_equals" | "any_value" | "in_or" | "in_and" | "not_in_or" | "not_in_and";
 
@@ -29,9 +30,9 @@ export interface KeptItem {
 type PhpArrayLike = unknown[] | PhpMap | Record<string, unknown>;
 
 /** WorkflowBaseModule::extractData(): the data itself for an empty path, else Hash::extract. */
-function extractData(data: unknown, path: string, onWarning?: WarningSink): unknown {
+function extractData(data: unknown, path: string, onWarning: WarningSink | undefined, budget: RegexBudget): unknown {
   if (phpEmpty(path)) return data;
-  return extractStrict(data, path, onWarning);
+  return extractStrict(data, path, onWarning, budget);
 }
 
 function valuesOf(array: PhpArrayLike): unknown[] {
@@ -92,11 +93,11 @@ export function evaluateCondition(data: unknown, operator: string, value: unknow
  * `items` with their original keys. Throws PhpTypeError where MISP's PHP would (a non-empty
  * path applied to a scalar item, a regex condition meeting an array).
  */
-export function getItemsMatchingCondition(items: unknown, value: unknown, operator: string, path: string, onWarning?: WarningSink): KeptItem[] {
+export function getItemsMatchingCondition(items: unknown, value: unknown, operator: string, path: string, onWarning?: WarningSink, budget: RegexBudget = newRegexBudget()): KeptItem[] {
   if (!isPhpArray(items)) throw new PhpTypeError(`foreach() argument must be of type array|object, ${items === null ? "null" : typeof items} given`);
   const kept: KeptItem[] = [];
   forEachEntry(items, (key, item) => {
-    let subItem = extractData(item, path, onWarning);
+    let subItem = extractData(item, path, onWarning, budget);
     if (operator === "equals" || operator === "not_equals") {
       subItem = phpEmpty(subItem) ? subItem : firstElement(subItem);
     }
@@ -114,8 +115,10 @@ export interface FilterEvaluation {
 
 /** Applies a node filter to roaming data: selector, then the per-item path/operator/value test. */
 export function evaluateFilter(data: unknown, filter: NodeFilter, onWarning?: WarningSink): FilterEvaluation {
-  const items = extractData(data, filter.selector ?? "", onWarning);
-  return { items, kept: getItemsMatchingCondition(items, filter.value, filter.operator ?? "", filter.path ?? "", onWarning) };
+  // One regex budget for the selector and every item's path together.
+  const budget = newRegexBudget();
+  const items = extractData(data, filter.selector ?? "", onWarning, budget);
+  return { items, kept: getItemsMatchingCondition(items, filter.value, filter.operator ?? "", filter.path ?? "", onWarning, budget) };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 export { extract, extractStrict, extractCompiled, hashGetPath } from "./extract.js";
 export { compilePath, compilePathUncached, type CompiledPath, type PathToken, type KeyMatcher } from "./compile.js";
-export { isValidPath, type PathValidity } from "./validate.js";
+export { isValidPath, lintPath, formatPathWarning, type PathValidity, type PathWarning } from "./validate.js";
 export {
   evaluateFilter,
   evaluateCondition,

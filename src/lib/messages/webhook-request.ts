@@ -1,3 +1,4 @@
+import { globMatch } from "../regex/glob.js";
 import { httpBuildQuery } from "./form-encode.js";
 
 // Pieces of the generic webhook request (MODULES §2.3): the user's header lines, the
@@ -113,14 +114,10 @@ export function webhookBody(contentType: WebhookContentType, payload: string | u
   }
 }
 
-/** Server-side allow-list: patterns with "*" wildcards matched against the whole URL. */
+/**
+ * Server-side allow-list: patterns with "*" wildcards matched against the whole URL,
+ * case-insensitively, without a regex (a pattern with many '*' cannot stall the check).
+ */
 export function urlAllowed(url: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => {
-    const re = new RegExp(`^${p.split("*").map(escapeRegExp).join(".*")}$`, "i");
-    return re.test(url);
-  });
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return patterns.some((p) => globMatch(p, url));
 }

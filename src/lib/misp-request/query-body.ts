@@ -8,6 +8,7 @@ import { filterItemsAsMispSends, type NodeFilter } from "../hashpath/filters.js"
 import { isJsArrayIndex, normalizeKey } from "../hashpath/php-keys.js";
 import { phpEmpty } from "../hashpath/php-value.js";
 import type { WarningSink } from "../hashpath/errors.js";
+import { RegexLimitError } from "../regex/index.js";
 import type { NodeDefinition } from "./node-definition.js";
 
 /** Renders a jinja_supported value against the roaming data; "" when the template raised an error (as MISP does). */
@@ -73,7 +74,12 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
 
   if (node.supportFilters) {
     const filter = input.filter ?? { selector: "", value: "", operator: "", path: "" };
-    body.filteredItems = filterItemsAsMispSends(data, filter, input.onWarning);
+    try {
+      body.filteredItems = filterItemsAsMispSends(data, filter, input.onWarning);
+    } catch (e) {
+      if (e instanceof RegexLimitError) throw new RegexLimitError(`filter (selector ${JSON.stringify(filter.selector)}, path ${JSON.stringify(filter.path)}): ${e.message}`);
+      throw e;
+    }
   }
 
   // getParamsWithValues(): the stored value or "", Jinja-rendered when supported and non-empty.
@@ -92,7 +98,13 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
   for (const param of node.params) {
     if (!param.isHashPath) continue;
     const path = values.get(param.id) ?? "";
-    const extracted = phpEmpty(path) ? data : extractStrict(data, path, input.onWarning);
+    let extracted: unknown;
+    try {
+      extracted = phpEmpty(path) ? data : extractStrict(data, path, input.onWarning);
+    } catch (e) {
+      if (e instanceof RegexLimitError) throw new RegexLimitError(`parameter "${param.label}", hash path ${JSON.stringify(path)}: ${e.message}`);
+      throw e;
+    }
     const existing = matching.findIndex(([label]) => label === param.label);
     if (existing >= 0) matching[existing] = [param.label, extracted];
     else matching.push([param.label, extracted]);

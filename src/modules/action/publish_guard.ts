@@ -1,6 +1,7 @@
 import { internalRangeOf, ipsInAttribute } from "../../lib/roaming/internal-ips.js";
 import { attributeTagNames, attributesOf, describeAttribute, eventOf, tagNames } from "../../lib/roaming/event-view.js";
 import { Violations } from "../../lib/roaming/violations.js";
+import { compileUserPattern, type UserPattern } from "../../lib/regex/index.js";
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
 
 // Blocking sanity checks before an event is published (trigger `event-publish`). Every
@@ -34,7 +35,7 @@ export default defineActionModule({
     min_ids_attributes: param.integer({ placeholder: "1", description: "Minimum number of attributes with the IDS flag. Empty: rule off." }),
     forbid_internal_ids_ips: param.boolean({ default: false, placeholder: "true", description: "Refuse IDS-flagged IP attributes in private, loopback, link-local or documentation ranges." }),
     require_info: param.boolean({ default: false, placeholder: "true", description: "The event info must not be empty." }),
-    forbidden_info_pattern: param.string({ placeholder: "(?i)^(test|todo)", description: "Regular expression the event info must not match (a leading (?i) makes it case-insensitive). Empty: rule off." }),
+    forbidden_info_pattern: param.string({ placeholder: "(?i)^(test|todo)", description: "PCRE regular expression (PHP syntax, no delimiters) the event info must not match; (?i) makes it case-insensitive. Empty: rule off." }),
     restricted_tag: param.string({ placeholder: "tlp:amber", description: "With max_distribution: when this tag is on the event, the event and its attributes may not be distributed wider." }),
     max_distribution: param.oneOf(["0", "4", "1", "2", "3"], { default: "", placeholder: "1", description: "Widest distribution allowed when restricted_tag is present: 0 org only, 4 sharing group, 1 community, 2 connected, 3 all." }),
   },
@@ -82,14 +83,20 @@ export default defineActionModule({
     const info = typeof event.info === "string" ? event.info.trim() : "";
     if ((params.require_info || params.forbidden_info_pattern !== "") && info === "") v.add("the event info is empty");
     if (params.forbidden_info_pattern !== "" && info !== "") {
-      let re: RegExp;
+      // Bounded matcher: a backtracking pattern answers an error instead of stalling the server.
+      let re: UserPattern;
       try {
-        const ci = params.forbidden_info_pattern.startsWith("(?i)");
-        re = new RegExp(ci ? params.forbidden_info_pattern.slice(4) : params.forbidden_info_pattern, ci ? "i" : "");
+        re = compileUserPattern("forbidden_info_pattern", params.forbidden_info_pattern);
       } catch (e) {
-        throw new ModuleError(`parameter "forbidden_info_pattern": invalid regular expression (${(e as Error).message})`);
+        throw new ModuleError((e as Error).message);
       }
-      if (re.test(info)) v.add(`the event info matches the forbidden pattern ${params.forbidden_info_pattern}`, [JSON.stringify(info)]);
+      let hit: boolean;
+      try {
+        hit = re.test(info);
+      } catch (e) {
+        throw new ModuleError((e as Error).message);
+      }
+      if (hit) v.add(`the event info matches the forbidden pattern ${params.forbidden_info_pattern}`, [JSON.stringify(info)]);
     }
 
     if (params.restricted_tag !== "" && params.max_distribution !== "") {

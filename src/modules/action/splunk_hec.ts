@@ -5,6 +5,7 @@ import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
 import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/splunk/extraction-model.js";
 import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "../../lib/splunk/payloads.js";
 import { interpretHecResponse } from "../../lib/splunk/response.js";
+import { newRegexBudget } from "../../lib/regex/index.js";
 
 // Splunk HTTP Event Collector export (MODULES §7). Replaces MISP's built-in
 // splunk-hec-export, which never sends anything since 2.4.178 and ignores verify_tls.
@@ -65,7 +66,9 @@ export default defineActionModule({
 
     let model: ExtractionModel | undefined;
     try {
-      model = parseExtractionModel(params.data_extraction_model);
+      model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
+        ctx.log.warn({ field, path, position: w.position }, `splunk_hec: data_extraction_model field "${field}": ${w.message}`),
+      );
     } catch (e) {
       if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
       throw e;
@@ -78,7 +81,16 @@ export default defineActionModule({
       if (e instanceof NoEventError) throw new ModuleError(e.message);
       throw e;
     }
-    if (model) payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event) }));
+    if (model) {
+      try {
+        // One regex budget for the whole export, however many events it holds.
+        const budget = newRegexBudget();
+        payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event, budget) }));
+      } catch (e) {
+        if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
+        throw e;
+      }
+    }
 
     const fields = {
       source: params.source.trim() || "misp",
