@@ -71,6 +71,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       return reply.code(status).send({ error: msg.replace(/^body\/?/, "") });
     }
     req.log.error({ err }, "unhandled error");
+    // MISP takes a 500 from /query as success for a blocking guard: a failure there is a 200 error.
+    if (req.method === "POST" && req.url.split("?")[0] === "/query") return reply.code(200).send({ error: "internal server error" });
     return reply.code(500).send({ error: "internal server error" });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${req.method} ${req.url}` }));
@@ -95,12 +97,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         done();
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const body = req.body as Record<string, unknown>;
       const result = await runQuery(body, registry, services, req.id);
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
       req.log[level]({ module: body.module, durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
-      return result.reply;
+      // runQuery has encoded the reply already (a reply JSON cannot encode became an error reply).
+      return reply.type("application/json; charset=utf-8").send(result.json);
     },
   );
 

@@ -15,6 +15,8 @@ export type Outcome = "ok" | "error" | "timeout" | "unknown_module" | "crash";
 
 export interface QueryResult {
   reply: Record<string, unknown>;
+  /** `reply` as JSON text: what goes on the wire (always valid JSON, see encodeReply). */
+  json: string;
   outcome: Outcome;
   module?: string;
   durationMs: number;
@@ -36,6 +38,66 @@ function capped(s: string): string {
 /** Unexpected errors are folded onto one line; modules' own messages may be line-oriented (guards). */
 function oneLine(s: string): string {
   return capped(s.replace(/\s*[\r\n]+\s*/g, " "));
+}
+
+/**
+ * Text for any thrown value, without ever throwing: modules may throw null, a symbol, an object
+ * whose `message` getter or `toString` throws, a revoked Proxy... Such a throw must still become
+ * a 200 reply with an `error` (MISP counts a 500 as success for a blocking guard).
+ */
+export function describeThrown(err: unknown): { message: string; stack?: string } {
+  const text = (v: unknown): string | undefined => {
+    try {
+      if (typeof v === "string") return v;
+      if (v === null || v === undefined) return String(v);
+      if (typeof v === "symbol") return v.toString();
+      if (typeof v !== "object" && typeof v !== "function") return String(v);
+      const s: unknown = String(v);
+      return typeof s === "string" ? s : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (err === null || typeof err !== "object") return { message: `${typeof err === "function" ? "a function" : text(err) ?? typeof err} was thrown` };
+  let message: unknown;
+  let stack: unknown;
+  try {
+    message = (err as { message?: unknown }).message;
+  } catch {
+    message = undefined;
+  }
+  try {
+    stack = (err as { stack?: unknown }).stack;
+  } catch {
+    stack = undefined;
+  }
+  const m = typeof message === "string" ? message : (text(err) ?? "an object that cannot be shown as text was thrown");
+  return { message: m, stack: typeof stack === "string" ? stack : undefined };
+}
+
+const UNENCODABLE = JSON.stringify({ error: "internal error: the reply could not be encoded as JSON" });
+
+/**
+ * JSON text for a reply. A module may return what JSON cannot encode (a BigInt, a cycle, a
+ * throwing toJSON or getter, a Proxy, nesting too deep for the encoder): that becomes the
+ * module's error reply, never an exception that would reach Fastify as a 500.
+ */
+function encodeReply(mod: LoadedModule | undefined, reply: Record<string, unknown>): { reply: Record<string, unknown>; json: string; failure?: string } {
+  try {
+    const json = JSON.stringify(reply);
+    if (typeof json === "string") return { reply, json };
+    throw new TypeError("the reply encodes to nothing");
+  } catch (e) {
+    const why = oneLine(describeThrown(e).message);
+    const message = `internal error: the module's reply cannot be encoded as JSON (${why})`;
+    let fallback: Record<string, unknown> = { error: mod ? `${mod.name}: ${message}` : message };
+    try {
+      if (mod) fallback = errorReply(mod, message);
+      return { reply: fallback, json: JSON.stringify(fallback), failure: why };
+    } catch {
+      return { reply: JSON.parse(UNENCODABLE) as Record<string, unknown>, json: UNENCODABLE, failure: why };
+    }
+  }
 }
 
 /** Parameter values for a debug log line: declared-secret and secret-looking ones redacted. */
@@ -67,7 +129,15 @@ function errorReply(mod: LoadedModule, message: string): Record<string, unknown>
     const prefixed = message.startsWith(`${mod.name}:`) ? message : `${mod.name}: ${message}`;
     return { error: prefixed };
   }
-  return mod.def.errorReply ? mod.def.errorReply(message) : { error: message, results: [] };
+  if (mod.def.errorReply) {
+    try {
+      const r = mod.def.errorReply(message);
+      if (r && typeof r === "object" && typeof r.error === "string") return r;
+    } catch {
+      // A module's own error shape that fails falls back to the plain one.
+    }
+  }
+  return { error: message, results: [] };
 }
 
 /** Makes sure a module's reply is a JSON object whose `error`, if any, is a non-empty string. */
@@ -90,7 +160,8 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const name = body.module as string;
   const mod = registry.get(name);
   if (!mod) {
-    return { reply: { error: `Unknown module: ${name}` }, outcome: "unknown_module", durationMs: performance.now() - started };
+    const reply = { error: `Unknown module: ${name}` };
+    return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
   }
   const deadlineMs = deadlineFor(mod, body, services);
   // The AbortController is made only when the handler asks for ctx.signal or ctx.http: creating
@@ -114,12 +185,11 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     log().debug({ params: p, keys: Object.keys(body) }, "query received");
   }
 
-  const finish = (reply: Record<string, unknown>, outcome: Outcome): QueryResult => ({
-    reply,
-    outcome,
-    module: name,
-    durationMs: performance.now() - started,
-  });
+  const finish = (raw: Record<string, unknown>, outcome: Outcome): QueryResult => {
+    const { reply, json, failure } = encodeReply(mod, raw);
+    if (failure !== undefined) log().error({ err: failure }, "module reply cannot be encoded as JSON");
+    return { reply, json, outcome: failure === undefined ? outcome : "crash", module: name, durationMs: performance.now() - started };
+  };
 
   try {
     const deadlinePassed = new Promise<never>((_, reject) => {
@@ -148,18 +218,28 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const value = await Promise.race([work, deadlinePassed]);
     return finish(normaliseReply(mod, value), "ok");
   } catch (err) {
+    try {
+      return classifyFailure(err);
+    } catch (e) {
+      // Classifying the throw failed itself (a Proxy whose every trap throws...): still a reply.
+      log().error({ err: oneLine(describeThrown(e).message) }, "module crashed");
+      return finish(errorReply(mod, "internal error: the module threw a value that cannot be inspected"), "crash");
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+
+  function classifyFailure(err: unknown): QueryResult {
     const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
     const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {
       log().warn({ deadlineMs }, "deadline exceeded");
-      return finish(errorReply(mod, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
+      return finish(errorReply(mod!, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
     }
-    if (isModuleError(err)) return finish(errorReply(mod, scrubKeepLines(err.message)), "error");
-    if (isHttpError(err)) return finish(errorReply(mod, scrub(err.message)), "error");
-    const e = err as Error;
-    log().error({ err: scrub(e?.stack ?? String(e)) }, "module crashed");
-    return finish(errorReply(mod, scrub(`internal error: ${e?.message ?? String(e)}`)), "crash");
-  } finally {
-    clearTimeout(timer);
+    if (isModuleError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrubKeepLines(err.message)), "error");
+    if (isHttpError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrub(err.message)), "error");
+    const d = describeThrown(err);
+    log().error({ err: scrub(d.stack ?? d.message) }, "module crashed");
+    return finish(errorReply(mod!, scrub(`internal error: ${d.message}`)), "crash");
   }
 }
