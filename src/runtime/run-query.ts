@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { isHttpError } from "../lib/http/types.js";
-import { redactByName, scrubSecrets } from "../lib/secrets/scrub.js";
+import { redactByName, redactUrl, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
 import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
@@ -103,8 +103,13 @@ function encodeReply(mod: LoadedModule | undefined, reply: Record<string, unknow
 /** Parameter values for a debug log line: declared-secret and secret-looking ones redacted. */
 function redactParamsForLog(mod: LoadedModule, params: Record<string, unknown>): Record<string, unknown> {
   const secretKeys = new Set(mod.params.filter((p) => p.spec.secret).flatMap((p) => [p.id, p.name]));
+  const urlKeys = new Set(mod.params.filter((p) => p.spec.kind === "url").flatMap((p) => [p.id, p.name]));
   const out = redactByName(params);
-  for (const k of Object.keys(out)) if (secretKeys.has(k) && out[k] !== "") out[k] = "[redacted]";
+  for (const k of Object.keys(out)) {
+    if (secretKeys.has(k) && out[k] !== "") out[k] = "[redacted]";
+    // A URL keeps its host and path in the log; userinfo and query values are credentials.
+    else if (urlKeys.has(k) && typeof out[k] === "string") out[k] = redactUrl(out[k]);
+  }
   return out;
 }
 
