@@ -24,6 +24,9 @@ export interface BuildServerOptions {
   loggerInstance?: FastifyInstance["log"];
 }
 
+/** "type/subtype" as Fastify accepts it (RFC 9110 tokens); other Content-Type values are malformed. */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*$/;
+
 function badRequest(message: string): Error & { statusCode: number } {
   return Object.assign(new Error(message), { statusCode: 400 });
 }
@@ -89,6 +92,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     "/query",
     {
       schema: { summary: "Run a module", body: QueryBody, response: { 200: QueryReply, 400: BadRequestReply } },
+      // A body is read as JSON whatever its declared type; a malformed type (Fastify answers those
+      // 415 before any parser runs) is read the same way instead of refusing the query.
+      onRequest: (req, _reply, done) => {
+        const type = req.headers["content-type"];
+        if (type !== undefined && !MEDIA_TYPE.test(type.split(";", 1)[0]!)) req.raw.headers["content-type"] = "application/json";
+        done();
+      },
       preValidation: (req, _reply, done) => {
         const b = req.body;
         if (b === undefined || b === null) return done(badRequest("invalid query: the body must be a JSON object with a \"module\" field"));

@@ -122,6 +122,16 @@ export const CALLER_TIMEOUT_MARGIN_MS = 1000;
  * module's configured deadline, else the server's.
  */
 export function deadlineFor(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
+  return Math.min(MAX_TIMER_MS, requestedDeadline(mod, body, services));
+}
+
+/**
+ * Longest delay setTimeout honours (2^31-1 ms, about 24.8 days): a longer one fires at once,
+ * which made a body `timeout` of 2147485 s or more answer "Timeout" immediately.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+function requestedDeadline(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
   const t = body.timeout;
   if (typeof t === "number" && Number.isInteger(t) && t > 0) return Math.max(t * 1000 - CALLER_TIMEOUT_MARGIN_MS, Math.min(t * 1000, 500));
   const configured = Number(services.config.modules[mod.name]?.timeoutMs);
