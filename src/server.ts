@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import { healthReport } from "./introspection/health.js";
 import { ModulesListing } from "./introspection/modules-listing.js";
 import { isZodSchema, registerOpenApi } from "./introspection/openapi.js";
+import { echoInput } from "./lib/echo.js";
 import { loggerOptions } from "./logger.js";
 import { VERSION } from "./package-info.js";
 import { BadRequestReply, HealthReply, ModulesReply, QueryBody, QueryReply, VersionReply } from "./protocol/schemas.js";
@@ -71,14 +72,15 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     if (status === 413) return reply.code(413).send({ error: `request body larger than the limit of ${config.bodyLimit} bytes` });
     if (status >= 400 && status < 500) {
       const msg = err.validation || err.message.startsWith("body") ? `invalid query: ${err.message}` : err.message;
-      return reply.code(status).send({ error: msg.replace(/^body\/?/, "") });
+      // Parser and validator messages may quote the input: bounded like every echo.
+      return reply.code(status).send({ error: echoInput(msg.replace(/^body\/?/, ""), 1000) });
     }
     req.log.error({ err }, "unhandled error");
     // MISP takes a 500 from /query as success for a blocking guard: a failure there is a 200 error.
     if (req.method === "POST" && req.url.split("?")[0] === "/query") return reply.code(200).send({ error: "internal server error" });
     return reply.code(500).send({ error: "internal server error" });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${req.method} ${req.url}` }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${echoInput(req.method, 20)} ${echoInput(req.url)}` }));
 
   registerOpenApi(app, VERSION);
 
@@ -111,7 +113,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       const body = req.body as Record<string, unknown>;
       const result = await runQuery(body, registry, services, req.id);
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
-      req.log[level]({ module: body.module, durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
+      req.log[level]({ module: result.module ?? echoInput(String(body.module)), durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
       // runQuery has encoded the reply already (a reply JSON cannot encode became an error reply).
       return reply.type("application/json; charset=utf-8").send(result.json);
     },

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { echoInput } from "../lib/echo.js";
 import { isHttpError } from "../lib/http/types.js";
 import { redactByName, redactUrl, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
@@ -175,7 +176,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const name = body.module as string;
   const mod = registry.get(name);
   if (!mod) {
-    const reply = { error: `Unknown module: ${name}` };
+    const reply = { error: `Unknown module: ${echoInput(String(name))}` };
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
   }
   const deadlineMs = deadlineFor(mod, body, services);
@@ -193,7 +194,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   // A child logger only when something is logged: most queries log nothing here.
-  const log = () => services.log.child({ reqId, module: name });
+  const log = () => services.log.child({ reqId, module: mod.name });
   if (services.log.isLevelEnabled("debug")) {
     // Parameter values only at debug level, secret-looking ones redacted; never the data.
     const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactParamsForLog(mod, body.params as Record<string, unknown>) : {};
