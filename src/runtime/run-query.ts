@@ -198,7 +198,8 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   if (services.log.isLevelEnabled("debug")) {
     // Parameter values only at debug level, secret-looking ones redacted; never the data.
     const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactParamsForLog(mod, body.params as Record<string, unknown>) : {};
-    log().debug({ params: p, keys: Object.keys(body) }, "query received");
+    const keys = Object.keys(body);
+    log().debug({ params: p, keys: keys.length > 50 ? [...keys.slice(0, 50).map((k) => echoInput(k, 100)), `… (${keys.length} keys)`] : keys.map((k) => echoInput(k, 100)) }, "query received");
   }
 
   const finish = (raw: Record<string, unknown>, outcome: Outcome): QueryResult => {
