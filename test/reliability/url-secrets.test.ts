@@ -136,3 +136,26 @@ describe("debug logs", () => {
     expectClean(text, CASES[0]!.secrets, "debug log");
   });
 });
+
+describe("scrubbing forms (unit)", () => {
+  it("removes every echoed form of a secret URL's parts and of userinfo", async () => {
+    const { scrubSecrets, redactUrl } = await import("../../src/lib/secrets/scrub.js");
+    const hook = "https://hooks.example.org/services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart?sig=Sig%2Fvalue%3D";
+    const texts = [
+      "POST /services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart HTTP/1.1",
+      encodeURIComponent("/services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart"),
+      encodeURIComponent("/services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart").toLowerCase(),
+      JSON.stringify({ u: "/services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart" }).replace(/\//g, "\\/"),
+      "ID S3CR3TT0KENPART NOT FOUND",
+      "sig was Sig/value= or Sig%2Fvalue%3D or sig%2fvalue%3d",
+    ];
+    for (const t of texts) {
+      const out = scrubSecrets(t, [hook]).toLowerCase();
+      for (const part of ["t0aaaa11", "b0bbbb22", "s3cr3tt0kenpart", "sig/value", "sig%2fvalue"]) expect(out, t).not.toContain(part);
+    }
+    const basic = Buffer.from("alice:pa55word!").toString("base64");
+    expect(scrubSecrets(`auth=Basic ${basic} pw=pa55word%21 PW=PA55WORD!`, ["https://alice:pa55word!@h.example/x"])).toBe("auth=Basic *** pw=*** PW=***");
+    expect(redactUrl("https://alice:pw@h.example/p/a?token=x&y=2#f")).toBe("https://***:***@h.example/p/a?token=***&y=***#f");
+    expect(redactUrl("not a url")).toBe("not a url");
+  });
+});

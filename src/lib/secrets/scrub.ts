@@ -120,7 +120,9 @@ export function secretForms(s: string): string[] {
   } catch {
     // Lone surrogates: the other forms still apply.
   }
-  const bases = [s, component, uri, component.replace(/%20/g, "+"), encodeURIComponent(component)];
+  // RFC 3986 encoders (PHP's rawurlencode, Python's quote) also encode !'()*.
+  const strict = component.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const bases = [s, component, uri, strict, strict.replace(/%20/g, "+"), component.replace(/%20/g, "+"), encodeURIComponent(component)];
   for (const b of bases) {
     forms.add(b);
     for (const j of [jsonEscaped(b), asciiJsonEscaped(b)]) {
@@ -150,12 +152,29 @@ function expand(secrets: Iterable<string>): string[] {
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
-export function scrubSecrets(text: string, secrets: Iterable<string>): string {
-  const forms = expand(secrets);
-  if (forms.length === 0 || text === "") return text;
+// The same secrets are scrubbed several times per failed query (HTTP layer, module, runtime):
+// building their forms and pattern once saves a millisecond or more each time.
+const patternCache = new Map<string, RegExp | null>();
+const PATTERN_CACHE_SIZE = 64;
+
+function patternFor(secrets: Iterable<string>): RegExp | null {
+  const list = [...secrets].filter((s) => typeof s === "string" && s.length >= MIN_SECRET_LENGTH);
+  if (list.length === 0) return null;
+  const key = list.join("\0");
+  let re = patternCache.get(key);
+  if (re !== undefined) return re;
+  const forms = expand(list);
   // Case-insensitive: percent-encoding may come back with lower-case hex, a host may upper-case.
-  const re = new RegExp(forms.map(escapeRegExp).join("|"), "gi");
-  return text.replace(re, "***");
+  re = forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join("|"), "gi");
+  if (patternCache.size >= PATTERN_CACHE_SIZE) patternCache.delete(patternCache.keys().next().value!);
+  patternCache.set(key, re);
+  return re;
+}
+
+export function scrubSecrets(text: string, secrets: Iterable<string>): string {
+  if (text === "") return text;
+  const re = patternFor(secrets);
+  return re ? text.replace(re, "***") : text;
 }
 
 /** A shallow copy of `values` with secret-looking keys replaced, for debug logging. */
