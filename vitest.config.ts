@@ -10,6 +10,7 @@ const TIMING = [
   "test/authoring/watcher.test.ts",
   "test/core/cli-e2e.test.ts",
   "test/reliability/regex.test.ts",
+  "test/reliability/echoes.test.ts",
 ];
 
 export default defineConfig({

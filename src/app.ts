@@ -38,6 +38,9 @@ export function createServices(config: Config, log: Logger, env: NodeJS.ProcessE
   };
 }
 
+/** Longest wait for buffered log lines at shutdown. */
+const LOG_FLUSH_MS = 5000;
+
 /** init() has no deadline: its signal never aborts. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -118,7 +121,16 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       await closeGracefully(server);
       // Pooled outbound connections would otherwise keep the process alive.
       await services.http.close();
-      await new Promise<void>((resolve) => log.flush(() => resolve()));
+      // Log lines are bounded, so a reader that is merely slow drains them in well under this;
+      // a reader that stopped reading must not hold the process forever.
+      await new Promise<void>((resolve) => {
+        const giveUp = setTimeout(resolve, LOG_FLUSH_MS);
+        giveUp.unref();
+        log.flush(() => {
+          clearTimeout(giveUp);
+          resolve();
+        });
+      });
     },
   };
 }

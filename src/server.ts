@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import { healthReport } from "./introspection/health.js";
 import { ModulesListing } from "./introspection/modules-listing.js";
 import { isZodSchema, registerOpenApi } from "./introspection/openapi.js";
+import { echoInput } from "./lib/echo.js";
 import { loggerOptions } from "./logger.js";
 import { VERSION } from "./package-info.js";
 import { BadRequestReply, HealthReply, ModulesReply, QueryBody, QueryReply, VersionReply } from "./protocol/schemas.js";
@@ -23,6 +24,9 @@ export interface BuildServerOptions {
   /** Use this Fastify logger instance instead of creating one. */
   loggerInstance?: FastifyInstance["log"];
 }
+
+/** "type/subtype" as Fastify accepts it (RFC 9110 tokens); other Content-Type values are malformed. */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*$/;
 
 function badRequest(message: string): Error & { statusCode: number } {
   return Object.assign(new Error(message), { statusCode: 400 });
@@ -68,12 +72,15 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     if (status === 413) return reply.code(413).send({ error: `request body larger than the limit of ${config.bodyLimit} bytes` });
     if (status >= 400 && status < 500) {
       const msg = err.validation || err.message.startsWith("body") ? `invalid query: ${err.message}` : err.message;
-      return reply.code(status).send({ error: msg.replace(/^body\/?/, "") });
+      // Parser and validator messages may quote the input: bounded like every echo.
+      return reply.code(status).send({ error: echoInput(msg.replace(/^body\/?/, ""), 1000) });
     }
     req.log.error({ err }, "unhandled error");
+    // MISP takes a 500 from /query as success for a blocking guard: a failure there is a 200 error.
+    if (req.method === "POST" && req.url.split("?")[0] === "/query") return reply.code(200).send({ error: "internal server error" });
     return reply.code(500).send({ error: "internal server error" });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${req.method} ${req.url}` }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${echoInput(req.method, 20)} ${echoInput(req.url)}` }));
 
   registerOpenApi(app, VERSION);
 
@@ -87,6 +94,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     "/query",
     {
       schema: { summary: "Run a module", body: QueryBody, response: { 200: QueryReply, 400: BadRequestReply } },
+      // A body is read as JSON whatever its declared type; a malformed type (Fastify answers those
+      // 415 before any parser runs) is read the same way instead of refusing the query.
+      onRequest: (req, _reply, done) => {
+        const type = req.headers["content-type"];
+        if (type !== undefined && !MEDIA_TYPE.test(type.split(";", 1)[0]!)) req.raw.headers["content-type"] = "application/json";
+        done();
+      },
       preValidation: (req, _reply, done) => {
         const b = req.body;
         if (b === undefined || b === null) return done(badRequest("invalid query: the body must be a JSON object with a \"module\" field"));
@@ -95,12 +109,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         done();
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const body = req.body as Record<string, unknown>;
       const result = await runQuery(body, registry, services, req.id);
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
-      req.log[level]({ module: body.module, durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
-      return result.reply;
+      req.log[level]({ module: result.module ?? echoInput(String(body.module)), durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
+      // runQuery has encoded the reply already (a reply JSON cannot encode became an error reply).
+      return reply.type("application/json; charset=utf-8").send(result.json);
     },
   );
 

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { resolve } from "node:path";
 import { builtinRoot, loadRoot } from "../registry/loader.js";
 import { ModuleRegistry } from "../registry/registry.js";
+import { installSdkResolution } from "../registry/sdk-resolution.js";
 import { moduleTableMarkdown } from "../introspection/module-table.js";
 
 // `misp-modules-ts modules`: what the server would list, without starting it.
@@ -16,7 +18,10 @@ export function registerModulesCommand(program: Command): void {
       const registry = new ModuleRegistry();
       const log = { info() {}, warn() {}, error: (o: object, m?: string) => process.stderr.write(`${m}: ${JSON.stringify(o)}\n`) };
       await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log });
-      for (const dir of opts.custom ?? []) await loadRoot(dir, "custom", registry, { allowShadowing: false, log });
+      const roots = (opts.custom ?? []).map((d) => resolve(d));
+      // Scaffolded modules (`misp-modules-ts new`) import "misp-modules-ts", as under `serve`.
+      if (roots.length > 0) await installSdkResolution();
+      for (const dir of roots) await loadRoot(dir, "custom", registry, { allowShadowing: false, log });
       const descriptors = registry.all().map((m) => m.descriptor);
       if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
       else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");

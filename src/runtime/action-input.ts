@@ -1,7 +1,7 @@
 import { ParamError } from "../sdk/errors.js";
 import type { LoadedModule } from "../registry/registry.js";
 import type { SecretStore } from "../lib/secrets/store.js";
-import { SECRET_NAME_RE } from "../lib/secrets/scrub.js";
+import { SECRET_NAME_RE, urlCredentialParts } from "../lib/secrets/scrub.js";
 
 // Turns MISP's node request (PROTOCOL §5.4) into what an action handler reads: values by
 // declared parameter name, matchingData by name, filteredItems as a list.
@@ -61,6 +61,8 @@ export function prepareActionInput(mod: LoadedModule, body: Record<string, unkno
       }
     }
     if (secretLike && raw !== "") secretValues.push(raw);
+    // Userinfo and token-like query values of any URL parameter are credentials too.
+    else if (p.spec.kind === "url" && raw !== "") secretValues.push(...urlCredentialParts(raw));
     if (p.spec.required && raw.trim() === "") throw new ParamError(p.name, "is required");
     const parsed = p.spec.schema.safeParse(raw);
     if (!parsed.success) throw new ParamError(p.name, parsed.error.issues[0]?.message ?? "invalid value");

@@ -3,7 +3,7 @@ import { bindHttpClient } from "../lib/http/client.js";
 import type { HttpClient } from "../lib/http/types.js";
 import type { ModuleContext, ModuleLogger } from "../sdk/types.js";
 import type { Services } from "./services.js";
-import { SECRET_NAME_RE } from "../lib/secrets/scrub.js";
+import { SECRET_NAME_RE, urlCredentialParts } from "../lib/secrets/scrub.js";
 
 /**
  * The context handed to a module handler for one request.
@@ -37,10 +37,23 @@ class RequestContext implements ModuleContext {
 
   // The deadline also bounds retries: no new attempt starts that could not finish in time.
   get http(): HttpClient {
-    return (this.client ??= bindHttpClient(this.services.http, {
+    if (this.client) return this.client;
+    const bound = bindHttpClient(this.services.http, {
       signal: this.makeSignal(),
       deadline: Number.isFinite(this.deadline) ? this.deadline : undefined,
-    }));
+    });
+    // Whatever a request carried as a credential (URL userinfo and tokens, the caller's own
+    // secrets) is scrubbed from this query's error reply and log lines, however the module
+    // words its error.
+    const secrets = this.secretValues;
+    this.client = {
+      ...bound,
+      request(url, o = {}) {
+        secrets.push(...urlCredentialParts(url), ...(o.secrets ?? []));
+        return bound.request(url, o);
+      },
+    };
+    return this.client;
   }
 
   // Arrow-function fields, so that `const { setting } = ctx` keeps working.

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
+import { echoInput } from "../lib/echo.js";
 import { isHttpError } from "../lib/http/types.js";
-import { redactByName, scrubSecrets } from "../lib/secrets/scrub.js";
+import { redactByName, redactUrl, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
 import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
@@ -15,6 +16,8 @@ export type Outcome = "ok" | "error" | "timeout" | "unknown_module" | "crash";
 
 export interface QueryResult {
   reply: Record<string, unknown>;
+  /** `reply` as JSON text: what goes on the wire (always valid JSON, see encodeReply). */
+  json: string;
   outcome: Outcome;
   module?: string;
   durationMs: number;
@@ -38,11 +41,76 @@ function oneLine(s: string): string {
   return capped(s.replace(/\s*[\r\n]+\s*/g, " "));
 }
 
+/**
+ * Text for any thrown value, without ever throwing: modules may throw null, a symbol, an object
+ * whose `message` getter or `toString` throws, a revoked Proxy... Such a throw must still become
+ * a 200 reply with an `error` (MISP counts a 500 as success for a blocking guard).
+ */
+export function describeThrown(err: unknown): { message: string; stack?: string } {
+  const text = (v: unknown): string | undefined => {
+    try {
+      if (typeof v === "string") return v;
+      if (v === null || v === undefined) return String(v);
+      if (typeof v === "symbol") return v.toString();
+      if (typeof v !== "object" && typeof v !== "function") return String(v);
+      const s: unknown = String(v);
+      return typeof s === "string" ? s : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (err === null || typeof err !== "object") return { message: `${typeof err === "function" ? "a function" : text(err) ?? typeof err} was thrown` };
+  let message: unknown;
+  let stack: unknown;
+  try {
+    message = (err as { message?: unknown }).message;
+  } catch {
+    message = undefined;
+  }
+  try {
+    stack = (err as { stack?: unknown }).stack;
+  } catch {
+    stack = undefined;
+  }
+  const m = typeof message === "string" ? message : (text(err) ?? "an object that cannot be shown as text was thrown");
+  return { message: m, stack: typeof stack === "string" ? stack : undefined };
+}
+
+const UNENCODABLE = JSON.stringify({ error: "internal error: the reply could not be encoded as JSON" });
+
+/**
+ * JSON text for a reply. A module may return what JSON cannot encode (a BigInt, a cycle, a
+ * throwing toJSON or getter, a Proxy, nesting too deep for the encoder): that becomes the
+ * module's error reply, never an exception that would reach Fastify as a 500.
+ */
+function encodeReply(mod: LoadedModule | undefined, reply: Record<string, unknown>): { reply: Record<string, unknown>; json: string; failure?: string } {
+  try {
+    const json = JSON.stringify(reply);
+    if (typeof json === "string") return { reply, json };
+    throw new TypeError("the reply encodes to nothing");
+  } catch (e) {
+    const why = oneLine(describeThrown(e).message);
+    const message = `internal error: the module's reply cannot be encoded as JSON (${why})`;
+    let fallback: Record<string, unknown> = { error: mod ? `${mod.name}: ${message}` : message };
+    try {
+      if (mod) fallback = errorReply(mod, message);
+      return { reply: fallback, json: JSON.stringify(fallback), failure: why };
+    } catch {
+      return { reply: JSON.parse(UNENCODABLE) as Record<string, unknown>, json: UNENCODABLE, failure: why };
+    }
+  }
+}
+
 /** Parameter values for a debug log line: declared-secret and secret-looking ones redacted. */
 function redactParamsForLog(mod: LoadedModule, params: Record<string, unknown>): Record<string, unknown> {
   const secretKeys = new Set(mod.params.filter((p) => p.spec.secret).flatMap((p) => [p.id, p.name]));
+  const urlKeys = new Set(mod.params.filter((p) => p.spec.kind === "url").flatMap((p) => [p.id, p.name]));
   const out = redactByName(params);
-  for (const k of Object.keys(out)) if (secretKeys.has(k) && out[k] !== "") out[k] = "[redacted]";
+  for (const k of Object.keys(out)) {
+    if (secretKeys.has(k) && out[k] !== "") out[k] = "[redacted]";
+    // A URL keeps its host and path in the log; userinfo and query values are credentials.
+    else if (urlKeys.has(k) && typeof out[k] === "string") out[k] = redactUrl(out[k]);
+  }
   return out;
 }
 
@@ -55,6 +123,16 @@ export const CALLER_TIMEOUT_MARGIN_MS = 1000;
  * module's configured deadline, else the server's.
  */
 export function deadlineFor(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
+  return Math.min(MAX_TIMER_MS, requestedDeadline(mod, body, services));
+}
+
+/**
+ * Longest delay setTimeout honours (2^31-1 ms, about 24.8 days): a longer one fires at once,
+ * which made a body `timeout` of 2147485 s or more answer "Timeout" immediately.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+function requestedDeadline(mod: LoadedModule, body: Record<string, unknown>, services: Services): number {
   const t = body.timeout;
   if (typeof t === "number" && Number.isInteger(t) && t > 0) return Math.max(t * 1000 - CALLER_TIMEOUT_MARGIN_MS, Math.min(t * 1000, 500));
   const configured = Number(services.config.modules[mod.name]?.timeoutMs);
@@ -67,7 +145,15 @@ function errorReply(mod: LoadedModule, message: string): Record<string, unknown>
     const prefixed = message.startsWith(`${mod.name}:`) ? message : `${mod.name}: ${message}`;
     return { error: prefixed };
   }
-  return mod.def.errorReply ? mod.def.errorReply(message) : { error: message, results: [] };
+  if (mod.def.errorReply) {
+    try {
+      const r = mod.def.errorReply(message);
+      if (r && typeof r === "object" && typeof r.error === "string") return r;
+    } catch {
+      // A module's own error shape that fails falls back to the plain one.
+    }
+  }
+  return { error: message, results: [] };
 }
 
 /** Makes sure a module's reply is a JSON object whose `error`, if any, is a non-empty string. */
@@ -90,7 +176,8 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const name = body.module as string;
   const mod = registry.get(name);
   if (!mod) {
-    return { reply: { error: `Unknown module: ${name}` }, outcome: "unknown_module", durationMs: performance.now() - started };
+    const reply = { error: `Unknown module: ${echoInput(String(name))}` };
+    return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
   }
   const deadlineMs = deadlineFor(mod, body, services);
   // The AbortController is made only when the handler asks for ctx.signal or ctx.http: creating
@@ -107,19 +194,19 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   // A child logger only when something is logged: most queries log nothing here.
-  const log = () => services.log.child({ reqId, module: name });
+  const log = () => services.log.child({ reqId, module: mod.name });
   if (services.log.isLevelEnabled("debug")) {
     // Parameter values only at debug level, secret-looking ones redacted; never the data.
     const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactParamsForLog(mod, body.params as Record<string, unknown>) : {};
-    log().debug({ params: p, keys: Object.keys(body) }, "query received");
+    const keys = Object.keys(body);
+    log().debug({ params: p, keys: keys.length > 50 ? [...keys.slice(0, 50).map((k) => echoInput(k, 100)), `… (${keys.length} keys)`] : keys.map((k) => echoInput(k, 100)) }, "query received");
   }
 
-  const finish = (reply: Record<string, unknown>, outcome: Outcome): QueryResult => ({
-    reply,
-    outcome,
-    module: name,
-    durationMs: performance.now() - started,
-  });
+  const finish = (raw: Record<string, unknown>, outcome: Outcome): QueryResult => {
+    const { reply, json, failure } = encodeReply(mod, raw);
+    if (failure !== undefined) log().error({ err: failure }, "module reply cannot be encoded as JSON");
+    return { reply, json, outcome: failure === undefined ? outcome : "crash", module: name, durationMs: performance.now() - started };
+  };
 
   try {
     const deadlinePassed = new Promise<never>((_, reject) => {
@@ -148,18 +235,28 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const value = await Promise.race([work, deadlinePassed]);
     return finish(normaliseReply(mod, value), "ok");
   } catch (err) {
+    try {
+      return classifyFailure(err);
+    } catch (e) {
+      // Classifying the throw failed itself (a Proxy whose every trap throws...): still a reply.
+      log().error({ err: oneLine(describeThrown(e).message) }, "module crashed");
+      return finish(errorReply(mod, "internal error: the module threw a value that cannot be inspected"), "crash");
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+
+  function classifyFailure(err: unknown): QueryResult {
     const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
     const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {
       log().warn({ deadlineMs }, "deadline exceeded");
-      return finish(errorReply(mod, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
+      return finish(errorReply(mod!, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
     }
-    if (isModuleError(err)) return finish(errorReply(mod, scrubKeepLines(err.message)), "error");
-    if (isHttpError(err)) return finish(errorReply(mod, scrub(err.message)), "error");
-    const e = err as Error;
-    log().error({ err: scrub(e?.stack ?? String(e)) }, "module crashed");
-    return finish(errorReply(mod, scrub(`internal error: ${e?.message ?? String(e)}`)), "crash");
-  } finally {
-    clearTimeout(timer);
+    if (isModuleError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrubKeepLines(err.message)), "error");
+    if (isHttpError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrub(err.message)), "error");
+    const d = describeThrown(err);
+    log().error({ err: scrub(d.stack ?? d.message) }, "module crashed");
+    return finish(errorReply(mod!, scrub(`internal error: ${d.message}`)), "crash");
   }
 }

@@ -99,7 +99,12 @@ describe("base URLs, URL secrets, fitting, Talk signatures, Teams paragraphs", (
     expect(() => normaliseBaseUrl("https://user:pw@x.example")).toThrow("credentials");
   });
   it("lists the secret parts of a webhook URL", () => {
-    expect(urlSecretParts("https://hooks.slack.com/services/T1/B2/xyz?sig=abc&sv=1")).toEqual(["/services/T1/B2/xyz", "sig=abc&sv=1", "abc", "1"]);
+    // Parts shorter than 4 characters are not listed (never searched for); the whole path is.
+    expect(urlSecretParts("https://hooks.slack.com/services/T1/B2/xyz?sig=abc&sv=1")).toEqual(["/services/T1/B2/xyz", "sig=abc&sv=1", "hooks.slack.com/services/T1/B2/xyz"]);
+    // Every path segment but the fixed webhook words, and query values as written and decoded.
+    expect(new Set(urlSecretParts("https://hooks.slack.com/services/T0AB12/B0CD34/xoxSecret?sig=abc%2Bd&sv=1"))).toEqual(
+      new Set(["abc%2Bd", "abc+d", "/services/T0AB12/B0CD34/xoxSecret", "sig=abc%2Bd&sv=1", "sig=abc+d&sv=1", "hooks.slack.com/services/T0AB12/B0CD34/xoxSecret", "T0AB12", "B0CD34", "xoxSecret"]),
+    );
     expect(urlSecretParts("not a url")).toEqual([]);
   });
   it("fits text into a byte budget after JSON escaping", () => {

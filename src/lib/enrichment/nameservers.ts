@@ -33,3 +33,12 @@ export function parseNameservers(raw: string): string[] {
   if (servers.length === 0) throw new ModuleError("nameserver must name at least one IP address");
   return servers;
 }
+
+/** Host and port of one entry returned by parseNameservers (port 53 when none was given). */
+export function nameserverTarget(server: string): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(server);
+  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2]) };
+  if (isIP(server) !== 0) return { host: server, port: 53 };
+  const i = server.lastIndexOf(":");
+  return { host: server.slice(0, i), port: Number(server.slice(i + 1)) };
+}

@@ -1,5 +1,5 @@
 import { isHttpError, type HttpRequestOptions, type HttpResponse } from "../http/types.js";
-import { scrubSecrets } from "../secrets/scrub.js";
+import { scrubSecrets, urlCredentialParts } from "../secrets/scrub.js";
 import { ModuleError } from "../../sdk/errors.js";
 import type { ModuleContext } from "../../sdk/types.js";
 
@@ -27,19 +27,9 @@ export async function deliver(ctx: Pick<ModuleContext, "http">, url: string, o: 
   }
 }
 
-/** The path and query of a URL: for incoming webhooks these are the credential. */
+/** The credential-bearing parts of an incoming-webhook URL (all of its path and query). */
 export function urlSecretParts(url: string): string[] {
-  try {
-    const u = new URL(url);
-    const parts: string[] = [];
-    if (u.pathname.length > 1) parts.push(u.pathname);
-    if (u.search.length > 1) parts.push(u.search.slice(1));
-    for (const [, v] of u.searchParams) if (v) parts.push(v);
-    if (u.password) parts.push(u.password);
-    return parts;
-  } catch {
-    return [];
-  }
+  return urlCredentialParts(url, true);
 }
 
 /** Throws when required parameters are empty, naming all of them at once (no request is sent). */

@@ -17,19 +17,21 @@ function scalar(v: unknown): string | undefined {
   return undefined;
 }
 
-function walk(prefix: string, value: unknown, out: string[]): void {
-  if (Array.isArray(value) || (typeof value === "object" && value !== null)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(`${prefix}[${k}]`, v, out);
-    return;
-  }
-  const s = scalar(value);
-  if (s !== undefined) out.push(`${phpUrlencode(prefix)}=${phpUrlencode(s)}`);
-}
-
 /** Encodes an object or list; a scalar is returned as its text (PHP would refuse it). */
 export function httpBuildQuery(data: unknown): string {
   if (!(Array.isArray(data) || (typeof data === "object" && data !== null))) return scalar(data) ?? "";
   const out: string[] = [];
-  for (const [k, v] of Object.entries(data as Record<string, unknown>)) walk(k, v, out);
+  // Depth-first with an explicit stack (roaming data may nest deeper than the call stack allows).
+  const stack: Array<[string, unknown]> = Object.entries(data as Record<string, unknown>).reverse();
+  while (stack.length > 0) {
+    const [prefix, value] = stack.pop()!;
+    if (Array.isArray(value) || (typeof value === "object" && value !== null)) {
+      const entries = Object.entries(value as Record<string, unknown>);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([`${prefix}[${entries[i]![0]}]`, entries[i]![1]]);
+      continue;
+    }
+    const s = scalar(value);
+    if (s !== undefined) out.push(`${phpUrlencode(prefix)}=${phpUrlencode(s)}`);
+  }
   return out.join("&");
 }

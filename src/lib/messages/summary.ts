@@ -1,3 +1,4 @@
+import { stringifyDeep } from "../json-text.js";
 import { TRUNCATION_MARKER, truncateText } from "./truncate.js";
 
 // The default message of messaging modules when their template parameter is "" (MODULES
@@ -37,7 +38,7 @@ function yesNo(v: unknown): string {
 /** Compact JSON that never throws (cycles, BigInt) and is "" for undefined. */
 export function compactJson(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? "";
+    return stringifyDeep(value) ?? "";
   } catch {
     return String(value);
   }

@@ -1,4 +1,5 @@
 import { globMatch } from "../regex/glob.js";
+import { stringifyDeep } from "../json-text.js";
 import { httpBuildQuery } from "./form-encode.js";
 
 // Pieces of the generic webhook request (MODULES §2.3): the user's header lines, the
@@ -106,11 +107,11 @@ export function webhookBody(contentType: WebhookContentType, payload: string | u
   }
   switch (contentType) {
     case "json":
-      return JSON.stringify(data) ?? "null";
+      return stringifyDeep(data) ?? "null";
     case "form":
       return httpBuildQuery(data);
     case "text":
-      return typeof data === "string" ? data : (JSON.stringify(data) ?? "");
+      return typeof data === "string" ? data : (stringifyDeep(data) ?? "");
   }
 }
 

@@ -1,6 +1,7 @@
 // HEC envelopes and batches. HEC's batch format is JSON objects one after another (we
 // separate them with "\n"), not a JSON array (MODULES §7.3).
 
+import { stringifyDeep } from "../json-text.js";
 import type { SplunkPayload } from "./payloads.js";
 
 export interface EnvelopeFields {
@@ -19,7 +20,7 @@ export function serialiseEnvelope(payload: SplunkPayload, fields: EnvelopeFields
   envelope.sourcetype = fields.sourcetype;
   if (fields.index) envelope.index = fields.index;
   envelope.event = payload.event;
-  return JSON.stringify(envelope);
+  return stringifyDeep(envelope)!;
 }
 
 export interface Batch {

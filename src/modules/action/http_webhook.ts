@@ -1,6 +1,7 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { deliver } from "../../lib/messages/deliver.js";
 import { describeFailure } from "../../lib/messages/http-failure.js";
+import { urlCredentialParts } from "../../lib/secrets/scrub.js";
 import {
   CONTENT_TYPES,
   mergeHeaders,
@@ -80,7 +81,8 @@ export default defineActionModule({
       }
       // Header values are often credentials ("Authorization: Bearer x"): keep them and their
       // last word (the token after the scheme) out of error messages.
-      const headerSecrets = [...resolvedSecrets, ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""])];
+      // So are the URL's userinfo and token-like query values, which an echoing endpoint returns.
+      const headerSecrets = [...resolvedSecrets, ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]), ...urlCredentialParts(params.url)];
       const res = await deliver(ctx, params.url, {
         what: `${method} to the webhook`,
         method,

@@ -1,4 +1,5 @@
 import { defineActionModule, param } from "../../sdk/index.js";
+import { stringifyDeep } from "../../lib/json-text.js";
 
 // Smoke test of the Action wiring (MODULES §1). Names and parameters are the reference's:
 // saved workflows address nodes and values by them.
@@ -24,7 +25,7 @@ export default defineActionModule({
     ctx.log.debug(
       {
         params: Object.keys(params),
-        dataBytes: data === undefined ? 0 : JSON.stringify(data).length,
+        dataBytes: stringifyDeep(data)?.length ?? 0,
         matchingItems: Array.isArray(extracted) ? extracted.length : extracted === undefined ? 0 : 1,
       },
       "testaction called",

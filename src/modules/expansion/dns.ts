@@ -5,7 +5,8 @@
 import { Resolver } from "node:dns/promises";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { expansionError, simplifiedResult } from "../../lib/misp-format/index.js";
-import { budgetEnd, callUpstream, parseNameservers, readUpstreamPolicy, simplifiedInput, type UpstreamAnswer } from "../../lib/enrichment/index.js";
+import { budgetEnd, callUpstream, nameserverTarget, parseNameservers, readUpstreamPolicy, simplifiedInput, type UpstreamAnswer } from "../../lib/enrichment/index.js";
+import { isHttpError } from "../../lib/http/types.js";
 
 const INPUT_TYPES = ["hostname", "domain", "domain|ip"];
 /** Per try and overall, like the reference (dnspython timeout/lifetime 2 s). */
@@ -39,6 +40,26 @@ async function query(resolver: Resolver, host: string, family: 4 | 6): Promise<R
     if (code === "ETIMEOUT") throw new ModuleError("Timeout");
     if (code === "ECANCELLED") throw new ModuleError("Timeout");
     throw new ModuleError(`DNS resolving error ${code || (err as Error).message}`);
+  }
+}
+
+/**
+ * Nameservers come from the request (`config.nameserver`) as well as from settings, so they
+ * pass the same egress policy as every HTTP request (docs/security.md, "DNS servers"): the
+ * always-denied ranges (0.0.0.0/8, link-local, metadata...) are refused, private ones too
+ * with denyPrivate unless allow-listed. One refused server refuses the list: no query is sent.
+ */
+async function checkNameservers(ctx: ModuleContext, servers: string[]): Promise<void> {
+  const resolveAllowed = ctx.http.resolveAllowed;
+  if (!resolveAllowed) throw new ModuleError("nameserver cannot be checked against the egress policy; not sent");
+  for (const server of servers) {
+    const { host, port } = nameserverTarget(server);
+    try {
+      await resolveAllowed(host, port);
+    } catch (e) {
+      if (isHttpError(e)) throw new ModuleError(`nameserver ${server} refused: ${e.message}`);
+      throw e;
+    }
   }
 }
 
@@ -93,6 +114,7 @@ export default defineExpansionModule({
     const host = (input.type === "domain|ip" ? input.value.split("|")[0]! : input.value).trim().replace(/\.$/, "").toLowerCase();
     if (host === "") throw new ModuleError("No hostname or domain provided");
     const servers = config.nameserver ? parseNameservers(config.nameserver) : undefined;
+    if (servers) await checkNameservers(ctx, servers);
     const withAaaa = isTrue(ctx.setting("aaaa"));
     const result = await callUpstream(ctx, {
       scope: `${ctx.module} ${servers?.join(",") ?? "system"}`,
