@@ -9,6 +9,11 @@ const TIMING = [
   "test/authoring/e2e.test.ts",
   "test/authoring/watcher.test.ts",
   "test/core/cli-e2e.test.ts",
+  // The reliability suite of issue 19 (test/reliability/harness.ts has its conventions).
+  "test/reliability/inbound-bodies.test.ts",
+  "test/reliability/connection-cap.test.ts",
+  "test/reliability/large-bodies.test.ts",
+  "test/reliability/shutdown.test.ts",
 ];
 
 export default defineConfig({
