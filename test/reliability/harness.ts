@@ -67,7 +67,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ChildServer
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitHealthy(url, opts.startMs ?? 30_000, child);
+    await waitHealthy(url, opts.startMs ?? 50_000, child);
   } catch (e) {
     child.kill("SIGKILL");
     throw new Error(`${(e as Error).message}\n${out}`);

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 // /modules, other requests) before the next job's turn. Jobs take turns in arrival order, so
 // twenty concurrent large bodies cannot each take a slice in the same turn.
 
-const TURN_MS = 6;
+const TURN_MS = 3;
 
 let turnStart = -Infinity;
 const queue: (() => void)[] = [];
