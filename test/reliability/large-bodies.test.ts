@@ -22,7 +22,9 @@ const MiB = 1024 * 1024;
 const P99_FLOOR_MS = 250;
 const BUILD_IDLE_RSS_MB = 75;
 
-describe("large bodies do not stall the event loop, and their memory is given back", () => {
+// On an idle 2-core machine the burst takes seconds; a machine shared with other jobs took over
+// a minute, hence the generous client and test timeouts (they only stop a hung run).
+describe("large bodies do not stall the event loop, and their memory is given back", { timeout: 150_000 }, () => {
   let s: ChildServer;
   let idleRss = 0;
   let bound = P99_FLOOR_MS;
@@ -42,7 +44,7 @@ describe("large bodies do not stall the event loop, and their memory is given ba
     const body = eventQuery(20 * MiB);
     const sampler = sampleLatency([`${s.url}/healthcheck`, `${s.url}/modules`]);
     await new Promise((r) => setTimeout(r, 200));
-    const replies = await Promise.all(Array.from({ length: 20 }, () => postRaw(`${s.url}/query`, body)));
+    const replies = await Promise.all(Array.from({ length: 20 }, () => postRaw(`${s.url}/query`, body, {}, 140_000)));
     const lat = await sampler.stop();
     for (const r of replies) expect(r).toMatchObject({ status: 200, body: { data: true } });
     expect(lat.failures).toBe(0);
@@ -52,19 +54,19 @@ describe("large bodies do not stall the event loop, and their memory is given ba
     const rss = await waitFor(() => s.rssMb(), (v) => v < rssBound, 60_000, 500);
     expect(rss).toBeLessThan(rssBound);
     await assertAlive(s);
-  }, 120_000);
+  });
 
   it("one 100 MB body: answered, and /healthcheck keeps answering meanwhile", async () => {
     const body = eventQuery(100 * MiB);
     const sampler = sampleLatency([`${s.url}/healthcheck`, `${s.url}/modules`]);
     await new Promise((r) => setTimeout(r, 200));
-    const r = await postRaw(`${s.url}/query`, body);
+    const r = await postRaw(`${s.url}/query`, body, {}, 140_000);
     const lat = await sampler.stop();
     expect(r).toMatchObject({ status: 200, body: { data: true } });
     expect(lat.failures).toBe(0);
     expect(lat.p99, JSON.stringify(lat)).toBeLessThan(bound);
     await assertAlive(s);
-  }, 60_000);
+  });
 
   it("an invalid large body gets JSON.parse's own message in the 400 reply", async () => {
     const text = eventQuery(4 * MiB).toString("utf8").slice(0, -2);

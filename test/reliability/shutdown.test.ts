@@ -25,7 +25,7 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-describe("graceful shutdown", () => {
+describe("graceful shutdown", { timeout: 60_000 }, () => {
   it("a 4 s query in flight at SIGTERM finishes normally; new connections are refused at once; exit 0", async () => {
     const s = await startServer({ args: ["-c", MODULES] });
     const t0 = performance.now();
