@@ -68,6 +68,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   const inflight = new InflightQueries();
   registerInflight(app, inflight);
   app.decorateRequest("rawBody", undefined);
+  // Defined here, not per request: a closure made next to a request's body would keep that
+  // body alive through the collection that is meant to free it.
+  const bodiesHeld = () => guard.held > 0;
 
   // zod schemas validate (the same schemas feed OpenAPI); replies are plain JSON.
   app.setValidatorCompiler(({ schema }) => (data) => {
@@ -105,7 +108,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         const res = (req.raw as unknown as Record<symbol, ServerResponse | undefined>)[REPLY];
         const answered = () => {
           release();
-          afterLargeBody(buf.length, () => guard.held > 0);
+          afterLargeBody(buf.length, bodiesHeld);
         };
         if (res && !res.closed) res.once("close", answered);
         parseJsonBody(buf).then(

@@ -80,14 +80,16 @@ export class BodyGuard {
   }
 
   private untrack(p: Pending): void {
+    // The sweep stops itself once nothing is pending (stopping it here cost a timer per request).
     this.pending.delete(p);
-    if (this.pending.size === 0 && this.sweep) {
-      clearInterval(this.sweep);
-      this.sweep = undefined;
-    }
   }
 
   private check(): void {
+    if (this.pending.size === 0) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+      return;
+    }
     const now = Date.now();
     const { bodyTimeoutMs, bodyIdleTimeoutMs } = this.limits;
     for (const p of this.pending) {
