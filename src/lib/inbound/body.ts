@@ -117,8 +117,9 @@ export class BodyGuard {
   }
 
   /**
-   * Reads the whole body. `hold(n)` reports the bytes it keeps on the budget until `release`
-   * is called (when the reply is done: a parsed body stays in memory until then).
+   * Reads the whole body. Its bytes stay on the budget until the `release` function handed to
+   * `onSettled` is called (by the server once the reply is out for a large body: the body and
+   * its parsed form are in memory until then); a refused or failed body releases itself.
    */
   read(req: IncomingMessage, onSettled: (release: () => void) => void): Promise<Buffer> {
     const { bodyLimit } = this.limits;
