@@ -11,6 +11,11 @@ const TIMING = [
   "test/core/cli-e2e.test.ts",
   "test/reliability/regex.test.ts",
   "test/reliability/echoes.test.ts",
+  // The reliability suite of issue 19 (test/reliability/harness.ts has its conventions).
+  "test/reliability/inbound-bodies.test.ts",
+  "test/reliability/connection-cap.test.ts",
+  "test/reliability/large-bodies.test.ts",
+  "test/reliability/shutdown.test.ts",
 ];
 
 export default defineConfig({

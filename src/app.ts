@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config.js";
 import { createHttpClient } from "./lib/http/index.js";
+import { closeGracefully } from "./lib/inbound/shutdown.js";
 import { SecretStore } from "./lib/secrets/store.js";
 import { loggerOptions } from "./logger.js";
 import { builtinRoot, loadRoot, type LoadOptions } from "./registry/loader.js";
@@ -64,17 +65,6 @@ export function startInit(mod: LoadedModule, services: Services): void {
     );
 }
 
-/** Lets in-flight requests finish, but never hangs shutdown on a stalled client. */
-async function closeGracefully(server: FastifyInstance, graceMs = 3000): Promise<void> {
-  const force = setTimeout(() => server.server.closeAllConnections(), graceMs);
-  force.unref();
-  try {
-    await server.close();
-  } finally {
-    clearTimeout(force);
-  }
-}
-
 /** Custom roots: the configured ones, plus ./modules when it exists. */
 export function customRootsFor(config: Config, cwd = process.cwd()): string[] {
   const roots = config.custom.map((d) => resolve(cwd, d));
@@ -118,7 +108,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     customRoots,
     close: async () => {
       await watcher?.close();
-      await closeGracefully(server);
+      // Queries in flight may finish within the grace (default: the query deadline); see docs/security.md.
+      await closeGracefully(server, config.server.shutdownGraceMs ?? config.deadlineMs);
       // Pooled outbound connections would otherwise keep the process alive.
       await services.http.close();
       // Log lines are bounded, so a reader that is merely slow drains them in well under this;

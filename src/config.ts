@@ -22,6 +22,21 @@ export const ConfigSchema = z.object({
   hiddenModules: z.array(z.string()).default([]),
   /** Watch custom module folders and reload changed files. */
   watch: z.boolean().default(true),
+  /** Bounds on inbound connections and request bodies, and on shutdown (docs/security.md, "Limits"). */
+  server: z
+    .object({
+      /** A request body must arrive in full within this time of its headers. */
+      bodyTimeoutMs: z.number().int().positive().default(30_000),
+      /** An upload that sends nothing for this long is cut. */
+      bodyIdleTimeoutMs: z.number().int().positive().default(10_000),
+      /** Open connections at most; unset: derived from the file-descriptor limit (`ulimit -n`). */
+      maxConnections: z.number().int().positive().optional(),
+      /** Bytes all unfinished and in-process request bodies may hold together (at least bodyLimit). */
+      pendingBodyBytes: z.number().int().positive().default(512 * MiB),
+      /** On SIGTERM/SIGINT, how long in-flight queries may still run; unset: deadlineMs. */
+      shutdownGraceMs: z.number().int().nonnegative().optional(),
+    })
+    .prefault({}),
   http: z
     .object({
       timeoutMs: z.number().int().positive().default(8000),
@@ -65,6 +80,11 @@ export const ENV = {
   caFile: "MISP_MODULES_CA_FILE",
   proxy: "MISP_MODULES_PROXY",
   secretsFile: "MISP_MODULES_SECRETS_FILE",
+  bodyTimeoutMs: "MISP_MODULES_BODY_TIMEOUT_MS",
+  bodyIdleTimeoutMs: "MISP_MODULES_BODY_IDLE_TIMEOUT_MS",
+  maxConnections: "MISP_MODULES_MAX_CONNECTIONS",
+  pendingBodyBytes: "MISP_MODULES_PENDING_BODY_BYTES",
+  shutdownGraceMs: "MISP_MODULES_SHUTDOWN_GRACE_MS",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -95,6 +115,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     proxy: env[ENV.proxy] || undefined,
   });
   const secrets = definedOnly({ file: env[ENV.secretsFile] || undefined });
+  const server = definedOnly({
+    bodyTimeoutMs: envInt(env[ENV.bodyTimeoutMs]),
+    bodyIdleTimeoutMs: envInt(env[ENV.bodyIdleTimeoutMs]),
+    maxConnections: envInt(env[ENV.maxConnections]),
+    pendingBodyBytes: envInt(env[ENV.pendingBodyBytes]),
+    shutdownGraceMs: envInt(env[ENV.shutdownGraceMs]),
+  });
   return definedOnly({
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
@@ -106,6 +133,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     watch: envBool(env[ENV.watch]),
     http: Object.keys(http).length ? http : undefined,
     secrets: Object.keys(secrets).length ? secrets : undefined,
+    server: Object.keys(server).length ? server : undefined,
   }) as ConfigInput;
 }
 

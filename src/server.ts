@@ -1,6 +1,12 @@
 import Fastify, { LogController, type FastifyInstance } from "fastify";
+import type { ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import { healthReport } from "./introspection/health.js";
+import { BodyError, BodyGuard, LARGE_BODY_BYTES } from "./lib/inbound/body.js";
+import { capConnections, defaultMaxConnections } from "./lib/inbound/connections.js";
+import { parseJsonBody } from "./lib/inbound/json-body.js";
+import { afterLargeBody } from "./lib/inbound/memory.js";
+import { InflightQueries, registerInflight } from "./lib/inbound/shutdown.js";
 import { ModulesListing } from "./introspection/modules-listing.js";
 import { isZodSchema, registerOpenApi } from "./introspection/openapi.js";
 import { echoInput } from "./lib/echo.js";
@@ -28,6 +34,19 @@ export interface BuildServerOptions {
 /** "type/subtype" as Fastify accepts it (RFC 9110 tokens); other Content-Type values are malformed. */
 const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*$/;
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /**
+     * The request body exactly as received (a Buffer; may be a view into a larger one, so copy
+     * it before transferring its memory). Undefined when the request had no body.
+     */
+    rawBody?: Buffer;
+  }
+}
+
+/** Where the reply of a /query request is, so a large body's budget is freed when it is sent. */
+const REPLY = Symbol("reply");
+
 function badRequest(message: string): Error & { statusCode: number } {
   return Object.assign(new Error(message), { statusCode: 400 });
 }
@@ -40,9 +59,22 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     // One structured line per /query is logged by the route itself (module, duration, outcome).
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: "x-request-id",
-    // Large roaming-data bodies can take a while to arrive; MISP's own timeout bounds them.
+    // Body arrival is bounded by BodyGuard (total and idle time, shared byte budget); Node's own
+    // requestTimeout is only checked every 30 s and answers without a JSON body.
     requestTimeout: 0,
+    // During a graceful shutdown requests on open connections are still answered (a 503 would
+    // count as success in MISP); queries that cannot finish get a 200 `error` (closeGracefully).
+    return503OnClosing: false,
   });
+  const { server: limits } = config;
+  const guard = new BodyGuard({ bodyLimit: config.bodyLimit, bodyTimeoutMs: limits.bodyTimeoutMs, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, pendingBodyBytes: limits.pendingBodyBytes });
+  const cap = capConnections(app.server, limits.maxConnections ?? defaultMaxConnections(), app.log, () => guard.evictStalest());
+  const inflight = new InflightQueries();
+  registerInflight(app, inflight);
+  app.decorateRequest("rawBody", undefined);
+  // Defined here, not per request: a closure made next to a request's body would keep that
+  // body alive through the collection that is meant to free it.
+  const bodiesHeld = () => guard.held > 0;
 
   // zod schemas validate (the same schemas feed OpenAPI); replies are plain JSON.
   app.setValidatorCompiler(({ schema }) => (data) => {
@@ -56,20 +88,52 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   // MISP sends JSON; scripts in the wild post it as form data or without a type (PROTOCOL §1.4).
+  // Bodies are read under BodyGuard's bounds; large ones are parsed in slices (parseJsonBody).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === "") return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(badRequest(`body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
+  app.addContentTypeParser("*", (req, _payload, done) => {
+    let release: () => void = () => undefined;
+    guard
+      .read(req.raw, (r) => (release = r))
+      .then((buf) => {
+        req.rawBody = buf;
+        if (buf.length < LARGE_BODY_BYTES) {
+          // Small bodies: the budget only covered their arrival.
+          release();
+          let value: unknown;
+          try {
+            const text = buf.toString("utf8");
+            value = text.trim() === "" ? undefined : JSON.parse(text);
+          } catch (e) {
+            return done(badRequest(`body is not valid JSON: ${(e as Error).message}`), undefined);
+          }
+          return done(null, value);
+        }
+        // A large body stays on the budget until its reply is out (it is in memory until then).
+        const res = (req.raw as unknown as Record<symbol, ServerResponse | undefined>)[REPLY];
+        const answered = () => {
+          release();
+          afterLargeBody(buf.length, bodiesHeld);
+        };
+        if (res && !res.closed) res.once("close", answered);
+        parseJsonBody(buf).then(
+          (value) => done(null, value),
+          (e: Error) => done(e instanceof SyntaxError ? badRequest(`body is not valid JSON: ${e.message}`) : e, undefined),
+        );
+        if (!res || res.closed) answered();
+      })
+      .catch((e: Error) => {
+        if (e instanceof BodyError && e.statusCode !== 400) req.log.warn({ status: e.statusCode, error: e.message, held: guard.held, receiving: guard.receiving, open: cap.open }, "request body refused");
+        done(e, undefined);
+      });
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) return reply.code(413).send({ error: `request body larger than the limit of ${config.bodyLimit} bytes` });
+    if (err instanceof BodyError) {
+      if (status === 503) reply.header("retry-after", "5");
+      return reply.code(status).send({ error: err.message });
+    }
     if (status >= 400 && status < 500) {
       const msg = err.validation || err.message.startsWith("body") ? `invalid query: ${err.message}` : err.message;
       // Parser and validator messages may quote the input: bounded like every echo.
@@ -96,7 +160,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       schema: { summary: "Run a module", body: QueryBody, response: { 200: QueryReply, 400: BadRequestReply } },
       // A body is read as JSON whatever its declared type; a malformed type (Fastify answers those
       // 415 before any parser runs) is read the same way instead of refusing the query.
-      onRequest: (req, _reply, done) => {
+      onRequest: (req, reply, done) => {
+        (req.raw as unknown as Record<symbol, unknown>)[REPLY] = reply.raw;
         const type = req.headers["content-type"];
         if (type !== undefined && !MEDIA_TYPE.test(type.split(";", 1)[0]!)) req.raw.headers["content-type"] = "application/json";
         done();
@@ -111,7 +176,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     },
     async (req, reply) => {
       const body = req.body as Record<string, unknown>;
-      const result = await runQuery(body, registry, services, req.id);
+      const running = inflight.start();
+      let result;
+      try {
+        result = await runQuery(body, registry, services, req.id, running.signal);
+      } finally {
+        running.done();
+      }
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
       req.log[level]({ module: result.module ?? echoInput(String(body.module)), durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
       // runQuery has encoded the reply already (a reply JSON cannot encode became an error reply).

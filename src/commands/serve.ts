@@ -52,7 +52,9 @@ export function registerServe(program: Command): void {
       const stop = (signal: string) => {
         if (closing) return;
         closing = true;
-        app.server.log.info({ signal }, "shutting down");
+        // New connections are refused at once; queries in flight get the grace (docs/security.md, "Shutdown").
+        // A second signal of the same kind has no handler left and ends the process at once.
+        app.server.log.info({ signal, graceMs: config.server.shutdownGraceMs ?? config.deadlineMs }, "shutting down");
         app.close().then(
           () => process.exit(0),
           () => process.exit(1),

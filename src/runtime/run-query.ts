@@ -171,7 +171,11 @@ function normaliseReply(mod: LoadedModule, value: unknown): Record<string, unkno
   return reply;
 }
 
-export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string): Promise<QueryResult> {
+/** Why a query was told to give up before its deadline (a server shutdown). */
+class Stopped extends Error {}
+
+/** `stop` ends the query early with an error reply in the module's format (shutdown). */
+export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string, stop?: AbortSignal): Promise<QueryResult> {
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
@@ -216,6 +220,16 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
         controller?.abort(err);
         reject(err);
       }, deadlineMs);
+      if (stop) {
+        const onStop = () => {
+          const err = new Stopped((stop.reason as Error)?.message ?? "the query was stopped");
+          abortReason = err;
+          controller?.abort(err);
+          reject(err);
+        };
+        if (stop.aborted) onStop();
+        else stop.addEventListener("abort", onStop, { once: true });
+      }
     });
     const work = (async () => {
       await mod.ready;
@@ -252,6 +266,10 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     if (err instanceof DeadlineExceeded) {
       log().warn({ deadlineMs }, "deadline exceeded");
       return finish(errorReply(mod!, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
+    }
+    if (err instanceof Stopped) {
+      log().warn({}, "query stopped: server shutting down");
+      return finish(errorReply(mod!, scrub(err.message)), "timeout");
     }
     if (isModuleError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrubKeepLines(err.message)), "error");
     if (isHttpError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrub(err.message)), "error");
