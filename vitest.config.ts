@@ -9,6 +9,7 @@ const TIMING = [
   "test/authoring/e2e.test.ts",
   "test/authoring/watcher.test.ts",
   "test/core/cli-e2e.test.ts",
+  "test/reliability/custom-modules.test.ts",
 ];
 
 export default defineConfig({

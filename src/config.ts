@@ -41,6 +41,24 @@ export const ConfigSchema = z.object({
       envPrefix: z.string().default("MISP_MODULES_SECRET_"),
     })
     .prefault({}),
+  /** How custom modules run: each in a worker thread of its own (default) or in the server's thread. */
+  isolation: z
+    .object({
+      mode: z.enum(["worker", "none"]).default("worker"),
+      /** Custom modules run in the server's thread even when mode is "worker". */
+      inProcess: z.array(z.string()).default([]),
+      /** V8 heap per isolate, MB. */
+      heapMb: z.number().int().min(16).default(256),
+      /** Time a module file has to import, top-level code included. */
+      importTimeoutMs: z.number().int().positive().default(10_000),
+      /** Time an isolate's own runtime has to start (not counted in importTimeoutMs). */
+      bootTimeoutMs: z.number().int().positive().default(30_000),
+      /** Past a query's deadline, how long a silent isolate is given before it is stopped. */
+      watchdogGraceMs: z.number().int().min(0).default(250),
+      /** Longest pause between restarts of an isolate that keeps crashing. */
+      maxRestartDelayMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -65,6 +83,8 @@ export const ENV = {
   caFile: "MISP_MODULES_CA_FILE",
   proxy: "MISP_MODULES_PROXY",
   secretsFile: "MISP_MODULES_SECRETS_FILE",
+  isolation: "MISP_MODULES_ISOLATION",
+  isolationHeapMb: "MISP_MODULES_ISOLATION_HEAP_MB",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -95,6 +115,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     proxy: env[ENV.proxy] || undefined,
   });
   const secrets = definedOnly({ file: env[ENV.secretsFile] || undefined });
+  const isolationMode = env[ENV.isolation]?.trim();
+  if (isolationMode && isolationMode !== "worker" && isolationMode !== "none") throw new Error(`${ENV.isolation} must be "worker" or "none", got "${isolationMode}"`);
+  const isolation = definedOnly({ mode: isolationMode || undefined, heapMb: envInt(env[ENV.isolationHeapMb]) });
   return definedOnly({
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
@@ -106,6 +129,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     watch: envBool(env[ENV.watch]),
     http: Object.keys(http).length ? http : undefined,
     secrets: Object.keys(secrets).length ? secrets : undefined,
+    isolation: Object.keys(isolation).length ? isolation : undefined,
   }) as ConfigInput;
 }
 

@@ -95,11 +95,14 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         done();
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const body = req.body as Record<string, unknown>;
-      const result = await runQuery(body, registry, services, req.id);
+      // An isolated module gets the body's text as received when the parser keeps it (rawBody).
+      const result = await runQuery(body, registry, services, req.id, { rawBody: (req as { rawBody?: string }).rawBody });
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
       req.log[level]({ module: body.module, durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
+      // Isolated modules' replies arrive as JSON text: sent as is, not parsed and serialised again.
+      if (result.replyJson !== undefined) return reply.header("content-type", "application/json; charset=utf-8").send(result.replyJson);
       return result.reply;
     },
   );

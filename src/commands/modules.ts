@@ -1,6 +1,9 @@
 import type { Command } from "commander";
+import { loadConfig } from "../config.js";
 import { builtinRoot, loadRoot } from "../registry/loader.js";
+import { IsolationHost } from "../services/isolation/host.js";
 import { ModuleRegistry } from "../registry/registry.js";
+import { installSdkResolution } from "../registry/sdk-resolution.js";
 import { moduleTableMarkdown } from "../introspection/module-table.js";
 
 // `misp-modules-ts modules`: what the server would list, without starting it.
@@ -16,7 +19,12 @@ export function registerModulesCommand(program: Command): void {
       const registry = new ModuleRegistry();
       const log = { info() {}, warn() {}, error: (o: object, m?: string) => process.stderr.write(`${m}: ${JSON.stringify(o)}\n`) };
       await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log });
-      for (const dir of opts.custom ?? []) await loadRoot(dir, "custom", registry, { allowShadowing: false, log });
+      // Custom modules are imported as the server imports them: each in an isolate (a module that
+      // loops or hangs at import is reported instead of hanging the command).
+      const config = loadConfig({ flags: { custom: opts.custom ?? [] } });
+      const isolation = config.isolation.mode === "worker" ? new IsolationHost({ config, env: process.env, log: { ...log, debug() {}, isLevelEnabled: () => false, child: () => ({ ...log, debug() {}, isLevelEnabled: () => false }) } }) : undefined;
+      if (!isolation && (opts.custom ?? []).length > 0) await installSdkResolution();
+      for (const dir of opts.custom ?? []) await loadRoot(dir, "custom", registry, { allowShadowing: false, log, isolation });
       const descriptors = registry.all().map((m) => m.descriptor);
       if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
       else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");

@@ -15,6 +15,8 @@ export type Outcome = "ok" | "error" | "timeout" | "unknown_module" | "crash";
 
 export interface QueryResult {
   reply: Record<string, unknown>;
+  /** The reply as JSON text, when it already exists (isolated modules): send it as is. */
+  replyJson?: string;
   outcome: Outcome;
   module?: string;
   durationMs: number;
@@ -62,7 +64,7 @@ export function deadlineFor(mod: LoadedModule, body: Record<string, unknown>, se
   return mod.def.timeoutMs ?? services.config.deadlineMs;
 }
 
-function errorReply(mod: LoadedModule, message: string): Record<string, unknown> {
+export function errorReply(mod: LoadedModule, message: string): Record<string, unknown> {
   if (mod.def.kind === "action") {
     const prefixed = message.startsWith(`${mod.name}:`) ? message : `${mod.name}: ${message}`;
     return { error: prefixed };
@@ -85,14 +87,43 @@ function normaliseReply(mod: LoadedModule, value: unknown): Record<string, unkno
   return reply;
 }
 
-export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string): Promise<QueryResult> {
+export interface RunQueryOptions {
+  /**
+   * The request body as received (JSON text). An isolated module gets it as is instead of a
+   * JSON.stringify of `body`; it must be the text `body` was parsed from.
+   */
+  rawBody?: string;
+  /** The deadline, when the caller computed it already (a module's isolate gets it from the server). */
+  deadlineMs?: number;
+}
+
+/** An isolated module's result: its reply arrives as JSON text and is parsed only if someone reads it. */
+function isolatedResult(json: string, outcome: Outcome, module: string, started: number): QueryResult {
+  let parsed: Record<string, unknown> | undefined;
+  return {
+    get reply() {
+      return (parsed ??= JSON.parse(json) as Record<string, unknown>);
+    },
+    replyJson: json,
+    outcome,
+    module,
+    durationMs: performance.now() - started,
+  };
+}
+
+export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string, options: RunQueryOptions = {}): Promise<QueryResult> {
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
   if (!mod) {
     return { reply: { error: `Unknown module: ${name}` }, outcome: "unknown_module", durationMs: performance.now() - started };
   }
-  const deadlineMs = deadlineFor(mod, body, services);
+  const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
+  if (mod.isolate) {
+    // Parameters, secrets, the handler and its error reply are all dealt with in the isolate.
+    const r = await mod.isolate.run({ body: options.rawBody ?? JSON.stringify(body), deadlineMs, reqId });
+    return isolatedResult(r.json, r.outcome, name, started);
+  }
   // The AbortController is made only when the handler asks for ctx.signal or ctx.http: creating
   // one per query showed in profiles, and most handlers need neither.
   let controller: AbortController | undefined;
