@@ -10,6 +10,8 @@ const TIMING = [
   "test/authoring/watcher.test.ts",
   "test/core/cli-e2e.test.ts",
   "test/reliability/custom-modules.test.ts",
+  "test/reliability/custom-modules-import.test.ts",
+  "test/reliability/process-guards.test.ts",
 ];
 
 export default defineConfig({

@@ -15,7 +15,8 @@ const IMPORT_TIMEOUT_MS = 3000;
 const SECRET = "s3cr3t-token-value-8812";
 
 /** An action whose `mode` parameter picks a misbehaviour; "ok" answers normally. */
-function misbehavingAction(body: string): string {
+function misbehavingAction(cases: Record<string, string>): string {
+  const branches = Object.entries(cases).map(([mode, code]) => `if (params.mode === ${JSON.stringify(mode)}) { ${code} }`).join("\n    ");
   return `import { defineActionModule, param } from "misp-modules-ts";
 export default defineActionModule({
   meta: { description: "reliability test module" },
@@ -23,7 +24,7 @@ export default defineActionModule({
   params: { mode: param.string({ default: "ok" }) },
   async handler({ params }, ctx) {
     if (params.mode === "ok") return { data: "alive" };
-    ${body}
+    ${branches}
     return { data: "answered" };
   },
 });
@@ -31,16 +32,17 @@ export default defineActionModule({
 }
 
 const MODULES: Record<string, string> = {
-  "action/sync_loop.ts": misbehavingAction("for (;;) {}"),
-  "action/timer_throw.ts": misbehavingAction(`setTimeout(() => { throw new Error("boom from a timer with " + ctx.setting("api_token")); }, 5);`),
-  "action/stray_rejection.ts": misbehavingAction(`Promise.reject(new Error("nobody awaits this rejection"));`),
-  "action/exits.ts": misbehavingAction("process.exit(3);"),
-  "action/signals_server.ts": misbehavingAction("process.kill(process.pid, 'SIGTERM');"),
-  "action/hog.ts": misbehavingAction("const keep = []; for (;;) keep.push(new Array(4096).fill(keep.length));"),
-  "action/crash_loop.ts": misbehavingAction("process.exit(1);"),
-  "action/import_loop.ts": `for (;;) {}\nexport default {};\n`,
-  "action/import_hang.ts": `await new Promise(() => {});\nexport default {};\n`,
-  "action/import_exit.mjs": `process.exit(0);\n`,
+  "action/misbehaves.ts": misbehavingAction({
+    loop: "for (;;) {}",
+    exit: "process.exit(3);",
+    kill: "process.kill(process.pid, 'SIGTERM');",
+    alloc: "const keep = []; for (;;) keep.push(new Array(4096).fill(keep.length));",
+  }),
+  "action/stray.ts": misbehavingAction({
+    throw: `setTimeout(() => { throw new Error("boom from a timer with " + ctx.setting("api_token")); }, 5);`,
+    reject: `Promise.reject(new Error("nobody awaits this rejection"));`,
+  }),
+  "action/crash_loop.ts": misbehavingAction({ exit: "process.exit(1);" }),
   "action/uses_context.ts": `import { defineActionModule, param, ModuleError } from "misp-modules-ts";
 export default defineActionModule({
   meta: { description: "context inside the isolate" },
@@ -122,7 +124,7 @@ describe("custom modules cannot stop the server", () => {
         custom: [tmp.root],
         watch: true,
         isolation: { heapMb: HEAP_MB, importTimeoutMs: IMPORT_TIMEOUT_MS, watchdogGraceMs: GRACE_MS, maxRestartDelayMs: 2000 },
-        modules: { timer_throw: { api_token: SECRET }, uses_context: { greeting: "hello from config" } },
+        modules: { stray: { api_token: SECRET }, uses_context: { greeting: "hello from config" } },
       },
       { env: { MISP_MODULES_SECRET_PROBE: SECRET }, logDestination: cap.stream },
     );
@@ -155,28 +157,27 @@ describe("custom modules cannot stop the server", () => {
   const worksAgain = (module: string) => until(`${module} works again`, async () => (await act(module, "ok")).body.data === "alive");
 
   it("serves the well-behaved modules, isolated, with their declared descriptors", async () => {
-    // Only the files meant to fail at import are reported.
-    expect((await health()).modules.failed.map((f) => f.name).sort()).toEqual(["import_exit", "import_hang", "import_loop"]);
+    expect((await health()).modules.failed).toEqual([]);
     const listed = (await (await fetch(`${t.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const names = listed.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(["sync_loop", "uses_context", "slow_lookup", "shaped_errors", "testaction"]));
+    expect(names).toEqual(expect.arrayContaining(["misbehaves", "stray", "crash_loop", "uses_context", "slow_lookup", "shaped_errors", "testaction"]));
     expect(listed.find((m) => m.name === "uses_context")!.meta.config).toMatchObject({ params: { mode: { type: "string" }, token: { type: "string" } } });
     const h = await health();
-    expect(h.modules.isolated.map((i) => i.name)).toEqual(expect.arrayContaining(["sync_loop", "uses_context"]));
+    expect(h.modules.isolated.map((i) => i.name)).toEqual(expect.arrayContaining(["misbehaves", "uses_context"]));
     expect(h.modules.isolated.map((i) => i.name)).not.toContain("testaction");
   });
 
   it("a synchronous loop in a handler: error naming the module and its deadline, server responsive, module restarted", async () => {
-    const { result, latencies } = await healthDuring(timed(() => act("sync_loop", "loop")));
+    const { result, latencies } = await healthDuring(timed(() => act("misbehaves", "loop")));
     expect(result.value.status).toBe(200);
-    expect(result.value.body.error).toBe(`sync_loop: Timeout. sync_loop did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`);
+    expect(result.value.body.error).toBe(`misbehaves: Timeout. misbehaves did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`);
     expect(result.ms).toBeGreaterThanOrEqual(DEADLINE_MS);
     expect(result.ms).toBeLessThan(DEADLINE_MS + GRACE_MS + 1500);
     expect(latencies.length).toBeGreaterThan(5);
     expect(Math.max(...latencies)).toBeLessThan(750);
     expect((await t.query({ module: "testaction", data: {}, params: {} })).body).toEqual({ data: true });
-    await worksAgain("sync_loop");
-    expect((await health()).modules.isolated.find((i) => i.name === "sync_loop")).toMatchObject({ state: "running", restarts: 1, lastError: expect.stringMatching(/deadline of 1000 ms/) });
+    await worksAgain("misbehaves");
+    expect((await health()).modules.isolated.find((i) => i.name === "misbehaves")).toMatchObject({ state: "running", restarts: 1, lastError: expect.stringMatching(/deadline of 1000 ms/) });
   });
 
   it("an expansion stuck in a loop gets the expansion error shape, or its own errorReply", async () => {
@@ -187,39 +188,40 @@ describe("custom modules cannot stop the server", () => {
   });
 
   it("a throw from a timer and an unhandled rejection: the query is answered, logged without secrets, the isolate keeps serving", async () => {
-    expect((await act("timer_throw", "throw")).body).toEqual({ data: "answered" });
-    expect((await act("stray_rejection", "reject")).body).toEqual({ data: "answered" });
+    expect((await act("stray", "throw")).body).toEqual({ data: "answered" });
+    expect((await act("stray", "reject")).body).toEqual({ data: "answered" });
     await until("stray errors logged", async () => cap.json().filter((l) => /outside a query|unhandled/.test(String(l.msg))).length >= 2);
     const stray = cap.json().filter((l) => /outside a query|unhandled/.test(String(l.msg)));
-    expect(stray.find((l) => l.module === "timer_throw")!.err).toMatch(/boom from a timer with \*\*\*/);
-    expect(stray.find((l) => l.module === "stray_rejection")!.err).toMatch(/nobody awaits this rejection/);
+    expect(stray.find((l) => /boom/.test(String(l.err)))).toMatchObject({ module: "stray", err: expect.stringMatching(/boom from a timer with \*\*\*/) });
+    expect(stray.find((l) => /nobody awaits/.test(String(l.err)))).toMatchObject({ module: "stray" });
     expect(cap.lines.join("\n")).not.toContain(SECRET);
-    expect((await act("timer_throw", "ok")).body).toEqual({ data: "alive" });
+    expect((await act("stray", "ok")).body).toEqual({ data: "alive" });
     // Not restarted: a stray error does not cost the other queries of the isolate.
-    expect((await health()).modules.isolated.find((i) => i.name === "timer_throw")!.restarts).toBe(0);
+    expect((await health()).modules.isolated.find((i) => i.name === "stray")!.restarts).toBe(0);
   });
 
   it("process.exit() ends the isolate only: error naming the module, next query works", async () => {
-    const r = await act("exits", "exit");
-    expect(r.body.error).toMatch(/^exits: the module's isolate stopped before this query finished: the module ended its isolate \(process\.exit\(3\)\?\)$/);
+    const r = await act("misbehaves", "exit");
+    expect(r.body.error).toMatch(/^misbehaves: the module's isolate stopped before this query finished: the module ended its isolate \(process\.exit\(3\)\?\)$/);
     expect((await t.query({ module: "testaction", data: {}, params: {} })).body).toEqual({ data: true });
-    await worksAgain("exits");
+    await worksAgain("misbehaves");
   });
 
   it("signalling the server's own process from a module is refused", async () => {
-    const r = await act("signals_server", "kill");
-    expect(r.body.error).toMatch(/^signals_server: internal error: misp-modules-ts: a module may not signal the server's own process/);
+    const r = await act("misbehaves", "kill");
+    expect(r.body.error).toMatch(/^misbehaves: internal error: misp-modules-ts: a module may not signal the server's own process/);
     expect((await health()).status).toBe(true);
   });
 
   it("endless allocation hits the heap limit of the isolate, not the server", async () => {
     const rssBefore = process.memoryUsage().rss;
-    const { result, latencies } = await healthDuring(timed(() => act("hog", "alloc")));
-    expect(result.value.body.error).toMatch(new RegExp(`^hog: .*the module ran out of memory \\(limit: ${HEAP_MB} MB of heap per isolate\\)|^hog: Timeout\\. hog did not finish within its deadline`));
+    const { result, latencies } = await healthDuring(timed(() => act("misbehaves", "alloc")));
+    expect(result.value.body.error).toBe(`misbehaves: the module's isolate stopped before this query finished: the module ran out of memory (limit: ${HEAP_MB} MB of heap per isolate)`);
+    expect(result.ms).toBeLessThan(DEADLINE_MS + GRACE_MS);
     expect(Math.max(...latencies)).toBeLessThan(1500);
     // The isolate's heap is gone with it.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(HEAP_MB * 4 * 1024 * 1024);
-    await worksAgain("hog");
+    await worksAgain("misbehaves");
   });
 
   it("an isolate that keeps crashing is restarted with growing pauses and shown in /healthcheck meanwhile", async () => {
@@ -236,35 +238,6 @@ describe("custom modules cannot stop the server", () => {
     expect(iso.lastError).toMatch(/process\.exit\(1\)/);
     if (iso.state !== "running") expect(h.modules.failed.some((f) => f.name === "crash_loop" && /isolate (waiting to restart|restarting)/.test(f.error))).toBe(true);
     await worksAgain("crash_loop");
-  });
-
-  it("a loop, a never-settling await or process.exit() at import: module marked failed, server healthy", async () => {
-    const h = await health();
-    const failed = Object.fromEntries(h.modules.failed.map((f) => [f.name, f.error]));
-    expect(failed.import_loop).toBe(`importing the module did not finish within ${IMPORT_TIMEOUT_MS} ms (a loop or a never-settling await at its top level?)`);
-    expect(failed.import_hang).toBe(failed.import_loop);
-    expect(failed.import_exit).toMatch(/exited \(code 0\) while the module was loading/);
-    const logged = cap.json().filter((l) => l.msg === "module failed to load; skipped").map((l) => l.module);
-    expect(logged).toEqual(expect.arrayContaining(["import_loop", "import_hang", "import_exit"]));
-    expect((await t.query({ module: "import_loop", data: {} })).body).toEqual({ error: "Unknown module: import_loop" });
-  });
-
-  it("hot reload of a file that loops at import: reported, server responsive, last good version kept", async () => {
-    writeModule(tmp.root, "action/reload_me.ts", misbehavingAction("return;"));
-    await worksAgain("reload_me");
-    const { latencies } = await healthDuring(
-      (async () => {
-        writeModule(tmp.root, "action/reload_me.ts", "for (;;) {}\nexport default {};\n");
-        writeModule(tmp.root, "action/new_looper.ts", "for (;;) {}\nexport default {};\n");
-        await until("reload failure reported", async () => (await health()).modules.failed.some((f) => f.name === "new_looper"));
-      })(),
-    );
-    expect(Math.max(...latencies)).toBeLessThan(750);
-    const failed = Object.fromEntries((await health()).modules.failed.map((f) => [f.name, f.error]));
-    expect(failed.new_looper).toMatch(new RegExp(`importing the module did not finish within ${IMPORT_TIMEOUT_MS} ms`));
-    expect(failed.reload_me).toMatch(/^reload failed, still serving the version loaded at .*importing the module did not finish/);
-    expect((await act("reload_me", "ok")).body).toEqual({ data: "alive" });
-    expect((await t.query({ module: "testaction", data: {}, params: {} })).body).toEqual({ data: true });
   });
 
   it("the module context works in the isolate: settings, secrets, init, logs, deadline signal, scrubbing", async () => {

@@ -12,11 +12,11 @@ const MAX_LOGS_PER_MINUTE = 20;
 /** Secret values the server knows without a request: secrets file and variables, secret-looking module settings. */
 export function knownSecretValues(config: Config, env: NodeJS.ProcessEnv, secrets: SecretStore): string[] {
   const out = secrets.knownValues();
-  for (const [module, settings] of Object.entries(config.modules)) {
+  for (const settings of Object.values(config.modules)) {
     for (const [key, v] of Object.entries(settings)) if (SECRET_NAME_RE.test(key) && typeof v === "string") out.push(v);
-    const prefix = `MISP_MODULES_${module}_`.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
-    for (const [k, v] of Object.entries(env)) if (k.startsWith(prefix) && SECRET_NAME_RE.test(k.slice(prefix.length)) && v) out.push(v);
   }
+  // Module settings from the environment (MISP_MODULES_<MODULE>_<KEY>) with a secret-looking key.
+  for (const [k, v] of Object.entries(env)) if (v && k.startsWith("MISP_MODULES_") && SECRET_NAME_RE.test(k.slice("MISP_MODULES_".length))) out.push(v);
   return out;
 }
 
