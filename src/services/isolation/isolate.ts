@@ -40,6 +40,55 @@ export interface IsolateOptions {
   limits: IsolateLimits;
   /** Called once when the isolate is released (replaced or removed from the registry). */
   onReleased?: () => void;
+  /** A worker that is starting or started (the host keeps one ready, so loads and restarts skip the start-up). */
+  takeWorker: () => BootingWorker;
+}
+
+export interface BootingWorker {
+  worker: Worker;
+  /** Resolves once the worker's runtime is up (SDK loaded); rejects, with the worker ended, if it cannot start. */
+  booted: Promise<void>;
+  failed: boolean;
+}
+
+/** Starts a worker thread for a module isolate; which module it will serve is told later. */
+export function bootWorker(opts: { config: Config; env: NodeJS.ProcessEnv; log: ModuleLogger; limits: IsolateLimits }): BootingWorker {
+  const data: IsolateWorkerData = {
+    workerModule: WORKER_MODULE,
+    config: opts.config,
+    env: { ...opts.env },
+    levels: (["debug", "info", "warn", "error"] as LogLevel[]).filter((l) => opts.log.isLevelEnabled(l)),
+    serverPid: process.pid,
+  };
+  const worker = new Worker(WORKER_SCRIPT, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: opts.limits.heapMb }, name: "module isolate" });
+  // Never what keeps the process alive: the server's socket, or a pending load's timer, does that.
+  worker.unref();
+  const result: BootingWorker = { worker, booted: Promise.resolve(), failed: false };
+  result.booted = new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      if (!error) return resolve();
+      result.failed = true;
+      void worker.terminate().catch(() => undefined);
+      reject(error);
+    };
+    const onMessage = (m: FromIsolate) => {
+      if (m.t === "booted") done();
+      else if (m.t === "load-failed") done(new Error(m.error));
+    };
+    const onError = (e: Error) => done(new Error(`the module's isolate could not start: ${errorMessage(e)}`));
+    const onExit = (code: number) => done(new Error(`the module's isolate exited (code ${code}) while starting`));
+    const timer = setTimeout(() => done(new Error(`the module's isolate did not start within ${opts.limits.bootTimeoutMs} ms`)), opts.limits.bootTimeoutMs);
+    timer.unref();
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+  });
+  result.booted.catch(() => undefined);
+  return result;
 }
 
 type QueryOutcome = Awaited<ReturnType<IsolatedRunner["run"]>>;
@@ -228,88 +277,66 @@ export class ModuleIsolate implements IsolatedRunner {
     this.restartTimer.unref();
   }
 
-  /** Starts a worker and loads the module in it, within the boot and import limits. */
+  /** Takes a started worker and loads the module in it, within the boot and import limits. */
   private spawn(onLoaded: (def: DefinitionData) => void): Promise<void> {
     const { limits } = this.opts;
-    const data: IsolateWorkerData = {
-      workerModule: WORKER_MODULE,
-      file: this.opts.file,
-      name: this.name,
-      kind: this.opts.kind,
-      config: this.opts.config,
-      env: { ...this.opts.env },
-      levels: (["debug", "info", "warn", "error"] as LogLevel[]).filter((l) => this.log.isLevelEnabled(l)),
-      serverPid: process.pid,
-    };
-    const worker = new Worker(WORKER_SCRIPT, {
-      workerData: data,
-      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb },
-      name: `module:${this.name}`,
-    });
-    worker.unref();
+    const booting = this.opts.takeWorker();
+    const worker = booting.worker;
     this.startedAt = performance.now();
-    const started = new Promise<void>((resolve, reject) => {
-      let phase: "boot" | "import" | "loaded" = "boot";
-      let timer = setTimeout(() => fail(`the module's isolate did not start within ${limits.bootTimeoutMs} ms`), limits.bootTimeoutMs);
-      const fail = (why: string) => {
-        if (phase === "loaded") return;
-        phase = "loaded";
-        clearTimeout(timer);
-        this.stops.set(worker, { reason: why });
-        void worker.terminate().catch(() => undefined);
-        reject(new Error(why));
-      };
-      worker.on("message", (m: FromIsolate) => {
-        switch (m.t) {
-          case "booted":
-            if (phase !== "boot") return;
-            phase = "import";
+    const started = booting.booted.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          let loaded = false;
+          const fail = (why: string) => {
+            if (loaded) return;
+            loaded = true;
             clearTimeout(timer);
-            timer = setTimeout(
-              () => fail(`importing the module did not finish within ${limits.importTimeoutMs} ms (a loop or a never-settling await at its top level?)`),
-              limits.importTimeoutMs,
-            );
-            worker.postMessage({ t: "load" } satisfies ToIsolate);
-            return;
-          case "loaded":
-            if (phase !== "import") return;
-            phase = "loaded";
-            clearTimeout(timer);
-            this.worker = worker;
-            this.state = "running";
-            onLoaded(m.def);
-            resolve();
-            return;
-          case "load-failed":
-            fail(m.error);
-            return;
-          default:
-            this.onMessage(worker, m);
-        }
-      });
-      worker.on("error", (e: Error & { code?: string }) => {
-        const why =
-          e.code === "ERR_WORKER_OUT_OF_MEMORY"
-            ? `the module ran out of memory (limit: ${limits.heapMb} MB of heap per isolate)`
-            : `the module's isolate crashed: ${errorMessage(e)}`;
-        if (phase !== "loaded") return fail(why);
-        if (!this.stops.has(worker)) {
-          this.stops.set(worker, { reason: why });
-          this.workerGone(worker, { reason: why });
-        }
-      });
-      worker.on("exit", (code) => {
-        if (phase !== "loaded") return fail(`the module's isolate exited (code ${code}) while the module was loading (process.exit() at its top level?)`);
-        if (this.stops.has(worker)) return;
-        const stop = { reason: `the module ended its isolate (process.exit(${code})?)` };
-        this.stops.set(worker, stop);
-        this.workerGone(worker, stop);
-      });
-    });
+            this.stops.set(worker, { reason: why });
+            void worker.terminate().catch(() => undefined);
+            reject(new Error(why));
+          };
+          const timer = setTimeout(
+            () => fail(`importing the module did not finish within ${limits.importTimeoutMs} ms (a loop or a never-settling await at its top level?)`),
+            limits.importTimeoutMs,
+          );
+          worker.on("message", (m: FromIsolate) => {
+            if (m.t === "loaded") {
+              if (loaded) return;
+              loaded = true;
+              clearTimeout(timer);
+              this.worker = worker;
+              this.state = "running";
+              onLoaded(m.def);
+              resolve();
+            } else if (m.t === "load-failed") fail(m.error);
+            else this.onMessage(worker, m);
+          });
+          worker.on("error", (e: Error & { code?: string }) => {
+            const why =
+              e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `the module ran out of memory (limit: ${limits.heapMb} MB of heap per isolate)` : `the module's isolate crashed: ${errorMessage(e)}`;
+            if (!loaded) return fail(why);
+            if (!this.stops.has(worker)) {
+              this.stops.set(worker, { reason: why });
+              this.workerGone(worker, { reason: why });
+            }
+          });
+          worker.on("exit", (code) => {
+            if (!loaded) return fail(`the module's isolate exited (code ${code}) while the module was loading (process.exit() at its top level?)`);
+            if (this.stops.has(worker)) return;
+            const stop = { reason: `the module ended its isolate (process.exit(${code})?)` };
+            this.stops.set(worker, stop);
+            this.workerGone(worker, stop);
+          });
+          const load: ToIsolate = { t: "load", file: this.opts.file, name: this.name, kind: this.opts.kind };
+          worker.postMessage(load);
+        }),
+    );
+    // Workers are unref'd: a load in progress keeps the process alive (the `modules` command awaits it).
+    const keepAlive = setInterval(() => undefined, 60_000);
     // Queries arriving meanwhile wait on `starting`; it is cleared before they resume.
     const settled = started.then(
-      () => undefined,
-      () => undefined,
+      () => clearInterval(keepAlive),
+      () => clearInterval(keepAlive),
     );
     this.starting = settled;
     void settled.then(() => {

@@ -11,9 +11,6 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 export interface IsolateWorkerData {
   /** URL of worker.ts/worker.js (the source bootstrap imports it). */
   workerModule: string;
-  file: string;
-  name: string;
-  kind: ModuleKind;
   config: Config;
   env: Record<string, string | undefined>;
   /** Levels the server's logger writes; the isolate forwards only those. */
@@ -59,7 +56,7 @@ export const ERROR_MESSAGE_MARK = "@@misp-modules-ts:error-message@@";
 
 /** Server → isolate. */
 export type ToIsolate =
-  | { t: "load" }
+  | { t: "load"; file: string; name: string; kind: ModuleKind }
   | { t: "query"; id: number; body: string; deadlineMs: number; reqId?: string };
 
 /** Isolate → server. */

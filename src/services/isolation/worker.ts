@@ -8,7 +8,7 @@ import type { ServerHttpClient } from "../../lib/http/client.js";
 import { SecretStore } from "../../lib/secrets/store.js";
 import { VERSION } from "../../package-info.js";
 import { definitionFromExports } from "../../registry/definition.js";
-import { importModuleFile } from "../../registry/loader.js";
+import { importModuleFile, type ModuleKind } from "../../registry/loader.js";
 import { ModuleRegistry, prepareModule, type LoadedModule } from "../../registry/registry.js";
 import { installSdkResolution, sdkEntryUrl } from "../../registry/sdk-resolution.js";
 import { createModuleContext } from "../../runtime/context.js";
@@ -176,11 +176,15 @@ async function boot(): Promise<void> {
   await import(sdkEntryUrl());
 }
 
-async function load(): Promise<void> {
+/** The module file this isolate serves (isolates are started before they know it: see host.ts). */
+let target = { file: "", name: "", kind: "action" as ModuleKind };
+
+async function load(m: Extract<ToIsolate, { t: "load" }>): Promise<void> {
+  target = { file: m.file, name: m.name, kind: m.kind };
   try {
-    const def = definitionFromExports(await importModuleFile(data.file));
-    if (def.kind !== data.kind) throw new Error(`${data.kind} folder holds a module of kind "${def.kind}"`);
-    mod = prepareModule(data.name, data.file, def, "custom");
+    const def = definitionFromExports(await importModuleFile(target.file));
+    if (def.kind !== target.kind) throw new Error(`${target.kind} folder holds a module of kind "${def.kind}"`);
+    mod = prepareModule(target.name, target.file, def, "custom");
     const described = definitionData(def);
     registry.set(mod);
     post({ t: "loaded", def: described });
@@ -205,7 +209,7 @@ async function query(m: Extract<ToIsolate, { t: "query" }>): Promise<void> {
   try {
     body = JSON.parse(m.body) as Record<string, unknown>;
   } catch (e) {
-    const error = `${data.name}: internal error: the request could not be read in the module's isolate (${(e as Error).message})`;
+    const error = `${target.name}: internal error: the request could not be read in the module's isolate (${(e as Error).message})`;
     post({ t: "reply", id: m.id, json: JSON.stringify({ error }), outcome: "crash", error });
     return;
   }
@@ -215,15 +219,15 @@ async function query(m: Extract<ToIsolate, { t: "query" }>): Promise<void> {
   let outcome = result.outcome;
   if (json === undefined) {
     outcome = "crash";
-    const message = `${data.name}: internal error: the module's reply is not JSON-serialisable`;
-    json = JSON.stringify(data.kind === "action" ? { error: message } : { error: message, results: [] });
+    const message = `${target.name}: internal error: the module's reply is not JSON-serialisable`;
+    json = JSON.stringify(target.kind === "action" ? { error: message } : { error: message, results: [] });
   }
   const error = typeof result.reply.error === "string" ? result.reply.error : undefined;
   post({ t: "reply", id: m.id, json, outcome, error: error === undefined ? undefined : clip(error, 4000) });
 }
 
 port.on("message", (m: ToIsolate) => {
-  if (m.t === "load") void load();
+  if (m.t === "load") void load(m);
   else if (m.t === "query") void query(m);
 });
 // A failed boot leaves "booted" unsent: the server gives up after its boot limit and reports it.
