@@ -57,26 +57,30 @@ export class IsolationHost {
   private readonly isolates = new Set<ModuleIsolate>();
   private closed = false;
   /**
-   * One worker started ahead of need. Starting a worker (its runtime and the SDK) is most of an
+   * Workers started ahead of need. Starting a worker (its runtime and the SDK) is most of an
    * isolate's start-up; with one ready, a hot-reloaded file or a restarted isolate only waits for
-   * its own import (a file dropped into a watched folder is served within a second).
+   * its own import, so a file dropped into a watched folder is served within a second. Two, so
+   * that edits in quick succession do not wait for the replacement of the first.
    */
-  private spare: BootingWorker | undefined;
+  private readonly spares: BootingWorker[] = [];
 
   constructor(private readonly opts: IsolationHostOptions) {
-    this.spare = this.boot();
+    this.topUp();
   }
 
-  private boot(): BootingWorker {
-    return bootWorker({ config: this.opts.config, env: this.opts.env, log: this.opts.log, limits: this.limits });
+  private topUp(): void {
+    while (!this.closed && this.spares.length < this.opts.config.isolation.spareWorkers) {
+      this.spares.push(bootWorker({ config: this.opts.config, env: this.opts.env, log: this.opts.log, limits: this.limits }));
+    }
   }
 
-  /** The ready worker (a new one is started in its place), or a new one when it failed. */
+  /** A started worker (or the one closest to started), replaced by a new spare. */
   private takeWorker(): BootingWorker {
-    let w = this.spare;
-    this.spare = undefined;
-    if (!w || w.failed) w = this.boot();
-    if (!this.closed) this.spare = this.boot();
+    for (let i = this.spares.length - 1; i >= 0; i--) if (this.spares[i]!.failed) this.spares.splice(i, 1);
+    const readyAt = this.spares.findIndex((w) => w.ready);
+    const taken = readyAt >= 0 ? this.spares.splice(readyAt, 1)[0] : this.spares.shift();
+    const w = taken ?? bootWorker({ config: this.opts.config, env: this.opts.env, log: this.opts.log, limits: this.limits });
+    this.topUp();
     return w;
   }
 
@@ -122,9 +126,7 @@ export class IsolationHost {
   /** Stops every isolate (server shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    const spare = this.spare;
-    this.spare = undefined;
-    void spare?.worker.terminate().catch(() => undefined);
+    for (const spare of this.spares.splice(0)) void spare.worker.terminate().catch(() => undefined);
     const all = [...this.isolates];
     this.isolates.clear();
     await Promise.all(all.map((i) => i.close()));

@@ -48,6 +48,7 @@ export interface BootingWorker {
   worker: Worker;
   /** Resolves once the worker's runtime is up (SDK loaded); rejects, with the worker ended, if it cannot start. */
   booted: Promise<void>;
+  ready: boolean;
   failed: boolean;
 }
 
@@ -63,14 +64,17 @@ export function bootWorker(opts: { config: Config; env: NodeJS.ProcessEnv; log: 
   const worker = new Worker(WORKER_SCRIPT, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: opts.limits.heapMb }, name: "module isolate" });
   // Never what keeps the process alive: the server's socket, or a pending load's timer, does that.
   worker.unref();
-  const result: BootingWorker = { worker, booted: Promise.resolve(), failed: false };
+  const result: BootingWorker = { worker, booted: Promise.resolve(), ready: false, failed: false };
   result.booted = new Promise<void>((resolve, reject) => {
     const done = (error?: Error) => {
       clearTimeout(timer);
       worker.off("message", onMessage);
       worker.off("error", onError);
       worker.off("exit", onExit);
-      if (!error) return resolve();
+      if (!error) {
+        result.ready = true;
+        return resolve();
+      }
       result.failed = true;
       void worker.terminate().catch(() => undefined);
       reject(error);

@@ -10,7 +10,7 @@ import { VERSION } from "../../package-info.js";
 import { definitionFromExports } from "../../registry/definition.js";
 import { importModuleFile, type ModuleKind } from "../../registry/loader.js";
 import { ModuleRegistry, prepareModule, type LoadedModule } from "../../registry/registry.js";
-import { installSdkResolution, sdkEntryUrl } from "../../registry/sdk-resolution.js";
+import { ensureNativeTypeScript, installSdkResolution, sdkEntryUrl } from "../../registry/sdk-resolution.js";
 import { createModuleContext } from "../../runtime/context.js";
 import { runQuery } from "../../runtime/run-query.js";
 import type { Services } from "../../runtime/services.js";
@@ -173,6 +173,8 @@ function startInit(m: LoadedModule, after: Promise<unknown>): void {
  */
 async function boot(): Promise<void> {
   await installSdkResolution("native");
+  // Built (dist/), TypeScript module files need tsx: registered now, not while a module imports.
+  await ensureNativeTypeScript();
   await import(sdkEntryUrl());
 }
 
