@@ -53,11 +53,14 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
 
   // MISP sends JSON; scripts in the wild post it as form data or without a type (PROTOCOL §1.4).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+  app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
     const text = body as string;
     if (text.trim() === "") return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      const parsed: unknown = JSON.parse(text);
+      // Kept for isolated custom modules: they get the text as received, not a JSON.stringify.
+      (req as { rawBody?: string }).rawBody = text;
+      done(null, parsed);
     } catch (e) {
       done(badRequest(`body is not valid JSON: ${(e as Error).message}`), undefined);
     }
