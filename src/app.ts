@@ -108,6 +108,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     const report = await loadRoot(root, "custom", registry, loadOpts);
     log.info({ root, loaded: report.loaded, failed: report.failed.length }, "custom modules loaded");
   }
+  // Spare isolates started alongside the modules: ready before the server listens, so that the
+  // first hot reload or restart does not wait for one.
+  await isolation?.sparesStarted();
   // Hot reload: added, edited and deleted custom module files change the registry in place.
   const watcher = config.watch && customRoots.length > 0 ? watchModuleRoots({ roots: customRoots, registry, load: loadOpts }) : undefined;
   const server = await buildServer({ config, registry, services, loggerInstance: log });

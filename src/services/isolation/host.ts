@@ -74,6 +74,11 @@ export class IsolationHost {
     }
   }
 
+  /** Resolves once the spare isolates have started (or failed to): the first hot reload then need not wait for one. */
+  async sparesStarted(): Promise<void> {
+    await Promise.all(this.spares.map((w) => w.booted.catch(() => undefined)));
+  }
+
   /** A started worker (or the one closest to started), replaced by a new spare. */
   private takeWorker(): BootingWorker {
     for (let i = this.spares.length - 1; i >= 0; i--) if (this.spares[i]!.failed) this.spares.splice(i, 1);
