@@ -58,7 +58,7 @@ export const ConfigSchema = z.object({
       /** Longest pause between restarts of an isolate that keeps crashing. */
       maxRestartDelayMs: z.number().int().positive().default(30_000),
       /** Isolates started ahead of need, so that hot reloads and restarts skip the start-up. */
-      spareWorkers: z.number().int().min(0).max(8).default(2),
+      spareWorkers: z.number().int().min(0).max(8).default(3),
     })
     .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */

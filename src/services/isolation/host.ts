@@ -59,8 +59,8 @@ export class IsolationHost {
   /**
    * Workers started ahead of need. Starting a worker (its runtime and the SDK) is most of an
    * isolate's start-up; with one ready, a hot-reloaded file or a restarted isolate only waits for
-   * its own import, so a file dropped into a watched folder is served within a second. Two, so
-   * that edits in quick succession do not wait for the replacement of the first.
+   * its own import, so a file dropped into a watched folder is served within a second. Three by
+   * default, so that edits in quick succession do not wait for the replacements to start.
    */
   private readonly spares: BootingWorker[] = [];
 
