@@ -94,8 +94,7 @@ process.kill = ((pid: number, signal?: string | number) => {
 }) as typeof process.kill;
 
 const log = new ForwardingLogger({});
-// The HTTP client (undici) is a large part of an isolate's start-up: it is loaded once the module
-// is, and queries wait for it (only the first one can find it missing).
+// The HTTP client (undici) is loaded while the isolate starts (see boot); queries wait for it.
 let httpClient: ServerHttpClient | undefined;
 let httpReady: Promise<unknown> | undefined;
 function loadHttpClient(): Promise<unknown> {
@@ -176,6 +175,8 @@ async function boot(): Promise<void> {
   // Built (dist/), TypeScript module files need tsx: registered now, not while a module imports.
   await ensureNativeTypeScript();
   await import(sdkEntryUrl());
+  // Loaded here too (isolates usually start as spares): the first query after a reload need not wait for it.
+  await loadHttpClient();
 }
 
 /** The module file this isolate serves (isolates are started before they know it: see host.ts). */
