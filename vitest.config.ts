@@ -16,6 +16,9 @@ const TIMING = [
   "test/reliability/connection-cap.test.ts",
   "test/reliability/large-bodies.test.ts",
   "test/reliability/shutdown.test.ts",
+  "test/reliability/custom-modules.test.ts",
+  "test/reliability/custom-modules-import.test.ts",
+  "test/reliability/process-guards.test.ts",
 ];
 
 export default defineConfig({

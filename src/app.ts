@@ -12,6 +12,7 @@ import { ModuleRegistry, type LoadedModule } from "./registry/registry.js";
 import { installSdkResolution } from "./registry/sdk-resolution.js";
 import { watchModuleRoots } from "./registry/watcher.js";
 import { createModuleContext } from "./runtime/context.js";
+import { IsolationHost } from "./services/isolation/host.js";
 import type { Services } from "./runtime/services.js";
 import { VERSION } from "./package-info.js";
 import { buildServer } from "./server.js";
@@ -87,16 +88,22 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const log = pino(loggerOptions(config.debug, opts.quiet) as object, opts.logDestination ?? pino.destination({ dest: 1, sync: false }));
   const services = createServices(config, log, opts.env);
   const registry = new ModuleRegistry();
-  const loadOpts: LoadOptions = { allowShadowing: config.allowShadowing, log, onLoaded: (m) => startInit(m, services) };
   const customRoots = customRootsFor(config, opts.cwd);
-  // `import ... from "misp-modules-ts"` must work in custom module files. The resolve hook runs
-  // in a loader thread of its own, so it is only installed when there are custom roots.
-  if (customRoots.length > 0) await installSdkResolution();
+  // Custom modules run in isolates of their own unless configured otherwise (docs/security.md,
+  // "Custom modules are isolated"); built-in modules always run in this thread.
+  const isolation = customRoots.length > 0 && config.isolation.mode === "worker" ? new IsolationHost({ config, env: services.env, log }) : undefined;
+  const loadOpts: LoadOptions = { allowShadowing: config.allowShadowing, log, onLoaded: (m) => startInit(m, services), isolation };
+  // `import ... from "misp-modules-ts"` must work in custom module files loaded in this thread.
+  // The resolve hook runs in a loader thread of its own, so it is only installed when needed.
+  if (customRoots.length > 0 && (!isolation || config.isolation.inProcess.length > 0)) await installSdkResolution();
   await loadRoot(builtinRoot(), "builtin", registry, loadOpts);
   for (const root of customRoots) {
     const report = await loadRoot(root, "custom", registry, loadOpts);
     log.info({ root, loaded: report.loaded, failed: report.failed.length }, "custom modules loaded");
   }
+  // Spare isolates started alongside the modules: ready before the server listens, so that the
+  // first hot reload or restart does not wait for one.
+  await isolation?.sparesStarted();
   // Hot reload: added, edited and deleted custom module files change the registry in place.
   const watcher = config.watch && customRoots.length > 0 ? watchModuleRoots({ roots: customRoots, registry, load: loadOpts }) : undefined;
   const server = await buildServer({ config, registry, services, loggerInstance: log });
@@ -110,6 +117,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       await watcher?.close();
       // Queries in flight may finish within the grace (default: the query deadline); see docs/security.md.
       await closeGracefully(server, config.server.shutdownGraceMs ?? config.deadlineMs);
+      await isolation?.close();
       // Pooled outbound connections would otherwise keep the process alive.
       await services.http.close();
       // Log lines are bounded, so a reader that is merely slow drains them in well under this;

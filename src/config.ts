@@ -56,6 +56,26 @@ export const ConfigSchema = z.object({
       envPrefix: z.string().default("MISP_MODULES_SECRET_"),
     })
     .prefault({}),
+  /** How custom modules run: each in a worker thread of its own (default) or in the server's thread. */
+  isolation: z
+    .object({
+      mode: z.enum(["worker", "none"]).default("worker"),
+      /** Custom modules run in the server's thread even when mode is "worker". */
+      inProcess: z.array(z.string()).default([]),
+      /** V8 heap per isolate, MB. */
+      heapMb: z.number().int().min(16).default(256),
+      /** Time a module file has to import, top-level code included. */
+      importTimeoutMs: z.number().int().positive().default(10_000),
+      /** Time an isolate's own runtime has to start (not counted in importTimeoutMs). */
+      bootTimeoutMs: z.number().int().positive().default(30_000),
+      /** Past a query's deadline, how long a silent isolate is given before it is stopped. */
+      watchdogGraceMs: z.number().int().min(0).default(250),
+      /** Longest pause between restarts of an isolate that keeps crashing. */
+      maxRestartDelayMs: z.number().int().positive().default(30_000),
+      /** Isolates started ahead of need, so that hot reloads and restarts skip the start-up. */
+      spareWorkers: z.number().int().min(0).max(8).default(3),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -85,6 +105,8 @@ export const ENV = {
   maxConnections: "MISP_MODULES_MAX_CONNECTIONS",
   pendingBodyBytes: "MISP_MODULES_PENDING_BODY_BYTES",
   shutdownGraceMs: "MISP_MODULES_SHUTDOWN_GRACE_MS",
+  isolation: "MISP_MODULES_ISOLATION",
+  isolationHeapMb: "MISP_MODULES_ISOLATION_HEAP_MB",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -122,6 +144,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     pendingBodyBytes: envInt(env[ENV.pendingBodyBytes]),
     shutdownGraceMs: envInt(env[ENV.shutdownGraceMs]),
   });
+  const isolationMode = env[ENV.isolation]?.trim();
+  if (isolationMode && isolationMode !== "worker" && isolationMode !== "none") throw new Error(`${ENV.isolation} must be "worker" or "none", got "${isolationMode}"`);
+  const isolation = definedOnly({ mode: isolationMode || undefined, heapMb: envInt(env[ENV.isolationHeapMb]) });
   return definedOnly({
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
@@ -134,6 +159,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     http: Object.keys(http).length ? http : undefined,
     secrets: Object.keys(secrets).length ? secrets : undefined,
     server: Object.keys(server).length ? server : undefined,
+    isolation: Object.keys(isolation).length ? isolation : undefined,
   }) as ConfigInput;
 }
 

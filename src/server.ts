@@ -179,7 +179,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       const running = inflight.start();
       let result;
       try {
-        result = await runQuery(body, registry, services, req.id, running.signal);
+        result = await runQuery(body, registry, services, req.id, { stop: running.signal, rawBody: req.rawBody });
       } finally {
         running.done();
       }

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
+import { loadConfig } from "../config.js";
 import { builtinRoot, loadRoot } from "../registry/loader.js";
+import { IsolationHost } from "../services/isolation/host.js";
 import { ModuleRegistry } from "../registry/registry.js";
 import { installSdkResolution } from "../registry/sdk-resolution.js";
 import { moduleTableMarkdown } from "../introspection/module-table.js";
@@ -19,9 +21,13 @@ export function registerModulesCommand(program: Command): void {
       const log = { info() {}, warn() {}, error: (o: object, m?: string) => process.stderr.write(`${m}: ${JSON.stringify(o)}\n`) };
       await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log });
       const roots = (opts.custom ?? []).map((d) => resolve(d));
-      // Scaffolded modules (`misp-modules-ts new`) import "misp-modules-ts", as under `serve`.
+      // Custom modules are imported as the server imports them: each in an isolate (a module that
+      // loops or hangs at import is reported instead of hanging the command). Scaffolded modules
+      // (`misp-modules-ts new`) import "misp-modules-ts", as under `serve`.
+      const config = loadConfig({ flags: { custom: roots } });
+      const isolation = config.isolation.mode === "worker" ? new IsolationHost({ config, env: process.env, log: { ...log, debug() {}, isLevelEnabled: () => false, child: () => ({ ...log, debug() {}, isLevelEnabled: () => false }) } }) : undefined;
       if (roots.length > 0) await installSdkResolution();
-      for (const dir of roots) await loadRoot(dir, "custom", registry, { allowShadowing: false, log });
+      for (const dir of roots) await loadRoot(dir, "custom", registry, { allowShadowing: false, log, isolation });
       const descriptors = registry.all().map((m) => m.descriptor);
       if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
       else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");

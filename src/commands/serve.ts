@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { performance } from "node:perf_hooks";
 import { createApp } from "../app.js";
 import { ENV, loadConfig, type ConfigInput } from "../config.js";
+import { installProcessGuards, knownSecretValues } from "../services/isolation/stray-errors.js";
 
 // The default command: load modules and serve HTTP until SIGINT/SIGTERM.
 
@@ -43,6 +44,9 @@ export function registerServe(program: Command): void {
       };
       const config = loadConfig({ file: flags.config, flags: input });
       const app = await createApp(config);
+      // A module's stray exception or rejection is logged; the server keeps serving (MISP fails open).
+      const secrets = knownSecretValues(config, app.services.env, app.services.secrets);
+      installProcessGuards(app.server.log, () => secrets);
       const address = await app.server.listen({ port: config.port, host: config.listen });
       app.server.log.info(
         { address, modules: app.registry.all().length, failed: app.registry.failureList().length, startupMs: Math.round(performance.now() - started) },

@@ -57,6 +57,18 @@ export const HealthReply = z
       loaded: z.number().int(),
       initialising: z.array(z.string()),
       failed: z.array(z.object({ name: z.string().optional(), file: z.string(), error: z.string(), at: z.string() })),
+      isolated: z
+        .array(
+          z.object({
+            name: z.string(),
+            state: z.enum(["starting", "running", "restarting", "backoff", "stopped"]),
+            restarts: z.number().int(),
+            lastError: z.string().optional(),
+            lastErrorAt: z.string().optional(),
+          }),
+        )
+        .optional()
+        .describe("Custom modules running in isolates (worker threads)"),
     }),
   })
   .describe("Always {status: true} while the server runs, plus per-module status");

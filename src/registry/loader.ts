@@ -5,6 +5,7 @@ import { codePath } from "../package-info.js";
 import { definitionFromExports } from "./definition.js";
 import { prepareModule, type LoadedModule, type ModuleRegistry, type ModuleSource } from "./registry.js";
 import { ensureNativeTypeScript, MODULE_FILE_MARK, typeScriptMode } from "./sdk-resolution.js";
+import type { IsolationHost } from "../services/isolation/host.js";
 
 // Discovers module files and turns them into registry entries. Built-ins live in
 // src/modules/{action,expansion}; custom roots follow the reference layout (action/,
@@ -84,8 +85,12 @@ export async function importModuleFile(file: string, fresh = false): Promise<unk
   return import(url.href);
 }
 
-/** Imports, validates and prepares one module file; throws with a message fit for the log. */
-export async function loadModuleFile(mf: ModuleFile, source: ModuleSource, fresh = false): Promise<LoadedModule> {
+/**
+ * Imports, validates and prepares one module file; throws with a message fit for the log.
+ * With an isolation host, a custom module is imported in an isolate of its own instead.
+ */
+export async function loadModuleFile(mf: ModuleFile, source: ModuleSource, fresh = false, isolation?: IsolationHost): Promise<LoadedModule> {
+  if (isolation && source === "custom" && isolation.appliesTo(mf.name)) return isolation.load(mf);
   const exports = await importModuleFile(mf.file, fresh);
   const def = definitionFromExports(exports);
   if (def.kind !== mf.kind) throw new Error(`${mf.kind} folder holds a module of kind "${def.kind}"`);
@@ -107,6 +112,8 @@ export interface LoadOptions {
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
   /** Called for every module accepted into the registry (used to start init()). */
   onLoaded?: (mod: LoadedModule) => void;
+  /** Runs custom modules in isolates (src/services/isolation); in the server's thread without it. */
+  isolation?: IsolationHost;
 }
 
 /** Loads every module of a root into the registry. A broken file is reported, never fatal. */
@@ -114,7 +121,7 @@ export async function loadRoot(root: string, source: ModuleSource, registry: Mod
   const report: LoadReport = { loaded: [], failed: [] };
   const files = listModuleFiles(root);
   // Import in parallel: start-up time is dominated by module imports.
-  const results = await Promise.allSettled(files.map((mf) => loadModuleFile(mf, source)));
+  const results = await Promise.allSettled(files.map((mf) => loadModuleFile(mf, source, false, opts.isolation)));
   files.forEach((mf, i) => {
     const r = results[i]!;
     if (r.status === "rejected") {
@@ -126,6 +133,7 @@ export async function loadRoot(root: string, source: ModuleSource, registry: Mod
     }
     const refused = admissionProblem(r.value, registry, opts.allowShadowing);
     if (refused) {
+      r.value.isolate?.release();
       registry.recordFailure({ file: mf.file, name: mf.name, error: refused, at: new Date() });
       opts.log.error({ module: mf.name, file: mf.file, err: refused }, "module refused");
       report.failed.push({ file: mf.file, error: refused });

@@ -15,6 +15,24 @@ export interface ParamEntry {
 export type ModuleSource = "builtin" | "custom";
 export type ModuleState = "initialising" | "ready" | "failed";
 
+/** What a module run in an isolate (src/services/isolation) gives the runtime instead of its handler. */
+export interface IsolatedRunner {
+  /** Runs one query in the isolate; never rejects. `body` is the request's JSON text. */
+  run(req: { body: string; deadlineMs: number; reqId?: string }): Promise<{ json: string; outcome: "ok" | "error" | "timeout" | "crash"; error?: string }>;
+  /** Health of the isolate, for /healthcheck. */
+  status(): IsolateStatus;
+  /** Stops the isolate once its running queries are over (the module was replaced or removed). */
+  release(): void;
+}
+
+export interface IsolateStatus {
+  state: "starting" | "running" | "restarting" | "backoff" | "stopped";
+  restarts: number;
+  /** Why the isolate last stopped (watchdog, memory limit, exit, crash), if it ever did. */
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
 export interface LoadedModule {
   readonly name: string;
   readonly source: ModuleSource;
@@ -28,6 +46,8 @@ export interface LoadedModule {
   /** Resolves when init() is done (queries wait for it; /modules does not). */
   ready: Promise<void>;
   loadedAt: Date;
+  /** Set when the module runs in an isolate: `def` then holds only its declaration, and queries go here. */
+  isolate?: IsolatedRunner;
 }
 
 export interface LoadFailure {
@@ -80,12 +100,15 @@ export class ModuleRegistry {
 
   /** Adds or replaces a module (a replaced module's running requests keep their own reference). */
   set(mod: LoadedModule): void {
+    const previous = this.modules.get(mod.name);
+    if (previous && previous !== mod) previous.isolate?.release();
     this.modules.set(mod.name, mod);
     this.failures.delete(mod.file);
     this.changed();
   }
 
   delete(name: string): boolean {
+    this.modules.get(name)?.isolate?.release();
     const had = this.modules.delete(name);
     if (had) this.changed();
     return had;

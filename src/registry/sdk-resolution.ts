@@ -67,12 +67,16 @@ function registerHook(entry: string): void {
   register(`data:text/javascript,${encodeURIComponent(HOOK_SOURCE)}`, { data: { entry } });
 }
 
-/** Installs the resolution hook once per process. Returns how .ts files must be imported. */
-export async function installSdkResolution(): Promise<ResolutionState> {
+/**
+ * Installs the resolution hook once per process (or worker thread). Returns how .ts files must
+ * be imported. `mode` overrides the detection: module isolates run outside vitest's module
+ * graph even when the server runs under it, so they import natively.
+ */
+export async function installSdkResolution(mode?: TypeScriptMode): Promise<ResolutionState> {
   const g = globalThis as GlobalWithState;
   const existing = g[STATE_KEY];
   if (existing) return existing;
-  const state: ResolutionState = { entry: sdkEntryUrl(), typescript: detectTypeScriptMode() };
+  const state: ResolutionState = { entry: sdkEntryUrl(), typescript: mode ?? detectTypeScriptMode() };
   g[STATE_KEY] = state;
   registerHook(state.entry);
   return state;

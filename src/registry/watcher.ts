@@ -197,7 +197,7 @@ export class ModuleWatcher {
     }
 
     // Import in parallel, admit in a fixed order.
-    const results = await Promise.allSettled(toLoad.map((t) => loadModuleFile(t.mf, "custom", true)));
+    const results = await Promise.allSettled(toLoad.map((t) => loadModuleFile(t.mf, "custom", true, this.load.isolation)));
     toLoad.forEach((t, i) => {
       const r = results[i]!;
       if (r.status === "fulfilled") this.admit(t.mf, r.value, t.known);
@@ -208,6 +208,7 @@ export class ModuleWatcher {
   private admit(mf: ModuleFile, mod: LoadedModule, known: boolean): void {
     const refused = admissionProblem(mod, this.registry, this.load.allowShadowing);
     if (refused) {
+      mod.isolate?.release();
       this.reportFailure(mf, refused);
       return;
     }

@@ -140,7 +140,7 @@ function requestedDeadline(mod: LoadedModule, body: Record<string, unknown>, ser
   return mod.def.timeoutMs ?? services.config.deadlineMs;
 }
 
-function errorReply(mod: LoadedModule, message: string): Record<string, unknown> {
+export function errorReply(mod: LoadedModule, message: string): Record<string, unknown> {
   if (mod.def.kind === "action") {
     const prefixed = message.startsWith(`${mod.name}:`) ? message : `${mod.name}: ${message}`;
     return { error: prefixed };
@@ -174,8 +174,34 @@ function normaliseReply(mod: LoadedModule, value: unknown): Record<string, unkno
 /** Why a query was told to give up before its deadline (a server shutdown). */
 class Stopped extends Error {}
 
-/** `stop` ends the query early with an error reply in the module's format (shutdown). */
-export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string, stop?: AbortSignal): Promise<QueryResult> {
+export interface RunQueryOptions {
+  /**
+   * The request body as received (JSON text). An isolated module gets it as is instead of a
+   * JSON.stringify of `body`; it must be the text `body` was parsed from.
+   */
+  rawBody?: string | Buffer;
+  /** The deadline, when the caller computed it already (a module's isolate gets it from the server). */
+  deadlineMs?: number;
+  /** Ends the query early with an error reply in the module's format (a server shutdown). */
+  stop?: AbortSignal;
+}
+
+/** An isolated module's result: its reply arrives as JSON text and is parsed only if someone reads it. */
+function isolatedResult(json: string, outcome: Outcome, module: string, started: number): QueryResult {
+  let parsed: Record<string, unknown> | undefined;
+  return {
+    get reply() {
+      return (parsed ??= JSON.parse(json) as Record<string, unknown>);
+    },
+    json,
+    outcome,
+    module,
+    durationMs: performance.now() - started,
+  };
+}
+
+export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string, options: RunQueryOptions = {}): Promise<QueryResult> {
+  const stop = options.stop;
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
@@ -183,7 +209,12 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const reply = { error: `Unknown module: ${echoInput(String(name))}` };
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
   }
-  const deadlineMs = deadlineFor(mod, body, services);
+  const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
+  if (mod.isolate) {
+    // Parameters, secrets, the handler and its error reply are all dealt with in the isolate.
+    const r = await mod.isolate.run({ body: options.rawBody === undefined ? JSON.stringify(body) : options.rawBody.toString("utf8"), deadlineMs, reqId });
+    return isolatedResult(r.json, r.outcome, name, started);
+  }
   // The AbortController is made only when the handler asks for ctx.signal or ctx.http: creating
   // one per query showed in profiles, and most handlers need neither.
   let controller: AbortController | undefined;

@@ -14,7 +14,9 @@ let t: TestApp;
 
 beforeAll(async () => {
   t = await startTestApp(
-    { custom: [customRoot], modules: { failing_action: { relay_password: "relay-pass-1", api: "secret:DEMO" } } },
+    // slow_action reports what its signal did through this thread's globalThis, so it runs in-process
+    // (the per-module opt-out); the isolated signal is covered by test/reliability/custom-modules.test.ts.
+    { custom: [customRoot], isolation: { inProcess: ["slow_action"] }, modules: { failing_action: { relay_password: "relay-pass-1", api: "secret:DEMO" } } },
     { env: { MISP_MODULES_SECRET_DEMO: "s3cr3t-from-server" } },
   );
 });

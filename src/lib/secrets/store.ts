@@ -26,6 +26,13 @@ export class SecretStore {
     return this.fromFile.get(name) ?? (this.options.env ?? process.env)[this.options.envPrefix + name];
   }
 
+  /** Every value this store can resolve (file and environment), to scrub from text not tied to a request. */
+  knownValues(): string[] {
+    const env = this.options.env ?? process.env;
+    const fromEnv = Object.keys(env).filter((k) => k.startsWith(this.options.envPrefix)).map((k) => env[k] ?? "");
+    return [...this.fromFile.values(), ...fromEnv].filter((v) => v !== "");
+  }
+
   isReference(value: string): boolean {
     return value.startsWith(SECRET_PREFIX);
   }
