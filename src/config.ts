@@ -41,6 +41,21 @@ export const ConfigSchema = z.object({
       envPrefix: z.string().default("MISP_MODULES_SECRET_"),
     })
     .prefault({}),
+  /** The console, its journal and MISP's workflow debug receiver (docs/console.md). */
+  console: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Required from every client when set; without it only loopback clients are served. */
+      token: z.string().min(16, "the console token must be at least 16 characters").optional(),
+      dataDir: z.string().min(1).default("./data"),
+      capture: z.enum(["off", "metadata", "full"]).default("full"),
+      retentionDays: z.number().positive().default(7),
+      maxBytes: z.number().int().positive().default(1024 * MiB),
+      payloadCap: z.number().int().positive().default(2 * MiB),
+      /** A listener of its own for MISP's debug posts, e.g. 127.0.0.1:27051 (MISP's default URL). */
+      debugListen: z.string().optional(),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -65,6 +80,11 @@ export const ENV = {
   caFile: "MISP_MODULES_CA_FILE",
   proxy: "MISP_MODULES_PROXY",
   secretsFile: "MISP_MODULES_SECRETS_FILE",
+  console: "MISP_MODULES_CONSOLE",
+  consoleToken: "MISP_MODULES_CONSOLE_TOKEN",
+  dataDir: "MISP_MODULES_DATA_DIR",
+  capture: "MISP_MODULES_CAPTURE",
+  debugListen: "MISP_MODULES_DEBUG_LISTEN",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -95,6 +115,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     proxy: env[ENV.proxy] || undefined,
   });
   const secrets = definedOnly({ file: env[ENV.secretsFile] || undefined });
+  const consoleCfg = definedOnly({
+    enabled: envBool(env[ENV.console]),
+    token: env[ENV.consoleToken] || undefined,
+    dataDir: env[ENV.dataDir] || undefined,
+    capture: (env[ENV.capture] || undefined) as "off" | "metadata" | "full" | undefined,
+    debugListen: env[ENV.debugListen] || undefined,
+  });
   return definedOnly({
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
@@ -106,6 +133,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     watch: envBool(env[ENV.watch]),
     http: Object.keys(http).length ? http : undefined,
     secrets: Object.keys(secrets).length ? secrets : undefined,
+    console: Object.keys(consoleCfg).length ? consoleCfg : undefined,
   }) as ConfigInput;
 }
 

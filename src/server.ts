@@ -97,7 +97,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     },
     async (req) => {
       const body = req.body as Record<string, unknown>;
-      const result = await runQuery(body, registry, services, req.id);
+      const result = await runQuery(body, registry, services, req.id, req.headers);
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
       req.log[level]({ module: body.module, durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
       return result.reply;
@@ -106,6 +106,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
 
   app.get("/healthcheck", { schema: { summary: "Liveness and module status", response: { 200: HealthReply } } }, async () => healthReport(registry));
   app.get("/version", { schema: { summary: "Server version", response: { 200: VersionReply } } }, async () => ({ version: VERSION }));
+
+  // The console, its journal and MISP's debug receiver: one plugin, loaded only when enabled.
+  if (config.console.enabled) await app.register((await import("./console/plugin.js")).consolePlugin, { config, registry, services });
 
   // The reference answers 405 for other methods on its endpoints.
   const allowed: Record<string, string[]> = { "/modules": ["GET", "HEAD"], "/query": ["POST"], "/healthcheck": ["GET", "HEAD"], "/version": ["GET", "HEAD"] };

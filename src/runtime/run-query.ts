@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { CallRecord } from "../lib/http/client.js";
 import { isHttpError } from "../lib/http/types.js";
 import { redactByName, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
@@ -85,10 +86,38 @@ function normaliseReply(mod: LoadedModule, value: unknown): Record<string, unkno
   return reply;
 }
 
-export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string): Promise<QueryResult> {
+export async function runQuery(
+  body: Record<string, unknown>,
+  registry: ModuleRegistry,
+  services: Services,
+  reqId?: string,
+  headers?: Record<string, string | string[] | undefined>,
+): Promise<QueryResult> {
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
+  const secretValues: string[] = [];
+  const observation = services.observer?.begin({ body, module: mod, reqId, headers, startedAt: Date.now() });
+  if (!observation) return runModule(body, mod, name, services, started, secretValues, reqId);
+  const result = await runModule(body, mod, name, services, started, secretValues, reqId, (c) => observation.outbound(c));
+  try {
+    observation.end({ reply: result.reply, outcome: result.outcome, durationMs: result.durationMs, secretValues });
+  } catch {
+    /* an observer never changes the reply */
+  }
+  return result;
+}
+
+async function runModule(
+  body: Record<string, unknown>,
+  mod: LoadedModule | undefined,
+  name: string,
+  services: Services,
+  started: number,
+  secretValues: string[],
+  reqId?: string,
+  onCall?: (call: CallRecord) => void,
+): Promise<QueryResult> {
   if (!mod) {
     return { reply: { error: `Unknown module: ${name}` }, outcome: "unknown_module", durationMs: performance.now() - started };
   }
@@ -104,7 +133,6 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     }
     return controller.signal;
   };
-  const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   // A child logger only when something is logged: most queries log nothing here.
   const log = () => services.log.child({ reqId, module: name });
@@ -133,7 +161,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
-      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues);
+      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues, onCall);
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);
