@@ -26,8 +26,19 @@ function looksSecretValue(v: string): boolean {
 
 /** Userinfo in a URL (https://user:pass@host) is a credential even under an innocent key. */
 function maskUrlCredentials(v: string): string {
-  if (!v.includes("@") || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return v;
-  return v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${MASK}@`);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return v;
+  let out = v.includes("@") ? v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${MASK}@`) : v;
+  // Tokens in the query string (?token=..., &api_key=...).
+  if (out.includes("?")) out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => (isSecretKey(decodeURIComponentSafe(k)) ? `${sep}${k}=${MASK}` : m));
+  return out;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export interface MaskResult<T> {
@@ -47,7 +58,9 @@ export function maskDeep(value: unknown, declared: ReadonlySet<string> = new Set
       originals[path] = value;
       return MASK;
     }
-    return maskUrlCredentials(value);
+    const masked = maskUrlCredentials(value);
+    if (masked !== value) originals[path] = value;
+    return masked;
   }
   if (value === null || typeof value !== "object" || depth > 64) return value;
   if (Array.isArray(value)) return value.map((v, i) => maskDeep(v, declared, `${path}.${i}`, originals, depth + 1));
@@ -101,6 +114,11 @@ export function secretStrings(originals: Record<string, unknown>): string[] {
         if (b) out.push(b[1]!);
       }
       if (v.startsWith("secret:")) out.push(v.slice(7));
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+        const u = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(v);
+        if (u) out.push(...u[1]!.split(":").map(decodeURIComponentSafe));
+        for (const m of v.matchAll(/[?&]([^=&#\s]+)=([^&#\s]*)/g)) if (isSecretKey(decodeURIComponentSafe(m[1]!))) out.push(decodeURIComponentSafe(m[2]!), m[2]!);
+      }
     } else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
   };
   walk(originals);
