@@ -30,10 +30,16 @@ const badge = (v) => h("span", { class: `badge ${v || ""}` }, v || "—");
 function errorBox(e) { return h("p", { class: "error-box", role: "alert" }, String(e.message || e)); }
 function setView(title, ...nodes) {
   document.title = `${title} · misp-modules-ts console`;
-  main.replaceChildren(h("h1", {}, title), ...nodes);
+  main.replaceChildren(h("h1", {}, title), ...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   main.focus({ preventScroll: true });
   for (const a of document.querySelectorAll("header nav a")) a.toggleAttribute("aria-current", location.hash.startsWith(a.getAttribute("href")) && (a.getAttribute("href") !== "#/" || location.hash === "#/" || location.hash === ""));
   for (const a of document.querySelectorAll("header nav a[aria-current]")) a.setAttribute("aria-current", "page");
+}
+let fieldSeq = 0;
+/** A labelled control; the label is beside it (not around it) so its name stays just the text. */
+function field(text, control) {
+  if (!control.id) control.id = `f${++fieldSeq}`;
+  return h("span", { class: "field" }, h("label", { for: control.id }, text), control);
 }
 function debounce(fn, ms) { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; }
 
@@ -131,9 +137,9 @@ async function home() {
 
 async function runsList(params) {
   const form = h("form", { class: "filters", role: "search" },
-    h("label", {}, "Trigger", h("input", { name: "trigger", value: params.get("trigger") || "" })),
-    h("label", {}, "Outcome", h("select", { name: "outcome" }, ...["", "success", "failure", "blocked", "child"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, o || "any")))),
-    h("label", {}, "Since", h("input", { name: "since", placeholder: "1h, 7d", value: params.get("since") || "" })),
+    field("Trigger", h("input", { name: "trigger", value: params.get("trigger") || "" })),
+    field("Outcome", h("select", { name: "outcome" }, ...["", "success", "failure", "blocked", "child"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, o || "any")))),
+    field("Since", h("input", { name: "since", placeholder: "1h, 7d", value: params.get("since") || "" })),
     h("button", { type: "submit" }, "Filter"));
   form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = "#/runs?" + new URLSearchParams([...new FormData(form)].filter(([, v]) => v)); });
   try {
@@ -180,10 +186,10 @@ async function runDetail(id) {
 
 async function queriesList(params) {
   const form = h("form", { class: "filters", role: "search", "aria-label": "Filter queries" },
-    h("label", {}, "Module", h("input", { name: "module", value: params.get("module") || "" })),
-    h("label", {}, "Outcome", h("select", { name: "outcome" }, ...["", "ok", "error", "timeout", "crash", "unknown_module"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, o || "any")))),
-    h("label", {}, "Since", h("input", { name: "since", placeholder: "1h, 7d or a date", value: params.get("since") || "" })),
-    h("label", {}, "Text", h("input", { name: "q", type: "search", value: params.get("q") || "" })),
+    field("Module", h("input", { name: "module", value: params.get("module") || "" })),
+    field("Outcome", h("select", { name: "outcome" }, ...["", "ok", "error", "timeout", "crash", "unknown_module"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, o || "any")))),
+    field("Since", h("input", { name: "since", placeholder: "1h, 7d or a date", value: params.get("since") || "" })),
+    field("Text", h("input", { name: "q", type: "search", value: params.get("q") || "" })),
     h("button", { type: "submit", class: "primary" }, "Filter"));
   form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = "#/queries?" + new URLSearchParams([...new FormData(form)].filter(([, v]) => v)); });
   try {
@@ -202,12 +208,12 @@ function shellQuote(s) { return `'${String(s).replace(/'/g, `'\\''`)}'`; }
 async function queryDetail(id) {
   try {
     const q = await api(`/queries/${id}`);
-    const paramsBox = h("div");
+    const paramsBox = h("div", { class: "params" });
     const edits = {};
     for (const [k, v] of Object.entries(q.params || {})) {
       const input = h("input", { name: k, value: typeof v === "string" ? v : JSON.stringify(v), size: 50, "aria-label": `Parameter ${k}` });
       input.addEventListener("input", () => { edits[k] = input.value; });
-      paramsBox.append(h("label", {}, k, input));
+      paramsBox.append(field(k, input));
     }
     const result = h("div", { "aria-live": "polite" });
     const replay = h("button", { type: "button", class: "primary", id: "replay" }, "Replay");
@@ -218,12 +224,12 @@ async function queryDetail(id) {
         result.replaceChildren(h("div", { class: "cols" },
           h("section", {}, h("h2", {}, "Recorded reply"), jsonTree(r.old, 3)),
           h("section", {}, h("h2", {}, `Replay reply (HTTP ${r.status})`), jsonTree(r.new, 3))));
+        result.scrollIntoView({ block: "nearest" });
       } catch (e) { result.replaceChildren(errorBox(e)); }
     });
     const origin = location.origin;
     const body = q.request?.text ?? "";
     const curl = `curl -sS -X POST ${origin}/query -H 'Content-Type: application/json' --data-binary ${shellQuote(body)}`;
-    const cli = `misp-modules-ts replay ${id} --url ${origin}` + Object.entries(edits).map(([k, v]) => ` --param ${shellQuote(`${k}=${v}`)}`).join("");
     const copyBtn = (label, text) => h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(typeof text === "function" ? text() : text) }, label);
     setView(`Query #${q.id} · ${q.module}`,
       h("p", {}, badge(q.outcome), ` ${fmtTime(q.ts)} · ${fmtMs(q.durationMs)}`, q.runId ? [" · ", h("a", { href: `#/runs/${q.runId}` }, `run #${q.runId}`)] : "", q.replayOf ? [" · replay of ", h("a", { href: `#/queries/${q.replayOf}` }, `#${q.replayOf}`)] : ""),
@@ -234,7 +240,6 @@ async function queryDetail(id) {
       result,
       h("details", {}, h("summary", {}, "Request headers"), jsonTree(q.headers || {}, 1)),
       payloadView("Request", q.request?.text, q.request || {}), payloadView("Reply", q.reply?.text, q.reply || {}));
-    void cli;
   } catch (e) { setView(`Query #${id}`, errorBox(e)); }
 }
 
@@ -302,8 +307,8 @@ function hashpathView() {
   for (const el of [path, selector, fpath, op, value]) el.addEventListener("input", run);
   setView("Hash paths and filters",
     h("div", { class: "cols" },
-      h("section", {}, h("h2", {}, "Extraction"), h("label", {}, "Path", path), extractOut,
-        h("h2", {}, "MISP node filter"), h("div", { class: "bar" }, h("label", {}, "Selector", selector), h("label", {}, "Path", fpath), h("label", {}, "Operator", op), h("label", {}, "Value (comma-separated for lists)", value)), filterOut),
+      h("section", {}, h("h2", {}, "Extraction"), field("Path", path), extractOut,
+        h("h2", {}, "MISP node filter"), h("div", { class: "bar" }, field("Selector", selector), field("Path", fpath), field("Operator", op), field("Value (comma-separated for lists)", value)), filterOut),
       h("section", {}, h("h2", {}, "Data"), data.el)));
   run();
 }
@@ -318,10 +323,10 @@ async function modulesView(name) {
       const form = h("form", { class: "try" });
       for (const p of m.params) {
         inputs[p.name] = h("input", { name: p.name, placeholder: p.placeholder, type: p.secret ? "password" : "text", size: 50, "aria-label": p.label });
-        form.append(h("label", {}, `${p.label} (id ${p.id})${p.secret ? " — secret" : ""}${p.jinja ? " — Jinja" : ""}${p.hashPath ? " — hash path" : ""}`, inputs[p.name]));
+        form.append(field(`${p.label} (id ${p.id})${p.secret ? " — secret" : ""}${p.jinja ? " — Jinja" : ""}${p.hashPath ? " — hash path" : ""}`, inputs[p.name]));
       }
       const attr = m.kind === "expansion" ? { type: h("input", { value: "ip-dst", "aria-label": "Attribute type" }), value: h("input", { value: "", "aria-label": "Attribute value" }) } : null;
-      if (attr) form.append(h("div", { class: "bar" }, h("label", {}, "Attribute type", attr.type), h("label", {}, "Attribute value", attr.value)));
+      if (attr) form.append(h("div", { class: "bar" }, field("Attribute type", attr.type), field("Attribute value", attr.value)));
       const data = m.kind === "action" ? dataSource(() => {}) : null;
       const out = h("div", { "aria-live": "polite" });
       const go = async (dryRun) => {
