@@ -57,6 +57,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     const text = body as string;
     if (text.trim() === "") return done(null, undefined);
     try {
+      // Kept for query observers (the journal stores what arrived without re-serialising it).
+      (_req as { rawBody?: string }).rawBody = text;
       done(null, JSON.parse(text));
     } catch (e) {
       done(badRequest(`body is not valid JSON: ${(e as Error).message}`), undefined);
@@ -97,7 +99,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     },
     async (req) => {
       const body = req.body as Record<string, unknown>;
-      const result = await runQuery(body, registry, services, req.id, req.headers);
+      const result = await runQuery(body, registry, services, req.id, { headers: req.headers, rawBody: (req as { rawBody?: string }).rawBody });
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
       req.log[level]({ module: body.module, durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
       return result.reply;

@@ -74,6 +74,15 @@ export function declaredSecrets(mod: LoadedModule | undefined): Set<string> {
 }
 
 const MAX_SEARCH = 2000;
+const MAX_CACHED_BODY = 8 * 1024 * 1024;
+
+interface PreparedRequest {
+  at: number;
+  originals: Record<string, unknown>;
+  secrets: string[];
+  paramsText: string | null;
+  request: { hash: string; size: number } | undefined;
+}
 
 class Observation implements QueryObservation {
   readonly calls: OutboundCall[] = [];
@@ -94,6 +103,7 @@ export class Journal implements QueryObserver {
   private nextId: number;
   private readonly recent: RecentQuery[] = [];
   readonly vault = new SecretVault();
+  private readonly prepared = new Map<string, PreparedRequest>();
   private insert?: ReturnType<Database["prepare"]>;
   recorded = 0;
 
@@ -139,24 +149,40 @@ export class Journal implements QueryObserver {
 
   /** Runs inside the store's batched transaction: masking, serialising, hashing, insert. */
   private write(obs: Observation, end: QueryEnd, capture: CaptureMode, link: RecentQuery): void {
-    const { body, module: mod, headers, reqId, startedAt } = obs.start;
-    const declared = declaredSecrets(mod);
-    const originals: Record<string, unknown> = {};
-    const masked = maskDeep(body, declared, "", originals) as Record<string, unknown>;
-    this.vault.set(obs.id, originals);
-    const secrets = [...secretStrings(originals), ...end.secretValues];
+    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    // The same body text (a retry, a replay, one event sent to several nodes with the same
+    // parameters) is masked, serialised and hashed once.
+    const cacheKey = rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY ? `${capture}\u0000${mod?.name ?? ""}\u0000${rawBody}` : undefined;
+    let prepared = cacheKey === undefined ? undefined : this.prepared.get(cacheKey);
+    // Stale entries are recomputed: their payload row may have been swept by retention since.
+    if (prepared && Date.now() - prepared.at > 30_000) prepared = undefined;
+    if (!prepared) {
+      const declared = declaredSecrets(mod);
+      const originals: Record<string, unknown> = {};
+      const masked = maskDeep(body, declared, "", originals) as Record<string, unknown>;
+      const secrets = secretStrings(originals);
+      const params = masked.params ?? masked.config;
+      prepared = {
+        at: Date.now(),
+        originals,
+        secrets,
+        paramsText: params === undefined ? null : scrub(JSON.stringify(params), secrets),
+        request: capture === "full" ? this.store.putPayload(scrub(JSON.stringify(masked), secrets)) : undefined,
+      };
+      if (cacheKey !== undefined) {
+        this.prepared.set(cacheKey, prepared);
+        if (this.prepared.size > 16) this.prepared.delete(this.prepared.keys().next().value!);
+      }
+    }
+    this.vault.set(obs.id, prepared.originals);
+    const secrets = end.secretValues.length ? [...prepared.secrets, ...end.secretValues] : prepared.secrets;
     const replyText = scrub(JSON.stringify(end.reply), secrets);
     const error = typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
-    const params = masked.params ?? masked.config;
-    const paramsText = params === undefined ? null : scrub(JSON.stringify(params), secrets);
+    const paramsText = prepared.paramsText;
     const headerText = headers ? JSON.stringify(maskHeaders(headers)) : null;
     const replayOf = Number(headers?.[REPLAY_HEADER]);
-    let request: { hash: string; size: number } | undefined;
-    let reply: { hash: string; size: number } | undefined;
-    if (capture === "full") {
-      request = this.store.putPayload(scrub(JSON.stringify(masked), secrets));
-      reply = this.store.putPayload(replyText);
-    }
+    const request = prepared.request;
+    const reply = capture === "full" ? this.store.putPayload(replyText) : undefined;
     const search = `${String(body.module)} ${end.outcome} ${error ?? ""} ${paramsText ?? ""} ${reqId ?? ""}`.slice(0, MAX_SEARCH).toLowerCase();
     this.insert!.run({
       id: obs.id,

@@ -33,6 +33,8 @@ export interface QueryStart {
   module: LoadedModule | undefined;
   reqId?: string;
   headers?: Record<string, string | string[] | undefined>;
+  /** The body text as received, when the server kept it (lets an observer skip re-serialising). */
+  rawBody?: string;
   startedAt: number;
 }
 

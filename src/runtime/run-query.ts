@@ -91,13 +91,14 @@ export async function runQuery(
   registry: ModuleRegistry,
   services: Services,
   reqId?: string,
-  headers?: Record<string, string | string[] | undefined>,
+  /** What an observer may want beyond the parsed body: request headers and the body as received. */
+  meta: { headers?: Record<string, string | string[] | undefined>; rawBody?: string } = {},
 ): Promise<QueryResult> {
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
   const secretValues: string[] = [];
-  const observation = services.observer?.begin({ body, module: mod, reqId, headers, startedAt: Date.now() });
+  const observation = services.observer?.begin({ body, module: mod, reqId, headers: meta.headers, rawBody: meta.rawBody, startedAt: Date.now() });
   if (!observation) return runModule(body, mod, name, services, started, secretValues, reqId);
   const result = await runModule(body, mod, name, services, started, secretValues, reqId, (c) => observation.outbound(c));
   try {

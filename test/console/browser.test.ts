@@ -99,7 +99,7 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
     await page.getByLabel("Module", { exact: true }).fill("http_webhook");
     await page.getByLabel("Outcome", { exact: true }).selectOption("error");
     await page.getByLabel("Module", { exact: true }).press("Enter");
-    await page.waitForFunction(() => location.hash.includes("module=http_webhook"));
+    await page.waitForFunction("location.hash.includes('module=http_webhook')");
     await page.waitForSelector("table[aria-label='Recorded queries'] tbody tr");
     const rows = await page.locator("table[aria-label='Recorded queries'] tbody tr").allTextContents();
     expect(rows.length).toBe(1);
@@ -129,6 +129,6 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
     // Dark theme toggles from the keyboard.
     await page.focus("#theme");
     await page.keyboard.press("Enter");
-    expect(await page.evaluate(() => document.documentElement.className)).toMatch(/dark|light/);
+    expect(await page.evaluate("document.documentElement.className")).toMatch(/dark|light/);
   }, 120_000);
 });

@@ -106,7 +106,7 @@ describe("no secret reaches the store or the screen", () => {
     for (const page of ["/console/", "/console/assets/app.js"]) responses.push(await (await fetch(t.url + page)).text());
 
     // Force everything to disk, then read every file of the data directory as bytes.
-    (t.app.services.observer as { store: { flush(): void; db: { pragma(s: string): unknown } } }).store.flush();
+    (t.app.services.observer as unknown as { store: { flush(): void; db: { pragma(s: string): unknown } } }).store.flush();
     const files = readdirSync(t.dataDir).map((f) => readFileSync(join(t.dataDir, f)).toString("latin1"));
     expect(files.join("").length).toBeGreaterThan(1000);
     // The search can see plain values in the files (they are not compressed or encrypted).
