@@ -47,6 +47,8 @@ export type StoreState = { ok: true; path: string } | { ok: false; reason: strin
 const DAY = 24 * 3600 * 1000;
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
+/** Longest a timed flush holds the event loop. */
+const SLICE_MS = 4;
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -185,28 +187,45 @@ export class Store {
       return false;
     }
     this.queue.push(write);
-    if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.flushMs);
-      this.timer.unref();
-    }
+    this.schedule();
     return true;
   }
 
-  /** Runs every queued write in one transaction. */
-  flush(): void {
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => this.flush(SLICE_MS), this.flushMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Runs queued writes in a transaction. On the timer it works for at most `sliceMs` and leaves
+   * the rest for the next turn, so a burst never holds the event loop for long; called by a
+   * reader (no argument) it writes everything first.
+   */
+  flush(sliceMs = Infinity): void {
+    clearTimeout(this.timer);
     this.timer = undefined;
     const db = this.db;
     if (!db || this.queue.length === 0) return;
+    const until = performance.now() + sliceMs;
+    let done = 0;
     const batch = this.queue;
-    this.queue = [];
     try {
       db.transaction(() => {
-        for (const w of batch) w(db);
+        while (done < batch.length) {
+          batch[done++]!(db);
+          if (performance.now() >= until) break;
+        }
       })();
-      this.written += batch.length;
+      this.written += done;
     } catch (e) {
-      this.dropped += batch.length;
-      this.log?.error({ err: (e as Error).message, lost: batch.length }, "store write failed");
+      this.dropped += done;
+      this.log?.error({ err: (e as Error).message, lost: done }, "store write failed");
+    }
+    this.queue = done >= batch.length ? [] : batch.slice(done);
+    if (this.queue.length > 0) {
+      this.timer = setTimeout(() => this.flush(SLICE_MS), 0);
+      this.timer.unref();
     }
   }
 
