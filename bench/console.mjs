@@ -58,6 +58,7 @@ async function receiverPass(busyRate) {
   const busy = busyRate ? autocannon({ url: `${on.url}/query`, method: "POST", body: queryBody, headers, connections: 4, overallRate: busyRate, duration: duration + 2 }) : undefined;
   await new Promise((r) => setTimeout(r, 500));
   const latencies = [];
+  const failures = [];
   const sent = [];
   const postsTotal = 200 * duration;
   const t0 = performance.now();
@@ -66,14 +67,17 @@ async function receiverPass(busyRate) {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const path = i % 10 === 0 ? "/workflow-debug/event-publish/init?type=blocking" : i % 10 === 9 ? "/workflow-debug/event-publish/end?outcome=success" : "/workflow-debug/event-publish/exec/testaction?result=success";
-    sent.push(post(on.url, path, execBody).then((r) => { if (r.status !== 200) throw new Error(`receiver answered ${r.status}`); latencies.push(r.ms); }));
+    sent.push(post(on.url, path, execBody).then(
+      (r) => (r.status === 200 ? latencies.push(r.ms) : failures.push(`HTTP ${r.status}`)),
+      (e) => failures.push(e.code ?? e.message),
+    ));
   }
   await Promise.all(sent);
   const achieved = postsTotal / ((performance.now() - t0) / 1000);
   await busy;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { busyRate, achieved, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1] };
+  return { busyRate, achieved, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1], failures: failures.length ? `${failures.length} (${[...new Set(failures)].join(", ")})` : "0" };
 }
 const receiverRuns = [await receiverPass(0), await receiverPass(BUSY_RATE)];
 const status = await (await fetch(`${on.url}/console/api/status`)).json();
@@ -131,7 +135,7 @@ console.log(`\n1. Recording cost, POST /query testaction (${(queryBody.length / 
 console.log(table(["journal", "req/s"], [["on (capture full)", rpsOn.toFixed(0)], ["off (--capture off)", rpsOff.toFixed(0)]]));
 console.log(`cost: ${(((rpsOff - rpsOn) / rpsOff) * 100).toFixed(1)} % (target ≤ 5 %); ${recorded} queries recorded`);
 console.log(`\n2. Debug receiver, 200 posts/s scheduled for ${duration} s (new connection per post, ${(execBody.length / 1024).toFixed(0)} KiB body); target p99 < 5 ms\n`);
-console.log(table(["/query load recorded meanwhile", "posts/s achieved", "p50 ms", "p99 ms", "max ms"], receiverRuns.map((r) => [r.busyRate ? `${r.busyRate}/s` : "none", r.achieved.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.max.toFixed(2)])));
+console.log(table(["/query load recorded meanwhile", "posts/s achieved", "p50 ms", "p99 ms", "max ms", "failed posts"], receiverRuns.map((r) => [r.busyRate ? `${r.busyRate}/s` : "none", r.achieved.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.max.toFixed(2), r.failures])));
 console.log(`posts processed ${status.receiver.processed}, dropped ${status.receiver.dropped}`);
 console.log(`\n3. Query list over 100,000 records (15 requests each, ms)\n`);
 console.log(table(["page", "median", "max"], listRows));

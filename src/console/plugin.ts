@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -7,7 +7,7 @@ import type { Config } from "../config.js";
 import { extractStrict, isValidPath, parsePhpJson, phpJsonEncode, evaluateFilter, FILTER_OPERATORS, type NodeFilter } from "../lib/hashpath/index.js";
 import { buildActionQueryBody, findNodeParam, nodeFromDescriptor } from "../lib/misp-request/index.js";
 import { describeRenderFailure, isTemplateError, renderTemplateInPool } from "../lib/template/pool.js";
-import { codePath } from "../package-info.js";
+import { codePath, PACKAGE_ROOT } from "../package-info.js";
 import type { ModuleRegistry } from "../registry/registry.js";
 import type { Services } from "../runtime/services.js";
 import { Store } from "../services/store/store.js";
@@ -386,6 +386,17 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
       const p = store.getPayload((req.params as { hash: string }).hash);
       if (!p) throw new ApiFailure(404, "no such payload (never stored, or removed by retention)");
       return { size: p.size, truncated: p.truncated, text: p.body };
+    });
+
+    // Roaming-data fixtures of a checkout (test/fixtures/roaming), for the playgrounds.
+    const fixtureDir = join(PACKAGE_ROOT, "test", "fixtures", "roaming");
+    c.get(`${api}/fixtures`, { schema: { tags, summary: "Bundled roaming-data fixtures (in a source checkout)" } }, async () => ({
+      items: existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => f.endsWith(".json")).sort() : [],
+    }));
+    c.get(`${api}/fixtures/:name`, { schema: { tags, summary: "One roaming-data fixture, as text", params: NameParams, response: { 404: ApiError } } }, async (req) => {
+      const name = (req.params as { name: string }).name;
+      if (!/^[\w.-]+\.json$/.test(name) || !existsSync(join(fixtureDir, name))) throw new ApiFailure(404, `no fixture named ${JSON.stringify(name)}`);
+      return { name, text: readFileSync(join(fixtureDir, name), "utf8") };
     });
 
     c.post(`${api}/render`, { schema: { tags, summary: "Render a Jinja template as MISP's jinja_template_rendering would", body: RenderBody } }, async (req) => {

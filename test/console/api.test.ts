@@ -132,6 +132,14 @@ describe("console journal and API", () => {
     expect((await t.api("/modules/nothing/try", {})).status).toBe(404);
   });
 
+  it("offers the bundled roaming fixtures to the playgrounds", async () => {
+    const list = await t.api<{ items: string[] }>("/fixtures");
+    expect(list.body.items).toContain("event-publish-tlp-red.json");
+    const one = await t.api<{ text: string }>("/fixtures/event-publish-tlp-red.json");
+    expect(JSON.parse(one.body.text).Event).toBeTruthy();
+    expect((await t.api("/fixtures/..%2Fpackage.json")).status).toBe(404);
+  });
+
   it("is described in /openapi.json from the same schemas", async () => {
     const spec = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; requestBody?: unknown }>> };
     expect(spec.paths["/console/api/queries"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["module", "outcome", "since", "q", "before", "limit"]));

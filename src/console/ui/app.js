@@ -258,7 +258,13 @@ function dataSource(onChange) {
   });
   const file = h("input", { type: "file", accept: ".json,application/json", "aria-label": "Upload JSON" });
   file.addEventListener("change", async () => { const f = file.files[0]; if (f) set(await f.text(), `${f.name} (${fmtSize(f.size)})`); });
-  return { el: h("section", { "aria-label": "Data" }, h("div", { class: "bar" }, qid, load, file, info), area), get: () => text };
+  const fixtures = h("select", { "aria-label": "Bundled roaming fixture" }, h("option", { value: "" }, "bundled fixture…"));
+  api("/fixtures").then((r) => { for (const n of r.items) fixtures.append(h("option", { value: n }, n)); }).catch(() => {});
+  fixtures.addEventListener("change", async () => {
+    if (!fixtures.value) return;
+    try { const r = await api(`/fixtures/${encodeURIComponent(fixtures.value)}`); set(r.text, r.name); } catch (e) { info.textContent = String(e.message); }
+  });
+  return { el: h("section", { "aria-label": "Data" }, h("div", { class: "bar" }, fixtures, qid, load, file, info), area), get: () => text };
 }
 
 function templateView() {
