@@ -77,6 +77,9 @@ const MAX_SEARCH = 2000;
 const MAX_CACHED_BODY = 8 * 1024 * 1024;
 
 interface PreparedRequest {
+  raw: string;
+  capture: CaptureMode;
+  module: LoadedModule | undefined;
   at: number;
   originals: Record<string, unknown>;
   secrets: string[];
@@ -103,7 +106,8 @@ export class Journal implements QueryObserver {
   private nextId: number;
   private readonly recent: RecentQuery[] = [];
   readonly vault = new SecretVault();
-  private readonly prepared = new Map<string, PreparedRequest>();
+  private readonly prepared = new Map<number, PreparedRequest>();
+  private readonly nodeIds = new Map<string, string>();
   private insert?: ReturnType<Database["prepare"]>;
   recorded = 0;
 
@@ -139,7 +143,12 @@ export class Journal implements QueryObserver {
   /** Called at the end of a query: remembers it for linking and queues the row. Cheap. */
   record(obs: Observation, end: QueryEnd): void {
     const module = typeof obs.start.body.module === "string" ? obs.start.body.module : String(obs.start.body.module);
-    const link: RecentQuery = { id: obs.id, module, nodeId: underscore(module), endedAt: Date.now(), linked: false };
+    let nodeId = this.nodeIds.get(module);
+    if (nodeId === undefined) {
+      nodeId = underscore(module);
+      if (this.nodeIds.size < 1000) this.nodeIds.set(module, nodeId);
+    }
+    const link: RecentQuery = { id: obs.id, module, nodeId, endedAt: Date.now(), linked: false };
     this.recent.push(link);
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     const capture = this.capture;
@@ -152,8 +161,11 @@ export class Journal implements QueryObserver {
     const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
     // The same body text (a retry, a replay, one event sent to several nodes with the same
     // parameters) is masked, serialised and hashed once.
-    const cacheKey = rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY ? `${capture}\u0000${mod?.name ?? ""}\u0000${rawBody}` : undefined;
-    let prepared = cacheKey === undefined ? undefined : this.prepared.get(cacheKey);
+    // Keyed by length and confirmed by comparing the texts: hashing a large string for a Map
+    // key costs more than the comparison.
+    const cacheable = rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY;
+    let prepared = cacheable ? this.prepared.get(rawBody.length) : undefined;
+    if (prepared && (prepared.raw !== rawBody || prepared.capture !== capture || prepared.module !== mod)) prepared = undefined;
     // Stale entries are recomputed: their payload row may have been swept by retention since.
     if (prepared && Date.now() - prepared.at > 30_000) prepared = undefined;
     if (!prepared) {
@@ -163,14 +175,17 @@ export class Journal implements QueryObserver {
       const secrets = secretStrings(originals);
       const params = masked.params ?? masked.config;
       prepared = {
+        raw: rawBody ?? "",
+        capture,
+        module: mod,
         at: Date.now(),
         originals,
         secrets,
         paramsText: params === undefined ? null : scrub(JSON.stringify(params), secrets),
         request: capture === "full" ? this.store.putPayload(scrub(JSON.stringify(masked), secrets)) : undefined,
       };
-      if (cacheKey !== undefined) {
-        this.prepared.set(cacheKey, prepared);
+      if (cacheable) {
+        this.prepared.set(rawBody.length, prepared);
         if (this.prepared.size > 16) this.prepared.delete(this.prepared.keys().next().value!);
       }
     }
