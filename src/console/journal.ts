@@ -76,6 +76,18 @@ export function declaredSecrets(mod: LoadedModule | undefined): Set<string> {
 const MAX_SEARCH = 2000;
 const MAX_CACHED_BODY = 8 * 1024 * 1024;
 
+interface PendingQuery {
+  id: number;
+  calls: OutboundCall[];
+  module: LoadedModule | undefined;
+  moduleName: string;
+  headers?: Record<string, string | string[] | undefined>;
+  reqId?: string;
+  startedAt: number;
+  rawBody?: string;
+  body?: Record<string, unknown>;
+}
+
 interface PreparedRequest {
   raw: string;
   capture: CaptureMode;
@@ -153,12 +165,17 @@ export class Journal implements QueryObserver {
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     const capture = this.capture;
     this.recorded++;
-    this.store.enqueue(() => this.write(obs, end, capture, link));
+    // Keep the body text, not the parsed body, until the write: a parsed 33 KiB event is a large
+    // object graph that would survive young-generation collections while it waits (the write
+    // parses the text again only when its cached masked form is missing).
+    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    const pending: PendingQuery = { id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, rawBody, body: rawBody === undefined ? body : undefined, moduleName: module };
+    this.store.enqueue(() => this.write(pending, end, capture, link));
   }
 
   /** Runs inside the store's batched transaction: masking, serialising, hashing, insert. */
-  private write(obs: Observation, end: QueryEnd, capture: CaptureMode, link: RecentQuery): void {
-    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+  private write(obs: PendingQuery, end: QueryEnd, capture: CaptureMode, link: RecentQuery): void {
+    const { module: mod, headers, reqId, startedAt, rawBody } = obs;
     // The same body text (a retry, a replay, one event sent to several nodes with the same
     // parameters) is masked, serialised and hashed once.
     // Keyed by length and confirmed by comparing the texts: hashing a large string for a Map
@@ -171,6 +188,7 @@ export class Journal implements QueryObserver {
     if (!prepared) {
       const declared = declaredSecrets(mod);
       const originals: Record<string, unknown> = {};
+      const body = obs.body ?? (JSON.parse(rawBody!) as Record<string, unknown>);
       const masked = maskDeep(body, declared, "", originals) as Record<string, unknown>;
       const secrets = secretStrings(originals);
       const params = masked.params ?? masked.config;
@@ -198,11 +216,11 @@ export class Journal implements QueryObserver {
     const replayOf = Number(headers?.[REPLAY_HEADER]);
     const request = prepared.request;
     const reply = capture === "full" ? this.store.putPayload(replyText) : undefined;
-    const search = `${String(body.module)} ${end.outcome} ${error ?? ""} ${paramsText ?? ""} ${reqId ?? ""}`.slice(0, MAX_SEARCH).toLowerCase();
+    const search = `${obs.moduleName} ${end.outcome} ${error ?? ""} ${paramsText ?? ""} ${reqId ?? ""}`.slice(0, MAX_SEARCH).toLowerCase();
     this.insert!.run({
       id: obs.id,
       ts: startedAt,
-      module: String(body.module),
+      module: obs.moduleName,
       kind: mod?.def.kind ?? null,
       outcome: end.outcome,
       duration_ms: Math.round(end.durationMs * 1000) / 1000,
