@@ -1,4 +1,4 @@
-import type { ModuleRegistry } from "../registry/registry.js";
+import type { LoadedModule, ModuleRegistry } from "../registry/registry.js";
 import { underscore } from "../lib/inflector.js";
 import type { Database, Store } from "../services/store/store.js";
 import { declaredSecrets, type Journal } from "./journal.js";
@@ -54,6 +54,9 @@ export class DebugReceiver {
   private readonly children = new Map<string, RunState>();
   private nextRunId: number;
   private nextPostId: number;
+  private lastData?: { raw: string; masked: string; originals: Record<string, unknown>; module: LoadedModule | undefined };
+  private modulesVersion = -1;
+  private readonly modulesById = new Map<string, LoadedModule>();
   readonly stats: ReceiverStats = { received: 0, processed: 0, malformed: 0, dropped: 0, pending: 0 };
 
   constructor(
@@ -109,6 +112,16 @@ export class DebugReceiver {
     this.store.flush();
   }
 
+  /** Our module MISP's node id refers to (`Inflector::underscore(name)`), rebuilt when the registry changes. */
+  private moduleFor(moduleId: string): LoadedModule | undefined {
+    if (this.modulesVersion !== this.registry.version) {
+      this.modulesById.clear();
+      for (const m of this.registry.all()) this.modulesById.set(underscore(m.name), m).set(m.name, m);
+      this.modulesVersion = this.registry.version;
+    }
+    return this.modulesById.get(moduleId);
+  }
+
   private run(trigger: string, phase: string, at: number): RunState {
     const fresh = (kind: "run" | "child"): RunState => ({
       id: this.nextRunId++, trigger, kind, blocking: null, started: at, last: at, ended: null, outcome: null, nodes: 0, errors: 0, initHash: null, endHash: null,
@@ -155,12 +168,27 @@ export class DebugReceiver {
 
     const source = (body?.source ?? {}) as Record<string, unknown>;
     const moduleId = typeof source.module_id === "string" && source.module_id !== "" ? source.module_id : (target ?? "");
-    const ours = this.registry.all().find((m) => underscore(m.name) === moduleId || m.name === moduleId);
+    const ours = this.moduleFor(moduleId);
     const declared = declaredSecrets(ours);
     const originals: Record<string, unknown> = {};
     const params = source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
-    const data = body?.data === undefined ? undefined : maskDeep(body.data, declared, "data", originals);
+    // MISP sends the same data with every node of a run: mask and serialise it once.
+    let dataText: string | undefined;
+    if (body?.data !== undefined) {
+      const raw = JSON.stringify(body.data);
+      const last = this.lastData;
+      if (last && last.raw === raw && last.module === ours) {
+        dataText = last.masked;
+        Object.assign(originals, last.originals);
+      } else {
+        const dataOriginals: Record<string, unknown> = {};
+        dataText = JSON.stringify(maskDeep(body.data, declared, "data", dataOriginals));
+        Object.assign(originals, dataOriginals);
+        this.lastData = { raw, masked: dataText, originals: dataOriginals, module: ours };
+      }
+    }
     const secrets = secretStrings(originals);
+    if (dataText !== undefined && secrets.length) dataText = scrub(dataText, secrets);
     const errorsList = Array.isArray(body?.errors) ? (body!.errors as unknown[]).map((e) => scrub(String(e), secrets)) : null;
     const message = query.get("message");
 
@@ -191,7 +219,6 @@ export class DebugReceiver {
     if (run.kind === "child" && run.outcome === null) run.outcome = "child";
     const postId = this.nextPostId++;
     const queryId = phase === "exec" && moduleId ? this.journal.link(moduleId, run.id, postId, at) : undefined;
-    const dataText = data === undefined ? undefined : scrub(JSON.stringify(data), secrets);
     const paramsText = params === null ? null : scrub(JSON.stringify(params), secrets);
     const snapshot = { ...run };
     const capture = this.journal.capture;
