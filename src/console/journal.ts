@@ -86,6 +86,7 @@ interface PendingQuery {
   startedAt: number;
   rawBody?: string;
   body?: Record<string, unknown>;
+  cached?: PreparedRequest;
 }
 
 interface PreparedRequest {
@@ -169,7 +170,13 @@ export class Journal implements QueryObserver {
     // object graph that would survive young-generation collections while it waits (the write
     // parses the text again only when its cached masked form is missing).
     const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
-    const pending: PendingQuery = { id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, rawBody, body: rawBody === undefined ? body : undefined, moduleName: module };
+    // A body whose masked form is cached is not kept at all (no 33 KiB string to copy in GC).
+    const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
+    const pending: PendingQuery = {
+      id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, moduleName: module, cached,
+      rawBody: cached ? undefined : rawBody,
+      body: rawBody === undefined ? body : undefined,
+    };
     this.store.enqueue(() => this.write(pending, end, capture, link));
   }
 
@@ -181,10 +188,7 @@ export class Journal implements QueryObserver {
     // Keyed by length and confirmed by comparing the texts: hashing a large string for a Map
     // key costs more than the comparison.
     const cacheable = rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY;
-    let prepared = cacheable ? this.prepared.get(rawBody.length) : undefined;
-    if (prepared && (prepared.raw !== rawBody || prepared.capture !== capture || prepared.module !== mod)) prepared = undefined;
-    // Stale entries are recomputed: their payload row may have been swept by retention since.
-    if (prepared && Date.now() - prepared.at > 30_000) prepared = undefined;
+    let prepared = obs.cached ?? (rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod));
     if (!prepared) {
       const declared = declaredSecrets(mod);
       const originals: Record<string, unknown> = {};
@@ -238,6 +242,13 @@ export class Journal implements QueryObserver {
       run_id: link.linked ? (link as RecentQuery & { runId?: number }).runId ?? null : null,
       post_id: link.linked ? (link as RecentQuery & { postId?: number }).postId ?? null : null,
     });
+  }
+
+  /** The cached masked form of this body text, unless missing or stale (its payload row may have been swept since). */
+  private cachedFor(rawBody: string, capture: CaptureMode, mod: LoadedModule | undefined): PreparedRequest | undefined {
+    const p = this.prepared.get(rawBody.length);
+    if (!p || p.raw !== rawBody || p.capture !== capture || p.module !== mod || Date.now() - p.at > 30_000) return undefined;
+    return p;
   }
 
   /**
