@@ -8,7 +8,7 @@
 // one file per built-in module under dist/modules/. Code they share goes to dist/chunks/, so the
 // server and its modules still share one SDK, one HTTP client and one template pool.
 import { execFileSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -42,9 +42,12 @@ await build({
   target: "node20",
   // Loaded on first use only, or read their own files at run time (tsx's loader hooks,
   // swagger-ui's static assets): they stay ordinary packages in node_modules.
-  external: ["tsx", "@fastify/swagger", "@fastify/swagger-ui", "nodemailer", "undici"],
+  external: ["tsx", "@fastify/swagger", "@fastify/swagger-ui", "nodemailer", "undici", "better-sqlite3"],
   // Bundled CommonJS packages (fastify, pino) call require() for Node built-ins.
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
   legalComments: "linked",
   logLevel: "warning",
 });
+
+// The console's UI is static files served as they are (no build step of its own).
+cpSync(join(src, "console", "ui"), join(dist, "console", "ui"), { recursive: true });

@@ -106,6 +106,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   await isolation?.sparesStarted();
   // Hot reload: added, edited and deleted custom module files change the registry in place.
   const watcher = config.watch && customRoots.length > 0 ? watchModuleRoots({ roots: customRoots, registry, load: loadOpts }) : undefined;
+  // The console's data directory is relative to the working directory the app was given.
+  if (opts.cwd) config.console.dataDir = resolve(opts.cwd, config.console.dataDir);
   const server = await buildServer({ config, registry, services, loggerInstance: log });
   return {
     server,

@@ -22,6 +22,7 @@ registerServe(program);
 (await import("./commands/query.js")).registerQueryCommand(program);
 (await import("./commands/new.js")).registerNew(program);
 (await import("./commands/modules.js")).registerModulesCommand(program);
+(await import("./commands/console.js")).registerConsoleCommands(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);

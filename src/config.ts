@@ -76,6 +76,21 @@ export const ConfigSchema = z.object({
       spareWorkers: z.number().int().min(0).max(8).default(3),
     })
     .prefault({}),
+  /** The console, its journal and MISP's workflow debug receiver (docs/console.md). */
+  console: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Required from every client when set; without it only loopback clients are served. */
+      token: z.string().min(16, "the console token must be at least 16 characters").optional(),
+      dataDir: z.string().min(1).default("./data"),
+      capture: z.enum(["off", "metadata", "full"]).default("full"),
+      retentionDays: z.number().positive().default(7),
+      maxBytes: z.number().int().positive().default(1024 * MiB),
+      payloadCap: z.number().int().positive().default(2 * MiB),
+      /** A listener of its own for MISP's debug posts, e.g. 127.0.0.1:27051 (MISP's default URL). */
+      debugListen: z.string().optional(),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -107,6 +122,11 @@ export const ENV = {
   shutdownGraceMs: "MISP_MODULES_SHUTDOWN_GRACE_MS",
   isolation: "MISP_MODULES_ISOLATION",
   isolationHeapMb: "MISP_MODULES_ISOLATION_HEAP_MB",
+  console: "MISP_MODULES_CONSOLE",
+  consoleToken: "MISP_MODULES_CONSOLE_TOKEN",
+  dataDir: "MISP_MODULES_DATA_DIR",
+  capture: "MISP_MODULES_CAPTURE",
+  debugListen: "MISP_MODULES_DEBUG_LISTEN",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -147,6 +167,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   const isolationMode = env[ENV.isolation]?.trim();
   if (isolationMode && isolationMode !== "worker" && isolationMode !== "none") throw new Error(`${ENV.isolation} must be "worker" or "none", got "${isolationMode}"`);
   const isolation = definedOnly({ mode: isolationMode || undefined, heapMb: envInt(env[ENV.isolationHeapMb]) });
+  const consoleCfg = definedOnly({
+    enabled: envBool(env[ENV.console]),
+    token: env[ENV.consoleToken] || undefined,
+    dataDir: env[ENV.dataDir] || undefined,
+    capture: (env[ENV.capture] || undefined) as "off" | "metadata" | "full" | undefined,
+    debugListen: env[ENV.debugListen] || undefined,
+  });
   return definedOnly({
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
@@ -160,6 +187,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     secrets: Object.keys(secrets).length ? secrets : undefined,
     server: Object.keys(server).length ? server : undefined,
     isolation: Object.keys(isolation).length ? isolation : undefined,
+    console: Object.keys(consoleCfg).length ? consoleCfg : undefined,
   }) as ConfigInput;
 }
 

@@ -179,7 +179,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       const running = inflight.start();
       let result;
       try {
-        result = await runQuery(body, registry, services, req.id, { stop: running.signal, rawBody: req.rawBody });
+        result = await runQuery(body, registry, services, req.id, { stop: running.signal, rawBody: req.rawBody, headers: req.headers });
       } finally {
         running.done();
       }
@@ -192,6 +192,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
 
   app.get("/healthcheck", { schema: { summary: "Liveness and module status", response: { 200: HealthReply } } }, async () => healthReport(registry));
   app.get("/version", { schema: { summary: "Server version", response: { 200: VersionReply } } }, async () => ({ version: VERSION }));
+
+  // The console, its journal and MISP's debug receiver: one plugin, loaded only when enabled.
+  if (config.console.enabled) await app.register((await import("./console/plugin.js")).consolePlugin, { config, registry, services });
 
   // The reference answers 405 for other methods on its endpoints.
   const allowed: Record<string, string[]> = { "/modules": ["GET", "HEAD"], "/query": ["POST"], "/healthcheck": ["GET", "HEAD"], "/version": ["GET", "HEAD"] };

@@ -14,6 +14,13 @@ interface ServeFlags {
   config?: string;
   deadlineMs?: string;
   bodyLimit?: string;
+  console?: boolean;
+  consoleToken?: string;
+  dataDir?: string;
+  capture?: "off" | "metadata" | "full";
+  debugListen?: string;
+  retentionDays?: string;
+  journalMaxBytes?: string;
 }
 
 function toInt(flag: string, v: string | undefined): number | undefined {
@@ -32,6 +39,13 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--config <file>", `JSON configuration file [${ENV.config}]`))
     .addOption(new Option("--deadline-ms <ms>", `per-request deadline (default 9000) [${ENV.deadlineMs}]`))
     .addOption(new Option("--body-limit <bytes>", `maximum /query body size (default 268435456) [${ENV.bodyLimit}]`))
+    .addOption(new Option("--no-console", `no console, journal or debug receiver routes [${ENV.console}=0]`))
+    .addOption(new Option("--console-token <token>", `token the console requires (needed to reach it from other hosts) [${ENV.consoleToken}]`))
+    .addOption(new Option("--data-dir <dir>", `where the journal is kept (default ./data) [${ENV.dataDir}]`))
+    .addOption(new Option("--capture <mode>", `what the journal records (default full) [${ENV.capture}]`).choices(["off", "metadata", "full"]))
+    .addOption(new Option("--debug-listen <host:port>", `also receive MISP's workflow debug posts here, e.g. 127.0.0.1:27051 [${ENV.debugListen}]`))
+    .addOption(new Option("--retention-days <days>", "journal records older than this are removed (default 7)"))
+    .addOption(new Option("--journal-max-bytes <bytes>", "journal size above which the oldest records go (default 1073741824)"))
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       const input: ConfigInput = {
@@ -42,6 +56,18 @@ export function registerServe(program: Command): void {
         deadlineMs: toInt("--deadline-ms", flags.deadlineMs),
         bodyLimit: toInt("--body-limit", flags.bodyLimit),
       };
+      const consoleFlags = Object.fromEntries(
+        Object.entries({
+          enabled: flags.console === false ? false : undefined,
+          token: flags.consoleToken,
+          dataDir: flags.dataDir,
+          capture: flags.capture,
+          debugListen: flags.debugListen,
+          retentionDays: flags.retentionDays === undefined ? undefined : Number(flags.retentionDays),
+          maxBytes: toInt("--journal-max-bytes", flags.journalMaxBytes),
+        }).filter(([, v]) => v !== undefined),
+      );
+      if (Object.keys(consoleFlags).length) input.console = consoleFlags;
       const config = loadConfig({ file: flags.config, flags: input });
       const app = await createApp(config);
       // A module's stray exception or rejection is logged; the server keeps serving (MISP fails open).

@@ -1,5 +1,5 @@
 import { moduleSetting } from "../config.js";
-import { bindHttpClient } from "../lib/http/client.js";
+import { bindHttpClient, type CallRecord } from "../lib/http/client.js";
 import type { HttpClient } from "../lib/http/types.js";
 import type { ModuleContext, ModuleLogger } from "../sdk/types.js";
 import type { Services } from "./services.js";
@@ -24,6 +24,7 @@ class RequestContext implements ModuleContext {
     readonly deadline: number,
     private readonly bindings: object,
     private readonly secretValues: string[],
+    private readonly onCall?: (call: CallRecord) => void,
   ) {}
 
   // Created on first use: most handlers never log.
@@ -41,6 +42,7 @@ class RequestContext implements ModuleContext {
     const bound = bindHttpClient(this.services.http, {
       signal: this.makeSignal(),
       deadline: Number.isFinite(this.deadline) ? this.deadline : undefined,
+      onCall: this.onCall,
     });
     // Whatever a request carried as a credential (URL userinfo and tokens, the caller's own
     // secrets) is scrubbed from this query's error reply and log lines, however the module
@@ -81,6 +83,8 @@ export function createModuleContext(
   bindings: object = {},
   /** Collects secret values met while serving the request, so errors can be scrubbed. */
   secretValues: string[] = [],
+  /** Told about each outbound HTTP call (the query observer). */
+  onCall?: (call: CallRecord) => void,
 ): ModuleContext {
-  return new RequestContext(module, services, signal, deadline, bindings, secretValues);
+  return new RequestContext(module, services, signal, deadline, bindings, secretValues, onCall);
 }

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { echoInput } from "../lib/echo.js";
+import type { CallRecord } from "../lib/http/client.js";
 import { isHttpError } from "../lib/http/types.js";
 import { redactByName, redactUrl, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
@@ -184,6 +185,8 @@ export interface RunQueryOptions {
   deadlineMs?: number;
   /** Ends the query early with an error reply in the module's format (a server shutdown). */
   stop?: AbortSignal;
+  /** Request headers, for a query observer (the console's journal). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** An isolated module's result: its reply arrives as JSON text and is parsed only if someone reads it. */
@@ -201,10 +204,33 @@ function isolatedResult(json: string, outcome: Outcome, module: string, started:
 }
 
 export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string, options: RunQueryOptions = {}): Promise<QueryResult> {
-  const stop = options.stop;
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
+  const secretValues: string[] = [];
+  const observation = services.observer?.begin({ body, module: mod, reqId, headers: options.headers, rawBody: typeof options.rawBody === "string" || options.rawBody === undefined ? options.rawBody : options.rawBody.toString("utf8"), startedAt: Date.now() });
+  if (!observation) return runModule(body, mod, name, services, started, secretValues, options, reqId);
+  const result = await runModule(body, mod, name, services, started, secretValues, options, reqId, (c) => observation.outbound(c));
+  try {
+    observation.end({ reply: result.reply, outcome: result.outcome, durationMs: result.durationMs, secretValues });
+  } catch {
+    /* an observer never changes the reply */
+  }
+  return result;
+}
+
+async function runModule(
+  body: Record<string, unknown>,
+  mod: LoadedModule | undefined,
+  name: string,
+  services: Services,
+  started: number,
+  secretValues: string[],
+  options: RunQueryOptions,
+  reqId?: string,
+  onCall?: (call: CallRecord) => void,
+): Promise<QueryResult> {
+  const stop = options.stop;
   if (!mod) {
     const reply = { error: `Unknown module: ${echoInput(String(name))}` };
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
@@ -226,7 +252,6 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     }
     return controller.signal;
   };
-  const secretValues: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   // A child logger only when something is logged: most queries log nothing here.
   const log = () => services.log.child({ reqId, module: mod.name });
@@ -265,7 +290,7 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
-      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues);
+      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues, onCall);
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);

@@ -2,6 +2,7 @@ import type { Config } from "../config.js";
 import type { ServerHttpClient } from "../lib/http/client.js";
 import type { SecretStore } from "../lib/secrets/store.js";
 import type { ModuleLogger } from "../sdk/types.js";
+import type { QueryObserver } from "./observer.js";
 
 /** Process-wide services the runtime hands to modules through their context. */
 export interface Services {
@@ -10,4 +11,6 @@ export interface Services {
   http: ServerHttpClient;
   secrets: SecretStore;
   env: NodeJS.ProcessEnv;
+  /** Watches every /query when set (the journal); see observer.ts. */
+  observer?: QueryObserver;
 }

@@ -16,7 +16,8 @@ export interface TestApp {
 
 export async function startTestApp(config: ConfigInput = {}, opts: { env?: NodeJS.ProcessEnv; cwd?: string; logDestination?: NodeJS.WritableStream } = {}): Promise<TestApp> {
   const env = opts.env ?? {};
-  const cfg = loadConfig({ flags: { port: 0, listen: "127.0.0.1", watch: false, ...config }, env });
+  // The console (and its SQLite journal) only where a test asks for it: test/console/helpers.ts.
+  const cfg = loadConfig({ flags: { port: 0, listen: "127.0.0.1", watch: false, console: { enabled: false }, ...config }, env });
   const app = await createApp(cfg, { quiet: !opts.logDestination, env, cwd: opts.cwd ?? "/nonexistent-cwd-for-tests", logDestination: opts.logDestination });
   await app.server.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.server.address() as AddressInfo;

@@ -281,12 +281,14 @@ function makeResponse(
 /** A client whose requests default to the given signal, timeout and deadline (used for ctx.http). */
 export function bindHttpClient(
   client: HttpClient,
-  defaults: { signal: AbortSignal; timeoutMs?: number; deadline?: number },
+  defaults: { signal: AbortSignal; timeoutMs?: number; deadline?: number; onCall?: (call: CallRecord) => void },
 ): HttpClient {
+  const onCall = defaults.onCall;
   const bound: HttpClient = {
     request(url, o = {}) {
       const signal = o.signal ? AbortSignal.any([o.signal, defaults.signal]) : defaults.signal;
-      return client.request(url, { timeoutMs: defaults.timeoutMs, deadline: defaults.deadline, ...o, signal });
+      const p = client.request(url, { timeoutMs: defaults.timeoutMs, deadline: defaults.deadline, ...o, signal });
+      return onCall ? observed(p, url, o.method ?? "GET", onCall) : p;
     },
   };
   if (client.resolveAllowed) {
@@ -294,4 +296,42 @@ export function bindHttpClient(
     bound.resolveAllowed = (host, port) => resolve(host, port);
   }
   return bound;
+}
+
+/** What a per-query observer learns about one call: never the path, query or headers. */
+export interface CallRecord {
+  method: string;
+  host: string;
+  status?: number;
+  error?: string;
+  durationMs: number;
+  startedAt: number;
+}
+
+function observed(p: Promise<HttpResponse>, url: string, method: string, onCall: (call: CallRecord) => void): Promise<HttpResponse> {
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  let host = "(invalid URL)";
+  try {
+    host = new URL(url).host;
+  } catch {
+    /* reported as invalid */
+  }
+  const report = (r: { status?: number; error?: string }) => {
+    try {
+      onCall({ method, host, ...r, durationMs: performance.now() - t0, startedAt });
+    } catch {
+      /* an observer never breaks a request */
+    }
+  };
+  return p.then(
+    (res) => {
+      report({ status: res.status });
+      return res;
+    },
+    (err: unknown) => {
+      report({ error: (err as HttpError)?.kind ?? "error" });
+      throw err;
+    },
+  );
 }

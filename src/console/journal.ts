@@ -1,0 +1,303 @@
+import { underscore } from "../lib/inflector.js";
+import type { LoadedModule } from "../registry/registry.js";
+import type { ModuleRegistry } from "../registry/registry.js";
+import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../runtime/observer.js";
+import type { Database, Store } from "../services/store/store.js";
+import { maskDeep, maskHeaders, scrub, SecretVault, secretStrings } from "./masking.js";
+
+// The journal: one record per /query (request as received with secrets masked, reply, outcome,
+// duration, outbound calls), written through the store's batched queue so that recording never
+// sits on the request path. Ids are handed out in memory, so the debug receiver can link a
+// MISP node post to a query whose row is still queued.
+
+export type CaptureMode = "off" | "metadata" | "full";
+
+/** Header a console replay carries, so the new record points at the one it replays. */
+export const REPLAY_HEADER = "x-console-replay-of";
+
+const MIGRATIONS = [
+  `CREATE TABLE journal_queries (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, module TEXT NOT NULL, kind TEXT, outcome TEXT NOT NULL,
+     duration_ms REAL NOT NULL, error TEXT, req_id TEXT, params TEXT, headers TEXT, outbound TEXT, request_hash TEXT, request_size INTEGER,
+     reply_hash TEXT, reply_size INTEGER, run_id INTEGER, post_id INTEGER, replay_of INTEGER, search TEXT NOT NULL);
+   CREATE INDEX jq_ts ON journal_queries(ts);
+   CREATE INDEX jq_module ON journal_queries(module, id);
+   CREATE INDEX jq_outcome ON journal_queries(outcome, id);
+   CREATE INDEX jq_run ON journal_queries(run_id) WHERE run_id IS NOT NULL;
+   CREATE TABLE journal_runs (id INTEGER PRIMARY KEY, trigger TEXT NOT NULL, kind TEXT NOT NULL, blocking INTEGER, started INTEGER NOT NULL,
+     ended INTEGER, outcome TEXT, nodes INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, last INTEGER NOT NULL,
+     init_hash TEXT, end_hash TEXT);
+   CREATE INDEX jr_started ON journal_runs(started);
+   CREATE TABLE journal_posts (id INTEGER PRIMARY KEY, run_id INTEGER, ts INTEGER NOT NULL, phase TEXT NOT NULL, trigger TEXT, module_id TEXT,
+     node_id TEXT, result TEXT, message TEXT, outcome TEXT, errors TEXT, params TEXT, filters TEXT, data_hash TEXT, data_size INTEGER,
+     duration_ms REAL, query_id INTEGER, malformed TEXT, path TEXT, misp_ts TEXT);
+   CREATE INDEX jp_run ON journal_posts(run_id, id);
+   CREATE INDEX jp_ts ON journal_posts(ts);`,
+];
+
+export interface QueryRow {
+  id: number;
+  ts: number;
+  module: string;
+  kind: string | null;
+  outcome: string;
+  duration_ms: number;
+  error: string | null;
+  req_id: string | null;
+  params: string | null;
+  headers: string | null;
+  outbound: string | null;
+  request_hash: string | null;
+  request_size: number | null;
+  reply_hash: string | null;
+  reply_size: number | null;
+  run_id: number | null;
+  post_id: number | null;
+  replay_of: number | null;
+}
+
+interface RecentQuery {
+  id: number;
+  module: string;
+  nodeId: string;
+  endedAt: number;
+  linked: boolean;
+}
+
+/** Parameter keys a module declares secret (ids and names; expansion settings too). */
+export function declaredSecrets(mod: LoadedModule | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!mod) return out;
+  for (const p of mod.params) if (p.spec.secret) out.add(p.id).add(p.name).add(p.label);
+  const settings = (mod.def as { settings?: Record<string, { secret?: boolean }> }).settings;
+  if (settings) for (const [k, s] of Object.entries(settings)) if (s?.secret) out.add(k);
+  return out;
+}
+
+const MAX_SEARCH = 2000;
+const MAX_CACHED_BODY = 8 * 1024 * 1024;
+
+interface PendingQuery {
+  id: number;
+  calls: OutboundCall[];
+  module: LoadedModule | undefined;
+  moduleName: string;
+  headers?: Record<string, string | string[] | undefined>;
+  reqId?: string;
+  startedAt: number;
+  rawBody?: string;
+  body?: Record<string, unknown>;
+  cached?: PreparedRequest;
+}
+
+interface PreparedRequest {
+  raw: string;
+  capture: CaptureMode;
+  module: LoadedModule | undefined;
+  at: number;
+  originals: Record<string, unknown>;
+  secrets: string[];
+  paramsText: string | null;
+  request: { hash: string; size: number } | undefined;
+}
+
+class Observation implements QueryObservation {
+  readonly calls: OutboundCall[] = [];
+  constructor(
+    private readonly journal: Journal,
+    readonly id: number,
+    readonly start: QueryStart,
+  ) {}
+  outbound(call: OutboundCall): void {
+    if (this.calls.length < 200) this.calls.push(call);
+  }
+  end(result: QueryEnd): void {
+    this.journal.record(this, result);
+  }
+}
+
+export class Journal implements QueryObserver {
+  private nextId: number;
+  private readonly recent: RecentQuery[] = [];
+  readonly vault = new SecretVault();
+  private readonly prepared = new Map<number, PreparedRequest>();
+  private readonly nodeIds = new Map<string, string>();
+  private insert?: ReturnType<Database["prepare"]>;
+  recorded = 0;
+
+  constructor(
+    readonly store: Store,
+    readonly registry: ModuleRegistry,
+    public capture: CaptureMode,
+  ) {
+    store.migrate("journal", MIGRATIONS);
+    store.addRetention({ table: "journal_queries", tsColumn: "ts" });
+    store.addRetention({ table: "journal_posts", tsColumn: "ts" });
+    store.addRetention({ table: "journal_runs", tsColumn: "last" });
+    for (const ref of ["SELECT request_hash FROM journal_queries", "SELECT reply_hash FROM journal_queries", "SELECT data_hash FROM journal_posts", "SELECT init_hash FROM journal_runs", "SELECT end_hash FROM journal_runs"]) {
+      store.addPayloadRefs(ref);
+    }
+    const db = store.db;
+    this.nextId = db ? ((db.prepare("SELECT MAX(id) AS m FROM journal_queries").get() as { m: number | null }).m ?? 0) + 1 : 1;
+    this.insert = db?.prepare(
+      `INSERT INTO journal_queries (id, ts, module, kind, outcome, duration_ms, error, req_id, params, headers, outbound, request_hash, request_size, reply_hash, reply_size, replay_of, search, run_id, post_id)
+       VALUES (@id, @ts, @module, @kind, @outcome, @duration_ms, @error, @req_id, @params, @headers, @outbound, @request_hash, @request_size, @reply_hash, @reply_size, @replay_of, @search, @run_id, @post_id)`,
+    );
+  }
+
+  get enabled(): boolean {
+    return this.capture !== "off" && this.store.ok;
+  }
+
+  begin(start: QueryStart): QueryObservation | undefined {
+    if (!this.enabled) return undefined;
+    return new Observation(this, this.nextId++, start);
+  }
+
+  /** Called at the end of a query: remembers it for linking and queues the row. Cheap. */
+  record(obs: Observation, end: QueryEnd): void {
+    const module = typeof obs.start.body.module === "string" ? obs.start.body.module : String(obs.start.body.module);
+    let nodeId = this.nodeIds.get(module);
+    if (nodeId === undefined) {
+      nodeId = underscore(module);
+      if (this.nodeIds.size < 1000) this.nodeIds.set(module, nodeId);
+    }
+    const link: RecentQuery = { id: obs.id, module, nodeId, endedAt: Date.now(), linked: false };
+    this.recent.push(link);
+    if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
+    const capture = this.capture;
+    this.recorded++;
+    // Keep the body text, not the parsed body, until the write: a parsed 33 KiB event is a large
+    // object graph that would survive young-generation collections while it waits (the write
+    // parses the text again only when its cached masked form is missing).
+    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    // A body whose masked form is cached is not kept at all (no 33 KiB string to copy in GC).
+    const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
+    const pending: PendingQuery = {
+      id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, moduleName: module, cached,
+      rawBody: cached ? undefined : rawBody,
+      body: rawBody === undefined ? body : undefined,
+    };
+    this.store.enqueue(() => this.write(pending, end, capture, link));
+  }
+
+  /** Runs inside the store's batched transaction: masking, serialising, hashing, insert. */
+  private write(obs: PendingQuery, end: QueryEnd, capture: CaptureMode, link: RecentQuery): void {
+    const { module: mod, headers, reqId, startedAt, rawBody } = obs;
+    // The same body text (a retry, a replay, one event sent to several nodes with the same
+    // parameters) is masked, serialised and hashed once.
+    // Keyed by length and confirmed by comparing the texts: hashing a large string for a Map
+    // key costs more than the comparison.
+    const cacheable = rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY;
+    let prepared = obs.cached ?? (rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod));
+    if (!prepared) {
+      const declared = declaredSecrets(mod);
+      const originals: Record<string, unknown> = {};
+      const body = obs.body ?? (JSON.parse(rawBody!) as Record<string, unknown>);
+      const masked = maskDeep(body, declared, "", originals) as Record<string, unknown>;
+      const secrets = secretStrings(originals);
+      const params = masked.params ?? masked.config;
+      prepared = {
+        raw: rawBody ?? "",
+        capture,
+        module: mod,
+        at: Date.now(),
+        originals,
+        secrets,
+        paramsText: params === undefined ? null : scrub(JSON.stringify(params), secrets),
+        request: capture === "full" ? this.store.putPayload(scrub(JSON.stringify(masked), secrets)) : undefined,
+      };
+      if (cacheable) {
+        this.prepared.set(rawBody.length, prepared);
+        if (this.prepared.size > 16) this.prepared.delete(this.prepared.keys().next().value!);
+      }
+    }
+    this.vault.set(obs.id, prepared.originals);
+    const secrets = end.secretValues.length ? [...prepared.secrets, ...end.secretValues] : prepared.secrets;
+    const replyText = scrub(JSON.stringify(end.reply), secrets);
+    const error = typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
+    const paramsText = prepared.paramsText;
+    const headerText = headers ? JSON.stringify(maskHeaders(headers)) : null;
+    const replayOf = Number(headers?.[REPLAY_HEADER]);
+    const request = prepared.request;
+    const reply = capture === "full" ? this.store.putPayload(replyText) : undefined;
+    const search = `${obs.moduleName} ${end.outcome} ${error ?? ""} ${paramsText ?? ""} ${reqId ?? ""}`.slice(0, MAX_SEARCH).toLowerCase();
+    this.insert!.run({
+      id: obs.id,
+      ts: startedAt,
+      module: obs.moduleName,
+      kind: mod?.def.kind ?? null,
+      outcome: end.outcome,
+      duration_ms: Math.round(end.durationMs * 1000) / 1000,
+      error,
+      req_id: reqId ?? null,
+      params: paramsText,
+      headers: headerText,
+      outbound: obs.calls.length ? JSON.stringify(obs.calls) : null,
+      request_hash: request?.hash ?? null,
+      request_size: request?.size ?? null,
+      reply_hash: reply?.hash ?? null,
+      reply_size: reply?.size ?? null,
+      replay_of: Number.isInteger(replayOf) && replayOf > 0 ? replayOf : null,
+      search,
+      run_id: link.linked ? (link as RecentQuery & { runId?: number }).runId ?? null : null,
+      post_id: link.linked ? (link as RecentQuery & { postId?: number }).postId ?? null : null,
+    });
+  }
+
+  /** The cached masked form of this body text, unless missing or stale (its payload row may have been swept since). */
+  private cachedFor(rawBody: string, capture: CaptureMode, mod: LoadedModule | undefined): PreparedRequest | undefined {
+    const p = this.prepared.get(rawBody.length);
+    if (!p || p.raw !== rawBody || p.capture !== capture || p.module !== mod || Date.now() - p.at > 30_000) return undefined;
+    return p;
+  }
+
+  /**
+   * The query a MISP node post refers to: the latest unlinked query of that module (by MISP's
+   * node id, `Inflector::underscore(name)`) that ended shortly before the post arrived.
+   */
+  link(moduleId: string, runId: number, postId: number, at = Date.now(), windowMs = 30_000): number | undefined {
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const q = this.recent[i]!;
+      if (at - q.endedAt > windowMs) break;
+      if (q.linked || (q.nodeId !== moduleId && q.module !== moduleId)) continue;
+      q.linked = true;
+      Object.assign(q, { runId, postId });
+      // The row may already be written; the update then fixes it (a no-op otherwise).
+      this.store.enqueue((db) => db.prepare("UPDATE journal_queries SET run_id = ?, post_id = ? WHERE id = ?").run(runId, postId, q.id));
+      return q.id;
+    }
+    return undefined;
+  }
+
+  getQuery(id: number): QueryRow | undefined {
+    this.store.flush();
+    return this.store.db?.prepare("SELECT * FROM journal_queries WHERE id = ?").get(id) as QueryRow | undefined;
+  }
+
+  listQueries(f: { module?: string; outcome?: string; since?: number; until?: number; text?: string; before?: number; limit: number; runId?: number }): { items: QueryRow[]; next: number | null } {
+    const db = this.store.db;
+    if (!db) return { items: [], next: null };
+    this.store.flush();
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.module) where.push("module = ?"), args.push(f.module);
+    if (f.outcome) where.push("outcome = ?"), args.push(f.outcome);
+    if (f.since !== undefined) where.push("ts >= ?"), args.push(f.since);
+    if (f.until !== undefined) where.push("ts <= ?"), args.push(f.until);
+    if (f.before !== undefined) where.push("id < ?"), args.push(f.before);
+    if (f.runId !== undefined) where.push("run_id = ?"), args.push(f.runId);
+    if (f.text) where.push("search LIKE ? ESCAPE '\\'"), args.push(`%${f.text.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c)}%`);
+    const sql = `SELECT id, ts, module, kind, outcome, duration_ms, error, req_id, params, outbound, request_size, reply_size, run_id, post_id, replay_of
+      FROM journal_queries ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
+    const items = db.prepare(sql).all(...args, f.limit + 1) as QueryRow[];
+    const more = items.length > f.limit;
+    if (more) items.pop();
+    return { items, next: more ? items[items.length - 1]!.id : null };
+  }
+
+  counts(): { queries: number } {
+    const db = this.store.db;
+    if (!db) return { queries: 0 };
+    return { queries: (db.prepare("SELECT COUNT(*) AS n FROM journal_queries").get() as { n: number }).n };
+  }
+}

@@ -1,0 +1,147 @@
+import { SECRET_NAME_RE, scrubSecrets } from "../lib/secrets/scrub.js";
+
+// Masking before anything reaches the store or the screen (docs/console.md, "Secrets"). A
+// masked value is replaced by MASK; the originals of a recorded query stay in memory only, so a
+// replay can reuse them (SecretVault).
+
+export const MASK = "••••masked••••";
+
+/**
+ * Parameter names of MISP's built-in workflow modules whose values are credentials even though
+ * the name alone does not say so (webhook headers carry Authorization; see MISP's
+ * Module_webhook.php, Module_splunk_hec_export.php, Module_telegram_send_alert.php).
+ */
+export const MISP_SECRET_PARAMS = new Set(["headers", "hec_token", "bot_token", "bot_access_token", "authorization", "cookie", "api_key", "apikey", "authkey"]);
+
+/** Header names whose values are credentials. */
+const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|x-misp-auth)$/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_NAME_RE.test(key) || MISP_SECRET_PARAMS.has(key.toLowerCase());
+}
+
+function looksSecretValue(v: string): boolean {
+  return v.startsWith("secret:") || /^(bearer|basic|token)\s+\S/i.test(v);
+}
+
+/** Userinfo in a URL (https://user:pass@host) is a credential even under an innocent key. */
+function maskUrlCredentials(v: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return v;
+  let out = v.includes("@") ? v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${MASK}@`) : v;
+  // Tokens in the query string (?token=..., &api_key=...).
+  if (out.includes("?")) out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => (isSecretKey(decodeURIComponentSafe(k)) ? `${sep}${k}=${MASK}` : m));
+  return out;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export interface MaskResult<T> {
+  value: T;
+  /** Originals of the masked values, keyed by their path ("params.api_key"). */
+  originals: Record<string, unknown>;
+}
+
+/**
+ * Returns a copy of `value` where values under secret-looking keys, declared-secret keys,
+ * `secret:` references and credential-looking strings are masked. Depth and size bounded so a
+ * hostile body cannot stall the loop.
+ */
+export function maskDeep(value: unknown, declared: ReadonlySet<string> = new Set(), path = "", originals: Record<string, unknown> = {}, depth = 0): unknown {
+  if (typeof value === "string") {
+    if (looksSecretValue(value)) {
+      originals[path] = value;
+      return MASK;
+    }
+    const masked = maskUrlCredentials(value);
+    if (masked !== value) originals[path] = value;
+    return masked;
+  }
+  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v, i) => maskDeep(v, declared, `${path}.${i}`, originals, depth + 1));
+  const out: Record<string, unknown> = {};
+  const obj = value as Record<string, unknown>;
+  // MISP's node definitions list parameters as {id, label, value}: the name is beside the value.
+  const named = [obj.id, obj.name, obj.label].find((n) => typeof n === "string" && (isSecretKey(n) || declared.has(n)));
+  for (const [k, v] of Object.entries(obj)) {
+    if (named !== undefined && k === "value" && typeof v === "string" && v !== "") {
+      originals[path ? `${path}.${k}` : k] = v;
+      out[k] = MASK;
+      continue;
+    }
+    const p = path ? `${path}.${k}` : k;
+    if ((isSecretKey(k) || declared.has(k)) && v !== "" && v !== null && v !== undefined && typeof v !== "boolean") {
+      originals[p] = v;
+      out[k] = MASK;
+    } else out[k] = maskDeep(v, declared, p, originals, depth + 1);
+  }
+  return out;
+}
+
+export function maskWithOriginals<T>(value: T, declared: ReadonlySet<string> = new Set(), path = ""): MaskResult<T> {
+  const originals: Record<string, unknown> = {};
+  return { value: maskDeep(value, declared, path, originals) as T, originals };
+}
+
+/** Request headers as stored: credentials masked. */
+export function maskHeaders(headers: Record<string, string | string[] | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const text = Array.isArray(v) ? v.join(", ") : String(v);
+    out[k] = SECRET_HEADERS.test(k) || isSecretKey(k) ? MASK : maskUrlCredentials(text);
+  }
+  return out;
+}
+
+/** All string leaves of the masked originals (to scrub them from free text such as errors). */
+export function secretStrings(originals: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string") {
+      out.push(v);
+      // A header block "Authorization: Bearer x\nX-Key: y" leaks its parts one by one too.
+      for (const line of v.split(/\r?\n/)) {
+        const m = /^[^:]+:\s*(.+)$/.exec(line);
+        if (m && m[1]!.length >= 4) out.push(m[1]!.trim());
+        const b = /^(?:bearer|basic|token)\s+(\S+)/i.exec(line.replace(/^[^:]+:\s*/, ""));
+        if (b) out.push(b[1]!);
+      }
+      if (v.startsWith("secret:")) out.push(v.slice(7));
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+        const u = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(v);
+        if (u) out.push(...u[1]!.split(":").map(decodeURIComponentSafe));
+        for (const m of v.matchAll(/[?&]([^=&#\s]+)=([^&#\s]*)/g)) if (isSecretKey(decodeURIComponentSafe(m[1]!))) out.push(decodeURIComponentSafe(m[2]!), m[2]!);
+      }
+    } else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
+  };
+  walk(originals);
+  return out.filter((s) => s.length >= 4);
+}
+
+export function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.length ? scrubSecrets(text, secrets) : text;
+}
+
+/**
+ * Originals of masked values, in memory only (never stored), so a replay can reuse them. Bounded:
+ * the oldest entries go first; after a restart a replay must supply the secrets again.
+ */
+export class SecretVault {
+  private readonly map = new Map<number, Record<string, unknown>>();
+  constructor(private readonly max = 5000) {}
+  set(id: number, originals: Record<string, unknown>): void {
+    if (Object.keys(originals).length === 0) return;
+    this.map.set(id, originals);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  get(id: number): Record<string, unknown> | undefined {
+    return this.map.get(id);
+  }
+}
