@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
-import { extractStrict, isValidPath, parsePhpJson, phpJsonEncode, evaluateFilter, FILTER_OPERATORS, type NodeFilter } from "../lib/hashpath/index.js";
+import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, evaluateFilter, FILTER_OPERATORS, type NodeFilter } from "../lib/hashpath/index.js";
 import { buildActionQueryBody, findNodeParam, nodeFromDescriptor } from "../lib/misp-request/index.js";
 import { describeRenderFailure, isTemplateError, renderTemplateInPool } from "../lib/template/pool.js";
 import { codePath, PACKAGE_ROOT } from "../package-info.js";
@@ -412,9 +412,9 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
 
     c.post(`${api}/extract`, { schema: { tags, summary: "CakePHP Hash::extract of a path over data", body: ExtractBody } }, async (req) => {
       const b = req.body as { path: string; data?: unknown; dataText?: string };
-      const v = isValidPath(b.path);
-      if (!v.ok) return { ok: false, error: v.error };
-      const warnings: string[] = [];
+      // Every path CakePHP accepts is evaluated as MISP would; suspicious ones come with warnings
+      // (docs/hash-paths.md, "Warnings"), the same the extract and query commands print.
+      const warnings: string[] = lintPath(b.path).map(formatPathWarning);
       try {
         const result = extractStrict(dataFrom(b), b.path, (w) => warnings.push(String(w)));
         return { ok: true, result: JSON.parse(phpJsonEncode(result)), warnings };
