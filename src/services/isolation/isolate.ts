@@ -13,6 +13,9 @@ import { errorReply } from "../../runtime/run-query.js";
 import type { ModuleLogger } from "../../sdk/types.js";
 import type { DefinitionData, FromIsolate, IsolateWorkerData, LogLevel, ToIsolate } from "./messages.js";
 
+/** setTimeout fires at once beyond 2**31 - 1 ms: a deadline that large is clamped (docs/security.md). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 // Under tsx/vitest the worker is TypeScript, loaded through a JS bootstrap; from dist/ it is plain JavaScript.
 const WORKER_SCRIPT = RUNNING_FROM_SOURCE ? pathToFileURL(codePath("services/isolation/worker-entry.mjs")) : codeFileUrl("services/isolation/worker");
 const WORKER_MODULE = codeFileUrl("services/isolation/worker").href;
@@ -174,7 +177,7 @@ export class ModuleIsolate implements IsolatedRunner {
   private async runWhenStarted(req: { body: string; deadlineMs: number; reqId?: string }): Promise<QueryOutcome> {
     const began = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), req.deadlineMs)));
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), Math.min(req.deadlineMs, MAX_TIMER_MS))));
     const waited = await Promise.race([this.whenStarted(), late]);
     clearTimeout(timer);
     const worker = this.worker;
@@ -199,7 +202,7 @@ export class ModuleIsolate implements IsolatedRunner {
     return new Promise((resolve) => {
       const id = this.nextId++;
       // The isolate answers at the deadline itself; silence past it means its thread is stuck.
-      const timer = setTimeout(() => this.watchdog(id), deadlineMs + this.opts.limits.watchdogGraceMs);
+      const timer = setTimeout(() => this.watchdog(id), Math.min(deadlineMs + this.opts.limits.watchdogGraceMs, MAX_TIMER_MS));
       this.pending.set(id, { id, deadlineMs, resolve, timer, worker });
       const msg: ToIsolate = { t: "query", id, body: req.body, deadlineMs, reqId: req.reqId };
       worker.postMessage(msg);
