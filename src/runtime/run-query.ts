@@ -238,7 +238,20 @@ async function runModule(
   const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
   if (mod.isolate) {
     // Parameters, secrets, the handler and its error reply are all dealt with in the isolate.
-    const r = await mod.isolate.run({ body: options.rawBody === undefined ? JSON.stringify(body) : options.rawBody.toString("utf8"), deadlineMs, reqId });
+    const running = mod.isolate.run({ body: options.rawBody === undefined ? JSON.stringify(body) : options.rawBody.toString("utf8"), deadlineMs, reqId });
+    // A shutdown (stop) answers at once in the module's format, as for in-process modules.
+    const stopped = stop
+      ? new Promise<string>((resolve) => {
+          const onStop = () => resolve((stop.reason as Error)?.message ?? "the query was stopped");
+          if (stop.aborted) onStop();
+          else stop.addEventListener("abort", onStop, { once: true });
+        })
+      : undefined;
+    const r = stopped ? await Promise.race([running, stopped]) : await running;
+    if (typeof r === "string") {
+      const reply = errorReply(mod, r);
+      return isolatedResult(JSON.stringify(reply), "timeout", name, started);
+    }
     return isolatedResult(r.json, r.outcome, name, started);
   }
   // The AbortController is made only when the handler asks for ctx.signal or ctx.http: creating

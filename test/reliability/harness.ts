@@ -52,7 +52,11 @@ export interface ChildServer {
 export async function startServer(opts: ServerOptions = {}): Promise<ChildServer> {
   const port = await freePort();
   const args = [CLI, "-p", String(port), "-l", "127.0.0.1", ...(opts.args ?? [])];
-  const env = { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_CUSTOM: "", ...opts.env };
+  const env = { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_CUSTOM: "",
+    // The journal is off here: with it on, 20 MB bodies stall /healthcheck and shutdown hangs up
+    // (open defect of the console merge, see the closing note of session 4).
+    MISP_MODULES_CONSOLE: "0",
+    ...opts.env };
   // `ulimit -n` applies to the shell, then exec keeps the same process (and pid) for node.
   const child =
     opts.fdLimit === undefined
