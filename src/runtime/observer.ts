@@ -1,19 +1,11 @@
+import type { CallRecord } from "../lib/http/client.js";
 import type { LoadedModule } from "../registry/registry.js";
 
 // A generic hook for whatever wants to watch /query traffic (a journal, metrics). The runtime
 // calls it; it never knows who listens. Implementations must be cheap and must not throw.
 
-/** One outbound HTTP call a module made through ctx.http. */
-export interface OutboundCall {
-  method: string;
-  /** host[:port] only: never the path or query, which may carry tokens. */
-  host: string;
-  status?: number;
-  /** Error kind when no response came back (timeout, network, egress, ...). */
-  error?: string;
-  durationMs: number;
-  startedAt: number;
-}
+/** One outbound HTTP call a module made through ctx.http (host only, never path, query or headers). */
+export type OutboundCall = CallRecord;
 
 export interface QueryEnd {
   reply: Record<string, unknown>;

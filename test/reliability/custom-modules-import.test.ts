@@ -1,3 +1,4 @@
+import { until } from "./until.js";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
@@ -18,16 +19,6 @@ function capture() {
   const lines: string[] = [];
   stream.on("data", (c: Buffer) => lines.push(...c.toString("utf8").split("\n").filter(Boolean)));
   return { stream, lines, json: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, limitMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("custom modules that misbehave at import", () => {

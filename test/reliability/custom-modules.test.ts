@@ -1,3 +1,4 @@
+import { until } from "./until.js";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
@@ -100,16 +101,6 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
   const t0 = performance.now();
   const value = await f();
   return { value, ms: performance.now() - t0 };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, limitMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("custom modules cannot stop the server", () => {
