@@ -104,13 +104,16 @@ const UI_FILES: Record<string, string> = {
 /** Starts the store, journal and receiver; returns undefined pieces never (a bad data dir gives a store that is off). */
 export function openConsole(config: Config, registry: ModuleRegistry, services: Services): ConsoleHandle {
   const c = config.console;
-  const store = new Store({
-    dataDir: c.dataDir,
-    retentionMs: c.retentionDays * 86_400_000,
-    maxBytes: c.maxBytes,
-    payloadCap: c.payloadCap,
-    log: services.log as never,
-  });
+  // The app shares one store with the outbox (services.store); alone, the console opens its own.
+  const store =
+    services.store?.() ??
+    new Store({
+      dataDir: c.dataDir,
+      retentionMs: c.retentionDays * 86_400_000,
+      maxBytes: c.maxBytes,
+      payloadCap: c.payloadCap,
+      log: services.log as never,
+    });
   const journal = new Journal(store, registry, c.capture as CaptureMode);
   const receiver = new DebugReceiver(store, journal, registry);
   // The runtime's generic hook: nothing in the core names the journal.
@@ -161,7 +164,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     await receiver.settle();
     if (handle.debugServer) await new Promise<void>((r) => handle.debugServer!.close(() => r()));
     if (services.observer === journal) services.observer = undefined;
-    store.close();
+    if (!services.store) store.close();
   });
   if (!store.ok && store.state.ok === false) services.log.error({ reason: store.state.reason }, "console journal off");
 

@@ -6,7 +6,7 @@ import { redactByName, redactUrl, scrubSecrets } from "../lib/secrets/scrub.js";
 import { isModuleError, ModuleError } from "../sdk/errors.js";
 import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
-import { createModuleContext } from "./context.js";
+import { createModuleContext, type DeliveryRun } from "./context.js";
 import { prepareExpansionInput } from "./expansion-input.js";
 import type { Services } from "./services.js";
 
@@ -187,6 +187,10 @@ export interface RunQueryOptions {
   stop?: AbortSignal;
   /** Request headers, for a query observer (the console's journal). */
   headers?: Record<string, string | string[] | undefined>;
+  /** Set by the outbox worker: the stored delivery runs now (never queued again). */
+  deliveryRun?: DeliveryRun;
+  /** Told about the value a failed handler threw (the outbox classifies it). */
+  onThrown?(err: unknown): void;
 }
 
 /** An isolated module's result: its reply arrives as JSON text and is parsed only if someone reads it. */
@@ -234,6 +238,19 @@ async function runModule(
   if (!mod) {
     const reply = { error: `Unknown module: ${echoInput(String(name))}` };
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
+  }
+  // Queued delivery (docs/delivery.md): validated and stored now, sent by the outbox worker.
+  if (!options.deliveryRun && services.outbox && mod.def.kind === "action") {
+    try {
+      const queued = await services.outbox.intercept(mod, body);
+      if (queued) {
+        const reply = queued.ok ? { data: true } : errorReply(mod, oneLine(scrubSecrets(queued.error, [...secretValues, ...queued.secretValues])));
+        return { reply, json: JSON.stringify(reply), outcome: queued.ok ? "ok" : "error", module: name, durationMs: performance.now() - started };
+      }
+    } catch (e) {
+      const reply = errorReply(mod, `cannot queue the delivery: ${oneLine(describeThrown(e).message)}`);
+      return { reply, json: JSON.stringify(reply), outcome: "error", module: name, durationMs: performance.now() - started };
+    }
   }
   const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
   if (mod.isolate) {
@@ -303,7 +320,7 @@ async function runModule(
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
-      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues, onCall);
+      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues, onCall, options.deliveryRun);
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);
@@ -330,6 +347,11 @@ async function runModule(
   }
 
   function classifyFailure(err: unknown): QueryResult {
+    try {
+      options.onThrown?.(err);
+    } catch {
+      /* a watcher never changes the reply */
+    }
     const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
     const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {

@@ -82,7 +82,7 @@ describe("mattermost descriptor", () => {
     const d = list.find((m) => m.name === "mattermost")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["comments", "fas"]);
     const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
-    expect(Object.keys(config.params)).toEqual(["mattermost_hostname", "bot_access_token", "channel_id", "message_template", "webhook_url", "verify_tls"]);
+    expect(Object.keys(config.params)).toEqual(["mattermost_hostname", "bot_access_token", "channel_id", "message_template", "webhook_url", "verify_tls", "delivery"]);
     expect(config.params.mattermost_hostname.value).toBe("https://chat.example.org");
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(config.params.verify_tls).toMatchObject({ type: "string", value: "true" });

@@ -90,7 +90,7 @@ describe("ms_teams descriptor and format choice", () => {
     const d = list.find((m) => m.name === "ms_teams")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["microsoft", "fab"]);
     const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
-    expect(Object.keys(config.params)).toEqual(["webhook_url", "title", "message_template", "card_format"]);
+    expect(Object.keys(config.params)).toEqual(["webhook_url", "title", "message_template", "card_format", "delivery"]);
     expect(config.params.webhook_url).toEqual(expect.objectContaining({ type: "string", value: "https://prod-00.westeurope.logic.azure.com/workflows/…" }));
     expect(config.params.title).toMatchObject({ type: "string", value: "MISP: {{ Event.info }}", jinja_supported: true });
     expect(config.params.message_template).toMatchObject({ type: "large_string", value: "Event {{ Event.id }} …", jinja_supported: true });

@@ -93,7 +93,7 @@ describe("slack descriptor", () => {
     const d = list.find((m) => m.name === "slack")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["slack", "fab"]);
     const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
-    expect(Object.keys(config.params)).toEqual(["slack_bot_token", "channel_id", "message_template", "webhook_url"]);
+    expect(Object.keys(config.params)).toEqual(["slack_bot_token", "channel_id", "message_template", "webhook_url", "delivery"]);
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(config.params.slack_bot_token.type).toBe("string");
     expect(config.params.webhook_url.jinja_supported).toBeUndefined();

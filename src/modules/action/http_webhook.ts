@@ -63,6 +63,8 @@ export default defineActionModule({
       description: "Accepted status codes or classes, comma-separated (e.g. 200,202 or 2xx).",
     }),
   },
+  // May be queued (docs/delivery.md); webhook-id is ctx.delivery.id, stable across retries.
+  outbound: {},
   async handler({ params, data, matchingData }, ctx) {
     try {
       const allowList = (ctx.setting("allowed_urls") ?? "").split(/[\s,]+/).filter((s) => s !== "");

@@ -53,6 +53,7 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     let endpoint: string;
     try {

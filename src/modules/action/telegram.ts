@@ -150,6 +150,14 @@ export default defineActionModule({
     message_thread_id: param.integer({ min: 1, description: "Forum topic id in a supergroup. Default: none (the general topic)." }),
     api_url: param.url({ default: "https://api.telegram.org", placeholder: "https://api.telegram.org", description: "Bot API server (for a self-hosted one)." }),
   },
+  outbound: {
+    // Telegram's flood control names the wait in the body (parameters.retry_after, seconds).
+    retryAfterMs: (res) => {
+      const s = (jsonBody({ body: res.body }) as TelegramReply | undefined)?.parameters?.retry_after;
+      return typeof s === "number" && s >= 0 ? s * 1000 : undefined;
+    },
+    limits: { perMinute: 20 },
+  },
   async handler({ params, data }, ctx) {
     const token = params.bot_token.trim();
     if (!TOKEN_SHAPE.test(token)) throw new ParamError("bot_token", "does not look like a bot token (digits, a colon, then letters, digits, _ or -)");
