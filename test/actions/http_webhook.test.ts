@@ -65,7 +65,7 @@ describe("http_webhook descriptor", () => {
     expect(d.meta.icon).toBe("globe");
     expect(d.meta.icon_class).toBe("fas");
     const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean; blocking: boolean };
-    expect(Object.keys(config.params)).toEqual(["url", "request_method", "content_type", "payload", "headers", "data_extraction_path", "self_signed", "expected_status", "delivery"]);
+    expect(Object.keys(config.params)).toEqual(["url", "request_method", "content_type", "payload", "headers", "data_extraction_path", "self_signed", "expected_status", "signing_secret", "delivery"]);
     expect(config.params.url).toMatchObject({ type: "string", value: "https://example.org/hook", jinja_supported: true });
     expect(config.params.request_method).toMatchObject({ type: "string", value: "post" });
     expect(config.params.content_type.value).toBe("json");

@@ -120,11 +120,11 @@ export class Outbox implements OutboxHook {
     }
     const secretValues = input.secretValues;
     try {
-      await this.checkDestinations(mod, input.params);
       if (def.outbound?.validate) {
         const ctx = createModuleContext(mod.name, services, () => AbortSignal.timeout(config.deadlineMs), Date.now() + config.deadlineMs, {}, secretValues);
         await def.outbound.validate({ params: input.params, rawParams: input.rawParams, data: body.data, matchingData: input.matchingData, filteredItems: input.filteredItems, request: body }, ctx);
       }
+      await this.checkDestinations(mod, input.params);
       const backend = await this.open();
       const job = {
         id: newDeliveryId(),

@@ -126,7 +126,10 @@ export class SqliteOutbox implements OutboxBackend {
     this.lease = db.prepare(
       "UPDATE outbox_jobs SET state = 'leased', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ? AND ((state = 'pending' AND next_at <= ?) OR (state = 'leased' AND lease_until <= ?)) RETURNING *",
     );
-    this.addAttempt = db.prepare("INSERT OR REPLACE INTO outbox_attempts (job_id, n, ts, duration_ms, status, result, error, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    // n numbers the job's whole history: a replay's attempts follow the dead letter's.
+    this.addAttempt = db.prepare(
+      "INSERT INTO outbox_attempts (job_id, n, ts, duration_ms, status, result, error, excerpt) VALUES (@job, (SELECT COALESCE(MAX(n), 0) + 1 FROM outbox_attempts WHERE job_id = @job), @ts, @duration, @status, @result, @error, @excerpt)",
+    );
   }
 
   async enqueue(job: NewJob): Promise<void> {
@@ -160,7 +163,7 @@ export class SqliteOutbox implements OutboxBackend {
     const now = Date.now();
     this.db
       .transaction(() => {
-        this.addAttempt.run(job.id, a.n, a.at, Math.round(a.durationMs), a.status ?? null, a.result, a.error ?? null, a.excerpt ?? null);
+        this.addAttempt.run({ job: job.id, ts: a.at, duration: Math.round(a.durationMs), status: a.status ?? null, result: a.result, error: a.error ?? null, excerpt: a.excerpt ?? null });
         // Only the lease holder moves the job on: after a lost lease another worker owns it.
         if (a.result === "delivered") {
           this.db.prepare("UPDATE outbox_jobs SET state = 'delivered', lease_owner = NULL, lease_until = NULL, finished = ?, last_error = NULL WHERE id = ? AND lease_owner = ?").run(now, job.id, owner);
