@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type BetterSqlite3 from "better-sqlite3";
-import { ENV, loadConfig } from "../config.js";
+import { ENV, loadConfig, type ConfigInput } from "../config.js";
+import { openRedisOutbox } from "../services/outbox/redis-backend.js";
 import { SqliteOutbox } from "../services/outbox/sqlite-backend.js";
 import type { JobView, OutboxBackend } from "../services/outbox/types.js";
 
@@ -14,6 +15,8 @@ import type { JobView, OutboxBackend } from "../services/outbox/types.js";
 const require = createRequire(import.meta.url);
 
 export interface OutboxCliOptions {
+  /** The outbox is on this Redis instead of the data directory. */
+  redis?: string;
   dataDir?: string;
   config?: string;
 }
@@ -23,9 +26,14 @@ export interface OutboxIo {
   env?: NodeJS.ProcessEnv;
 }
 
-function openBackend(o: OutboxCliOptions, env: NodeJS.ProcessEnv): { backend: OutboxBackend; close(): void } {
-  const config = loadConfig({ file: o.config, env, flags: o.dataDir ? { console: { dataDir: o.dataDir } } : {} });
-  if (config.outbox.backend === "redis") throw new Error("the outbox is on Redis (outbox.backend): this command reads the SQLite outbox only");
+async function openBackend(o: OutboxCliOptions, env: NodeJS.ProcessEnv): Promise<{ backend: OutboxBackend; close(): Promise<void> | void }> {
+  const flags: ConfigInput = o.dataDir ? { console: { dataDir: o.dataDir } } : {};
+  if (o.redis) flags.outbox = { backend: "redis", redisUrl: o.redis };
+  const config = loadConfig({ file: o.config, env, flags });
+  if (config.outbox.backend === "redis") {
+    const backend = await openRedisOutbox(config, { warn: () => undefined });
+    return { backend, close: () => backend.close() };
+  }
   const dir = resolve(config.console.dataDir);
   const path = join(dir, "store.db");
   if (!existsSync(path)) throw new Error(`no store in ${dir} (set --data-dir or ${ENV.dataDir})`);
@@ -33,7 +41,12 @@ function openBackend(o: OutboxCliOptions, env: NodeJS.ProcessEnv): { backend: Ou
   const db = new Ctor(path);
   db.pragma("busy_timeout = 5000");
   const backend = new SqliteOutbox(db, { maxJobs: config.outbox.maxJobs, maxDead: config.outbox.maxDead, keepDeliveredMs: config.outbox.keepDeliveredMs });
-  return { backend, close: () => db.close() };
+  return {
+    backend,
+    close: () => {
+      db.close();
+    },
+  };
 }
 
 function line(j: JobView): string {
@@ -44,7 +57,7 @@ function line(j: JobView): string {
 }
 
 export async function outboxList(o: OutboxCliOptions & { dead?: boolean; all?: boolean; json?: boolean; limit?: string }, io: OutboxIo): Promise<number> {
-  const { backend, close } = openBackend(o, io.env ?? process.env);
+  const { backend, close } = await openBackend(o, io.env ?? process.env);
   try {
     const limit = Number(o.limit ?? 50);
     const jobs = await backend.list({ state: o.dead ? "dead" : o.all ? undefined : "waiting", limit: Number.isInteger(limit) && limit > 0 ? limit : 50 });
@@ -61,31 +74,31 @@ export async function outboxList(o: OutboxCliOptions & { dead?: boolean; all?: b
     }
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 
 export async function outboxRetry(id: string | undefined, o: OutboxCliOptions & { allDead?: boolean }, io: OutboxIo): Promise<number> {
   if (!id && !o.allDead) throw new Error("give a job id or --all-dead");
-  const { backend, close } = openBackend(o, io.env ?? process.env);
+  const { backend, close } = await openBackend(o, io.env ?? process.env);
   try {
     const n = await backend.retry(id ? { id } : { allDead: true });
     if (id && n === 0) throw new Error(`no dead letter ${id}`);
     io.stdout.write(`${n} dead letter${n === 1 ? "" : "s"} queued again\n`);
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 
 export async function outboxPurge(o: OutboxCliOptions & { delivered?: boolean }, io: OutboxIo): Promise<number> {
-  const { backend, close } = openBackend(o, io.env ?? process.env);
+  const { backend, close } = await openBackend(o, io.env ?? process.env);
   try {
     const n = await backend.purge({ dead: true, delivered: o.delivered });
     io.stdout.write(`${n} record${n === 1 ? "" : "s"} removed\n`);
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 
@@ -99,7 +112,11 @@ export function registerOutboxCommand(program: Command): void {
         process.exit(1);
       },
     );
-  const common = (c: Command) => c.option("--data-dir <dir>", `the server's data directory (default ./data) [${ENV.dataDir}]`).option("--config <file>", `the server's configuration file [${ENV.config}]`);
+  const common = (c: Command) =>
+    c
+      .option("--data-dir <dir>", `the server's data directory (default ./data) [${ENV.dataDir}]`)
+      .option("--redis <url>", `the outbox is on this Redis [${ENV.redisUrl}]`)
+      .option("--config <file>", `the server's configuration file [${ENV.config}]`);
   const outbox = common(
     program
       .command("outbox")
