@@ -1,30 +1,39 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { signatureV1 } from "../../src/lib/messages/standard-webhooks.js";
 import type { Outbox } from "../../src/services/outbox/outbox.js";
 import type { JobView } from "../../src/services/outbox/types.js";
 import { failures, startStandIn, type StandIn } from "../helpers/stand-in.js";
 import { until } from "../reliability/until.js";
-import { startOutboxApp, webhookQuery, type OutboxApp } from "./helpers.js";
+import type { ConfigInput } from "../../src/config.js";
+import { haveRedis, redisNotice, startRedis, type RedisServer } from "../helpers/redis-server.js";
+import { startOutboxApp as startApp, webhookQuery, type OutboxApp } from "./helpers.js";
 
 // The outbox on the embedded SQLite store, end to end: MISP's query is answered once the job is
 // stored; a worker delivers it to a real local endpoint through retries (docs/delivery.md).
 
 let app: OutboxApp | undefined;
 let hook: StandIn | undefined;
+let redis: RedisServer | undefined;
 afterEach(async () => {
   await app?.close();
   await hook?.close();
   app = hook = undefined;
+  await redis?.flush();
 });
+afterAll(async () => {
+  await redis?.stop();
+});
+redisNotice("the outbox's Redis backend tests");
+
+const BACKENDS = [{ backend: "sqlite" as const }, ...(haveRedis ? [{ backend: "redis" as const }] : [])];
 
 async function jobs(a: OutboxApp, state?: "dead" | "delivered" | "waiting"): Promise<JobView[]> {
   const backend = await (a.app.services.outbox as Outbox).open();
   return backend.list({ state, limit: 100 });
 }
 
-// Each test starts a server; on a loaded machine that alone takes seconds.
 /** Waits until jobs in `state` exist; returns them. */
 async function untilJobs(a: OutboxApp, state: "dead" | "delivered"): Promise<JobView[]> {
   return until(`a ${state} job`, async () => {
@@ -33,7 +42,16 @@ async function untilJobs(a: OutboxApp, state: "dead" | "delivered"): Promise<Job
   });
 }
 
-describe("queued delivery on SQLite", { timeout: 60_000 }, () => {
+// Each test starts a server; on a loaded machine that alone takes seconds. The same tests run
+// against both backends.
+describe.each(BACKENDS)("queued delivery on $backend", { timeout: 60_000 }, ({ backend }) => {
+  /** An app on this backend (one redis-server for the file, flushed after each test). */
+  async function startOutboxApp(config: ConfigInput = {}, env: NodeJS.ProcessEnv = {}): Promise<OutboxApp> {
+    if (backend === "sqlite") return startApp(config, env);
+    redis ??= await startRedis();
+    return startApp({ ...config, outbox: { ...(config.outbox ?? {}), backend: "redis", redisUrl: redis.url } }, env);
+  }
+
   it("answers MISP once stored, then delivers through failures with the same webhook-id", async () => {
     hook = await startStandIn();
     hook.script(failures.serverError(), { status: 503, body: "busy" });
@@ -180,7 +198,7 @@ describe("queued delivery on SQLite", { timeout: 60_000 }, () => {
     expect(queued.body).toEqual({ data: true });
   });
 
-  it("never stores a literal credential; signs with Standard Webhooks at delivery time", async () => {
+  it.skipIf(backend !== "sqlite")("never stores a literal credential; signs with Standard Webhooks at delivery time", async () => {
     hook = await startStandIn();
     hook.script(failures.serverError());
     const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -216,7 +234,7 @@ describe("queued delivery on SQLite", { timeout: 60_000 }, () => {
     await new Promise((r) => setTimeout(r, 1100));
     const h = (await (await fetch(`${app.url}/healthcheck`)).json()) as { status: boolean; outbox: { backend: string; depth: number; dead: number; modules: Array<{ module: string; dead: number; attempts: number }> } };
     expect(h.status).toBe(true);
-    expect(h.outbox).toMatchObject({ backend: "sqlite", depth: 0, dead: 1 });
+    expect(h.outbox).toMatchObject({ backend, depth: 0, dead: 1 });
     expect(h.outbox.modules).toEqual([expect.objectContaining({ module: "http_webhook", dead: 1, attempts: 1 })]);
   });
 });
