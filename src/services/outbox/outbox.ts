@@ -67,7 +67,8 @@ export class Outbox implements OutboxHook {
   private ticking = false;
   private again = false;
   private stopped = false;
-  private readonly stopController = new AbortController();
+  /** One per delivery in flight, aborted by stop() (one listener each, gone with the delivery). */
+  private readonly stops = new Set<AbortController>();
   private cachedStats?: { at: number; value: OutboxStats };
   /** Counters since start, for the console and /healthcheck. */
   readonly counters = { queued: 0, refused: 0, delivered: 0, retried: 0, dead: 0 };
@@ -316,12 +317,14 @@ export class Outbox implements OutboxHook {
       // A hot reload may bring it back: tried again on the schedule.
       result = { ok: false, error: `module ${job.module} is not loaded`, outcome: "error" };
     } else {
+      const stop = new AbortController();
+      this.stops.add(stop);
       try {
         const opening = this.openBody(job);
         opened = opening.opened;
         const r = await runQuery(opening.body, registry, services, `outbox:${job.id}`, {
           deadlineMs: config.outbox.attemptTimeoutMs,
-          stop: this.stopController.signal,
+          stop: stop.signal,
           deliveryRun: {
             delivery: { id: job.id, attempt: job.attempts, mode: "queued" },
             onResponse: (res, err) => {
@@ -337,6 +340,8 @@ export class Outbox implements OutboxHook {
         result = { ok: r.outcome === "ok" && error === undefined, error, outcome: r.outcome };
       } catch (e) {
         result = { ok: false, error: (e as Error).message, outcome: "error" };
+      } finally {
+        this.stops.delete(stop);
       }
     }
     const durationMs = performance.now() - t0;
@@ -388,7 +393,7 @@ export class Outbox implements OutboxHook {
     if (this.running.size > 0) {
       const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
       await Promise.race([Promise.allSettled([...this.running]), grace]);
-      this.stopController.abort(new Error("server shutting down; the delivery will be retried"));
+      for (const c of this.stops) c.abort(new Error("server shutting down; the delivery will be retried"));
       await Promise.allSettled([...this.running]);
     }
     await this.backend?.close();
