@@ -14,6 +14,7 @@ import { Store } from "../services/store/store.js";
 import { Journal, REPLAY_HEADER, type CaptureMode } from "./journal.js";
 import { scrub } from "./masking.js";
 import { DebugReceiver } from "./receiver.js";
+import { registerOutboxApi } from "./outbox-api.js";
 import { planReplay, ReplayError, scrubReply } from "./replay.js";
 import {
   ApiError, ExtractBody, FilterBody, HashParams, IdParams, NameParams, QueryListParams, RenderBody, ReplayBody, RunListParams, TryBody,
@@ -291,6 +292,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     const api = `${CONSOLE_PREFIX}/api`;
     const tags = ["console"];
 
+    registerOutboxApi(c, api, services);
     c.get(`${api}/status`, { schema: { tags, summary: "Journal, store and receiver state; the debug URL to paste into MISP" } }, async (req) => {
       const host = req.headers.host ?? `${config.listen}:${config.port}`;
       return {

@@ -350,6 +350,7 @@ export class Outbox implements OutboxHook {
     const base = { n: job.attempts, at, durationMs, ...(lastResponse ? { status: lastResponse.status } : {}), ...(excerpt ? { excerpt } : {}) };
     if (result.ok) {
       await backend.finish(job, this.owner, { ...base, result: "delivered" });
+      this.cachedStats = undefined;
       this.counters.delivered++;
       services.log.info({ job: job.id, module: job.module, attempt: job.attempts, durationMs: Math.round(durationMs) }, "outbox delivered");
       return;
@@ -363,6 +364,7 @@ export class Outbox implements OutboxHook {
     const error = `${result.error ?? "failed"} [${verdict.reason}${gaveUp}]`;
     const attempt: AttemptRecord = { ...base, result: nextAt === undefined ? "dead" : "retry", error };
     await backend.finish(job, this.owner, attempt, nextAt);
+    this.cachedStats = undefined;
     if (nextAt === undefined) {
       this.counters.dead++;
       services.log.warn({ job: job.id, module: job.module, attempts: job.attempts, error }, "outbox dead letter");
