@@ -64,7 +64,6 @@ const definition = defineActionModule({
       description: "Accepted status codes or classes, comma-separated (e.g. 200,202 or 2xx).",
     }),
     signing_secret: param.secret({
-      placeholder: "secret:WEBHOOK_SIGNING",
       description:
         "Standard Webhooks signing secret (whsec_ followed by base64; other text is used as is): adds webhook-signature (v1, HMAC-SHA256). webhook-id and webhook-timestamp are always sent; webhook-id stays the same across the outbox's retries. Default: unsigned.",
     }),
