@@ -240,7 +240,7 @@ async function runModule(
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
   }
   // Queued delivery (docs/delivery.md): validated and stored now, sent by the outbox worker.
-  if (!options.deliveryRun && services.outbox && mod.def.kind === "action") {
+  if (!options.deliveryRun && services.outbox && mod.def.kind === "action" && services.outbox.queues(mod, body)) {
     try {
       const queued = await services.outbox.intercept(mod, body);
       if (queued) {

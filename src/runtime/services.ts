@@ -23,6 +23,8 @@ export interface Services {
 
 /** What the runtime asks the outbox: queue this query instead of running it? */
 export interface OutboxHook {
+  /** Whether this query is to be queued (synchronous: most queries are not, and pay nothing more). */
+  queues(mod: LoadedModule, body: Record<string, unknown>): boolean;
   /**
    * Undefined: run the module now (sync). Otherwise the request was queued (`ok`) or could not
    * be (`error`, a message for MISP). `secretValues` are scrubbed from that message.

@@ -107,9 +107,13 @@ export class Outbox implements OutboxHook {
     }
   }
 
+  queues(mod: LoadedModule, body: Record<string, unknown>): boolean {
+    return !this.stopped && deliveryMode(mod, body, this.o.config, this.o.services.env) === "queued";
+  }
+
   async intercept(mod: LoadedModule, body: Record<string, unknown>): Promise<{ ok: true } | { ok: false; error: string; secretValues: string[] } | undefined> {
     const { config, services } = this.o;
-    if (this.stopped || deliveryMode(mod, body, config, services.env) !== "queued") return undefined;
+    if (!this.queues(mod, body)) return undefined;
     const def = mod.def as ActionModuleDefinition;
     // Everything that can be checked now is checked now: MISP hears about a mistake at once.
     let input;
