@@ -379,8 +379,9 @@ export class Outbox implements OutboxHook {
   }
 
   /** Queue metrics (cached for a second: /healthcheck may be polled often). */
-  async stats(): Promise<(OutboxStats & { counters: Outbox["counters"] }) | { backend: "off" | "closed" }> {
-    if (!this.backend) return { backend: this.o.config.outbox.backend === "off" ? "off" : "closed" };
+  /** `idle`: nothing was ever queued with this data directory, so the store is not open. */
+  async stats(): Promise<(OutboxStats & { counters: Outbox["counters"] }) | { backend: "idle"; configured: string }> {
+    if (!this.backend) return { backend: "idle", configured: this.o.config.outbox.backend };
     const now = Date.now();
     if (!this.cachedStats || now - this.cachedStats.at > STATS_CACHE_MS) this.cachedStats = { at: now, value: await this.backend.stats(now) };
     return { ...this.cachedStats.value, counters: { ...this.counters } };
