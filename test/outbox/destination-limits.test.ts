@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { haveRedis, redisNotice, startRedis, type RedisServer } from "../helpers/redis-server.js";
 import { DestinationLimits } from "../../src/services/outbox/destination-limits.js";
 import { classify, nextAttemptAt } from "../../src/services/outbox/policy.js";
 import { HttpError } from "../../src/lib/http/types.js";
@@ -59,13 +60,18 @@ describe("retry classification", () => {
 
 let app: OutboxApp | undefined;
 let hook: StandIn | undefined;
+let redis: RedisServer | undefined;
 afterEach(async () => {
   await app?.close();
   await hook?.close();
   app = hook = undefined;
 });
+afterAll(async () => {
+  await redis?.stop();
+});
+redisNotice("the Redis run of the burst test");
 
-describe("a burst through the limits", { timeout: 60_000 }, () => {
+describe.each([{ backend: "sqlite" as const }, ...(haveRedis ? [{ backend: "redis" as const }] : [])])("a burst through the limits on $backend", { timeout: 60_000 }, ({ backend }) => {
   it("never has more than the destination's concurrency in flight at the receiver", async () => {
     let inFlight = 0;
     let peak = 0;
@@ -78,7 +84,9 @@ describe("a burst through the limits", { timeout: 60_000 }, () => {
         return { status: 204 };
       },
     });
-    app = await startOutboxApp({ modules: { http_webhook: { delivery: "queued" } }, outbox: { destinations: { http_webhook: { concurrency: 2 } } } });
+    if (backend === "redis") redis ??= await startRedis();
+    const onRedis = redis && backend === "redis" ? { backend: "redis" as const, redisUrl: redis.url } : {};
+    app = await startOutboxApp({ modules: { http_webhook: { delivery: "queued" } }, outbox: { destinations: { http_webhook: { concurrency: 2 } }, ...onRedis } });
     const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => app!.query(webhookQuery(`${hook!.url}/in`, {}, { Event: { info: String(i) } }))));
     expect(replies.every((r) => r.body.data === true)).toBe(true);
     await until("all delivered", async () => hook!.requests.length >= 12);

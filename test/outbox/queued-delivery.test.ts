@@ -187,15 +187,16 @@ describe.each(BACKENDS)("queued delivery on $backend", { timeout: 60_000 }, ({ b
 
   it("stays sync by default, and the node parameter overrides the server setting", async () => {
     hook = await startStandIn({ handler: () => failures.serverError("boom") });
+    // http_webhook is queued by the server's setting; mattermost has none.
     app = await startOutboxApp({ modules: { http_webhook: { delivery: "queued" } } });
     const sync = await app.query(webhookQuery(`${hook.url}/in`, { delivery: "sync" }));
     expect(sync.body.error).toMatch(/HTTP 500/);
-    await app.close();
-    app = await startOutboxApp();
-    const byDefault = await app.query(webhookQuery(`${hook.url}/in`));
-    expect(byDefault.body.error).toMatch(/HTTP 500/);
-    const queued = await app.query(webhookQuery(`${hook.url}/in`, { delivery: "queued" }));
+    const byDefault = await app.query({ module: "mattermost", data: { Event: { info: "x" } }, params: { webhook_url: `${hook.url}/hooks/abc` } });
+    expect(byDefault.body.error).toMatch(/^mattermost: .*500/);
+    const queued = await app.query({ module: "mattermost", data: { Event: { info: "x" } }, params: { webhook_url: `${hook.url}/hooks/abc`, delivery: "queued" } });
     expect(queued.body).toEqual({ data: true });
+    const bad = await app.query(webhookQuery(`${hook.url}/in`, { delivery: "later" }));
+    expect(bad.body.error).toMatch(/parameter "delivery": must be one of default, sync, queued/);
   });
 
   it.skipIf(backend !== "sqlite")("never stores a literal credential; signs with Standard Webhooks at delivery time", async () => {
