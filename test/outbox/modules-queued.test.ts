@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { Outbox } from "../../src/services/outbox/outbox.js";
+import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from "../helpers/smtp.js";
 import { startStandIn, type StandIn } from "../helpers/stand-in.js";
 import { until } from "../reliability/until.js";
 import { startOutboxApp, type OutboxApp } from "./helpers.js";
@@ -51,5 +53,35 @@ describe("chat modules queued", { timeout: 60_000 }, () => {
     await until("delivered", async () => times.length >= 2, 20_000);
     // No Retry-After header: the 4 s come from the body (the schedule alone would say 100 ms).
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(3800);
+  });
+});
+
+describe("mail queued", { timeout: 60_000 }, () => {
+  let smtp: TestSmtpServer | undefined;
+  afterEach(async () => {
+    await smtp?.close();
+    smtp = undefined;
+  });
+
+  it("an SMTP 4xx is temporary (retried), a 5xx permanent (dead letter)", async () => {
+    // The relay greylists the first message (451), then accepts.
+    const relay: SmtpServerOptions = { tls: "plain", rejectData: { code: 451, text: "4.7.1 greylisted, try again later" } };
+    smtp = await startSmtpServer(relay);
+    app = await startOutboxApp({ modules: { mail: { delivery: "queued", smtp_host: "127.0.0.1", smtp_port: smtp.port, smtp_security: "none", mail_from: "misp@example.org" } } });
+    const query = (to: string) => ({ module: "mail", data: DATA, params: { recipients: to } });
+    expect((await app.query(query("soc@example.org"))).body).toEqual({ data: true });
+    const backend = await (app.app.services.outbox as Outbox).open();
+    const waiting = await until("a retry after the 451", async () => (await backend.list({ state: "waiting", limit: 5 })).find((j) => j.history.length >= 1));
+    expect(waiting.history[0]).toMatchObject({ result: "retry" });
+    expect(waiting.history[0]!.error).toMatch(/451.*\[temporary failure \(module\)\]/);
+    relay.rejectData = undefined;
+    await until("mail accepted", async () => smtp!.received.length >= 1);
+    expect(smtp.received[0]!.to).toEqual(["soc@example.org"]);
+
+    relay.rejectData = { code: 554, text: "5.7.1 message refused" };
+    await app.query(query("cert@example.org"));
+    const dead = await until("dead letter after the 554", async () => (await backend.list({ state: "dead", limit: 5 }))[0]);
+    expect(dead.history).toHaveLength(1);
+    expect(dead.lastError).toMatch(/554.*\[permanent failure \(module\)\]/);
   });
 });
