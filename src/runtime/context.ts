@@ -6,14 +6,6 @@ import type { DeliveryInfo, ModuleContext, ModuleLogger } from "../sdk/types.js"
 import type { Services } from "./services.js";
 import { SECRET_NAME_RE, urlCredentialParts } from "../lib/secrets/scrub.js";
 
-/**
- * The context handed to a module handler for one request.
- *
- * A class, not an object literal: V8 builds a literal with getters in dictionary mode (a property
- * dictionary and an accessor pair per call). At a few thousand queries a second that alone forced
- * a full mark-compact every half second and cost a quarter of /query's throughput (test:
- * test/runtime/context-shape.test.ts). Prototype getters keep one fast hidden class.
- */
 /** How a run made by the outbox worker differs from a query (src/services/outbox). */
 export interface DeliveryRun {
   delivery: DeliveryInfo;
@@ -26,6 +18,14 @@ export function newDeliveryId(): string {
   return `msg_${randomUUID().replace(/-/g, "")}`;
 }
 
+/**
+ * The context handed to a module handler for one request.
+ *
+ * A class, not an object literal: V8 builds a literal with getters in dictionary mode (a property
+ * dictionary and an accessor pair per call). At a few thousand queries a second that alone forced
+ * a full mark-compact every half second and cost a quarter of /query's throughput (test:
+ * test/runtime/context-shape.test.ts). Prototype getters keep one fast hidden class.
+ */
 class RequestContext implements ModuleContext {
   private logger?: ModuleLogger;
   private client?: HttpClient;
