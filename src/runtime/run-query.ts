@@ -241,15 +241,24 @@ async function runModule(
   }
   // Queued delivery (docs/delivery.md): validated and stored now, sent by the outbox worker.
   if (!options.deliveryRun && services.outbox && mod.def.kind === "action" && services.outbox.queues(mod, body)) {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const queued = await services.outbox.intercept(mod, body);
+      // A backend that does not answer (Redis unreachable) must not hold MISP past its timeout.
+      const limitMs = options.deadlineMs ?? deadlineFor(mod, body, services);
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the outbox did not store the delivery within ${limitMs} ms`)), limitMs);
+      });
+      const queued = await Promise.race([services.outbox.intercept(mod, body), late]);
       if (queued) {
-        const reply = queued.ok ? { data: true } : errorReply(mod, oneLine(scrubSecrets(queued.error, [...secretValues, ...queued.secretValues])));
+        if (!queued.ok) secretValues.push(...queued.secretValues);
+        const reply = queued.ok ? { data: true } : errorReply(mod, oneLine(scrubSecrets(queued.error, secretValues)));
         return { reply, json: JSON.stringify(reply), outcome: queued.ok ? "ok" : "error", module: name, durationMs: performance.now() - started };
       }
     } catch (e) {
       const reply = errorReply(mod, `cannot queue the delivery: ${oneLine(describeThrown(e).message)}`);
       return { reply, json: JSON.stringify(reply), outcome: "error", module: name, durationMs: performance.now() - started };
+    } finally {
+      clearTimeout(timer);
     }
   }
   const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
