@@ -196,9 +196,16 @@ export async function openRedisOutbox(config: Config, log: { warn(o: object, m: 
   const make = () => new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, enableOfflineQueue: true });
   const qConn = make();
   const wConn = make();
-  for (const c of [qConn, wConn]) {
-    c.on("error", (e: Error) => log.warn({ err: e.message }, "outbox redis connection error"));
-    await c.connect();
+  try {
+    for (const c of [qConn, wConn]) {
+      c.on("error", (e: Error) => log.warn({ err: e.message }, "outbox redis connection error"));
+      await c.connect();
+    }
+  } catch (e) {
+    // The next queued request tries again with new connections; these must not linger.
+    qConn.disconnect();
+    wConn.disconnect();
+    throw new Error(`cannot reach Redis for the outbox: ${(e as Error).message}`);
   }
   const queue = new Queue<JobData>(QUEUE, { connection: qConn });
   const worker = new Worker<JobData>(QUEUE, null, {
