@@ -239,3 +239,15 @@ describe.each(BACKENDS)("queued delivery on $backend", { timeout: 60_000 }, ({ b
     expect(h.outbox.modules).toEqual([expect.objectContaining({ module: "http_webhook", dead: 1, attempts: 1 })]);
   });
 });
+
+describe("an outbox that cannot store", { timeout: 60_000 }, () => {
+  it("answers MISP with an error in time when Redis is unreachable", async () => {
+    const { freePort } = await import("../helpers/child-server.js");
+    const port = await freePort();
+    app = await startApp({ deadlineMs: 3000, modules: { http_webhook: { delivery: "queued" } }, outbox: { backend: "redis", redisUrl: `redis://127.0.0.1:${port}` } });
+    const started = Date.now();
+    const r = await app.query(webhookQuery("http://127.0.0.1:9/in"));
+    expect(r.body.error).toMatch(/^http_webhook: (cannot queue the delivery|.*Redis)/);
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
