@@ -31,7 +31,7 @@ if (!skipTypes) execFileSync(process.execPath, [join(root, "node_modules", "type
 
 await build({
   absWorkingDir: root,
-  entryPoints: [join(src, "cli.ts"), join(src, "index.ts"), join(src, "lib", "template", "worker.ts"), join(src, "services", "isolation", "worker.ts"), ...moduleEntries],
+  entryPoints: [join(src, "cli.ts"), join(src, "index.ts"), join(src, "lib", "template", "worker.ts"), join(src, "services", "isolation", "worker.ts"), join(src, "console", "digest-worker.ts"), ...moduleEntries],
   outdir: dist,
   outbase: src,
   bundle: true,

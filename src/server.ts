@@ -110,9 +110,11 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         }
         // A large body stays on the budget until its reply is out (it is in memory until then).
         const res = (req.raw as unknown as Record<symbol, ServerResponse | undefined>)[REPLY];
+        // The length now: a query observer may take the buffer's memory once the query ends.
+        const size = buf.length;
         const answered = () => {
           release();
-          afterLargeBody(buf.length, bodiesHeld);
+          afterLargeBody(size, bodiesHeld);
         };
         if (res && !res.closed) res.once("close", answered);
         parseJsonBody(buf).then(

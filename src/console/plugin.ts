@@ -159,6 +159,8 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   if (config.console.debugListen) handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log);
   app.addHook("onClose", async () => {
     await receiver.settle();
+    await journal.settle(5000);
+    journal.digester.stop();
     if (handle.debugServer) await new Promise<void>((r) => handle.debugServer!.close(() => r()));
     if (services.observer === journal) services.observer = undefined;
     store.close();

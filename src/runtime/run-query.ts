@@ -208,11 +208,12 @@ export async function runQuery(body: Record<string, unknown>, registry: ModuleRe
   const name = body.module as string;
   const mod = registry.get(name);
   const secretValues: string[] = [];
-  const observation = services.observer?.begin({ body, module: mod, reqId, headers: options.headers, rawBody: typeof options.rawBody === "string" || options.rawBody === undefined ? options.rawBody : options.rawBody.toString("utf8"), startedAt: Date.now() });
+  const observation = services.observer?.begin({ body, module: mod, reqId, headers: options.headers, rawBody: options.rawBody, startedAt: Date.now() });
   if (!observation) return runModule(body, mod, name, services, started, secretValues, options, reqId);
   const result = await runModule(body, mod, name, services, started, secretValues, options, reqId, (c) => observation.outbound(c));
   try {
-    observation.end({ reply: result.reply, outcome: result.outcome, durationMs: result.durationMs, secretValues });
+    // A getter: an isolated module's reply is parsed only if the observer reads it.
+    observation.end({ get reply() { return result.reply; }, json: result.json, outcome: result.outcome, durationMs: result.durationMs, secretValues });
   } catch {
     /* an observer never changes the reply */
   }

@@ -46,12 +46,16 @@ describe("large bodies do not stall the event loop, and their memory is given ba
     await new Promise((r) => setTimeout(r, 200));
     const replies = await Promise.all(Array.from({ length: 20 }, () => postRaw(`${s.url}/query`, body, {}, 140_000)));
     const lat = await sampler.stop();
+    const figures = (l: typeof lat) => Object.entries(l.byUrl).map(([u, v]) => `${new URL(u).pathname} p99 ${v.p99.toFixed(1)} ms max ${v.max.toFixed(1)} ms (n=${v.count})`).join("; ");
+    console.info(`[large-bodies] 20 x 20 MB: ${figures(lat)}; bound ${bound.toFixed(0)} ms`);
     for (const r of replies) expect(r).toMatchObject({ status: 200, body: { data: true } });
     expect(lat.failures).toBe(0);
     expect(lat.count).toBeGreaterThan(20);
     expect(lat.p99, JSON.stringify(lat)).toBeLessThan(bound);
     const rssBound = idleRss + (300 - BUILD_IDLE_RSS_MB);
+    const t0 = Date.now();
     const rss = await waitFor(() => s.rssMb(), (v) => v < rssBound, 60_000, 500);
+    console.info(`[large-bodies] RSS ${rss.toFixed(0)} MB after ${((Date.now() - t0) / 1000).toFixed(1)} s (idle ${idleRss.toFixed(0)} MB, bound ${rssBound.toFixed(0)} MB)`);
     expect(rss).toBeLessThan(rssBound);
     await assertAlive(s);
   });
