@@ -213,13 +213,27 @@ export class Store {
     let done = 0;
     const batch = this.queue;
     try {
+      let failed = 0;
+      let firstError: Error | undefined;
       db.transaction(() => {
         while (done < batch.length) {
-          batch[done++]!(db);
+          try {
+            batch[done++]!(db);
+          } catch (e) {
+            // A busy database aborts the batch (it is retried below); any other failure loses
+            // only its own write, not the rest of the batch.
+            if ((e as { code?: string }).code === "SQLITE_BUSY") throw e;
+            failed++;
+            firstError ??= e as Error;
+          }
           if (performance.now() >= until) break;
         }
       })();
-      this.written += done;
+      if (failed) {
+        this.dropped += failed;
+        this.log?.error({ err: firstError!.message, lost: failed }, "store write failed");
+      }
+      this.written += done - failed;
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_BUSY") {
         // Rolled back: the same writes run again shortly.
