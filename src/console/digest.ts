@@ -47,7 +47,7 @@ const WORKER_MODULE = codeFileUrl("console/digest-worker").href;
 export interface DigesterOptions {
   /** Bytes waiting or in work at most. Default 64 MiB. */
   maxBytes?: number;
-  /** The thread exits after this long without work. Default 10 s. */
+  /** The thread exits after this long without work (its heap with it). Default 5 s. */
   idleMs?: number;
   /** Heap of the thread (MB). Default 512. */
   heapMb?: number;
@@ -69,7 +69,7 @@ export class Digester {
 
   constructor(opts: DigesterOptions = {}) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
-    this.idleMs = opts.idleMs ?? 10_000;
+    this.idleMs = opts.idleMs ?? 5_000;
     this.heapMb = opts.heapMb ?? 512;
     this.dbPath = opts.dbPath;
   }
