@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MASK } from "../../src/console/masking.js";
+import { MASK, TOO_DEEP } from "../../src/console/masking.js";
 import { startConsoleApp, type ConsoleTestApp } from "./helpers.js";
 
 // Large requests are masked, hashed, cut and stored by the journal's digest thread
@@ -77,6 +77,20 @@ describe("large payloads in the journal", () => {
     expect(d.request!.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(Buffer.byteLength(d.request!.text!)).toBeLessThanOrEqual(CAP);
     expect(d.request!.text!.startsWith('{"module":"testaction"')).toBe(true);
+  });
+
+  it("10,000-deep data is recorded (deep values as a placeholder, never unmasked), and the next query too", async () => {
+    const before = await newest();
+    const deep = `${'{"a":'.repeat(10_000)}{"password":"${PASSWORD}"}${"}".repeat(10_000)}`;
+    const raw = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: `{"module":"testaction","params":{"foo":""},"data":${deep}}` });
+    expect(raw.status).toBe(200);
+    const d = await recorded(before);
+    expect(d.request!.text).toContain(JSON.stringify(TOO_DEEP));
+    expect(d.request!.text).not.toContain(PASSWORD);
+    // A write that fails must not take others down with it: the next query is recorded as well.
+    expect((await t.query({ module: "testaction", params: { foo: "" }, data: { small: true } })).body).toEqual({ data: true });
+    const next = await recorded(d.id);
+    expect(next.id).toBeGreaterThan(d.id);
   });
 
   it("no secret of a large body reaches the database files", async () => {
