@@ -8,12 +8,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const distEntry = join(root, "dist/lib/hashpath/index.js");
+const distEntry = join(root, "dist/engines/cakephp-hash/index.js");
 
 async function loadLibrary() {
   if (process.env.HASHPATH_BENCH_FROM !== "src" && existsSync(distEntry)) return { lib: await import(pathToFileURL(distEntry).href), from: "dist" };
   const { tsImport } = await import("tsx/esm/api");
-  return { lib: await tsImport(join(root, "src/lib/hashpath/index.ts"), import.meta.url), from: "src (tsx)" };
+  return { lib: await tsImport(join(root, "src/engines/cakephp-hash/index.ts"), import.meta.url), from: "src (tsx)" };
 }
 
 function largestFixture() {

@@ -19,7 +19,7 @@ const dist = join(root, "dist");
 
 const moduleEntries = ["action", "expansion"].flatMap((kind) =>
   readdirSync(join(src, "modules", kind))
-    .filter((f) => f.endsWith(".ts") && !/\.(test|spec|d)\.ts$/.test(f))
+    .filter((f) => f.endsWith(".ts") && !f.startsWith("_") && !/\.(test|spec|d)\.ts$/.test(f))
     .map((f) => join(src, "modules", kind, f)),
 );
 
@@ -31,7 +31,7 @@ if (!skipTypes) execFileSync(process.execPath, [join(root, "node_modules", "type
 
 await build({
   absWorkingDir: root,
-  entryPoints: [join(src, "cli.ts"), join(src, "index.ts"), join(src, "lib", "template", "worker.ts"), join(src, "services", "isolation", "worker.ts"), ...moduleEntries],
+  entryPoints: [join(src, "cli.ts"), join(src, "index.ts"), join(src, "engines", "jinja", "worker.ts"), join(src, "core", "isolation", "worker.ts"), ...moduleEntries],
   outdir: dist,
   outbase: src,
   bundle: true,

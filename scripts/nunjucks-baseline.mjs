@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // How stock nunjucks (the design card's engine) does on the public Jinja2 vectors that our own
-// engine passes in full: the evidence behind src/lib/template/README.md "Why not nunjucks".
+// engine passes in full: the evidence behind src/engines/jinja/README.md "Why not nunjucks".
 //
 //   node scripts/nunjucks-baseline.mjs [--list]
 //

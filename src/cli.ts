@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { ENV } from "./config.js";
+import { ENV } from "./core/config.js";
 import { registerServe } from "./commands/serve.js";
 import { VERSION } from "./package-info.js";
 

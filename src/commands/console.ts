@@ -2,8 +2,8 @@
 // terminal. Both talk to the running server's console API (the server keeps masked secrets in
 // memory for replays, so a replay must go through it).
 import { InvalidArgumentError, type Command } from "commander";
-import { ENV } from "../config.js";
-import { parseParamAssignment } from "../lib/misp-request/index.js";
+import { ENV } from "../core/config.js";
+import { parseParamAssignment } from "../core/misp-request/index.js";
 
 export interface ConsoleIo {
   stdout: NodeJS.WritableStream;

@@ -3,8 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { resolveExamplePath } from "./example-path.js";
 import type { Command } from "commander";
-import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../lib/hashpath/index.js";
-import { RegexLimitError } from "../lib/regex/index.js";
+import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../engines/cakephp-hash/index.js";
+import { RegexLimitError } from "../engines/regex/index.js";
 
 export interface ExtractCommandOptions {
   path: string;

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadConfig } from "../config.js";
-import { builtinRoot, loadRoot } from "../registry/loader.js";
-import { IsolationHost } from "../services/isolation/host.js";
-import { ModuleRegistry } from "../registry/registry.js";
-import { installSdkResolution } from "../registry/sdk-resolution.js";
-import { moduleTableMarkdown } from "../introspection/module-table.js";
+import { loadConfig } from "../core/config.js";
+import { builtinRoot, loadRoot } from "../core/registry/loader.js";
+import { IsolationHost } from "../core/isolation/host.js";
+import { ModuleRegistry } from "../core/registry/registry.js";
+import { installSdkResolution } from "../core/registry/sdk-resolution.js";
+import { moduleTableMarkdown } from "../core/introspection/module-table.js";
 
 // `misp-modules-ts modules`: what the server would list, without starting it.
 

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { builtinRoot, KIND_DIRS, listModuleFiles, type ModuleKind } from "../registry/loader.js";
-import { moduleNameProblem } from "../registry/naming.js";
+import { builtinRoot, KIND_DIRS, listModuleFiles, type ModuleKind } from "../core/registry/loader.js";
+import { moduleNameProblem } from "../core/registry/naming.js";
 
 // `misp-modules-ts new action|expansion NAME [--dir DIR]`: writes a working module file and
 // a test that runs it the way MISP calls it, into the custom module root DIR (the folder

@@ -3,12 +3,12 @@
 // and runs it in-process, or against a running server with --url. Module authors use it
 // with the roaming-data fixtures.
 import { InvalidArgumentError, type Command } from "commander";
-import { createApp, type App } from "../app.js";
-import { loadConfig } from "../config.js";
-import { closeTemplatePool } from "../lib/template/pool.js";
-import { forEachEntry, isPhpArray } from "../lib/hashpath/php-value.js";
-import { formatPathWarning, lintPath, phpJsonEncode, PhpTypeError, type NodeFilter } from "../lib/hashpath/index.js";
-import { RegexLimitError } from "../lib/regex/index.js";
+import { createApp, type App } from "../core/app.js";
+import { loadConfig } from "../core/config.js";
+import { closeTemplatePool } from "../engines/jinja/pool.js";
+import { forEachEntry, isPhpArray } from "../engines/cakephp-hash/php-value.js";
+import { formatPathWarning, lintPath, phpJsonEncode, PhpTypeError, type NodeFilter } from "../engines/cakephp-hash/index.js";
+import { RegexLimitError } from "../engines/regex/index.js";
 import {
   buildActionQueryBody,
   findNodeParam,
@@ -18,7 +18,7 @@ import {
   parseParamAssignment,
   renderedTextFromReply,
   type NodeDefinition,
-} from "../lib/misp-request/index.js";
+} from "../core/misp-request/index.js";
 import { readJsonInput, type CommandIo } from "./extract.js";
 
 export interface QueryCommandOptions {

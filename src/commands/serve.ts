@@ -1,8 +1,8 @@
 import { Option, type Command } from "commander";
 import { performance } from "node:perf_hooks";
-import { createApp } from "../app.js";
-import { ENV, loadConfig, type ConfigInput } from "../config.js";
-import { installProcessGuards, knownSecretValues } from "../services/isolation/stray-errors.js";
+import { createApp } from "../core/app.js";
+import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
+import { installProcessGuards, knownSecretValues } from "../core/isolation/stray-errors.js";
 
 // The default command: load modules and serve HTTP until SIGINT/SIGTERM.
 

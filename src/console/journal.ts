@@ -1,7 +1,7 @@
-import { underscore } from "../lib/inflector.js";
-import type { LoadedModule } from "../registry/registry.js";
-import type { ModuleRegistry } from "../registry/registry.js";
-import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../runtime/observer.js";
+import { underscore } from "../engines/cakephp-hash/inflector.js";
+import type { LoadedModule } from "../core/registry/registry.js";
+import type { ModuleRegistry } from "../core/registry/registry.js";
+import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../core/runtime/observer.js";
 import type { Database, Store } from "../services/store/store.js";
 import { maskDeep, maskHeaders, scrub, SecretVault, secretStrings } from "./masking.js";
 

@@ -1,4 +1,4 @@
-import { SECRET_NAME_RE, scrubSecrets } from "../lib/secrets/scrub.js";
+import { SECRET_NAME_RE, scrubSecrets } from "../services/secrets/scrub.js";
 
 // Masking before anything reaches the store or the screen (docs/console.md, "Secrets"). A
 // masked value is replaced by MASK; the originals of a recorded query stay in memory only, so a

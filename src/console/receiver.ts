@@ -1,5 +1,5 @@
-import type { LoadedModule, ModuleRegistry } from "../registry/registry.js";
-import { underscore } from "../lib/inflector.js";
+import type { LoadedModule, ModuleRegistry } from "../core/registry/registry.js";
+import { underscore } from "../engines/cakephp-hash/inflector.js";
 import type { Database, Store } from "../services/store/store.js";
 import { declaredSecrets, type Journal } from "./journal.js";
 import { maskDeep, scrub, secretStrings } from "./masking.js";

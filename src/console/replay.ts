@@ -1,4 +1,4 @@
-import type { ModuleRegistry } from "../registry/registry.js";
+import type { ModuleRegistry } from "../core/registry/registry.js";
 import { declaredSecrets, type Journal } from "./journal.js";
 import { isSecretKey, MASK, scrub, secretStrings } from "./masking.js";
 

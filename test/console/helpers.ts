@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ConfigInput } from "../../src/config.js";
+import type { ConfigInput } from "../../src/core/config.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 export interface ConsoleTestApp extends TestApp {

@@ -3,8 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { actionSource, tempModuleRoot, writeModule } from "../authoring/module-files.js";
-import { listModuleFiles } from "../../src/registry/loader.js";
+import { actionSource, tempModuleRoot, writeModule } from "../sdk/module-files.js";
+import { listModuleFiles } from "../../src/core/registry/loader.js";
 import { freePort, waitHealthy } from "../helpers/child-server.js";
 
 // `npm start` runs the bundled build in dist/, not the sources the other tests import: build it

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { moduleNameProblem, paramNameProblems } from "../../src/registry/naming.js";
+import { moduleNameProblem, paramNameProblems } from "../../src/core/registry/naming.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 describe("naming rules (PROTOCOL §4)", () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { ModuleDescriptorSchema } from "../../src/protocol/schemas.js";
-import { moduleNameProblem, MISP_BUILTIN_WORKFLOW_IDS } from "../../src/registry/naming.js";
-import { underscore } from "../../src/lib/inflector.js";
+import { ModuleDescriptorSchema } from "../../src/core/protocol/schemas.js";
+import { moduleNameProblem, MISP_BUILTIN_WORKFLOW_IDS } from "../../src/core/registry/naming.js";
+import { underscore } from "../../src/engines/cakephp-hash/inflector.js";
 
 let t: TestApp;
 let modules: any[];

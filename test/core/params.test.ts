@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { humanize, paramId, paramLabel, slug, underscore } from "../../src/lib/inflector.js";
-import { normaliseFilteredItems } from "../../src/runtime/action-input.js";
+import { humanize, paramId, paramLabel, slug, underscore } from "../../src/engines/cakephp-hash/inflector.js";
+import { normaliseFilteredItems } from "../../src/core/runtime/action-input.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 // PROTOCOL §5.3: every row of the table, as MISP's CakePHP Inflector computes it.

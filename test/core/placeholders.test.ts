@@ -1,18 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
-import { builtinRoot, loadRoot } from "../../src/registry/loader.js";
-import { ModuleRegistry } from "../../src/registry/registry.js";
-import type { LoadedModule } from "../../src/registry/registry.js";
+import { builtinRoot, loadRoot } from "../../src/core/registry/loader.js";
+import { ModuleRegistry } from "../../src/core/registry/registry.js";
+import type { LoadedModule } from "../../src/core/registry/registry.js";
 import type { ParamSpec } from "../../src/sdk/params.js";
-import { loadConfig } from "../../src/config.js";
-import { SecretStore } from "../../src/lib/secrets/store.js";
-import { HttpError } from "../../src/lib/http/types.js";
-import type { ServerHttpClient } from "../../src/lib/http/client.js";
-import { runQuery } from "../../src/runtime/run-query.js";
-import type { Services } from "../../src/runtime/services.js";
-import { paramId } from "../../src/lib/inflector.js";
-import { isValidPath } from "../../src/lib/hashpath/index.js";
-import { compileJinja, renderJinja } from "../../src/lib/template/render.js";
+import { loadConfig } from "../../src/core/config.js";
+import { SecretStore } from "../../src/services/secrets/store.js";
+import { HttpError } from "../../src/services/http/types.js";
+import type { ServerHttpClient } from "../../src/services/http/client.js";
+import { runQuery } from "../../src/core/runtime/run-query.js";
+import type { Services } from "../../src/core/runtime/services.js";
+import { paramId } from "../../src/engines/cakephp-hash/inflector.js";
+import { isValidPath } from "../../src/engines/cakephp-hash/index.js";
+import { compileJinja, renderJinja } from "../../src/engines/jinja/render.js";
 import { roaming } from "../helpers/app.js";
 
 // MISP shows a parameter's `value` as the placeholder of an empty field, and has no select or

@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { builtinRoot, loadRoot } from "../../src/registry/loader.js";
-import { ModuleRegistry } from "../../src/registry/registry.js";
-import { moduleTableMarkdown } from "../../src/introspection/module-table.js";
+import { builtinRoot, loadRoot } from "../../src/core/registry/loader.js";
+import { ModuleRegistry } from "../../src/core/registry/registry.js";
+import { moduleTableMarkdown } from "../../src/core/introspection/module-table.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));

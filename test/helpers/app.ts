@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
-import { createApp, type App } from "../../src/app.js";
-import { loadConfig, type ConfigInput } from "../../src/config.js";
+import { createApp, type App } from "../../src/core/app.js";
+import { loadConfig, type ConfigInput } from "../../src/core/config.js";
 
 // Starts the real application (built-in modules, real HTTP server) on a free loopback port.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultMaxConnections } from "../../src/lib/inbound/connections.js";
+import { defaultMaxConnections } from "../../src/core/inbound/connections.js";
 import { assertAlive, getJson, halfSent, queryHead, startServer, waitFor } from "./harness.js";
 
 // Issue 19, item 3: 1,100 stalled uploads exhausted a 1,024 file-descriptor limit, after which

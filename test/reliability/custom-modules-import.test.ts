@@ -2,7 +2,7 @@ import { until } from "./until.js";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 
 // Importing a custom module runs its top-level code: a loop, a never-settling await or
 // process.exit() there must not keep the server from starting or freeze it on hot reload. The

@@ -2,7 +2,7 @@ import { until } from "./until.js";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 
 // Custom modules run in isolates (worker threads): nothing a buggy module does — a synchronous
 // loop, a throw from a timer, an unhandled rejection, process.exit(), an endless allocation, a

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSocket } from "node:dgram";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
-import { simplifiedInteractive } from "../expansions/misp-requests.js";
+import { simplifiedInteractive } from "../modules/expansion/misp-requests.js";
 
 // Issue 19, finding 9: `config.nameserver` comes from the request, so the dns module must apply
 // the server's egress policy to nameservers as it does to HTTP requests.

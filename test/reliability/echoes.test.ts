@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { echoInput } from "../../src/lib/echo.js";
-import { boundLogLine, MAX_LOG_LINE } from "../../src/logger.js";
+import { echoInput } from "../../src/core/echo.js";
+import { boundLogLine, MAX_LOG_LINE } from "../../src/core/logger.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { freePort, waitHealthy } from "../helpers/child-server.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonBody } from "../../src/lib/inbound/json-body.js";
+import { parseJsonBody } from "../../src/core/inbound/json-body.js";
 import { eventQuery } from "./bodies-fixture.js";
 
 // Large bodies are parsed in slices (issue 19, item 4); the result must be JSON.parse's, and an

@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deadlineFor, MAX_TIMER_MS } from "../../src/runtime/run-query.js";
-import { stringifyIteratively } from "../../src/lib/json-text.js";
-import { httpBuildQuery } from "../../src/lib/messages/form-encode.js";
+import { deadlineFor, MAX_TIMER_MS } from "../../src/core/runtime/run-query.js";
+import { stringifyIteratively } from "../../src/modules/shared/json-text.js";
+import { httpBuildQuery } from "../../src/modules/shared/messages/form-encode.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { startStandIn, type StandIn } from "../helpers/stand-in.js";
-import { tempModuleRoot } from "../authoring/module-files.js";
+import { tempModuleRoot } from "../sdk/module-files.js";
 
 // Issue 19, finding 10: deep data, huge body timeouts, `modules -c` with a scaffolded module,
 // and malformed Content-Type headers.

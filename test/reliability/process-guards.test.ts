@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCliServer, type CliServer } from "../authoring/cli-server.js";
-import { tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { startCliServer, type CliServer } from "../sdk/cli-server.js";
+import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 
 // The serve command keeps the process alive through errors no request owns. With isolation off
 // (MISP_MODULES_ISOLATION=none) a custom module's stray throw or rejection reaches the server's own

@@ -4,7 +4,7 @@
  * answer an `error` naming the parameter within ~2 s, and /healthcheck keeps answering.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { paramId } from "../../src/lib/inflector.js";
+import { paramId } from "../../src/engines/cakephp-hash/inflector.js";
 import { roaming, startTestApp, type TestApp } from "../helpers/app.js";
 
 const EVIL = "a".repeat(30) + "!";

@@ -139,7 +139,7 @@ describe("debug logs", () => {
 
 describe("scrubbing forms (unit)", () => {
   it("removes every echoed form of a secret URL's parts and of userinfo", async () => {
-    const { scrubSecrets, redactUrl } = await import("../../src/lib/secrets/scrub.js");
+    const { scrubSecrets, redactUrl } = await import("../../src/services/secrets/scrub.js");
     const hook = "https://hooks.example.org/services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart?sig=Sig%2Fvalue%3D";
     const texts = [
       "POST /services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart HTTP/1.1",

@@ -1,7 +1,7 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { describeFailure } from "../../lib/messages/http-failure.js";
-import { urlCredentialParts } from "../../lib/secrets/scrub.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { describeFailure } from "../shared/messages/http-failure.js";
+import { urlCredentialParts } from "../../services/secrets/scrub.js";
 import {
   CONTENT_TYPES,
   mergeHeaders,
@@ -11,7 +11,7 @@ import {
   urlAllowed,
   webhookBody,
   WebhookRequestError,
-} from "../../lib/messages/webhook-request.js";
+} from "../shared/messages/webhook-request.js";
 
 // Generic HTTP callback (MODULES §2). Not called `webhook`: that id belongs to MISP's
 // built-in module, which a misp-module of the same id would silently replace (PROTOCOL §4).

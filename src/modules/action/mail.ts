@@ -1,12 +1,12 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { resolveAllowed as resolveWithDefaultPolicy } from "../../lib/http/egress-guard.js";
-import { paramId } from "../../lib/inflector.js";
-import { invalidAddresses, isValidAddress, uniqueAddresses } from "../../lib/mail/addresses.js";
-import { composeMail } from "../../lib/mail/message.js";
-import { resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "../../lib/mail/settings.js";
-import { sendViaSmtp, SmtpFailure, type ResolveAllowed } from "../../lib/mail/smtp-send.js";
-import { cleanSubject, defaultSubject } from "../../lib/mail/subject.js";
-import { eventSummary } from "../../lib/messages/summary.js";
+import { resolveAllowed as resolveWithDefaultPolicy } from "../../services/http/egress-guard.js";
+import { paramId } from "../../engines/cakephp-hash/inflector.js";
+import { invalidAddresses, isValidAddress, uniqueAddresses } from "./_mail/addresses.js";
+import { composeMail } from "./_mail/message.js";
+import { resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "./_mail/settings.js";
+import { sendViaSmtp, SmtpFailure, type ResolveAllowed } from "./_mail/smtp-send.js";
+import { cleanSubject, defaultSubject } from "./_mail/subject.js";
+import { eventSummary } from "../shared/messages/summary.js";
 
 // E-mail through an SMTP relay to any address (MODULES §6). MISP's built-in send-mail
 // only reaches MISP users and reports success whatever happened; this one succeeds only

@@ -1,8 +1,8 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { deliver, requireParams } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { messageText } from "../../lib/messages/message-text.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { deliver, requireParams } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { messageText } from "../shared/messages/message-text.js";
 
 // Posts to Mattermost (MODULES §4): REST API with a bot token (the reference's way, minus its
 // extra users/me call and its port-443-even-for-http parsing) or an incoming webhook.

@@ -1,10 +1,10 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { fitText, jsonBytes } from "../../lib/messages/fit.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { adaptiveCardMessage, adaptiveParagraphs, detectCardFormat, messageCard, type CardFormat } from "../../lib/messages/teams-cards.js";
-import { truncateText } from "../../lib/messages/truncate.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { fitText, jsonBytes } from "../shared/messages/fit.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { adaptiveCardMessage, adaptiveParagraphs, detectCardFormat, messageCard, type CardFormat } from "../shared/messages/teams-cards.js";
+import { truncateText } from "../shared/messages/truncate.js";
 
 // Posts to Microsoft Teams (MODULES §3) through a Workflows (Power Automate) webhook with an
 // Adaptive Card, or a legacy Office 365 connector with a MessageCard. MISP's built-in

@@ -1,9 +1,9 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { deliver, requireParams } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { messageText } from "../../lib/messages/message-text.js";
-import { newReferenceId, signBotMessage } from "../../lib/messages/talk-bot.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { deliver, requireParams } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { messageText } from "../shared/messages/message-text.js";
+import { newReferenceId, signBotMessage } from "../shared/messages/talk-bot.js";
 
 // Posts to a Nextcloud Talk conversation (MODULES §9) as a user with an app password (the
 // reference's way) or as a Talk bot (HMAC-signed). The reference never checked the answer

@@ -1,7 +1,7 @@
-import { internalRangeOf, ipsInAttribute } from "../../lib/roaming/internal-ips.js";
-import { attributeTagNames, attributesOf, describeAttribute, eventOf, tagNames } from "../../lib/roaming/event-view.js";
-import { Violations } from "../../lib/roaming/violations.js";
-import { compileUserPattern, type UserPattern } from "../../lib/regex/index.js";
+import { internalRangeOf, ipsInAttribute } from "../shared/roaming/internal-ips.js";
+import { attributeTagNames, attributesOf, describeAttribute, eventOf, tagNames } from "../shared/roaming/event-view.js";
+import { Violations } from "../shared/roaming/violations.js";
+import { compileUserPattern, type UserPattern } from "../../engines/regex/index.js";
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
 
 // Blocking sanity checks before an event is published (trigger `event-publish`). Every

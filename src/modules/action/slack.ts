@@ -1,7 +1,7 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { deliver, requireParams } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { messageText } from "../../lib/messages/message-text.js";
+import { deliver, requireParams } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { messageText } from "../shared/messages/message-text.js";
 
 // Posts to Slack (MODULES §5) with a bot token (chat.postMessage, the reference's way) or an
 // incoming webhook. Slack answers HTTP 200 to failed API calls, so success is `ok: true`

@@ -1,11 +1,11 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { isHttpError } from "../../lib/http/types.js";
-import { hecEventEndpoint, HecEndpointError } from "../../lib/splunk/endpoint.js";
-import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
-import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/splunk/extraction-model.js";
-import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "../../lib/splunk/payloads.js";
-import { interpretHecResponse } from "../../lib/splunk/response.js";
-import { newRegexBudget } from "../../lib/regex/index.js";
+import { isHttpError } from "../../services/http/types.js";
+import { hecEventEndpoint, HecEndpointError } from "./_splunk_hec/endpoint.js";
+import { packBatches, serialiseEnvelope } from "./_splunk_hec/envelopes.js";
+import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "./_splunk_hec/extraction-model.js";
+import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "./_splunk_hec/payloads.js";
+import { interpretHecResponse } from "./_splunk_hec/response.js";
+import { newRegexBudget } from "../../engines/regex/index.js";
 
 // Splunk HTTP Event Collector export (MODULES §7). Replaces MISP's built-in
 // splunk-hec-export, which never sends anything since 2.4.178 and ignores verify_tls.

@@ -1,5 +1,5 @@
-import { attributeTagNames, attributesOf, describeAttribute, eventOf, isObject, tagNames } from "../../lib/roaming/event-view.js";
-import { Violations } from "../../lib/roaming/violations.js";
+import { attributeTagNames, attributesOf, describeAttribute, eventOf, isObject, tagNames } from "../shared/roaming/event-view.js";
+import { Violations } from "../shared/roaming/violations.js";
 import { defineActionModule, param } from "../../sdk/index.js";
 import { ModuleError } from "../../sdk/errors.js";
 

@@ -1,9 +1,9 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { TRUNCATION_MARKER, truncateText } from "../../lib/messages/truncate.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { TRUNCATION_MARKER, truncateText } from "../shared/messages/truncate.js";
 
 // Telegram Bot API sendMessage (MODULES §8). Unlike MISP's built-in telegram-send-alert:
 // plain text by default, our summary escaped for the chosen parse mode, long texts split

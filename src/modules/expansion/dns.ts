@@ -4,9 +4,9 @@
 // not just the first; AAAA records are added when the server setting `aaaa` is on.
 import { Resolver } from "node:dns/promises";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { expansionError, simplifiedResult } from "../../lib/misp-format/index.js";
-import { budgetEnd, callUpstream, nameserverTarget, parseNameservers, readUpstreamPolicy, simplifiedInput, type UpstreamAnswer } from "../../lib/enrichment/index.js";
-import { isHttpError } from "../../lib/http/types.js";
+import { expansionError, simplifiedResult } from "../shared/misp-format/index.js";
+import { budgetEnd, callUpstream, nameserverTarget, parseNameservers, readUpstreamPolicy, simplifiedInput, type UpstreamAnswer } from "../shared/enrichment/index.js";
+import { isHttpError } from "../../services/http/types.js";
 
 const INPUT_TYPES = ["hostname", "domain", "domain|ip"];
 /** Per try and overall, like the reference (dnspython timeout/lifetime 2 s). */

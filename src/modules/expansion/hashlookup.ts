@@ -3,7 +3,7 @@
 // queried attribute (MODULES §12). "Non existing hash" is a normal answer, replied as
 // {"error", "results": []} so MISP's batch enrichment goes on with the next attribute.
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { HASHLOOKUP, MispResultBuilder, expansionError } from "../../lib/misp-format/index.js";
+import { HASHLOOKUP, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";
 import {
   budgetEnd,
   callUpstream,
@@ -13,7 +13,7 @@ import {
   upstreamBase,
   upstreamFailure,
   type UpstreamAnswer,
-} from "../../lib/enrichment/index.js";
+} from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://hashlookup.circl.lu";
 const HEX_LENGTH: Record<string, number> = { md5: 32, sha1: 40, sha256: 64 };

@@ -8,7 +8,7 @@ import {
   getTemplatePool,
   isTemplateError,
   renderInPool,
-} from "../../lib/template/pool.js";
+} from "../../engines/jinja/pool.js";
 
 /** Past the core's deadline, so that its Timeout reply, not ours, is the one MISP gets. */
 const DEADLINE_GRACE_MS = 20;

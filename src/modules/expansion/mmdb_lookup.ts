@@ -3,7 +3,7 @@
 // queried attribute (MODULES §13).
 import { isIP } from "node:net";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { ASN, GEOLOCATION, MispResultBuilder, expansionError } from "../../lib/misp-format/index.js";
+import { ASN, GEOLOCATION, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";
 import {
   budgetEnd,
   callUpstream,
@@ -13,7 +13,7 @@ import {
   upstreamBase,
   upstreamFailure,
   type UpstreamAnswer,
-} from "../../lib/enrichment/index.js";
+} from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://ip.circl.lu";
 const SERVICE = "mmdb_lookup";
