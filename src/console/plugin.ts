@@ -491,7 +491,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
         body = { module: name, attribute, ...(typeof attribute.type === "string" ? { [attribute.type]: attribute.value } : {}), config: b.config ?? {} };
       }
       const text = phpJsonEncode(body);
-      const requestShown = JSON.parse(scrub(text, Object.values(b.params).filter((v, i) => mod.params.find((p) => Object.keys(b.params)[i] === p.name || Object.keys(b.params)[i] === p.id)?.spec.secret)));
+      const requestShown = JSON.parse(scrub(text, Object.values(b.params).filter((_v, i) => mod.params.find((p) => Object.keys(b.params)[i] === p.name || Object.keys(b.params)[i] === p.id)?.spec.secret)));
       if (b.dryRun) return { request: requestShown, status: null, reply: null };
       const res = await app.inject({ method: "POST", url: "/query", headers: { "content-type": "application/json" }, payload: text });
       let reply: unknown = res.body;

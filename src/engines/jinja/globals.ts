@@ -13,7 +13,6 @@ import {
   PyRange,
   Undefined,
   tuple,
-  typeName,
   type CallArgs,
 } from "./values.js";
 

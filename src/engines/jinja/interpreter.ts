@@ -3,7 +3,7 @@
 
 import type { CallSyntax, Expr, MacroSignature, Stmt, Target } from "./ast.js";
 import { SliceKey, getAttr, getItem, sliceValue } from "./attributes.js";
-import { Budget } from "./budget.js";
+import type { Budget } from "./budget.js";
 import { TemplateError, pyError } from "./errors.js";
 import { callFilter, hasFilter } from "./filters.js";
 import { GLOBALS, LoopContext, Namespace } from "./globals.js";

@@ -4,7 +4,7 @@ import { pyError } from "./errors.js";
 import { repeatChecked } from "./current.js";
 import { floatRepr, str } from "./printing.js";
 import { cmp, isInt, isStr, toNumber } from "./ops.js";
-import { Markup, PyDict, PyFloat, Undefined, dictEntries, dictSize, isDict, typeName } from "./values.js";
+import { Markup, type PyDict, PyFloat, Undefined, dictEntries, dictSize, isDict, typeName } from "./values.js";
 
 function quote(s: string): string {
   let out = '"';

@@ -9,7 +9,6 @@ import {
   DictView,
   MISSING,
   Markup,
-  PyDict,
   PyFloat,
   PyIter,
   PyObject,

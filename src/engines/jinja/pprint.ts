@@ -3,7 +3,7 @@
 import { cmp, len } from "./ops.js";
 import { repr } from "./printing.js";
 import { splitLines } from "./strmethods.js";
-import { PyDict, dictEntries, isDict, isTuple, typeName } from "./values.js";
+import { type PyDict, dictEntries, isDict, isTuple, typeName } from "./values.js";
 
 const WIDTH = 80;
 

@@ -5,7 +5,7 @@ import {
   DictView,
   Markup,
   PyCallable,
-  PyDict,
+  type PyDict,
   PyFloat,
   PyIter,
   PyObject,

@@ -2,7 +2,6 @@
 
 import { NO_DEFAULT, bind } from "./callargs.js";
 import type { Budget } from "./budget.js";
-import { pyError } from "./errors.js";
 import * as ops from "./ops.js";
 import { str } from "./printing.js";
 import { hasFilter } from "./filters.js";

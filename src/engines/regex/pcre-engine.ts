@@ -510,7 +510,7 @@ class Parser {
     return { t: "look", ahead, negate, body, minLen, maxLen };
   }
 
-  private closeGroup(node: Node, start: number): Node {
+  private closeGroup(node: Node, _start: number): Node {
     if (this.peek() !== 0x29) this.error("missing closing parenthesis");
     this.i++;
     return node;

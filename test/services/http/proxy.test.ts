@@ -4,7 +4,7 @@
 import net from "node:net";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHttpClient, HttpError, type HttpClientOptions, type ServerHttpClient } from "../../../src/services/http/index.js";
+import { createHttpClient, type HttpError, type HttpClientOptions, type ServerHttpClient } from "../../../src/services/http/index.js";
 import { parseNoProxy, proxyFor, proxySettings } from "../../../src/services/http/proxy.js";
 import {
   failure,

@@ -4,7 +4,7 @@
 
 import { rootCertificates, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHttpClient, HttpError, type HttpClientOptions, type ServerHttpClient } from "../../../src/services/http/index.js";
+import { createHttpClient, type HttpClientOptions, type ServerHttpClient } from "../../../src/services/http/index.js";
 import { tlsConnectOptions } from "../../../src/services/http/dispatchers.js";
 import { failure, fakeDns, makeCertificates, startHttpsServer, type TestCertificates, type TestServer } from "./helpers.js";
 
