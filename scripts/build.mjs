@@ -27,11 +27,22 @@ const moduleEntries = ["action", "expansion"].flatMap((kind) =>
 const skipTypes = process.argv.includes("--skip-types");
 
 rmSync(dist, { recursive: true, force: true });
-if (!skipTypes) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--emitDeclarationOnly"], { stdio: "inherit" });
+if (!skipTypes)
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--emitDeclarationOnly"],
+    { stdio: "inherit" },
+  );
 
 await build({
   absWorkingDir: root,
-  entryPoints: [join(src, "cli.ts"), join(src, "index.ts"), join(src, "engines", "jinja", "worker.ts"), join(src, "core", "isolation", "worker.ts"), ...moduleEntries],
+  entryPoints: [
+    join(src, "cli.ts"),
+    join(src, "index.ts"),
+    join(src, "engines", "jinja", "worker.ts"),
+    join(src, "core", "isolation", "worker.ts"),
+    ...moduleEntries,
+  ],
   outdir: dist,
   outbase: src,
   bundle: true,

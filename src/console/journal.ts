@@ -133,7 +133,13 @@ export class Journal implements QueryObserver {
     store.addRetention({ table: "journal_queries", tsColumn: "ts" });
     store.addRetention({ table: "journal_posts", tsColumn: "ts" });
     store.addRetention({ table: "journal_runs", tsColumn: "last" });
-    for (const ref of ["SELECT request_hash FROM journal_queries", "SELECT reply_hash FROM journal_queries", "SELECT data_hash FROM journal_posts", "SELECT init_hash FROM journal_runs", "SELECT end_hash FROM journal_runs"]) {
+    for (const ref of [
+      "SELECT request_hash FROM journal_queries",
+      "SELECT reply_hash FROM journal_queries",
+      "SELECT data_hash FROM journal_posts",
+      "SELECT init_hash FROM journal_runs",
+      "SELECT end_hash FROM journal_runs",
+    ]) {
       store.addPayloadRefs(ref);
     }
     const db = store.db;
@@ -173,7 +179,14 @@ export class Journal implements QueryObserver {
     // A body whose masked form is cached is not kept at all (no 33 KiB string to copy in GC).
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
     const pending: PendingQuery = {
-      id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, moduleName: module, cached,
+      id: obs.id,
+      calls: obs.calls,
+      module: mod,
+      headers,
+      reqId,
+      startedAt,
+      moduleName: module,
+      cached,
       rawBody: cached ? undefined : rawBody,
       body: rawBody === undefined ? body : undefined,
     };
@@ -239,8 +252,8 @@ export class Journal implements QueryObserver {
       reply_size: reply?.size ?? null,
       replay_of: Number.isInteger(replayOf) && replayOf > 0 ? replayOf : null,
       search,
-      run_id: link.linked ? (link as RecentQuery & { runId?: number }).runId ?? null : null,
-      post_id: link.linked ? (link as RecentQuery & { postId?: number }).postId ?? null : null,
+      run_id: link.linked ? ((link as RecentQuery & { runId?: number }).runId ?? null) : null,
+      post_id: link.linked ? ((link as RecentQuery & { postId?: number }).postId ?? null) : null,
     });
   }
 
@@ -274,7 +287,16 @@ export class Journal implements QueryObserver {
     return this.store.db?.prepare("SELECT * FROM journal_queries WHERE id = ?").get(id) as QueryRow | undefined;
   }
 
-  listQueries(f: { module?: string; outcome?: string; since?: number; until?: number; text?: string; before?: number; limit: number; runId?: number }): { items: QueryRow[]; next: number | null } {
+  listQueries(f: {
+    module?: string;
+    outcome?: string;
+    since?: number;
+    until?: number;
+    text?: string;
+    before?: number;
+    limit: number;
+    runId?: number;
+  }): { items: QueryRow[]; next: number | null } {
     const db = this.store.db;
     if (!db) return { items: [], next: null };
     this.store.flush();

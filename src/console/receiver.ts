@@ -124,7 +124,18 @@ export class DebugReceiver {
 
   private run(trigger: string, phase: string, at: number): RunState {
     const fresh = (kind: "run" | "child"): RunState => ({
-      id: this.nextRunId++, trigger, kind, blocking: null, started: at, last: at, ended: null, outcome: null, nodes: 0, errors: 0, initHash: null, endHash: null,
+      id: this.nextRunId++,
+      trigger,
+      kind,
+      blocking: null,
+      started: at,
+      last: at,
+      ended: null,
+      outcome: null,
+      nodes: 0,
+      errors: 0,
+      initHash: null,
+      endHash: null,
     });
     if (phase === "init") {
       const r = fresh("run");
@@ -146,13 +157,16 @@ export class DebugReceiver {
     const qIndex = post.url.indexOf("?");
     const pathPart = qIndex >= 0 ? post.url.slice(0, qIndex) : post.url;
     const query = new URLSearchParams(qIndex >= 0 ? post.url.slice(qIndex + 1) : "");
-    const segments = pathPart.split("/").filter(Boolean).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    const segments = pathPart
+      .split("/")
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
     const [trigger = "", phase = "", target] = segments;
     const text = post.body.toString("utf8");
     let body: Record<string, unknown> | undefined;
@@ -171,7 +185,8 @@ export class DebugReceiver {
     const ours = this.moduleFor(moduleId);
     const declared = declaredSecrets(ours);
     const originals: Record<string, unknown> = {};
-    const params = source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
+    const params =
+      source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
     // MISP sends the same data with every node of a run: mask and serialise it once.
     let dataText: string | undefined;
     if (body?.data !== undefined) {
@@ -194,10 +209,26 @@ export class DebugReceiver {
 
     if (malformed) {
       this.stats.malformed++;
-      const raw = scrub(text.slice(0, MAX_RAW_KEPT), secrets).replace(/("[^"]*(token|secret|password|passwd|key|auth|credential|headers)[^"]*"\s*:\s*)"[^"]*"/gi, '$1"••••masked••••"');
+      const raw = scrub(text.slice(0, MAX_RAW_KEPT), secrets).replace(
+        /("[^"]*(token|secret|password|passwd|key|auth|credential|headers)[^"]*"\s*:\s*)"[^"]*"/gi,
+        '$1"••••masked••••"',
+      );
       const id = this.nextPostId++;
-      const row = { id, ts: at, phase: phase || "?", trigger, malformed: `${malformed}; first bytes: ${raw}`, path: pathPart.slice(0, 500) };
-      this.store.enqueue((db) => db.prepare("INSERT INTO journal_posts (id, ts, phase, trigger, malformed, path) VALUES (@id, @ts, @phase, @trigger, @malformed, @path)").run(row));
+      const row = {
+        id,
+        ts: at,
+        phase: phase || "?",
+        trigger,
+        malformed: `${malformed}; first bytes: ${raw}`,
+        path: pathPart.slice(0, 500),
+      };
+      this.store.enqueue((db) =>
+        db
+          .prepare(
+            "INSERT INTO journal_posts (id, ts, phase, trigger, malformed, path) VALUES (@id, @ts, @phase, @trigger, @malformed, @path)",
+          )
+          .run(row),
+      );
       return;
     }
 

@@ -91,7 +91,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const customRoots = customRootsFor(config, opts.cwd);
   // Custom modules run in isolates of their own unless configured otherwise (docs/security.md,
   // "Custom modules are isolated"); built-in modules always run in this thread.
-  const isolation = customRoots.length > 0 && config.isolation.mode === "worker" ? new IsolationHost({ config, env: services.env, log }) : undefined;
+  const isolation =
+    customRoots.length > 0 && config.isolation.mode === "worker" ? new IsolationHost({ config, env: services.env, log }) : undefined;
   const loadOpts: LoadOptions = { allowShadowing: config.allowShadowing, log, onLoaded: (m) => startInit(m, services), isolation };
   // `import ... from "misp-modules-ts"` must work in custom module files loaded in this thread.
   // The resolve hook runs in a loader thread of its own, so it is only installed when needed.

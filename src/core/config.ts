@@ -13,7 +13,11 @@ export const ConfigSchema = z.object({
   custom: z.array(z.string()).default([]),
   debug: z.boolean().default(false),
   /** Maximum /query body size in bytes (a 100 MB roaming-data body must work). */
-  bodyLimit: z.number().int().positive().default(256 * MiB),
+  bodyLimit: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * MiB),
   /** Server-side deadline per /query, below MISP's 10 s action timeout. */
   deadlineMs: z.number().int().positive().default(9000),
   /** A custom module may replace a built-in one only when this is true. */
@@ -32,7 +36,11 @@ export const ConfigSchema = z.object({
       /** Open connections at most; unset: derived from the file-descriptor limit (`ulimit -n`). */
       maxConnections: z.number().int().positive().optional(),
       /** Bytes all unfinished and in-process request bodies may hold together (at least bodyLimit). */
-      pendingBodyBytes: z.number().int().positive().default(512 * MiB),
+      pendingBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(512 * MiB),
       /** On SIGTERM/SIGINT, how long in-flight queries may still run; unset: deadlineMs. */
       shutdownGraceMs: z.number().int().nonnegative().optional(),
     })
@@ -40,7 +48,11 @@ export const ConfigSchema = z.object({
   http: z
     .object({
       timeoutMs: z.number().int().positive().default(8000),
-      maxResponseBytes: z.number().int().positive().default(1 * MiB),
+      maxResponseBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1 * MiB),
       /** Open connections per origin; further requests queue. Unset: the HTTP client's default (16). */
       maxConnectionsPerOrigin: z.number().int().positive().optional(),
       proxy: z.string().optional(),
@@ -85,8 +97,16 @@ export const ConfigSchema = z.object({
       dataDir: z.string().min(1).default("./data"),
       capture: z.enum(["off", "metadata", "full"]).default("full"),
       retentionDays: z.number().positive().default(7),
-      maxBytes: z.number().int().positive().default(1024 * MiB),
-      payloadCap: z.number().int().positive().default(2 * MiB),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * MiB),
+      payloadCap: z
+        .number()
+        .int()
+        .positive()
+        .default(2 * MiB),
       /** A listener of its own for MISP's debug posts, e.g. 127.0.0.1:27051 (MISP's default URL). */
       debugListen: z.string().optional(),
     })
@@ -141,7 +161,10 @@ function envInt(v: string | undefined): number | undefined {
 }
 function envList(v: string | undefined): string[] | undefined {
   if (v === undefined || v.trim() === "") return undefined;
-  return v.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(/[,:]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -165,7 +188,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     shutdownGraceMs: envInt(env[ENV.shutdownGraceMs]),
   });
   const isolationMode = env[ENV.isolation]?.trim();
-  if (isolationMode && isolationMode !== "worker" && isolationMode !== "none") throw new Error(`${ENV.isolation} must be "worker" or "none", got "${isolationMode}"`);
+  if (isolationMode && isolationMode !== "worker" && isolationMode !== "none")
+    throw new Error(`${ENV.isolation} must be "worker" or "none", got "${isolationMode}"`);
   const isolation = definedOnly({ mode: isolationMode || undefined, heapMb: envInt(env[ENV.isolationHeapMb]) });
   const consoleCfg = definedOnly({
     enabled: envBool(env[ENV.console]),

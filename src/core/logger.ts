@@ -83,7 +83,16 @@ export function boundLogLine(line: string): string {
     }
   }
   const level = /"level":(\d+)/.exec(line.slice(0, 200))?.[1];
-  return JSON.stringify({ level: level ? Number(level) : 50, time: Date.now(), name: "misp-modules-ts", msg: "log record too long; cut", chars: line.length, head: line.slice(0, 1024) }) + "\n";
+  return (
+    JSON.stringify({
+      level: level ? Number(level) : 50,
+      time: Date.now(),
+      name: "misp-modules-ts",
+      msg: "log record too long; cut",
+      chars: line.length,
+      head: line.slice(0, 1024),
+    }) + "\n"
+  );
 }
 
 export function loggerOptions(debug: boolean, quiet = false): FastifyServerOptions["logger"] {

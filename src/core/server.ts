@@ -67,7 +67,12 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     return503OnClosing: false,
   });
   const { server: limits } = config;
-  const guard = new BodyGuard({ bodyLimit: config.bodyLimit, bodyTimeoutMs: limits.bodyTimeoutMs, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, pendingBodyBytes: limits.pendingBodyBytes });
+  const guard = new BodyGuard({
+    bodyLimit: config.bodyLimit,
+    bodyTimeoutMs: limits.bodyTimeoutMs,
+    bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
+    pendingBodyBytes: limits.pendingBodyBytes,
+  });
   const cap = capConnections(app.server, limits.maxConnections ?? defaultMaxConnections(), app.log, () => guard.evictStalest());
   const inflight = new InflightQueries();
   registerInflight(app, inflight);
@@ -122,7 +127,11 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         if (!res || res.closed) answered();
       })
       .catch((e: Error) => {
-        if (e instanceof BodyError && e.statusCode !== 400) req.log.warn({ status: e.statusCode, error: e.message, held: guard.held, receiving: guard.receiving, open: cap.open }, "request body refused");
+        if (e instanceof BodyError && e.statusCode !== 400)
+          req.log.warn(
+            { status: e.statusCode, error: e.message, held: guard.held, receiving: guard.receiving, open: cap.open },
+            "request body refused",
+          );
         done(e, undefined);
       });
   });
@@ -168,9 +177,10 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       },
       preValidation: (req, _reply, done) => {
         const b = req.body;
-        if (b === undefined || b === null) return done(badRequest("invalid query: the body must be a JSON object with a \"module\" field"));
-        if (typeof b !== "object" || Array.isArray(b)) return done(badRequest("invalid query: the body must be a JSON object, not " + (Array.isArray(b) ? "an array" : typeof b)));
-        if (!("module" in b)) return done(badRequest("invalid query: missing \"module\" field"));
+        if (b === undefined || b === null) return done(badRequest('invalid query: the body must be a JSON object with a "module" field'));
+        if (typeof b !== "object" || Array.isArray(b))
+          return done(badRequest("invalid query: the body must be a JSON object, not " + (Array.isArray(b) ? "an array" : typeof b)));
+        if (!("module" in b)) return done(badRequest('invalid query: missing "module" field'));
         done();
       },
     },
@@ -184,27 +194,46 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         running.done();
       }
       const level = result.outcome === "ok" ? "info" : result.outcome === "crash" ? "error" : "warn";
-      req.log[level]({ module: result.module ?? echoInput(String(body.module)), durationMs: Math.round(result.durationMs * 10) / 10, outcome: result.outcome, ...(result.outcome !== "ok" ? { error: result.reply.error } : {}) }, "query");
+      req.log[level](
+        {
+          module: result.module ?? echoInput(String(body.module)),
+          durationMs: Math.round(result.durationMs * 10) / 10,
+          outcome: result.outcome,
+          ...(result.outcome !== "ok" ? { error: result.reply.error } : {}),
+        },
+        "query",
+      );
       // runQuery has encoded the reply already (a reply JSON cannot encode became an error reply).
       return reply.type("application/json; charset=utf-8").send(result.json);
     },
   );
 
-  app.get("/healthcheck", { schema: { summary: "Liveness and module status", response: { 200: HealthReply } } }, async () => healthReport(registry));
+  app.get("/healthcheck", { schema: { summary: "Liveness and module status", response: { 200: HealthReply } } }, async () =>
+    healthReport(registry),
+  );
   app.get("/version", { schema: { summary: "Server version", response: { 200: VersionReply } } }, async () => ({ version: VERSION }));
 
   // The console, its journal and MISP's debug receiver: one plugin, loaded only when enabled.
   if (config.console.enabled) await app.register((await import("../console/plugin.js")).consolePlugin, { config, registry, services });
 
   // The reference answers 405 for other methods on its endpoints.
-  const allowed: Record<string, string[]> = { "/modules": ["GET", "HEAD"], "/query": ["POST"], "/healthcheck": ["GET", "HEAD"], "/version": ["GET", "HEAD"] };
+  const allowed: Record<string, string[]> = {
+    "/modules": ["GET", "HEAD"],
+    "/query": ["POST"],
+    "/healthcheck": ["GET", "HEAD"],
+    "/version": ["GET", "HEAD"],
+  };
   for (const [url, methods] of Object.entries(allowed)) {
     const others = (["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const).filter((m) => !methods.includes(m));
     app.route({
       method: others,
       url,
       schema: { hide: true },
-      handler: (_req, reply) => reply.code(405).header("allow", methods.join(", ")).send({ error: `method not allowed; use ${methods.join(" or ")}` }),
+      handler: (_req, reply) =>
+        reply
+          .code(405)
+          .header("allow", methods.join(", "))
+          .send({ error: `method not allowed; use ${methods.join(" or ")}` }),
     });
   }
   return app;

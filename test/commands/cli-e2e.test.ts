@@ -12,13 +12,30 @@ describe("misp-modules-ts CLI", () => {
   it("--help documents the serve flags and their environment variables", () => {
     const r = spawnSync(process.execPath, [...CLI, "--help"], { cwd: repo, encoding: "utf8" });
     expect(r.status).toBe(0);
-    for (const s of ["-p, --port", "-l, --listen", "-c, --custom", "-d, --debug", "--config", "MISP_MODULES_PORT", "MISP_MODULES_LISTEN", "MISP_MODULES_CUSTOM", "MISP_MODULES_DEBUG", "MISP_MODULES_CONFIG", "6666", "127.0.0.1"]) {
+    for (const s of [
+      "-p, --port",
+      "-l, --listen",
+      "-c, --custom",
+      "-d, --debug",
+      "--config",
+      "MISP_MODULES_PORT",
+      "MISP_MODULES_LISTEN",
+      "MISP_MODULES_CUSTOM",
+      "MISP_MODULES_DEBUG",
+      "MISP_MODULES_CONFIG",
+      "6666",
+      "127.0.0.1",
+    ]) {
       expect(r.stdout).toContain(s);
     }
   });
 
   it("refuses a bad flag value with a clear message and exit code 1", () => {
-    const r = spawnSync(process.execPath, [...CLI, "-p", "eighty"], { cwd: repo, encoding: "utf8", env: { ...process.env, MISP_MODULES_WATCH: "false" } });
+    const r = spawnSync(process.execPath, [...CLI, "-p", "eighty"], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, MISP_MODULES_WATCH: "false" },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--port must be an integer/);
   });
@@ -31,7 +48,10 @@ describe("misp-modules-ts CLI", () => {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       // The port comes from the environment, the address from a flag: both sources work.
-      child = spawn(process.execPath, [...CLI, "-l", "127.0.0.1"], { cwd: repo, env: { ...process.env, MISP_MODULES_PORT: String(port), MISP_MODULES_WATCH: "false" } });
+      child = spawn(process.execPath, [...CLI, "-l", "127.0.0.1"], {
+        cwd: repo,
+        env: { ...process.env, MISP_MODULES_PORT: String(port), MISP_MODULES_WATCH: "false" },
+      });
       child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
       child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
       await waitHealthy(url, 60_000);
@@ -52,7 +72,11 @@ describe("misp-modules-ts CLI", () => {
     });
 
     it("logs JSON lines, including the listening line", () => {
-      const listening = out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === "misp-modules-ts listening");
+      const listening = out
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === "misp-modules-ts listening");
       expect(listening).toMatchObject({ address: url, modules: expect.any(Number) });
     });
 

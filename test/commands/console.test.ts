@@ -39,14 +39,22 @@ describe("runs and replay commands", () => {
   });
 
   it("`replay` replays a recorded query with an edited parameter and prints old and new replies", async () => {
-    const list = await t.api<{ items: Array<{ id: number; module: string }> }>("/queries?module=testaction", undefined, { authorization: `Bearer ${TOKEN}` });
+    const list = await t.api<{ items: Array<{ id: number; module: string }> }>("/queries?module=testaction", undefined, {
+      authorization: `Bearer ${TOKEN}`,
+    });
     const id = list.body.items[0]!.id;
     const out = sink();
     expect(await replayCommand({ url: t.url, token: TOKEN }, String(id), ["foo=b"], { stdout: out.stream, stderr: out.stream })).toBe(0);
     expect(JSON.parse(out.text())).toMatchObject({ old: { data: true }, new: { data: true }, status: 200 });
-    const latest = await t.api<{ items: Array<{ replayOf: number; params: { foo: string } }> }>("/queries?limit=1", undefined, { authorization: `Bearer ${TOKEN}` });
+    const latest = await t.api<{ items: Array<{ replayOf: number; params: { foo: string } }> }>("/queries?limit=1", undefined, {
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(latest.body.items[0]).toMatchObject({ replayOf: id, params: { foo: "b" } });
-    await expect(replayCommand({ url: t.url, token: TOKEN }, "999999", [], { stdout: out.stream, stderr: out.stream })).rejects.toThrow(/no recorded query/);
-    await expect(replayCommand({ url: t.url, token: TOKEN }, "abc", [], { stdout: out.stream, stderr: out.stream })).rejects.toThrow(/number/);
+    await expect(replayCommand({ url: t.url, token: TOKEN }, "999999", [], { stdout: out.stream, stderr: out.stream })).rejects.toThrow(
+      /no recorded query/,
+    );
+    await expect(replayCommand({ url: t.url, token: TOKEN }, "abc", [], { stdout: out.stream, stderr: out.stream })).rejects.toThrow(
+      /number/,
+    );
   });
 });

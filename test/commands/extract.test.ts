@@ -69,7 +69,9 @@ describe("extract command", () => {
     const started = Date.now();
     const result = await run({ path: "{n}[v=/^(a+)+$/].v" }, JSON.stringify([{ v: "a".repeat(30) + "!" }]));
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/hash path "\{n\}\[v=\/\^\(a\+\)\+\$\/\]\.v": the regular expression needs more than 1,000,000 matching steps/);
+    expect(result.stderr).toMatch(
+      /hash path "\{n\}\[v=\/\^\(a\+\)\+\$\/\]\.v": the regular expression needs more than 1,000,000 matching steps/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -84,7 +86,10 @@ describe("extract command", () => {
   it("is registered in the CLI (exit codes through the real entry point)", async () => {
     const spawnCli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { cwd: root, env: { ...process.env, VITEST: "" } });
+        const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+          cwd: root,
+          env: { ...process.env, VITEST: "" },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

@@ -69,7 +69,10 @@ describe("the command line", () => {
   afterAll(() => tmp.remove());
 
   it("writes the files, prints next steps and exits 0", async () => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "cli_made", "--dir", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
+    const { stdout } = await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "cli_made", "--dir", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
     expect(existsSync(join(tmp.root, "action", "cli_made.ts"))).toBe(true);
     expect(stdout).toContain(`created ${join(tmp.root, "action", "cli_made.ts")}`);
     expect(stdout).toContain(`misp-modules-ts -c ${tmp.root}`);
@@ -81,7 +84,10 @@ describe("the command line", () => {
   });
 
   it("explains a refused name on stderr and exits 1", async () => {
-    const failed = await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "send-mail", "--dir", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV }).catch((e: { code: number; stderr: string }) => e);
+    const failed = await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "send-mail", "--dir", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    }).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr).toMatch(/^misp-modules-ts new: invalid module name "send-mail"/);
   });
@@ -108,12 +114,24 @@ describe("scaffolded files", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const data = { Event: { id: "7", _AttributeFlattened: [{ value: "a" }, { value: "b" }] } };
-    const reply = await t.query({ module: "made_action", data, params: { message: "", values_path: "Event._AttributeFlattened.{n}.value", require_values: "" }, matchingData: { "Values Path": ["a", "b"] } });
+    const reply = await t.query({
+      module: "made_action",
+      data,
+      params: { message: "", values_path: "Event._AttributeFlattened.{n}.value", require_values: "" },
+      matchingData: { "Values Path": ["a", "b"] },
+    });
     expect(reply.body).toEqual({ data: { count: 2 } });
-    const failed = await t.query({ module: "made_action", data, params: { message: "", values_path: "x", require_values: "on" }, matchingData: { "Values Path": [] } });
+    const failed = await t.query({
+      module: "made_action",
+      data,
+      params: { message: "", values_path: "x", require_values: "on" },
+      matchingData: { "Values Path": [] },
+    });
     expect(failed.body).toEqual({ error: "made_action: the path matched no value" });
     const enriched = await t.query({ module: "made_expansion", domain: "www.example.org", config: { label_prefix: null } });
-    expect(enriched.body).toEqual({ results: [{ types: ["text"], values: ["label: www", "label: example", "label: org"], comment: "labels of www.example.org" }] });
+    expect(enriched.body).toEqual({
+      results: [{ types: ["text"], values: ["label: www", "label: example", "label: org"], comment: "labels of www.example.org" }],
+    });
   });
 
   it("pass a strict type-check against the package's SDK", async () => {
@@ -133,13 +151,22 @@ describe("scaffolded files", () => {
       include: ["action", "expansion"],
     };
     writeFileSync(join(tmp.root, "tsconfig.json"), JSON.stringify(tsconfig));
-    const result = await run(process.execPath, [TSC, "-p", join(tmp.root, "tsconfig.json")], { cwd: tmp.root, env: CHILD_ENV }).catch((e: { stdout: string; code: number }) => e);
+    const result = await run(process.execPath, [TSC, "-p", join(tmp.root, "tsconfig.json")], { cwd: tmp.root, env: CHILD_ENV }).catch(
+      (e: { stdout: string; code: number }) => e,
+    );
     expect((result as { stdout: string }).stdout).toBe("");
   }, 120_000);
 
-  it.each(["action/made_action.test.ts", "expansion/made_expansion.test.ts"])("generated test %s passes (node --test, run from the package)", async (rel) => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "--test", join(tmp.root, rel)], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
-    expect(stdout).toMatch(/^# pass 2$/m);
-    expect(stdout).toMatch(/^# fail 0$/m);
-  }, 120_000);
+  it.each(["action/made_action.test.ts", "expansion/made_expansion.test.ts"])(
+    "generated test %s passes (node --test, run from the package)",
+    async (rel) => {
+      const { stdout } = await run(process.execPath, ["--import", "tsx", "--test", join(tmp.root, rel)], {
+        cwd: PACKAGE_ROOT,
+        env: CHILD_ENV,
+      });
+      expect(stdout).toMatch(/^# pass 2$/m);
+      expect(stdout).toMatch(/^# fail 0$/m);
+    },
+    120_000,
+  );
 });

@@ -10,7 +10,17 @@ const repo = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = (name: string) => `test/fixtures/roaming/${name}.json`;
 
 function query(module: string, data: string, params: string[]) {
-  const args = ["--import", "tsx", "src/cli.ts", "query", module, "--data", fixture(data), "--compact", ...params.flatMap((p) => ["--param", p])];
+  const args = [
+    "--import",
+    "tsx",
+    "src/cli.ts",
+    "query",
+    module,
+    "--data",
+    fixture(data),
+    "--compact",
+    ...params.flatMap((p) => ["--param", p]),
+  ];
   const r = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8", env: { ...process.env, MISP_MODULES_WATCH: "false" } });
   return { status: r.status, reply: JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>, stderr: r.stderr };
 }
@@ -31,7 +41,9 @@ describe("guards through `misp-modules-ts query`", () => {
 
   it("publish_guard and tag_gate", () => {
     const pg = query("publish_guard", "event-publish-tlp-red", ["forbidden_tags=tlp:red, PAP:RED", "min_attributes=3"]);
-    expect(pg.reply.error).toBe('publish_guard: event 1201 "Ransomware C2 infrastructure observed in phishing wave" cannot be published (1 rule failed):\n- forbidden tag present: tlp:red (event), PAP:RED (event)');
+    expect(pg.reply.error).toBe(
+      'publish_guard: event 1201 "Ransomware C2 infrastructure observed in phishing wave" cannot be published (1 rule failed):\n- forbidden tag present: tlp:red (event), PAP:RED (event)',
+    );
     expect(query("tag_gate", "event-publish-onion-pap-red", []).reply.error).toContain("- tagged event: PAP:RED");
     expect(query("tag_gate", "event-publish-tlp-white", []).reply).toEqual({ data: true });
   }, 180_000);

@@ -67,9 +67,20 @@ afterAll(async () => {
 describe("query --print-request (built-in testaction, in-process)", () => {
   it("builds the body MISP sends: data as decoded by PHP, slugged params, matchingData by label", async () => {
     const path = "Event._AttributeFlattened.{n}[type=/^ip-/].value";
-    const result = await run({ module: "testaction", data: fixture, params: [`Data extraction path=${path}`], printRequest: true, compact: true });
+    const result = await run({
+      module: "testaction",
+      data: fixture,
+      params: [`Data extraction path=${path}`],
+      printRequest: true,
+      compact: true,
+    });
     expect(result.code).toBe(0);
-    const expected = { module: "testaction", data: parsePhpJson(fixtureText), params: { foo: "", data_extraction_path: path }, matchingData: { "Data Extraction Path": extract(JSON.parse(fixtureText), path) } };
+    const expected = {
+      module: "testaction",
+      data: parsePhpJson(fixtureText),
+      params: { foo: "", data_extraction_path: path },
+      matchingData: { "Data Extraction Path": extract(JSON.parse(fixtureText), path) },
+    };
     expect(result.stdout).toBe(phpJsonEncode(expected) + "\n");
   });
 });
@@ -102,7 +113,15 @@ describe("query against a running server (--url)", () => {
   });
 
   it("with no filter and --no-jinja, filteredItems is the whole data and templates go raw", async () => {
-    const result = await run({ module: "echo_request", data: fixture, url: server.url, params: ["greeting={{ Event.id }}"], noJinja: true, printRequest: true, compact: true });
+    const result = await run({
+      module: "echo_request",
+      data: fixture,
+      url: server.url,
+      params: ["greeting={{ Event.id }}"],
+      noJinja: true,
+      printRequest: true,
+      compact: true,
+    });
     const body = JSON.parse(result.stdout);
     expect(body.filteredItems).toEqual(JSON.parse(fixtureText));
     expect(body.params.greeting).toBe("{{ Event.id }}");
@@ -123,13 +142,20 @@ describe("query errors", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/"nope" is not listed by the server; action modules: .*testaction/);
     const badParam = await run({ module: "testaction", data: fixture, url: server.url, params: ["bar=1"] });
-    expect(badParam.stderr).toMatch(/has no parameter "bar"; its parameters: "foo" \(id foo\), "Data extraction path" \(id data_extraction_path\)/);
+    expect(badParam.stderr).toMatch(
+      /has no parameter "bar"; its parameters: "foo" \(id foo\), "Data extraction path" \(id data_extraction_path\)/,
+    );
     const expansion = await run({ module: "jinja_template_rendering", data: fixture, url: server.url });
     expect(expansion.stderr).toMatch(/not an action module/);
   });
 
   it("a path PHP would abort on is reported, not sent", async () => {
-    const result = await run({ module: "testaction", data: fixture, url: server.url, params: ["Data extraction path=Event[Attribute=/x/]"] });
+    const result = await run({
+      module: "testaction",
+      data: fixture,
+      url: server.url,
+      params: ["Data extraction path=Event[Attribute=/x/]"],
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/TypeError/);
   });
@@ -145,7 +171,9 @@ describe("query errors", () => {
       compact: true,
     });
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/warning: parameter "Data extraction path" hash path "Event\.Tag\.\{n\}\[colour=#CC0033\]name", position 30: "name" after the conditions is ignored/);
+    expect(result.stderr).toMatch(
+      /warning: parameter "Data extraction path" hash path "Event\.Tag\.\{n\}\[colour=#CC0033\]name", position 30: "name" after the conditions is ignored/,
+    );
     expect(result.stderr).toMatch(/warning: filter path hash path "Tag\.\.name", position 5: empty key/);
     const body = JSON.parse(result.stdout);
     // CakePHP ignores "name": the matching tag objects themselves are extracted.
@@ -156,9 +184,16 @@ describe("query errors", () => {
     const started = Date.now();
     const dataFile = join(customRoot, "backtracking.json");
     writeFileSync(dataFile, JSON.stringify({ Event: { info: "a".repeat(30) + "!" } }));
-    const result = await run({ module: "testaction", data: dataFile, url: server.url, params: ["Data extraction path=Event[info=/^(a+)+$/].info"] });
+    const result = await run({
+      module: "testaction",
+      data: dataFile,
+      url: server.url,
+      params: ["Data extraction path=Event[info=/^(a+)+$/].info"],
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/parameter "Data Extraction Path", hash path "Event\[info=\/\^\(a\+\)\+\$\/\]\.info": the regular expression needs more than/);
+    expect(result.stderr).toMatch(
+      /parameter "Data Extraction Path", hash path "Event\[info=\/\^\(a\+\)\+\$\/\]\.info": the regular expression needs more than/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

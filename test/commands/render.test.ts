@@ -43,9 +43,13 @@ const event = JSON.parse(readFileSync(FIXTURE, "utf8")) as {
 
 describe("render command", () => {
   it("prints the rendering of a template over a roaming-data file", async () => {
-    const template = file("loop.j2", "Event {{ Event.id }}: {{ Event.info }}\n{% for a in Event._AttributeFlattened %}{{ a.type }}={{ a.value }}\n{% endfor %}");
+    const template = file(
+      "loop.j2",
+      "Event {{ Event.id }}: {{ Event.info }}\n{% for a in Event._AttributeFlattened %}{{ a.type }}={{ a.value }}\n{% endfor %}",
+    );
     const run = await cli(["--template", template, "--data", FIXTURE]);
-    const expected = `Event ${event.Event.id}: ${event.Event.info}\n` + event.Event._AttributeFlattened.map((a) => `${a.type}=${a.value}\n`).join("");
+    const expected =
+      `Event ${event.Event.id}: ${event.Event.info}\n` + event.Event._AttributeFlattened.map((a) => `${a.type}=${a.value}\n`).join("");
     expect(run).toEqual({ code: 0, stdout: expected, stderr: "" });
   });
 

@@ -26,14 +26,25 @@ describe("GET /modules (PROTOCOL §2.1)", () => {
   it("lists every built-in module", () => {
     const names = modules.map((m) => m.name);
     expect(names).toContain("testaction");
-    expect(t.app.registry.all().filter((m) => m.source === "builtin").map((m) => m.name).sort()).toEqual([...names].sort());
+    expect(
+      t.app.registry
+        .all()
+        .filter((m) => m.source === "builtin")
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual([...names].sort());
   });
 
   it("action descriptors: module-type action, config object with params/flags, mirrored in mispattributes", () => {
     for (const m of modules.filter((x) => x.type === "action_mod")) {
       expect(m.meta["module-type"]).toEqual(["action"]);
       const cfg = m.meta.config;
-      expect(cfg).toMatchObject({ params: expect.any(Object), blocking: expect.any(Boolean), support_filters: expect.any(Boolean), expect_misp_core_format: expect.any(Boolean) });
+      expect(cfg).toMatchObject({
+        params: expect.any(Object),
+        blocking: expect.any(Boolean),
+        support_filters: expect.any(Boolean),
+        expect_misp_core_format: expect.any(Boolean),
+      });
       expect(Array.isArray(cfg.params)).toBe(false);
       for (const [name, p] of Object.entries<any>(cfg.params)) {
         expect(["string", "large_string", "hash_path"], `${m.name}.${name}`).toContain(p.type);

@@ -85,7 +85,10 @@ describe("parameter mapping through POST /query", () => {
   });
 
   it("filteredItems: position-keyed object → list; MISP's fallback (the data) → none", async () => {
-    expect((await echo({ params: [], filteredItems: { "1": { v: "b" }, "3": { v: "d" } } })).filteredItems).toEqual([{ v: "b" }, { v: "d" }]);
+    expect((await echo({ params: [], filteredItems: { "1": { v: "b" }, "3": { v: "d" } } })).filteredItems).toEqual([
+      { v: "b" },
+      { v: "d" },
+    ]);
     expect((await echo({ params: [], filteredItems: { Event: { id: "1" } } })).filteredItems).toBeNull();
   });
 

@@ -43,7 +43,8 @@ describe("placeholders of the built-in action modules", () => {
       for (const [name, p] of paramsOf(m)) {
         if (p.placeholder === undefined) continue;
         const parsed = p.schema.safeParse(p.placeholder);
-        if (!parsed.success) refused.push(`${m.name}.${name} = ${JSON.stringify(p.placeholder)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+        if (!parsed.success)
+          refused.push(`${m.name}.${name} = ${JSON.stringify(p.placeholder)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
         if (p.widget === "hash_path") {
           const v = isValidPath(p.placeholder);
           if (!v.ok) refused.push(`${m.name}.${name}: ${v.error}`);
@@ -73,7 +74,11 @@ describe("placeholders of the built-in action modules", () => {
   });
 
   it("no hint gives two defaults", () => {
-    const twice = actions.flatMap((m) => paramsOf(m).filter(([, p]) => (p.description.match(/\bDefault:/g) ?? []).length > 1).map(([n, p]) => `${m.name}.${n}: ${p.description}`));
+    const twice = actions.flatMap((m) =>
+      paramsOf(m)
+        .filter(([, p]) => (p.description.match(/\bDefault:/g) ?? []).length > 1)
+        .map(([n, p]) => `${m.name}.${n}: ${p.description}`),
+    );
     expect(twice).toEqual([]);
   });
 
@@ -90,7 +95,13 @@ describe("placeholders of the built-in action modules", () => {
       close: async () => {},
     };
     const config = loadConfig({ flags: { watch: false }, env: {} });
-    const services: Services = { config, log: pino({ level: "silent" }), http, secrets: new SecretStore({ envPrefix: config.secrets.envPrefix, env: {} }), env: {} };
+    const services: Services = {
+      config,
+      log: pino({ level: "silent" }),
+      http,
+      secrets: new SecretStore({ envPrefix: config.secrets.envPrefix, env: {} }),
+      env: {},
+    };
     // Required parameters that have no placeholder (credentials, ids) get a well-formed value.
     const filled: Record<string, Record<string, string>> = {
       telegram: { bot_token: "123456:ABC-def_ghi", chat_id: "-1001234567890" },
@@ -112,7 +123,8 @@ describe("placeholders of the built-in action modules", () => {
       const { reply } = await runQuery({ module: m.name, data: DATA, params }, registry, services);
       const error = typeof reply.error === "string" ? reply.error : "";
       for (const [name, p] of paramsOf(m)) {
-        if (p.placeholder !== undefined && !filled[m.name]?.[name] && error.includes(`parameter "${name}"`)) refusals.push(`${m.name}: ${error}`);
+        if (p.placeholder !== undefined && !filled[m.name]?.[name] && error.includes(`parameter "${name}"`))
+          refusals.push(`${m.name}: ${error}`);
       }
       // Reaching the network (or blocking on the event, for the guards) shows every value was accepted.
       const guard = m.def.kind === "action" && m.def.blocking === true;

@@ -53,7 +53,9 @@ describe("nameservers pass the egress policy", () => {
     const before = dns.queries.length;
     const r = await ask(strict, dns.address);
     expect(r.status).toBe(200);
-    expect(r.body.error).toBe(`nameserver ${dns.address} refused: egress denied for 127.0.0.1:${dns.port}: a loopback address (127.0.0.0/8); private addresses are not allowed`);
+    expect(r.body.error).toBe(
+      `nameserver ${dns.address} refused: egress denied for 127.0.0.1:${dns.port}: a loopback address (127.0.0.0/8); private addresses are not allowed`,
+    );
     await new Promise((res) => setTimeout(res, 100));
     expect(dns.queries.length).toBe(before);
   });

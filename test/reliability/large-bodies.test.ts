@@ -51,7 +51,12 @@ describe("large bodies do not stall the event loop, and their memory is given ba
     expect(lat.count).toBeGreaterThan(20);
     expect(lat.p99, JSON.stringify(lat)).toBeLessThan(bound);
     const rssBound = idleRss + (300 - BUILD_IDLE_RSS_MB);
-    const rss = await waitFor(() => s.rssMb(), (v) => v < rssBound, 60_000, 500);
+    const rss = await waitFor(
+      () => s.rssMb(),
+      (v) => v < rssBound,
+      60_000,
+      500,
+    );
     expect(rss).toBeLessThan(rssBound);
     await assertAlive(s);
   });
@@ -69,7 +74,9 @@ describe("large bodies do not stall the event loop, and their memory is given ba
   });
 
   it("an invalid large body gets JSON.parse's own message in the 400 reply", async () => {
-    const text = eventQuery(4 * MiB).toString("utf8").slice(0, -2);
+    const text = eventQuery(4 * MiB)
+      .toString("utf8")
+      .slice(0, -2);
     let message = "";
     try {
       JSON.parse(text);

@@ -69,7 +69,7 @@ describe("10,000-deep data", () => {
 
   it("the iterative encoder writes what JSON.stringify writes", () => {
     const samples: unknown[] = [
-      { a: [1, "x", null, true, { b: undefined, c: () => 1 }, undefined], "2": -0, "1": 1e21, s: "q\"\\\n\u2028" },
+      { a: [1, "x", null, true, { b: undefined, c: () => 1 }, undefined], "2": -0, "1": 1e21, s: 'q"\\\n\u2028' },
       [],
       {},
       "text",
@@ -102,10 +102,13 @@ describe("body timeout beyond setTimeout's range", () => {
 });
 
 describe("malformed Content-Type", () => {
-  it.each(["garbage", "/", "a/b/c", "", "application json", "text/plain/extra; charset=utf-8", "(json)"])("%j: the body is read as JSON (200, not 415)", async (type) => {
-    const r = await raw('{"module":"testaction","data":{},"params":{}}', type);
-    expect(r).toEqual({ status: 200, body: { data: true } });
-  });
+  it.each(["garbage", "/", "a/b/c", "", "application json", "text/plain/extra; charset=utf-8", "(json)"])(
+    "%j: the body is read as JSON (200, not 415)",
+    async (type) => {
+      const r = await raw('{"module":"testaction","data":{},"params":{}}', type);
+      expect(r).toEqual({ status: 200, body: { data: true } });
+    },
+  );
 
   it("a malformed type with a malformed body is still a 400 JSON error", async () => {
     const r = await raw("{not json", "garbage");
@@ -123,9 +126,18 @@ describe("modules -c DIR", () => {
   afterAll(() => tmp.remove());
 
   it("lists a module scaffolded with `new`", async () => {
-    await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "scaffolded_hook", "--dir", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
-    await run(process.execPath, ["--import", "tsx", CLI, "new", "expansion", "scaffolded_lookup", "--dir", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, "modules", "-c", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
+    await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "scaffolded_hook", "--dir", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
+    await run(process.execPath, ["--import", "tsx", CLI, "new", "expansion", "scaffolded_lookup", "--dir", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, "modules", "-c", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
     expect(stderr).toBe("");
     expect(stdout).toMatch(/^scaffolded_hook\s+action/m);
     expect(stdout).toMatch(/^scaffolded_lookup\s+expansion/m);

@@ -28,7 +28,11 @@ export default defineActionModule({
 });
 `,
     );
-    server = await startCliServer(["-c", tmp.root], { MISP_MODULES_ISOLATION: "none", MISP_MODULES_WATCH: "false", MISP_MODULES_STRAY_INPROC_API_TOKEN: SECRET });
+    server = await startCliServer(["-c", tmp.root], {
+      MISP_MODULES_ISOLATION: "none",
+      MISP_MODULES_WATCH: "false",
+      MISP_MODULES_STRAY_INPROC_API_TOKEN: SECRET,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -42,7 +46,9 @@ export default defineActionModule({
       expect(await server.query({ module: "stray_inproc", data: {}, params: { mode } })).toEqual({ data: mode });
       await new Promise((r) => setTimeout(r, 50));
     }
-    const timer = await server.waitForLog((l) => /uncaught exception outside any request/.test(String(l.msg)) && /timer boom/.test(String(l.err)));
+    const timer = await server.waitForLog(
+      (l) => /uncaught exception outside any request/.test(String(l.msg)) && /timer boom/.test(String(l.err)),
+    );
     expect(String(timer.err)).toContain("timer boom ***");
     expect(String(timer.err).length).toBeLessThan(2100);
     await server.waitForLog((l) => /unhandled promise rejection/.test(String(l.msg)) && /forgotten rejection/.test(String(l.err)));

@@ -42,7 +42,7 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}
         continue;
       }
       logs.push(line);
-      for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+      for (const w of waiters) if (w.match(line)) waiters.delete(w), w.resolve(line);
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -52,7 +52,10 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}
     if (seen) return Promise.resolve(seen);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const w = { match, resolve: (l: Record<string, unknown>) => (clearTimeout(timer), resolve(l)) };
-      const timer = setTimeout(() => (waiters.delete(w), reject(new Error(`log line not seen within ${timeoutMs} ms; stderr: ${stderr}`))), timeoutMs);
+      const timer = setTimeout(
+        () => (waiters.delete(w), reject(new Error(`log line not seen within ${timeoutMs} ms; stderr: ${stderr}`))),
+        timeoutMs,
+      );
       waiters.add(w);
       void exited.then((code) => reject(new Error(`server exited with ${code}; stderr: ${stderr}`)));
     });
@@ -68,7 +71,11 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}
       return (await fetch(`${url}${path}`)).json();
     },
     async query(body) {
-      const res = await fetch(`${url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${url}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       if (res.status !== 200) throw new Error(`/query answered HTTP ${res.status}`);
       return (await res.json()) as Record<string, unknown>;
     },

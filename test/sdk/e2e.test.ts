@@ -37,7 +37,10 @@ beforeAll(async () => {
   // The root exists but has no action/ folder yet: it is created by the first drop.
   server = await startCliServer(["-c", tmp.root]);
   // Built-ins warm up after "listening" (template worker threads); time the steady state.
-  await within(30_000, async () => ((await server.get("/healthcheck")) as { modules: { initialising: string[] } }).modules.initialising.length === 0);
+  await within(
+    30_000,
+    async () => ((await server.get("/healthcheck")) as { modules: { initialising: string[] } }).modules.initialising.length === 0,
+  );
 });
 
 afterAll(async () => {
@@ -95,6 +98,8 @@ describe("module authoring loop against the real server", () => {
   it("took less than 1 s for every change (measured)", () => {
     for (const [step, ms] of Object.entries(timings)) expect(ms, step).toBeLessThan(LIMIT_MS);
     // Visible in the test output when run with --reporter=verbose.
-    console.info(`hot reload timings (ms): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}`);
+    console.info(
+      `hot reload timings (ms): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}`,
+    );
   });
 });

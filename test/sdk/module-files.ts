@@ -47,6 +47,10 @@ export default defineExpansionModule({
 }
 
 /** A MISP-shaped action request (PROTOCOL §5.4) for actionSource's single parameter. */
-export function actionRequest(module: string, mode: "ok" | "fail" | "" = "", data: unknown = { Event: { id: "1" } }): Record<string, unknown> {
+export function actionRequest(
+  module: string,
+  mode: "ok" | "fail" | "" = "",
+  data: unknown = { Event: { id: "1" } },
+): Record<string, unknown> {
   return { module, data, params: { mode } };
 }

@@ -37,12 +37,26 @@ describe("widgets MISP renders (PROTOCOL §5.1)", () => {
   it("maps every kind to one of MISP's three widgets, in declaration order", () => {
     expect(Object.keys(params)).toEqual(["s", "ls", "hp", "tpl", "tpl1", "b", "i", "o", "l", "sec", "u"]);
     expect(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.type]))).toEqual({
-      s: "string", ls: "large_string", hp: "hash_path", tpl: "large_string", tpl1: "string", b: "string", i: "string", o: "string", l: "large_string", sec: "string", u: "string",
+      s: "string",
+      ls: "large_string",
+      hp: "hash_path",
+      tpl: "large_string",
+      tpl1: "string",
+      b: "string",
+      i: "string",
+      o: "string",
+      l: "large_string",
+      sec: "string",
+      u: "string",
     });
   });
 
   it("flags only template text as jinja_supported (MISP pre-renders it, §5.5)", () => {
-    expect(Object.entries(params).filter(([, v]) => v.jinja_supported === true).map(([k]) => k)).toEqual(["tpl", "tpl1"]);
+    expect(
+      Object.entries(params)
+        .filter(([, v]) => v.jinja_supported === true)
+        .map(([k]) => k),
+    ).toEqual(["tpl", "tpl1"]);
   });
 
   it("placeholders are values a user can type as shown: one-of and boolean show their default (MISP has no select or checkbox)", () => {
@@ -60,8 +74,12 @@ describe("widgets MISP renders (PROTOCOL §5.1)", () => {
   });
 
   it("a description that states its own default is not followed by a generated one", () => {
-    expect(param.boolean({ default: true, description: "Default: the server setting, else true." }).description).toBe("Default: the server setting, else true. true or false.");
-    expect(param.integer({ default: 587, min: 1, max: 65535, description: "Default: the server setting." }).description).toBe("Default: the server setting. From 1 to 65535.");
+    expect(param.boolean({ default: true, description: "Default: the server setting, else true." }).description).toBe(
+      "Default: the server setting, else true. true or false.",
+    );
+    expect(param.integer({ default: 587, min: 1, max: 65535, description: "Default: the server setting." }).description).toBe(
+      "Default: the server setting. From 1 to 65535.",
+    );
   });
 
   it("marks secrets (secret param, secret URL) so values are resolved and scrubbed", () => {
@@ -79,7 +97,7 @@ describe("parsing the string MISP sends", () => {
     expect(parse(param.string(), "")).toEqual({ ok: true, value: "" });
   });
 
-  it("template: the rendered text, never rendered again; \"\" stays \"\" (unset or failed rendering)", () => {
+  it('template: the rendered text, never rendered again; "" stays "" (unset or failed rendering)', () => {
     expect(parse(param.template(), "Event {{ Event.id }}")).toEqual({ ok: true, value: "Event {{ Event.id }}" });
     expect(parse(param.template(), "")).toEqual({ ok: true, value: "" });
   });
@@ -88,7 +106,7 @@ describe("parsing the string MISP sends", () => {
     expect(parse(param.hashPath(), "Event.Attribute.{n}.value")).toEqual({ ok: true, value: "Event.Attribute.{n}.value" });
   });
 
-  it("boolean: 1/true/yes/on and 0/false/no/off in any case, default for \"\", anything else refused", () => {
+  it('boolean: 1/true/yes/on and 0/false/no/off in any case, default for "", anything else refused', () => {
     const b = param.boolean({ default: false });
     for (const raw of ["1", "true", "TRUE", " yes ", "On"]) expect(parse(b, raw)).toEqual({ ok: true, value: true });
     for (const raw of ["0", "false", "No", "off"]) expect(parse(b, raw)).toEqual({ ok: true, value: false });
@@ -97,7 +115,7 @@ describe("parsing the string MISP sends", () => {
     expect(parse(b, "maybe")).toEqual({ ok: false, message: "must be true or false" });
   });
 
-  it("integer: decimal digits only, bounds checked, default or undefined for \"\"", () => {
+  it('integer: decimal digits only, bounds checked, default or undefined for ""', () => {
     const i = param.integer({ default: 3, min: 1, max: 10 });
     expect(parse(i, " 7 ")).toEqual({ ok: true, value: 7 });
     expect(parse(i, "")).toEqual({ ok: true, value: 3 });
@@ -107,7 +125,7 @@ describe("parsing the string MISP sends", () => {
     expect(parse(i, "0")).toEqual({ ok: false, message: "must be between 1 and 10" });
   });
 
-  it("oneOf: case-insensitive match returning the declared spelling, default for \"\"", () => {
+  it('oneOf: case-insensitive match returning the declared spelling, default for ""', () => {
     const o = param.oneOf(["Low", "High"], { default: "Low" });
     expect(parse(o, "high")).toEqual({ ok: true, value: "High" });
     expect(parse(o, "")).toEqual({ ok: true, value: "Low" });
@@ -115,7 +133,10 @@ describe("parsing the string MISP sends", () => {
   });
 
   it("list: split on commas, semicolons and line breaks, trimmed, empties dropped", () => {
-    expect(parse(param.list(), " a@x.org, b@x.org;c@x.org\r\n\nd ,, ")).toEqual({ ok: true, value: ["a@x.org", "b@x.org", "c@x.org", "d"] });
+    expect(parse(param.list(), " a@x.org, b@x.org;c@x.org\r\n\nd ,, ")).toEqual({
+      ok: true,
+      value: ["a@x.org", "b@x.org", "c@x.org", "d"],
+    });
     expect(parse(param.list(), "")).toEqual({ ok: true, value: [] });
   });
 
@@ -123,12 +144,13 @@ describe("parsing the string MISP sends", () => {
     expect(parse(param.secret(), "s3cr3t")).toEqual({ ok: true, value: "s3cr3t" });
   });
 
-  it("url: http(s) only, trimmed, default for \"\"", () => {
+  it('url: http(s) only, trimmed, default for ""', () => {
     const u = param.url({ default: "https://default.example" });
     expect(parse(u, " https://chat.example.org/hooks/x ")).toEqual({ ok: true, value: "https://chat.example.org/hooks/x" });
     expect(parse(u, "")).toEqual({ ok: true, value: "https://default.example" });
     expect(parse(param.url(), "")).toEqual({ ok: true, value: "" });
-    for (const raw of ["ftp://x.example", "chat.example.org", "javascript:alert(1)"]) expect(parse(u, raw)).toEqual({ ok: false, message: "must be an http:// or https:// URL" });
+    for (const raw of ["ftp://x.example", "chat.example.org", "javascript:alert(1)"])
+      expect(parse(u, raw)).toEqual({ ok: false, message: "must be an http:// or https:// URL" });
   });
 });
 
@@ -167,13 +189,40 @@ export default defineActionModule({
     tmp.remove();
   });
 
-  const base = { "max_items": "", notify: "", level: "", recipients: "", endpoint: "", api_key: "secret:PROBE_KEY", body: "", pick: "Event.id" };
-  const query = (params: Record<string, string>) => t.query({ module: "kinds_probe", data: { Event: { id: "1" } }, params: { ...base, ...params }, matchingData: { Pick: ["1"] } });
+  const base = {
+    max_items: "",
+    notify: "",
+    level: "",
+    recipients: "",
+    endpoint: "",
+    api_key: "secret:PROBE_KEY",
+    body: "",
+    pick: "Event.id",
+  };
+  const query = (params: Record<string, string>) =>
+    t.query({ module: "kinds_probe", data: { Event: { id: "1" } }, params: { ...base, ...params }, matchingData: { Pick: ["1"] } });
 
   it("hands the handler typed values (slugged ids mapped back to names, secret reference resolved)", async () => {
-    const r = await query({ max_items: "4", notify: "yes", level: "HIGH", recipients: "a, b", endpoint: "https://x.example/h", body: "Event 1" });
+    const r = await query({
+      max_items: "4",
+      notify: "yes",
+      level: "HIGH",
+      recipients: "a, b",
+      endpoint: "https://x.example/h",
+      body: "Event 1",
+    });
     expect(r.body).toEqual({
-      data: { "Max items": 4, notify: true, level: "high", recipients: ["a", "b"], endpoint: "https://x.example/h", api_key: SECRET.length, body: "Event 1", pick: "Event.id", picked: ["1"] },
+      data: {
+        "Max items": 4,
+        notify: true,
+        level: "high",
+        recipients: ["a", "b"],
+        endpoint: "https://x.example/h",
+        api_key: SECRET.length,
+        body: "Event 1",
+        pick: "Event.id",
+        picked: ["1"],
+      },
     });
   });
 

@@ -28,7 +28,9 @@ async function expectFlavoursWork(query: (body: unknown) => Promise<Record<strin
     // The param kind came from the package too: its validation names the parameter.
     expect(await query(actionRequest(name, "maybe" as "ok"))).toEqual({ error: `${name}: parameter "mode": must be one of ok, fail` });
   }
-  expect(await query({ module: "sdk_expansion", domain: "example.org", config: { prefix: null } })).toEqual({ results: [{ types: ["text"], values: ["seen: example.org"] }] });
+  expect(await query({ module: "sdk_expansion", domain: "example.org", config: { prefix: null } })).toEqual({
+    results: [{ types: ["text"], values: ["seen: example.org"] }],
+  });
 }
 
 describe("the package entry the hook maps to", () => {

@@ -39,7 +39,9 @@ describe("watching a root that does not exist yet", () => {
     writeModule(root, "action/late_action.ts", actionSource({ reply: "late" }));
     await until("late_action listed", () => t.app.registry.get("late_action") !== undefined);
     expect((await t.query(actionRequest("late_action", "ok"))).body).toEqual({ data: "late" });
-    expect((await t.query({ module: "late_expansion", domain: "a.b" })).body).toEqual({ results: [{ types: ["text"], values: ["late: a.b"] }] });
+    expect((await t.query({ module: "late_expansion", domain: "a.b" })).body).toEqual({
+      results: [{ types: ["text"], values: ["late: a.b"] }],
+    });
   });
 });
 

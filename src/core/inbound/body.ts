@@ -94,7 +94,8 @@ export class BodyGuard {
     const { bodyTimeoutMs, bodyIdleTimeoutMs } = this.limits;
     for (const p of this.pending) {
       if (now - p.started > bodyTimeoutMs) p.fail(new BodyError(408, `request body not received in full within ${bodyTimeoutMs} ms`));
-      else if (now - p.lastData > bodyIdleTimeoutMs) p.fail(new BodyError(408, `request body stalled: nothing received for ${bodyIdleTimeoutMs} ms`));
+      else if (now - p.lastData > bodyIdleTimeoutMs)
+        p.fail(new BodyError(408, `request body stalled: nothing received for ${bodyIdleTimeoutMs} ms`));
     }
   }
 
@@ -172,8 +173,10 @@ export class BodyGuard {
         }
         return finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
       };
-      const onError = (err: Error) => finish(Object.assign(new BodyError(400, `request body not received: ${err.message}`), { aborted: true }));
-      const onClose = () => finish(Object.assign(new BodyError(400, "request body not received: the client closed the connection"), { aborted: true }));
+      const onError = (err: Error) =>
+        finish(Object.assign(new BodyError(400, `request body not received: ${err.message}`), { aborted: true }));
+      const onClose = () =>
+        finish(Object.assign(new BodyError(400, "request body not received: the client closed the connection"), { aborted: true }));
 
       let done = false;
       const finish = (err: BodyError | undefined, body?: Buffer) => {

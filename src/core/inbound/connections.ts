@@ -42,7 +42,12 @@ export interface ConnectionCap {
  * Enforces `max` on `server`. `evictStalled` cuts the longest-silent unfinished upload and
  * says whether it found one.
  */
-export function capConnections(server: Server, max: number, log: { warn(obj: object, msg: string): void }, evictStalled: () => boolean): ConnectionCap {
+export function capConnections(
+  server: Server,
+  max: number,
+  log: { warn(obj: object, msg: string): void },
+  evictStalled: () => boolean,
+): ConnectionCap {
   const sockets = new Set<Socket>();
   let refused = 0;
   let lastWarn = 0;
@@ -63,7 +68,10 @@ export function capConnections(server: Server, max: number, log: { warn(obj: obj
         socket.destroy();
         const now = Date.now();
         if (now - lastWarn >= 5000) {
-          log.warn({ maxConnections: max, open: sockets.size, fdLimit: fdLimit(), refused: suppressed + 1 }, "connection limit reached: new connections are refused (server.maxConnections)");
+          log.warn(
+            { maxConnections: max, open: sockets.size, fdLimit: fdLimit(), refused: suppressed + 1 },
+            "connection limit reached: new connections are refused (server.maxConnections)",
+          );
           lastWarn = now;
           suppressed = 0;
         } else suppressed++;

@@ -20,8 +20,18 @@ const SLICE = 128 * 1024;
 /** Bytes the first pass scans between looks at the clock. */
 const SCAN_STEP = 256 * 1024;
 
-const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d, QUOTE = 0x22, BACKSLASH = 0x5c;
-const LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d, COMMA = 0x2c, COLON = 0x3a;
+const SPACE = 0x20,
+  TAB = 0x09,
+  LF = 0x0a,
+  CR = 0x0d,
+  QUOTE = 0x22,
+  BACKSLASH = 0x5c;
+const LBRACE = 0x7b,
+  RBRACE = 0x7d,
+  LBRACKET = 0x5b,
+  RBRACKET = 0x5d,
+  COMMA = 0x2c,
+  COLON = 0x3a;
 
 /** Raised internally when the slicer meets something it does not handle; the worker decides. */
 class Unsliceable extends Error {}
@@ -286,7 +296,10 @@ async function parseSliced(buf: Buffer): Promise<unknown> {
       const bigValue = ext.containers.has(i) || ext.strings.has(i);
       if (bigKeyEnd !== undefined || bigValue) {
         flushRun(buf, f);
-        key = bigKeyEnd !== undefined ? await bigString(buf, memberStart, keyEnd) : (JSON.parse(buf.toString("utf8", memberStart, keyEnd)) as string);
+        key =
+          bigKeyEnd !== undefined
+            ? await bigString(buf, memberStart, keyEnd)
+            : (JSON.parse(buf.toString("utf8", memberStart, keyEnd)) as string);
         if (!bigValue) {
           const vEnd = smallValueEnd(buf, i);
           setMember(f.value as Record<string, unknown>, key, JSON.parse(buf.toString("utf8", i, vEnd)));

@@ -14,9 +14,16 @@ export function healthReport(registry: ModuleRegistry) {
           .filter((m) => m.isolate && ["restarting", "backoff"].includes(m.isolate.status().state))
           .map((m) => {
             const s = m.isolate!.status();
-            return { name: m.name, file: m.file, error: `isolate ${s.state === "backoff" ? "waiting to restart" : "restarting"}: ${s.lastError ?? ""}`, at: s.lastErrorAt ?? m.loadedAt.toISOString() };
+            return {
+              name: m.name,
+              file: m.file,
+              error: `isolate ${s.state === "backoff" ? "waiting to restart" : "restarting"}: ${s.lastError ?? ""}`,
+              at: s.lastErrorAt ?? m.loadedAt.toISOString(),
+            };
           }),
-        ...mods.filter((m) => m.state === "failed").map((m) => ({ name: m.name, file: m.file, error: `initialisation failed: ${m.error ?? ""}`, at: m.loadedAt.toISOString() })),
+        ...mods
+          .filter((m) => m.state === "failed")
+          .map((m) => ({ name: m.name, file: m.file, error: `initialisation failed: ${m.error ?? ""}`, at: m.loadedAt.toISOString() })),
         ...registry.failureList().map((f) => ({ name: f.name, file: f.file, error: f.error, at: f.at.toISOString() })),
       ],
       /** Custom modules running in isolates: state, restarts and the last stop. */

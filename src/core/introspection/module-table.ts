@@ -3,7 +3,11 @@ import type { ModuleDescriptor } from "../registry/descriptor.js";
 // Markdown tables of the served modules, generated from their descriptors (README,
 // `misp-modules-ts modules --markdown`), so the documentation cannot drift from the code.
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ").trim();
+const cell = (s: string) =>
+  s
+    .replace(/\|/g, "\\|")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
 const code = (s: string) => (s === "" ? "" : `\`${s.replace(/`/g, "'")}\``);
 
 interface ParamDescriptor {

@@ -34,7 +34,15 @@ export function declarationOnly(name: string, d: DefinitionData): ModuleDefiniti
   if (d.kind === "action") {
     const params: Record<string, ParamSpec> = {};
     for (const [pname, p] of Object.entries(d.params ?? {})) params[pname] = { ...p, schema: UNUSED_SCHEMA };
-    return { kind: "action", ...common, params, icon: d.icon, blocking: d.blocking, supportFilters: d.supportFilters, expectMispCoreFormat: d.expectMispCoreFormat };
+    return {
+      kind: "action",
+      ...common,
+      params,
+      icon: d.icon,
+      blocking: d.blocking,
+      supportFilters: d.supportFilters,
+      expectMispCoreFormat: d.expectMispCoreFormat,
+    };
   }
   const template = d.errorReplyTemplate;
   const escaped = JSON.stringify(ERROR_MESSAGE_MARK).slice(1, -1);
@@ -91,7 +99,13 @@ export class IsolationHost {
 
   get limits(): IsolateLimits {
     const i = this.opts.config.isolation;
-    return { heapMb: i.heapMb, importTimeoutMs: i.importTimeoutMs, bootTimeoutMs: i.bootTimeoutMs, watchdogGraceMs: i.watchdogGraceMs, maxRestartDelayMs: i.maxRestartDelayMs };
+    return {
+      heapMb: i.heapMb,
+      importTimeoutMs: i.importTimeoutMs,
+      bootTimeoutMs: i.bootTimeoutMs,
+      watchdogGraceMs: i.watchdogGraceMs,
+      maxRestartDelayMs: i.maxRestartDelayMs,
+    };
   }
 
   /** Whether a custom module of this name runs isolated (config.isolation.mode, isolation.inProcess). */

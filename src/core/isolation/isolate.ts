@@ -17,7 +17,9 @@ import type { DefinitionData, FromIsolate, IsolateWorkerData, LogLevel, ToIsolat
 const MAX_TIMER_MS = 2_147_483_647;
 
 // Under tsx/vitest the worker is TypeScript, loaded through a JS bootstrap; from dist/ it is plain JavaScript.
-const WORKER_SCRIPT = RUNNING_FROM_SOURCE ? pathToFileURL(codePath("core/isolation/worker-entry.mjs")) : codeFileUrl("core/isolation/worker");
+const WORKER_SCRIPT = RUNNING_FROM_SOURCE
+  ? pathToFileURL(codePath("core/isolation/worker-entry.mjs"))
+  : codeFileUrl("core/isolation/worker");
 const WORKER_MODULE = codeFileUrl("core/isolation/worker").href;
 
 export interface IsolateLimits {
@@ -64,7 +66,11 @@ export function bootWorker(opts: { config: Config; env: NodeJS.ProcessEnv; log: 
     levels: (["debug", "info", "warn", "error"] as LogLevel[]).filter((l) => opts.log.isLevelEnabled(l)),
     serverPid: process.pid,
   };
-  const worker = new Worker(WORKER_SCRIPT, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: opts.limits.heapMb }, name: "module isolate" });
+  const worker = new Worker(WORKER_SCRIPT, {
+    workerData: data,
+    resourceLimits: { maxOldGenerationSizeMb: opts.limits.heapMb },
+    name: "module isolate",
+  });
   // Never what keeps the process alive: the server's socket, or a pending load's timer, does that.
   worker.unref();
   const result: BootingWorker = { worker, booted: Promise.resolve(), ready: false, failed: false };
@@ -88,7 +94,10 @@ export function bootWorker(opts: { config: Config; env: NodeJS.ProcessEnv; log: 
     };
     const onError = (e: Error) => done(new Error(`the module's isolate could not start: ${errorMessage(e)}`));
     const onExit = (code: number) => done(new Error(`the module's isolate exited (code ${code}) while starting`));
-    const timer = setTimeout(() => done(new Error(`the module's isolate did not start within ${opts.limits.bootTimeoutMs} ms`)), opts.limits.bootTimeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`the module's isolate did not start within ${opts.limits.bootTimeoutMs} ms`)),
+      opts.limits.bootTimeoutMs,
+    );
     timer.unref();
     worker.on("message", onMessage);
     worker.on("error", onError);
@@ -183,7 +192,10 @@ export class ModuleIsolate implements IsolatedRunner {
     const worker = this.worker;
     if (waited === "late" || !worker || this.starting) {
       const why = this.lastError ? `; last stop: ${this.lastError}` : "";
-      return this.failure(`the module's isolate is restarting after ${this.consecutiveCrashes} crash(es) in a row and was not ready within the deadline of ${req.deadlineMs} ms${why}`, "crash");
+      return this.failure(
+        `the module's isolate is restarting after ${this.consecutiveCrashes} crash(es) in a row and was not ready within the deadline of ${req.deadlineMs} ms${why}`,
+        "crash",
+      );
     }
     const left = Math.max(1, Math.round(req.deadlineMs - (performance.now() - began)));
     return this.dispatch(worker, req, left);
@@ -232,7 +244,12 @@ export class ModuleIsolate implements IsolatedRunner {
       this.pending.delete(q.id);
       clearTimeout(q.timer);
       if (q.id === stop.timedOut) {
-        q.resolve(this.failure(`Timeout. ${this.name} did not finish within its deadline of ${q.deadlineMs} ms; its isolate did not answer and was restarted`, "timeout"));
+        q.resolve(
+          this.failure(
+            `Timeout. ${this.name} did not finish within its deadline of ${q.deadlineMs} ms; its isolate did not answer and was restarted`,
+            "timeout",
+          ),
+        );
       } else {
         q.resolve(this.failure(`the module's isolate stopped before this query finished: ${stop.reason}`, "crash"));
       }
@@ -247,8 +264,14 @@ export class ModuleIsolate implements IsolatedRunner {
     this.lastErrorAt = new Date();
     if (performance.now() - this.startedAt > STABLE_AFTER_MS) this.consecutiveCrashes = 0;
     this.consecutiveCrashes++;
-    const delay = this.consecutiveCrashes <= 1 ? 0 : Math.min(this.opts.limits.maxRestartDelayMs, FIRST_RETRY_DELAY_MS * 2 ** (this.consecutiveCrashes - 2));
-    this.log.error({ module: this.name, reason: stop.reason, crashesInARow: this.consecutiveCrashes, restartInMs: delay }, "module isolate stopped; restarting it");
+    const delay =
+      this.consecutiveCrashes <= 1
+        ? 0
+        : Math.min(this.opts.limits.maxRestartDelayMs, FIRST_RETRY_DELAY_MS * 2 ** (this.consecutiveCrashes - 2));
+    this.log.error(
+      { module: this.name, reason: stop.reason, crashesInARow: this.consecutiveCrashes, restartInMs: delay },
+      "module isolate stopped; restarting it",
+    );
     this.scheduleRestart(delay);
   }
 
@@ -303,7 +326,10 @@ export class ModuleIsolate implements IsolatedRunner {
             reject(new Error(why));
           };
           const timer = setTimeout(
-            () => fail(`importing the module did not finish within ${limits.importTimeoutMs} ms (a loop or a never-settling await at its top level?)`),
+            () =>
+              fail(
+                `importing the module did not finish within ${limits.importTimeoutMs} ms (a loop or a never-settling await at its top level?)`,
+              ),
             limits.importTimeoutMs,
           );
           worker.on("message", (m: FromIsolate) => {
@@ -320,7 +346,9 @@ export class ModuleIsolate implements IsolatedRunner {
           });
           worker.on("error", (e: Error & { code?: string }) => {
             const why =
-              e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `the module ran out of memory (limit: ${limits.heapMb} MB of heap per isolate)` : `the module's isolate crashed: ${errorMessage(e)}`;
+              e.code === "ERR_WORKER_OUT_OF_MEMORY"
+                ? `the module ran out of memory (limit: ${limits.heapMb} MB of heap per isolate)`
+                : `the module's isolate crashed: ${errorMessage(e)}`;
             if (!loaded) return fail(why);
             if (!this.stops.has(worker)) {
               this.stops.set(worker, { reason: why });
@@ -328,7 +356,8 @@ export class ModuleIsolate implements IsolatedRunner {
             }
           });
           worker.on("exit", (code) => {
-            if (!loaded) return fail(`the module's isolate exited (code ${code}) while the module was loading (process.exit() at its top level?)`);
+            if (!loaded)
+              return fail(`the module's isolate exited (code ${code}) while the module was loading (process.exit() at its top level?)`);
             if (this.stops.has(worker)) return;
             const stop = { reason: `the module ended its isolate (process.exit(${code})?)` };
             this.stops.set(worker, stop);
@@ -380,7 +409,12 @@ export class ModuleIsolate implements IsolatedRunner {
         const now = Date.now();
         if (now - this.strayWindow.start > 60_000) this.strayWindow = { start: now, count: 0 };
         if (++this.strayWindow.count <= MAX_STRAY_LOGS_PER_MINUTE) {
-          this.log.error({ module: this.name, err: m.error }, m.what === "uncaughtException" ? "module threw outside a query (uncaught exception); ignored" : "module left a promise rejection unhandled; ignored");
+          this.log.error(
+            { module: this.name, err: m.error },
+            m.what === "uncaughtException"
+              ? "module threw outside a query (uncaught exception); ignored"
+              : "module left a promise rejection unhandled; ignored",
+          );
         }
         return;
       }

@@ -16,7 +16,8 @@ export function knownSecretValues(config: Config, env: NodeJS.ProcessEnv, secret
     for (const [key, v] of Object.entries(settings)) if (SECRET_NAME_RE.test(key) && typeof v === "string") out.push(v);
   }
   // Module settings from the environment (MISP_MODULES_<MODULE>_<KEY>) with a secret-looking key.
-  for (const [k, v] of Object.entries(env)) if (v && k.startsWith("MISP_MODULES_") && SECRET_NAME_RE.test(k.slice("MISP_MODULES_".length))) out.push(v);
+  for (const [k, v] of Object.entries(env))
+    if (v && k.startsWith("MISP_MODULES_") && SECRET_NAME_RE.test(k.slice("MISP_MODULES_".length))) out.push(v);
   return out;
 }
 
@@ -54,7 +55,10 @@ export function installProcessGuards(log: Pick<ModuleLogger, "error">, secrets: 
       dropped++;
       return;
     }
-    log.error({ err: strayErrorText(e, secrets()) }, `${what} outside any request (a module's timer or forgotten promise?); the server keeps serving`);
+    log.error(
+      { err: strayErrorText(e, secrets()) },
+      `${what} outside any request (a module's timer or forgotten promise?); the server keeps serving`,
+    );
   };
   const onException = report("uncaught exception");
   const onRejection = report("unhandled promise rejection");

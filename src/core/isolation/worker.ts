@@ -17,7 +17,14 @@ import type { Services } from "../runtime/services.js";
 import type { ParamSpec } from "../../sdk/params.js";
 import type { ModuleDefinition, ModuleLogger } from "../../sdk/types.js";
 import { knownSecretValues, strayErrorText } from "./stray-errors.js";
-import { ERROR_MESSAGE_MARK, type DefinitionData, type FromIsolate, type IsolateWorkerData, type LogLevel, type ToIsolate } from "./messages.js";
+import {
+  ERROR_MESSAGE_MARK,
+  type DefinitionData,
+  type FromIsolate,
+  type IsolateWorkerData,
+  type LogLevel,
+  type ToIsolate,
+} from "./messages.js";
 
 const data = workerData as IsolateWorkerData;
 const port = parentPort!;
@@ -67,7 +74,10 @@ class ForwardingLogger implements ModuleLogger {
   }
   private write(level: LogLevel, obj: object | string, msg?: string): void {
     if (!enabledLevels.has(level)) return;
-    const record = typeof obj === "string" ? { obj: {}, msg: clip(obj, MAX_LOG_CHARS) } : { obj: plainLogObject(obj), msg: msg === undefined ? undefined : clip(String(msg), MAX_LOG_CHARS) };
+    const record =
+      typeof obj === "string"
+        ? { obj: {}, msg: clip(obj, MAX_LOG_CHARS) }
+        : { obj: plainLogObject(obj), msg: msg === undefined ? undefined : clip(String(msg), MAX_LOG_CHARS) };
     post({ t: "log", level, bindings: this.bindings, ...record });
   }
   debug(obj: object | string, msg?: string): void {
@@ -84,12 +94,12 @@ class ForwardingLogger implements ModuleLogger {
   }
 }
 
-
 // Worker threads may not call process.abort() or chdir(), but they may signal their own process:
 // a module must not be able to send the server SIGTERM or SIGKILL.
 const realKill = process.kill.bind(process);
 process.kill = ((pid: number, signal?: string | number) => {
-  if (pid === data.serverPid || pid === 0 || pid === -data.serverPid) throw new Error("misp-modules-ts: a module may not signal the server's own process");
+  if (pid === data.serverPid || pid === 0 || pid === -data.serverPid)
+    throw new Error("misp-modules-ts: a module may not signal the server's own process");
   return realKill(pid, signal);
 }) as typeof process.kill;
 
@@ -106,7 +116,11 @@ const services: Services = {
   config: data.config,
   log,
   env: data.env as NodeJS.ProcessEnv,
-  secrets: new SecretStore({ file: data.config.secrets.file, envPrefix: data.config.secrets.envPrefix, env: data.env as NodeJS.ProcessEnv }),
+  secrets: new SecretStore({
+    file: data.config.secrets.file,
+    envPrefix: data.config.secrets.envPrefix,
+    env: data.env as NodeJS.ProcessEnv,
+  }),
   get http(): ServerHttpClient {
     if (!httpClient) throw new Error("the HTTP client is not loaded yet");
     return httpClient;
@@ -123,16 +137,40 @@ let mod: LoadedModule | undefined;
 
 function definitionData(def: ModuleDefinition): DefinitionData {
   const plain = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
-  const out: DefinitionData = { kind: def.kind, meta: plain(def.meta) as unknown as Record<string, unknown>, timeoutMs: def.timeoutMs, hasInit: typeof def.init === "function" };
+  const out: DefinitionData = {
+    kind: def.kind,
+    meta: plain(def.meta) as unknown as Record<string, unknown>,
+    timeoutMs: def.timeoutMs,
+    hasInit: typeof def.init === "function",
+  };
   if (def.kind === "action") {
     out.params = {};
     for (const [name, p] of Object.entries(def.params as Record<string, ParamSpec>)) {
-      out.params[name] = { kind: String(p.kind ?? p.widget), widget: p.widget, description: p.description, placeholder: p.placeholder, jinja: p.jinja, secret: p.secret, required: p.required };
+      out.params[name] = {
+        kind: String(p.kind ?? p.widget),
+        widget: p.widget,
+        description: p.description,
+        placeholder: p.placeholder,
+        jinja: p.jinja,
+        secret: p.secret,
+        required: p.required,
+      };
     }
-    Object.assign(out, { icon: plain(def.icon), blocking: def.blocking, supportFilters: def.supportFilters, expectMispCoreFormat: def.expectMispCoreFormat });
+    Object.assign(out, {
+      icon: plain(def.icon),
+      blocking: def.blocking,
+      supportFilters: def.supportFilters,
+      expectMispCoreFormat: def.expectMispCoreFormat,
+    });
     return out;
   }
-  Object.assign(out, { moduleType: [...def.moduleType], input: [...def.input], output: plain(def.output), format: def.format, settings: plain(def.settings) });
+  Object.assign(out, {
+    moduleType: [...def.moduleType],
+    input: [...def.input],
+    output: plain(def.output),
+    format: def.format,
+    settings: plain(def.settings),
+  });
   if (typeof def.errorReply === "function") {
     try {
       const text = JSON.stringify(def.errorReply(ERROR_MESSAGE_MARK));
@@ -151,7 +189,12 @@ function startInit(m: LoadedModule, after: Promise<unknown>): void {
   m.state = "initialising";
   const never = new AbortController().signal;
   m.ready = after
-    .then(() => init.call(m.def, createModuleContext(m.name, services, () => never, Number.POSITIVE_INFINITY)))
+    .then(() =>
+      init.call(
+        m.def,
+        createModuleContext(m.name, services, () => never, Number.POSITIVE_INFINITY),
+      ),
+    )
     .then(
       () => {
         m.state = "ready";
@@ -236,5 +279,6 @@ port.on("message", (m: ToIsolate) => {
 // A failed boot leaves "booted" unsent: the server gives up after its boot limit and reports it.
 boot().then(
   () => post({ t: "booted" }),
-  (e: unknown) => post({ t: "load-failed", error: `the module's isolate could not start: ${clip((e as Error)?.message ?? String(e), MAX_ERROR_CHARS)}` }),
+  (e: unknown) =>
+    post({ t: "load-failed", error: `the module's isolate could not start: ${clip((e as Error)?.message ?? String(e), MAX_ERROR_CHARS)}` }),
 );

@@ -89,5 +89,9 @@ export function nodeFromDescriptor(descriptor: unknown): NodeDefinition {
 
 /** Finds a node parameter by declared name, id or label (in that order of preference). */
 export function findNodeParam(node: NodeDefinition, reference: string): NodeParam | undefined {
-  return node.params.find((p) => p.name === reference) ?? node.params.find((p) => p.id === reference) ?? node.params.find((p) => p.label === reference);
+  return (
+    node.params.find((p) => p.name === reference) ??
+    node.params.find((p) => p.id === reference) ??
+    node.params.find((p) => p.label === reference)
+  );
 }

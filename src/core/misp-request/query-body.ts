@@ -45,7 +45,10 @@ function jinjaContext(data: unknown, mispBaseUrl: string | undefined): unknown {
   if (typeof data === "object" && data !== null && !Array.isArray(data)) return { ...(data as Record<string, unknown>), _env: env };
   if (Array.isArray(data) && data.length === 0) return { _env: env };
   // A PHP list gains a string key: keep positions as keys, in order.
-  return new Map<string | number, unknown>([...(data as unknown[]).map((item, index) => [index, item] as [number, unknown]), ["_env", env]]);
+  return new Map<string | number, unknown>([
+    ...(data as unknown[]).map((item, index) => [index, item] as [number, unknown]),
+    ["_env", env],
+  ]);
 }
 
 /**
@@ -77,7 +80,10 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
     try {
       body.filteredItems = filterItemsAsMispSends(data, filter, input.onWarning);
     } catch (e) {
-      if (e instanceof RegexLimitError) throw new RegexLimitError(`filter (selector ${JSON.stringify(filter.selector)}, path ${JSON.stringify(filter.path)}): ${e.message}`);
+      if (e instanceof RegexLimitError)
+        throw new RegexLimitError(
+          `filter (selector ${JSON.stringify(filter.selector)}, path ${JSON.stringify(filter.path)}): ${e.message}`,
+        );
       throw e;
     }
   }
@@ -86,7 +92,8 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
   const values = new Map<string, string>();
   for (const param of node.params) {
     let value = input.values?.[param.id] ?? "";
-    if (param.jinjaSupported && value !== "" && input.renderJinja) value = await input.renderJinja(value, jinjaContext(data, input.mispBaseUrl));
+    if (param.jinjaSupported && value !== "" && input.renderJinja)
+      value = await input.renderJinja(value, jinjaContext(data, input.mispBaseUrl));
     values.set(param.id, value);
   }
   const params = [...values].filter(([id]) => !isDroppedId(id));
@@ -102,7 +109,8 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
     try {
       extracted = phpEmpty(path) ? data : extractStrict(data, path, input.onWarning);
     } catch (e) {
-      if (e instanceof RegexLimitError) throw new RegexLimitError(`parameter "${param.label}", hash path ${JSON.stringify(path)}: ${e.message}`);
+      if (e instanceof RegexLimitError)
+        throw new RegexLimitError(`parameter "${param.label}", hash path ${JSON.stringify(path)}: ${e.message}`);
       throw e;
     }
     const existing = matching.findIndex(([label]) => label === param.label);

@@ -8,10 +8,16 @@ export const QueryBody = z
     module: z.string().min(1).describe("Name of the module to run"),
     timeout: z.number().int().positive().optional().describe("Deadline in seconds (reference parity; MISP never sends it)"),
     data: z.unknown().optional().describe("Action modules: the workflow roaming data"),
-    params: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().describe("Action modules: parameter values keyed by slugged id ([] when none)"),
+    params: z
+      .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+      .optional()
+      .describe("Action modules: parameter values keyed by slugged id ([] when none)"),
     matchingData: z.record(z.string(), z.unknown()).optional().describe("Action modules: hash-path extractions keyed by parameter label"),
     filteredItems: z.unknown().optional().describe("Action modules with support_filters: items kept by the node filter"),
-    config: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().describe("Expansion modules: settings (null when unset)"),
+    config: z
+      .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+      .optional()
+      .describe("Expansion modules: settings (null when unset)"),
     attribute: z.record(z.string(), z.unknown()).optional().describe("misp_standard expansions: the attribute"),
   })
   .describe("A misp-modules query. Other keys depend on the module (e.g. `<attribute type>: value` for simplified expansions).");

@@ -34,7 +34,9 @@ const ExpansionShape = z.looseObject({
   input: z.array(z.string()).min(1, "input must list at least one attribute type"),
   output: z.array(z.string()).optional(),
   format: z.literal("misp_standard").optional(),
-  settings: z.record(z.string(), z.looseObject({ description: z.string(), default: z.string().optional(), secret: z.boolean() })).optional(),
+  settings: z
+    .record(z.string(), z.looseObject({ description: z.string(), default: z.string().optional(), secret: z.boolean() }))
+    .optional(),
   errorReply: fn.optional(),
   ...Limits,
 });

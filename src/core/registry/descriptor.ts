@@ -19,7 +19,12 @@ function commonMeta(name: string, meta: ModuleMeta): Record<string, unknown> {
     author: meta.author ?? DEFAULT_AUTHOR,
     description: meta.description,
     "module-type": [] as string[],
-    name: meta.name ?? name.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" "),
+    name:
+      meta.name ??
+      name
+        .split("_")
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join(" "),
     logo: meta.logo ?? "",
     requirements: meta.requirements ?? [],
     features: meta.features ?? "",

@@ -90,7 +90,12 @@ export async function importModuleFile(file: string, fresh = false): Promise<unk
  * Imports, validates and prepares one module file; throws with a message fit for the log.
  * With an isolation host, a custom module is imported in an isolate of its own instead.
  */
-export async function loadModuleFile(mf: ModuleFile, source: ModuleSource, fresh = false, isolation?: IsolationHost): Promise<LoadedModule> {
+export async function loadModuleFile(
+  mf: ModuleFile,
+  source: ModuleSource,
+  fresh = false,
+  isolation?: IsolationHost,
+): Promise<LoadedModule> {
   if (isolation && source === "custom" && isolation.appliesTo(mf.name)) return isolation.load(mf);
   const exports = await importModuleFile(mf.file, fresh);
   const def = definitionFromExports(exports);
@@ -152,7 +157,9 @@ export function admissionProblem(mod: LoadedModule, registry: ModuleRegistry, al
   const existing = registry.get(mod.name);
   if (!existing || existing.file === mod.file) return undefined;
   if (existing.source === "builtin" && mod.source === "custom") {
-    return allowShadowing ? undefined : `custom module "${mod.name}" (${mod.file}) would shadow the built-in module of the same name; set allowShadowing to permit it`;
+    return allowShadowing
+      ? undefined
+      : `custom module "${mod.name}" (${mod.file}) would shadow the built-in module of the same name; set allowShadowing to permit it`;
   }
   return `module name "${mod.name}" is already served by ${existing.file}`;
 }

@@ -10,20 +10,63 @@ export const MODULE_NAME_RE = /^[a-z][a-z0-9_]*$/;
  */
 export const MISP_BUILTIN_WORKFLOW_IDS: ReadonlySet<string> = new Set([
   // actions
-  "webhook", "ms-teams-webhook", "splunk-hec-export", "send-mail", "send-log-mail", "telegram-send-alert",
-  "push-zmq", "stop-execution", "publish-event", "enrich-event", "attach-enrichment", "attach-warninglist",
-  "attach-decay-score", "proposal-action", "reload-full-event", "add_eventblocklist_entry", "add_to_warninglist",
-  "assign_country", "attribute_edition_operation", "attribute_ids_flag_operation", "tag_operation",
-  "tag_replacement_generic", "tag_replacement_pap", "tag_replacement_tlp", "Module_attribute_comment_operation",
-  "Module_event_distribution_operation", "blueprint-action-module",
+  "webhook",
+  "ms-teams-webhook",
+  "splunk-hec-export",
+  "send-mail",
+  "send-log-mail",
+  "telegram-send-alert",
+  "push-zmq",
+  "stop-execution",
+  "publish-event",
+  "enrich-event",
+  "attach-enrichment",
+  "attach-warninglist",
+  "attach-decay-score",
+  "proposal-action",
+  "reload-full-event",
+  "add_eventblocklist_entry",
+  "add_to_warninglist",
+  "assign_country",
+  "attribute_edition_operation",
+  "attribute_ids_flag_operation",
+  "tag_operation",
+  "tag_replacement_generic",
+  "tag_replacement_pap",
+  "tag_replacement_tlp",
+  "Module_attribute_comment_operation",
+  "Module_event_distribution_operation",
+  "blueprint-action-module",
   // logic
-  "concurrent-task", "count-if", "distribution-if", "generic-filter-data", "generic-filter-reset", "generic-if",
-  "organisation-if", "published-if", "tag-if", "threat-level-if", "blueprint-logic-module",
+  "concurrent-task",
+  "count-if",
+  "distribution-if",
+  "generic-filter-data",
+  "generic-filter-reset",
+  "generic-if",
+  "organisation-if",
+  "published-if",
+  "tag-if",
+  "threat-level-if",
+  "blueprint-logic-module",
   // triggers
-  "attribute-after-save", "enrichment-before-query", "event-after-save", "event-after-save-new",
-  "event-after-save-new-from-pull", "event-before-save", "event-publish", "event-report-after-save", "log-after-save",
-  "object-after-save", "post-after-save", "shadow-attribute-after-save", "shadow-attribute-before-save",
-  "sighting-after-save", "tag-attached-after-save", "user-after-save", "user-before-save",
+  "attribute-after-save",
+  "enrichment-before-query",
+  "event-after-save",
+  "event-after-save-new",
+  "event-after-save-new-from-pull",
+  "event-before-save",
+  "event-publish",
+  "event-report-after-save",
+  "log-after-save",
+  "object-after-save",
+  "post-after-save",
+  "shadow-attribute-after-save",
+  "shadow-attribute-before-save",
+  "sighting-after-save",
+  "tag-attached-after-save",
+  "user-after-save",
+  "user-before-save",
 ]);
 
 /** MISP's own per-module settings; an expansion must not declare them. */
@@ -31,7 +74,8 @@ export const RESERVED_SETTING_NAMES: ReadonlySet<string> = new Set(["enabled", "
 
 /** Returns why `name` cannot be a module name, or undefined when it is fine. */
 export function moduleNameProblem(name: string, kind: "action" | "expansion"): string | undefined {
-  if (!MODULE_NAME_RE.test(name)) return `invalid module name "${name}": must match ${MODULE_NAME_RE.source} (lower-case letters, digits, underscores)`;
+  if (!MODULE_NAME_RE.test(name))
+    return `invalid module name "${name}": must match ${MODULE_NAME_RE.source} (lower-case letters, digits, underscores)`;
   if (kind === "action" && MISP_BUILTIN_WORKFLOW_IDS.has(underscore(name)))
     return `module name "${name}" collides with MISP's built-in workflow module id "${underscore(name)}" and would replace it in every workflow`;
   return undefined;

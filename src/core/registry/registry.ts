@@ -18,7 +18,11 @@ export type ModuleState = "initialising" | "ready" | "failed";
 /** What a module run in an isolate (src/core/isolation) gives the runtime instead of its handler. */
 export interface IsolatedRunner {
   /** Runs one query in the isolate; never rejects. `body` is the request's JSON text. */
-  run(req: { body: string; deadlineMs: number; reqId?: string }): Promise<{ json: string; outcome: "ok" | "error" | "timeout" | "crash"; error?: string }>;
+  run(req: {
+    body: string;
+    deadlineMs: number;
+    reqId?: string;
+  }): Promise<{ json: string; outcome: "ok" | "error" | "timeout" | "crash"; error?: string }>;
   /** Health of the isolate, for /healthcheck. */
   status(): IsolateStatus;
   /** Stops the isolate once its running queries are over (the module was replaced or removed). */
@@ -71,7 +75,17 @@ export function prepareModule(name: string, file: string, def: ModuleDefinition,
     const reserved = Object.keys(def.settings ?? {}).filter((s) => RESERVED_SETTING_NAMES.has(s));
     if (reserved.length) throw new Error(`settings ${reserved.join(", ")} are reserved by MISP`);
   }
-  return { name, source, file, def, descriptor: buildDescriptor(name, def), params, state: "ready", ready: Promise.resolve(), loadedAt: new Date() };
+  return {
+    name,
+    source,
+    file,
+    def,
+    descriptor: buildDescriptor(name, def),
+    params,
+    state: "ready",
+    ready: Promise.resolve(),
+    loadedAt: new Date(),
+  };
 }
 
 type Listener = () => void;

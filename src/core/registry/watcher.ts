@@ -1,7 +1,16 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { admissionProblem, builtinRoot, isModuleFile, KIND_DIRS, listModuleFiles, loadModuleFile, type LoadOptions, type ModuleFile } from "./loader.js";
+import {
+  admissionProblem,
+  builtinRoot,
+  isModuleFile,
+  KIND_DIRS,
+  listModuleFiles,
+  loadModuleFile,
+  type LoadOptions,
+  type ModuleFile,
+} from "./loader.js";
 import type { LoadedModule, ModuleRegistry } from "./registry.js";
 
 // Hot reload of custom module roots. Every file-system event only schedules a rescan; the
@@ -215,7 +224,10 @@ export class ModuleWatcher {
     const replaced = this.registry.get(mod.name)?.file === mf.file;
     this.registry.set(mod);
     this.load.onLoaded?.(mod);
-    this.load.log.info({ module: mf.name, file: mf.file }, replaced ? "module reloaded" : known ? "module loaded after an earlier failure" : "module added");
+    this.load.log.info(
+      { module: mf.name, file: mf.file },
+      replaced ? "module reloaded" : known ? "module loaded after an earlier failure" : "module added",
+    );
   }
 
   /** Keeps the last good version (if any) in the registry and records why the new one failed. */
@@ -259,4 +271,3 @@ export class ModuleWatcher {
 export function watchModuleRoots(opts: ModuleWatcherOptions): ModuleWatcher {
   return new ModuleWatcher(opts).start();
 }
-

@@ -15,7 +15,8 @@ export interface PreparedExpansionInput {
 
 export function prepareExpansionInput(mod: LoadedModule, body: Record<string, unknown>, services: Services): PreparedExpansionInput {
   if (mod.def.kind !== "expansion") throw new Error("not an expansion module");
-  const sent = body.config && typeof body.config === "object" && !Array.isArray(body.config) ? (body.config as Record<string, unknown>) : {};
+  const sent =
+    body.config && typeof body.config === "object" && !Array.isArray(body.config) ? (body.config as Record<string, unknown>) : {};
   const config: Record<string, string | undefined> = {};
   const secretValues: string[] = [];
   const settings = (mod.def.settings ?? {}) as Record<string, SettingSpec>;

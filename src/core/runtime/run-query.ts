@@ -60,7 +60,8 @@ export function describeThrown(err: unknown): { message: string; stack?: string 
       return undefined;
     }
   };
-  if (err === null || typeof err !== "object") return { message: `${typeof err === "function" ? "a function" : text(err) ?? typeof err} was thrown` };
+  if (err === null || typeof err !== "object")
+    return { message: `${typeof err === "function" ? "a function" : (text(err) ?? typeof err)} was thrown` };
   let message: unknown;
   let stack: unknown;
   try {
@@ -84,7 +85,10 @@ const UNENCODABLE = JSON.stringify({ error: "internal error: the reply could not
  * throwing toJSON or getter, a Proxy, nesting too deep for the encoder): that becomes the
  * module's error reply, never an exception that would reach Fastify as a 500.
  */
-function encodeReply(mod: LoadedModule | undefined, reply: Record<string, unknown>): { reply: Record<string, unknown>; json: string; failure?: string } {
+function encodeReply(
+  mod: LoadedModule | undefined,
+  reply: Record<string, unknown>,
+): { reply: Record<string, unknown>; json: string; failure?: string } {
   try {
     const json = JSON.stringify(reply);
     if (typeof json === "string") return { reply, json };
@@ -203,12 +207,25 @@ function isolatedResult(json: string, outcome: Outcome, module: string, started:
   };
 }
 
-export async function runQuery(body: Record<string, unknown>, registry: ModuleRegistry, services: Services, reqId?: string, options: RunQueryOptions = {}): Promise<QueryResult> {
+export async function runQuery(
+  body: Record<string, unknown>,
+  registry: ModuleRegistry,
+  services: Services,
+  reqId?: string,
+  options: RunQueryOptions = {},
+): Promise<QueryResult> {
   const started = performance.now();
   const name = body.module as string;
   const mod = registry.get(name);
   const secretValues: string[] = [];
-  const observation = services.observer?.begin({ body, module: mod, reqId, headers: options.headers, rawBody: typeof options.rawBody === "string" || options.rawBody === undefined ? options.rawBody : options.rawBody.toString("utf8"), startedAt: Date.now() });
+  const observation = services.observer?.begin({
+    body,
+    module: mod,
+    reqId,
+    headers: options.headers,
+    rawBody: typeof options.rawBody === "string" || options.rawBody === undefined ? options.rawBody : options.rawBody.toString("utf8"),
+    startedAt: Date.now(),
+  });
   if (!observation) return runModule(body, mod, name, services, started, secretValues, options, reqId);
   const result = await runModule(body, mod, name, services, started, secretValues, options, reqId, (c) => observation.outbound(c));
   try {
@@ -238,7 +255,11 @@ async function runModule(
   const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
   if (mod.isolate) {
     // Parameters, secrets, the handler and its error reply are all dealt with in the isolate.
-    const running = mod.isolate.run({ body: options.rawBody === undefined ? JSON.stringify(body) : options.rawBody.toString("utf8"), deadlineMs, reqId });
+    const running = mod.isolate.run({
+      body: options.rawBody === undefined ? JSON.stringify(body) : options.rawBody.toString("utf8"),
+      deadlineMs,
+      reqId,
+    });
     // A shutdown (stop) answers at once in the module's format, as for in-process modules.
     const stopped = stop
       ? new Promise<string>((resolve) => {
@@ -270,9 +291,21 @@ async function runModule(
   const log = () => services.log.child({ reqId, module: mod.name });
   if (services.log.isLevelEnabled("debug")) {
     // Parameter values only at debug level, secret-looking ones redacted; never the data.
-    const p = body.params && typeof body.params === "object" && !Array.isArray(body.params) ? redactParamsForLog(mod, body.params as Record<string, unknown>) : {};
+    const p =
+      body.params && typeof body.params === "object" && !Array.isArray(body.params)
+        ? redactParamsForLog(mod, body.params as Record<string, unknown>)
+        : {};
     const keys = Object.keys(body);
-    log().debug({ params: p, keys: keys.length > 50 ? [...keys.slice(0, 50).map((k) => echoInput(k, 100)), `… (${keys.length} keys)`] : keys.map((k) => echoInput(k, 100)) }, "query received");
+    log().debug(
+      {
+        params: p,
+        keys:
+          keys.length > 50
+            ? [...keys.slice(0, 50).map((k) => echoInput(k, 100)), `… (${keys.length} keys)`]
+            : keys.map((k) => echoInput(k, 100)),
+      },
+      "query received",
+    );
   }
 
   const finish = (raw: Record<string, unknown>, outcome: Outcome): QueryResult => {
@@ -307,7 +340,17 @@ async function runModule(
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);
-        return mod.def.handler({ params: input.params, rawParams: input.rawParams, data: body.data, matchingData: input.matchingData, filteredItems: input.filteredItems, request: body }, ctx);
+        return mod.def.handler(
+          {
+            params: input.params,
+            rawParams: input.rawParams,
+            data: body.data,
+            matchingData: input.matchingData,
+            filteredItems: input.filteredItems,
+            request: body,
+          },
+          ctx,
+        );
       }
       const input = prepareExpansionInput(mod, body, services);
       secretValues.push(...input.secretValues);

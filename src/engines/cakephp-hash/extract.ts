@@ -258,7 +258,11 @@ export function extractStrict(data: unknown, path: string, onWarning?: WarningSi
 }
 
 /** extract() for a path already compiled with compilePath(). */
-export function extractCompiled(data: unknown, compiled: CompiledPath, options: { strict?: boolean; onWarning?: WarningSink; budget?: RegexBudget } = {}): unknown {
+export function extractCompiled(
+  data: unknown,
+  compiled: CompiledPath,
+  options: { strict?: boolean; onWarning?: WarningSink; budget?: RegexBudget } = {},
+): unknown {
   return run(data, compiled, { strict: options.strict ?? false, onWarning: options.onWarning, budget: options.budget ?? newRegexBudget() });
 }
 

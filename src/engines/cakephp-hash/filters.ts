@@ -11,7 +11,17 @@ import { newRegexBudget, type RegexBudget } from "../regex/index.js";
 
 export type FilterOperator = "in" | "not_in" | "equals" | "not_equals" | "any_value" | "in_or" | "in_and" | "not_in_or" | "not_in_and";
 
-export const FILTER_OPERATORS: readonly FilterOperator[] = ["in", "not_in", "equals", "not_equals", "any_value", "in_or", "in_and", "not_in_or", "not_in_and"];
+export const FILTER_OPERATORS: readonly FilterOperator[] = [
+  "in",
+  "not_in",
+  "equals",
+  "not_equals",
+  "any_value",
+  "in_or",
+  "in_and",
+  "not_in_or",
+  "not_in_and",
+];
 
 /** A node's saved filter (`saved_filters`); MISP stores strings, the API may store lists for the in_* operators. */
 export interface NodeFilter {
@@ -93,8 +103,16 @@ export function evaluateCondition(data: unknown, operator: string, value: unknow
  * `items` with their original keys. Throws PhpTypeError where MISP's PHP would (a non-empty
  * path applied to a scalar item, a regex condition meeting an array).
  */
-export function getItemsMatchingCondition(items: unknown, value: unknown, operator: string, path: string, onWarning?: WarningSink, budget: RegexBudget = newRegexBudget()): KeptItem[] {
-  if (!isPhpArray(items)) throw new PhpTypeError(`foreach() argument must be of type array|object, ${items === null ? "null" : typeof items} given`);
+export function getItemsMatchingCondition(
+  items: unknown,
+  value: unknown,
+  operator: string,
+  path: string,
+  onWarning?: WarningSink,
+  budget: RegexBudget = newRegexBudget(),
+): KeptItem[] {
+  if (!isPhpArray(items))
+    throw new PhpTypeError(`foreach() argument must be of type array|object, ${items === null ? "null" : typeof items} given`);
   const kept: KeptItem[] = [];
   forEachEntry(items, (key, item) => {
     let subItem = extractData(item, path, onWarning, budget);
@@ -140,7 +158,8 @@ export function keptItemsToPhpValue(kept: readonly KeptItem[]): unknown {
   }
   if (!orderSafe) return new Map(kept.map((entry) => [entry.key, entry.item]));
   const out: Record<string, unknown> = {};
-  for (const { key, item } of kept) Object.defineProperty(out, String(key), { value: item, enumerable: true, writable: true, configurable: true });
+  for (const { key, item } of kept)
+    Object.defineProperty(out, String(key), { value: item, enumerable: true, writable: true, configurable: true });
   return out;
 }
 

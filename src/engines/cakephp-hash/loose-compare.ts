@@ -156,4 +156,3 @@ export function phpSortValues(values: ArrayLike): unknown[] {
   });
   return list.sort(looseCompare);
 }
-

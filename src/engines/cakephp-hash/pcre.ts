@@ -49,17 +49,42 @@ function splitDelimited(text: string): { body: string; flags: Flags } | { error:
   };
   for (const f of text.slice(end + 1)) {
     switch (f) {
-      case "i": flags.caseless = true; break;
-      case "m": flags.multiline = true; break;
-      case "s": flags.dotAll = true; break;
-      case "x": flags.extended = true; break;
-      case "A": flags.anchored = true; break;
-      case "D": flags.dollarEndOnly = true; break;
-      case "U": flags.ungreedy = true; break;
-      case "u": flags.utf = true; break;
-      case "n": flags.noAutoCapture = true; break;
-      case "S": case "X": case "J": case "\n": case "\r": case " ": break;
-      default: return { error: `Unknown modifier '${f}'` };
+      case "i":
+        flags.caseless = true;
+        break;
+      case "m":
+        flags.multiline = true;
+        break;
+      case "s":
+        flags.dotAll = true;
+        break;
+      case "x":
+        flags.extended = true;
+        break;
+      case "A":
+        flags.anchored = true;
+        break;
+      case "D":
+        flags.dollarEndOnly = true;
+        break;
+      case "U":
+        flags.ungreedy = true;
+        break;
+      case "u":
+        flags.utf = true;
+        break;
+      case "n":
+        flags.noAutoCapture = true;
+        break;
+      case "S":
+      case "X":
+      case "J":
+      case "\n":
+      case "\r":
+      case " ":
+        break;
+      default:
+        return { error: `Unknown modifier '${f}'` };
     }
   }
   const body = text.slice(1, end);

@@ -12,7 +12,10 @@ import { PhpFloat } from "./php-float.js";
 import { isJsArrayIndex, normalizeKey, type PhpKey } from "./php-keys.js";
 
 export class JsonSyntaxError extends SyntaxError {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`${message} at position ${position}`);
     this.name = "JsonSyntaxError";
   }

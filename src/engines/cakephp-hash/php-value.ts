@@ -26,7 +26,10 @@ export function phpCount(value: unknown[] | PhpMap | Record<string, unknown>): n
 }
 
 /** Visits the entries of a PHP array in order with normalised keys; stops when fn returns false. */
-export function forEachEntry(value: unknown[] | PhpMap | Record<string, unknown>, fn: (key: PhpKey, item: unknown) => boolean | void): void {
+export function forEachEntry(
+  value: unknown[] | PhpMap | Record<string, unknown>,
+  fn: (key: PhpKey, item: unknown) => boolean | void,
+): void {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (fn(i, value[i]) === false) return;
   } else if (value instanceof Map) {

@@ -49,7 +49,10 @@ function bracketWarnings(path: string, out: PathWarning[]): void {
     }
   }
   if (depth > 0 && open.length > 0) {
-    out.push({ position: open[0]! + 1, message: "'[' is never closed: from here on '.' no longer separates keys, and the unfinished condition is ignored" });
+    out.push({
+      position: open[0]! + 1,
+      message: "'[' is never closed: from here on '.' no longer separates keys, and the unfinished condition is ignored",
+    });
   }
 }
 
@@ -59,7 +62,10 @@ function tokenWarnings(token: PositionedToken, trimmed: boolean, out: PathWarnin
   if (keyPart === "") out.push(emptyKeyWarning(token.start + 1, bracket >= 0));
   else if (!trimmed && keyPart.trim() !== keyPart) out.push(spacesWarning(token.start + 1, keyPart));
   if (/[{}]/.test(keyPart) && !WILDCARDS.has(keyPart)) {
-    out.push({ position: token.start + 1, message: `${JSON.stringify(keyPart)} is not a wildcard ({n}, {s} or {*}): it matches only a key with exactly that name` });
+    out.push({
+      position: token.start + 1,
+      message: `${JSON.stringify(keyPart)} is not a wildcard ({n}, {s} or {*}): it matches only a key with exactly that name`,
+    });
   }
   if (bracket < 0) return;
   const conditionsAt = token.start + bracket;
@@ -81,7 +87,10 @@ function tokenWarnings(token: PositionedToken, trimmed: boolean, out: PathWarnin
       out.push({ position, message: `value ${JSON.stringify(condition.value)} includes whitespace, which is part of the value` });
     }
     if (condition.regex !== null && !condition.regex.ok) {
-      out.push({ position, message: `regular expression ${condition.value} does not compile, so this condition matches nothing (${condition.regex.error})` });
+      out.push({
+        position,
+        message: `regular expression ${condition.value} does not compile, so this condition matches nothing (${condition.regex.error})`,
+      });
     }
   });
 }
@@ -125,4 +134,3 @@ export function isValidPath(path: unknown): PathValidity {
   if (typeof path !== "string") return { ok: false, error: "the path must be a string" };
   return { ok: true, warnings: lintPath(path) };
 }
-

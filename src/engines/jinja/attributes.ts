@@ -255,7 +255,8 @@ function pyAttr(obj: unknown, name: string): unknown {
     if (name === "real" || name === "numerator") return n;
     if (name === "imag") return 0;
     if (name === "denominator") return 1;
-    if (name === "bit_length") return method("int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
+    if (name === "bit_length")
+      return method("int", name, (c) => (bind(name, c, []), (n < 0 ? -BigInt(n) : BigInt(n)).toString(2).replace(/^0$/, "").length));
     if (name === "conjugate") return method("int", name, (c) => (bind(name, c, []), n));
     if (name === "as_integer_ratio") return method("int", name, (c) => (bind(name, c, []), tuple([n, 1])));
     if (name === "bit_count") {
@@ -321,7 +322,10 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
     switch (name) {
       case "get": {
         noKwargs("get", c);
-        const [k, dflt] = bind("get", c, [["key", NO_DEFAULT], ["default", null]]);
+        const [k, dflt] = bind("get", c, [
+          ["key", NO_DEFAULT],
+          ["default", null],
+        ]);
         const v = dictGet(d, k);
         return v === MISSING ? dflt : v;
       }
@@ -337,7 +341,10 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
         return out;
       }
       case "fromkeys": {
-        const [keys, v] = bind("fromkeys", c, [["iterable", NO_DEFAULT], ["value", null]]);
+        const [keys, v] = bind("fromkeys", c, [
+          ["iterable", NO_DEFAULT],
+          ["value", null],
+        ]);
         const out = new PyDict();
         for (const k of iterate(keys)) out.set(k, v);
         return out;
@@ -351,7 +358,10 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
         else for (const k of Object.keys(d)) delete d[k];
         return null;
       case "pop": {
-        const [k, dflt] = bind("pop", c, [["key", NO_DEFAULT], ["default", MISSING]]);
+        const [k, dflt] = bind("pop", c, [
+          ["key", NO_DEFAULT],
+          ["default", MISSING],
+        ]);
         const v = dictGet(d, k);
         if (v === MISSING) {
           if (dflt === MISSING) throw pyError("KeyError", repr(k));
@@ -375,7 +385,10 @@ function dictMethod(d: Record<string, unknown> | PyDict, name: string): unknown 
         return tuple([last[0], last[1]]);
       }
       case "setdefault": {
-        const [k, dflt] = bind("setdefault", c, [["key", NO_DEFAULT], ["default", null]]);
+        const [k, dflt] = bind("setdefault", c, [
+          ["key", NO_DEFAULT],
+          ["default", null],
+        ]);
         const v = dictGet(d, k);
         if (v !== MISSING) return v;
         beforeChange(d);
@@ -427,7 +440,10 @@ function listMethod(l: unknown[], name: string): unknown {
         return null;
       }
       case "insert": {
-        const [i, x] = bind("insert", c, [["index", NO_DEFAULT], ["object", NO_DEFAULT]]);
+        const [i, x] = bind("insert", c, [
+          ["index", NO_DEFAULT],
+          ["object", NO_DEFAULT],
+        ]);
         let k = toNumber(i);
         if (k < 0) k = Math.max(0, k + l.length);
         currentBudget().checkItems(l.length + 1);
@@ -492,7 +508,11 @@ function seqMethod(l: unknown[], name: string, c: CallArgs, withBounds = false):
   let x: unknown;
   if (withBounds) {
     noKwargs(`${isTuple(l) ? "tuple" : "list"}.index`, c);
-    const [value, start, stop] = bind("index", c, [["value", NO_DEFAULT], ["start", 0], ["stop", l.length]]);
+    const [value, start, stop] = bind("index", c, [
+      ["value", NO_DEFAULT],
+      ["start", 0],
+      ["stop", l.length],
+    ]);
     const clamp = (v: unknown): number => {
       const i = intArg(v);
       return i < 0 ? Math.max(0, i + l.length) : Math.min(i, l.length);
@@ -504,4 +524,3 @@ function seqMethod(l: unknown[], name: string, c: CallArgs, withBounds = false):
   for (let k = from; k < to; k++) if (eq(l[k], x)) return k;
   throw pyError("ValueError", isTuple(l) ? "tuple.index(x): x not in tuple" : `${repr(x)} is not in list`);
 }
-

@@ -50,10 +50,7 @@ export class Budget {
 
   range(size: number): void {
     if (size > this.limits.maxRangeSize) {
-      throw limitError(
-        "OverflowError",
-        `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${this.limits.maxRangeSize}).`,
-      );
+      throw limitError("OverflowError", `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${this.limits.maxRangeSize}).`);
     }
   }
 

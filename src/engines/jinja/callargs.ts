@@ -12,7 +12,10 @@ export const NO_DEFAULT: unique symbol = Symbol("required");
 export function bind(fname: string, call: CallArgs, params: [string, unknown][]): unknown[] {
   const { args, kwargs } = call;
   if (args.length > params.length) {
-    throw pyError("TypeError", `${fname}() takes at most ${params.length} argument${params.length === 1 ? "" : "s"} (${args.length} given)`);
+    throw pyError(
+      "TypeError",
+      `${fname}() takes at most ${params.length} argument${params.length === 1 ? "" : "s"} (${args.length} given)`,
+    );
   }
   const out: unknown[] = [];
   for (let i = 0; i < params.length; i++) {

@@ -3,7 +3,18 @@
 
 /** Digraph letters whose title case is a third letter (neither the upper nor the lower one). */
 const DIGRAPH_TITLE: Record<string, string> = {
-  "ǆ": "ǅ", "Ǆ": "ǅ", "ǅ": "ǅ", "ǉ": "ǈ", "Ǉ": "ǈ", "ǈ": "ǈ", "ǌ": "ǋ", "Ǌ": "ǋ", "ǋ": "ǋ", "ǳ": "ǲ", "Ǳ": "ǲ", "ǲ": "ǲ",
+  ǆ: "ǅ",
+  Ǆ: "ǅ",
+  ǅ: "ǅ",
+  ǉ: "ǈ",
+  Ǉ: "ǈ",
+  ǈ: "ǈ",
+  ǌ: "ǋ",
+  Ǌ: "ǋ",
+  ǋ: "ǋ",
+  ǳ: "ǲ",
+  Ǳ: "ǲ",
+  ǲ: "ǲ",
 };
 const CAPITAL_IOTA = "\u0399";
 const YPOGEGRAMMENI = "\u0345";
@@ -64,8 +75,10 @@ export function casefold(s: string): string {
   for (const c of s) {
     const cp = c.codePointAt(0) ?? 0;
     if (cp < 0x80) out += c.toLowerCase();
-    else if (cp === 0x131) out += c; // dotless i has no folding (its upper case is the ASCII I)
-    else if (cp === 0x1e9e) out += "ss"; // capital sharp s lower-cases to ß, which folds further
+    else if (cp === 0x131)
+      out += c; // dotless i has no folding (its upper case is the ASCII I)
+    else if (cp === 0x1e9e)
+      out += "ss"; // capital sharp s lower-cases to ß, which folds further
     else if (isCherokee(cp)) out += c.toUpperCase();
     else out += c.toUpperCase().toLowerCase();
   }

@@ -126,7 +126,8 @@ function asciiDigits(s: string): string {
   });
 }
 
-const PY_FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?|inf(?:inity)?|nan)$/i;
+const PY_FLOAT =
+  /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?|inf(?:inity)?|nan)$/i;
 
 /** Python float(x); throws ValueError/TypeError like Python. */
 export function pyFloat(v: unknown): number {
@@ -197,7 +198,10 @@ function pyRoundFloat(x: number, ndigits: number): number {
 }
 
 function doRound(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [precision, method] = bind("do_round", call, [["precision", 0], ["method", "common"]]);
+  const [precision, method] = bind("do_round", call, [
+    ["precision", 0],
+    ["method", "common"],
+  ]);
   hashKey(method); // `method not in {...}`: an unhashable method is a TypeError
   if (method !== "common" && method !== "ceil" && method !== "floor") {
     throw pyError("FilterArgumentError", "method must be common, ceil or floor");
@@ -248,13 +252,22 @@ function roundIntHalfEven(v: bigint, k: number): number | bigint {
 }
 
 function doDefault(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [dflt, boolean] = bind("do_default", call, [["default_value", ""], ["boolean", false]]);
+  const [dflt, boolean] = bind("do_default", call, [
+    ["default_value", ""],
+    ["boolean", false],
+  ]);
   if (value instanceof Undefined || (ops.truthy(boolean) && !ops.truthy(value))) return dflt;
   return value;
 }
 
 function doJoin(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [d, attribute] = call.args.length || call.kwargs.size ? bind("do_join", call, [["d", ""], ["attribute", null]]) : ["", null];
+  const [d, attribute] =
+    call.args.length || call.kwargs.size
+      ? bind("do_join", call, [
+          ["d", ""],
+          ["attribute", null],
+        ])
+      : ["", null];
   const getter = attribute !== null ? attrGetter(attribute) : null;
   const sep = str(d);
   const parts: string[] = [];
@@ -336,7 +349,10 @@ function prepareMap(env: FilterEnv, call: CallArgs): (v: unknown) => unknown {
 }
 
 function minMax(env: FilterEnv, value: unknown, call: CallArgs, wantMax: boolean): unknown {
-  const [caseSensitive, attribute] = bind(wantMax ? "do_max" : "do_min", call, [["case_sensitive", false], ["attribute", null]]);
+  const [caseSensitive, attribute] = bind(wantMax ? "do_max" : "do_min", call, [
+    ["case_sensitive", false],
+    ["attribute", null],
+  ]);
   const items = listOf(value, env.budget);
   if (!items.length) return new Undefined(`No aggregated item, sequence was empty.`);
   const key = attrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
@@ -354,7 +370,10 @@ function minMax(env: FilterEnv, value: unknown, call: CallArgs, wantMax: boolean
 }
 
 function doSum(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [attribute, start] = bind("do_sum", call, [["attribute", null], ["start", 0]]);
+  const [attribute, start] = bind("do_sum", call, [
+    ["attribute", null],
+    ["start", 0],
+  ]);
   let items = listOf(value, env.budget);
   if (attribute !== null) items = items.map(attrGetter(attribute));
   if (ops.isStr(start)) throw pyError("TypeError", "sum() can't sum strings [use ''.join(seq) instead]");
@@ -364,7 +383,11 @@ function doSum(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 }
 
 function doGroupby(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [attribute, dflt, caseSensitive] = bind("do_groupby", call, [["attribute", NO_DEFAULT], ["default", null], ["case_sensitive", false]]);
+  const [attribute, dflt, caseSensitive] = bind("do_groupby", call, [
+    ["attribute", NO_DEFAULT],
+    ["default", null],
+    ["case_sensitive", false],
+  ]);
   const expr = attrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase, dflt);
   const items = sorted(listOf(value, env.budget), expr, false, env.budget);
   const groups: { key: unknown; items: unknown[] }[] = [];
@@ -386,7 +409,11 @@ function groupTuple(grouper: unknown, list: unknown[]): unknown[] {
 }
 
 function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [caseSensitive, by, reverse] = bind("do_dictsort", call, [["case_sensitive", false], ["by", "key"], ["reverse", false]]);
+  const [caseSensitive, by, reverse] = bind("do_dictsort", call, [
+    ["case_sensitive", false],
+    ["by", "key"],
+    ["reverse", false],
+  ]);
   let pos: number;
   if (by === "key") pos = 0;
   else if (by === "value") pos = 1;
@@ -397,14 +424,22 @@ function doDictsort(env: FilterEnv, value: unknown, call: CallArgs): unknown {
   }
   ops.intArg(reverse); // sorted(reverse=...) takes an int
   const items = dictEntries(value).map(([k, v]) => tuple([k, v]));
-  return sorted(items, (t) => {
-    const v = (t as unknown[])[pos];
-    return ops.truthy(caseSensitive) ? v : ignoreCase(v);
-  }, ops.truthy(reverse), env.budget);
+  return sorted(
+    items,
+    (t) => {
+      const v = (t as unknown[])[pos];
+      return ops.truthy(caseSensitive) ? v : ignoreCase(v);
+    },
+    ops.truthy(reverse),
+    env.budget,
+  );
 }
 
 function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
-  const [linecount, fill] = bind("do_batch", call, [["linecount", NO_DEFAULT], ["fill_with", null]]);
+  const [linecount, fill] = bind("do_batch", call, [
+    ["linecount", NO_DEFAULT],
+    ["fill_with", null],
+  ]);
   // Jinja compares len(tmp) == linecount, so a float or str count simply never matches.
   return gen(function* () {
     let tmp: unknown[] = [];
@@ -428,7 +463,10 @@ function doBatch(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
 }
 
 function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
-  const [slices, fill] = bind("do_slice", call, [["slices", NO_DEFAULT], ["fill_with", null]]);
+  const [slices, fill] = bind("do_slice", call, [
+    ["slices", NO_DEFAULT],
+    ["fill_with", null],
+  ]);
   return gen(function* () {
     // list(value) first, then length // slices (Undefined fails there).
     const seq = listOf(value, env.budget);
@@ -451,7 +489,12 @@ function doSlice(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
 }
 
 function doTruncate(env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [length, killwords, end, leeway] = bind("do_truncate", call, [["length", 255], ["killwords", false], ["end", "..."], ["leeway", null]]);
+  const [length, killwords, end, leeway] = bind("do_truncate", call, [
+    ["length", 255],
+    ["killwords", false],
+    ["end", "..."],
+    ["leeway", null],
+  ]);
   // The asserts come first: len(end) (TypeError for a non-str end), then length and leeway.
   const endLen = ops.len(end);
   if (ops.order("lt", length, endLen)) throw pyError("AssertionError", `expected length >= ${endLen}, got ${str(length)}`);
@@ -479,7 +522,11 @@ function doTruncate(env: FilterEnv, value: unknown, call: CallArgs): unknown {
 }
 
 function doIndent(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
-  const [width, first, blank] = bind("do_indent", call, [["width", 4], ["first", false], ["blank", false]]);
+  const [width, first, blank] = bind("do_indent", call, [
+    ["width", 4],
+    ["first", false],
+    ["blank", false],
+  ]);
   // The indention is computed first; then Jinja appends "\n" to the value as it is (no str()
   // first) and calls splitlines() on it.
   if (width instanceof Undefined) width.fail(); // " " * Undefined
@@ -564,7 +611,10 @@ function doXmlattr(env: FilterEnv, value: unknown, call: CallArgs): string | Mar
 function doStriptags(_env: FilterEnv, value: unknown): string {
   let s = softStr(value);
   s = s.replace(/<!--[\s\S]*?-->/g, "").replace(/<[\s\S]*?>/g, "");
-  s = s.split(/[\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/).filter(Boolean).join(" ");
+  s = s
+    .split(/[\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/)
+    .filter(Boolean)
+    .join(" ");
   return htmlUnescape(s);
 }
 
@@ -587,15 +637,23 @@ function doReverse(_env: FilterEnv, value: unknown): unknown {
   }
   if (Array.isArray(value)) {
     const items = value;
-    return new PyIter((function* () {
-      for (let i = items.length - 1; i >= 0; i--) yield items[i];
-    })(), "list_reverseiterator", `<list_reverseiterator object at %ADDR%>`);
+    return new PyIter(
+      (function* () {
+        for (let i = items.length - 1; i >= 0; i--) yield items[i];
+      })(),
+      "list_reverseiterator",
+      `<list_reverseiterator object at %ADDR%>`,
+    );
   }
   if (value instanceof PyRange) {
     return new PyIter([...ops.iterate(value)].reverse()[Symbol.iterator](), "range_iterator", "<range_iterator object at %ADDR%>");
   }
   if (isDict(value)) {
-    return new PyIter([...ops.iterate(value)].reverse()[Symbol.iterator](), "dict_reversekeyiterator", "<dict_reversekeyiterator object at %ADDR%>");
+    return new PyIter(
+      [...ops.iterate(value)].reverse()[Symbol.iterator](),
+      "dict_reversekeyiterator",
+      "<dict_reversekeyiterator object at %ADDR%>",
+    );
   }
   if (value instanceof Undefined) return new PyIter([][Symbol.iterator](), "reversed", "<reversed object at %ADDR%>");
   try {
@@ -626,7 +684,10 @@ function doFirst(_env: FilterEnv, value: unknown): unknown {
 }
 
 function doUnique(env: FilterEnv, value: unknown, call: CallArgs): PyIter {
-  const [caseSensitive, attribute] = bind("do_unique", call, [["case_sensitive", false], ["attribute", null]]);
+  const [caseSensitive, attribute] = bind("do_unique", call, [
+    ["case_sensitive", false],
+    ["attribute", null],
+  ]);
   const getter = attrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
   return gen(function* () {
     const seen = new Set<unknown>();
@@ -665,7 +726,19 @@ function doAttr(_env: FilterEnv, value: unknown, call: CallArgs): unknown {
   }
   return value instanceof PyObject ? getAttrOnly(value, n) : getAttr(value, n);
 }
-const MAPPING_METHOD_NAMES = new Set(["clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"]);
+const MAPPING_METHOD_NAMES = new Set([
+  "clear",
+  "copy",
+  "fromkeys",
+  "get",
+  "items",
+  "keys",
+  "pop",
+  "popitem",
+  "setdefault",
+  "update",
+  "values",
+]);
 
 const FILTERS: Record<string, Filter> = {
   abs: (_e, v) => {
@@ -700,7 +773,8 @@ const FILTERS: Record<string, Filter> = {
   },
   forceescape: (_e, v) => new Markup(ops.escapeHtml(str(v))),
   format: (_e, v, c) => {
-    if (c.args.length && c.kwargs.size) throw pyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
+    if (c.args.length && c.kwargs.size)
+      throw pyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
     let args: unknown = tuple(c.args);
     if (c.kwargs.size) {
       const d = new PyDict();
@@ -714,7 +788,10 @@ const FILTERS: Record<string, Filter> = {
   groupby: doGroupby,
   indent: doIndent,
   int: (_e, v, c) => {
-    const [dflt, base] = bind("do_int", c, [["default", 0], ["base", 10]]);
+    const [dflt, base] = bind("do_int", c, [
+      ["default", 0],
+      ["base", 10],
+    ]);
     try {
       if (ops.isStr(v)) return pyInt(v, ops.intArg(base));
       return pyInt(v, null);
@@ -746,7 +823,11 @@ const FILTERS: Record<string, Filter> = {
   reject: (e, v, c) => selectOrReject(e, v, c, false, false, "select_or_reject"),
   rejectattr: (e, v, c) => selectOrReject(e, v, c, false, true, "select_or_reject"),
   replace: (e, v, c) => {
-    const [old, rep, count] = bind("do_replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", null]]);
+    const [old, rep, count] = bind("do_replace", c, [
+      ["old", NO_DEFAULT],
+      ["new", NO_DEFAULT],
+      ["count", null],
+    ]);
     const n = count === null ? -1 : ops.intArg(count);
     let r: string;
     let markup = false;
@@ -770,7 +851,11 @@ const FILTERS: Record<string, Filter> = {
   selectattr: (e, v, c) => selectOrReject(e, v, c, true, true, "select_or_reject"),
   slice: doSlice,
   sort: (e, v, c) => {
-    const [reverse, caseSensitive, attribute] = bind("do_sort", c, [["reverse", false], ["case_sensitive", false], ["attribute", null]]);
+    const [reverse, caseSensitive, attribute] = bind("do_sort", c, [
+      ["reverse", false],
+      ["case_sensitive", false],
+      ["attribute", null],
+    ]);
     ops.intArg(reverse); // sorted(reverse=...) takes an int
     const key = multiAttrGetter(attribute, ops.truthy(caseSensitive) ? undefined : ignoreCase);
     return sorted(listOf(v, e.budget), key, ops.truthy(reverse), e.budget);
@@ -794,7 +879,11 @@ const FILTERS: Record<string, Filter> = {
   urlencode: doUrlencode,
   urlize: (e, v, c) => {
     const [limit, nofollow, target, rel, extraSchemes] = bind("do_urlize", c, [
-      ["trim_url_limit", null], ["nofollow", false], ["target", null], ["rel", null], ["extra_schemes", null],
+      ["trim_url_limit", null],
+      ["nofollow", false],
+      ["target", null],
+      ["rel", null],
+      ["extra_schemes", null],
     ]);
     // Jinja's default policies: rel "noopener" is always added, no target, no extra schemes.
     // set((rel or "").split()): a truthy rel must be a str.
@@ -802,10 +891,14 @@ const FILTERS: Record<string, Filter> = {
     const relParts = new Set(ops.truthy(rel) ? str(rel).split(/\s+/).filter(Boolean) : []);
     if (ops.truthy(nofollow)) relParts.add("nofollow");
     relParts.add("noopener");
-    const schemes = extraSchemes === null ? null : [...ops.iterate(extraSchemes)].map((scheme) => {
-      if (!ops.isStr(scheme) || !URI_SCHEME_RE.test(str(scheme))) throw pyError("FilterArgumentError", `${repr(scheme)} is not a valid URI scheme prefix.`);
-      return str(scheme);
-    });
+    const schemes =
+      extraSchemes === null
+        ? null
+        : [...ops.iterate(extraSchemes)].map((scheme) => {
+            if (!ops.isStr(scheme) || !URI_SCHEME_RE.test(str(scheme)))
+              throw pyError("FilterArgumentError", `${repr(scheme)} is not a valid URI scheme prefix.`);
+            return str(scheme);
+          });
     const rv = urlize(escapeValue(v).s, {
       trimUrlLimit: limit,
       rel: escapeValue([...relParts].sort().join(" ")).s,
@@ -817,11 +910,15 @@ const FILTERS: Record<string, Filter> = {
   wordcount: (_e, v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
   wordwrap: (_e, v, c) => {
     const [width, breakLong, wrapstring, breakHyphens] = bind("do_wordwrap", c, [
-      ["width", 79], ["break_long_words", true], ["wrapstring", null], ["break_on_hyphens", true],
+      ["width", 79],
+      ["break_long_words", true],
+      ["wrapstring", null],
+      ["break_on_hyphens", true],
     ]);
     // wrapstring.join is looked up before s.splitlines() runs.
     if (wrapstring instanceof Undefined) wrapstring.fail();
-    if (wrapstring !== null && !ops.isStr(wrapstring)) throw pyError("AttributeError", `'${typeName(wrapstring)}' object has no attribute 'join'`);
+    if (wrapstring !== null && !ops.isStr(wrapstring))
+      throw pyError("AttributeError", `'${typeName(wrapstring)}' object has no attribute 'join'`);
     if (v instanceof Undefined) v.fail();
     if (!ops.isStr(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'splitlines'`);
     return wordwrap(softStr(v), width, ops.truthy(breakLong), wrapstring === null ? "\n" : str(wrapstring), ops.truthy(breakHyphens));
@@ -847,12 +944,30 @@ export function hasFilter(name: string): boolean {
 
 /** Filters that take the value only: extra arguments are a TypeError, as Python's call would raise. */
 const NULLARY = new Set([
-  "abs", "capitalize", "count", "e", "escape", "first", "forceescape", "items", "last", "length", "list", "lower",
-  "pprint", "reverse", "safe", "string", "striptags", "title", "upper", "urlencode", "wordcount",
+  "abs",
+  "capitalize",
+  "count",
+  "e",
+  "escape",
+  "first",
+  "forceescape",
+  "items",
+  "last",
+  "length",
+  "list",
+  "lower",
+  "pprint",
+  "reverse",
+  "safe",
+  "string",
+  "striptags",
+  "title",
+  "upper",
+  "urlencode",
+  "wordcount",
 ]);
 
 export function callFilter(name: string, value: unknown, call: CallArgs, env: FilterEnv): unknown {
   if ((call.args.length || call.kwargs.size) && NULLARY.has(name)) bind(name, call, []);
   return FILTERS[name](env, value, call);
 }
-

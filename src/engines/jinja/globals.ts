@@ -5,16 +5,7 @@ import { currentBudget } from "./current.js";
 import { pyError } from "./errors.js";
 import { eq, intArg, updateDict } from "./ops.js";
 import { repr } from "./printing.js";
-import {
-  MISSING,
-  PyCallable,
-  PyDict,
-  PyObject,
-  PyRange,
-  Undefined,
-  tuple,
-  type CallArgs,
-} from "./values.js";
+import { MISSING, PyCallable, PyDict, PyObject, PyRange, Undefined, tuple, type CallArgs } from "./values.js";
 
 /** Every integer up to 2**53 is exact in a double. */
 const RANGE_BOUND = 2n ** 53n;
@@ -59,18 +50,26 @@ export class Cycler extends PyObject {
       case "pos":
         return this.pos;
       case "next":
-        return new PyCallable("next", (c) => {
-          bind("next", c, []);
-          const v = this.items[this.pos];
-          this.pos = (this.pos + 1) % this.items.length;
-          return v;
-        }, "<bound method Cycler.next of <jinja2.utils.Cycler object at %ADDR%>>");
+        return new PyCallable(
+          "next",
+          (c) => {
+            bind("next", c, []);
+            const v = this.items[this.pos];
+            this.pos = (this.pos + 1) % this.items.length;
+            return v;
+          },
+          "<bound method Cycler.next of <jinja2.utils.Cycler object at %ADDR%>>",
+        );
       case "reset":
-        return new PyCallable("reset", (c) => {
-          bind("reset", c, []);
-          this.pos = 0;
-          return null;
-        }, "<bound method Cycler.reset of <jinja2.utils.Cycler object at %ADDR%>>");
+        return new PyCallable(
+          "reset",
+          (c) => {
+            bind("reset", c, []);
+            this.pos = 0;
+            return null;
+          },
+          "<bound method Cycler.reset of <jinja2.utils.Cycler object at %ADDR%>>",
+        );
     }
     return MISSING;
   }
@@ -103,14 +102,18 @@ function makeNamespace(call: CallArgs): Namespace {
 function makeJoiner(call: CallArgs): PyCallable {
   const [sep] = bind("joiner", call, [["sep", ", "]]);
   let used = false;
-  return new PyCallable("joiner", (c) => {
-    bind("__call__", c, []);
-    if (!used) {
-      used = true;
-      return "";
-    }
-    return sep;
-  }, "<jinja2.utils.Joiner object at %ADDR%>");
+  return new PyCallable(
+    "joiner",
+    (c) => {
+      bind("__call__", c, []);
+      if (!used) {
+        used = true;
+        return "";
+      }
+      return sep;
+    },
+    "<jinja2.utils.Joiner object at %ADDR%>",
+  );
 }
 
 const LOREM_WORDS = (
@@ -130,7 +133,12 @@ const LOREM_WORDS = (
 
 /** lipsum(): random placeholder text, like Jinja's (the words differ from run to run there too). */
 function lipsum(call: CallArgs): string {
-  const [n, html, min, max] = bind("generate_lorem_ipsum", call, [["n", 5], ["html", true], ["min", 20], ["max", 100]]);
+  const [n, html, min, max] = bind("generate_lorem_ipsum", call, [
+    ["n", 5],
+    ["html", true],
+    ["min", 20],
+    ["max", 100],
+  ]);
   const count = Math.min(intArg(n), 100);
   const paragraphs: string[] = [];
   for (let p = 0; p < count; p++) {
@@ -244,18 +252,26 @@ export class LoopContext extends PyObject {
         return next !== DONE ? next : new Undefined("there is no next item", MISSING, "nextitem");
       }
       case "cycle":
-        return new PyCallable("cycle", (c) => {
-          if (!c.args.length) throw pyError("TypeError", "no items for cycling given");
-          return c.args[i % c.args.length];
-        }, "<bound method LoopContext.cycle>");
+        return new PyCallable(
+          "cycle",
+          (c) => {
+            if (!c.args.length) throw pyError("TypeError", "no items for cycling given");
+            return c.args[i % c.args.length];
+          },
+          "<bound method LoopContext.cycle>",
+        );
       case "changed":
-        return new PyCallable("changed", (c) => {
-          const cur = c.args;
-          const prev = this.lastChanged;
-          if (prev !== MISSING && prev.length === cur.length && prev.every((x, k) => eq(x, cur[k]))) return false;
-          this.lastChanged = [...cur];
-          return true;
-        }, "<bound method LoopContext.changed>");
+        return new PyCallable(
+          "changed",
+          (c) => {
+            const cur = c.args;
+            const prev = this.lastChanged;
+            if (prev !== MISSING && prev.length === cur.length && prev.every((x, k) => eq(x, cur[k]))) return false;
+            this.lastChanged = [...cur];
+            return true;
+          },
+          "<bound method LoopContext.changed>",
+        );
       case "__call__":
         if (this.recurse) return this.recurse;
         throw pyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
@@ -266,4 +282,3 @@ export class LoopContext extends PyObject {
     return `<LoopContext ${this.index0 + 1}/${this.length}>`;
   }
 }
-

@@ -304,11 +304,15 @@ export class Renderer implements BlockHost {
       : source;
     const knownLength = test ? null : sizedLength(iterable);
     const recurse = st.recursive
-      ? new PyCallable("loop", (c) => {
-          const inner = new Output(this.budget.limits.maxOutputBytes);
-          this.execFor(st, scope, inner, c.args[0], depth + 1);
-          return this.markupIfEscaping(inner.toString());
-        }, "<bound method LoopContext.__call__>")
+      ? new PyCallable(
+          "loop",
+          (c) => {
+            const inner = new Output(this.budget.limits.maxOutputBytes);
+            this.execFor(st, scope, inner, c.args[0], depth + 1);
+            return this.markupIfEscaping(inner.toString());
+          },
+          "<bound method LoopContext.__call__>",
+        )
       : null;
     const loop = new LoopContext(items, knownLength, depth, recurse);
     let any = false;
@@ -403,9 +407,12 @@ export class Renderer implements BlockHost {
         }
         for (const i of missing) {
           const argName = sig.args[i];
-          s.vars.set(argName, i >= nDefaultsStart
-            ? this.eval(sig.defaults[i - nDefaultsStart], s)
-            : new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName));
+          s.vars.set(
+            argName,
+            i >= nDefaultsStart
+              ? this.eval(sig.defaults[i - nDefaultsStart], s)
+              : new Undefined(`parameter ${JSON.stringify(argName).replace(/"/g, "'")} was not provided`, MISSING, argName),
+          );
         }
         if (callerAllowed && !foundCaller) {
           const caller = kwargs.get("caller");
@@ -418,7 +425,10 @@ export class Renderer implements BlockHost {
           s.vars.set("kwargs", d);
         } else if (kwargs.size) {
           if (kwargs.has("caller")) {
-            throw pyError("TypeError", `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+            throw pyError(
+              "TypeError",
+              `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`,
+            );
           }
           throw pyError("TypeError", `macro '${name}' takes no keyword argument '${kwargs.keys().next().value}'`);
         }
@@ -525,7 +535,8 @@ export class Renderer implements BlockHost {
             return ops.mod(a, b, this.budget);
           case "pow":
             // Jinja writes a folded negative constant without parentheses: `-2 ** x` runs as -(2 ** x).
-            if (!this.constMode && !maybeConstant(e) && maybeConstant(e.left) && reprIsNegative(a)) return ops.neg(ops.pow(ops.neg(a), b, this.budget));
+            if (!this.constMode && !maybeConstant(e) && maybeConstant(e.left) && reprIsNegative(a))
+              return ops.neg(ops.pow(ops.neg(a), b, this.budget));
             return ops.pow(a, b, this.budget);
         }
         return undefined;

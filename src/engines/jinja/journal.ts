@@ -23,8 +23,16 @@ export class DataJournal {
     // A caller of renderJinja may hand over frozen data: refuse the change rather than fail inside.
     if (Object.isFrozen(obj)) throw pyError("SecurityError", "this context data is read-only (frozen by the caller)");
     if (Array.isArray(obj)) saved.set(obj, obj.slice());
-    else if (obj instanceof PyDict) saved.set(obj, [...obj.m].map(([h, e]) => [h, [e[0], e[1]]]));
-    else saved.set(obj, Object.keys(obj).map((k) => [k, (obj as Record<string, unknown>)[k]]));
+    else if (obj instanceof PyDict)
+      saved.set(
+        obj,
+        [...obj.m].map(([h, e]) => [h, [e[0], e[1]]]),
+      );
+    else
+      saved.set(
+        obj,
+        Object.keys(obj).map((k) => [k, (obj as Record<string, unknown>)[k]]),
+      );
   }
 
   /** Puts every changed container back as it was before the render. */

@@ -58,9 +58,9 @@ class FaithfulParser {
     if (c === "{") return this.object();
     if (c === "[") return this.array();
     if (c === '"') return this.string();
-    if (c === "t" && this.s.startsWith("true", this.i)) return (this.i += 4), true;
-    if (c === "f" && this.s.startsWith("false", this.i)) return (this.i += 5), false;
-    if (c === "n" && this.s.startsWith("null", this.i)) return (this.i += 4), null;
+    if (c === "t" && this.s.startsWith("true", this.i)) return ((this.i += 4), true);
+    if (c === "f" && this.s.startsWith("false", this.i)) return ((this.i += 5), false);
+    if (c === "n" && this.s.startsWith("null", this.i)) return ((this.i += 4), null);
     return this.number();
   }
 

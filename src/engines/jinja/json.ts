@@ -72,7 +72,14 @@ function encode(v: unknown, unit: string | null, level: number): string {
 /** Containers being encoded (rendering is synchronous: one set per thread). */
 const encoding = new Set<object>();
 
-function encodeContainer(v: unknown[] | Record<string, unknown> | PyDict, unit: string | null, level: number, nl: string, close: string, itemSep: string): string {
+function encodeContainer(
+  v: unknown[] | Record<string, unknown> | PyDict,
+  unit: string | null,
+  level: number,
+  nl: string,
+  close: string,
+  itemSep: string,
+): string {
   if (Array.isArray(v)) return "[" + nl + v.map((x) => encode(x, unit, level + 1)).join(itemSep + nl) + close + "]";
   const raw = dictEntries(v);
   // json.dumps(sort_keys=True) sorts by the original keys, then converts them to strings.

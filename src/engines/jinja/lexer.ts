@@ -225,7 +225,19 @@ export function tokenize(source: string): Token[] {
         continue;
       }
       const n = body[++k];
-      const simple: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\n": "" };
+      const simple: Record<string, string> = {
+        "\\": "\\",
+        "'": "'",
+        '"': '"',
+        a: "\x07",
+        b: "\b",
+        f: "\f",
+        n: "\n",
+        r: "\r",
+        t: "\t",
+        v: "\v",
+        "\n": "",
+      };
       if (n in simple) {
         out += simple[n];
         continue;

@@ -235,8 +235,14 @@ export function chars(s: string): string[] {
 
 export function isIterable(v: unknown): boolean {
   return (
-    isStr(v) || Array.isArray(v) || isDict(v) || v instanceof Undefined || v instanceof PyRange ||
-    v instanceof DictView || v instanceof PyIter || (v instanceof PyObject && v.iterate() !== null)
+    isStr(v) ||
+    Array.isArray(v) ||
+    isDict(v) ||
+    v instanceof Undefined ||
+    v instanceof PyRange ||
+    v instanceof DictView ||
+    v instanceof PyIter ||
+    (v instanceof PyObject && v.iterate() !== null)
   );
 }
 
@@ -303,7 +309,13 @@ function intOp(a: unknown, b: unknown, f: (x: number, y: number) => number, g: (
 export function add(a: unknown, b: unknown, budget: Budget): unknown {
   checkUndefined(a, b);
   if (isNumeric(a) && isNumeric(b)) {
-    if (isIntLike(a) && isIntLike(b)) return intOp(a, b, (x, y) => x + y, (x, y) => x + y);
+    if (isIntLike(a) && isIntLike(b))
+      return intOp(
+        a,
+        b,
+        (x, y) => x + y,
+        (x, y) => x + y,
+      );
     return mkFloat(toNumber(a) + toNumber(b));
   }
   if (a instanceof Markup || b instanceof Markup) {
@@ -341,7 +353,13 @@ function escapeIfPlain(v: string | Markup): string {
 export function sub(a: unknown, b: unknown): unknown {
   checkUndefined(a, b);
   if (isNumeric(a) && isNumeric(b)) {
-    if (isIntLike(a) && isIntLike(b)) return intOp(a, b, (x, y) => x - y, (x, y) => x - y);
+    if (isIntLike(a) && isIntLike(b))
+      return intOp(
+        a,
+        b,
+        (x, y) => x - y,
+        (x, y) => x - y,
+      );
     return mkFloat(toNumber(a) - toNumber(b));
   }
   return unsupported("-", a, b);
@@ -350,7 +368,13 @@ export function sub(a: unknown, b: unknown): unknown {
 export function mul(a: unknown, b: unknown, budget: Budget): unknown {
   checkUndefined(a, b);
   if (isNumeric(a) && isNumeric(b)) {
-    if (isIntLike(a) && isIntLike(b)) return intOp(a, b, (x, y) => x * y, (x, y) => x * y);
+    if (isIntLike(a) && isIntLike(b))
+      return intOp(
+        a,
+        b,
+        (x, y) => x * y,
+        (x, y) => x * y,
+      );
     return mkFloat(toNumber(a) * toNumber(b));
   }
   if (isIntLike(a) && !isNumeric(b)) return mul(b, a, budget);
@@ -396,10 +420,15 @@ export function floordiv(a: unknown, b: unknown): unknown {
   if (isNumeric(a) && isNumeric(b)) {
     if (isIntLike(a) && isIntLike(b)) {
       if (toNumber(b) === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
-      return intOp(a, b, (x, y) => Math.floor(x / y), (x, y) => {
-        const q = x / y;
-        return (x % y !== 0n && (x < 0n) !== (y < 0n)) ? q - 1n : q;
-      });
+      return intOp(
+        a,
+        b,
+        (x, y) => Math.floor(x / y),
+        (x, y) => {
+          const q = x / y;
+          return x % y !== 0n && x < 0n !== y < 0n ? q - 1n : q;
+        },
+      );
     }
     const x = toNumber(a);
     const y = toNumber(b);
@@ -420,13 +449,18 @@ export function mod(a: unknown, b: unknown, budget: Budget): unknown {
   if (isNumeric(a) && isNumeric(b)) {
     if (isIntLike(a) && isIntLike(b)) {
       if (toNumber(b) === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
-      return intOp(a, b, (x, y) => ((x % y) + y) % y, (x, y) => ((x % y) + y) % y);
+      return intOp(
+        a,
+        b,
+        (x, y) => ((x % y) + y) % y,
+        (x, y) => ((x % y) + y) % y,
+      );
     }
     const x = toNumber(a);
     const y = toNumber(b);
     if (y === 0) throw pyError("ZeroDivisionError", "float modulo");
     let r = x % y;
-    if (r !== 0 && (r < 0) !== (y < 0)) r += y;
+    if (r !== 0 && r < 0 !== y < 0) r += y;
     else if (r === 0) r = y < 0 ? -0 : 0;
     return mkFloat(r);
   }
@@ -452,7 +486,8 @@ export function pow(a: unknown, b: unknown, budget: Budget): unknown {
     if (Number.isNaN(r) && !Number.isNaN(x) && !Number.isNaN(y)) {
       throw pyError("ValueError", "math domain error");
     }
-    if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw pyError("OverflowError", "(34, 'Numerical result out of range')");
+    if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y))
+      throw pyError("OverflowError", "(34, 'Numerical result out of range')");
     return mkFloat(r);
   }
   return unsupported("** or pow()", a, b);
@@ -487,7 +522,8 @@ export function updateDict(d: { set(k: unknown, v: unknown): void }, args: unkno
       let i = 0;
       for (const item of iterate(src)) {
         const pair = [...iterate(item)];
-        if (pair.length !== 2) throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
+        if (pair.length !== 2)
+          throw pyError("ValueError", `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
         d.set(pair[0], pair[1]);
         i++;
       }

@@ -8,14 +8,39 @@ import { tokenize, type Token } from "./lexer.js";
 import { mkFloat } from "./values.js";
 
 const OP_TYPES: Record<string, string> = {
-  "+": "add", "-": "sub", "/": "div", "//": "floordiv", "*": "mul", "%": "mod", "**": "pow", "~": "tilde",
-  "[": "lbracket", "]": "rbracket", "(": "lparen", ")": "rparen", "{": "lbrace", "}": "rbrace",
-  "==": "eq", "!=": "ne", ">": "gt", ">=": "gteq", "<": "lt", "<=": "lteq", "=": "assign", ".": "dot",
-  ":": "colon", "|": "pipe", ",": "comma", ";": "semicolon",
+  "+": "add",
+  "-": "sub",
+  "/": "div",
+  "//": "floordiv",
+  "*": "mul",
+  "%": "mod",
+  "**": "pow",
+  "~": "tilde",
+  "[": "lbracket",
+  "]": "rbracket",
+  "(": "lparen",
+  ")": "rparen",
+  "{": "lbrace",
+  "}": "rbrace",
+  "==": "eq",
+  "!=": "ne",
+  ">": "gt",
+  ">=": "gteq",
+  "<": "lt",
+  "<=": "lteq",
+  "=": "assign",
+  ".": "dot",
+  ":": "colon",
+  "|": "pipe",
+  ",": "comma",
+  ";": "semicolon",
 };
 const TYPE_DESCRIPTIONS: Record<string, string> = {
-  variable_begin: "begin of print statement", variable_end: "end of print statement",
-  block_begin: "begin of statement block", block_end: "end of statement block", eof: "end of template",
+  variable_begin: "begin of print statement",
+  variable_end: "end of print statement",
+  block_begin: "begin of statement block",
+  block_end: "end of statement block",
+  eof: "end of template",
   data: "template data / text",
 };
 for (const [op, type] of Object.entries(OP_TYPES)) TYPE_DESCRIPTIONS[type] = op;
@@ -39,7 +64,18 @@ function describeExpr(expr: string): string {
 }
 
 const STATEMENT_KEYWORDS = new Set([
-  "for", "if", "block", "extends", "print", "macro", "include", "from", "import", "set", "with", "autoescape",
+  "for",
+  "if",
+  "block",
+  "extends",
+  "print",
+  "macro",
+  "include",
+  "from",
+  "import",
+  "set",
+  "with",
+  "autoescape",
 ]);
 const RESERVED_CONST = new Set(["true", "false", "none", "True", "False", "None"]);
 
@@ -131,8 +167,10 @@ class Parser {
     else parts.push(`Encountered unknown tag '${name}'.`);
     if (currently) {
       if (name !== null && expected.includes(name)) {
-        parts.push("You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for " +
-          `${currently.map((e) => `'${e}'`).join(" or ")}.`);
+        parts.push(
+          "You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for " +
+            `${currently.map((e) => `'${e}'`).join(" or ")}.`,
+        );
       } else {
         parts.push(`Jinja was looking for the following tags: ${currently.map((e) => `'${e}'`).join(" or ")}.`);
       }
@@ -186,15 +224,24 @@ class Parser {
     try {
       if (STATEMENT_KEYWORDS.has(tok.value)) {
         switch (tok.value) {
-          case "for": return this.parseFor();
-          case "if": return this.parseIf();
-          case "block": return this.parseBlock();
-          case "print": return this.parsePrint();
-          case "macro": return this.parseMacro();
-          case "set": return this.parseSet();
-          case "with": return this.parseWith();
-          case "autoescape": return this.parseAutoescape();
-          default: return this.parseLoaderStatement(tok.value);
+          case "for":
+            return this.parseFor();
+          case "if":
+            return this.parseIf();
+          case "block":
+            return this.parseBlock();
+          case "print":
+            return this.parsePrint();
+          case "macro":
+            return this.parseMacro();
+          case "set":
+            return this.parseSet();
+          case "with":
+            return this.parseWith();
+          case "autoescape":
+            return this.parseAutoescape();
+          default:
+            return this.parseLoaderStatement(tok.value);
         }
       }
       if (tok.value === "call") return this.parseCallBlock();
@@ -256,7 +303,8 @@ class Parser {
     const name = this.expect("name").value;
     const scoped = this.skipIf("name:scoped");
     const required = this.skipIf("name:required");
-    if (this.cur.type === "sub") this.fail("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.");
+    if (this.cur.type === "sub")
+      this.fail("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.");
     const body = this.withSoft(false, () => this.parseStatements(["name:endblock"], true));
     // A required block is only a placeholder for a child template: whitespace and comments at most.
     if (required && body.some((st) => st.t !== "output" || st.nodes.some((n) => typeof n !== "string" || !n || ![...n].every(isPySpace)))) {
@@ -363,11 +411,7 @@ class Parser {
     return { t: "with", targets, values, body };
   }
 
-  private parseAssignTarget(opts: {
-    withTuple?: boolean;
-    nameOnly?: boolean;
-    withNamespace?: boolean;
-  } = {}): Target {
+  private parseAssignTarget(opts: { withTuple?: boolean; nameOnly?: boolean; withNamespace?: boolean } = {}): Target {
     const { withTuple = true, nameOnly = false, withNamespace = false } = opts;
     const startTok = this.cur;
     let expr: Expr;
@@ -552,12 +596,7 @@ class Parser {
     this.fail(`unexpected '${describe(tok)}'`);
   }
 
-  parseTuple(opts: {
-    simplified?: boolean;
-    withCondexpr?: boolean;
-    explicitParentheses?: boolean;
-    withNamespace?: boolean;
-  } = {}): Expr {
+  parseTuple(opts: { simplified?: boolean; withCondexpr?: boolean; explicitParentheses?: boolean; withNamespace?: boolean } = {}): Expr {
     const { simplified = false, withCondexpr = true, explicitParentheses = false, withNamespace = false } = opts;
     const parseOne = (): Expr => (simplified ? this.parsePrimary(withNamespace) : this.parseExpression(withCondexpr));
     const args: Expr[] = [];

@@ -242,9 +242,7 @@ export class TemplatePool {
     if (this.closed) return Promise.reject(new TemplatePoolError("closed", "template renderer is shut down"));
     if (options.signal?.aborted) return Promise.reject(new TemplatePoolError("aborted", "template rendering aborted"));
     if (this.waiting() >= this.maxQueue && !this.slots.some((slot) => slot.ready && slot.jobs.length === 0)) {
-      return Promise.reject(
-        new TemplatePoolError("busy", `template renderer busy: ${this.waiting()} renders already waiting`),
-      );
+      return Promise.reject(new TemplatePoolError("busy", `template renderer busy: ${this.waiting()} renders already waiting`));
     }
     if (this.bootFailure) {
       // A previous start failed (e.g. missing worker file); try again for this request.
@@ -382,10 +380,13 @@ export class TemplatePool {
       }
     }
     if (nextCheck !== Number.POSITIVE_INFINITY && !this.rebalanceTimer) {
-      this.rebalanceTimer = setTimeout(() => {
-        this.rebalanceTimer = undefined;
-        this.rebalance();
-      }, Math.ceil(nextCheck - now));
+      this.rebalanceTimer = setTimeout(
+        () => {
+          this.rebalanceTimer = undefined;
+          this.rebalance();
+        },
+        Math.ceil(nextCheck - now),
+      );
       this.rebalanceTimer.unref();
     }
   }
@@ -521,7 +522,8 @@ interface SharedPoolState {
   options: TemplatePoolOptions;
 }
 const SHARED_KEY = Symbol.for("misp-modules-ts.template-pool");
-const shared: SharedPoolState = ((globalThis as Record<symbol, unknown>)[SHARED_KEY] as SharedPoolState | undefined) ??
+const shared: SharedPoolState =
+  ((globalThis as Record<symbol, unknown>)[SHARED_KEY] as SharedPoolState | undefined) ??
   ((globalThis as Record<symbol, unknown>)[SHARED_KEY] = { options: {} } as SharedPoolState);
 
 /** Replaces the options of the shared pool ({} = defaults); a running pool is closed and recreated on next use. */

@@ -34,7 +34,9 @@ function saferepr(v: unknown): string {
       if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
       return `[${inner}]`;
     }
-    return `{${sortedEntries(v).map(([k, x]) => `${saferepr(k)}: ${saferepr(x)}`).join(", ")}}`;
+    return `{${sortedEntries(v)
+      .map(([k, x]) => `${saferepr(k)}: ${saferepr(x)}`)
+      .join(", ")}}`;
   } finally {
     inSafeRepr.delete(v);
   }

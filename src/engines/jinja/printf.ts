@@ -140,7 +140,11 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
       let big: bigint;
       if (typeof n === "bigint") big = n;
       else {
-        if (!Number.isFinite(n)) throw pyError(Number.isNaN(n) ? "ValueError" : "OverflowError", Number.isNaN(n) ? "cannot convert float NaN to integer" : "cannot convert float infinity to integer");
+        if (!Number.isFinite(n))
+          throw pyError(
+            Number.isNaN(n) ? "ValueError" : "OverflowError",
+            Number.isNaN(n) ? "cannot convert float NaN to integer" : "cannot convert float infinity to integer",
+          );
         big = BigInt(Math.trunc(n));
       }
       let digits = (big < 0n ? -big : big).toString();

@@ -67,7 +67,10 @@ const INT_MAX_STR_DIGITS = 4300;
 export function bigIntStr(v: bigint): string {
   const s = v.toString();
   if (s.length - (v < 0n ? 1 : 0) > INT_MAX_STR_DIGITS) {
-    throw pyError("ValueError", `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit`);
+    throw pyError(
+      "ValueError",
+      `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit`,
+    );
   }
   return s;
 }
@@ -116,7 +119,9 @@ export function repr(v: unknown): string {
         if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
         return `[${inner}]`;
       }
-      return `{${dictEntries(v as Record<string, unknown> | PyDict).map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(", ")}}`;
+      return `{${dictEntries(v as Record<string, unknown> | PyDict)
+        .map(([k, x]) => `${repr(k)}: ${repr(x)}`)
+        .join(", ")}}`;
     } finally {
       inRepr.delete(v);
     }

@@ -52,10 +52,14 @@ export class BlockReference extends PyObject {
     readonly name: string,
   ) {
     super();
-    this.call = new PyCallable("__call__", (c) => {
-      bind("BlockReference.__call__", c, []);
-      return host.renderBlock(name);
-    }, "<bound method BlockReference.__call__>");
+    this.call = new PyCallable(
+      "__call__",
+      (c) => {
+        bind("BlockReference.__call__", c, []);
+        return host.renderBlock(name);
+      },
+      "<bound method BlockReference.__call__>",
+    );
   }
   getAttr(name: string): unknown {
     if (name === "name") return this.name;
@@ -142,29 +146,65 @@ function stmtSelf(st: Stmt): Seen {
     case "output":
       return exprsSelf(st.nodes.filter((n): n is Expr => typeof n !== "string"));
     case "for":
-      return firstOf(() => targetSelf(st.target), () => exprSelf(st.iter), () => firstSelf(st.body), () => firstSelf(st.else_), () => (st.test ? exprSelf(st.test) : null));
+      return firstOf(
+        () => targetSelf(st.target),
+        () => exprSelf(st.iter),
+        () => firstSelf(st.body),
+        () => firstSelf(st.else_),
+        () => (st.test ? exprSelf(st.test) : null),
+      );
     case "if":
-      return firstOf(() => exprSelf(st.test), () => firstSelf(st.body), () => firstSelf(st.else_));
+      return firstOf(
+        () => exprSelf(st.test),
+        () => firstSelf(st.body),
+        () => firstSelf(st.else_),
+      );
     case "macro":
-      return firstOf(() => paramsSelf(st.sig.args), () => exprsSelf(st.sig.defaults), () => firstSelf(st.body));
+      return firstOf(
+        () => paramsSelf(st.sig.args),
+        () => exprsSelf(st.sig.defaults),
+        () => firstSelf(st.body),
+      );
     case "callblock":
-      return firstOf(() => exprSelf(st.call), () => paramsSelf(st.sig.args), () => exprsSelf(st.sig.defaults), () => firstSelf(st.body));
+      return firstOf(
+        () => exprSelf(st.call),
+        () => paramsSelf(st.sig.args),
+        () => exprsSelf(st.sig.defaults),
+        () => firstSelf(st.body),
+      );
     case "filterblock":
-      return firstOf(() => firstSelf(st.body), () => exprSelf(st.filter));
+      return firstOf(
+        () => firstSelf(st.body),
+        () => exprSelf(st.filter),
+      );
     case "with":
-      return firstOf(() => {
-        for (const t of st.targets) {
-          const r = targetSelf(t);
-          if (r) return r;
-        }
-        return null;
-      }, () => exprsSelf(st.values), () => firstSelf(st.body));
+      return firstOf(
+        () => {
+          for (const t of st.targets) {
+            const r = targetSelf(t);
+            if (r) return r;
+          }
+          return null;
+        },
+        () => exprsSelf(st.values),
+        () => firstSelf(st.body),
+      );
     case "assign":
-      return firstOf(() => targetSelf(st.target), () => exprSelf(st.node));
+      return firstOf(
+        () => targetSelf(st.target),
+        () => exprSelf(st.node),
+      );
     case "assignblock":
-      return firstOf(() => targetSelf(st.target), () => (st.filter ? exprSelf(st.filter) : null), () => firstSelf(st.body));
+      return firstOf(
+        () => targetSelf(st.target),
+        () => (st.filter ? exprSelf(st.filter) : null),
+        () => firstSelf(st.body),
+      );
     case "autoescape":
-      return firstOf(() => exprSelf(st.value), () => firstSelf(st.body));
+      return firstOf(
+        () => exprSelf(st.value),
+        () => firstSelf(st.body),
+      );
     case "block":
     case "unsupported":
       return null;
@@ -199,9 +239,15 @@ function exprSelf(e: Expr): Seen {
     case "compare":
       return exprsSelf([e.expr, ...e.ops.map((o) => o.expr)]);
     case "call":
-      return firstOf(() => exprSelf(e.node), () => callSelf(e.args));
+      return firstOf(
+        () => exprSelf(e.node),
+        () => callSelf(e.args),
+      );
     case "filter":
     case "test":
-      return firstOf(() => (e.node ? exprSelf(e.node) : null), () => callSelf(e.args));
+      return firstOf(
+        () => (e.node ? exprSelf(e.node) : null),
+        () => callSelf(e.args),
+      );
   }
 }

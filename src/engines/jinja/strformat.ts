@@ -21,7 +21,12 @@ export function strFormat(fmt: string, args: unknown[], kwargs: Map<string, unkn
   const index = (explicit: string): number => {
     const mode = explicit === "" ? "auto" : "manual";
     if (numbering && numbering !== mode) {
-      throw pyError("ValueError", mode === "auto" ? "cannot switch from manual field specification to automatic field numbering" : "cannot switch from automatic field numbering to manual field specification");
+      throw pyError(
+        "ValueError",
+        mode === "auto"
+          ? "cannot switch from manual field specification to automatic field numbering"
+          : "cannot switch from automatic field numbering to manual field specification",
+      );
     }
     numbering = mode;
     return explicit === "" ? auto++ : Number(explicit);
@@ -134,8 +139,15 @@ function parseSpec(spec: string, defaultAlign: string): Spec {
     if (!alignRaw && defaultAlign === ">") align = "=";
   }
   return {
-    fill, align, sign, z: Boolean(z), alt: Boolean(alt), width: widthRaw ? Number(widthRaw) : 0, group,
-    prec: precRaw !== undefined ? Number(precRaw) : null, type: type ?? "",
+    fill,
+    align,
+    sign,
+    z: Boolean(z),
+    alt: Boolean(alt),
+    width: widthRaw ? Number(widthRaw) : 0,
+    group,
+    prec: precRaw !== undefined ? Number(precRaw) : null,
+    type: type ?? "",
   };
 }
 

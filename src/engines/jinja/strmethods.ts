@@ -10,7 +10,8 @@ import { strFormat } from "./strformat.js";
 import { Markup, MISSING, PyCallable, dictGet, isDict, isTuple, newList, tuple, typeName, type CallArgs } from "./values.js";
 
 /** Python's str.isspace() characters. */
-export const PY_WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+export const PY_WS =
+  " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 const WS_SET = new Set(PY_WS);
 const LINE_BREAKS = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
 
@@ -116,7 +117,10 @@ export function pyCapitalize(s: string): string {
 /** str.ljust / str.rjust: width converted (C size) before the fill character is checked. */
 function justify(s: string, c: CallArgs, name: "ljust" | "rjust"): string {
   noKwargs(name, c);
-  const [w, f] = bind(name, c, [["width", NO_DEFAULT], ["fillchar", " "]]);
+  const [w, f] = bind(name, c, [
+    ["width", NO_DEFAULT],
+    ["fillchar", " "],
+  ]);
   const width = cIntArg(w);
   const fill = fillChar(f);
   const n = width - len(s);
@@ -248,7 +252,11 @@ const METHODS: Record<string, Method> = {
   endswith: (s, c) => affix(s, c, "endswith", true),
   replace: (s, c) => {
     noKwargs("replace", c);
-    const [old, rep, count] = bind("replace", c, [["old", NO_DEFAULT], ["new", NO_DEFAULT], ["count", -1]]);
+    const [old, rep, count] = bind("replace", c, [
+      ["old", NO_DEFAULT],
+      ["new", NO_DEFAULT],
+      ["count", -1],
+    ]);
     if (!isStr(old) || !isStr(rep)) throw pyError("TypeError", `replace() argument must be str, not ${typeName(isStr(old) ? rep : old)}`);
     return pyReplace(s, str(old), str(rep), cIntArg(count));
   },
@@ -258,7 +266,11 @@ const METHODS: Record<string, Method> = {
   rindex: (s, c) => findMethod(s, c, "rindex", true, true),
   count: (s, c) => {
     noKwargs("count", c);
-    const [sub, start, end] = bind("count", c, [["sub", NO_DEFAULT], ["start", null], ["end", null]]);
+    const [sub, start, end] = bind("count", c, [
+      ["sub", NO_DEFAULT],
+      ["start", null],
+      ["end", null],
+    ]);
     const hay = chars(s);
     const [a, b] = bounds(hay.length, start, end);
     return countIn(hay, chars(strArg(sub, "count")), a, b);
@@ -277,7 +289,10 @@ const METHODS: Record<string, Method> = {
   },
   center: (s, c) => {
     noKwargs("center", c);
-    const [w, f] = bind("center", c, [["width", NO_DEFAULT], ["fillchar", " "]]);
+    const [w, f] = bind("center", c, [
+      ["width", NO_DEFAULT],
+      ["fillchar", " "],
+    ]);
     return pyCenter(s, cIntArg(w), fillChar(f));
   },
   ljust: (s, c) => justify(s, c, "ljust"),
@@ -329,7 +344,9 @@ const METHODS: Record<string, Method> = {
   isdigit: (s, c) => (bind("isdigit", c, []), RE_DIGIT.test(s)),
   isnumeric: (s, c) => (bind("isnumeric", c, []), RE_NUMERIC.test(s)),
   isidentifier: (s, c) => (bind("isidentifier", c, []), /^[\p{ID_Start}_][\p{ID_Continue}]*$/u.test(s)),
-  isprintable: (s, c) => (bind("isprintable", c, []), !/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u.test(s)),
+  isprintable: (s, c) => (
+    bind("isprintable", c, []), !/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u.test(s)
+  ),
   isspace: (s, c) => (bind("isspace", c, []), s.length > 0 && chars(s).every(isPySpace)),
   islower: (s, c) => (bind("islower", c, []), hasCased(s) && s === s.toLowerCase()),
   isupper: (s, c) => (bind("isupper", c, []), hasCased(s) && s === s.toUpperCase()),
@@ -359,7 +376,10 @@ function stripMethod(s: string, c: CallArgs, name: string, left: boolean, right:
 }
 
 function splitMethod(s: string, c: CallArgs, name: string, fromRight: boolean): unknown[] {
-  const [sep, max] = bind(name, c, [["sep", null], ["maxsplit", -1]]);
+  const [sep, max] = bind(name, c, [
+    ["sep", null],
+    ["maxsplit", -1],
+  ]);
   const maxsplit = cIntArg(max); // converted while parsing arguments, before sep is looked at
   if (sep !== null && !isStr(sep)) throw pyError("TypeError", `must be str or None, not ${typeName(sep)}`);
   return newList(pySplit(s, sep === null ? null : str(sep), maxsplit, fromRight));
@@ -367,7 +387,11 @@ function splitMethod(s: string, c: CallArgs, name: string, fromRight: boolean): 
 
 function affix(s: string, c: CallArgs, name: string, end: boolean): boolean {
   noKwargs(name, c);
-  const [p, start, stop] = bind(name, c, [["prefix", NO_DEFAULT], ["start", null], ["end", null]]);
+  const [p, start, stop] = bind(name, c, [
+    ["prefix", NO_DEFAULT],
+    ["start", null],
+    ["end", null],
+  ]);
   const cs = chars(s);
   const [a, b] = bounds(cs.length, start, stop);
   const wanted = prefixes(p, name); // the prefix type is checked even when the range is empty
@@ -378,7 +402,11 @@ function affix(s: string, c: CallArgs, name: string, end: boolean): boolean {
 
 function findMethod(s: string, c: CallArgs, name: string, last: boolean, raise: boolean): number {
   noKwargs(name, c);
-  const [sub, start, end] = bind(name, c, [["sub", NO_DEFAULT], ["start", null], ["end", null]]);
+  const [sub, start, end] = bind(name, c, [
+    ["sub", NO_DEFAULT],
+    ["start", null],
+    ["end", null],
+  ]);
   if (!isStr(sub)) throw pyError("TypeError", `must be str, not ${typeName(sub)}`);
   const hay = chars(s);
   const [a, b] = bounds(hay.length, start, end);
@@ -411,7 +439,6 @@ export function strMethod(self: string | Markup, name: string): unknown {
     `<built-in method ${name} of ${markup ? "Markup" : "str"} object at %ADDR%>`,
   );
 }
-
 
 /** str.translate(table): table[ord(c)] is a str, a code point or None (delete); a failed lookup keeps c. */
 function translate(s: string, table: unknown): string {

@@ -37,9 +37,14 @@ const TESTS: Record<string, Test> = {
   number: (v, c) => (noArgs("test_number", c), ops.isNumeric(v)),
   string: (v, c) => (noArgs("test_string", c), ops.isStr(v)),
   mapping: (v, c) => (noArgs("test_mapping", c), isDict(v)),
-  sequence: (v, c) => (noArgs("test_sequence", c), ops.isStr(v) || Array.isArray(v) || isDict(v) || v instanceof PyRange || v instanceof Undefined),
+  sequence: (v, c) => (
+    noArgs("test_sequence", c), ops.isStr(v) || Array.isArray(v) || isDict(v) || v instanceof PyRange || v instanceof Undefined
+  ),
   iterable: (v, c) => (noArgs("test_iterable", c), ops.isIterable(v)),
-  callable: (v, c) => (noArgs("test_callable", c), v instanceof PyCallable || v instanceof Undefined || (v instanceof PyObject && v.getAttr("__call__") instanceof PyCallable)),
+  callable: (v, c) => (
+    noArgs("test_callable", c),
+    v instanceof PyCallable || v instanceof Undefined || (v instanceof PyObject && v.getAttr("__call__") instanceof PyCallable)
+  ),
   sameas: (v, c) => {
     const other = one("test_sameas", c);
     if (v === other) return true;
@@ -101,4 +106,3 @@ export function hasTest(name: string): boolean {
 export function callTest(name: string, value: unknown, call: CallArgs): boolean {
   return TESTS[name](value, call);
 }
-

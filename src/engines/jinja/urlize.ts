@@ -23,7 +23,11 @@ const EMAIL_RE = new RegExp(String.raw`^\S+@${W}${W.slice(0, -1)}.-]*\.${W}+$`, 
 const LEAD_RE = /^(?:[(<]|&lt;)+/;
 const TRAIL_RE = /(?:[)>.,\n]|&gt;)+$/;
 const TRAIL_ENDINGS = [")", ">", ".", ",", "\n", "&gt;"];
-const PAIRS: ReadonlyArray<[string, string]> = [["(", ")"], ["<", ">"], ["&lt;", "&gt;"]];
+const PAIRS: ReadonlyArray<[string, string]> = [
+  ["(", ")"],
+  ["<", ">"],
+  ["&lt;", "&gt;"],
+];
 /** Python's `_uri_scheme_re`, which every `extra_schemes` entry must match in full. */
 export const URI_SCHEME_RE = new RegExp(String.raw`^(${W.slice(0, -1)}.+-]{2,}:(/){0,2})$`, "u");
 
@@ -83,7 +87,13 @@ export function urlize(escaped: string, o: UrlizeOptions): string {
       middle = `<a href="${href}"${attrs}>${trim(middle)}</a>`;
     } else if (middle.startsWith("mailto:") && EMAIL_RE.test(middle.slice(7))) {
       middle = `<a href="${middle}">${middle.slice(7)}</a>`;
-    } else if (middle.includes("@") && !middle.startsWith("www.") && !middle.startsWith("@") && !middle.includes(":") && EMAIL_RE.test(middle)) {
+    } else if (
+      middle.includes("@") &&
+      !middle.startsWith("www.") &&
+      !middle.startsWith("@") &&
+      !middle.includes(":") &&
+      EMAIL_RE.test(middle)
+    ) {
       middle = `<a href="mailto:${middle}">${middle}</a>`;
     } else if (o.extraSchemes) {
       for (const scheme of o.extraSchemes) {

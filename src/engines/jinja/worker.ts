@@ -26,12 +26,12 @@ export interface SerializedRenderError {
   column?: number;
 }
 
-export type RenderReply =
-  | { id: number; ok: true; output: string }
-  | { id: number; ok: false; error: SerializedRenderError };
+export type RenderReply = { id: number; ok: true; output: string } | { id: number; ok: false; error: SerializedRenderError };
 
 /** First message of every worker, sent once the engine is loaded. */
-export interface WorkerReadyMessage { ready: true }
+export interface WorkerReadyMessage {
+  ready: true;
+}
 
 export interface TemplateWorkerData {
   limits?: Partial<RenderLimits>;

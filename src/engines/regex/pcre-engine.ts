@@ -23,7 +23,10 @@ export class RegexLimitError extends Error {
 
 /** A pattern PCRE would refuse to compile (PHP warns and preg_match returns false). */
 export class RegexSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(`${message} at offset ${offset}`);
     this.name = "RegexSyntaxError";
   }
@@ -108,7 +111,11 @@ function classEscape(letter: string, utf: boolean): CharTest | null {
       return (c) => isAsciiSpace(c) || (c > 127 && space(c));
     }
     case "h":
-      return (c) => c === 9 || c === 32 || c === 0xa0 || (utf && (c === 0x1680 || c === 0x180e || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000));
+      return (c) =>
+        c === 9 ||
+        c === 32 ||
+        c === 0xa0 ||
+        (utf && (c === 0x1680 || c === 0x180e || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000));
     case "v":
       return (c) => (c >= 10 && c <= 13) || c === 0x85 || (utf && (c === 0x2028 || c === 0x2029));
     case "N":
@@ -221,7 +228,10 @@ class Parser {
   readonly names = new Map<string, number>();
   private readonly pendingNamedRefs: Array<{ t: "backref" | "cond"; name?: string; index: number }> = [];
 
-  constructor(private readonly p: number[], private readonly utf: boolean) {}
+  constructor(
+    private readonly p: number[],
+    private readonly utf: boolean,
+  ) {}
 
   private error(message: string, at = this.i): never {
     throw new RegexSyntaxError(message, at);
@@ -297,7 +307,7 @@ class Parser {
         if (!m) return atom;
         min = Number(m[1]);
         max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
-        if (min > 65535 || max !== Infinity && max > 65535) this.error("number too big in {} quantifier");
+        if (min > 65535 || (max !== Infinity && max > 65535)) this.error("number too big in {} quantifier");
         if (max < min) this.error("numbers out of order in {} quantifier");
         this.i += m[0].length - 1;
       } else return atom;
@@ -318,7 +328,12 @@ class Parser {
       atom = { t: "repeat", body: atom, min, max, mode };
       this.skipExtended(flags);
       const after = this.peek();
-      if (after === 0x2a || after === 0x2b || after === 0x3f || (after === 0x7b && /^\{\d+(,\d*)?\}/.test(String.fromCharCode(...this.p.slice(this.i, this.i + 24))))) {
+      if (
+        after === 0x2a ||
+        after === 0x2b ||
+        after === 0x3f ||
+        (after === 0x7b && /^\{\d+(,\d*)?\}/.test(String.fromCharCode(...this.p.slice(this.i, this.i + 24))))
+      ) {
         this.error("quantifier does not follow a repeatable item");
       }
       return atom;
@@ -421,7 +436,11 @@ class Parser {
     }
     if (d === 0x28 /* ( */) return this.conditional(flags, start);
     if (d === 0x7c /* | */) this.error("branch reset groups (?| are not supported", start);
-    if (d === 0x52 /* R */ || d === 0x26 /* & */ || (d !== undefined && (isAsciiDigit(d) || d === 0x2b || d === 0x2d) && this.isRecursionCall())) {
+    if (
+      d === 0x52 /* R */ ||
+      d === 0x26 /* & */ ||
+      (d !== undefined && (isAsciiDigit(d) || d === 0x2b || d === 0x2d) && this.isRecursionCall())
+    ) {
       this.error("recursion and subroutine calls are not supported", start);
     }
     if (d === 0x50 /* P */ && this.peek(1) === 0x3e) this.error("recursion and subroutine calls are not supported", start);
@@ -581,7 +600,13 @@ class Parser {
         return {
           t: "alt",
           alts: [
-            { t: "seq", items: [{ t: "char", test: (x) => x === 13, fixed: true }, { t: "char", test: (x) => x === NL, fixed: true }] },
+            {
+              t: "seq",
+              items: [
+                { t: "char", test: (x) => x === 13, fixed: true },
+                { t: "char", test: (x) => x === NL, fixed: true },
+              ],
+            },
             { t: "char", test: (x) => (x >= 10 && x <= 13) || x === 0x85 || (this.utf && (x === 0x2028 || x === 0x2029)), fixed: true },
           ],
         };
@@ -590,7 +615,8 @@ class Parser {
         return this.error(`\\${ch} is not supported`, at);
       case "Q": {
         const items: Node[] = [];
-        while (this.i < this.p.length && !(this.p[this.i] === 0x5c && this.p[this.i + 1] === 0x45)) items.push(this.literal(this.p[this.i++]!, flags));
+        while (this.i < this.p.length && !(this.p[this.i] === 0x5c && this.p[this.i + 1] === 0x45))
+          items.push(this.literal(this.p[this.i++]!, flags));
         if (this.i < this.p.length) this.i += 2;
         return items.length === 0 ? null : { t: "seq", items };
       }
@@ -626,13 +652,20 @@ class Parser {
   /** Code point of a character escape, or null when the escape is something else. */
   private escapeCode(ch: string, at: number, inClass: boolean): number | null {
     switch (ch) {
-      case "t": return 9;
-      case "n": return 10;
-      case "r": return 13;
-      case "f": return 12;
-      case "e": return 27;
-      case "a": return 7;
-      case "0": return this.octal(48);
+      case "t":
+        return 9;
+      case "n":
+        return 10;
+      case "r":
+        return 13;
+      case "f":
+        return 12;
+      case "e":
+        return 27;
+      case "a":
+        return 7;
+      case "0":
+        return this.octal(48);
       case "o": {
         if (this.peek() !== 0x7b) this.error("missing opening brace after \\o", at);
         const end = this.p.indexOf(0x7d, this.i);
@@ -650,7 +683,8 @@ class Parser {
           return this.checkCode(parseInt(text, 16), at);
         }
         let digits = "";
-        while (digits.length < 2 && /[0-9a-fA-F]/.test(String.fromCharCode(this.peek() ?? 0))) digits += String.fromCharCode(this.p[this.i++]!);
+        while (digits.length < 2 && /[0-9a-fA-F]/.test(String.fromCharCode(this.peek() ?? 0)))
+          digits += String.fromCharCode(this.p[this.i++]!);
         return digits === "" ? 0 : parseInt(digits, 16);
       }
       case "c": {
@@ -664,7 +698,8 @@ class Parser {
   }
 
   private checkCode(value: number, at: number): number {
-    if (Number.isNaN(value) || value > (this.utf ? 0x10ffff : 0xff)) this.error("character code point value in \\x{} or \\o{} is too large", at);
+    if (Number.isNaN(value) || value > (this.utf ? 0x10ffff : 0xff))
+      this.error("character code point value in \\x{} or \\o{} is too large", at);
     return value;
   }
 
@@ -672,7 +707,8 @@ class Parser {
     const open = this.peek();
     if (kind === "g" && open !== undefined && (isAsciiDigit(open) || open === 0x2d || open === 0x2b)) {
       let text = "";
-      while ((this.peek() ?? -1) === 0x2d || (this.peek() ?? -1) === 0x2b || isAsciiDigit(this.peek() ?? -1)) text += String.fromCharCode(this.p[this.i++]!);
+      while ((this.peek() ?? -1) === 0x2d || (this.peek() ?? -1) === 0x2b || isAsciiDigit(this.peek() ?? -1))
+        text += String.fromCharCode(this.p[this.i++]!);
       return this.numberedRef(text, flags, at);
     }
     const close = open === 0x7b ? 0x7d : open === 0x3c ? 0x3e : open === 0x27 ? 0x27 : undefined;
@@ -855,7 +891,10 @@ function compileNode(node: Node, utf: boolean): Matcher {
     case "seq": {
       const items = node.items.map((item) => compileNode(item, utf));
       // Right fold: each item continues with the rest of the sequence.
-      return items.reduceRight<Matcher>((rest, item) => (pos, k) => item(pos, (p) => rest(p, k)), (pos, k) => k(pos));
+      return items.reduceRight<Matcher>(
+        (rest, item) => (pos, k) => item(pos, (p) => rest(p, k)),
+        (pos, k) => k(pos),
+      );
     }
     case "alt": {
       const alts = node.alts.map((alt) => compileNode(alt, utf));
@@ -883,7 +922,8 @@ function compileNode(node: Node, utf: boolean): Matcher {
             caps[at + 1] = innerEnd;
             return false;
           })
-        ) return true;
+        )
+          return true;
         caps[at] = oldStart;
         caps[at + 1] = oldEnd;
         return false;
@@ -1056,7 +1096,8 @@ function repeat(node: Node & { t: "repeat" }, utf: boolean): Matcher {
         if (next === pos && count + 1 >= min) return false;
         return iterate(next, count + 1, k);
       })
-    ) return true;
+    )
+      return true;
     return count >= min && mode !== "lazy" && k(pos);
   };
   return (pos, k) => iterate(pos, 0, k);
@@ -1132,7 +1173,14 @@ function patternUnits(body: string, utf: boolean): number[] {
 export function compilePcrePattern(body: string, options: PcreOptions = {}): CompiledRegex {
   const utf = options.utf ?? false;
   const parser = new Parser(patternUnits(body, utf), utf);
-  const flags: Flags = { i: !!options.caseless, m: !!options.multiline, s: !!options.dotAll, x: !!options.extended, U: !!options.ungreedy, n: !!options.noAutoCapture };
+  const flags: Flags = {
+    i: !!options.caseless,
+    m: !!options.multiline,
+    s: !!options.dotAll,
+    x: !!options.extended,
+    U: !!options.ungreedy,
+    n: !!options.noAutoCapture,
+  };
   let ast: Node;
   try {
     ast = parser.parse(flags);
@@ -1152,7 +1200,12 @@ export function compilePcrePattern(body: string, options: PcreOptions = {}): Com
     utf,
     test(subject: string, budget: RegexBudget = newRegexBudget()): boolean {
       const previous = S;
-      const state: MatchState = { s: subjectUnits(subject, utf), caps: new Int32Array((groups + 1) * 2).fill(-1), steps: 0, limit: budget.remaining };
+      const state: MatchState = {
+        s: subjectUnits(subject, utf),
+        caps: new Int32Array((groups + 1) * 2).fill(-1),
+        steps: 0,
+        limit: budget.remaining,
+      };
       S = state;
       try {
         // Like PCRE's "required code unit" check: a literal every match must contain.
@@ -1172,9 +1225,12 @@ export function compilePcrePattern(body: string, options: PcreOptions = {}): Com
       } catch (e) {
         if (e === LIMIT_HIT) {
           state.steps = budget.remaining;
-          throw new RegexLimitError(`the regular expression needs more than ${budget.limit.toLocaleString("en-US")} matching steps (the bound that keeps a backtracking pattern from stalling the server)`);
+          throw new RegexLimitError(
+            `the regular expression needs more than ${budget.limit.toLocaleString("en-US")} matching steps (the bound that keeps a backtracking pattern from stalling the server)`,
+          );
         }
-        if (e instanceof RangeError) throw new RegexLimitError("the regular expression nests too deeply for this value (the subject is too long for this pattern)");
+        if (e instanceof RangeError)
+          throw new RegexLimitError("the regular expression nests too deeply for this value (the subject is too long for this pattern)");
         throw e;
       } finally {
         budget.remaining = Math.max(0, budget.remaining - state.steps);

@@ -46,8 +46,13 @@ export default defineActionModule({
     nextcloud_app_uuid_login: param.string({ description: "Login of the posting user (user mode). Not needed with bot_secret." }),
     app_access_token: param.secret({ description: "App password of that user (user mode). Not needed with bot_secret." }),
     nextcloud_conversation_token: param.string({ description: "Conversation token (the last part of the conversation's URL). Required." }),
-    message_template: param.template({ description: "Message text (Markdown). Default: a plain-text summary of the event. Cut at 32000 characters." }),
-    bot_secret: param.secret({ description: "Shared secret of a Talk bot (occ talk:bot:install). When set, the message is posted as the bot and the user credentials are ignored." }),
+    message_template: param.template({
+      description: "Message text (Markdown). Default: a plain-text summary of the event. Cut at 32000 characters.",
+    }),
+    bot_secret: param.secret({
+      description:
+        "Shared secret of a Talk bot (occ talk:bot:install). When set, the message is posted as the bot and the user credentials are ignored.",
+    }),
     silent: param.boolean({ default: false, description: "Post without notifying the participants." }),
     verify_tls: param.boolean({ default: true, description: "Verify the server's TLS certificate (false for self-signed servers)." }),
   },

@@ -96,7 +96,10 @@ export default defineExpansionModule({
   input: ["onion-address"],
   format: "misp_standard",
   settings: {
-    custom_API: setting.text({ description: "Base URL of an onion-lookup instance (default https://onion.ail-project.org).", default: DEFAULT_API }),
+    custom_API: setting.text({
+      description: "Base URL of an onion-lookup instance (default https://onion.ail-project.org).",
+      default: DEFAULT_API,
+    }),
   },
 
   async handler({ config, attribute, request }, ctx) {

@@ -12,14 +12,7 @@ import { isRetryable, toHttpError, withAttempts } from "./errors.js";
 import { proxyFor, proxySettings, type ProxySettings } from "./proxy.js";
 import { hostPort, portOf, safeOrigin, scrubMessage, urlSecrets } from "./redact.js";
 import { DEFAULT_RETRY, isRetryableStatus, nextDelay, parseRetryAfter, retryByDefault, sleep, type RetryPolicy } from "./retry.js";
-import {
-  HttpError,
-  type HttpClient,
-  type HttpMethod,
-  type HttpRequestOptions,
-  type HttpResponse,
-  type ResolvedAddress,
-} from "./types.js";
+import { HttpError, type HttpClient, type HttpMethod, type HttpRequestOptions, type HttpResponse, type ResolvedAddress } from "./types.js";
 
 export interface HttpClientOptions {
   /** Default per-attempt timeout in ms. */

@@ -57,7 +57,10 @@ export class DispatcherPool {
   }
 
   private directAgent(tls: TlsSettings): Dispatcher {
-    return new (undici().Agent)({ connections: this.options.connectionsPerOrigin, connect: guardedConnector(this.options.guard, this.tlsOptions(tls)) });
+    return new (undici().Agent)({
+      connections: this.options.connectionsPerOrigin,
+      connect: guardedConnector(this.options.guard, this.tlsOptions(tls)),
+    });
   }
 
   private proxyAgent(proxy: string, tls: TlsSettings): Dispatcher {

@@ -14,10 +14,7 @@ export interface ProxySettings {
   noProxy: NoProxyRule[];
 }
 
-export type NoProxyRule =
-  | { kind: "all" }
-  | { kind: "name"; name: string; port?: string }
-  | { kind: "cidr"; cidr: Cidr; port?: string };
+export type NoProxyRule = { kind: "all" } | { kind: "name"; name: string; port?: string } | { kind: "cidr"; cidr: Cidr; port?: string };
 
 export interface ProxyConfig {
   /** One proxy URL for all targets; "" disables proxying even when the environment sets one. */

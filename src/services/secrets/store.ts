@@ -29,7 +29,9 @@ export class SecretStore {
   /** Every value this store can resolve (file and environment), to scrub from text not tied to a request. */
   knownValues(): string[] {
     const env = this.options.env ?? process.env;
-    const fromEnv = Object.keys(env).filter((k) => k.startsWith(this.options.envPrefix)).map((k) => env[k] ?? "");
+    const fromEnv = Object.keys(env)
+      .filter((k) => k.startsWith(this.options.envPrefix))
+      .map((k) => env[k] ?? "");
     return [...this.fromFile.values(), ...fromEnv].filter((v) => v !== "");
   }
 

@@ -12,18 +12,36 @@ import {
 } from "../../../src/core/misp-request/index.js";
 
 function actionDescriptor(name: string, params: Record<string, unknown>, flags: Record<string, unknown> = {}) {
-  return { name, type: "action_mod", mispattributes: {}, meta: { "module-type": ["action"], description: "", config: { params, blocking: false, support_filters: false, ...flags } } };
+  return {
+    name,
+    type: "action_mod",
+    mispattributes: {},
+    meta: { "module-type": ["action"], description: "", config: { params, blocking: false, support_filters: false, ...flags } },
+  };
 }
 
 const testaction = actionDescriptor("testaction", {
   foo: { type: "string", value: "xyz" },
   "Data extraction path": { type: "hash_path", value: "Event.Attribute.{n}.Tag.{n}.name" },
 });
-const data = { Event: { id: "42", info: "Phishing campaign", Attribute: [{ value: "203.0.113.5" }, { value: "evil.example" }], _AttributeFlattened: [] } };
+const data = {
+  Event: { id: "42", info: "Phishing campaign", Attribute: [{ value: "203.0.113.5" }, { value: "evil.example" }], _AttributeFlattened: [] },
+};
 
 describe("nodeFromDescriptor", () => {
   it("derives ids and labels with CakePHP's Inflector (§5.3 table)", () => {
-    const names = ["foo", "Data extraction path", "message_template", "channelId", "HEC URL", "webhook-url", "Größe", "2fa code", "Param.With.Dots", "a__b"];
+    const names = [
+      "foo",
+      "Data extraction path",
+      "message_template",
+      "channelId",
+      "HEC URL",
+      "webhook-url",
+      "Größe",
+      "2fa code",
+      "Param.With.Dots",
+      "a__b",
+    ];
     const node = nodeFromDescriptor(actionDescriptor("x", Object.fromEntries(names.map((n) => [n, { type: "string" }]))));
     expect(node.params.map((p) => [p.id, p.label])).toEqual([
       ["foo", "Foo"],
@@ -40,7 +58,11 @@ describe("nodeFromDescriptor", () => {
   });
   it("reads widgets, flags and the node id", () => {
     const node = nodeFromDescriptor(
-      actionDescriptor("MyModule", { body: { type: "large_string", jinja_supported: true }, path: { type: "hash_path" }, s: { type: "select" } }, { support_filters: true, blocking: 1 }),
+      actionDescriptor(
+        "MyModule",
+        { body: { type: "large_string", jinja_supported: true }, path: { type: "hash_path" }, s: { type: "select" } },
+        { support_filters: true, blocking: 1 },
+      ),
     );
     expect(node.nodeId).toBe("my_module");
     expect(node.isAction && node.supportFilters && node.blocking && !node.expectMispCoreFormat).toBe(true);
@@ -51,7 +73,9 @@ describe("nodeFromDescriptor", () => {
     ]);
   });
   it("a later parameter with the same id replaces the earlier one in place", () => {
-    const node = nodeFromDescriptor(actionDescriptor("x", { "a b": { type: "string" }, c: { type: "string" }, a_b: { type: "hash_path" } }));
+    const node = nodeFromDescriptor(
+      actionDescriptor("x", { "a b": { type: "string" }, c: { type: "string" }, a_b: { type: "hash_path" } }),
+    );
     expect(node.params.map((p) => [p.name, p.id])).toEqual([
       ["a_b", "a_b"],
       ["c", "c"],
@@ -68,7 +92,11 @@ describe("nodeFromDescriptor", () => {
 
 describe("buildActionQueryBody", () => {
   it("reproduces the §5.4 example exactly", async () => {
-    const body = await buildActionQueryBody({ node: nodeFromDescriptor(testaction), data, values: { data_extraction_path: "Event.Attribute.{n}.value" } });
+    const body = await buildActionQueryBody({
+      node: nodeFromDescriptor(testaction),
+      data,
+      values: { data_extraction_path: "Event.Attribute.{n}.value" },
+    });
     expect(phpJsonEncode(body)).toBe(
       JSON.stringify({
         module: "testaction",
@@ -100,13 +128,27 @@ describe("buildActionQueryBody", () => {
     const unfiltered = await buildActionQueryBody({ node, data });
     expect(unfiltered.filteredItems).toBe(data);
     expect(Object.keys(unfiltered)).toEqual(["module", "data", "filteredItems", "params"]);
-    const filtered = await buildActionQueryBody({ node, data, filter: { selector: "Event.Attribute.{n}", operator: "equals", value: "evil.example", path: "value" } });
+    const filtered = await buildActionQueryBody({
+      node,
+      data,
+      filter: { selector: "Event.Attribute.{n}", operator: "equals", value: "evil.example", path: "value" },
+    });
     expect(phpJsonEncode(filtered.filteredItems)).toBe('{"1":{"value":"evil.example"}}');
-    const without = await buildActionQueryBody({ node: nodeFromDescriptor(testaction), data, filter: { selector: "Event", operator: "in", value: "x", path: "" } });
+    const without = await buildActionQueryBody({
+      node: nodeFromDescriptor(testaction),
+      data,
+      filter: { selector: "Event", operator: "in", value: "x", path: "" },
+    });
     expect("filteredItems" in without).toBe(false);
   });
   it("jinja_supported values are rendered first, only when non-empty; others are sent raw", async () => {
-    const node = nodeFromDescriptor(actionDescriptor("j", { message: { type: "large_string", jinja_supported: true }, empty: { type: "string", jinja_supported: true }, raw: { type: "string" } }));
+    const node = nodeFromDescriptor(
+      actionDescriptor("j", {
+        message: { type: "large_string", jinja_supported: true },
+        empty: { type: "string", jinja_supported: true },
+        raw: { type: "string" },
+      }),
+    );
     const calls: Array<[string, unknown]> = [];
     const body = await buildActionQueryBody({
       node,
@@ -119,7 +161,13 @@ describe("buildActionQueryBody", () => {
     });
     expect(calls).toEqual([["Event {{ Event.id }}", data]]);
     expect(body.params).toEqual({ message: "Event 42", empty: "", raw: "{{ Event.id }}" });
-    const withEnv = await buildActionQueryBody({ node, data, values: { message: "{{ _env.baseurl }}" }, mispBaseUrl: "https://misp.example", renderJinja: async (_t, context) => phpJsonEncode(context) });
+    const withEnv = await buildActionQueryBody({
+      node,
+      data,
+      values: { message: "{{ _env.baseurl }}" },
+      mispBaseUrl: "https://misp.example",
+      renderJinja: async (_t, context) => phpJsonEncode(context),
+    });
     expect(JSON.parse((withEnv.params as Record<string, string>).message!)).toEqual({ ...data, _env: { baseurl: "https://misp.example" } });
   });
   it("recent MISP versions append timeout (seconds) to the body", async () => {
@@ -133,7 +181,11 @@ describe("buildActionQueryBody", () => {
     expect(phpJsonEncode(body)).toBe('{"module":"bare","data":{"Event":{"12":"a","3":"b","x":[]}},"params":[]}');
   });
   it("a hash path whose regex meets a list aborts like PHP's TypeError", async () => {
-    const promise = buildActionQueryBody({ node: nodeFromDescriptor(testaction), data, values: { data_extraction_path: "Event[Attribute=/x/]" } });
+    const promise = buildActionQueryBody({
+      node: nodeFromDescriptor(testaction),
+      data,
+      values: { data_extraction_path: "Event[Attribute=/x/]" },
+    });
     await expect(promise).rejects.toBeInstanceOf(PhpTypeError);
   });
 });
@@ -146,7 +198,7 @@ describe("CLI argument specs", () => {
       value: "a,b",
       path: "values.{n}[v=a,b].v",
     });
-    expect(parseFilterSpec("operator=in_or,value=[\"a\",\"b\"]")).toEqual({ selector: "", operator: "in_or", value: ["a", "b"], path: "" });
+    expect(parseFilterSpec('operator=in_or,value=["a","b"]')).toEqual({ selector: "", operator: "in_or", value: ["a", "b"], path: "" });
     expect(() => parseFilterSpec("bogus")).toThrow(/expected selector=/);
     expect(() => parseFilterSpec("value=a,value=b")).toThrow(/twice/);
   });
@@ -160,7 +212,10 @@ describe("CLI argument specs", () => {
 describe("jinja_template_rendering call", () => {
   it("sends {template, data} as a JSON string in text", () => {
     const request = jinjaRenderRequest("{{ Event.id }}", { Event: { id: "1", x: {} } });
-    expect(request).toEqual({ module: "jinja_template_rendering", text: '{"template":"{{ Event.id }}","data":{"Event":{"id":"1","x":[]}}}' });
+    expect(request).toEqual({
+      module: "jinja_template_rendering",
+      text: '{"template":"{{ Event.id }}","data":{"Event":{"id":"1","x":[]}}}',
+    });
   });
   it("reads the reply as MISP does", () => {
     expect(renderedTextFromReply({ results: [{ types: ["text"], values: ["ok"] }] })).toBe("ok");

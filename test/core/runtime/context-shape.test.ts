@@ -33,7 +33,19 @@ const fast = natives("(p) => %HasFastProperties(p)");
 console.log(JSON.stringify({ fast: fast(a, undefined), sameMap: sameMap(a, b), log: (a.log as unknown as { marker: string }).marker, logOnce: a.log === a.log, signal: a.signal === controller.signal, deadline: b.deadline, module: b.module, setting: setting("nothing"), secret: resolveSecret("plain") }));
 `,
     );
-    const { stdout } = await run(process.execPath, ["--allow-natives-syntax", "--import", "tsx", script], { cwd: PACKAGE_ROOT, env: { ...process.env, VITEST: "" } });
-    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ fast: true, sameMap: true, log: "child", logOnce: true, signal: true, deadline: 1002, module: "m2", secret: "plain" });
+    const { stdout } = await run(process.execPath, ["--allow-natives-syntax", "--import", "tsx", script], {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, VITEST: "" },
+    });
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({
+      fast: true,
+      sameMap: true,
+      log: "child",
+      logOnce: true,
+      signal: true,
+      deadline: 1002,
+      module: "m2",
+      secret: "plain",
+    });
   });
 });

@@ -7,7 +7,16 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compilePcre, extract, extractStrict, lintPath, parsePhpJson, pcreTest, phpJsonEncode, PhpTypeError } from "../../../src/engines/cakephp-hash/index.js";
+import {
+  compilePcre,
+  extract,
+  extractStrict,
+  lintPath,
+  parsePhpJson,
+  pcreTest,
+  phpJsonEncode,
+  PhpTypeError,
+} from "../../../src/engines/cakephp-hash/index.js";
 import { RegexLimitError } from "../../../src/engines/regex/index.js";
 
 interface DerivedCase {
@@ -73,31 +82,44 @@ describe("paths derived from CakePHP's Hash::extract (results from CakePHP itsel
     ];
     for (const [path, position, message] of expectations) {
       const warnings = lintPath(path);
-      expect(warnings.some((w) => w.position === position && message.test(w.message)), `${path}: ${JSON.stringify(warnings)}`).toBe(true);
+      expect(
+        warnings.some((w) => w.position === position && message.test(w.message)),
+        `${path}: ${JSON.stringify(warnings)}`,
+      ).toBe(true);
     }
-    for (const clean of ["Event.info", "Event.Attribute.{n}[type=/^ip-/].value", "{n}[name=fred][surname=smith].id", "", "0", "{*}.{s}.{n}"]) {
+    for (const clean of [
+      "Event.info",
+      "Event.Attribute.{n}[type=/^ip-/].value",
+      "{n}[name=fred][surname=smith].id",
+      "",
+      "0",
+      "{*}.{s}.{n}",
+    ]) {
       expect(lintPath(clean)).toEqual([]);
     }
   });
 });
 
 describe("PCRE2 regex cases (results from PHP's preg_match)", () => {
-  it.each(plain.regex.map((c) => [`${c.id} ${JSON.stringify(c.pattern)} on ${JSON.stringify(c.subject).slice(0, 30)}`, c] as const))("%s", (_name, c) => {
-    const compiled = compilePcre(c.pattern);
-    if (c.result === false && c.php_warnings?.some((w) => w.includes("Compilation failed"))) {
-      // PHP refuses to compile: so do we, with the same reason.
-      expect(compiled.ok).toBe(false);
-      const phpReason = c.php_warnings[0]!.replace(/^preg_match\(\): Compilation failed: /, "").replace(/ at offset \d+$/, "");
-      expect(!compiled.ok && compiled.error).toContain(phpReason);
-      return;
-    }
-    if (c.result === false) {
-      // PHP gave up (backtrack or JIT stack limit): we refuse to compile or stop at our bound.
-      if (!compiled.ok) return;
-      expect(() => pcreTest(compiled, c.subject)).toThrow(RegexLimitError);
-      return;
-    }
-    expect(compiled.ok, compiled.ok ? "" : compiled.error).toBe(true);
-    expect(compiled.ok && pcreTest(compiled, c.subject), c.note).toBe(c.result === 1);
-  });
+  it.each(plain.regex.map((c) => [`${c.id} ${JSON.stringify(c.pattern)} on ${JSON.stringify(c.subject).slice(0, 30)}`, c] as const))(
+    "%s",
+    (_name, c) => {
+      const compiled = compilePcre(c.pattern);
+      if (c.result === false && c.php_warnings?.some((w) => w.includes("Compilation failed"))) {
+        // PHP refuses to compile: so do we, with the same reason.
+        expect(compiled.ok).toBe(false);
+        const phpReason = c.php_warnings[0]!.replace(/^preg_match\(\): Compilation failed: /, "").replace(/ at offset \d+$/, "");
+        expect(!compiled.ok && compiled.error).toContain(phpReason);
+        return;
+      }
+      if (c.result === false) {
+        // PHP gave up (backtrack or JIT stack limit): we refuse to compile or stop at our bound.
+        if (!compiled.ok) return;
+        expect(() => pcreTest(compiled, c.subject)).toThrow(RegexLimitError);
+        return;
+      }
+      expect(compiled.ok, compiled.ok ? "" : compiled.error).toBe(true);
+      expect(compiled.ok && pcreTest(compiled, c.subject), c.note).toBe(c.result === 1);
+    },
+  );
 });

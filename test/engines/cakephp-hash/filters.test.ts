@@ -15,7 +15,8 @@ const attributes = [
   { id: "3", type: "url", to_ids: true, comment: "", Tag: [{ name: "tlp:red" }, { name: "tlp:amber" }] },
 ];
 const roaming = { Event: { id: "9", _AttributeFlattened: attributes } };
-const keys = (items: unknown, value: unknown, operator: string, path: string) => getItemsMatchingCondition(items, value, operator, path).map((k) => k.key);
+const keys = (items: unknown, value: unknown, operator: string, path: string) =>
+  getItemsMatchingCondition(items, value, operator, path).map((k) => k.key);
 
 describe("§11.2 verified consequences", () => {
   it("in with a boolean: any non-empty value matches true", () => {
@@ -90,7 +91,11 @@ describe("filteredItems as MISP sends it", () => {
   });
   it("string keys keep their order next to int keys (a Map when JS would reorder)", () => {
     const items = { ip: { type: "ip-src" }, dom: { type: "domain" }, 7: { type: "ip-src" } };
-    const ordered = new Map<string | number, unknown>([["ip", items.ip], ["dom", items.dom], [7, items[7]]]);
+    const ordered = new Map<string | number, unknown>([
+      ["ip", items.ip],
+      ["dom", items.dom],
+      [7, items[7]],
+    ]);
     const sent = filterItemsAsMispSends({ items: ordered }, { selector: "items", operator: "equals", value: "ip-src", path: "type" });
     expect(phpJsonEncode(sent)).toBe('{"ip":{"type":"ip-src"},"7":{"type":"ip-src"}}');
   });

@@ -36,8 +36,14 @@ describe("loose comparison (PHP 8)", () => {
     [1.5, "1.5"],
     [new PhpFloat(1), "1"],
     [0, "0"],
-    [[1, 2], [1, 2]],
-    [{ a: 1, b: 2 }, { b: 2, a: "1" }],
+    [
+      [1, 2],
+      [1, 2],
+    ],
+    [
+      { a: 1, b: 2 },
+      { b: 2, a: "1" },
+    ],
   ];
   const notEqual: Array<[unknown, unknown]> = [
     [null, "0"],
@@ -126,7 +132,7 @@ describe("JSON like PHP's json_decode(…, true) / json_encode", () => {
     expect(phpJsonEncode(parsePhpJson('{"a": 1, "b": 2, "a": 3}'))).toBe('{"a":3,"b":2}');
   });
   it("integral floats stay floats", () => {
-    const value = parsePhpJson('[1.0, -0.0, 1e3, 2.5, 3, -0]');
+    const value = parsePhpJson("[1.0, -0.0, 1e3, 2.5, 3, -0]");
     expect(phpJsonEncode(value, { preserveZeroFraction: true })).toBe("[1.0,-0.0,1000.0,2.5,3,0]");
     // MISP's JsonTool::encode has no JSON_PRESERVE_ZERO_FRACTION: on the wire 1.0 is 1.
     expect(phpJsonEncode(value)).toBe("[1,-0,1000,2.5,3,0]");

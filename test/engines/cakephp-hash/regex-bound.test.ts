@@ -1,7 +1,15 @@
 /** The bounded PCRE matcher (src/engines/regex): the budget, its sharing, and what it keeps of PCRE. */
 import { describe, expect, it } from "vitest";
 import { compilePcre, extract, extractStrict, filterItemsAsMispSends, pcreTest } from "../../../src/engines/cakephp-hash/index.js";
-import { compilePcrePattern, compileUserPattern, globMatch, newRegexBudget, RegexLimitError, regexStepLimit, setRegexStepLimit } from "../../../src/engines/regex/index.js";
+import {
+  compilePcrePattern,
+  compileUserPattern,
+  globMatch,
+  newRegexBudget,
+  RegexLimitError,
+  regexStepLimit,
+  setRegexStepLimit,
+} from "../../../src/engines/regex/index.js";
 
 const EVIL = "a".repeat(30) + "!";
 
@@ -46,7 +54,9 @@ describe("step budget", () => {
       expect(() => extractStrict(data, path)).toThrow(RegexLimitError);
       // A node filter: the per-item path runs once per item, on the same budget.
       const items = data.map((item) => ({ x: item }));
-      expect(() => filterItemsAsMispSends(items, { selector: "", operator: "any_value", value: "", path: "x[v=/^(a|aa)+$/].v" })).toThrow(RegexLimitError);
+      expect(() => filterItemsAsMispSends(items, { selector: "", operator: "any_value", value: "", path: "x[v=/^(a|aa)+$/].v" })).toThrow(
+        RegexLimitError,
+      );
     } finally {
       setRegexStepLimit(previous);
     }
@@ -89,7 +99,9 @@ describe("PHP preg patterns through compilePcre", () => {
 
 describe("parameter patterns (compileUserPattern)", () => {
   it("names the parameter in compile errors and at the bound", () => {
-    expect(() => compileUserPattern("forbidden_info_pattern", "(")).toThrow(/^parameter "forbidden_info_pattern": invalid regular expression \(missing closing parenthesis at offset 1\)$/);
+    expect(() => compileUserPattern("forbidden_info_pattern", "(")).toThrow(
+      /^parameter "forbidden_info_pattern": invalid regular expression \(missing closing parenthesis at offset 1\)$/,
+    );
     const re = compileUserPattern("forbidden_info_pattern", "^(a+)+$");
     expect(() => re.test(EVIL)).toThrow(/^parameter "forbidden_info_pattern": the regular expression needs more than/);
   });

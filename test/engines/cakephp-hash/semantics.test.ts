@@ -1,7 +1,16 @@
 /** PROTOCOL §9.2 worked examples (verified against CakePHP under PHP 8.2), run on plain JSON data. */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compilePath, extract, extractCompiled, extractStrict, hashGetPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../../../src/engines/cakephp-hash/index.js";
+import {
+  compilePath,
+  extract,
+  extractCompiled,
+  extractStrict,
+  hashGetPath,
+  parsePhpJson,
+  phpJsonEncode,
+  PhpTypeError,
+} from "../../../src/engines/cakephp-hash/index.js";
 
 const event = {
   Event: {
@@ -93,7 +102,9 @@ describe("§9.2 type juggling", () => {
 
 describe("§9.2 key classes", () => {
   // Order matters here, so decode like PHP (JS would list "0", "1", "-3"... first).
-  const data = parsePhpJson('{"a": {"1": "one", "01": "zero-one", "1.5": "f", "x": "ex", "-3": "neg", "0": "zero"}, "b": [null, "v", false, 0, ""]}');
+  const data = parsePhpJson(
+    '{"a": {"1": "one", "01": "zero-one", "1.5": "f", "x": "ex", "-3": "neg", "0": "zero"}, "b": [null, "v", false, 0, ""]}',
+  );
   const cases: Array<[string, unknown]> = [
     ["a.{n}", ["one", "zero-one", "f", "neg", "zero"]],
     ["a.{s}", ["zero-one", "f", "ex"]],
@@ -127,7 +138,13 @@ describe("PHP array shapes of simple-path results", () => {
 });
 
 describe("tokenizer quirks", () => {
-  const data = { items: [{ name: "a]b", k: 1 }, { name: "c[d", k: 2 }, { name: "g.h", k: 4 }] };
+  const data = {
+    items: [
+      { name: "a]b", k: 1 },
+      { name: "c[d", k: 2 },
+      { name: "g.h", k: 4 },
+    ],
+  };
   it("dots inside brackets do not split, tokens are trimmed", () => {
     expect(extract(data, "items.{n}[name=g.h].k")).toEqual([4]);
     expect(extract(data, " items . {n}[k=1] . name ")).toEqual(["a]b"]);

@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import { needsFaithfulParse } from "../../../src/engines/jinja/json-data.js";
 import { compileJinja, DEFAULT_RENDER_LIMITS, parseTemplateJson, renderJinja, TemplateError } from "../../../src/engines/jinja/render.js";
 
-const roaming = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/roaming/${name}`, import.meta.url), "utf8"));
+const roaming = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/roaming/${name}`, import.meta.url), "utf8"));
 
 function errorOf(fn: () => unknown): TemplateError {
   try {
@@ -59,7 +58,9 @@ describe("renderJinja", () => {
     expect(e.column).toBe(13);
     expect(e.message).toBe("line 2, column 13: expected token 'end of print statement', got 'x'");
     const unclosed = errorOf(() => renderJinja("{% for a in b %}x", {}));
-    expect(unclosed.message).toMatch(/^line 1, column 18: Unexpected end of template\. Jinja was looking for the following tags: 'endfor' or 'else'/);
+    expect(unclosed.message).toMatch(
+      /^line 1, column 18: Unexpected end of template\. Jinja was looking for the following tags: 'endfor' or 'else'/,
+    );
     expect(errorOf(() => renderJinja("{{ x | nosuchfilter }}", {})).pythonClass).toBe("TemplateAssertionError");
   });
 
@@ -83,7 +84,9 @@ describe("renderJinja", () => {
     expect([huge.pythonClass, huge.message]).toEqual(["OverflowError", expect.stringContaining("beyond 2**53")]);
     expect(renderJinja("{{ range(2 ** 53 - 2, 2 ** 53) | list }}", {})).toBe("[9007199254740990, 9007199254740991]");
     expect(renderJinja("{% for i in range(5) %}{% endfor %}ok", {}, { maxLoopIterations: 5 })).toBe("ok");
-    const loops = errorOf(() => renderJinja("{% for i in range(3) %}{% for j in range(3) %}{% endfor %}{% endfor %}", {}, { maxLoopIterations: 10 }));
+    const loops = errorOf(() =>
+      renderJinja("{% for i in range(3) %}{% for j in range(3) %}{% endfor %}{% endfor %}", {}, { maxLoopIterations: 10 }),
+    );
     expect(loops.kind).toBe("limit");
   });
 
@@ -136,7 +139,9 @@ describe("renderJinja", () => {
     // Parsed as MISP's data is (integer-like keys make a PyDict), and with a key JavaScript objects cannot keep in order.
     const parsed = parseTemplateJson('{"Event": {"1": "one", "info": "x"}, "l": [3, 1, 2]}');
     const parsedBefore = JSON.stringify(renderJinja("{{ Event }}{{ l }}", parsed));
-    expect(renderJinja("{{ Event.update({2: 'two'}) }}{{ Event }}{{ l.sort() }}{{ l }}", parsed)).toBe("None{'1': 'one', 'info': 'x', 2: 'two'}None[1, 2, 3]");
+    expect(renderJinja("{{ Event.update({2: 'two'}) }}{{ Event }}{{ l.sort() }}{{ l }}", parsed)).toBe(
+      "None{'1': 'one', 'info': 'x', 2: 'two'}None[1, 2, 3]",
+    );
     expect(JSON.stringify(renderJinja("{{ Event }}{{ l }}", parsed))).toBe(parsedBefore);
     expect(errorOf(() => renderJinja("{{ Event.update({5: 1}) }}", data)).pythonClass).toBe("NotImplementedError");
     expect(JSON.stringify(data)).toBe(before);
@@ -157,7 +162,8 @@ describe("renderJinja", () => {
 
   it("renders real roaming data like MISP's chat notifications", () => {
     const data = roaming("event-publish-mixed-galaxy-objects.json");
-    const t = "{% for a in Event._AttributeFlattened if a.to_ids %}{{ loop.index }}. {{ a.type }} {{ a.value | replace('.', '[.]') }}\n{% endfor %}";
+    const t =
+      "{% for a in Event._AttributeFlattened if a.to_ids %}{{ loop.index }}. {{ a.type }} {{ a.value | replace('.', '[.]') }}\n{% endfor %}";
     const out = renderJinja(t, data);
     expect(out.split("\n")[0]).toBe("1. ip-src 192[.]0[.]2[.]200");
   });
@@ -180,9 +186,25 @@ describe("renderJinja", () => {
     for (const name of ["event-publish-tlp-red.json", "event-publish-mixed-galaxy-objects.json", "event-publish-onion-pap-red.json"]) {
       expect(needsFaithfulParse(JSON.stringify(roaming(name))), name).toBe(false);
     }
-    const faithful = ['{"a":1.0}', '{"a": [2, -3.00]}', '{"a":1e3}', '[0.5E-2]', '{"a": -2.5e+1}', '{"big": 9007199254740993}', '{"1": "x"}', '{"a": 1, "2": 0}', '[1, 1.0]'];
+    const faithful = [
+      '{"a":1.0}',
+      '{"a": [2, -3.00]}',
+      '{"a":1e3}',
+      "[0.5E-2]",
+      '{"a": -2.5e+1}',
+      '{"big": 9007199254740993}',
+      '{"1": "x"}',
+      '{"a": 1, "2": 0}',
+      "[1, 1.0]",
+    ];
     for (const text of faithful) expect(needsFaithfulParse(text), text).toBe(true);
-    const fast = ['{"a": 1.5, "b": -2, "c": 0.25}', '{"u": "55f6ea5e-2c60", "t": "2023-01-01 10:00:00.000000"}', '{"k1": 1}', '{"s": "1.0"}', '[123456789012345]'];
+    const fast = [
+      '{"a": 1.5, "b": -2, "c": 0.25}',
+      '{"u": "55f6ea5e-2c60", "t": "2023-01-01 10:00:00.000000"}',
+      '{"k1": 1}',
+      '{"s": "1.0"}',
+      "[123456789012345]",
+    ];
     for (const text of fast) {
       expect(needsFaithfulParse(text), text).toBe(false);
       expect(parseTemplateJson(text)).toEqual(JSON.parse(text));

@@ -84,16 +84,27 @@ describe("TemplatePool rendering", () => {
     // Renders one after the other go to the same (first idle) worker: the data is parsed for the
     // first, kept from the second on (seen twice) and found for the later ones.
     const outputs: string[] = [];
-    for (const template of ["{{ Event.id }}", "{{ Event.Tag|map(attribute='name')|join(',') }}", "{{ Event.Tag|length }}", "{{ Event.id }}-{{ Event.Tag[0].name }}"]) {
+    for (const template of [
+      "{{ Event.id }}",
+      "{{ Event.Tag|map(attribute='name')|join(',') }}",
+      "{{ Event.Tag|length }}",
+      "{{ Event.id }}-{{ Event.Tag[0].name }}",
+    ]) {
       outputs.push(await pool.render(mispText(template, data)));
     }
     expect(outputs).toEqual(["7", "tlp:red,PAP:RED", "2", "7-tlp:red"]);
     // A render may change the kept data as Jinja allows; the renders after it see it as parsed,
     // whether the changing render succeeded or failed.
-    await expect(pool.render(mispText("{{ Event.Tag.append('x') }}{{ Event.Tag|length }}{{ Event.update(id='9') }}{{ Event.id }}", data))).resolves.toBe("None3None9");
+    await expect(
+      pool.render(mispText("{{ Event.Tag.append('x') }}{{ Event.Tag|length }}{{ Event.update(id='9') }}{{ Event.id }}", data)),
+    ).resolves.toBe("None3None9");
     await expect(pool.render(mispText("{{ Event.Tag|length }} {{ Event.id }}", data))).resolves.toBe("2 7");
-    await expect(pool.render(mispText("{{ Event.Tag.pop() }}{{ Event.clear() }}{{ 1 // 0 }}", data))).rejects.toMatchObject({ pythonClass: "ZeroDivisionError" });
-    await expect(pool.render(mispText("{{ Event.Tag|map(attribute='name')|join(',') }} {{ Event.id }}", data))).resolves.toBe("tlp:red,PAP:RED 7");
+    await expect(pool.render(mispText("{{ Event.Tag.pop() }}{{ Event.clear() }}{{ 1 // 0 }}", data))).rejects.toMatchObject({
+      pythonClass: "ZeroDivisionError",
+    });
+    await expect(pool.render(mispText("{{ Event.Tag|map(attribute='name')|join(',') }} {{ Event.id }}", data))).resolves.toBe(
+      "tlp:red,PAP:RED 7",
+    );
     const changed = await pool.render(mispText("{{ Event.id }}", { ...data, Event: { ...data.Event, id: "8" } }));
     expect(changed).toBe("8");
   });

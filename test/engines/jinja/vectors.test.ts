@@ -18,9 +18,7 @@ interface VectorFile {
   cases: VectorCase[];
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL("../../fixtures/jinja-vectors.json", import.meta.url), "utf8"),
-) as VectorFile;
+const vectors = JSON.parse(readFileSync(new URL("../../fixtures/jinja-vectors.json", import.meta.url), "utf8")) as VectorFile;
 
 let passed = 0;
 afterAll(() => {

@@ -11,7 +11,14 @@ export function nodeRequest(module: string, declared: string[], values: Record<s
 export function attributeTriggerData(full: Record<string, any>, index: number, keepEventTags = true): Record<string, unknown> {
   const ev = full.Event;
   const attr = ev._AttributeFlattened[index];
-  const light: Record<string, unknown> = { id: ev.id, uuid: ev.uuid, info: ev.info, distribution: ev.distribution, Attribute: [attr], _AttributeFlattened: [attr] };
+  const light: Record<string, unknown> = {
+    id: ev.id,
+    uuid: ev.uuid,
+    info: ev.info,
+    distribution: ev.distribution,
+    Attribute: [attr],
+    _AttributeFlattened: [attr],
+  };
   if (keepEventTags && ev.Tag) light.Tag = ev.Tag;
   return { Event: light };
 }

@@ -22,7 +22,9 @@ function nodeRequest(data: unknown, values: Record<string, string>, matching: Re
   return { module: "http_webhook", data, params, matchingData };
 }
 
-const RoamingBody = z.object({ Event: z.object({ id: z.string(), info: z.string(), _AttributeFlattened: z.array(z.object({ type: z.string(), value: z.string() })) }) });
+const RoamingBody = z.object({
+  Event: z.object({ id: z.string(), info: z.string(), _AttributeFlattened: z.array(z.object({ type: z.string(), value: z.string() })) }),
+});
 
 let app: TestApp;
 let hook: StandIn;
@@ -41,7 +43,8 @@ afterAll(async () => {
 beforeEach(() => {
   hook.reset();
   hook.handle((req) => {
-    if (req.headers.authorization !== undefined && req.headers.authorization !== `Bearer ${TOKEN}`) return failures.unauthorized({ error: "bad token" });
+    if (req.headers.authorization !== undefined && req.headers.authorization !== `Bearer ${TOKEN}`)
+      return failures.unauthorized({ error: "bad token" });
     if (req.method !== "GET" && req.method !== "HEAD") {
       const type = req.headers["content-type"] ?? "";
       if (type.startsWith("application/json")) {
@@ -64,8 +67,21 @@ describe("http_webhook descriptor", () => {
     const d = list.find((m) => m.name === "http_webhook")!;
     expect(d.meta.icon).toBe("globe");
     expect(d.meta.icon_class).toBe("fas");
-    const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean; blocking: boolean };
-    expect(Object.keys(config.params)).toEqual(["url", "request_method", "content_type", "payload", "headers", "data_extraction_path", "self_signed", "expected_status"]);
+    const config = d.meta.config as {
+      params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
+      support_filters: boolean;
+      blocking: boolean;
+    };
+    expect(Object.keys(config.params)).toEqual([
+      "url",
+      "request_method",
+      "content_type",
+      "payload",
+      "headers",
+      "data_extraction_path",
+      "self_signed",
+      "expected_status",
+    ]);
     expect(config.params.url).toMatchObject({ type: "string", value: "https://example.org/hook", jinja_supported: true });
     expect(config.params.request_method).toMatchObject({ type: "string", value: "post" });
     expect(config.params.content_type.value).toBe("json");
@@ -97,7 +113,9 @@ describe("http_webhook requests", () => {
 
   it("sends a payload text unchanged and refuses invalid JSON without calling", async () => {
     const payload = '{ "text": "Event 42 published",\n  "n": 1 }';
-    expect((await app.query(nodeRequest(roaming("event-publish-minimal-no-tags"), { url: hook.url, payload }))).body).toEqual({ data: true });
+    expect((await app.query(nodeRequest(roaming("event-publish-minimal-no-tags"), { url: hook.url, payload }))).body).toEqual({
+      data: true,
+    });
     expect(hook.last().body).toBe(payload);
     hook.reset();
     const bad = await app.query(nodeRequest(roaming("event-publish-minimal-no-tags"), { url: hook.url, payload: "Event 42 published" }));
@@ -107,7 +125,13 @@ describe("http_webhook requests", () => {
 
   it("sends the extraction when data_extraction_path is set and payload is empty", async () => {
     const values = ["203.0.113.5", "evil.example"];
-    const r = await app.query(nodeRequest(roaming("event-publish-tlp-red"), { url: hook.url, data_extraction_path: "Event._AttributeFlattened.{n}.value" }, { data_extraction_path: values }));
+    const r = await app.query(
+      nodeRequest(
+        roaming("event-publish-tlp-red"),
+        { url: hook.url, data_extraction_path: "Event._AttributeFlattened.{n}.value" },
+        { data_extraction_path: values },
+      ),
+    );
     expect(r.body).toEqual({ data: true });
     expect(JSON.parse(hook.last().body)).toEqual(values);
   });
@@ -131,7 +155,10 @@ describe("http_webhook requests", () => {
   });
 
   it("GET sends no body; PUT, PATCH and DELETE carry it", async () => {
-    expect((await app.query(nodeRequest(roaming("event-publish-minimal-no-tags"), { url: hook.url, request_method: "GET", payload: "{}" }))).body).toEqual({ data: true });
+    expect(
+      (await app.query(nodeRequest(roaming("event-publish-minimal-no-tags"), { url: hook.url, request_method: "GET", payload: "{}" })))
+        .body,
+    ).toEqual({ data: true });
     expect(hook.last().method).toBe("GET");
     expect(hook.last().body).toBe("");
     expect(hook.last().headers["content-type"]).toBeUndefined();
@@ -153,10 +180,14 @@ describe("http_webhook requests", () => {
   });
 
   it("replaces secret:NAME words in header values with the server's secret, and keeps it out of errors", async () => {
-    expect((await app.query(nodeRequest({ a: 1 }, { url: hook.url, headers: "Authorization: Bearer secret:WEBHOOK_TOKEN" }))).body).toEqual({ data: true });
+    expect((await app.query(nodeRequest({ a: 1 }, { url: hook.url, headers: "Authorization: Bearer secret:WEBHOOK_TOKEN" }))).body).toEqual(
+      { data: true },
+    );
     expect(hook.last().headers.authorization).toBe(`Bearer ${TOKEN}`);
     hook.script(failures.serverError(`cannot use ${TOKEN}`));
-    expect((await app.query(nodeRequest({}, { url: hook.url, headers: "Authorization: Bearer secret:WEBHOOK_TOKEN" }))).body).toEqual({ error: "http_webhook: HTTP 500 Internal Server Error: cannot use ***" });
+    expect((await app.query(nodeRequest({}, { url: hook.url, headers: "Authorization: Bearer secret:WEBHOOK_TOKEN" }))).body).toEqual({
+      error: "http_webhook: HTTP 500 Internal Server Error: cannot use ***",
+    });
     const unknown = await app.query(nodeRequest({}, { url: hook.url, headers: "X-Key: secret:NOPE" }));
     expect(unknown.body.error).toMatch(/^http_webhook: parameter "headers": unknown secret "NOPE"/);
   });
@@ -198,13 +229,17 @@ describe("http_webhook failures", () => {
     const bare = await app.query(nodeRequest({}, { url: hook.url, headers: `Authorization: Bearer ${TOKEN}` }));
     expect(bare.body).toEqual({ error: "http_webhook: authentication failed (HTTP 401 Unauthorized): unknown token ***" });
     hook.script(failures.forbidden());
-    expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({ error: "http_webhook: authentication failed (HTTP 403 Forbidden): Forbidden" });
+    expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({
+      error: "http_webhook: authentication failed (HTTP 403 Forbidden): Forbidden",
+    });
   });
 
   it("reports 404, 413 and 500 with status and at most 300 characters of body", async () => {
     hook.script(failures.notFound("no such hook"), failures.tooLarge(), failures.serverError("E".repeat(5000)));
     expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({ error: "http_webhook: HTTP 404 Not Found: no such hook" });
-    expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({ error: "http_webhook: HTTP 413 Payload Too Large: Payload Too Large" });
+    expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({
+      error: "http_webhook: HTTP 413 Payload Too Large: Payload Too Large",
+    });
     const r = await app.query(nodeRequest({}, { url: hook.url }));
     const error = r.body.error as string;
     expect(error.startsWith("http_webhook: HTTP 500 Internal Server Error: EEEE")).toBe(true);
@@ -213,7 +248,9 @@ describe("http_webhook failures", () => {
 
   it("reports 429 with the Retry-After seconds", async () => {
     hook.script(failures.rateLimited(17, "slow down"));
-    expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({ error: "http_webhook: HTTP 429 Too Many Requests, rate limited, retry after 17 s: slow down" });
+    expect((await app.query(nodeRequest({}, { url: hook.url }))).body).toEqual({
+      error: "http_webhook: HTTP 429 Too Many Requests, rate limited, retry after 17 s: slow down",
+    });
   });
 
   it("reports a redirect answer to a POST with its location (query left out)", async () => {
@@ -252,7 +289,9 @@ describe("http_webhook server-side allow-list", () => {
     try {
       expect((await guarded.query(nodeRequest({}, { url: `${hook.url}/allowed/x` }))).body).toEqual({ data: true });
       const r = await guarded.query(nodeRequest({}, { url: `${hook.url}/other` }));
-      expect(r.body).toEqual({ error: 'http_webhook: parameter "url": is not in the server\'s allow-list (modules.http_webhook.allowed_urls)' });
+      expect(r.body).toEqual({
+        error: 'http_webhook: parameter "url": is not in the server\'s allow-list (modules.http_webhook.allowed_urls)',
+      });
       expect(hook.requests.map((q) => q.path)).toEqual(["/allowed/x"]);
     } finally {
       await guarded.close();

@@ -7,7 +7,8 @@ beforeAll(async () => {
   t = await startTestApp();
 });
 afterAll(async () => t.close());
-const run = async (condition: string, message = "") => (await t.query(nodeRequest("jinja_condition", ["condition", "message"], { condition, message }, roaming("event-publish-tlp-red")))).body;
+const run = async (condition: string, message = "") =>
+  (await t.query(nodeRequest("jinja_condition", ["condition", "message"], { condition, message }, roaming("event-publish-tlp-red")))).body;
 
 describe("jinja_condition", () => {
   it("declares both parameters jinja_supported and is blocking", async () => {
@@ -34,7 +35,9 @@ describe("jinja_condition", () => {
   });
 
   it("an unrecognised rendering is an error that says what it got", async () => {
-    expect((await run("[{'name': 'tlp:red'}]")).error).toBe(`jinja_condition: the condition rendered "[{'name': 'tlp:red'}]", which is neither true (True, true, 1, yes) nor false (False, false, 0, no)`);
+    expect((await run("[{'name': 'tlp:red'}]")).error).toBe(
+      `jinja_condition: the condition rendered "[{'name': 'tlp:red'}]", which is neither true (True, true, 1, yes) nor false (False, false, 0, no)`,
+    );
     expect((await run("None")).error).toMatch(/neither true/);
   });
 });

@@ -17,20 +17,51 @@ describe("resolveSmtpSettings", () => {
 
   it("takes everything from the server when the node leaves it empty", () => {
     expect(
-      resolve({}, { smtp_host: "smtp.example.org", smtp_port: "2525", smtp_security: "none", smtp_username: "u", smtp_password: "p", mail_from: "m@example.org", verify_tls: "no" }),
-    ).toEqual({ host: "smtp.example.org", port: 2525, security: "none", username: "u", password: "p", verifyTls: false, from: "m@example.org", serverCredentials: true });
+      resolve(
+        {},
+        {
+          smtp_host: "smtp.example.org",
+          smtp_port: "2525",
+          smtp_security: "none",
+          smtp_username: "u",
+          smtp_password: "p",
+          mail_from: "m@example.org",
+          verify_tls: "no",
+        },
+      ),
+    ).toEqual({
+      host: "smtp.example.org",
+      port: 2525,
+      security: "none",
+      username: "u",
+      password: "p",
+      verifyTls: false,
+      from: "m@example.org",
+      serverCredentials: true,
+    });
   });
 
   it("node values win over server settings", () => {
-    const s = resolve({ host: "smtp.example.org", port: 465, security: "tls", verifyTls: true, from: "n@example.org" }, { smtp_host: "smtp.example.org", smtp_port: "2525", verify_tls: "false", mail_from: "m@example.org" });
+    const s = resolve(
+      { host: "smtp.example.org", port: 465, security: "tls", verifyTls: true, from: "n@example.org" },
+      { smtp_host: "smtp.example.org", smtp_port: "2525", verify_tls: "false", mail_from: "m@example.org" },
+    );
     expect(s).toMatchObject({ port: 465, security: "tls", verifyTls: true, from: "n@example.org" });
   });
 
   it("keeps the server's credentials for the server's relay only", () => {
     const values = { smtp_host: "smtp.example.org", smtp_username: "u", smtp_password: "p", mail_from: "m@example.org" };
     expect(resolve({ host: "SMTP.example.org" }, values)).toMatchObject({ username: "u", password: "p", serverCredentials: true });
-    expect(resolve({ host: "attacker.example" }, values)).toMatchObject({ username: undefined, password: undefined, serverCredentials: false });
-    expect(resolve({ username: "own", password: "pw" }, values)).toMatchObject({ username: "own", password: "pw", serverCredentials: false });
+    expect(resolve({ host: "attacker.example" }, values)).toMatchObject({
+      username: undefined,
+      password: undefined,
+      serverCredentials: false,
+    });
+    expect(resolve({ username: "own", password: "pw" }, values)).toMatchObject({
+      username: "own",
+      password: "pw",
+      serverCredentials: false,
+    });
   });
 
   it.each([

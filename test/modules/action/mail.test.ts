@@ -14,8 +14,18 @@ import { startSmtpServer, type TestSmtpServer } from "../../helpers/smtp.js";
 // received message is parsed with mailparser.
 
 const PARAMS = [
-  "recipients", "cc", "mail_from", "mail_template_subject", "mail_template_body", "body_format",
-  "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "verify_tls",
+  "recipients",
+  "cc",
+  "mail_from",
+  "mail_template_subject",
+  "mail_template_body",
+  "body_format",
+  "smtp_host",
+  "smtp_port",
+  "smtp_security",
+  "smtp_username",
+  "smtp_password",
+  "verify_tls",
 ];
 const USER = "misp-relay";
 const PASSWORD = "s3cret-Relay-Pass!";
@@ -45,7 +55,8 @@ async function renderLikeMisp(app: TestApp, template: string, data: unknown): Pr
   return (r.body.results as { values: string[] }[])[0].values[0];
 }
 
-const addresses = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address));
+const addresses = (a: AddressObject | AddressObject[] | undefined) =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address));
 
 describe("mail through a STARTTLS relay configured on the server (credentials not in the workflow)", () => {
   let smtp: TestSmtpServer;
@@ -54,7 +65,14 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
     smtp = await startSmtpServer({ tls: "starttls", users: { [USER]: PASSWORD }, rejectRecipients: (a) => a.startsWith("nobody") });
     app = await startTestApp({
       modules: {
-        mail: { smtp_host: "127.0.0.1", smtp_port: smtp.port, smtp_username: USER, smtp_password: PASSWORD, mail_from: FROM, verify_tls: "false" },
+        mail: {
+          smtp_host: "127.0.0.1",
+          smtp_port: smtp.port,
+          smtp_username: USER,
+          smtp_password: PASSWORD,
+          mail_from: FROM,
+          verify_tls: "false",
+        },
         // Rendering the documented templates on a loaded test machine: more room than the 2 s default.
         jinja_template_rendering: { timeout_ms: "8000" },
       },
@@ -96,12 +114,21 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
   it("sends an HTML body as multipart/alternative with a derived text part", async () => {
     const data = roaming("event-publish-mixed-galaxy-objects");
     const html = `<h1>Event ${(data.Event as Json).id}</h1><p>Tom &amp; Jerry &lt;html&gt;</p><ul><li>one</li><li>two</li></ul><p><a href="https://misp.example.org/events/view/1">open</a></p>`;
-    const r = await app.query(mailQuery(data, { recipients: "soc@example.org", body_format: "html", mail_template_subject: "Alert: ünïcödé", mail_template_body: html }));
+    const r = await app.query(
+      mailQuery(data, {
+        recipients: "soc@example.org",
+        body_format: "html",
+        mail_template_subject: "Alert: ünïcödé",
+        mail_template_body: html,
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     const m = smtp.received.at(-1)!;
     expect(m.raw).toMatch(/Content-Type: multipart\/alternative/i);
     expect(m.parsed.html).toBe(html);
-    expect(m.parsed.text?.trim()).toBe(`Event ${(data.Event as Json).id}\n\nTom & Jerry <html>\n\n- one\n- two\n\nopen (https://misp.example.org/events/view/1)`);
+    expect(m.parsed.text?.trim()).toBe(
+      `Event ${(data.Event as Json).id}\n\nTom & Jerry <html>\n\n- one\n- two\n\nopen (https://misp.example.org/events/view/1)`,
+    );
     expect(m.parsed.subject).toBe("Alert: ünïcödé");
     expect(m.raw).toMatch(/^Subject: =\?UTF-8\?/m);
   });
@@ -116,11 +143,13 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
   });
 
   it("keeps the subject on one line (no header injection) and never renders templates again", async () => {
-    const r = await app.query(mailQuery(roaming("event-publish-tlp-white"), {
-      recipients: "soc@example.org",
-      mail_template_subject: "Hello\r\nBcc: attacker@evil.example\r\n  {{ Event.info }}",
-      mail_template_body: "Value {{ 7*7 }} stays as sent",
-    }));
+    const r = await app.query(
+      mailQuery(roaming("event-publish-tlp-white"), {
+        recipients: "soc@example.org",
+        mail_template_subject: "Hello\r\nBcc: attacker@evil.example\r\n  {{ Event.info }}",
+        mail_template_body: "Value {{ 7*7 }} stays as sent",
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     const m = smtp.received.at(-1)!;
     expect(m.parsed.subject).toBe("Hello Bcc: attacker@evil.example {{ Event.info }}");
@@ -130,7 +159,9 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
   });
 
   it("succeeds when the relay rejects some recipients (logged), delivering to the others", async () => {
-    const r = await app.query(mailQuery(roaming("event-publish-tlp-red"), { recipients: "nobody@example.org, soc@example.org", cc: "nobody2@example.org" }));
+    const r = await app.query(
+      mailQuery(roaming("event-publish-tlp-red"), { recipients: "nobody@example.org, soc@example.org", cc: "nobody2@example.org" }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(smtp.received.at(-1)!.to).toEqual(["soc@example.org"]);
   });
@@ -147,7 +178,9 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
 
   it("fails with the SMTP code for a wrong password, without revealing it", async () => {
     const wrong = "wrong-Password-123";
-    const r = await app.query(mailQuery(roaming("event-publish-tlp-red"), { recipients: "soc@example.org", smtp_username: USER, smtp_password: wrong }));
+    const r = await app.query(
+      mailQuery(roaming("event-publish-tlp-red"), { recipients: "soc@example.org", smtp_username: USER, smtp_password: wrong }),
+    );
     expect(r.body.error).toBe(`mail: authentication failed at 127.0.0.1:${smtp.port}: 535 5.7.8 Authentication credentials invalid`);
     expect(JSON.stringify(r.body)).not.toContain(wrong);
     expect(smtp.authAttempts.at(-1)).toEqual({ method: "PLAIN", user: USER, ok: false });
@@ -161,7 +194,9 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
   it("does not hand the server's credentials to a host chosen in the workflow", async () => {
     const attempts = smtp.authAttempts.length;
     // "localhost" is the same relay, but not the configured name: no server credentials.
-    const r = await app.query(mailQuery(roaming("event-publish-tlp-red"), { recipients: "soc@example.org", smtp_host: "localhost", smtp_port: String(smtp.port) }));
+    const r = await app.query(
+      mailQuery(roaming("event-publish-tlp-red"), { recipients: "soc@example.org", smtp_host: "localhost", smtp_port: String(smtp.port) }),
+    );
     expect(r.body.error).toMatch(/^mail: sender refused by localhost:\d+: 530 /);
     expect(smtp.authAttempts).toHaveLength(attempts);
   });
@@ -170,9 +205,15 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
     [{ recipients: "" }, 'mail: parameter "recipients": is required'],
     [{ recipients: " , ; " }, 'mail: parameter "recipients": is required'],
     [{ recipients: "Alice <alice@example.org>" }, 'mail: parameter "recipients": invalid address "Alice <alice@example.org>"'],
-    [{ recipients: "soc@example.org, not-an-address, x@-bad-.example" }, 'mail: parameter "recipients": invalid addresses "not-an-address", "x@-bad-.example"'],
+    [
+      { recipients: "soc@example.org, not-an-address, x@-bad-.example" },
+      'mail: parameter "recipients": invalid addresses "not-an-address", "x@-bad-.example"',
+    ],
     [{ recipients: "soc@example.org", cc: "a@b@c" }, 'mail: parameter "cc": invalid address "a@b@c"'],
-    [{ recipients: "soc@example.org", mail_from: "MISP <misp@example.org>" }, 'mail: parameter "mail_from": invalid address "MISP <misp@example.org>"'],
+    [
+      { recipients: "soc@example.org", mail_from: "MISP <misp@example.org>" },
+      'mail: parameter "mail_from": invalid address "MISP <misp@example.org>"',
+    ],
     [{ recipients: "soc@example.org", body_format: "markdown" }, 'mail: parameter "body_format": must be one of text, html'],
     [{ recipients: "soc@example.org", smtp_security: "ssl" }, 'mail: parameter "smtp_security": must be one of starttls, tls, none'],
     [{ recipients: "soc@example.org", smtp_port: "99999" }, 'mail: parameter "smtp_port": must be between 1 and 65535'],
@@ -185,24 +226,40 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
     expect(smtp.received).toHaveLength(before);
   });
 
-  it.each(ROAMING_FIXTURES)("%s: the HTML example of docs/actions-delivery.md, rendered by jinja_template_rendering as MISP does", async (name) => {
-    const data = roaming(name);
-    const subject = await renderLikeMisp(app, docTemplate("mail-subject"), data);
-    const body = await renderLikeMisp(app, docTemplate("mail-body"), data);
-    const r = await app.query(mailQuery(data, { recipients: "soc@example.org, cert@example.org", mail_template_subject: subject, mail_template_body: body, body_format: "html" }));
-    expect(r.body).toEqual({ data: true });
-    const p = smtp.received.at(-1)!.parsed;
-    expect(p.subject).toBe(`[MISP][${(data.Event as Json).Orgc.name}] ${(data.Event as Json).info} (${(data.Event as Json)._AttributeFlattened.length} attributes)`);
-    expect(p.html).toBe(body);
-    expect(p.text?.trim()).toBe(htmlToText(body));
-    // One text line per attribute row, cells separated by tabs.
-    for (const a of (data.Event as Json)._AttributeFlattened) expect(p.text).toContain(`${a.category}\t${a.type}\t${a.value}\t${a.to_ids ? "yes" : "no"}\n`);
-    if (name === "event-publish-mixed-galaxy-objects") {
-      const documented = /the text part reads:\n\n```\n([\s\S]*?)\n```/.exec(DOC)![1].split("\n").filter((l) => l !== "…");
-      for (const line of documented) expect(p.text).toContain(line);
-      expect(p.subject).toBe("[MISP][CIRCL] APT campaign: spear-phishing with weaponised documents (11 attributes)");
-    }
-  });
+  it.each(ROAMING_FIXTURES)(
+    "%s: the HTML example of docs/actions-delivery.md, rendered by jinja_template_rendering as MISP does",
+    async (name) => {
+      const data = roaming(name);
+      const subject = await renderLikeMisp(app, docTemplate("mail-subject"), data);
+      const body = await renderLikeMisp(app, docTemplate("mail-body"), data);
+      const r = await app.query(
+        mailQuery(data, {
+          recipients: "soc@example.org, cert@example.org",
+          mail_template_subject: subject,
+          mail_template_body: body,
+          body_format: "html",
+        }),
+      );
+      expect(r.body).toEqual({ data: true });
+      const p = smtp.received.at(-1)!.parsed;
+      expect(p.subject).toBe(
+        `[MISP][${(data.Event as Json).Orgc.name}] ${(data.Event as Json).info} (${(data.Event as Json)._AttributeFlattened.length} attributes)`,
+      );
+      expect(p.html).toBe(body);
+      expect(p.text?.trim()).toBe(htmlToText(body));
+      // One text line per attribute row, cells separated by tabs.
+      for (const a of (data.Event as Json)._AttributeFlattened)
+        expect(p.text).toContain(`${a.category}\t${a.type}\t${a.value}\t${a.to_ids ? "yes" : "no"}\n`);
+      if (name === "event-publish-mixed-galaxy-objects") {
+        const documented = /the text part reads:\n\n```\n([\s\S]*?)\n```/
+          .exec(DOC)![1]
+          .split("\n")
+          .filter((l) => l !== "…");
+        for (const line of documented) expect(p.text).toContain(line);
+        expect(p.subject).toBe("[MISP][CIRCL] APT campaign: spear-phishing with weaponised documents (11 attributes)");
+      }
+    },
+  );
 
   it("publishes the descriptor of MODULES §16", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Json[];
@@ -237,10 +294,17 @@ describe("mail: transport security and AUTH variants (settings in the node)", ()
 
   it("implicit TLS (smtps) with AUTH LOGIN", async () => {
     const smtp = await start({ tls: "implicit", users: { [USER]: PASSWORD }, authMethods: ["LOGIN"] });
-    const r = await app.query(mailQuery(data(), {
-      recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "tls",
-      smtp_username: USER, smtp_password: PASSWORD, verify_tls: "false",
-    }));
+    const r = await app.query(
+      mailQuery(data(), {
+        recipients: "soc@example.org",
+        smtp_host: "127.0.0.1",
+        smtp_port: String(smtp.port),
+        smtp_security: "tls",
+        smtp_username: USER,
+        smtp_password: PASSWORD,
+        verify_tls: "false",
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(smtp.received[0].secure).toBe(true);
     expect(smtp.authAttempts).toEqual([{ method: "LOGIN", user: USER, ok: true }]);
@@ -248,7 +312,9 @@ describe("mail: transport security and AUTH variants (settings in the node)", ()
 
   it("implicit TLS fails on the self-signed certificate when verify_tls is left at its default", async () => {
     const smtp = await start({ tls: "implicit" });
-    const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "tls" }));
+    const r = await app.query(
+      mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "tls" }),
+    );
     expect(r.body.error).toMatch(/^mail: TLS error with 127\.0\.0\.1:\d+: self-signed certificate/);
     expect(smtp.received).toHaveLength(0);
   });
@@ -269,25 +335,41 @@ describe("mail: transport security and AUTH variants (settings in the node)", ()
 
   it("security none sends in clear text (AUTH PLAIN still checked)", async () => {
     const smtp = await start({ tls: "plain", users: { [USER]: PASSWORD } });
-    const r = await app.query(mailQuery(data(), {
-      recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none", smtp_username: USER, smtp_password: PASSWORD,
-    }));
+    const r = await app.query(
+      mailQuery(data(), {
+        recipients: "soc@example.org",
+        smtp_host: "127.0.0.1",
+        smtp_port: String(smtp.port),
+        smtp_security: "none",
+        smtp_username: USER,
+        smtp_password: PASSWORD,
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(smtp.received[0]).toMatchObject({ secure: false, user: USER });
   });
 
   it("a username forces AUTH even when the relay does not offer it", async () => {
     const smtp = await start({ tls: "plain" });
-    const r = await app.query(mailQuery(data(), {
-      recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none", smtp_username: USER, smtp_password: PASSWORD,
-    }));
+    const r = await app.query(
+      mailQuery(data(), {
+        recipients: "soc@example.org",
+        smtp_host: "127.0.0.1",
+        smtp_port: String(smtp.port),
+        smtp_security: "none",
+        smtp_username: USER,
+        smtp_password: PASSWORD,
+      }),
+    );
     expect(r.body.error).toMatch(/^mail: authentication failed at 127\.0\.0\.1:\d+: 5\d\d /);
     expect(smtp.received).toHaveLength(0);
   });
 
   it("reports a refused DATA with its code", async () => {
     const smtp = await start({ tls: "plain", rejectData: { code: 554, text: "5.7.1 Message rejected as spam" } });
-    const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none" }));
+    const r = await app.query(
+      mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none" }),
+    );
     expect(r.body.error).toBe(`mail: message refused by 127.0.0.1:${smtp.port}: 554 5.7.1 Message rejected as spam`);
   });
 
@@ -295,27 +377,35 @@ describe("mail: transport security and AUTH variants (settings in the node)", ()
     const smtp = await startSmtpServer({ tls: "plain" });
     const port = smtp.port;
     await smtp.close();
-    const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(port), smtp_security: "none" }));
+    const r = await app.query(
+      mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(port), smtp_security: "none" }),
+    );
     expect(r.body.error).toBe(`mail: connection refused by 127.0.0.1:${port}`);
   });
 
   it("data without an Event: generic subject and JSON summary", async () => {
     const smtp = await start({ tls: "plain" });
     const logData = { Log: { id: "7", action: "login", email: "admin@example.org" } };
-    const r = await app.query(mailQuery(logData, { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none" }));
+    const r = await app.query(
+      mailQuery(logData, { recipients: "soc@example.org", smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none" }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(smtp.received[0].parsed.subject).toBe("MISP workflow notification");
     expect(smtp.received[0].parsed.text?.trim()).toBe(`[MISP] workflow notification\n${JSON.stringify(logData)}`);
   });
 
   it("never connects to always-denied ranges (cloud metadata), whatever the policy", async () => {
-    const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "169.254.169.254", smtp_port: "25", smtp_security: "none" }));
+    const r = await app.query(
+      mailQuery(data(), { recipients: "soc@example.org", smtp_host: "169.254.169.254", smtp_port: "25", smtp_security: "none" }),
+    );
     expect(r.body.error).toMatch(/^mail: egress denied .*169\.254\.169\.254/);
   });
 
   it("no relay configured anywhere", async () => {
     const r = await app.query(mailQuery(data(), { recipients: "soc@example.org" }));
-    expect(r.body.error).toBe("mail: no SMTP relay: set smtp_host in the node or the server setting modules.mail.smtp_host (MISP_MODULES_MAIL_SMTP_HOST)");
+    expect(r.body.error).toBe(
+      "mail: no SMTP relay: set smtp_host in the node or the server setting modules.mail.smtp_host (MISP_MODULES_MAIL_SMTP_HOST)",
+    );
   });
 });
 
@@ -331,7 +421,15 @@ describe("mail: deadline, egress policy, missing sender (one app: 1.5 s deadline
     const smtp = await startSmtpServer({ tls: "plain", hangAfterGreeting: true });
     try {
       const started = Date.now();
-      const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", mail_from: FROM, smtp_host: "127.0.0.1", smtp_port: String(smtp.port), smtp_security: "none" }));
+      const r = await app.query(
+        mailQuery(data(), {
+          recipients: "soc@example.org",
+          mail_from: FROM,
+          smtp_host: "127.0.0.1",
+          smtp_port: String(smtp.port),
+          smtp_security: "none",
+        }),
+      );
       expect(r.body.error).toMatch(/^mail: (Timeout\.|timeout talking to 127\.0\.0\.1)/);
       expect(Date.now() - started).toBeLessThan(4000);
       expect(smtp.received).toHaveLength(0);
@@ -341,13 +439,17 @@ describe("mail: deadline, egress policy, missing sender (one app: 1.5 s deadline
   });
 
   it("the SMTP connection goes through the egress guard (a private relay outside the allow-list)", async () => {
-    const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", mail_from: FROM, smtp_host: "10.0.0.25", smtp_port: "25", smtp_security: "none" }));
+    const r = await app.query(
+      mailQuery(data(), { recipients: "soc@example.org", mail_from: FROM, smtp_host: "10.0.0.25", smtp_port: "25", smtp_security: "none" }),
+    );
     expect(r.body.error).toMatch(/^mail: egress denied .*10\.0\.0\.25.*private addresses are not allowed/);
   });
 
   it("without a sender anywhere", async () => {
     const r = await app.query(mailQuery(data(), { recipients: "soc@example.org", smtp_host: "127.0.0.1" }));
-    expect(r.body.error).toBe("mail: no sender: set mail_from in the node or the server setting modules.mail.mail_from (MISP_MODULES_MAIL_MAIL_FROM)");
+    expect(r.body.error).toBe(
+      "mail: no sender: set mail_from in the node or the server setting modules.mail.mail_from (MISP_MODULES_MAIL_MAIL_FROM)",
+    );
   });
 });
 
@@ -377,8 +479,10 @@ describe("mail helpers", () => {
   });
 
   it("htmlToText drops scripts and styles, keeps pre-formatted text and decodes entities", () => {
-    expect(htmlToText("<style>p{}</style><script>alert(1)</script><p>A&nbsp;&#x26;&#38;B</p><pre>  x\n  y</pre><table><tr><td>k</td><td>v</td></tr></table>")).toBe(
-      "A &&B\n\n  x\n  y\n\nk\tv",
-    );
+    expect(
+      htmlToText(
+        "<style>p{}</style><script>alert(1)</script><p>A&nbsp;&#x26;&#38;B</p><pre>  x\n  y</pre><table><tr><td>k</td><td>v</td></tr></table>",
+      ),
+    ).toBe("A &&B\n\n  x\n  y\n\nk\tv");
   });
 });

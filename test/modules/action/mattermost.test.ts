@@ -30,7 +30,8 @@ function appError(status: number, id: string, message: string): Reply {
 
 function contract(req: RecordedRequest): Reply {
   if (req.path === HOOK_PATH) {
-    if (req.method !== "POST" || !String(req.headers["content-type"]).startsWith("application/json")) return { status: 400, body: "Unable to parse incoming data" };
+    if (req.method !== "POST" || !String(req.headers["content-type"]).startsWith("application/json"))
+      return { status: 400, body: "Unable to parse incoming data" };
     try {
       if (!IncomingWebhook.safeParse(JSON.parse(req.body)).success) return { status: 400, body: "No text specified" };
     } catch {
@@ -38,9 +39,12 @@ function contract(req: RecordedRequest): Reply {
     }
     return { status: 200, headers: { "content-type": "text/plain" }, body: "ok" };
   }
-  if (req.path !== `${PREFIX}/api/v4/posts` || req.method !== "POST") return appError(404, "api.context.404.app_error", "Sorry, we could not find the page.");
-  if (req.headers.authorization !== `Bearer ${TOKEN}`) return appError(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
-  if (req.headers["content-type"] !== "application/json") return appError(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
+  if (req.path !== `${PREFIX}/api/v4/posts` || req.method !== "POST")
+    return appError(404, "api.context.404.app_error", "Sorry, we could not find the page.");
+  if (req.headers.authorization !== `Bearer ${TOKEN}`)
+    return appError(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
+  if (req.headers["content-type"] !== "application/json")
+    return appError(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
   let parsed;
   try {
     parsed = CreatePost.safeParse(JSON.parse(req.body));
@@ -48,8 +52,12 @@ function contract(req: RecordedRequest): Reply {
     return appError(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
   }
   if (!parsed.success) return appError(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
-  if (parsed.data.channel_id !== CHANNEL) return appError(403, "api.context.permissions.app_error", "You do not have the appropriate permissions.");
-  return { status: 201, body: { id: "p0stid00000000000000000000", channel_id: CHANNEL, message: parsed.data.message, create_at: 1729430000000 } };
+  if (parsed.data.channel_id !== CHANNEL)
+    return appError(403, "api.context.permissions.app_error", "You do not have the appropriate permissions.");
+  return {
+    status: 201,
+    body: { id: "p0stid00000000000000000000", channel_id: CHANNEL, message: parsed.data.message, create_at: 1729430000000 },
+  };
 }
 
 function nodeRequest(data: unknown, values: Record<string, string>, extra: Record<string, unknown> = {}) {
@@ -81,8 +89,18 @@ describe("mattermost descriptor", () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const d = list.find((m) => m.name === "mattermost")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["comments", "fas"]);
-    const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
-    expect(Object.keys(config.params)).toEqual(["mattermost_hostname", "bot_access_token", "channel_id", "message_template", "webhook_url", "verify_tls"]);
+    const config = d.meta.config as {
+      params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
+      support_filters: boolean;
+    };
+    expect(Object.keys(config.params)).toEqual([
+      "mattermost_hostname",
+      "bot_access_token",
+      "channel_id",
+      "message_template",
+      "webhook_url",
+      "verify_tls",
+    ]);
     expect(config.params.mattermost_hostname.value).toBe("https://chat.example.org");
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(config.params.verify_tls).toMatchObject({ type: "string", value: "true" });
@@ -92,7 +110,9 @@ describe("mattermost descriptor", () => {
 
 describe("mattermost API mode", () => {
   it("POSTs {channel_id, message} to {base}/api/v4/posts with the bearer token, keeping the path prefix", async () => {
-    const r = await app.query(nodeRequest(roaming("event-publish-tlp-red"), { ...api, message_template: "**Event** {{ Event.id }} published" }));
+    const r = await app.query(
+      nodeRequest(roaming("event-publish-tlp-red"), { ...api, message_template: "**Event** {{ Event.id }} published" }),
+    );
     expect(r.body).toEqual({ data: true });
     const req = mm.last();
     expect(req.method).toBe("POST");
@@ -132,28 +152,51 @@ describe("mattermost API mode", () => {
   });
 
   it("names missing parameters without any request", async () => {
-    expect((await app.query(nodeRequest({}, { channel_id: CHANNEL }))).body).toEqual({ error: "mattermost: missing parameters mattermost_hostname, bot_access_token (or set webhook_url)" });
-    expect((await app.query(nodeRequest({}, { ...api, mattermost_hostname: "ftp://chat.example.org" }))).body).toEqual({ error: 'mattermost: parameter "mattermost_hostname": must be an http:// or https:// URL' });
-    expect((await app.query(nodeRequest({}, { ...api, verify_tls: "perhaps" }))).body).toEqual({ error: 'mattermost: parameter "verify_tls": must be true or false' });
+    expect((await app.query(nodeRequest({}, { channel_id: CHANNEL }))).body).toEqual({
+      error: "mattermost: missing parameters mattermost_hostname, bot_access_token (or set webhook_url)",
+    });
+    expect((await app.query(nodeRequest({}, { ...api, mattermost_hostname: "ftp://chat.example.org" }))).body).toEqual({
+      error: 'mattermost: parameter "mattermost_hostname": must be an http:// or https:// URL',
+    });
+    expect((await app.query(nodeRequest({}, { ...api, verify_tls: "perhaps" }))).body).toEqual({
+      error: 'mattermost: parameter "verify_tls": must be true or false',
+    });
     expect(mm.requests).toHaveLength(0);
   });
 
   it("reports Mattermost's error message with the status", async () => {
-    expect((await app.query(nodeRequest({}, { ...api, bot_access_token: "wrong-token-123" }))).body).toEqual({ error: "mattermost: HTTP 401 Unauthorized: Invalid or expired session, please login again." });
-    expect((await app.query(nodeRequest({}, { ...api, channel_id: "zzzzzzzzzzzzzzzzzzzzzzzzzz" }))).body).toEqual({ error: "mattermost: HTTP 403 Forbidden: You do not have the appropriate permissions." });
-    expect((await app.query(nodeRequest({}, { ...api, channel_id: "not-an-id" }))).body).toEqual({ error: "mattermost: HTTP 400 Bad Request: Invalid or missing post in request body." });
-    mm.script(appError(404, "app.channel.get.existing.app_error", "Unable to find the existing channel."), failures.tooLarge("<html>413</html>"), appError(429, "api.context.rate_limit", "Too many requests"), failures.serverError());
+    expect((await app.query(nodeRequest({}, { ...api, bot_access_token: "wrong-token-123" }))).body).toEqual({
+      error: "mattermost: HTTP 401 Unauthorized: Invalid or expired session, please login again.",
+    });
+    expect((await app.query(nodeRequest({}, { ...api, channel_id: "zzzzzzzzzzzzzzzzzzzzzzzzzz" }))).body).toEqual({
+      error: "mattermost: HTTP 403 Forbidden: You do not have the appropriate permissions.",
+    });
+    expect((await app.query(nodeRequest({}, { ...api, channel_id: "not-an-id" }))).body).toEqual({
+      error: "mattermost: HTTP 400 Bad Request: Invalid or missing post in request body.",
+    });
+    mm.script(
+      appError(404, "app.channel.get.existing.app_error", "Unable to find the existing channel."),
+      failures.tooLarge("<html>413</html>"),
+      appError(429, "api.context.rate_limit", "Too many requests"),
+      failures.serverError(),
+    );
     expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 404 Not Found: Unable to find the existing channel.");
     expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 413 Payload Too Large: <html>413</html>");
-    expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 429 Too Many Requests, rate limited: Too many requests");
+    expect((await app.query(nodeRequest({}, api))).body.error).toBe(
+      "mattermost: HTTP 429 Too Many Requests, rate limited: Too many requests",
+    );
     expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 500 Internal Server Error: Internal Server Error");
     mm.script(failures.rateLimited(12, { message: "rate limited" }));
-    expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 429 Too Many Requests, rate limited, retry after 12 s: rate limited");
+    expect((await app.query(nodeRequest({}, api))).body.error).toBe(
+      "mattermost: HTTP 429 Too Many Requests, rate limited, retry after 12 s: rate limited",
+    );
   });
 
   it("fails on a hang and keeps the token out of errors", async () => {
     mm.script(HANG, failures.serverError(`bad token ${TOKEN}`));
-    expect((await app.query(nodeRequest({}, api))).body.error).toMatch(/^mattermost: posting to Mattermost failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
+    expect((await app.query(nodeRequest({}, api))).body.error).toMatch(
+      /^mattermost: posting to Mattermost failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/,
+    );
     expect((await app.query(nodeRequest({}, api))).body.error).toBe("mattermost: HTTP 500 Internal Server Error: bad token ***");
   });
 
@@ -161,7 +204,9 @@ describe("mattermost API mode", () => {
     const tls = await startStandIn({ tls: true, handler: contract });
     try {
       const params = { ...api, mattermost_hostname: `${tls.url}${PREFIX}` };
-      expect((await app.query(nodeRequest({}, params))).body.error).toMatch(/^mattermost: posting to Mattermost failed: TLS error .*self-signed/);
+      expect((await app.query(nodeRequest({}, params))).body.error).toMatch(
+        /^mattermost: posting to Mattermost failed: TLS error .*self-signed/,
+      );
       expect(tls.requests).toHaveLength(0);
       expect((await app.query(nodeRequest({}, { ...params, verify_tls: "false" }))).body).toEqual({ data: true });
       expect(tls.last().path).toBe("/mattermost/api/v4/posts");
@@ -173,7 +218,9 @@ describe("mattermost API mode", () => {
 
 describe("mattermost webhook mode", () => {
   it("POSTs {text} to the webhook, ignoring the API parameters", async () => {
-    const r = await app.query(nodeRequest({}, { ...api, bot_access_token: "", webhook_url: `${mm.url}${HOOK_PATH}`, message_template: "hello" }));
+    const r = await app.query(
+      nodeRequest({}, { ...api, bot_access_token: "", webhook_url: `${mm.url}${HOOK_PATH}`, message_template: "hello" }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(mm.last().path).toBe(HOOK_PATH);
     expect(mm.last().headers.authorization).toBeUndefined();
@@ -185,7 +232,9 @@ describe("mattermost webhook mode", () => {
     const r = await app.query(nodeRequest({}, { webhook_url: wrong }));
     expect(r.body.error).toBe("mattermost: HTTP 404 Not Found: Sorry, we could not find the page.");
     mm.script({ status: 400, body: "Unable to parse incoming data" });
-    expect((await app.query(nodeRequest({}, { webhook_url: `${mm.url}${HOOK_PATH}` }))).body.error).toBe("mattermost: HTTP 400 Bad Request: Unable to parse incoming data");
+    expect((await app.query(nodeRequest({}, { webhook_url: `${mm.url}${HOOK_PATH}` }))).body.error).toBe(
+      "mattermost: HTTP 400 Bad Request: Unable to parse incoming data",
+    );
     const port = await closedPort();
     const refused = await app.query(nodeRequest({}, { webhook_url: `http://127.0.0.1:${port}/hooks/s3cr3thookid` }));
     expect(refused.body.error).toMatch(/^mattermost: posting to the Mattermost webhook failed: connection refused/);

@@ -15,7 +15,13 @@ const SIG = "wOrKfLoWsIgNaTuRe0123456789abcdef";
 const WORKFLOW_PATH = "/workflows/4f1e7c/triggers/manual/paths/invoke";
 const CONNECTOR_PATH = "/webhookb2/1111-2222@3333/IncomingWebhook/c0nnect0rS3cret/4444";
 
-const TextBlock = z.object({ type: z.literal("TextBlock"), text: z.string(), wrap: z.boolean().optional(), weight: z.string().optional(), size: z.string().optional() });
+const TextBlock = z.object({
+  type: z.literal("TextBlock"),
+  text: z.string(),
+  wrap: z.boolean().optional(),
+  weight: z.string().optional(),
+  size: z.string().optional(),
+});
 const WorkflowMessage = z.object({
   type: z.literal("message"),
   attachments: z
@@ -23,18 +29,30 @@ const WorkflowMessage = z.object({
       z.object({
         contentType: z.literal("application/vnd.microsoft.card.adaptive"),
         contentUrl: z.null().optional(),
-        content: z.object({ $schema: z.string().optional(), type: z.literal("AdaptiveCard"), version: z.string().regex(/^1\.\d$/), body: z.array(TextBlock).min(1) }),
+        content: z.object({
+          $schema: z.string().optional(),
+          type: z.literal("AdaptiveCard"),
+          version: z.string().regex(/^1\.\d$/),
+          body: z.array(TextBlock).min(1),
+        }),
       }),
     )
     .min(1),
 });
 const ConnectorMessage = z.union([
-  z.object({ "@type": z.literal("MessageCard"), "@context": z.literal("https://schema.org/extensions"), summary: z.string().min(1), title: z.string().optional(), text: z.string().min(1) }),
+  z.object({
+    "@type": z.literal("MessageCard"),
+    "@context": z.literal("https://schema.org/extensions"),
+    summary: z.string().min(1),
+    title: z.string().optional(),
+    text: z.string().min(1),
+  }),
   z.object({ text: z.string().min(1) }),
 ]);
 
 function contract(req: RecordedRequest): Reply {
-  if (!String(req.headers["content-type"]).startsWith("application/json")) return { status: 415, body: { error: { code: "UnsupportedMediaType", message: "The media type is not supported." } } };
+  if (!String(req.headers["content-type"]).startsWith("application/json"))
+    return { status: 415, body: { error: { code: "UnsupportedMediaType", message: "The media type is not supported." } } };
   if (Buffer.byteLength(req.body) > 28_000) return failures.tooLarge({ error: { code: "MessageTooLarge", message: "too large" } });
   let json: unknown;
   try {
@@ -43,8 +61,21 @@ function contract(req: RecordedRequest): Reply {
     return { status: 400, body: { error: { code: "InvalidRequestContent", message: "The request content is not valid JSON." } } };
   }
   if (req.path === WORKFLOW_PATH) {
-    if (req.query.get("sig") !== SIG) return { status: 401, body: { error: { code: "DirectApiInvalidAuthorizationSignature", message: "The provided authorization signature is invalid." } } };
-    if (!WorkflowMessage.safeParse(json).success) return { status: 400, body: { error: { code: "TriggerInputSchemaMismatch", message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition." } } };
+    if (req.query.get("sig") !== SIG)
+      return {
+        status: 401,
+        body: { error: { code: "DirectApiInvalidAuthorizationSignature", message: "The provided authorization signature is invalid." } },
+      };
+    if (!WorkflowMessage.safeParse(json).success)
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: "TriggerInputSchemaMismatch",
+            message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition.",
+          },
+        },
+      };
     return { status: 202, body: "" };
   }
   if (req.path === CONNECTOR_PATH) {
@@ -89,9 +120,14 @@ describe("ms_teams descriptor and format choice", () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const d = list.find((m) => m.name === "ms_teams")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["microsoft", "fab"]);
-    const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
+    const config = d.meta.config as {
+      params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
+      support_filters: boolean;
+    };
     expect(Object.keys(config.params)).toEqual(["webhook_url", "title", "message_template", "card_format"]);
-    expect(config.params.webhook_url).toEqual(expect.objectContaining({ type: "string", value: "https://prod-00.westeurope.logic.azure.com/workflows/…" }));
+    expect(config.params.webhook_url).toEqual(
+      expect.objectContaining({ type: "string", value: "https://prod-00.westeurope.logic.azure.com/workflows/…" }),
+    );
     expect(config.params.title).toMatchObject({ type: "string", value: "MISP: {{ Event.info }}", jinja_supported: true });
     expect(config.params.message_template).toMatchObject({ type: "large_string", value: "Event {{ Event.id }} …", jinja_supported: true });
     expect(config.params.card_format.value).toBe("auto");
@@ -110,7 +146,13 @@ describe("ms_teams descriptor and format choice", () => {
 
 describe("ms_teams Workflows (Adaptive Card)", () => {
   it("posts an Adaptive Card with the rendered title and text", async () => {
-    const r = await app.query(nodeRequest(roaming("event-publish-tlp-red"), { webhook_url: workflowUrl, title: "MISP: Ransomware C2", message_template: "Line one\nLine two\n\nPara" }));
+    const r = await app.query(
+      nodeRequest(roaming("event-publish-tlp-red"), {
+        webhook_url: workflowUrl,
+        title: "MISP: Ransomware C2",
+        message_template: "Line one\nLine two\n\nPara",
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     const req = teams.last();
     expect(req.query.get("sig")).toBe(SIG);
@@ -146,7 +188,9 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
 
   it("keeps the serialised payload under 25000 bytes", async () => {
     const long = 'é"\\<'.repeat(20_000);
-    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl, title: "big", message_template: long }))).body).toEqual({ data: true });
+    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl, title: "big", message_template: long }))).body).toEqual({
+      data: true,
+    });
     const req = teams.last();
     expect(Buffer.byteLength(req.body)).toBeLessThanOrEqual(25_000);
     expect(Buffer.byteLength(req.body)).toBeGreaterThan(24_000);
@@ -156,7 +200,9 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
   it("reports Workflows errors with their code and message, never the sig", async () => {
     const wrongSig = workflowUrl.replace(SIG, "f0rg3dS1gnatur3value");
     const r = await app.query(nodeRequest({}, { webhook_url: wrongSig, title: "x" }));
-    expect(r.body).toEqual({ error: "ms_teams: HTTP 401 Unauthorized: DirectApiInvalidAuthorizationSignature: The provided authorization signature is invalid." });
+    expect(r.body).toEqual({
+      error: "ms_teams: HTTP 401 Unauthorized: DirectApiInvalidAuthorizationSignature: The provided authorization signature is invalid.",
+    });
     teams.script(
       failures.forbidden({ error: { code: "WorkflowTriggerIsNotEnabled", message: "The workflow is disabled." } }),
       failures.rateLimited(45, { error: { code: "WorkflowRequestsThrottled", message: "Rate limit reached." } }),
@@ -171,23 +217,33 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
       "ms_teams: HTTP 500 Internal Server Error: Internal Server Error",
       "ms_teams: HTTP 413 Payload Too Large: Payload Too Large",
     ]);
-    const missing = await app.query(nodeRequest({}, { webhook_url: `${teams.url}/workflows/unknown/triggers/manual/paths/invoke?sig=${SIG}` }));
+    const missing = await app.query(
+      nodeRequest({}, { webhook_url: `${teams.url}/workflows/unknown/triggers/manual/paths/invoke?sig=${SIG}` }),
+    );
     expect(missing.body.error).toBe("ms_teams: HTTP 404 Not Found: WorkflowNotFound: The workflow could not be found.");
     for (const e of [r.body.error, ...errors, missing.body.error] as string[]) expect(e).not.toMatch(/f0rg3dS1gnatur3value|wOrKfLoW/);
   });
 
   it("rejects a MessageCard on a Workflows URL (what the built-in module's payloads get)", async () => {
-    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl, card_format: "messagecard" }))).body.error).toMatch(/^ms_teams: HTTP 400 Bad Request: TriggerInputSchemaMismatch/);
+    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl, card_format: "messagecard" }))).body.error).toMatch(
+      /^ms_teams: HTTP 400 Bad Request: TriggerInputSchemaMismatch/,
+    );
   });
 
   it("fails on hang, refused connection and self-signed certificate; requires webhook_url", async () => {
     teams.script(HANG);
-    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl }))).body.error).toMatch(/^ms_teams: posting to Teams failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
+    expect((await app.query(nodeRequest({}, { webhook_url: workflowUrl }))).body.error).toMatch(
+      /^ms_teams: posting to Teams failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/,
+    );
     const port = await closedPort();
-    expect((await app.query(nodeRequest({}, { webhook_url: `http://127.0.0.1:${port}${WORKFLOW_PATH}?sig=${SIG}` }))).body.error).toMatch(/^ms_teams: posting to Teams failed: connection refused/);
+    expect((await app.query(nodeRequest({}, { webhook_url: `http://127.0.0.1:${port}${WORKFLOW_PATH}?sig=${SIG}` }))).body.error).toMatch(
+      /^ms_teams: posting to Teams failed: connection refused/,
+    );
     const tls = await startStandIn({ tls: true, handler: contract });
     try {
-      expect((await app.query(nodeRequest({}, { webhook_url: `${tls.url}${WORKFLOW_PATH}?sig=${SIG}` }))).body.error).toMatch(/^ms_teams: posting to Teams failed: TLS error .*self-signed/);
+      expect((await app.query(nodeRequest({}, { webhook_url: `${tls.url}${WORKFLOW_PATH}?sig=${SIG}` }))).body.error).toMatch(
+        /^ms_teams: posting to Teams failed: TLS error .*self-signed/,
+      );
     } finally {
       await tls.close();
     }
@@ -197,7 +253,13 @@ describe("ms_teams Workflows (Adaptive Card)", () => {
 
 describe("ms_teams legacy connector (MessageCard)", () => {
   it("posts a MessageCard and succeeds on 200 '1'", async () => {
-    const r = await app.query(nodeRequest(roaming("event-publish-tlp-white"), { webhook_url: connectorUrl, card_format: "messagecard", message_template: "OSINT line 1\nline 2" }));
+    const r = await app.query(
+      nodeRequest(roaming("event-publish-tlp-white"), {
+        webhook_url: connectorUrl,
+        card_format: "messagecard",
+        message_template: "OSINT line 1\nline 2",
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(JSON.parse(teams.last().body)).toEqual({
       "@type": "MessageCard",
@@ -210,7 +272,9 @@ describe("ms_teams legacy connector (MessageCard)", () => {
 
   it("reports the connector's plain-text errors", async () => {
     teams.script({ status: 400, body: "Summary or Text is required." }, { status: 410, body: "Connector has been removed" });
-    expect((await app.query(nodeRequest({}, { webhook_url: connectorUrl, card_format: "messagecard" }))).body.error).toBe("ms_teams: HTTP 400 Bad Request: Summary or Text is required.");
+    expect((await app.query(nodeRequest({}, { webhook_url: connectorUrl, card_format: "messagecard" }))).body.error).toBe(
+      "ms_teams: HTTP 400 Bad Request: Summary or Text is required.",
+    );
     const gone = await app.query(nodeRequest({}, { webhook_url: connectorUrl, card_format: "messagecard" }));
     expect(gone.body.error).toBe("ms_teams: HTTP 410 Gone: Connector has been removed");
     expect(gone.body.error).not.toContain("c0nnect0rS3cret");
@@ -223,6 +287,8 @@ describe("ms_teams end to end with every roaming fixture", () => {
     expect((await app.query(nodeRequest(data, { webhook_url: workflowUrl }))).body).toEqual({ data: true });
     expect(card(teams.last())[0]!.text).toBe(`[MISP] Event ${data.Event.id}: ${data.Event.info}`);
     expect((await app.query(nodeRequest(data, { webhook_url: connectorUrl, card_format: "messagecard" }))).body).toEqual({ data: true });
-    expect(ConnectorMessage.parse(JSON.parse(teams.last().body))).toMatchObject({ title: `[MISP] Event ${data.Event.id}: ${data.Event.info}` });
+    expect(ConnectorMessage.parse(JSON.parse(teams.last().body))).toMatchObject({
+      title: `[MISP] Event ${data.Event.id}: ${data.Event.info}`,
+    });
   });
 });

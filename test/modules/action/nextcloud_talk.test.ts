@@ -22,13 +22,19 @@ const BOT = `${PREFIX}/ocs/v2.php/apps/spreed/api/v1/bot/${CONVERSATION}/message
 const ChatMessage = z.object({
   message: z.string().min(1).max(32_000),
   actorDisplayName: z.string().optional(),
-  referenceId: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  referenceId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   replyTo: z.number().int().optional(),
   silent: z.boolean().optional(),
 });
 const BotMessage = z.object({
   message: z.string().min(1).max(32_000),
-  referenceId: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  referenceId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   replyTo: z.number().int().optional(),
   silent: z.boolean().optional(),
 });
@@ -67,7 +73,9 @@ function contract(req: RecordedRequest): Reply {
     const signature = String(req.headers["x-nextcloud-talk-bot-signature"] ?? "");
     const parsed = BotMessage.safeParse(json);
     if (!parsed.success) return ocs(400, "Invalid message");
-    const expected = createHmac("sha256", BOT_SECRET).update(random + parsed.data.message).digest("hex");
+    const expected = createHmac("sha256", BOT_SECRET)
+      .update(random + parsed.data.message)
+      .digest("hex");
     if (random.length < 32 || signature !== expected) return ocs(401, "Bot signature invalid");
     return ocs(201);
   }
@@ -88,7 +96,12 @@ let bot: Record<string, string>;
 beforeAll(async () => {
   nc = await startStandIn();
   app = await startTestApp({ http: { timeoutMs: 1000 } });
-  user = { nextcloud_baseurl: `${nc.url}${PREFIX}/`, nextcloud_app_uuid_login: LOGIN, app_access_token: APP_PASSWORD, nextcloud_conversation_token: CONVERSATION };
+  user = {
+    nextcloud_baseurl: `${nc.url}${PREFIX}/`,
+    nextcloud_app_uuid_login: LOGIN,
+    app_access_token: APP_PASSWORD,
+    nextcloud_conversation_token: CONVERSATION,
+  };
   bot = { nextcloud_baseurl: `${nc.url}${PREFIX}`, nextcloud_conversation_token: CONVERSATION, bot_secret: BOT_SECRET };
 }, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
@@ -105,7 +118,10 @@ describe("nextcloud_talk descriptor", () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const d = list.find((m) => m.name === "nextcloud_talk")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["comment-dots", "fas"]);
-    const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
+    const config = d.meta.config as {
+      params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
+      support_filters: boolean;
+    };
     expect(Object.keys(config.params)).toEqual([
       "nextcloud_baseurl",
       "nextcloud_app_uuid_login",
@@ -126,7 +142,9 @@ describe("nextcloud_talk descriptor", () => {
 
 describe("nextcloud_talk user mode", () => {
   it("posts to the chat API with Basic auth and the OCS header (no // from a trailing slash)", async () => {
-    const r = await app.query(nodeRequest(roaming("event-publish-onion-pap-red"), { ...user, message_template: "New event: Darknet marketplace mirror list" }));
+    const r = await app.query(
+      nodeRequest(roaming("event-publish-onion-pap-red"), { ...user, message_template: "New event: Darknet marketplace mirror list" }),
+    );
     expect(r.body).toEqual({ data: true });
     const req = nc.last();
     expect(req.path).toBe(CHAT);
@@ -150,7 +168,8 @@ describe("nextcloud_talk user mode", () => {
 
   it("names missing parameters without any request", async () => {
     expect((await app.query(nodeRequest({}, { nextcloud_baseurl: "cloud.example.org" }))).body).toEqual({
-      error: "nextcloud_talk: missing parameters nextcloud_app_uuid_login, app_access_token, nextcloud_conversation_token (or set bot_secret)",
+      error:
+        "nextcloud_talk: missing parameters nextcloud_app_uuid_login, app_access_token, nextcloud_conversation_token (or set bot_secret)",
     });
     expect((await app.query(nodeRequest({}, { bot_secret: BOT_SECRET, nextcloud_conversation_token: CONVERSATION }))).body).toEqual({
       error: "nextcloud_talk: missing parameter nextcloud_baseurl",
@@ -159,9 +178,22 @@ describe("nextcloud_talk user mode", () => {
   });
 
   it("reports wrong credentials, unknown conversations and other failures with the OCS message", async () => {
-    expect((await app.query(nodeRequest({}, { ...user, app_access_token: "wrong-app-password" }))).body).toEqual({ error: "nextcloud_talk: HTTP 401 Unauthorized: Current user is not logged in" });
-    expect((await app.query(nodeRequest({}, { ...user, nextcloud_conversation_token: "zzzz9999" }))).body).toEqual({ error: "nextcloud_talk: HTTP 404 Not Found: Conversation not found" });
-    nc.script(ocs(403, "Read-only conversation"), ocs(412, "Lobby is active"), ocs(413, "Message too long"), { ...failures.rateLimited(60), body: { ocs: { meta: { status: "failure", statuscode: 429, message: "Reached the rate limit" }, data: [] } } }, failures.serverError("<html>oops</html>"));
+    expect((await app.query(nodeRequest({}, { ...user, app_access_token: "wrong-app-password" }))).body).toEqual({
+      error: "nextcloud_talk: HTTP 401 Unauthorized: Current user is not logged in",
+    });
+    expect((await app.query(nodeRequest({}, { ...user, nextcloud_conversation_token: "zzzz9999" }))).body).toEqual({
+      error: "nextcloud_talk: HTTP 404 Not Found: Conversation not found",
+    });
+    nc.script(
+      ocs(403, "Read-only conversation"),
+      ocs(412, "Lobby is active"),
+      ocs(413, "Message too long"),
+      {
+        ...failures.rateLimited(60),
+        body: { ocs: { meta: { status: "failure", statuscode: 429, message: "Reached the rate limit" }, data: [] } },
+      },
+      failures.serverError("<html>oops</html>"),
+    );
     const errors: unknown[] = [];
     for (let i = 0; i < 5; i++) errors.push((await app.query(nodeRequest({}, user))).body.error);
     expect(errors).toEqual([
@@ -174,23 +206,32 @@ describe("nextcloud_talk user mode", () => {
   });
 
   it("treats an OCS failure inside a 2xx answer as a failure", async () => {
-    nc.script({ status: 200, body: { ocs: { meta: { status: "failure", statuscode: 997, message: "Current user is not logged in" }, data: [] } } });
+    nc.script({
+      status: 200,
+      body: { ocs: { meta: { status: "failure", statuscode: 997, message: "Current user is not logged in" }, data: [] } },
+    });
     expect((await app.query(nodeRequest({}, user))).body).toEqual({ error: "nextcloud_talk: HTTP 200 OK: Current user is not logged in" });
   });
 
   it("keeps credentials out of errors, fails on hang and refused connections", async () => {
     nc.script(failures.serverError(`echo ${APP_PASSWORD} ${Buffer.from(`${LOGIN}:${APP_PASSWORD}`).toString("base64")}`), HANG);
     expect((await app.query(nodeRequest({}, user))).body.error).toBe("nextcloud_talk: HTTP 500 Internal Server Error: echo *** ***");
-    expect((await app.query(nodeRequest({}, user))).body.error).toMatch(/^nextcloud_talk: posting to Nextcloud Talk failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
+    expect((await app.query(nodeRequest({}, user))).body.error).toMatch(
+      /^nextcloud_talk: posting to Nextcloud Talk failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/,
+    );
     const port = await closedPort();
-    expect((await app.query(nodeRequest({}, { ...user, nextcloud_baseurl: `http://127.0.0.1:${port}` }))).body.error).toMatch(/^nextcloud_talk: posting to Nextcloud Talk failed: connection refused/);
+    expect((await app.query(nodeRequest({}, { ...user, nextcloud_baseurl: `http://127.0.0.1:${port}` }))).body.error).toMatch(
+      /^nextcloud_talk: posting to Nextcloud Talk failed: connection refused/,
+    );
   });
 
   it("refuses a self-signed certificate unless verify_tls is false", async () => {
     const tls = await startStandIn({ tls: true, handler: contract });
     try {
       const params = { ...user, nextcloud_baseurl: `127.0.0.1:${tls.port}${PREFIX}` };
-      expect((await app.query(nodeRequest({}, params))).body.error).toMatch(/^nextcloud_talk: posting to Nextcloud Talk failed: TLS error .*self-signed/);
+      expect((await app.query(nodeRequest({}, params))).body.error).toMatch(
+        /^nextcloud_talk: posting to Nextcloud Talk failed: TLS error .*self-signed/,
+      );
       expect((await app.query(nodeRequest({}, { ...params, verify_tls: "false" }))).body).toEqual({ data: true });
       expect(tls.requests).toHaveLength(1);
     } finally {
@@ -201,14 +242,25 @@ describe("nextcloud_talk user mode", () => {
 
 describe("nextcloud_talk bot mode", () => {
   it("signs random + message with the bot secret and sends a referenceId", async () => {
-    const r = await app.query(nodeRequest(roaming("event-publish-tlp-red"), { ...bot, nextcloud_app_uuid_login: LOGIN, app_access_token: "ignored", message_template: "Bot says: ransomware C2" }));
+    const r = await app.query(
+      nodeRequest(roaming("event-publish-tlp-red"), {
+        ...bot,
+        nextcloud_app_uuid_login: LOGIN,
+        app_access_token: "ignored",
+        message_template: "Bot says: ransomware C2",
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     const req = nc.last();
     expect(req.path).toBe(BOT);
     expect(req.headers.authorization).toBeUndefined();
     const random = String(req.headers["x-nextcloud-talk-bot-random"]);
     expect(random).toMatch(/^[0-9a-f]{64}$/);
-    expect(req.headers["x-nextcloud-talk-bot-signature"]).toBe(createHmac("sha256", BOT_SECRET).update(random + "Bot says: ransomware C2").digest("hex"));
+    expect(req.headers["x-nextcloud-talk-bot-signature"]).toBe(
+      createHmac("sha256", BOT_SECRET)
+        .update(random + "Bot says: ransomware C2")
+        .digest("hex"),
+    );
     const body = JSON.parse(req.body);
     expect(body.message).toBe("Bot says: ransomware C2");
     expect(body.referenceId).toMatch(/^[0-9a-f]{64}$/);
@@ -217,7 +269,9 @@ describe("nextcloud_talk bot mode", () => {
   });
 
   it("reports a wrong bot secret", async () => {
-    expect((await app.query(nodeRequest({}, { ...bot, bot_secret: "not-the-secret-of-this-bot" }))).body).toEqual({ error: "nextcloud_talk: HTTP 401 Unauthorized: Bot signature invalid" });
+    expect((await app.query(nodeRequest({}, { ...bot, bot_secret: "not-the-secret-of-this-bot" }))).body).toEqual({
+      error: "nextcloud_talk: HTTP 401 Unauthorized: Bot signature invalid",
+    });
   });
 });
 

@@ -33,7 +33,8 @@ function api(req: { headers: Record<string, string | string[] | undefined>; body
   const auth = req.headers.authorization;
   if (auth === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
   if (auth !== `Bearer ${TOKEN}`) return { status: 200, body: { ok: false, error: "invalid_auth" } };
-  if (!String(req.headers["content-type"]).startsWith("application/json")) return { status: 200, body: { ok: false, error: "invalid_arguments" } };
+  if (!String(req.headers["content-type"]).startsWith("application/json"))
+    return { status: 200, body: { ok: false, error: "invalid_arguments" } };
   let json: unknown;
   try {
     json = JSON.parse(req.body);
@@ -41,10 +42,17 @@ function api(req: { headers: Record<string, string | string[] | undefined>; body
     return { status: 200, body: { ok: false, error: "invalid_json" } };
   }
   const parsed = PostMessage.safeParse(json);
-  if (!parsed.success) return { status: 200, body: { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: channel"] } } };
+  if (!parsed.success)
+    return {
+      status: 200,
+      body: { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: channel"] } },
+    };
   if (parsed.data.channel !== CHANNEL) return { status: 200, body: { ok: false, error: "channel_not_found" } };
   if ((parsed.data.text ?? "").length > 40_000) return { status: 200, body: { ok: false, error: "msg_too_long" } };
-  return { status: 200, body: { ok: true, channel: CHANNEL, ts: "1729430000.000100", message: { text: parsed.data.text, type: "message" } } };
+  return {
+    status: 200,
+    body: { ok: true, channel: CHANNEL, ts: "1729430000.000100", message: { text: parsed.data.text, type: "message" } },
+  };
 }
 
 function webhook(req: { headers: Record<string, string | string[] | undefined>; body: string; path: string }): Reply {
@@ -74,7 +82,10 @@ let hookUrl: string;
 beforeAll(async () => {
   slack = await startStandIn();
   hookUrl = `${slack.url}${HOOK_PATH}`;
-  app = await startTestApp({ http: { timeoutMs: 1000 }, modules: { slack: { api_url: `${slack.url}/api` } } }, { env: { MISP_MODULES_SECRET_SLACK_BOT: TOKEN } });
+  app = await startTestApp(
+    { http: { timeoutMs: 1000 }, modules: { slack: { api_url: `${slack.url}/api` } } },
+    { env: { MISP_MODULES_SECRET_SLACK_BOT: TOKEN } },
+  );
 }, 120_000); // app start-up can be slow on a loaded machine
 afterAll(async () => {
   await app.close();
@@ -92,7 +103,10 @@ describe("slack descriptor", () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const d = list.find((m) => m.name === "slack")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["slack", "fab"]);
-    const config = d.meta.config as { params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>; support_filters: boolean };
+    const config = d.meta.config as {
+      params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
+      support_filters: boolean;
+    };
     expect(Object.keys(config.params)).toEqual(["slack_bot_token", "channel_id", "message_template", "webhook_url"]);
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(config.params.slack_bot_token.type).toBe("string");
@@ -141,18 +155,29 @@ describe("slack chat.postMessage", () => {
   });
 
   it("names missing parameters without calling Slack", async () => {
-    expect((await app.query(nodeRequest({}, {}))).body).toEqual({ error: "slack: missing parameters slack_bot_token, channel_id (or set webhook_url)" });
-    expect((await app.query(nodeRequest({}, { slack_bot_token: TOKEN }))).body).toEqual({ error: "slack: missing parameter channel_id (or set webhook_url)" });
+    expect((await app.query(nodeRequest({}, {}))).body).toEqual({
+      error: "slack: missing parameters slack_bot_token, channel_id (or set webhook_url)",
+    });
+    expect((await app.query(nodeRequest({}, { slack_bot_token: TOKEN }))).body).toEqual({
+      error: "slack: missing parameter channel_id (or set webhook_url)",
+    });
     expect(slack.requests).toHaveLength(0);
   });
 
   it("reports Slack's error codes instead of success", async () => {
-    expect((await app.query(nodeRequest({}, { ...apiParams, slack_bot_token: "xoxb-wrong-token" }))).body).toEqual({ error: "slack: invalid_auth" });
+    expect((await app.query(nodeRequest({}, { ...apiParams, slack_bot_token: "xoxb-wrong-token" }))).body).toEqual({
+      error: "slack: invalid_auth",
+    });
     expect((await app.query(nodeRequest({}, { ...apiParams, channel_id: "C999" }))).body).toEqual({ error: "slack: channel_not_found" });
     slack.script({ status: 200, body: { ok: false, error: "not_in_channel" } });
     expect((await app.query(nodeRequest({}, apiParams))).body).toEqual({ error: "slack: not_in_channel" });
-    slack.script({ status: 200, body: { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: channel"] } } });
-    expect((await app.query(nodeRequest({}, apiParams))).body).toEqual({ error: "slack: invalid_arguments ([ERROR] missing required field: channel)" });
+    slack.script({
+      status: 200,
+      body: { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: channel"] } },
+    });
+    expect((await app.query(nodeRequest({}, apiParams))).body).toEqual({
+      error: "slack: invalid_arguments ([ERROR] missing required field: channel)",
+    });
   });
 
   it("reports HTTP failures: 401, 403, 404, 413, 429 with Retry-After, 500, non-JSON", async () => {
@@ -186,11 +211,15 @@ describe("slack chat.postMessage", () => {
 
   it("fails on a hang, a self-signed certificate and a refused connection", { timeout: 120_000 }, async () => {
     slack.script(HANG);
-    expect((await app.query(nodeRequest({}, apiParams))).body.error).toMatch(/^slack: posting to Slack failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/);
+    expect((await app.query(nodeRequest({}, apiParams))).body.error).toMatch(
+      /^slack: posting to Slack failed: no response from 127\.0\.0\.1:\d+ within 1000 ms$/,
+    );
     const tls = await startStandIn({ tls: true, handler: api });
     const secure = await startTestApp({ http: { timeoutMs: 1000 }, modules: { slack: { api_url: `${tls.url}/api` } } });
     try {
-      expect((await secure.query(nodeRequest({}, apiParams))).body.error).toMatch(/^slack: posting to Slack failed: TLS error .*self-signed/);
+      expect((await secure.query(nodeRequest({}, apiParams))).body.error).toMatch(
+        /^slack: posting to Slack failed: TLS error .*self-signed/,
+      );
       expect(tls.requests).toHaveLength(0);
       await tls.close();
       // Nothing listens on that port any more.
@@ -204,7 +233,9 @@ describe("slack chat.postMessage", () => {
 
 describe("slack incoming webhook", () => {
   it("posts {text} to the webhook and ignores token/channel", async () => {
-    const r = await app.query(nodeRequest(roaming("event-publish-tlp-white"), { webhook_url: hookUrl, message_template: "Published: OSINT" }));
+    const r = await app.query(
+      nodeRequest(roaming("event-publish-tlp-white"), { webhook_url: hookUrl, message_template: "Published: OSINT" }),
+    );
     expect(r.body).toEqual({ data: true });
     const req = slack.last();
     expect(req.path).toBe(HOOK_PATH);
@@ -214,7 +245,11 @@ describe("slack incoming webhook", () => {
   });
 
   it("reports Slack's plain-text codes without revealing the webhook URL", async () => {
-    slack.script({ status: 403, body: "action_prohibited" }, { status: 410, body: "channel_is_archived" }, failures.rateLimited(5, "rate_limited"));
+    slack.script(
+      { status: 403, body: "action_prohibited" },
+      { status: 410, body: "channel_is_archived" },
+      failures.rateLimited(5, "rate_limited"),
+    );
     const errors: string[] = [];
     for (let i = 0; i < 3; i++) errors.push((await app.query(nodeRequest({}, { webhook_url: hookUrl }))).body.error as string);
     expect(errors).toEqual([
@@ -223,7 +258,9 @@ describe("slack incoming webhook", () => {
       "slack: HTTP 429 Too Many Requests, rate limited, retry after 5 s: rate_limited",
     ]);
     slack.script({ status: 200, body: "<html>captive portal</html>" }, { status: 200, body: { ok: true } });
-    expect((await app.query(nodeRequest({}, { webhook_url: hookUrl }))).body.error).toBe("slack: unexpected answer from the Slack webhook (HTTP 200 OK): <html>captive portal</html>");
+    expect((await app.query(nodeRequest({}, { webhook_url: hookUrl }))).body.error).toBe(
+      "slack: unexpected answer from the Slack webhook (HTTP 200 OK): <html>captive portal</html>",
+    );
     expect((await app.query(nodeRequest({}, { webhook_url: hookUrl }))).body).toEqual({ data: true });
     const wrong = await app.query(nodeRequest({}, { webhook_url: `${slack.url}/services/T0001/B0002/wrongS3cret` }));
     expect(wrong.body).toEqual({ error: "slack: HTTP 404 Not Found: no_service" });
@@ -242,7 +279,9 @@ describe("slack end to end with every roaming fixture", () => {
     const data = roaming(name) as { Event: { id: string; info: string } };
     expect((await app.query(nodeRequest(data, apiParams))).body).toEqual({ data: true });
     const text = JSON.parse(slack.last().body).text as string;
-    expect(text.split("\n")[0]).toBe(`[MISP] Event ${data.Event.id}: ${data.Event.info.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}`);
+    expect(text.split("\n")[0]).toBe(
+      `[MISP] Event ${data.Event.id}: ${data.Event.info.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}`,
+    );
     expect((await app.query(nodeRequest(data, { webhook_url: hookUrl }))).body).toEqual({ data: true });
     expect(JSON.parse(slack.last().body)).toEqual({ text });
   });

@@ -24,7 +24,10 @@ const Envelope = z
     host: z.string().min(1).optional(),
     source: z.string().min(1).optional(),
     sourcetype: z.string().min(1).optional(),
-    index: z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/).optional(),
+    index: z
+      .string()
+      .regex(/^[a-z0-9_][a-z0-9_-]*$/)
+      .optional(),
     fields: z.record(z.string(), z.unknown()).optional(),
     event: z.unknown(),
   })
@@ -130,7 +133,10 @@ class HecStandIn {
       }
       if (scripted) {
         const text = typeof scripted.body === "string" ? scripted.body : JSON.stringify(scripted.body ?? {});
-        res.writeHead(scripted.status, { "content-type": typeof scripted.body === "string" ? "text/html" : "application/json", ...scripted.headers });
+        res.writeHead(scripted.status, {
+          "content-type": typeof scripted.body === "string" ? "text/html" : "application/json",
+          ...scripted.headers,
+        });
         res.end(text);
         return;
       }
@@ -157,7 +163,8 @@ class HecStandIn {
       const parsed = Envelope.safeParse(obj);
       if (!parsed.success) return [400, { text: "Invalid data format", code: 6, "invalid-event-number": n }];
       if (!("event" in (obj as object))) return [400, { text: "Event field is required", code: 12, "invalid-event-number": n }];
-      if (parsed.data.event === "" || parsed.data.event === null) return [400, { text: "Event field cannot be blank", code: 13, "invalid-event-number": n }];
+      if (parsed.data.event === "" || parsed.data.event === null)
+        return [400, { text: "Event field cannot be blank", code: 13, "invalid-event-number": n }];
       r.envelopes.push(parsed.data);
     }
     return [200, this.requireChannel ? { text: "Success", code: 0, ackId: this.requests.length } : { text: "Success", code: 0 }];
@@ -168,7 +175,19 @@ class HecStandIn {
   }
 }
 
-const PARAMS = ["url", "hec_token", "verify_tls", "source_type", "source", "index", "host", "event_per_attribute", "data_extraction_model", "channel", "batch_max_bytes"];
+const PARAMS = [
+  "url",
+  "hec_token",
+  "verify_tls",
+  "source_type",
+  "source",
+  "index",
+  "host",
+  "event_per_attribute",
+  "data_extraction_model",
+  "channel",
+  "batch_max_bytes",
+];
 
 /** The request MISP sends for a splunk_hec node (PROTOCOL §5.4): every param by id, filteredItems = data when no filter. */
 function hecQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
@@ -230,7 +249,8 @@ describe("splunk_hec: event_per_attribute with every roaming fixture", () => {
       expect(Object.keys(doc.Event)).not.toContain("_AttributeFlattened");
       expect(doc.Event.uuid).toBe(ev.uuid);
       const object = objectsById.get(attribute.object_id);
-      if (object) expect(doc.Object).toEqual({ id: object.id, uuid: object.uuid, name: object.name, "meta-category": object["meta-category"] });
+      if (object)
+        expect(doc.Object).toEqual({ id: object.id, uuid: object.uuid, name: object.name, "meta-category": object["meta-category"] });
       else expect(doc.Object).toBeUndefined();
     }
   });
@@ -253,7 +273,9 @@ describe("splunk_hec: event_per_attribute with every roaming fixture", () => {
   });
 
   it("refuses attribute mode for data without an Event", async () => {
-    const r = await app.query(hecQuery({ User: { id: "1", email: "admin@example.org" } }, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "true" }));
+    const r = await app.query(
+      hecQuery({ User: { id: "1", email: "admin@example.org" } }, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "true" }),
+    );
     expect(r.body.error).toMatch(/^splunk_hec: event_per_attribute needs data in MISP core format/);
     expect(hec.requests).toHaveLength(0);
   });
@@ -264,12 +286,26 @@ describe("splunk_hec: envelope fields, channel, extraction model", () => {
     hec.requireChannel = true;
     const data = roaming("event-publish-minimal-no-tags");
     const r = await app.query(
-      hecQuery(data, { url: hec.url(), hec_token: TOKEN, index: "threat_intel", host: "misp.example.org", source: "misp-prod", source_type: "misp:json", channel: CHANNEL }),
+      hecQuery(data, {
+        url: hec.url(),
+        hec_token: TOKEN,
+        index: "threat_intel",
+        host: "misp.example.org",
+        source: "misp-prod",
+        source_type: "misp:json",
+        channel: CHANNEL,
+      }),
     );
     expect(r.body).toEqual({ data: true });
     expect(hec.requests[0].headers["x-splunk-request-channel"]).toBe(CHANNEL);
     const { event: _e, ...fields } = hec.envelopes[0];
-    expect(fields).toEqual({ time: Number(event("event-publish-minimal-no-tags").timestamp), host: "misp.example.org", source: "misp-prod", sourcetype: "misp:json", index: "threat_intel" });
+    expect(fields).toEqual({
+      time: Number(event("event-publish-minimal-no-tags").timestamp),
+      host: "misp.example.org",
+      source: "misp-prod",
+      sourcetype: "misp:json",
+      index: "threat_intel",
+    });
     expect(JSON.stringify(Object.keys(hec.envelopes[0]))).toBe(JSON.stringify(["time", "host", "source", "sourcetype", "index", "event"]));
   });
 
@@ -282,11 +318,23 @@ describe("splunk_hec: envelope fields, channel, extraction model", () => {
   it("applies the extraction model with hash paths (event mode)", async () => {
     const data = roaming("event-publish-tlp-red");
     const ev = event("event-publish-tlp-red");
-    const model = { info: "Event.info", uuid: "Event.uuid", ips: "Event._AttributeFlattened.{n}[type=/^ip-/].value", tags: "Event.Tag.{n}.name", nothing: "Event.nope" };
+    const model = {
+      info: "Event.info",
+      uuid: "Event.uuid",
+      ips: "Event._AttributeFlattened.{n}[type=/^ip-/].value",
+      tags: "Event.Tag.{n}.name",
+      nothing: "Event.nope",
+    };
     const r = await app.query(hecQuery(data, { url: hec.url(), hec_token: TOKEN, data_extraction_model: JSON.stringify(model) }));
     expect(r.body).toEqual({ data: true });
     const ips = ev._AttributeFlattened.filter((a: Json) => /^ip-/.test(a.type)).map((a: Json) => a.value);
-    expect(hec.envelopes[0].event).toEqual({ info: ev.info, uuid: ev.uuid, ips: ips.length === 1 ? ips[0] : ips, tags: ev.Tag.map((t: Json) => t.name), nothing: [] });
+    expect(hec.envelopes[0].event).toEqual({
+      info: ev.info,
+      uuid: ev.uuid,
+      ips: ips.length === 1 ? ips[0] : ips,
+      tags: ev.Tag.map((t: Json) => t.name),
+      nothing: [],
+    });
   });
 
   it("evaluates paths CakePHP accepts even when they look wrong, exactly as MISP would", async () => {
@@ -305,7 +353,9 @@ describe("splunk_hec: envelope fields, channel, extraction model", () => {
     const model = { info: "Event[info=/^(a+)+$/].info" };
     const started = Date.now();
     const r = await app.query(hecQuery(data, { url: hec.url(), hec_token: TOKEN, data_extraction_model: JSON.stringify(model) }));
-    expect(r.body.error).toMatch(/data_extraction_model.*field "info": hash path "Event\[info=\/\^\(a\+\)\+\$\/\]\.info": the regular expression needs more than/);
+    expect(r.body.error).toMatch(
+      /data_extraction_model.*field "info": hash path "Event\[info=\/\^\(a\+\)\+\$\/\]\.info": the regular expression needs more than/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(hec.requests).toHaveLength(0);
   });
@@ -314,7 +364,9 @@ describe("splunk_hec: envelope fields, channel, extraction model", () => {
     const data = roaming("event-publish-sharing-group");
     const ev = event("event-publish-sharing-group");
     const model = { value: "Attribute.value", type: "Attribute.type", event: "Event.uuid", object: "Object.name" };
-    const r = await app.query(hecQuery(data, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "on", data_extraction_model: JSON.stringify(model) }));
+    const r = await app.query(
+      hecQuery(data, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "on", data_extraction_model: JSON.stringify(model) }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(hec.envelopes.map((e) => e.event)).toEqual(
       ev._AttributeFlattened.map((a: Json) => ({
@@ -331,7 +383,9 @@ describe("splunk_hec: envelope fields, channel, extraction model", () => {
     ["a list", '["Event.info"]', /data_extraction_model.*must be a JSON object/],
     ["a non-string path", '{"info": 3}', /field "info": the hash path must be a string/],
   ])("rejects an extraction model that is %s, before sending", async (_what, model, error) => {
-    const r = await app.query(hecQuery(roaming("event-publish-tlp-red"), { url: hec.url(), hec_token: TOKEN, data_extraction_model: model }));
+    const r = await app.query(
+      hecQuery(roaming("event-publish-tlp-red"), { url: hec.url(), hec_token: TOKEN, data_extraction_model: model }),
+    );
     expect(r.body.error).toMatch(error);
     expect(hec.requests).toHaveLength(0);
   });
@@ -342,7 +396,9 @@ describe("splunk_hec: batching", () => {
     const data = roaming("event-publish-mixed-galaxy-objects");
     const ev = event("event-publish-mixed-galaxy-objects");
     const max = 5000;
-    const r = await app.query(hecQuery(data, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "true", batch_max_bytes: String(max) }));
+    const r = await app.query(
+      hecQuery(data, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "true", batch_max_bytes: String(max) }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(hec.requests.length).toBeGreaterThan(1);
     for (const req of hec.requests) {
@@ -371,12 +427,17 @@ describe("splunk_hec: batching", () => {
 
   it("stops at the first rejected batch and says how far it got", async () => {
     const data = roaming("event-publish-mixed-galaxy-objects");
-    hec.script = [{ status: 200, body: { text: "Success", code: 0 } }, { status: 400, body: { text: "Invalid data format", code: 6, "invalid-event-number": 5 } }];
+    hec.script = [
+      { status: 200, body: { text: "Success", code: 0 } },
+      { status: 400, body: { text: "Invalid data format", code: 6, "invalid-event-number": 5 } },
+    ];
     const r = await app.query(hecQuery(data, { url: hec.url(), hec_token: TOKEN, event_per_attribute: "true", batch_max_bytes: "6000" }));
     const firstCount = hec.requests[0].body.split("\n").length;
     // The third and later batches are never sent.
     expect(hec.requests.length).toBe(2);
-    const m = /^splunk_hec: batch 2\/(\d+) rejected: HTTP 400 Invalid data format \(code 6, event 5\); (\d+) events sent before$/.exec(String(r.body.error));
+    const m = /^splunk_hec: batch 2\/(\d+) rejected: HTTP 400 Invalid data format \(code 6, event 5\); (\d+) events sent before$/.exec(
+      String(r.body.error),
+    );
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(2);
     expect(Number(m![2])).toBe(firstCount);
@@ -408,7 +469,9 @@ describe("splunk_hec: failures are reported, never success", () => {
   it("404 for a wrong path, with a body excerpt", async () => {
     const r = await app.query(hecQuery(data(), { url: hec.url("/services/collector/evnt"), hec_token: TOKEN }));
     expect(hec.requests[0].url).toBe("/services/collector/evnt");
-    expect(r.body).toEqual({ error: "splunk_hec: batch 1/1 rejected: HTTP 404 The requested URL was not found on this server. (code 404)" });
+    expect(r.body).toEqual({
+      error: "splunk_hec: batch 1/1 rejected: HTTP 404 The requested URL was not found on this server. (code 404)",
+    });
   });
 
   it("413 from a proxy in front of HEC (HTML body cut to an excerpt)", async () => {
@@ -442,7 +505,9 @@ describe("splunk_hec: failures are reported, never success", () => {
   it("HTTP 200 that is not a HEC acknowledgement (wrong service) is a failure", async () => {
     hec.script = [{ status: 200, body: "<html>Splunk Web login</html>" }];
     const r = await app.query(hecQuery(data(), { url: hec.url(), hec_token: TOKEN }));
-    expect(r.body.error).toBe("splunk_hec: batch 1/1 rejected: HTTP 200 OK: <html>Splunk Web login</html> (not a HEC acknowledgement; is the URL a Splunk HTTP Event Collector?)");
+    expect(r.body.error).toBe(
+      "splunk_hec: batch 1/1 rejected: HTTP 200 OK: <html>Splunk Web login</html> (not a HEC acknowledgement; is the URL a Splunk HTTP Event Collector?)",
+    );
   });
 
   it("a server that never answers times out", async () => {
@@ -511,7 +576,10 @@ describe("splunk_hec: parameters", () => {
     [{ url: "" }, 'splunk_hec: parameter "url": is required'],
     [{ hec_token: "" }, 'splunk_hec: parameter "hec_token": is required'],
     [{ url: "ftp://splunk/" }, 'splunk_hec: parameter "url": must be an http:// or https:// URL'],
-    [{ url: "https://splunk:8088/services/collector/raw" }, 'splunk_hec: parameter "url": the raw endpoint (/services/collector/raw) is not supported; use /services/collector/event'],
+    [
+      { url: "https://splunk:8088/services/collector/raw" },
+      'splunk_hec: parameter "url": the raw endpoint (/services/collector/raw) is not supported; use /services/collector/event',
+    ],
     [{ verify_tls: "maybe" }, 'splunk_hec: parameter "verify_tls": must be true or false'],
     [{ event_per_attribute: "2" }, 'splunk_hec: parameter "event_per_attribute": must be true or false'],
     [{ batch_max_bytes: "1MB" }, 'splunk_hec: parameter "batch_max_bytes": must be a whole number'],
@@ -547,9 +615,24 @@ describe("splunk_hec: the example of docs/actions-delivery.md", () => {
     const data = roaming("event-publish-mixed-galaxy-objects");
     const ev = data.Event as Json;
     // What MISP computes for the node filter and sends as filteredItems (PROTOCOL §5.4).
-    const filteredItems = filterItemsAsMispSends(data, { selector: "Event._AttributeFlattened.{n}", path: "to_ids", operator: "equals", value: "1" });
+    const filteredItems = filterItemsAsMispSends(data, {
+      selector: "Event._AttributeFlattened.{n}",
+      path: "to_ids",
+      operator: "equals",
+      value: "1",
+    });
     const r = await app.query(
-      hecQuery(data, { url: `http://127.0.0.1:${hec.port}`, hec_token: TOKEN, index: "threat_intel", event_per_attribute: "true", data_extraction_model: model }, filteredItems),
+      hecQuery(
+        data,
+        {
+          url: `http://127.0.0.1:${hec.port}`,
+          hec_token: TOKEN,
+          index: "threat_intel",
+          event_per_attribute: "true",
+          data_extraction_model: model,
+        },
+        filteredItems,
+      ),
     );
     expect(r.body).toEqual({ data: true });
     const ids = ev._AttributeFlattened.filter((a: Json) => a.to_ids === true);

@@ -84,21 +84,36 @@ describe("eventSummary over the roaming fixtures", () => {
     expect(Number(total)).toBe(data.Event._AttributeFlattened.length);
   });
   it("the tlp-red event: its four file-object attributes are in the breakdown (as others)", () => {
-    expect(eventSummary(roaming("event-publish-tlp-red")).split("\n").at(-1)).toBe("Attributes: 9 (ip-src: 1, domain: 1, url: 1, ip-dst|port: 1, email-src: 1, others: 4)");
+    expect(eventSummary(roaming("event-publish-tlp-red")).split("\n").at(-1)).toBe(
+      "Attributes: 9 (ip-src: 1, domain: 1, url: 1, ip-dst|port: 1, email-src: 1, others: 4)",
+    );
   });
   it("falls back to Event.Attribute and the objects' attributes when _AttributeFlattened is missing", () => {
     const s = eventSummary({ Event: { id: "1", info: "x", Attribute: [{ type: "md5" }, { type: "md5" }, { type: "url" }] } });
     expect(s).toBe("[MISP] Event 1: x\nAttributes: 3 (md5: 2, url: 1)");
-    const withObject = { Event: { id: "1", info: "x", Attribute: [{ type: "url" }], Object: [{ name: "file", Attribute: [{ type: "md5" }, { type: "sha1" }] }] } };
+    const withObject = {
+      Event: {
+        id: "1",
+        info: "x",
+        Attribute: [{ type: "url" }],
+        Object: [{ name: "file", Attribute: [{ type: "md5" }, { type: "sha1" }] }],
+      },
+    };
     expect(eventSummary(withObject)).toBe("[MISP] Event 1: x\nAttributes: 3 (url: 1, md5: 1, sha1: 1)");
-    expect(eventSummary({ Event: { Object: [{ Attribute: [{ type: "md5" }, {}] }] } })).toBe("[MISP] Event\nAttributes: 2 (md5: 1, others: 1)");
+    expect(eventSummary({ Event: { Object: [{ Attribute: [{ type: "md5" }, {}] }] } })).toBe(
+      "[MISP] Event\nAttributes: 2 (md5: 1, others: 1)",
+    );
   });
   it("omits missing fields", () => {
     expect(eventSummary({ Event: {} })).toBe("[MISP] Event");
-    expect(eventSummary({ Event: { info: "only info", threat_level_id: "9", analysis: "1" } })).toBe("[MISP] Event: only info\nAnalysis: Ongoing");
+    expect(eventSummary({ Event: { info: "only info", threat_level_id: "9", analysis: "1" } })).toBe(
+      "[MISP] Event: only info\nAnalysis: Ongoing",
+    );
   });
   it("without Event: workflow notification with compact JSON", () => {
-    expect(eventSummary({ User: { id: "3", email: "analyst@example.org" } })).toBe('[MISP] workflow notification\n{"User":{"id":"3","email":"analyst@example.org"}}');
+    expect(eventSummary({ User: { id: "3", email: "analyst@example.org" } })).toBe(
+      '[MISP] workflow notification\n{"User":{"id":"3","email":"analyst@example.org"}}',
+    );
   });
   it("without Event: truncates the JSON to the limit", () => {
     const data = { Log: { change: "y".repeat(5000) } };

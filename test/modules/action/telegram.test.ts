@@ -31,7 +31,23 @@ const SendMessage = z
   .strict();
 type SendMessage = z.infer<typeof SendMessage>;
 
-const HTML_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span", "blockquote"]);
+const HTML_TAGS = new Set([
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "ins",
+  "s",
+  "strike",
+  "del",
+  "a",
+  "code",
+  "pre",
+  "tg-spoiler",
+  "span",
+  "blockquote",
+]);
 
 /** Visible text of an HTML message, or the error Telegram gives. */
 function parseHtml(text: string): { visible: string } | { error: string } {
@@ -41,9 +57,13 @@ function parseHtml(text: string): { visible: string } | { error: string } {
     const c = text[i];
     if (c === "<") {
       const m = /^<(\/?)([a-z-]+)(\s[^<>]*)?>/.exec(text.slice(i));
-      if (!m || !HTML_TAGS.has(m[2])) return { error: `Bad Request: can't parse entities: Unsupported start tag "${m?.[2] ?? ""}" at byte offset ${i}` };
+      if (!m || !HTML_TAGS.has(m[2]))
+        return { error: `Bad Request: can't parse entities: Unsupported start tag "${m?.[2] ?? ""}" at byte offset ${i}` };
       if (m[1]) {
-        if (open.pop() !== m[2]) return { error: `Bad Request: can't parse entities: Unmatched end tag at byte offset ${i}, expected "</${open.at(-1) ?? ""}>", found "</${m[2]}>"` };
+        if (open.pop() !== m[2])
+          return {
+            error: `Bad Request: can't parse entities: Unmatched end tag at byte offset ${i}, expected "</${open.at(-1) ?? ""}>", found "</${m[2]}>"`,
+          };
       } else open.push(m[2]);
       i += m[0].length;
     } else if (c === "&") {
@@ -139,7 +159,8 @@ class BotApiStandIn {
         res.writeHead(status, { "content-type": typeof body === "string" ? "text/html" : "application/json", ...headers });
         res.end(typeof body === "string" ? body : JSON.stringify(body));
       };
-      const fail = (code: number, description: string, parameters?: object) => reply(code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
+      const fail = (code: number, description: string, parameters?: object) =>
+        reply(code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
 
       const m = /^\/bot([^/]+)\/sendMessage$/.exec(req.url ?? "");
       if (req.method !== "POST" || !m) return fail(404, "Not Found");
@@ -162,12 +183,25 @@ class BotApiStandIn {
 
       if (String(body.chat_id) === BLOCKED_CHAT) return fail(403, "Forbidden: bot was blocked by the user");
       if (String(body.chat_id) !== CHAT && String(body.chat_id) !== "@misp_alerts") return fail(400, "Bad Request: chat not found");
-      const entities = body.parse_mode === "HTML" ? parseHtml(body.text) : body.parse_mode === "MarkdownV2" ? parseMarkdownV2(body.text) : { visible: body.text };
+      const entities =
+        body.parse_mode === "HTML"
+          ? parseHtml(body.text)
+          : body.parse_mode === "MarkdownV2"
+            ? parseMarkdownV2(body.text)
+            : { visible: body.text };
       if ("error" in entities) return fail(400, entities.error);
       if (entities.visible.trim() === "") return fail(400, "Bad Request: message text is empty");
       if (entities.visible.length > 4096) return fail(400, "Bad Request: message is too long");
       this.received.push({ path: req.url ?? "", body, visible: entities.visible });
-      reply(200, { ok: true, result: { message_id: this.received.length, chat: { id: Number(CHAT), type: "supergroup" }, date: 1729430000, text: entities.visible } });
+      reply(200, {
+        ok: true,
+        result: {
+          message_id: this.received.length,
+          chat: { id: Number(CHAT), type: "supergroup" },
+          date: 1729430000,
+          text: entities.visible,
+        },
+      });
     });
   }
 }
@@ -218,7 +252,11 @@ describe("telegram with every roaming fixture", () => {
     expect(r.body).toEqual({ data: true });
     expect(bot.received).toHaveLength(1);
     expect(bot.received[0].path).toBe(`/bot${TOKEN}/sendMessage`);
-    expect(bot.received[0].body).toEqual({ chat_id: CHAT, text: eventSummary(data, { maxLength: 20480 }), link_preview_options: { is_disabled: true } });
+    expect(bot.received[0].body).toEqual({
+      chat_id: CHAT,
+      text: eventSummary(data, { maxLength: 20480 }),
+      link_preview_options: { is_disabled: true },
+    });
   });
 
   it.each(ROAMING_FIXTURES)("%s: the summary escaped for MarkdownV2 reads exactly like the plain summary", async (name) => {
@@ -258,13 +296,20 @@ describe("telegram: the example of docs/actions-delivery.md", () => {
       else expect(visible).not.toContain(`• ${a.type}: ${a.value}\n`);
     }
     if (name === "event-publish-mixed-galaxy-objects") {
-      const documented = /the group sees:\n\n```\n([\s\S]*?)\n```/.exec(DOC)![1].split("\n").filter((l) => l !== "…");
+      const documented = /the group sees:\n\n```\n([\s\S]*?)\n```/
+        .exec(DOC)![1]
+        .split("\n")
+        .filter((l) => l !== "…");
       for (const line of documented) expect(visible.split("\n").map((l) => l.trimEnd())).toContain(line);
     }
   });
 
   it("the summary shown in the documentation is the real one", () => {
-    const documented = /text summary:\n\n  ```\n([\s\S]*?)\n  ```/.exec(DOC)![1].split("\n").map((l) => l.replace(/^  /, "")).join("\n");
+    const documented = /text summary:\n\n  ```\n([\s\S]*?)\n  ```/
+      .exec(DOC)![1]
+      .split("\n")
+      .map((l) => l.replace(/^  /, ""))
+      .join("\n");
     expect(documented).toBe(eventSummary(roaming("event-publish-mixed-galaxy-objects")));
   });
 });
@@ -272,7 +317,9 @@ describe("telegram: the example of docs/actions-delivery.md", () => {
 describe("telegram: templates, options and parse-mode fallback", () => {
   it("sends a rendered HTML template as is (never rendered again)", async () => {
     const text = "<b>MISP</b> event 42: {{ not a template any more }}";
-    const r = await app.query(telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: text, parse_mode: "HTML" }));
+    const r = await app.query(
+      telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: text, parse_mode: "HTML" }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(bot.received[0].body.text).toBe(text);
     expect(bot.received[0].visible).toBe("MISP event 42: {{ not a template any more }}");
@@ -280,7 +327,9 @@ describe("telegram: templates, options and parse-mode fallback", () => {
 
   it("resends without parse mode when Telegram cannot parse the markup", async () => {
     const text = "<b>Alert</b> for 203.0.113.5 & friends <unknown>";
-    const r = await app.query(telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: text, parse_mode: "HTML" }));
+    const r = await app.query(
+      telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: text, parse_mode: "HTML" }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(bot.rawPaths).toHaveLength(2);
     expect(bot.received).toHaveLength(1);
@@ -290,16 +339,28 @@ describe("telegram: templates, options and parse-mode fallback", () => {
 
   it("reports the plain resend's failure too", async () => {
     bot.script = [
-      { status: 400, body: { ok: false, error_code: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0" } },
+      {
+        status: 400,
+        body: { ok: false, error_code: 400, description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0' },
+      },
       { status: 400, body: { ok: false, error_code: 400, description: "Bad Request: message is too long" } },
     ];
-    const r = await app.query(telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: "<x>", parse_mode: "HTML" }));
+    const r = await app.query(
+      telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: "<x>", parse_mode: "HTML" }),
+    );
     expect(r.body).toEqual({ error: "telegram: Bad Request: message is too long" });
     expect(bot.rawPaths).toHaveLength(2);
   });
 
   it("passes disable_notification, message_thread_id and a channel username", async () => {
-    const r = await app.query(telegramQuery(roaming("event-publish-tlp-white"), { ...base(), chat_id: "@misp_alerts", disable_notification: "yes", message_thread_id: "17" }));
+    const r = await app.query(
+      telegramQuery(roaming("event-publish-tlp-white"), {
+        ...base(),
+        chat_id: "@misp_alerts",
+        disable_notification: "yes",
+        message_thread_id: "17",
+      }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(bot.received[0].body).toMatchObject({ chat_id: "@misp_alerts", disable_notification: true, message_thread_id: 17 });
   });
@@ -312,7 +373,8 @@ describe("telegram: templates, options and parse-mode fallback", () => {
 });
 
 describe("telegram: long texts (4096 UTF-16 units per message)", () => {
-  const lines = (n: number, width: number) => Array.from({ length: n }, (_, i) => `${String(i).padStart(5, "0")} ${"x".repeat(width - 6)}`).join("\n");
+  const lines = (n: number, width: number) =>
+    Array.from({ length: n }, (_, i) => `${String(i).padStart(5, "0")} ${"x".repeat(width - 6)}`).join("\n");
 
   it("splits plain text on line boundaries", async () => {
     const text = lines(100, 99); // 9999 characters
@@ -337,7 +399,9 @@ describe("telegram: long texts (4096 UTF-16 units per message)", () => {
 
   it("sends a long formatted text as plain chunks (splitting markup is unsafe)", async () => {
     const text = `<b>Alert</b>\n${lines(60, 99)}`;
-    const r = await app.query(telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: text, parse_mode: "HTML" }));
+    const r = await app.query(
+      telegramQuery(roaming("event-publish-tlp-red"), { ...base(), message_body_template: text, parse_mode: "HTML" }),
+    );
     expect(r.body).toEqual({ data: true });
     expect(bot.received).toHaveLength(2);
     expect(bot.received.every((m) => m.body.parse_mode === undefined)).toBe(true);
@@ -382,14 +446,28 @@ describe("telegram: failures", () => {
   });
 
   it("400 with a chat migrated to a supergroup names the new id", async () => {
-    bot.script = [{ status: 400, body: { ok: false, error_code: 400, description: "Bad Request: group chat was upgraded to a supergroup chat", parameters: { migrate_to_chat_id: -1009876543210 } } }];
+    bot.script = [
+      {
+        status: 400,
+        body: {
+          ok: false,
+          error_code: 400,
+          description: "Bad Request: group chat was upgraded to a supergroup chat",
+          parameters: { migrate_to_chat_id: -1009876543210 },
+        },
+      },
+    ];
     const r = await app.query(telegramQuery(data(), base()));
-    expect(r.body).toEqual({ error: "telegram: Bad Request: group chat was upgraded to a supergroup chat (the chat is now -1009876543210)" });
+    expect(r.body).toEqual({
+      error: "telegram: Bad Request: group chat was upgraded to a supergroup chat (the chat is now -1009876543210)",
+    });
   });
 
   it("404 for a wrong api_url path", async () => {
     const r = await app.query(telegramQuery(data(), { ...base(), api_url: `${bot.url}/prefix` }));
-    expect(r.body).toEqual({ error: "telegram: HTTP 404 Not Found: {\"ok\":false,\"error_code\":404,\"description\":\"Not Found\"} (check bot_token and api_url)" });
+    expect(r.body).toEqual({
+      error: 'telegram: HTTP 404 Not Found: {"ok":false,"error_code":404,"description":"Not Found"} (check bot_token and api_url)',
+    });
   });
 
   it("413 from a proxy in front of the Bot API server", async () => {
@@ -399,7 +477,13 @@ describe("telegram: failures", () => {
   });
 
   it("429: waits retry_after once when it fits in the deadline, then succeeds", async () => {
-    bot.script = [{ status: 429, body: { ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } }, headers: { "retry-after": "1" } }];
+    bot.script = [
+      {
+        status: 429,
+        body: { ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
+        headers: { "retry-after": "1" },
+      },
+    ];
     const started = Date.now();
     const r = await app.query(telegramQuery(data(), base()));
     expect(r.body).toEqual({ data: true });
@@ -409,14 +493,23 @@ describe("telegram: failures", () => {
   });
 
   it("429: a retry_after beyond the deadline is reported at once", async () => {
-    bot.script = [{ status: 429, body: { ok: false, error_code: 429, description: "Too Many Requests: retry after 30", parameters: { retry_after: 30 } }, headers: { "retry-after": "30" } }];
+    bot.script = [
+      {
+        status: 429,
+        body: { ok: false, error_code: 429, description: "Too Many Requests: retry after 30", parameters: { retry_after: 30 } },
+        headers: { "retry-after": "30" },
+      },
+    ];
     const r = await app.query(telegramQuery(data(), base()));
     expect(r.body).toEqual({ error: "telegram: rate limited by Telegram, retry after 30 s (HTTP 429: Too Many Requests: retry after 30)" });
     expect(bot.rawPaths).toHaveLength(1);
   });
 
   it("429 twice: reported after the one wait", async () => {
-    const limited = { status: 429, body: { ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } } };
+    const limited = {
+      status: 429,
+      body: { ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
+    };
     bot.script = [limited, limited];
     const r = await app.query(telegramQuery(data(), base()));
     expect(r.body).toEqual({ error: "telegram: rate limited by Telegram, retry after 1 s (HTTP 429: Too Many Requests: retry after 1)" });
@@ -430,7 +523,9 @@ describe("telegram: failures", () => {
   });
 
   it("503 while the Bot API server restarts", async () => {
-    bot.script = [{ status: 503, body: { ok: false, error_code: 503, description: "Service Unavailable" }, headers: { "retry-after": "3" } }];
+    bot.script = [
+      { status: 503, body: { ok: false, error_code: 503, description: "Service Unavailable" }, headers: { "retry-after": "3" } },
+    ];
     const r = await app.query(telegramQuery(data(), base()));
     expect(r.body).toEqual({ error: "telegram: Service Unavailable" });
     // POST is not resent automatically: Telegram may have delivered it.
@@ -487,7 +582,10 @@ describe("telegram: parameters", () => {
   it.each([
     [{ bot_token: "" }, 'telegram: parameter "bot_token": is required'],
     [{ chat_id: "" }, 'telegram: parameter "chat_id": is required'],
-    [{ bot_token: "not a token" }, 'telegram: parameter "bot_token": does not look like a bot token (digits, a colon, then letters, digits, _ or -)'],
+    [
+      { bot_token: "not a token" },
+      'telegram: parameter "bot_token": does not look like a bot token (digits, a colon, then letters, digits, _ or -)',
+    ],
     [{ chat_id: "my group" }, 'telegram: parameter "chat_id": must be a numeric chat id or @channelusername'],
     [{ parse_mode: "markdown3" }, 'telegram: parameter "parse_mode": must be one of none, HTML, MarkdownV2, Markdown'],
     [{ disable_notification: "loud" }, 'telegram: parameter "disable_notification": must be true or false'],

@@ -16,7 +16,11 @@ afterAll(async () => t?.close());
 const expected = {
   onion_lookup: { input: ["onion-address"], format: "misp_standard", config: ["custom_API"] },
   hashlookup: { input: ["md5", "sha1", "sha256"], format: "misp_standard", config: ["custom_API"] },
-  mmdb_lookup: { input: ["ip-src", "ip-src|port", "ip-dst", "ip-dst|port"], format: "misp_standard", config: ["custom_API", "db_source_filter", "max_country_info_qt"] },
+  mmdb_lookup: {
+    input: ["ip-src", "ip-src|port", "ip-dst", "ip-dst|port"],
+    format: "misp_standard",
+    config: ["custom_API", "db_source_filter", "max_country_info_qt"],
+  },
   dns: { input: ["hostname", "domain", "domain|ip"], format: undefined, config: ["nameserver"] },
 } as const;
 
@@ -30,7 +34,8 @@ describe("expansion descriptors", () => {
       expect(d!.mispattributes.format).toBe(want.format);
       expect(d!.meta["module-type"]).toEqual(["expansion", "hover"]);
       expect(d!.meta.config).toEqual(want.config);
-      for (const key of ["version", "author", "description", "name", "logo", "requirements", "features", "references", "input", "output"]) expect(d!.meta).toHaveProperty(key);
+      for (const key of ["version", "author", "description", "name", "logo", "requirements", "features", "references", "input", "output"])
+        expect(d!.meta).toHaveProperty(key);
     });
   }
   it("dns declares its output types", () => {

@@ -81,7 +81,10 @@ describe("dns: errors reply {error, results: []}", () => {
   });
 
   it("no input, bad nameserver setting", async () => {
-    expect((await t.query({ module: "dns", event_id: "42", config: { nameserver: null } })).body).toEqual({ error: "No hostname or domain provided", results: [] });
+    expect((await t.query({ module: "dns", event_id: "42", config: { nameserver: null } })).body).toEqual({
+      error: "No hostname or domain provided",
+      results: [],
+    });
     expect((await t.query(simplifiedInteractive("dns", "hostname", "www.example.test", { nameserver: "dns.example" }))).body).toEqual({
       error: 'nameserver must be a comma-separated list of IP addresses (optionally with :port), got "dns.example"',
       results: [],

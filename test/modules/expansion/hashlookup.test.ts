@@ -73,7 +73,14 @@ describe("hashlookup: found", () => {
     expect(Object.keys(reply.results).sort()).toEqual(["Attribute", "Object"]);
     expect(reply.results.Attribute).toEqual([attr]);
     const [obj] = reply.results.Object!;
-    expect(obj).toMatchObject({ name: "hashlookup", "meta-category": "file", template_uuid: HASHLOOKUP.uuid, template_version: "3", distribution: "5", sharing_group_id: "0" });
+    expect(obj).toMatchObject({
+      name: "hashlookup",
+      "meta-category": "file",
+      template_uuid: HASHLOOKUP.uuid,
+      template_version: "3",
+      distribution: "5",
+      sharing_group_id: "0",
+    });
     const byRelation = Object.fromEntries(obj!.Attribute.map((a) => [a.object_relation, a]));
     expect(byRelation["SHA-1"]).toMatchObject({ type: "sha1", value: SHA1, disable_correlation: false });
     expect(byRelation["SHA-256"]!.value).toBe("b1a5c2a3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f");
@@ -84,7 +91,9 @@ describe("hashlookup: found", () => {
     expect(byRelation.KnownMalicious).toBeUndefined(); // empty values are skipped
     expect(byRelation.SSDEEP!.value).toBe("3072:abcdefghijk:lmnopqrst");
     expect(obj!.Attribute.every((a) => a.to_ids === undefined)).toBe(true);
-    expect(obj!.ObjectReference).toEqual([{ uuid: expect.any(String), object_uuid: obj!.uuid, referenced_uuid: attr.uuid, relationship_type: "related-to" }]);
+    expect(obj!.ObjectReference).toEqual([
+      { uuid: expect.any(String), object_uuid: obj!.uuid, referenced_uuid: attr.uuid, relationship_type: "related-to" },
+    ]);
     const req = stub.requests.at(-1)!;
     expect(req.path).toBe(`/lookup/sha1/${SHA1}`);
     expect(req.headers.accept).toBe("application/json");
@@ -113,7 +122,8 @@ describe("hashlookup: found", () => {
     const r = await t.query(attachEnrichment("hashlookup", attr));
     const reply = MispStandardReplySchema.parse(r.body) as { results: { Attribute: Record<string, unknown>[] } };
     expect(reply.results.Attribute).toEqual([attr]);
-    for (const extra of ["Tag", "_allTags", "Galaxy", "ShadowAttribute", "enrichment"]) expect(reply.results.Attribute[0]).not.toHaveProperty(extra);
+    for (const extra of ["Tag", "_allTags", "Galaxy", "ShadowAttribute", "enrichment"])
+      expect(reply.results.Attribute[0]).not.toHaveProperty(extra);
     // MISP's real form for a module with settings: unset values as null → server setting, then default.
     const nulls = await t.query(attachEnrichment("hashlookup", attr, { custom_API: null }));
     expect(nulls.body.error).toBeUndefined();
@@ -165,11 +175,26 @@ describe("hashlookup: not found and errors reply {error, results: []}", () => {
   it("input errors are answered without asking the upstream", async () => {
     const before = stub.requests.length;
     const cfg = { custom_API: stub.url };
-    expect((await t.query(interactive("hashlookup", attributeRow("sha1", "xyz"), cfg))).body).toEqual({ error: "sha1 value must be 40 hexadecimal characters", results: [] });
-    expect((await t.query(interactive("hashlookup", attributeRow("md5", SHA1), cfg))).body).toEqual({ error: "md5 value must be 32 hexadecimal characters", results: [] });
-    expect((await t.query(interactive("hashlookup", attributeRow("domain", "example.org"), cfg))).body).toEqual({ error: "md5 or sha1 or sha256 is missing.", results: [] });
-    expect((await t.query({ module: "hashlookup", event_id: "42", sha1: SHA1, config: cfg })).body).toEqual({ error: ATTRIBUTE_REQUIRED, results: [] });
-    expect((await t.query(interactive("hashlookup", attributeRow("sha1", SHA1), { custom_API: "ftp://x" }))).body).toEqual({ error: "custom_API must be an http(s) URL", results: [] });
+    expect((await t.query(interactive("hashlookup", attributeRow("sha1", "xyz"), cfg))).body).toEqual({
+      error: "sha1 value must be 40 hexadecimal characters",
+      results: [],
+    });
+    expect((await t.query(interactive("hashlookup", attributeRow("md5", SHA1), cfg))).body).toEqual({
+      error: "md5 value must be 32 hexadecimal characters",
+      results: [],
+    });
+    expect((await t.query(interactive("hashlookup", attributeRow("domain", "example.org"), cfg))).body).toEqual({
+      error: "md5 or sha1 or sha256 is missing.",
+      results: [],
+    });
+    expect((await t.query({ module: "hashlookup", event_id: "42", sha1: SHA1, config: cfg })).body).toEqual({
+      error: ATTRIBUTE_REQUIRED,
+      results: [],
+    });
+    expect((await t.query(interactive("hashlookup", attributeRow("sha1", SHA1), { custom_API: "ftp://x" }))).body).toEqual({
+      error: "custom_API must be an http(s) URL",
+      results: [],
+    });
     expect(stub.requests.length).toBe(before);
   });
 });
@@ -182,7 +207,9 @@ describe("hashlookup: cache and rate limit", () => {
     const count = () => stub.requests.filter((r) => r.path.endsWith(hash) || r.path.endsWith(missing)).length;
     for (let i = 0; i < 3; i++) {
       expect((await t.query(hover("hashlookup", attributeRow("sha1", hash), { custom_API: stub.url }))).body.error).toBeUndefined();
-      expect((await t.query(hover("hashlookup", attributeRow("sha1", missing), { custom_API: stub.url }))).body.error).toBe("Non existing hash");
+      expect((await t.query(hover("hashlookup", attributeRow("sha1", missing), { custom_API: stub.url }))).body.error).toBe(
+        "Non existing hash",
+      );
     }
     expect(count()).toBe(2);
   });
@@ -190,7 +217,9 @@ describe("hashlookup: cache and rate limit", () => {
   it("shares one upstream call between identical concurrent queries", async () => {
     const hash = sha1("c0c0", 1);
     known.add(hash);
-    const replies = await Promise.all(Array.from({ length: 5 }, () => t.query(batch("hashlookup", attributeRow("sha1", hash), { custom_API: stub.url }))));
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => t.query(batch("hashlookup", attributeRow("sha1", hash), { custom_API: stub.url }))),
+    );
     expect(replies.every((r) => r.body.error === undefined)).toBe(true);
     expect(stub.requests.filter((r) => r.path.endsWith(hash)).length).toBe(1);
   });
@@ -201,7 +230,10 @@ describe("hashlookup: cache and rate limit", () => {
     expect(first.body.error).toBeUndefined();
     const before = stub.requests.length;
     const second = await limited.query(hover("hashlookup", attr, { custom_API: stub.url }));
-    expect(second.body).toEqual({ error: expect.stringMatching(/^rate limited: at most 1 requests per minute .*try again in \d+ s$/), results: [] });
+    expect(second.body).toEqual({
+      error: expect.stringMatching(/^rate limited: at most 1 requests per minute .*try again in \d+ s$/),
+      results: [],
+    });
     expect(stub.requests.length).toBe(before);
   });
 });

@@ -58,7 +58,11 @@ export const WORKFLOW_USER = {
 };
 
 /** §6.6: "Attach enrichment" — a flattened attribute with workflow extras and the placeholder config. */
-export function attachEnrichment(module: string, attribute: Record<string, unknown>, config: Record<string, unknown> = { _: "_" }): Record<string, unknown> {
+export function attachEnrichment(
+  module: string,
+  attribute: Record<string, unknown>,
+  config: Record<string, unknown> = { _: "_" },
+): Record<string, unknown> {
   const tag = { id: "2", name: "tlp:amber", colour: "#FFC000", exportable: true, local: false, relationship_type: null };
   return {
     user: WORKFLOW_USER,
@@ -70,7 +74,12 @@ export function attachEnrichment(module: string, attribute: Record<string, unkno
 }
 
 /** §6.1: interactive enrichment of a simplified module (`<type>: value`). */
-export function simplifiedInteractive(module: string, type: string, value: string, config: Record<string, unknown>): Record<string, unknown> {
+export function simplifiedInteractive(
+  module: string,
+  type: string,
+  value: string,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
   return { module, [type]: value, event_id: EVENT_ID, attribute_uuid: "6b3c1f7e-2222-4c4c-9a9a-0123456789ab", config };
 }
 
@@ -80,6 +89,11 @@ export function simplifiedHover(module: string, type: string, value: string, con
 }
 
 /** §6.6 for a simplified module: the attribute is replaced by `<type>: value`. */
-export function simplifiedAttach(module: string, type: string, value: string, config: Record<string, unknown> = { _: "_" }): Record<string, unknown> {
+export function simplifiedAttach(
+  module: string,
+  type: string,
+  value: string,
+  config: Record<string, unknown> = { _: "_" },
+): Record<string, unknown> {
   return { user: WORKFLOW_USER, event_id: EVENT_ID, config, module, [type]: value };
 }

@@ -8,18 +8,33 @@ import { attachEnrichment, attributeRow, batch, hover, interactive } from "./mis
 // country+ASN), country_info {} for unknown countries, HTTP 422 with a JSON string for a bad IP.
 function entry(ip: string, source: string, withAsn: boolean, known = true): Record<string, unknown> {
   return {
-    country: withAsn ? { iso_code: "BE", AutonomousSystemNumber: "49677", AutonomousSystemOrganization: "MAEHDROS-AS" } : { iso_code: "BE" },
-    meta: { description: { en: "Geo Open MMDB database - https://github.com/adulau/mmdb-server" }, build_db: withAsn ? "2022-02-06 10:30:25" : "2022-02-05 11:37:33", db_source: source, nb_nodes: 1159974 },
+    country: withAsn
+      ? { iso_code: "BE", AutonomousSystemNumber: "49677", AutonomousSystemOrganization: "MAEHDROS-AS" }
+      : { iso_code: "BE" },
+    meta: {
+      description: { en: "Geo Open MMDB database - https://github.com/adulau/mmdb-server" },
+      build_db: withAsn ? "2022-02-06 10:30:25" : "2022-02-05 11:37:33",
+      db_source: source,
+      nb_nodes: 1159974,
+    },
     ip,
     country_info: known
-      ? { Country: "Belgium", "Alpha-2 code": "BE", "Alpha-3 code": "BEL", "Numeric code": "56", "Latitude (average)": "50.8333", "Longitude (average)": "4" }
+      ? {
+          Country: "Belgium",
+          "Alpha-2 code": "BE",
+          "Alpha-3 code": "BEL",
+          "Numeric code": "56",
+          "Latitude (average)": "50.8333",
+          "Longitude (average)": "4",
+        }
       : {},
   };
 }
 
 function mmdbUpstream(req: StubRequest): StubReply {
   const ip = decodeURIComponent(/^\/geolookup\/(.+)$/.exec(req.path)?.[1] ?? "");
-  if (ip === "192.0.2.99") return { json: [entry(ip, "GeoOpen-Country", false, false), { ...entry(ip, "GeoOpen-Country-ASN", false, false), country: {} }] };
+  if (ip === "192.0.2.99")
+    return { json: [entry(ip, "GeoOpen-Country", false, false), { ...entry(ip, "GeoOpen-Country-ASN", false, false), country: {} }] };
   if (ip === "192.0.2.50") return { status: 500, body: "Internal Server Error" };
   if (ip === "192.0.2.77") return { json: { unexpected: true } };
   if (ip === "192.0.2.53") return { status: 503, body: "Service Unavailable" };
@@ -67,7 +82,10 @@ describe("mmdb_lookup: found", () => {
       ["asn", "AS", "49677"],
       ["description", "text", "ASNOrganization: MAEHDROS-AS. db_source: GeoOpen-Country-ASN. build_db: 2022-02-06 10:30:25."],
     ]);
-    for (const o of objects) expect(o.ObjectReference).toEqual([{ uuid: expect.any(String), object_uuid: o.uuid, referenced_uuid: attr.uuid, relationship_type: "related-to" }]);
+    for (const o of objects)
+      expect(o.ObjectReference).toEqual([
+        { uuid: expect.any(String), object_uuid: o.uuid, referenced_uuid: attr.uuid, relationship_type: "related-to" },
+      ]);
     expect(stub.requests.at(-1)!.path).toBe("/geolookup/188.65.220.25");
   });
 
@@ -83,7 +101,9 @@ describe("mmdb_lookup: found", () => {
 
   it("db_source_filter keeps one database; max_country_info_qt caps geolocation objects only", async () => {
     const attr = attributeRow("ip-dst", "188.65.220.26");
-    const filtered = resultsOf((await t.query(interactive("mmdb_lookup", attr, { ...noSettings, db_source_filter: "GeoOpen-Country-ASN" }))).body);
+    const filtered = resultsOf(
+      (await t.query(interactive("mmdb_lookup", attr, { ...noSettings, db_source_filter: "GeoOpen-Country-ASN" }))).body,
+    );
     expect(filtered.Object!.map((o) => o.name)).toEqual(["geolocation", "asn"]);
     const capped = resultsOf((await t.query(interactive("mmdb_lookup", attr, { ...noSettings, max_country_info_qt: "1" }))).body);
     expect(capped.Object!.map((o) => o.name)).toEqual(["geolocation", "asn"]);
@@ -102,7 +122,10 @@ describe("mmdb_lookup: found", () => {
 
 describe("mmdb_lookup: not found and errors", () => {
   it("no country info → 'Empty result returned by server'", async () => {
-    expect((await t.query(hover("mmdb_lookup", attributeRow("ip-dst", "192.0.2.99"), noSettings))).body).toEqual({ error: "Empty result returned by server", results: [] });
+    expect((await t.query(hover("mmdb_lookup", attributeRow("ip-dst", "192.0.2.99"), noSettings))).body).toEqual({
+      error: "Empty result returned by server",
+      results: [],
+    });
   });
   it("HTTP errors and unexpected answers", async () => {
     expect((await t.query(batch("mmdb_lookup", attributeRow("ip-dst", "192.0.2.50"), noSettings))).body).toEqual({
@@ -124,7 +147,10 @@ describe("mmdb_lookup: not found and errors", () => {
 
   it("input errors without asking", async () => {
     const before = stub.requests.length;
-    expect((await t.query(interactive("mmdb_lookup", attributeRow("ip-dst", "not-an-ip"), noSettings))).body).toEqual({ error: "invalid IP address", results: [] });
+    expect((await t.query(interactive("mmdb_lookup", attributeRow("ip-dst", "not-an-ip"), noSettings))).body).toEqual({
+      error: "invalid IP address",
+      results: [],
+    });
     expect((await t.query(interactive("mmdb_lookup", attributeRow("domain", "example.org"), noSettings))).body).toEqual({
       error: "There is no attribute of type ip-src or ip-dst provided as input",
       results: [],

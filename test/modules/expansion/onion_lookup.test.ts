@@ -52,7 +52,8 @@ afterAll(async () => {
 
 function resultsOf(body: unknown): MispStandardResults {
   const reply = MispStandardReplySchema.parse(body);
-  if (!("results" in reply) || Array.isArray(reply.results) || "error" in reply) throw new Error(`expected results, got ${JSON.stringify(body)}`);
+  if (!("results" in reply) || Array.isArray(reply.results) || "error" in reply)
+    throw new Error(`expected results, got ${JSON.stringify(body)}`);
   return reply.results as MispStandardResults;
 }
 
@@ -64,7 +65,13 @@ describe("onion_lookup: found", () => {
     expect(Object.keys(results).sort()).toEqual(["Attribute", "Object"]);
     expect(results.Attribute).toEqual([{ ...attr, Tag: TAGS.map((name) => ({ name })) }]);
     const [obj] = results.Object!;
-    expect(obj).toMatchObject({ name: "tor-hiddenservice", "meta-category": "misc", template_uuid: TOR_HIDDENSERVICE.uuid, template_version: "2", description: "Tor hidden service (onion service) object." });
+    expect(obj).toMatchObject({
+      name: "tor-hiddenservice",
+      "meta-category": "misc",
+      template_uuid: TOR_HIDDENSERVICE.uuid,
+      template_version: "2",
+      description: "Tor hidden service (onion service) object.",
+    });
     expect(obj).not.toHaveProperty("comment");
     const rows = obj!.Attribute.map((a) => [a.object_relation, a.type, a.value, a.disable_correlation]);
     expect(rows).toEqual([
@@ -77,7 +84,9 @@ describe("onion_lookup: found", () => {
       ["title", "text", "Login", true],
     ]);
     expect(obj!.Attribute[0]!.Tag).toEqual(TAGS.map((name) => ({ name })));
-    expect(obj!.ObjectReference).toEqual([{ uuid: expect.any(String), object_uuid: obj!.uuid, referenced_uuid: attr.uuid, relationship_type: "expanded-from" }]);
+    expect(obj!.ObjectReference).toEqual([
+      { uuid: expect.any(String), object_uuid: obj!.uuid, referenced_uuid: attr.uuid, relationship_type: "expanded-from" },
+    ]);
     expect(JSON.stringify(r.body)).not.toMatch(/custom.comment/);
     expect(stub.requests.at(-1)!.path).toBe(`/api/lookup/${FOUND}.onion`);
   });
@@ -118,7 +127,8 @@ describe("onion_lookup: not found and errors", () => {
   });
 
   it("error object, empty object (not cached) and HTTP errors", async () => {
-    const ask = async (name: string) => (await t.query(interactive("onion_lookup", attributeRow("onion-address", name), { custom_API: null }))).body;
+    const ask = async (name: string) =>
+      (await t.query(interactive("onion_lookup", attributeRow("onion-address", name), { custom_API: null }))).body;
     expect(await ask(label("bad"))).toEqual({ error: "onion-lookup: Incorrect onion format", results: [] });
     expect(await ask(label("empty"))).toEqual({ error: "onion-lookup: no data", results: [] });
     const before = stub.requests.length;
@@ -130,9 +140,13 @@ describe("onion_lookup: not found and errors", () => {
 
   it("refuses v2 and malformed addresses and other types without asking", async () => {
     const before = stub.requests.length;
-    const ask = async (type: string, value: string) => (await t.query(interactive("onion_lookup", attributeRow(type, value), { custom_API: null }))).body;
+    const ask = async (type: string, value: string) =>
+      (await t.query(interactive("onion_lookup", attributeRow(type, value), { custom_API: null }))).body;
     expect(await ask("onion-address", "expyuzz4wqqyqhjn.onion")).toEqual({ error: "only v3 onion addresses are supported", results: [] });
-    expect(await ask("onion-address", `${FOUND.slice(0, 55)}1.onion`)).toEqual({ error: "only v3 onion addresses are supported", results: [] });
+    expect(await ask("onion-address", `${FOUND.slice(0, 55)}1.onion`)).toEqual({
+      error: "only v3 onion addresses are supported",
+      results: [],
+    });
     expect(await ask("domain", "example.org")).toEqual({ error: "Unsupported attribute type.", results: [] });
     expect(stub.requests.length).toBe(before);
   });

@@ -47,10 +47,21 @@ function upstream(req: StubRequest): StubReply {
     };
   }
   // Reference order of one answer is per database: geolocation, then its asn when it has one.
-  if (req.path === "/geolookup/192.0.2.1") return { json: [mmdbEntry("GeoOpen-Country", undefined), mmdbEntry("GeoOpen-Country-ASN", "2602")] };
-  if (req.path === "/geolookup/192.0.2.2") return { json: [mmdbEntry("GeoOpen-Country-ASN", "2602"), mmdbEntry("GeoOpen-Country", undefined)] };
+  if (req.path === "/geolookup/192.0.2.1")
+    return { json: [mmdbEntry("GeoOpen-Country", undefined), mmdbEntry("GeoOpen-Country-ASN", "2602")] };
+  if (req.path === "/geolookup/192.0.2.2")
+    return { json: [mmdbEntry("GeoOpen-Country-ASN", "2602"), mmdbEntry("GeoOpen-Country", undefined)] };
   if (req.path.startsWith("/api/lookup/")) {
-    return { json: { id: `${ONION}.onion`, first_seen: "2023-01-05", last_seen: "2024-10-01", languages: ["en"], titles: ["Example"], tags: ['dark-web:topic="market"'] } };
+    return {
+      json: {
+        id: `${ONION}.onion`,
+        first_seen: "2023-01-05",
+        last_seen: "2024-10-01",
+        languages: ["en"],
+        titles: ["Example"],
+        tags: ['dark-web:topic="market"'],
+      },
+    };
   }
   return { status: 404, json: { message: "not found" } };
 }
@@ -76,7 +87,10 @@ afterAll(async () => {
   await dns?.close();
 });
 
-type Results = { Attribute?: Array<Record<string, unknown>>; Object?: Array<{ name: string; Attribute: Array<{ object_relation: string; type: string; value: string }> }> };
+type Results = {
+  Attribute?: Array<Record<string, unknown>>;
+  Object?: Array<{ name: string; Attribute: Array<{ object_relation: string; type: string; value: string }> }>;
+};
 
 /** What "Attach enrichment" leaves on the attribute: `enrichment` = the list of replies' results. */
 async function attached(module: string, type: string, value: string): Promise<{ results: Results; attribute: Record<string, unknown> }> {
@@ -87,7 +101,8 @@ async function attached(module: string, type: string, value: string): Promise<{ 
   return { results, attribute: { type, value, enrichment: [results] } };
 }
 
-const relations = (o: { Attribute: Array<{ object_relation: string; type: string }> }) => o.Attribute.map((a) => [a.object_relation, a.type]);
+const relations = (o: { Attribute: Array<{ object_relation: string; type: string }> }) =>
+  o.Attribute.map((a) => [a.object_relation, a.type]);
 
 const PINNED = ["dns", "hashlookup", "jinja_template_rendering", "mmdb_lookup", "onion_lookup"];
 
@@ -95,7 +110,11 @@ describe("enrichment output order and relation names are pinned for every expans
   it("every built-in expansion module has a case below", async () => {
     const registry = new ModuleRegistry();
     await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log: { info() {}, warn() {}, error() {} } });
-    const expansions = registry.all().filter((m) => m.descriptor.type === "expansion").map((m) => m.descriptor.name).sort();
+    const expansions = registry
+      .all()
+      .filter((m) => m.descriptor.type === "expansion")
+      .map((m) => m.descriptor.name)
+      .sort();
     expect(expansions).toEqual(PINNED);
   });
 
@@ -146,8 +165,16 @@ describe("enrichment output order and relation names are pinned for every expans
       expect(extract(attribute, "enrichment.{n}.Object.0.Attribute.{n}[object_relation=country].value")).toEqual(["Luxembourg"]);
     }
     // Per database, as the reference emits them: its geolocation, then its asn.
-    expect((await attached("mmdb_lookup", "ip-src", "192.0.2.1")).results.Object!.map((o) => o.name)).toEqual(["geolocation", "geolocation", "asn"]);
-    expect((await attached("mmdb_lookup", "ip-src", "192.0.2.2")).results.Object!.map((o) => o.name)).toEqual(["geolocation", "asn", "geolocation"]);
+    expect((await attached("mmdb_lookup", "ip-src", "192.0.2.1")).results.Object!.map((o) => o.name)).toEqual([
+      "geolocation",
+      "geolocation",
+      "asn",
+    ]);
+    expect((await attached("mmdb_lookup", "ip-src", "192.0.2.2")).results.Object!.map((o) => o.name)).toEqual([
+      "geolocation",
+      "asn",
+      "geolocation",
+    ]);
   });
 
   it("onion_lookup: one tor-hiddenservice object with address first", async () => {

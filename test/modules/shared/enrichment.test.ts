@@ -115,7 +115,9 @@ describe("callUpstream", () => {
     await callUpstream(ctx, { scope: "t", key: "k", policy: policy({ timeoutMs: 4000 }), budgetEnd: Date.now() + 1500, fetch });
     expect(seen[0]).toBe(4000);
     expect(seen[1]).toBeLessThanOrEqual(1500);
-    await expect(callUpstream(ctx, { scope: "t", key: "k", policy: policy(), budgetEnd: Date.now() - 1, fetch })).rejects.toThrow(/Timeout/);
+    await expect(callUpstream(ctx, { scope: "t", key: "k", policy: policy(), budgetEnd: Date.now() - 1, fetch })).rejects.toThrow(
+      /Timeout/,
+    );
   });
 
   it("waits for a token within the budget, refuses beyond it; answer TTL caps the cache", async () => {
@@ -125,7 +127,9 @@ describe("callUpstream", () => {
     const started = Date.now();
     await callUpstream(ctx, { scope: "r", key: "2", policy: p, budgetEnd: Date.now() + 5000, fetch });
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
-    await expect(callUpstream(ctx, { scope: "r", key: "3", policy: p, budgetEnd: Date.now() + 1100, fetch })).rejects.toThrow(/^rate limited: at most 300 requests per minute/);
+    await expect(callUpstream(ctx, { scope: "r", key: "3", policy: p, budgetEnd: Date.now() + 1100, fetch })).rejects.toThrow(
+      /^rate limited: at most 300 requests per minute/,
+    );
 
     let calls = 0;
     const counted = async () => ({ value: ++calls, cacheable: true, ttlMs: 50 });
@@ -148,7 +152,18 @@ describe("request budget", () => {
 });
 
 describe("queried attribute", () => {
-  const row = { id: "7", uuid: "6b3c1f7e-1111-4c4c-9a9a-0123456789ab", type: "sha1", value: "v", comment: "", to_ids: true, Tag: [{ id: "1", name: "x" }], _allTags: [], enrichment: [], Galaxy: [] };
+  const row = {
+    id: "7",
+    uuid: "6b3c1f7e-1111-4c4c-9a9a-0123456789ab",
+    type: "sha1",
+    value: "v",
+    comment: "",
+    to_ids: true,
+    Tag: [{ id: "1", name: "x" }],
+    _allTags: [],
+    enrichment: [],
+    Galaxy: [],
+  };
   it("requires type, value and uuid; checks the type", () => {
     expect(() => requireAttribute(undefined, ["sha1"], "bad type")).toThrow(ATTRIBUTE_REQUIRED);
     expect(() => requireAttribute({ ...row, uuid: "nope" }, ["sha1"], "bad type")).toThrow(ATTRIBUTE_REQUIRED);
@@ -175,13 +190,20 @@ describe("upstreamBase, parseNameservers, upstreamFailure", () => {
     expect(() => upstreamBase("https://u:p@b.test", "https://a.test")).toThrow(/credentials/);
   });
   it("parses nameserver lists", () => {
-    expect(parseNameservers("192.0.2.53, 192.0.2.54:5353,2001:db8::53,[2001:db8::54]:53")).toEqual(["192.0.2.53", "192.0.2.54:5353", "2001:db8::53", "[2001:db8::54]:53"]);
+    expect(parseNameservers("192.0.2.53, 192.0.2.54:5353,2001:db8::53,[2001:db8::54]:53")).toEqual([
+      "192.0.2.53",
+      "192.0.2.54:5353",
+      "2001:db8::53",
+      "[2001:db8::54]:53",
+    ]);
     expect(() => parseNameservers("ns.example")).toThrow(/comma-separated list of IP addresses/);
     expect(() => parseNameservers("192.0.2.1:70000")).toThrow(/port/);
     expect(() => parseNameservers(" , ")).toThrow(/at least one/);
   });
   it("maps HTTP failures to messages naming the service", () => {
-    expect(upstreamFailure("svc", new HttpError("timeout", "no response within 10 ms")).message).toBe("svc: Timeout, the service did not answer in time (no response within 10 ms)");
+    expect(upstreamFailure("svc", new HttpError("timeout", "no response within 10 ms")).message).toBe(
+      "svc: Timeout, the service did not answer in time (no response within 10 ms)",
+    );
     expect(upstreamFailure("svc", new HttpError("network", "ECONNREFUSED")).message).toBe("svc: service not reachable (ECONNREFUSED)");
     expect(upstreamFailure("svc", new HttpError("egress", "destination refused")).message).toBe("svc: destination refused");
     const aborted = new HttpError("aborted", "deadline");

@@ -22,11 +22,24 @@ describe("MispResultBuilder", () => {
   it("builds template-conformant objects with fresh v4 uuids, template flags and references", () => {
     const b = new MispResultBuilder();
     b.addAttribute({ uuid: INPUT_UUID, type: "sha1", value: "a".repeat(40), id: "100" });
-    const obj = b.addObject(HASHLOOKUP).add("SHA-1", "a".repeat(40)).add("FileName", "ls").add("FileSize", 10).add("source", "  ").add("KnownMalicious", null);
+    const obj = b
+      .addObject(HASHLOOKUP)
+      .add("SHA-1", "a".repeat(40))
+      .add("FileName", "ls")
+      .add("FileSize", 10)
+      .add("source", "  ")
+      .add("KnownMalicious", null);
     obj.addReference(INPUT_UUID, "related-to");
     const results = MispStandardResultsSchema.parse(b.build());
     const o = results.Object![0]!;
-    expect(o).toMatchObject({ name: "hashlookup", "meta-category": "file", template_uuid: HASHLOOKUP.uuid, template_version: "3", distribution: "5", sharing_group_id: "0" });
+    expect(o).toMatchObject({
+      name: "hashlookup",
+      "meta-category": "file",
+      template_uuid: HASHLOOKUP.uuid,
+      template_version: "3",
+      distribution: "5",
+      sharing_group_id: "0",
+    });
     expect(o.uuid).toMatch(V4);
     expect(o.Attribute.map((a) => [a.object_relation, a.type, a.value, a.disable_correlation])).toEqual([
       ["SHA-1", "sha1", "a".repeat(40), false],

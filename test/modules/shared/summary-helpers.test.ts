@@ -7,7 +7,13 @@ import { bodyExcerpt, describeFailure, retryAfterSeconds, statusLine } from "../
 import { messageText } from "../../../src/modules/shared/messages/message-text.js";
 import { signBotMessage } from "../../../src/modules/shared/messages/talk-bot.js";
 import { adaptiveParagraphs } from "../../../src/modules/shared/messages/teams-cards.js";
-import { mergeHeaders, parseExpectedStatus, parseHeaderLines, urlAllowed, webhookBody } from "../../../src/modules/shared/messages/webhook-request.js";
+import {
+  mergeHeaders,
+  parseExpectedStatus,
+  parseHeaderLines,
+  urlAllowed,
+  webhookBody,
+} from "../../../src/modules/shared/messages/webhook-request.js";
 import type { HttpResponse } from "../../../src/services/http/types.js";
 import { roaming } from "../../helpers/app.js";
 
@@ -28,8 +34,12 @@ describe("failure descriptions", () => {
     expect(long).not.toContain("\n");
   });
   it("prefers the vendor detail, scrubs secrets, adds Retry-After", () => {
-    expect(describeFailure(response(403, "{}"), { detail: "not allowed for token abcd1234", secrets: ["abcd1234"] })).toBe("HTTP 403 Forbidden: not allowed for token ***");
-    expect(describeFailure(response(401, "no"), { prefix: "authentication failed" })).toBe("authentication failed (HTTP 401 Unauthorized): no");
+    expect(describeFailure(response(403, "{}"), { detail: "not allowed for token abcd1234", secrets: ["abcd1234"] })).toBe(
+      "HTTP 403 Forbidden: not allowed for token ***",
+    );
+    expect(describeFailure(response(401, "no"), { prefix: "authentication failed" })).toBe(
+      "authentication failed (HTTP 401 Unauthorized): no",
+    );
     expect(describeFailure(response(429, "", { "retry-after": "7" }))).toBe("HTTP 429 Too Many Requests, rate limited, retry after 7 s");
     expect(describeFailure(response(429, "x"), { rateLimitText: "throttled" })).toBe("HTTP 429 Too Many Requests, throttled: x");
   });
@@ -41,7 +51,9 @@ describe("failure descriptions", () => {
     expect(retryAfterSeconds({}, now)).toBeUndefined();
   });
   it("shows a redirect target without its query", () => {
-    expect(describeFailure(response(302, "", { location: "https://login.example/auth?token=abcdef123" }))).toBe("HTTP 302 Found, redirected to https://login.example/auth");
+    expect(describeFailure(response(302, "", { location: "https://login.example/auth?token=abcdef123" }))).toBe(
+      "HTTP 302 Found, redirected to https://login.example/auth",
+    );
   });
   it("bodyExcerpt flattens whitespace", () => {
     expect(bodyExcerpt("  a\r\n\tb  ")).toBe("a b");
@@ -65,7 +77,10 @@ describe("webhook request pieces", () => {
       ["A", "1"],
       ["X-Y", "two: parts"],
     ]);
-    expect(mergeHeaders({ Accept: "application/json", "Content-Type": "application/json" }, [["content-type", "text/csv"]])).toEqual({ accept: "application/json", "content-type": "text/csv" });
+    expect(mergeHeaders({ Accept: "application/json", "Content-Type": "application/json" }, [["content-type", "text/csv"]])).toEqual({
+      accept: "application/json",
+      "content-type": "text/csv",
+    });
     expect(() => parseHeaderLines("ok: 1\nbroken")).toThrow('line 2 has no ":"');
     expect(() => parseHeaderLines("Bad(name): 1")).toThrow("invalid header name");
   });
@@ -100,10 +115,24 @@ describe("base URLs, URL secrets, fitting, Talk signatures, Teams paragraphs", (
   });
   it("lists the secret parts of a webhook URL", () => {
     // Parts shorter than 4 characters are not listed (never searched for); the whole path is.
-    expect(urlSecretParts("https://hooks.slack.com/services/T1/B2/xyz?sig=abc&sv=1")).toEqual(["/services/T1/B2/xyz", "sig=abc&sv=1", "hooks.slack.com/services/T1/B2/xyz"]);
+    expect(urlSecretParts("https://hooks.slack.com/services/T1/B2/xyz?sig=abc&sv=1")).toEqual([
+      "/services/T1/B2/xyz",
+      "sig=abc&sv=1",
+      "hooks.slack.com/services/T1/B2/xyz",
+    ]);
     // Every path segment but the fixed webhook words, and query values as written and decoded.
     expect(new Set(urlSecretParts("https://hooks.slack.com/services/T0AB12/B0CD34/xoxSecret?sig=abc%2Bd&sv=1"))).toEqual(
-      new Set(["abc%2Bd", "abc+d", "/services/T0AB12/B0CD34/xoxSecret", "sig=abc%2Bd&sv=1", "sig=abc+d&sv=1", "hooks.slack.com/services/T0AB12/B0CD34/xoxSecret", "T0AB12", "B0CD34", "xoxSecret"]),
+      new Set([
+        "abc%2Bd",
+        "abc+d",
+        "/services/T0AB12/B0CD34/xoxSecret",
+        "sig=abc%2Bd&sv=1",
+        "sig=abc+d&sv=1",
+        "hooks.slack.com/services/T0AB12/B0CD34/xoxSecret",
+        "T0AB12",
+        "B0CD34",
+        "xoxSecret",
+      ]),
     );
     expect(urlSecretParts("not a url")).toEqual([]);
   });
@@ -131,7 +160,11 @@ describe("messageText", () => {
     const data = roaming("event-publish-minimal-no-tags");
     expect(messageText({ template: "{{ x }} & <b>", data, maxLength: 100, escape: (s) => s.toUpperCase() })).toBe("{{ x }} & <b>");
     expect(messageText({ template: "", data, maxLength: 30 })).toBe("[MISP] Event 1205… (truncated)");
-    expect(messageText({ template: "  ", data: { Event: { id: "1" } }, maxLength: 100, escape: (s) => s.toUpperCase() })).toBe("[MISP] EVENT 1");
-    expect(messageText({ template: "", data: { Event: { id: "1" } }, maxLength: 100, filteredItems: [{ v: 1 }] })).toBe('[MISP] Event 1\n[{"v":1}]');
+    expect(messageText({ template: "  ", data: { Event: { id: "1" } }, maxLength: 100, escape: (s) => s.toUpperCase() })).toBe(
+      "[MISP] EVENT 1",
+    );
+    expect(messageText({ template: "", data: { Event: { id: "1" } }, maxLength: 100, filteredItems: [{ v: 1 }] })).toBe(
+      '[MISP] Event 1\n[{"v":1}]',
+    );
   });
 });

@@ -157,7 +157,19 @@ describe("egress guard bypass corpus", () => {
   });
 
   it("refuses the same forms through resolveAllowed (SMTP path)", async () => {
-    for (const host of ["2130706433", "0x7f.1", "127.1", "0177.0.0.1", "::ffff:127.0.0.1", "[::1]", "evil.test", "localhost", "0.0.0.0", "169.254.169.254", "0xa9fea9fe"]) {
+    for (const host of [
+      "2130706433",
+      "0x7f.1",
+      "127.1",
+      "0177.0.0.1",
+      "::ffff:127.0.0.1",
+      "[::1]",
+      "evil.test",
+      "localhost",
+      "0.0.0.0",
+      "169.254.169.254",
+      "0xa9fea9fe",
+    ]) {
       await expectEgressRefusal(strict.resolveAllowed(host, 25));
     }
   });

@@ -3,7 +3,13 @@
 
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bindHttpClient, createHttpClient, HttpError, type HttpClientOptions, type ServerHttpClient } from "../../../src/services/http/index.js";
+import {
+  bindHttpClient,
+  createHttpClient,
+  HttpError,
+  type HttpClientOptions,
+  type ServerHttpClient,
+} from "../../../src/services/http/index.js";
 import { failure, fakeDns, startHttpServer, type TestServer } from "./helpers.js";
 
 let server: TestServer;
@@ -18,7 +24,13 @@ function hit(key: string): number {
   return n;
 }
 
-const base: HttpClientOptions = { timeoutMs: 2000, userAgent: "misp-modules-ts/test", maxResponseBytes: 1000, proxy: "", retryBaseDelayMs: 50 };
+const base: HttpClientOptions = {
+  timeoutMs: 2000,
+  userAgent: "misp-modules-ts/test",
+  maxResponseBytes: 1000,
+  proxy: "",
+  retryBaseDelayMs: 50,
+};
 
 beforeAll(async () => {
   server = await startHttpServer((req, res, body) => {
@@ -111,7 +123,11 @@ describe("requests and responses", () => {
   });
 
   it("lets the caller override the content type", async () => {
-    const res = await client.request(server.url("/echo"), { method: "PUT", json: [1], headers: { "Content-Type": "application/vnd.api+json" } });
+    const res = await client.request(server.url("/echo"), {
+      method: "PUT",
+      json: [1],
+      headers: { "Content-Type": "application/vnd.api+json" },
+    });
     expect(res.json<{ headers: Record<string, string> }>().headers["content-type"]).toBe("application/vnd.api+json");
   });
 
@@ -132,7 +148,9 @@ describe("requests and responses", () => {
 
   it("turns URL credentials into Basic auth and keeps them off the wire", async () => {
     const res = await client.request(`http://alice:s%3Acret@127.0.0.1:${server.port}/echo`);
-    expect(res.json<{ headers: Record<string, string> }>().headers.authorization).toBe(`Basic ${Buffer.from("alice:s:cret").toString("base64")}`);
+    expect(res.json<{ headers: Record<string, string> }>().headers.authorization).toBe(
+      `Basic ${Buffer.from("alice:s:cret").toString("base64")}`,
+    );
   });
 
   it("parses JSON and reports non-JSON as a parse error", async () => {

@@ -59,7 +59,9 @@ describe("resolveAllowed", () => {
     expect((await resolveAllowed("mx.corp.test", 25, { denyPrivate: true, allow: ["10.0.0.0/24"] }, dns)).address).toBe("10.0.0.26");
     expect((await resolveAllowed("10.0.0.1", 25, { denyPrivate: true, allow: ["10.0.0.0/24"] }, dns)).address).toBe("10.0.0.1");
     // A suffix does not match the bare domain or look-alikes.
-    await refusal(resolveAllowed("evilcorp.test", 25, { denyPrivate: true, allow: [".corp.test"] }, fakeDns({ "evilcorp.test": ["10.0.0.9"] })));
+    await refusal(
+      resolveAllowed("evilcorp.test", 25, { denyPrivate: true, allow: [".corp.test"] }, fakeDns({ "evilcorp.test": ["10.0.0.9"] })),
+    );
     await refusal(resolveAllowed("10.0.1.1", 25, { denyPrivate: true, allow: ["10.0.0.0/24"] }, dns));
   });
 
@@ -104,7 +106,14 @@ describe("checks at connection time", () => {
 
   beforeAll(async () => {
     server = await startHttpServer((_req, res) => res.end("ok"));
-    client = createHttpClient({ timeoutMs: 2000, userAgent: "guard/1", maxResponseBytes: 100, lookup: dns, proxy: "", retryMaxAttempts: 1 });
+    client = createHttpClient({
+      timeoutMs: 2000,
+      userAgent: "guard/1",
+      maxResponseBytes: 100,
+      lookup: dns,
+      proxy: "",
+      retryMaxAttempts: 1,
+    });
   });
 
   afterAll(async () => {

@@ -72,20 +72,58 @@ describe("address classification", () => {
   };
 
   it.each([
-    "0.0.0.0", "0.1.2.3", "169.254.169.254", "169.254.0.1", "224.0.0.1", "239.255.255.250", "255.255.255.255", "240.0.0.1",
-    "100.100.100.200", "::", "fe80::1", "febf::1", "fd00:ec2::254", "ff02::1", "::ffff:169.254.169.254", "::ffff:0.0.0.0",
-    "::a9fe:a9fe", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "::ffff:0:a9fe:a9fe", "::ffff:224.0.0.1",
+    "0.0.0.0",
+    "0.1.2.3",
+    "169.254.169.254",
+    "169.254.0.1",
+    "224.0.0.1",
+    "239.255.255.250",
+    "255.255.255.255",
+    "240.0.0.1",
+    "100.100.100.200",
+    "::",
+    "fe80::1",
+    "febf::1",
+    "fd00:ec2::254",
+    "ff02::1",
+    "::ffff:169.254.169.254",
+    "::ffff:0.0.0.0",
+    "::a9fe:a9fe",
+    "64:ff9b::a9fe:a9fe",
+    "2002:a9fe:a9fe::",
+    "::ffff:0:a9fe:a9fe",
+    "::ffff:224.0.0.1",
   ])("%s is always denied", (ip) => expect(cls(ip)).toBe("denied"));
 
   it.each([
-    "127.0.0.1", "127.255.255.254", "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.0.1", "100.64.0.1", "::1",
-    "fc00::1", "fd12:3456::1", "fec0::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:c0a8:101::1",
+    "127.0.0.1",
+    "127.255.255.254",
+    "10.0.0.1",
+    "172.16.0.1",
+    "172.31.255.255",
+    "192.168.0.1",
+    "100.64.0.1",
+    "::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "fec0::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+    "64:ff9b::a00:1",
+    "2002:c0a8:101::1",
   ])("%s is private", (ip) => expect(cls(ip)).toBe("private"));
 
-  it.each(["8.8.8.8", "1.1.1.1", "172.32.0.1", "192.169.0.1", "100.128.0.1", "2606:4700:4700::1111", "2a00:1450::1", "::ffff:8.8.8.8", "64:ff9b::808:808"])(
-    "%s is public",
-    (ip) => expect(cls(ip)).toBe("public"),
-  );
+  it.each([
+    "8.8.8.8",
+    "1.1.1.1",
+    "172.32.0.1",
+    "192.169.0.1",
+    "100.128.0.1",
+    "2606:4700:4700::1111",
+    "2a00:1450::1",
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+  ])("%s is public", (ip) => expect(cls(ip)).toBe("public"));
 
   it("extracts embedded IPv4 addresses", () => {
     const ip = parseIp("::ffff:10.1.2.3");
@@ -112,7 +150,10 @@ describe("host normalisation", () => {
     expect(normaliseHost("bücher.de")).toMatchObject({ kind: "name", name: "xn--bcher-kva.de" });
   });
 
-  it.each(["127.0.0.1 evil.com", "a@b", "1.2.3.256", "foo.0x7f", "host/path", "host\\x", "host?x", "host%2e", ":::", "exa mple.org"])("rejects %s", (host) => {
-    expect(() => normaliseHost(host)).toThrow(/invalid host/);
-  });
+  it.each(["127.0.0.1 evil.com", "a@b", "1.2.3.256", "foo.0x7f", "host/path", "host\\x", "host?x", "host%2e", ":::", "exa mple.org"])(
+    "rejects %s",
+    (host) => {
+      expect(() => normaliseHost(host)).toThrow(/invalid host/);
+    },
+  );
 });

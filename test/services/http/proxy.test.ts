@@ -19,7 +19,12 @@ import {
 } from "./helpers.js";
 
 describe("proxy selection", () => {
-  const env = { http_proxy: "http://lower:1", HTTP_PROXY: "http://upper:2", HTTPS_PROXY: "http://secure:3", NO_PROXY: "internal.example,10.0.0.0/8" };
+  const env = {
+    http_proxy: "http://lower:1",
+    HTTP_PROXY: "http://upper:2",
+    HTTPS_PROXY: "http://secure:3",
+    NO_PROXY: "internal.example,10.0.0.0/8",
+  };
 
   it("reads the environment, lower case first", () => {
     const s = proxySettings({ env });
@@ -162,7 +167,12 @@ describe("requests through a CONNECT proxy", () => {
   it("refuses names that resolve inside locally, before contacting the proxy", async () => {
     const c = newClient({ proxy: proxy.url, egress: { denyPrivate: true } });
     const before = proxy.connections;
-    const e = await c.request(`http://evil.test:${server.port}/`).then(() => { throw new Error("expected a failure"); }, (err: unknown) => err as HttpError);
+    const e = await c.request(`http://evil.test:${server.port}/`).then(
+      () => {
+        throw new Error("expected a failure");
+      },
+      (err: unknown) => err as HttpError,
+    );
     expect(e.kind).toBe("egress");
     expect(proxy.connections).toBe(before);
   });
@@ -178,7 +188,13 @@ describe("proxy refusals", () => {
     refusing.on("connect", (_req, socket: net.Socket) => socket.end("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"));
     await new Promise<void>((r) => refusing.listen(0, "127.0.0.1", r));
     const port = (refusing.address() as net.AddressInfo).port;
-    const c = createHttpClient({ timeoutMs: 2000, userAgent: "t", maxResponseBytes: 100, proxy: `http://127.0.0.1:${port}`, retryMaxAttempts: 1 });
+    const c = createHttpClient({
+      timeoutMs: 2000,
+      userAgent: "t",
+      maxResponseBytes: 100,
+      proxy: `http://127.0.0.1:${port}`,
+      retryMaxAttempts: 1,
+    });
     try {
       for (const url of ["http://198.51.100.1/", "https://198.51.100.1/"]) {
         const e = await failure(c.request(url));

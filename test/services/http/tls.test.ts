@@ -11,7 +11,14 @@ import { failure, fakeDns, makeCertificates, startHttpsServer, type TestCertific
 let certs: TestCertificates;
 let server: TestServer;
 const dns = fakeDns({ "test.internal": ["127.0.0.1"], "wrong-name.test": ["127.0.0.1"] });
-const base: HttpClientOptions = { timeoutMs: 3000, userAgent: "tls-test/1", maxResponseBytes: 10_000, proxy: "", lookup: dns, retryMaxAttempts: 1 };
+const base: HttpClientOptions = {
+  timeoutMs: 3000,
+  userAgent: "tls-test/1",
+  maxResponseBytes: 10_000,
+  proxy: "",
+  lookup: dns,
+  retryMaxAttempts: 1,
+};
 const clients: ServerHttpClient[] = [];
 
 function newClient(extra: Partial<HttpClientOptions> = {}): ServerHttpClient {

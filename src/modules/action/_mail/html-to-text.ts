@@ -3,8 +3,25 @@
 // notification bodies workflows produce; not a general HTML renderer.
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ", copy: "©", reg: "®",
-  hellip: "…", mdash: "—", ndash: "–", laquo: "«", raquo: "»", lsquo: "‘", rsquo: "’", ldquo: "“", rdquo: "”", bull: "•", middot: "·",
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+  copy: "©",
+  reg: "®",
+  hellip: "…",
+  mdash: "—",
+  ndash: "–",
+  laquo: "«",
+  raquo: "»",
+  lsquo: "‘",
+  rsquo: "’",
+  ldquo: "“",
+  rdquo: "”",
+  bull: "•",
+  middot: "·",
 };
 
 export function decodeEntities(text: string): string {
@@ -31,17 +48,24 @@ export function htmlToText(html: string): string {
   // <pre> keeps its spacing; elsewhere source whitespace collapses as in a browser.
   const pres: string[] = [];
   s = s.replace(/<pre\b[^>]*>([\s\S]*?)<\/pre\s*>/gi, (_m, inner: string) => {
-    pres.push(decodeEntities(inner.replace(/<[^>]*>/g, "")).replace(/^\n/, "").replace(/\s+$/, ""));
+    pres.push(
+      decodeEntities(inner.replace(/<[^>]*>/g, ""))
+        .replace(/^\n/, "")
+        .replace(/\s+$/, ""),
+    );
     return `\u0001${pres.length - 1}\u0001`;
   });
   s = s.replace(/\s+/g, " ");
   s = s.replace(/\u0001(\d+)\u0001/g, "\n\u0001$1\u0001\n");
-  s = s.replace(/<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, d: string, q: string, b: string, inner: string) => {
-    const href = decodeEntities(d ?? q ?? b ?? "").trim();
-    const label = inner.replace(/<[^>]*>/g, "").trim();
-    if (!href || href.startsWith("#") || decodeEntities(label) === href || href === `mailto:${decodeEntities(label)}`) return label;
-    return label ? `${label} (${href})` : href;
-  });
+  s = s.replace(
+    /<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]*?)<\/a\s*>/gi,
+    (_m, d: string, q: string, b: string, inner: string) => {
+      const href = decodeEntities(d ?? q ?? b ?? "").trim();
+      const label = inner.replace(/<[^>]*>/g, "").trim();
+      if (!href || href.startsWith("#") || decodeEntities(label) === href || href === `mailto:${decodeEntities(label)}`) return label;
+      return label ? `${label} (${href})` : href;
+    },
+  );
   s = s.replace(/<br\s*\/?>/gi, "\n");
   s = s.replace(/<li\b[^>]*>/gi, "\n- ");
   // A table row is one line, its cells separated by tabs.

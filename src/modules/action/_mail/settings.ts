@@ -39,7 +39,10 @@ const FALSE_WORDS = /^(0|false|no|off)$/i;
 export function resolveSmtpSettings(node: NodeSmtpValues, setting: (key: string) => string | undefined): SmtpSettings {
   const serverHost = setting("smtp_host")?.trim();
   const host = node.host ?? serverHost;
-  if (!host) throw new SmtpSettingsError("no SMTP relay: set smtp_host in the node or the server setting modules.mail.smtp_host (MISP_MODULES_MAIL_SMTP_HOST)");
+  if (!host)
+    throw new SmtpSettingsError(
+      "no SMTP relay: set smtp_host in the node or the server setting modules.mail.smtp_host (MISP_MODULES_MAIL_SMTP_HOST)",
+    );
 
   let security = node.security;
   if (security === undefined) {
@@ -54,7 +57,8 @@ export function resolveSmtpSettings(node: NodeSmtpValues, setting: (key: string)
   if (port === undefined) {
     const p = setting("smtp_port")?.trim();
     if (p !== undefined) {
-      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new SmtpSettingsError("server setting smtp_port must be a port number");
+      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)
+        throw new SmtpSettingsError("server setting smtp_port must be a port number");
       port = Number(p);
     }
   }
@@ -63,7 +67,8 @@ export function resolveSmtpSettings(node: NodeSmtpValues, setting: (key: string)
   let verifyTls = node.verifyTls;
   if (verifyTls === undefined) {
     const v = setting("verify_tls")?.trim();
-    if (v !== undefined && !TRUE_WORDS.test(v) && !FALSE_WORDS.test(v)) throw new SmtpSettingsError("server setting verify_tls must be true or false");
+    if (v !== undefined && !TRUE_WORDS.test(v) && !FALSE_WORDS.test(v))
+      throw new SmtpSettingsError("server setting verify_tls must be true or false");
     verifyTls = v === undefined ? true : TRUE_WORDS.test(v);
   }
 
@@ -80,7 +85,10 @@ export function resolveSmtpSettings(node: NodeSmtpValues, setting: (key: string)
   if (password !== undefined && username === undefined) throw new SmtpSettingsError("smtp_password is set but smtp_username is not");
 
   const from = node.from ?? setting("mail_from")?.trim();
-  if (!from) throw new SmtpSettingsError("no sender: set mail_from in the node or the server setting modules.mail.mail_from (MISP_MODULES_MAIL_MAIL_FROM)");
+  if (!from)
+    throw new SmtpSettingsError(
+      "no sender: set mail_from in the node or the server setting modules.mail.mail_from (MISP_MODULES_MAIL_MAIL_FROM)",
+    );
 
   return { host, port, security, username, password, verifyTls, from, serverCredentials };
 }

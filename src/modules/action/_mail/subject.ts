@@ -8,7 +8,10 @@ const MAX_ASCII_BYTES = 980;
 const MAX_UTF8_BYTES = 600;
 
 export function cleanSubject(raw: string): string {
-  const flat = raw.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const flat = raw
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   const ascii = /^[\x20-\x7e]*$/.test(flat);
   return truncateUtf8(flat, ascii ? MAX_ASCII_BYTES : MAX_UTF8_BYTES, "…");
 }

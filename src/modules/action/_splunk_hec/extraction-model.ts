@@ -12,7 +12,10 @@ export class ExtractionModelError extends Error {}
  * Parses and checks the model; "" (unset) gives undefined. Paths are evaluated as CakePHP
  * evaluates them, whatever they look like; `onWarning` receives what looks like a mistake.
  */
-export function parseExtractionModel(text: string, onWarning?: (field: string, path: string, warning: PathWarning) => void): ExtractionModel | undefined {
+export function parseExtractionModel(
+  text: string,
+  onWarning?: (field: string, path: string, warning: PathWarning) => void,
+): ExtractionModel | undefined {
   if (text.trim() === "") return undefined;
   let parsed: unknown;
   try {
@@ -38,7 +41,11 @@ export function parseExtractionModel(text: string, onWarning?: (field: string, p
  * `{field: extract(payload, path)}`, a one-element result unwrapped to its element. A regex
  * condition that exceeds its matching bound is an ExtractionModelError naming the field.
  */
-export function applyExtractionModel(model: ExtractionModel, payload: unknown, budget: RegexBudget = newRegexBudget()): Record<string, unknown> {
+export function applyExtractionModel(
+  model: ExtractionModel,
+  payload: unknown,
+  budget: RegexBudget = newRegexBudget(),
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, path] of model) {
     let value: unknown;

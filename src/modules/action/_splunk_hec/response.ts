@@ -43,8 +43,14 @@ export function interpretHecResponse(res: HttpResponse): HecVerdict {
 
   let reason: string;
   if (reply && (code !== undefined || typeof reply.text === "string")) {
-    const text = typeof reply.text === "string" && reply.text.trim() !== "" ? bodyExcerpt(reply.text) : (code !== undefined ? HEC_CODES[code] : undefined) ?? "error";
-    const details = [code !== undefined ? `code ${code}` : "", typeof reply["invalid-event-number"] === "number" ? `event ${reply["invalid-event-number"]}` : ""].filter(Boolean);
+    const text =
+      typeof reply.text === "string" && reply.text.trim() !== ""
+        ? bodyExcerpt(reply.text)
+        : ((code !== undefined ? HEC_CODES[code] : undefined) ?? "error");
+    const details = [
+      code !== undefined ? `code ${code}` : "",
+      typeof reply["invalid-event-number"] === "number" ? `event ${reply["invalid-event-number"]}` : "",
+    ].filter(Boolean);
     reason = `HTTP ${res.status} ${text}${details.length ? ` (${details.join(", ")})` : ""}`;
   } else {
     const excerpt = bodyExcerpt(res.body);

@@ -13,7 +13,10 @@ function withPort(host: string, port: string | undefined): string {
 
 export function parseNameservers(raw: string): string[] {
   const servers: string[] = [];
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(part);
     if (bracketed && isIP(bracketed[1]!) === 6) {
       servers.push(withPort(bracketed[1]!, bracketed[2]));

@@ -24,9 +24,20 @@ export interface QueriedAttribute {
  * The request's `attribute`, checked: type/value/uuid present, type among `acceptedTypes`
  * (else `wrongTypeMessage`). Throws ModuleError with the reference's texts.
  */
-export function requireAttribute(attribute: Readonly<Record<string, unknown>> | undefined, acceptedTypes: readonly string[], wrongTypeMessage: string): QueriedAttribute {
+export function requireAttribute(
+  attribute: Readonly<Record<string, unknown>> | undefined,
+  acceptedTypes: readonly string[],
+  wrongTypeMessage: string,
+): QueriedAttribute {
   const { type, value, uuid } = attribute ?? {};
-  if (!attribute || typeof type !== "string" || typeof value !== "string" || value.trim() === "" || typeof uuid !== "string" || !UUID_RE.test(uuid)) {
+  if (
+    !attribute ||
+    typeof type !== "string" ||
+    typeof value !== "string" ||
+    value.trim() === "" ||
+    typeof uuid !== "string" ||
+    !UUID_RE.test(uuid)
+  ) {
     throw new ModuleError(ATTRIBUTE_REQUIRED);
   }
   if (!acceptedTypes.includes(type)) throw new ModuleError(wrongTypeMessage);
@@ -50,7 +61,10 @@ export function echoAttribute(queried: QueriedAttribute, addTags: readonly strin
  * For simplified modules: the first `<type>: value` key of the request among `types`
  * (MISP puts the attribute's type as key, PROTOCOL §6.1). Undefined when none holds a non-empty string.
  */
-export function simplifiedInput(request: Readonly<Record<string, unknown>>, types: readonly string[]): { type: string; value: string } | undefined {
+export function simplifiedInput(
+  request: Readonly<Record<string, unknown>>,
+  types: readonly string[],
+): { type: string; value: string } | undefined {
   for (const type of types) {
     const value = request[type];
     if (typeof value === "string" && value.trim() !== "") return { type, value: value.trim() };

@@ -72,7 +72,9 @@ async function waitForToken(scope: Scope, call: UpstreamCall<unknown>, ctx: Pick
   const wait = scope.bucket.reserve(Math.max(0, maxWait));
   if (wait === undefined) {
     const retryIn = Math.max(1, Math.ceil(scope.bucket.msUntilNextToken() / 1000));
-    throw new ModuleError(`rate limited: at most ${call.policy.ratePerMinute} requests per minute to the upstream service; try again in ${retryIn} s`);
+    throw new ModuleError(
+      `rate limited: at most ${call.policy.ratePerMinute} requests per minute to the upstream service; try again in ${retryIn} s`,
+    );
   }
   if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal });
 }

@@ -26,7 +26,13 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
 };
 
 /** The server-side setting keys, for documentation and tests. */
-export const UPSTREAM_SETTING_KEYS = ["cache_ttl_seconds", "cache_max_entries", "rate_limit_per_minute", "rate_limit_burst", "upstream_timeout_ms"] as const;
+export const UPSTREAM_SETTING_KEYS = [
+  "cache_ttl_seconds",
+  "cache_max_entries",
+  "rate_limit_per_minute",
+  "rate_limit_burst",
+  "upstream_timeout_ms",
+] as const;
 
 function wholeNumber(ctx: Pick<ModuleContext, "setting" | "module">, key: string, min: number): number | undefined {
   const raw = ctx.setting(key)?.trim();

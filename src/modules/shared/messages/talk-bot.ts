@@ -9,7 +9,9 @@ export interface BotSignature {
 }
 
 export function signBotMessage(secret: string, message: string, random: string = randomBytes(32).toString("hex")): BotSignature {
-  const signature = createHmac("sha256", secret).update(random + message, "utf8").digest("hex");
+  const signature = createHmac("sha256", secret)
+    .update(random + message, "utf8")
+    .digest("hex");
   return { random, signature };
 }
 

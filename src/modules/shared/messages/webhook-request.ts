@@ -41,7 +41,10 @@ export function parseHeaderLines(text: string): Array<[string, string]> {
  * server's secret ("Authorization: Bearer secret:SOAR_TOKEN"), so tokens need not be stored
  * in the workflow. Returns the headers and the resolved values (to keep out of messages).
  */
-export function resolveHeaderSecrets(headers: Array<[string, string]>, resolve: (ref: string) => string): { headers: Array<[string, string]>; secrets: string[] } {
+export function resolveHeaderSecrets(
+  headers: Array<[string, string]>,
+  resolve: (ref: string) => string,
+): { headers: Array<[string, string]>; secrets: string[] } {
   const secrets: string[] = [];
   const out = headers.map(([name, value]): [string, string] => {
     const resolved = value.replace(/(^|\s)(secret:[A-Za-z0-9_.-]+)(?=\s|$)/g, (_m, lead: string, ref: string) => {

@@ -84,7 +84,12 @@ export class MispObjectBuilder {
   }
 
   addReference(referencedUuid: string, relationshipType: string, comment?: string): this {
-    const ref: MispObjectReference = { uuid: newUuid(), object_uuid: this.uuid, referenced_uuid: referencedUuid, relationship_type: relationshipType };
+    const ref: MispObjectReference = {
+      uuid: newUuid(),
+      object_uuid: this.uuid,
+      referenced_uuid: referencedUuid,
+      relationship_type: relationshipType,
+    };
     if (comment) ref.comment = comment;
     this.references.push(ref);
     return this;

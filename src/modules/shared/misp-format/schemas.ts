@@ -39,7 +39,11 @@ const attributeFields = {
 export const MispAttributeSchema = z.looseObject(attributeFields).superRefine((attr, ctx) => {
   for (const [key, value] of Object.entries(attr)) {
     if (key !== "Tag" && value !== null && typeof value === "object") {
-      ctx.addIssue({ code: "custom", message: `attribute field ${key} must be a scalar (workflow extras must not be echoed)`, path: [key] });
+      ctx.addIssue({
+        code: "custom",
+        message: `attribute field ${key} must be a scalar (workflow extras must not be echoed)`,
+        path: [key],
+      });
     }
   }
 });
@@ -72,12 +76,15 @@ export const MispObjectSchema = z
   })
   .superRefine((obj, ctx) => {
     for (const [i, ref] of obj.ObjectReference.entries()) {
-      if (ref.object_uuid !== obj.uuid) ctx.addIssue({ code: "custom", message: "object_uuid must be the object's own uuid", path: ["ObjectReference", i] });
+      if (ref.object_uuid !== obj.uuid)
+        ctx.addIssue({ code: "custom", message: "object_uuid must be the object's own uuid", path: ["ObjectReference", i] });
     }
     const template = OBJECT_TEMPLATES[obj.name];
     if (!template) return;
-    if (obj.template_uuid !== template.uuid) ctx.addIssue({ code: "custom", message: `template_uuid of ${obj.name} must be ${template.uuid}`, path: ["template_uuid"] });
-    if (obj["meta-category"] !== template.metaCategory) ctx.addIssue({ code: "custom", message: `meta-category of ${obj.name} must be ${template.metaCategory}`, path: ["meta-category"] });
+    if (obj.template_uuid !== template.uuid)
+      ctx.addIssue({ code: "custom", message: `template_uuid of ${obj.name} must be ${template.uuid}`, path: ["template_uuid"] });
+    if (obj["meta-category"] !== template.metaCategory)
+      ctx.addIssue({ code: "custom", message: `meta-category of ${obj.name} must be ${template.metaCategory}`, path: ["meta-category"] });
     const seen = new Map<string, number>();
     for (const [i, attr] of obj.Attribute.entries()) {
       const relation = template.relations[attr.object_relation];
@@ -85,10 +92,16 @@ export const MispObjectSchema = z
         ctx.addIssue({ code: "custom", message: `${obj.name} has no relation ${attr.object_relation}`, path: ["Attribute", i] });
         continue;
       }
-      if (attr.type !== relation.type) ctx.addIssue({ code: "custom", message: `${obj.name}.${attr.object_relation} must have type ${relation.type}`, path: ["Attribute", i, "type"] });
+      if (attr.type !== relation.type)
+        ctx.addIssue({
+          code: "custom",
+          message: `${obj.name}.${attr.object_relation} must have type ${relation.type}`,
+          path: ["Attribute", i, "type"],
+        });
       const count = (seen.get(attr.object_relation) ?? 0) + 1;
       seen.set(attr.object_relation, count);
-      if (count > 1 && !relation.multiple) ctx.addIssue({ code: "custom", message: `${obj.name}.${attr.object_relation} may appear once`, path: ["Attribute", i] });
+      if (count > 1 && !relation.multiple)
+        ctx.addIssue({ code: "custom", message: `${obj.name}.${attr.object_relation} may appear once`, path: ["Attribute", i] });
     }
     for (const name of template.required ?? []) {
       if (!seen.has(name)) ctx.addIssue({ code: "custom", message: `${obj.name} requires ${name}`, path: ["Attribute"] });

@@ -10,7 +10,11 @@ export interface SimplifiedExtras {
 }
 
 /** One result entry; empty values are dropped here rather than silently by MISP. */
-export function simplifiedResult(types: string | readonly string[], values: readonly string[], extras: SimplifiedExtras = {}): SimplifiedResult {
+export function simplifiedResult(
+  types: string | readonly string[],
+  values: readonly string[],
+  extras: SimplifiedExtras = {},
+): SimplifiedResult {
   const entry: SimplifiedResult = {
     types: typeof types === "string" ? [types] : [...types],
     values: values.filter((v) => v.trim() !== "" && v !== "0"),

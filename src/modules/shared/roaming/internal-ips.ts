@@ -5,13 +5,22 @@ import { BlockList, isIP } from "node:net";
 
 const internal = new BlockList();
 const V4: Array<[string, number, string]> = [
-  ["10.0.0.0", 8, "private"], ["172.16.0.0", 12, "private"], ["192.168.0.0", 16, "private"],
-  ["100.64.0.0", 10, "shared address space"], ["127.0.0.0", 8, "loopback"], ["169.254.0.0", 16, "link-local"],
-  ["0.0.0.0", 8, "unspecified"], ["192.0.2.0", 24, "documentation"], ["198.51.100.0", 24, "documentation"],
+  ["10.0.0.0", 8, "private"],
+  ["172.16.0.0", 12, "private"],
+  ["192.168.0.0", 16, "private"],
+  ["100.64.0.0", 10, "shared address space"],
+  ["127.0.0.0", 8, "loopback"],
+  ["169.254.0.0", 16, "link-local"],
+  ["0.0.0.0", 8, "unspecified"],
+  ["192.0.2.0", 24, "documentation"],
+  ["198.51.100.0", 24, "documentation"],
   ["203.0.113.0", 24, "documentation"],
 ];
 const V6: Array<[string, number, string]> = [
-  ["fc00::", 7, "private"], ["fe80::", 10, "link-local"], ["::1", 128, "loopback"], ["::", 128, "unspecified"],
+  ["fc00::", 7, "private"],
+  ["fe80::", 10, "link-local"],
+  ["::1", 128, "loopback"],
+  ["::", 128, "unspecified"],
   ["2001:db8::", 32, "documentation"],
 ];
 const byKind = new Map<string, BlockList>();
