@@ -48,7 +48,8 @@ describe("the bundled build (dist/)", () => {
   });
 
   it("keeps the entry files where the loaders look for them, shared code in chunks/", () => {
-    for (const f of ["cli.js", "index.js", "lib/template/worker.js"]) expect(existsSync(join(dist, f)), f).toBe(true);
+    for (const f of ["cli.js", "index.js", "engines/jinja/worker.js", "core/isolation/worker.js"])
+      expect(existsSync(join(dist, f)), f).toBe(true);
     expect(builtins.length).toBeGreaterThan(0);
     for (const { name, kind } of builtins) expect(existsSync(join(dist, "modules", kind, `${name}.js`)), name).toBe(true);
     expect(readdirSync(join(dist, "chunks")).some((f) => f.endsWith(".js"))).toBe(true);
