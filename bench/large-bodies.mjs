@@ -15,18 +15,42 @@ const entry = process.argv[2] === "src" ? "bin/misp-modules-ts.js" : "dist/cli.j
 const MiB = 1024 * 1024;
 
 function eventQuery(bytes) {
-  const attribute = (i) => ({ id: String(100000 + i), type: "ip-dst", category: "Network activity", to_ids: true, value: `198.51.${(i >> 8) & 255}.${i & 255}`, comment: "bench", Tag: [{ name: "tlp:amber" }] });
+  const attribute = (i) => ({
+    id: String(100000 + i),
+    type: "ip-dst",
+    category: "Network activity",
+    to_ids: true,
+    value: `198.51.${(i >> 8) & 255}.${i & 255}`,
+    comment: "bench",
+    Tag: [{ name: "tlp:amber" }],
+  });
   const n = Math.floor(bytes / (JSON.stringify(attribute(0)).length + 1));
-  return Buffer.from(JSON.stringify({ module: "testaction", data: { Event: { id: "1", info: "large event", Attribute: Array.from({ length: n }, (_, i) => attribute(i)) } }, params: { foo: "" } }));
+  return Buffer.from(
+    JSON.stringify({
+      module: "testaction",
+      data: { Event: { id: "1", info: "large event", Attribute: Array.from({ length: n }, (_, i) => attribute(i)) } },
+      params: { foo: "" },
+    }),
+  );
 }
 
 const once = (port, path, method = "GET", body) =>
   new Promise((resolve) => {
     const t0 = performance.now();
-    const req = request({ port, host: "127.0.0.1", path, method, agent: false, headers: body ? { "content-type": "application/json", "content-length": body.length } : {} }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ ms: performance.now() - t0, status: res.statusCode }));
-    });
+    const req = request(
+      {
+        port,
+        host: "127.0.0.1",
+        path,
+        method,
+        agent: false,
+        headers: body ? { "content-type": "application/json", "content-length": body.length } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ ms: performance.now() - t0, status: res.statusCode }));
+      },
+    );
     req.on("error", () => resolve({ ms: performance.now() - t0, status: 0 }));
     req.end(body);
   });
@@ -37,7 +61,11 @@ async function run(journal, body) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "mmts-bench-large-"));
   const env = { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_CONSOLE: journal ? "1" : "0", MISP_MODULES_DATA_DIR: dataDir };
-  const child = spawn(process.execPath, ["--import", `${repo}bench/eld-preload.mjs`, entry, "-p", String(port), "-l", "127.0.0.1"], { cwd: repo, env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["--import", `${repo}bench/eld-preload.mjs`, entry, "-p", String(port), "-l", "127.0.0.1"], {
+    cwd: repo,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const eld = [];
   child.stderr.on("data", (c) => {
     for (const line of String(c).split("\n")) if (line.startsWith('{"eld"')) eld.push(JSON.parse(line).eld);
@@ -65,15 +93,26 @@ async function run(journal, body) {
   await new Promise((r) => setTimeout(r, 30_000));
   const settled = rss();
   await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+  await new Promise((r) => {
+    child.once("exit", r);
+    child.kill("SIGTERM");
+  });
   rmSync(dataDir, { recursive: true, force: true });
   if (replies.some((r) => r.status !== 200)) throw new Error(`journal ${journal}: non-200 replies`);
   const d = eld[1] ?? { p50: NaN, p99: NaN, max: NaN };
-  return [journal ? "on (capture full)" : "off", `${(burstMs / 1000).toFixed(1)} s`, `${pct(samples, 99).toFixed(0)} / ${Math.max(...samples).toFixed(0)} ms (n=${samples.length})`, `${d.p99} / ${d.max} ms`, `${idleRss.toFixed(0)} / ${after.toFixed(0)} / ${settled.toFixed(0)} MB`];
+  return [
+    journal ? "on (capture full)" : "off",
+    `${(burstMs / 1000).toFixed(1)} s`,
+    `${pct(samples, 99).toFixed(0)} / ${Math.max(...samples).toFixed(0)} ms (n=${samples.length})`,
+    `${d.p99} / ${d.max} ms`,
+    `${idleRss.toFixed(0)} / ${after.toFixed(0)} / ${settled.toFixed(0)} MB`,
+  ];
 }
 
 const body = eventQuery(20 * MiB);
 const rows = [];
 for (const journal of [false, true]) rows.push(await run(journal, body));
 console.log(`20 concurrent 20 MB /query bodies (${entry}):\n`);
-console.log(table(["journal", "burst", "/healthcheck + /modules p99 / max", "event-loop delay p99 / max", "RSS idle / after / +30 s"], rows));
+console.log(
+  table(["journal", "burst", "/healthcheck + /modules p99 / max", "event-loop delay p99 / max", "RSS idle / after / +30 s"], rows),
+);

@@ -21,7 +21,11 @@ export function freePort() {
 export async function startServer(args, { env = {}, timeoutMs = 20_000 } = {}) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args(port), { cwd: repo, env: { ...process.env, MISP_MODULES_WATCH: "false", ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, args(port), {
+    cwd: repo,
+    env: { ...process.env, MISP_MODULES_WATCH: "false", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     try {
@@ -37,7 +41,11 @@ export async function startServer(args, { env = {}, timeoutMs = 20_000 } = {}) {
     pid: child.pid,
     startupMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024,
-    stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }),
+    stop: () =>
+      new Promise((r) => {
+        child.once("exit", r);
+        child.kill("SIGTERM");
+      }),
   };
 }
 

@@ -48,29 +48,41 @@ export interface DebugListener {
 export function startDebugListenerThread(address: string, bodyLimit: number, accept: (post: RawPost) => void): Promise<DebugListener> {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
   if (!m) throw new Error(`--debug-listen must be HOST:PORT, got ${JSON.stringify(address)}`);
-  const worker = new Worker(LISTENER_SOURCE, { eval: true, workerData: { host: m[1] || "127.0.0.1", port: Number(m[2]), bodyLimit }, name: "workflow debug listener" });
+  const worker = new Worker(LISTENER_SOURCE, {
+    eval: true,
+    workerData: { host: m[1] || "127.0.0.1", port: Number(m[2]), bodyLimit },
+    name: "workflow debug listener",
+  });
   return new Promise((resolve, reject) => {
     let listening = false;
-    worker.on("message", (msg: { listening?: true; error?: string; url?: string; body?: Uint8Array; receivedAt?: number; contentType?: string }) => {
-      if (msg.listening) {
-        listening = true;
-        resolve({
-          close: () =>
-            new Promise<void>((done) => {
-              worker.once("exit", () => done());
-              worker.postMessage("close");
-              setTimeout(() => void worker.terminate(), 2000).unref();
-            }),
-        });
-      } else if (msg.error !== undefined) {
-        if (!listening) {
-          void worker.terminate();
-          reject(new Error(msg.error));
+    worker.on(
+      "message",
+      (msg: { listening?: true; error?: string; url?: string; body?: Uint8Array; receivedAt?: number; contentType?: string }) => {
+        if (msg.listening) {
+          listening = true;
+          resolve({
+            close: () =>
+              new Promise<void>((done) => {
+                worker.once("exit", () => done());
+                worker.postMessage("close");
+                setTimeout(() => void worker.terminate(), 2000).unref();
+              }),
+          });
+        } else if (msg.error !== undefined) {
+          if (!listening) {
+            void worker.terminate();
+            reject(new Error(msg.error));
+          }
+        } else if (msg.body) {
+          accept({
+            url: msg.url!,
+            body: Buffer.from(msg.body.buffer, msg.body.byteOffset, msg.body.byteLength),
+            receivedAt: msg.receivedAt!,
+            contentType: msg.contentType,
+          });
         }
-      } else if (msg.body) {
-        accept({ url: msg.url!, body: Buffer.from(msg.body.buffer, msg.body.byteOffset, msg.body.byteLength), receivedAt: msg.receivedAt!, contentType: msg.contentType });
-      }
-    });
+      },
+    );
     worker.on("error", (e) => {
       if (!listening) reject(e);
     });

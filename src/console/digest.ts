@@ -84,7 +84,11 @@ export class Digester {
    * Buffer that owns its whole memory is moved to the thread instead of copied (it is empty
    * afterwards): copying 20 MB into fresh pages cost the event loop 40-60 ms here.
    */
-  submit(kind: DigestTask["kind"], data: Buffer | string, opts: { declared?: Iterable<string>; secrets?: readonly string[]; cap: number; take?: boolean }): Promise<Digest> | undefined {
+  submit(
+    kind: DigestTask["kind"],
+    data: Buffer | string,
+    opts: { declared?: Iterable<string>; secrets?: readonly string[]; cap: number; take?: boolean },
+  ): Promise<Digest> | undefined {
     const size = typeof data === "string" ? data.length : data.byteLength;
     if (this.held + size > this.maxBytes && this.held > 0) {
       this.skipped++;
@@ -94,8 +98,21 @@ export class Digester {
     this.held += size;
     clearTimeout(this.idleTimer);
     const payload = typeof data === "string" ? { text: data } : { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-    const task: DigestTask = { id, kind, ...payload, declared: [...(opts.declared ?? [])], secrets: [...(opts.secrets ?? [])], cap: opts.cap, now: Date.now() };
-    const movable = opts.take && typeof data !== "string" && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
+    const task: DigestTask = {
+      id,
+      kind,
+      ...payload,
+      declared: [...(opts.declared ?? [])],
+      secrets: [...(opts.secrets ?? [])],
+      cap: opts.cap,
+      now: Date.now(),
+    };
+    const movable =
+      opts.take &&
+      typeof data !== "string" &&
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      !(data.buffer instanceof SharedArrayBuffer);
     return new Promise<Digest>((resolve, reject) => {
       this.waiting.set(id, {
         size,
@@ -126,7 +143,11 @@ export class Digester {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(WORKER_SCRIPT, { workerData: { workerModule: WORKER_MODULE, dbPath: this.dbPath }, resourceLimits: { maxOldGenerationSizeMb: this.heapMb }, name: "journal digest" });
+    const w = new Worker(WORKER_SCRIPT, {
+      workerData: { workerModule: WORKER_MODULE, dbPath: this.dbPath },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+      name: "journal digest",
+    });
     w.unref();
     w.on("message", (r: DigestReply) => this.settle(r));
     const fail = (why: string) => {

@@ -1,7 +1,7 @@
-import { underscore } from "../lib/inflector.js";
-import type { LoadedModule } from "../registry/registry.js";
-import type { ModuleRegistry } from "../registry/registry.js";
-import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../runtime/observer.js";
+import { underscore } from "../engines/cakephp-hash/inflector.js";
+import type { LoadedModule } from "../core/registry/registry.js";
+import type { ModuleRegistry } from "../core/registry/registry.js";
+import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../core/runtime/observer.js";
 import type { Database, Store } from "../services/store/store.js";
 import { Digester } from "./digest.js";
 import { maskDeep, maskHeaders, scrub, SecretVault, secretStrings } from "./masking.js";
@@ -142,7 +142,13 @@ export class Journal implements QueryObserver {
     store.addRetention({ table: "journal_queries", tsColumn: "ts" });
     store.addRetention({ table: "journal_posts", tsColumn: "ts" });
     store.addRetention({ table: "journal_runs", tsColumn: "last" });
-    for (const ref of ["SELECT request_hash FROM journal_queries", "SELECT reply_hash FROM journal_queries", "SELECT data_hash FROM journal_posts", "SELECT init_hash FROM journal_runs", "SELECT end_hash FROM journal_runs"]) {
+    for (const ref of [
+      "SELECT request_hash FROM journal_queries",
+      "SELECT reply_hash FROM journal_queries",
+      "SELECT data_hash FROM journal_posts",
+      "SELECT init_hash FROM journal_runs",
+      "SELECT end_hash FROM journal_runs",
+    ]) {
       store.addPayloadRefs(ref);
     }
     const db = store.db;
@@ -189,7 +195,14 @@ export class Journal implements QueryObserver {
     // A body whose masked form is cached is not kept at all (no 33 KiB string to copy in GC).
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
     const pending: PendingQuery = {
-      id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, moduleName: module, cached,
+      id: obs.id,
+      calls: obs.calls,
+      module: mod,
+      headers,
+      reqId,
+      startedAt,
+      moduleName: module,
+      cached,
       rawBody: cached ? undefined : rawBody,
       body: rawBody === undefined ? body : undefined,
     };
@@ -208,7 +221,8 @@ export class Journal implements QueryObserver {
     const declared = declaredSecrets(mod);
     const originals: Record<string, unknown> = {};
     const rawParams = body.params ?? body.config;
-    const params = rawParams === undefined ? undefined : maskDeep(rawParams, declared, body.params !== undefined ? "params" : "config", originals);
+    const params =
+      rawParams === undefined ? undefined : maskDeep(rawParams, declared, body.params !== undefined ? "params" : "config", originals);
     const secrets = [...secretStrings(originals), ...end.secretValues];
     const paramsText = params === undefined ? null : scrub(JSON.stringify(params), secrets).slice(0, MAX_PARAMS_TEXT);
     const rawSize = rawBody === undefined ? 0 : typeof rawBody === "string" ? Buffer.byteLength(rawBody) : rawBody.byteLength;
@@ -225,7 +239,13 @@ export class Journal implements QueryObserver {
     const outcome = end.outcome;
     const durationMs = end.durationMs;
     const replySize = Buffer.byteLength(end.json);
-    const settled = <T>(p: Promise<T> | undefined) => (p ? p.then((v) => v, () => undefined) : Promise.resolve(undefined));
+    const settled = <T>(p: Promise<T> | undefined) =>
+      p
+        ? p.then(
+            (v) => v,
+            () => undefined,
+          )
+        : Promise.resolve(undefined);
     void Promise.all([settled(request), settled(reply)]).then(([req, rep]) => {
       if (req) Object.assign(originals, req.originals);
       this.vault.set(id, originals);
@@ -233,8 +253,20 @@ export class Journal implements QueryObserver {
         const requestRef = req ? this.store.putDigest(req) : undefined;
         const replyRef = rep ? this.store.putDigest(rep) : replyText !== undefined ? this.store.putPayload(replyText) : undefined;
         this.insertRow({
-          id, ts: startedAt, moduleName, mod, outcome, durationMs, error, reqId, paramsText,
-          headers, calls, request: requestRef ?? { hash: null, size: rawSize }, reply: replyRef ?? { hash: null, size: replySize }, link,
+          id,
+          ts: startedAt,
+          moduleName,
+          mod,
+          outcome,
+          durationMs,
+          error,
+          reqId,
+          paramsText,
+          headers,
+          calls,
+          request: requestRef ?? { hash: null, size: rawSize },
+          reply: replyRef ?? { hash: null, size: replySize },
+          link,
         });
       });
     });
@@ -277,19 +309,44 @@ export class Journal implements QueryObserver {
     const error = typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
     const reply = capture === "full" ? this.store.putPayload(replyText) : undefined;
     this.insertRow({
-      id: obs.id, ts: startedAt, moduleName: obs.moduleName, mod, outcome: end.outcome, durationMs: end.durationMs, error, reqId, paramsText: prepared.paramsText,
-      headers, calls: obs.calls, request: prepared.request, reply, link,
+      id: obs.id,
+      ts: startedAt,
+      moduleName: obs.moduleName,
+      mod,
+      outcome: end.outcome,
+      durationMs: end.durationMs,
+      error,
+      reqId,
+      paramsText: prepared.paramsText,
+      headers,
+      calls: obs.calls,
+      request: prepared.request,
+      reply,
+      link,
     });
   }
 
   private insertRow(r: {
-    id: number; ts: number; moduleName: string; mod: LoadedModule | undefined; outcome: string; durationMs: number; error: string | null; reqId?: string;
-    paramsText: string | null; headers?: Record<string, string | string[] | undefined>; calls: OutboundCall[];
-    request?: { hash: string | null; size: number }; reply?: { hash: string | null; size: number }; link: RecentQuery;
+    id: number;
+    ts: number;
+    moduleName: string;
+    mod: LoadedModule | undefined;
+    outcome: string;
+    durationMs: number;
+    error: string | null;
+    reqId?: string;
+    paramsText: string | null;
+    headers?: Record<string, string | string[] | undefined>;
+    calls: OutboundCall[];
+    request?: { hash: string | null; size: number };
+    reply?: { hash: string | null; size: number };
+    link: RecentQuery;
   }): void {
     const { headers, link } = r;
     const replayOf = Number(headers?.[REPLAY_HEADER]);
-    const search = `${r.moduleName} ${r.outcome} ${r.error ?? ""} ${r.paramsText ?? ""} ${r.reqId ?? ""}`.slice(0, MAX_SEARCH).toLowerCase();
+    const search = `${r.moduleName} ${r.outcome} ${r.error ?? ""} ${r.paramsText ?? ""} ${r.reqId ?? ""}`
+      .slice(0, MAX_SEARCH)
+      .toLowerCase();
     this.insert!.run({
       id: r.id,
       ts: r.ts,
@@ -308,8 +365,8 @@ export class Journal implements QueryObserver {
       reply_size: r.reply?.size ?? null,
       replay_of: Number.isInteger(replayOf) && replayOf > 0 ? replayOf : null,
       search,
-      run_id: link.linked ? (link as RecentQuery & { runId?: number }).runId ?? null : null,
-      post_id: link.linked ? (link as RecentQuery & { postId?: number }).postId ?? null : null,
+      run_id: link.linked ? ((link as RecentQuery & { runId?: number }).runId ?? null) : null,
+      post_id: link.linked ? ((link as RecentQuery & { postId?: number }).postId ?? null) : null,
     });
   }
 
@@ -351,7 +408,16 @@ export class Journal implements QueryObserver {
     return this.store.db?.prepare("SELECT * FROM journal_queries WHERE id = ?").get(id) as QueryRow | undefined;
   }
 
-  listQueries(f: { module?: string; outcome?: string; since?: number; until?: number; text?: string; before?: number; limit: number; runId?: number }): { items: QueryRow[]; next: number | null } {
+  listQueries(f: {
+    module?: string;
+    outcome?: string;
+    since?: number;
+    until?: number;
+    text?: string;
+    before?: number;
+    limit: number;
+    runId?: number;
+  }): { items: QueryRow[]; next: number | null } {
     const db = this.store.db;
     if (!db) return { items: [], next: null };
     this.store.flush();

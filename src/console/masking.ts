@@ -1,4 +1,4 @@
-import { SECRET_NAME_RE, scrubSecrets } from "../lib/secrets/scrub.js";
+import { SECRET_NAME_RE, scrubSecrets } from "../services/secrets/scrub.js";
 
 // Masking before anything reaches the store or the screen (docs/console.md, "Secrets"). A
 // masked value is replaced by MASK; the originals of a recorded query stay in memory only, so a
@@ -13,7 +13,17 @@ export const TOO_DEEP = `[nested deeper than ${MAX_MASK_DEPTH} levels: not recor
  * the name alone does not say so (webhook headers carry Authorization; see MISP's
  * Module_webhook.php, Module_splunk_hec_export.php, Module_telegram_send_alert.php).
  */
-export const MISP_SECRET_PARAMS = new Set(["headers", "hec_token", "bot_token", "bot_access_token", "authorization", "cookie", "api_key", "apikey", "authkey"]);
+export const MISP_SECRET_PARAMS = new Set([
+  "headers",
+  "hec_token",
+  "bot_token",
+  "bot_access_token",
+  "authorization",
+  "cookie",
+  "api_key",
+  "apikey",
+  "authkey",
+]);
 
 /** Header names whose values are credentials. */
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|x-misp-auth)$/i;
@@ -31,7 +41,10 @@ function maskUrlCredentials(v: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return v;
   let out = v.includes("@") ? v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${MASK}@`) : v;
   // Tokens in the query string (?token=..., &api_key=...).
-  if (out.includes("?")) out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => (isSecretKey(decodeURIComponentSafe(k)) ? `${sep}${k}=${MASK}` : m));
+  if (out.includes("?"))
+    out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) =>
+      isSecretKey(decodeURIComponentSafe(k)) ? `${sep}${k}=${MASK}` : m,
+    );
   return out;
 }
 
@@ -54,7 +67,13 @@ export interface MaskResult<T> {
  * `secret:` references and credential-looking strings are masked. Depth and size bounded so a
  * hostile body cannot stall the loop.
  */
-export function maskDeep(value: unknown, declared: ReadonlySet<string> = new Set(), path = "", originals: Record<string, unknown> = {}, depth = 0): unknown {
+export function maskDeep(
+  value: unknown,
+  declared: ReadonlySet<string> = new Set(),
+  path = "",
+  originals: Record<string, unknown> = {},
+  depth = 0,
+): unknown {
   if (typeof value === "string") {
     if (looksSecretValue(value)) {
       originals[path] = value;
@@ -122,7 +141,8 @@ export function secretStrings(originals: Record<string, unknown>): string[] {
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
         const u = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(v);
         if (u) out.push(...u[1]!.split(":").map(decodeURIComponentSafe));
-        for (const m of v.matchAll(/[?&]([^=&#\s]+)=([^&#\s]*)/g)) if (isSecretKey(decodeURIComponentSafe(m[1]!))) out.push(decodeURIComponentSafe(m[2]!), m[2]!);
+        for (const m of v.matchAll(/[?&]([^=&#\s]+)=([^&#\s]*)/g))
+          if (isSecretKey(decodeURIComponentSafe(m[1]!))) out.push(decodeURIComponentSafe(m[2]!), m[2]!);
       }
     } else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
   };

@@ -1,5 +1,5 @@
-import type { LoadedModule, ModuleRegistry } from "../registry/registry.js";
-import { underscore } from "../lib/inflector.js";
+import type { LoadedModule, ModuleRegistry } from "../core/registry/registry.js";
+import { underscore } from "../engines/cakephp-hash/inflector.js";
 import type { Database, Store } from "../services/store/store.js";
 import { declaredSecrets, type Journal } from "./journal.js";
 import { maskDeep, scrub, secretStrings } from "./masking.js";
@@ -68,7 +68,8 @@ export function subjectOf(data: unknown): string | null {
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
     if (!v || typeof v !== "object" || Array.isArray(v)) continue;
     const o = v as Record<string, unknown>;
-    const id = typeof o.uuid === "string" && o.uuid ? o.uuid : typeof o.id === "string" || typeof o.id === "number" ? String(o.id) : undefined;
+    const id =
+      typeof o.uuid === "string" && o.uuid ? o.uuid : typeof o.id === "string" || typeof o.id === "number" ? String(o.id) : undefined;
     if (id !== undefined) return `${k}:${id}`;
   }
   return null;
@@ -166,7 +167,20 @@ export class DebugReceiver {
    */
   private run(trigger: string, phase: string, at: number, subject: string | null, executed: string[] | null): RunState {
     const fresh = (kind: "run" | "child"): RunState => ({
-      id: this.nextRunId++, trigger, kind, blocking: null, started: at, last: at, ended: null, outcome: null, nodes: 0, errors: 0, initHash: null, endHash: null, subject, execNodes: [],
+      id: this.nextRunId++,
+      trigger,
+      kind,
+      blocking: null,
+      started: at,
+      last: at,
+      ended: null,
+      outcome: null,
+      nodes: 0,
+      errors: 0,
+      initHash: null,
+      endHash: null,
+      subject,
+      execNodes: [],
     });
     const live = (this.open.get(trigger) ?? []).filter((r) => at - r.last < RUN_IDLE_MS);
     if (phase === "init") {
@@ -191,7 +205,8 @@ export class DebugReceiver {
 
   /** An exec post's run: the latest open one about the same subject (any open one when either subject is unknown). */
   private execRun(live: RunState[], subject: string | null): RunState | undefined {
-    for (let i = live.length - 1; i >= 0; i--) if (subject === null || live[i]!.subject === null || live[i]!.subject === subject) return live[i];
+    for (let i = live.length - 1; i >= 0; i--)
+      if (subject === null || live[i]!.subject === null || live[i]!.subject === subject) return live[i];
     return undefined;
   }
 
@@ -212,13 +227,16 @@ export class DebugReceiver {
     const qIndex = post.url.indexOf("?");
     const pathPart = qIndex >= 0 ? post.url.slice(0, qIndex) : post.url;
     const query = new URLSearchParams(qIndex >= 0 ? post.url.slice(qIndex + 1) : "");
-    const segments = pathPart.split("/").filter(Boolean).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    const segments = pathPart
+      .split("/")
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
     const [trigger = "", phase = "", target] = segments;
     const text = post.body.toString("utf8");
     let body: Record<string, unknown> | undefined;
@@ -237,7 +255,8 @@ export class DebugReceiver {
     const ours = this.moduleFor(moduleId);
     const declared = declaredSecrets(ours);
     const originals: Record<string, unknown> = {};
-    const params = source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
+    const params =
+      source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
     // MISP sends the same data with every node of a run: mask and serialise it once.
     let dataText: string | undefined;
     if (body?.data !== undefined) {
@@ -260,14 +279,36 @@ export class DebugReceiver {
 
     if (malformed) {
       this.stats.malformed++;
-      const raw = scrub(text.slice(0, MAX_RAW_KEPT), secrets).replace(/("[^"]*(token|secret|password|passwd|key|auth|credential|headers)[^"]*"\s*:\s*)"[^"]*"/gi, '$1"••••masked••••"');
+      const raw = scrub(text.slice(0, MAX_RAW_KEPT), secrets).replace(
+        /("[^"]*(token|secret|password|passwd|key|auth|credential|headers)[^"]*"\s*:\s*)"[^"]*"/gi,
+        '$1"••••masked••••"',
+      );
       const id = this.nextPostId++;
-      const row = { id, ts: at, phase: phase || "?", trigger, malformed: `${malformed}; first bytes: ${raw}`, path: pathPart.slice(0, 500) };
-      this.store.enqueue((db) => db.prepare("INSERT INTO journal_posts (id, ts, phase, trigger, malformed, path) VALUES (@id, @ts, @phase, @trigger, @malformed, @path)").run(row));
+      const row = {
+        id,
+        ts: at,
+        phase: phase || "?",
+        trigger,
+        malformed: `${malformed}; first bytes: ${raw}`,
+        path: pathPart.slice(0, 500),
+      };
+      this.store.enqueue((db) =>
+        db
+          .prepare(
+            "INSERT INTO journal_posts (id, ts, phase, trigger, malformed, path) VALUES (@id, @ts, @phase, @trigger, @malformed, @path)",
+          )
+          .run(row),
+      );
       return;
     }
 
-    const run = this.run(trigger, phase, at, phase === "end" ? null : subjectOf(phase === "init" ? initData(body?.data) : body?.data), phase === "end" ? executedNodes(body?.data) : null);
+    const run = this.run(
+      trigger,
+      phase,
+      at,
+      phase === "end" ? null : subjectOf(phase === "init" ? initData(body?.data) : body?.data),
+      phase === "end" ? executedNodes(body?.data) : null,
+    );
     const duration = phase === "exec" ? at - run.last : null;
     run.last = at;
     const result = phase === "exec" ? query.get("result") : null;

@@ -14,11 +14,25 @@ const PASSWORD = "PW-SECRET-98765-large";
 const URL_PASS = "URLPASS-XYZ-4242";
 
 function bigQuery(bytes: number) {
-  const filler = Array.from({ length: Math.ceil(bytes / 100) }, (_, i) => ({ id: String(i), value: `198.51.100.${i % 255}`, comment: "filler for a large body" }));
-  return { module: "testaction", params: { foo: "" }, data: { Event: { info: "large", Attribute: filler, creds: { password: PASSWORD, feed: `https://user:${URL_PASS}@feeds.example.org/x` } } } };
+  const filler = Array.from({ length: Math.ceil(bytes / 100) }, (_, i) => ({
+    id: String(i),
+    value: `198.51.100.${i % 255}`,
+    comment: "filler for a large body",
+  }));
+  return {
+    module: "testaction",
+    params: { foo: "" },
+    data: {
+      Event: { info: "large", Attribute: filler, creds: { password: PASSWORD, feed: `https://user:${URL_PASS}@feeds.example.org/x` } },
+    },
+  };
 }
 
-type Detail = { id: number; request: { hash: string; size: number; truncated: boolean; text: string | null } | null; reply: { text: string | null } | null };
+type Detail = {
+  id: number;
+  request: { hash: string; size: number; truncated: boolean; text: string | null } | null;
+  reply: { text: string | null } | null;
+};
 
 let t: ConsoleTestApp;
 beforeAll(async () => {
@@ -82,7 +96,11 @@ describe("large payloads in the journal", () => {
   it("10,000-deep data is recorded (deep values as a placeholder, never unmasked), and the next query too", async () => {
     const before = await newest();
     const deep = `${'{"a":'.repeat(10_000)}{"password":"${PASSWORD}"}${"}".repeat(10_000)}`;
-    const raw = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: `{"module":"testaction","params":{"foo":""},"data":${deep}}` });
+    const raw = await fetch(`${t.url}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"module":"testaction","params":{"foo":""},"data":${deep}}`,
+    });
     expect(raw.status).toBe(200);
     const d = await recorded(before);
     expect(d.request!.text).toContain(JSON.stringify(TOO_DEEP));

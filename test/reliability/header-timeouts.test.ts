@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config.js";
-import { serverTimeouts } from "../../src/server.js";
+import { ConfigSchema } from "../../src/core/config.js";
+import { serverTimeouts } from "../../src/core/server.js";
 import { assertAlive, getJson, halfSent, startServer, type ChildServer } from "./harness.js";
 
 // Issue 19, item 3: connections that never finish their request head, and idle keep-alives.
@@ -17,7 +17,9 @@ const SLACK_MS = 2500;
 describe("header and keep-alive timeouts", () => {
   let s: ChildServer;
   beforeAll(async () => {
-    s = await startServer({ env: { MISP_MODULES_HEADERS_TIMEOUT_MS: String(HEADERS_MS), MISP_MODULES_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS) } });
+    s = await startServer({
+      env: { MISP_MODULES_HEADERS_TIMEOUT_MS: String(HEADERS_MS), MISP_MODULES_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS) },
+    });
   });
   afterAll(async () => {
     await s?.stop();
@@ -34,7 +36,9 @@ describe("header and keep-alive timeouts", () => {
 
   it("50 clients that trickle header bytes and never finish the head are cut with 408 within the bound; /healthcheck answers meanwhile", async () => {
     // A byte every 300 ms: the connection is never idle, only the head is never complete.
-    const conns = Array.from({ length: 50 }, () => halfSent(s.port, "POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a", { everyMs: 300, byte: "a" }));
+    const conns = Array.from({ length: 50 }, () =>
+      halfSent(s.port, "POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a", { everyMs: 300, byte: "a" }),
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect((await getJson(`${s.url}/healthcheck`)).status).toBe(200);
     const outcomes = await Promise.all(conns.map((c) => c.outcome));

@@ -48,7 +48,10 @@ describe("large bodies do not stall the event loop, and their memory is given ba
     await new Promise((r) => setTimeout(r, 200));
     const replies = await Promise.all(Array.from({ length: 20 }, () => postRaw(`${s.url}/query`, body, {}, 140_000)));
     const lat = await sampler.stop();
-    const figures = (l: typeof lat) => Object.entries(l.byUrl).map(([u, v]) => `${new URL(u).pathname} p99 ${v.p99.toFixed(1)} ms max ${v.max.toFixed(1)} ms (n=${v.count})`).join("; ");
+    const figures = (l: typeof lat) =>
+      Object.entries(l.byUrl)
+        .map(([u, v]) => `${new URL(u).pathname} p99 ${v.p99.toFixed(1)} ms max ${v.max.toFixed(1)} ms (n=${v.count})`)
+        .join("; ");
     console.info(`[large-bodies] 20 x 20 MB: ${figures(lat)}; bound ${bound.toFixed(0)} ms`);
     for (const r of replies) expect(r).toMatchObject({ status: 200, body: { data: true } });
     expect(lat.failures).toBe(0);
@@ -56,8 +59,15 @@ describe("large bodies do not stall the event loop, and their memory is given ba
     expect(lat.p99, JSON.stringify(lat)).toBeLessThan(bound);
     const rssBound = idleRss + (300 - BUILD_IDLE_RSS_MB);
     const t0 = Date.now();
-    const rss = await waitFor(() => s.rssMb(), (v) => v < rssBound, 60_000, 500);
-    console.info(`[large-bodies] RSS ${rss.toFixed(0)} MB after ${((Date.now() - t0) / 1000).toFixed(1)} s (idle ${idleRss.toFixed(0)} MB, bound ${rssBound.toFixed(0)} MB)`);
+    const rss = await waitFor(
+      () => s.rssMb(),
+      (v) => v < rssBound,
+      60_000,
+      500,
+    );
+    console.info(
+      `[large-bodies] RSS ${rss.toFixed(0)} MB after ${((Date.now() - t0) / 1000).toFixed(1)} s (idle ${idleRss.toFixed(0)} MB, bound ${rssBound.toFixed(0)} MB)`,
+    );
     expect(rss).toBeLessThan(rssBound);
     await assertAlive(s);
   });
@@ -75,7 +85,9 @@ describe("large bodies do not stall the event loop, and their memory is given ba
   });
 
   it("an invalid large body gets JSON.parse's own message in the 400 reply", async () => {
-    const text = eventQuery(4 * MiB).toString("utf8").slice(0, -2);
+    const text = eventQuery(4 * MiB)
+      .toString("utf8")
+      .slice(0, -2);
     let message = "";
     try {
       JSON.parse(text);
@@ -95,12 +107,18 @@ describe("malformed bodies in bulk", { timeout: 150_000 }, () => {
     const shapes = (i: number): string => {
       const pad = "x".repeat((i * 7919) % 65_536);
       switch (i % 6) {
-        case 0: return `{"module":"testaction","data":{"v":"${pad}"`;
-        case 1: return `[${i},"${pad}"]`;
-        case 2: return `\u0000\u00ff${pad}}`;
-        case 3: return "[".repeat(5000 + (i % 100));
-        case 4: return `{"module":${i}}`;
-        default: return `"${pad}`;
+        case 0:
+          return `{"module":"testaction","data":{"v":"${pad}"`;
+        case 1:
+          return `[${i},"${pad}"]`;
+        case 2:
+          return `\u0000\u00ff${pad}}`;
+        case 3:
+          return "[".repeat(5000 + (i % 100));
+        case 4:
+          return `{"module":${i}}`;
+        default:
+          return `"${pad}`;
       }
     };
     // A server of its own, so that the large bodies above do not blur its memory figure.
@@ -123,8 +141,15 @@ describe("malformed bodies in bulk", { timeout: 150_000 }, () => {
     expect(Object.fromEntries(statuses)).toEqual({ 400: 11_000 });
     expect(nonJson).toBe(0);
     const rssBound = idle + (300 - BUILD_IDLE_RSS_MB);
-    const rss = await waitFor(() => m.rssMb(), (v) => v < rssBound, 60_000, 500);
-    console.info(`[large-bodies] 11,000 malformed bodies: RSS ${idle.toFixed(0)} MB idle, ${rss.toFixed(0)} MB after (bound ${rssBound.toFixed(0)} MB)`);
+    const rss = await waitFor(
+      () => m.rssMb(),
+      (v) => v < rssBound,
+      60_000,
+      500,
+    );
+    console.info(
+      `[large-bodies] 11,000 malformed bodies: RSS ${idle.toFixed(0)} MB idle, ${rss.toFixed(0)} MB after (bound ${rssBound.toFixed(0)} MB)`,
+    );
     expect(rss).toBeLessThan(rssBound);
     await assertAlive(m);
     await m.stop();

@@ -170,7 +170,9 @@ export class Store {
     if (from >= steps.length) return;
     db.transaction(() => {
       for (let v = from; v < steps.length; v++) db.exec(steps[v]!);
-      db.prepare("INSERT INTO store_migrations (namespace, version) VALUES (?, ?) ON CONFLICT(namespace) DO UPDATE SET version = excluded.version").run(namespace, steps.length);
+      db.prepare(
+        "INSERT INTO store_migrations (namespace, version) VALUES (?, ?) ON CONFLICT(namespace) DO UPDATE SET version = excluded.version",
+      ).run(namespace, steps.length);
     })();
   }
 
@@ -272,20 +274,26 @@ export class Store {
   }
 
   getPayload(hash: string): { size: number; truncated: boolean; body: string } | undefined {
-    const row = this.db?.prepare("SELECT size, truncated, body FROM payloads WHERE hash = ?").get(hash) as { size: number; truncated: number; body: string } | undefined;
+    const row = this.db?.prepare("SELECT size, truncated, body FROM payloads WHERE hash = ?").get(hash) as
+      | { size: number; truncated: number; body: string }
+      | undefined;
     return row ? { size: row.size, truncated: row.truncated === 1, body: row.body } : undefined;
   }
 
   /** Generic key/value state with optional expiry (guards, outboxes). Synchronous. */
   kvGet(namespace: string, key: string, now = Date.now()): string | undefined {
-    const row = this.db?.prepare("SELECT value, expires FROM kv WHERE namespace = ? AND key = ?").get(namespace, key) as { value: string; expires: number | null } | undefined;
+    const row = this.db?.prepare("SELECT value, expires FROM kv WHERE namespace = ? AND key = ?").get(namespace, key) as
+      | { value: string; expires: number | null }
+      | undefined;
     if (!row || (row.expires !== null && row.expires <= now)) return undefined;
     return row.value;
   }
 
   kvSet(namespace: string, key: string, value: string, ttlMs?: number, now = Date.now()): void {
     this.db
-      ?.prepare("INSERT INTO kv (namespace, key, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, expires = excluded.expires")
+      ?.prepare(
+        "INSERT INTO kv (namespace, key, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+      )
       .run(namespace, key, value, ttlMs === undefined ? null : now + ttlMs);
   }
 
@@ -328,7 +336,9 @@ export class Store {
         for (const r of this.rules) {
           const n = (db.prepare(`SELECT COUNT(*) AS n FROM ${r.table}`).get() as { n: number }).n;
           if (n === 0) continue;
-          const edge = db.prepare(`SELECT ${r.tsColumn} AS t FROM ${r.table} ORDER BY ${r.tsColumn} LIMIT 1 OFFSET ?`).get(Math.max(0, Math.ceil(n / 10) - 1)) as { t: number };
+          const edge = db
+            .prepare(`SELECT ${r.tsColumn} AS t FROM ${r.table} ORDER BY ${r.tsColumn} LIMIT 1 OFFSET ?`)
+            .get(Math.max(0, Math.ceil(n / 10) - 1)) as { t: number };
           removed += db.prepare(`DELETE FROM ${r.table} WHERE ${r.tsColumn} <= ?`).run(edge.t).changes;
         }
         this.sweepPayloads(now);
@@ -352,7 +362,9 @@ export class Store {
   private sweepPayloads(now: number): void {
     const db = this.db!;
     if (this.payloadRefs.length === 0) return;
-    const refs = this.payloadRefs.map((q) => `SELECT h FROM (${q.replace(/^SELECT\s+(\S+)\s+FROM/i, "SELECT $1 AS h FROM")}) WHERE h IS NOT NULL`).join(" UNION ");
+    const refs = this.payloadRefs
+      .map((q) => `SELECT h FROM (${q.replace(/^SELECT\s+(\S+)\s+FROM/i, "SELECT $1 AS h FROM")}) WHERE h IS NOT NULL`)
+      .join(" UNION ");
     db.prepare(`DELETE FROM payloads WHERE created < ? AND hash NOT IN (${refs})`).run(now - 60_000);
   }
 
