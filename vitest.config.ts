@@ -14,6 +14,7 @@ const TIMING = [
   // The reliability suite of issue 19 (test/reliability/harness.ts has its conventions).
   "test/reliability/inbound-bodies.test.ts",
   "test/reliability/connection-cap.test.ts",
+  "test/reliability/header-timeouts.test.ts",
   "test/reliability/large-bodies.test.ts",
   "test/reliability/shutdown.test.ts",
   "test/reliability/custom-modules.test.ts",

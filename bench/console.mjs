@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { load, repo, startServer, table } from "./lib.mjs";
+import { cpuMs, freePort, load, repo, startServer, table } from "./lib.mjs";
 
 const duration = Number(process.argv[2] ?? 5);
 const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
@@ -29,14 +29,35 @@ const tmp = () => {
 };
 
 // ---- 1. recording cost ----
-const on = await startServer((port) => ["dist/cli.js", "-p", String(port), "--data-dir", tmp(), "--capture", "full"]);
+const listenPort = await freePort();
+const on = await startServer((port) => [
+  "dist/cli.js",
+  "-p",
+  String(port),
+  "--data-dir",
+  tmp(),
+  "--capture",
+  "full",
+  "--debug-listen",
+  `127.0.0.1:${listenPort}`,
+]);
 const off = await startServer((port) => ["dist/cli.js", "-p", String(port), "--data-dir", tmp(), "--capture", "off"]);
 const slices = [[], []];
 for (const s of [on, off]) await load({ url: `${s.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 });
+// CPU time per query as well: on a machine shared with other jobs req/s swings by a factor of
+// several between slices, while the CPU a query costs the server (all its threads, garbage
+// collection and the journal's writes included) stays put.
+const cpu = [0, 0];
 for (let i = 0; i < Math.max(1, Math.round(duration)); i++) {
-  slices[0].push(await load({ url: `${on.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 }));
-  slices[1].push(await load({ url: `${off.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 }));
+  for (const [k, s] of [on, off].entries()) {
+    const c0 = cpuMs(s.pid);
+    slices[k].push(await load({ url: `${s.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 }));
+    cpu[k] += cpuMs(s.pid) - c0;
+  }
 }
+// Writes still queued when the last slice ended are the journal's too.
+await new Promise((r) => setTimeout(r, 500));
+const cpuPerQuery = slices.map((runs, k) => (cpu[k] / runs.reduce((n, r) => n + r.total, 0)) * 1000);
 const mean = (runs) => runs.reduce((s, r) => s + r.rps, 0) / runs.length;
 const [rpsOn, rpsOff] = slices.map(mean);
 const recorded = (await (await fetch(`${on.url}/console/api/status`)).json()).journal.recorded;
@@ -82,18 +103,25 @@ const execBody = JSON.stringify({
 // The store is kept busy by a steady /query stream (each one recorded), not by saturating the
 // server: at saturation any latency only measures the accept queue.
 const BUSY_RATE = 100;
-async function receiverPass(busyRate) {
-  const busy = busyRate
-    ? autocannon({
-        url: `${on.url}/query`,
-        method: "POST",
-        body: queryBody,
-        headers,
-        connections: 4,
-        overallRate: busyRate,
-        duration: duration + 2,
-      })
-    : undefined;
+/** /query at c=16 with no rate limit: the server's event loop is saturated. */
+const SATURATED = -1;
+async function receiverPass(busyRate, where) {
+  const base = where === "listener" ? `http://127.0.0.1:${listenPort}` : on.url;
+  const prefix = where === "listener" ? "" : "/workflow-debug";
+  const busy =
+    busyRate === SATURATED
+      ? autocannon({ url: `${on.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: duration + 2 })
+      : busyRate
+        ? autocannon({
+            url: `${on.url}/query`,
+            method: "POST",
+            body: queryBody,
+            headers,
+            connections: 4,
+            overallRate: busyRate,
+            duration: duration + 2,
+          })
+        : undefined;
   await new Promise((r) => setTimeout(r, 500));
   const latencies = [];
   const failures = [];
@@ -105,13 +133,14 @@ async function receiverPass(busyRate) {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const path =
-      i % 10 === 0
-        ? "/workflow-debug/event-publish/init?type=blocking"
+      prefix +
+      (i % 10 === 0
+        ? "/event-publish/init?type=blocking"
         : i % 10 === 9
-          ? "/workflow-debug/event-publish/end?outcome=success"
-          : "/workflow-debug/event-publish/exec/testaction?result=success";
+          ? "/event-publish/end?outcome=success"
+          : "/event-publish/exec/testaction?result=success");
     sent.push(
-      post(on.url, path, execBody).then(
+      post(base, path, execBody).then(
         (r) => (r.status === 200 ? latencies.push(r.ms) : failures.push(`HTTP ${r.status}`)),
         (e) => failures.push(e.code ?? e.message),
       ),
@@ -123,6 +152,7 @@ async function receiverPass(busyRate) {
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   return {
+    where,
     busyRate,
     achieved,
     p50: pct(50),
@@ -131,7 +161,9 @@ async function receiverPass(busyRate) {
     failures: failures.length ? `${failures.length} (${[...new Set(failures)].join(", ")})` : "0",
   };
 }
-const receiverRuns = [await receiverPass(0), await receiverPass(BUSY_RATE)];
+const receiverRuns = [];
+for (const where of ["main port", "listener"])
+  for (const rate of [0, BUSY_RATE, SATURATED]) receiverRuns.push(await receiverPass(rate, where));
 const status = await (await fetch(`${on.url}/console/api/status`)).json();
 await on.stop();
 
@@ -199,22 +231,25 @@ console.log(
 );
 console.log(
   table(
-    ["journal", "req/s"],
+    ["journal", "req/s", "CPU µs per query"],
     [
-      ["on (capture full)", rpsOn.toFixed(0)],
-      ["off (--capture off)", rpsOff.toFixed(0)],
+      ["on (capture full)", rpsOn.toFixed(0), cpuPerQuery[0].toFixed(0)],
+      ["off (--capture off)", rpsOff.toFixed(0), cpuPerQuery[1].toFixed(0)],
     ],
   ),
 );
-console.log(`cost: ${(((rpsOff - rpsOn) / rpsOff) * 100).toFixed(1)} % (target ≤ 5 %); ${recorded} queries recorded`);
+console.log(
+  `cost: ${(((rpsOff - rpsOn) / rpsOff) * 100).toFixed(1)} % of throughput, ${(((cpuPerQuery[0] - cpuPerQuery[1]) / cpuPerQuery[1]) * 100).toFixed(1)} % of CPU per query (target ≤ 5 %); ${recorded} queries recorded`,
+);
 console.log(
   `\n2. Debug receiver, 200 posts/s scheduled for ${duration} s (new connection per post, ${(execBody.length / 1024).toFixed(0)} KiB body); target p99 < 5 ms\n`,
 );
 console.log(
   table(
-    ["/query load recorded meanwhile", "posts/s achieved", "p50 ms", "p99 ms", "max ms", "failed posts"],
+    ["receiver", "/query load recorded meanwhile", "posts/s achieved", "p50 ms", "p99 ms", "max ms", "failed posts"],
     receiverRuns.map((r) => [
-      r.busyRate ? `${r.busyRate}/s` : "none",
+      r.where === "listener" ? "--debug-listen (own thread)" : "main port",
+      r.busyRate === SATURATED ? "c=16, saturated" : r.busyRate ? `${r.busyRate}/s` : "none",
       r.achieved.toFixed(0),
       r.p50.toFixed(2),
       r.p99.toFixed(2),

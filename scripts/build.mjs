@@ -41,6 +41,7 @@ await build({
     join(src, "index.ts"),
     join(src, "engines", "jinja", "worker.ts"),
     join(src, "core", "isolation", "worker.ts"),
+    join(src, "console", "digest-worker.ts"),
     ...moduleEntries,
   ],
   outdir: dist,

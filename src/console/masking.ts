@@ -5,6 +5,8 @@ import { SECRET_NAME_RE, scrubSecrets } from "../services/secrets/scrub.js";
 // replay can reuse them (SecretVault).
 
 export const MASK = "••••masked••••";
+const MAX_MASK_DEPTH = 64;
+export const TOO_DEEP = `[nested deeper than ${MAX_MASK_DEPTH} levels: not recorded]`;
 
 /**
  * Parameter names of MISP's built-in workflow modules whose values are credentials even though
@@ -81,7 +83,10 @@ export function maskDeep(
     if (masked !== value) originals[path] = value;
     return masked;
   }
-  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (value === null || typeof value !== "object") return value;
+  // Deeper values are left out rather than stored unmasked (and a 10,000-deep event would
+  // overflow JSON.stringify's stack when the record is written).
+  if (depth > MAX_MASK_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) return value.map((v, i) => maskDeep(v, declared, `${path}.${i}`, originals, depth + 1));
   const out: Record<string, unknown> = {};
   const obj = value as Record<string, unknown>;

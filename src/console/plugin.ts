@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../core/config.js";
@@ -22,6 +21,7 @@ import type { Services } from "../core/runtime/services.js";
 import { Store } from "../services/store/store.js";
 import { Journal, REPLAY_HEADER, type CaptureMode } from "./journal.js";
 import { scrub } from "./masking.js";
+import { startDebugListenerThread, type DebugListener } from "./debug-listener.js";
 import { DebugReceiver } from "./receiver.js";
 import { planReplay, ReplayError, scrubReply } from "./replay.js";
 import {
@@ -57,7 +57,7 @@ export interface ConsoleHandle {
   store: Store;
   journal: Journal;
   receiver: DebugReceiver;
-  debugServer?: Server;
+  debugServer?: DebugListener;
 }
 
 class ApiFailure extends Error {
@@ -137,42 +137,16 @@ export function openConsole(config: Config, registry: ModuleRegistry, services: 
   return { store, journal, receiver };
 }
 
-/** MISP's debug posts on a listener of their own: 200 at once, whatever arrives. */
-export function startDebugListener(receiver: DebugReceiver, address: string, bodyLimit: number, log: Services["log"]): Promise<Server> {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
-  if (!m) throw new Error(`--debug-listen must be HOST:PORT, got ${JSON.stringify(address)}`);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const answer = () => {
-      if (res.headersSent) return;
-      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": "3", connection: "close" });
-      res.end("ok\n");
-    };
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= bodyLimit) chunks.push(c);
-    });
-    req.on("end", () => {
-      answer();
-      if (req.method === "POST")
-        receiver.accept({
-          url: req.url ?? "/",
-          body: size > bodyLimit ? Buffer.from("") : Buffer.concat(chunks),
-          receivedAt: Date.now(),
-          contentType: req.headers["content-type"],
-        });
-    });
-    req.on("error", answer);
-  });
-  server.keepAliveTimeout = 1000;
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(Number(m[2]), m[1] || "127.0.0.1", () => {
-      log.info({ address }, "workflow debug receiver listening");
-      resolve(server);
-    });
-  });
+/** MISP's debug posts on a listener of their own, served by a thread of its own (debug-listener.ts). */
+export async function startDebugListener(
+  receiver: DebugReceiver,
+  address: string,
+  bodyLimit: number,
+  log: Services["log"],
+): Promise<DebugListener> {
+  const listener = await startDebugListenerThread(address, bodyLimit, (post) => receiver.accept(post));
+  log.info({ address }, "workflow debug receiver listening");
+  return listener;
 }
 
 export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOptions): Promise<void> {
@@ -184,8 +158,10 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   if (config.console.debugListen)
     handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log);
   app.addHook("onClose", async () => {
+    if (handle.debugServer) await handle.debugServer.close();
     await receiver.settle();
-    if (handle.debugServer) await new Promise<void>((r) => handle.debugServer!.close(() => r()));
+    await journal.settle(5000);
+    journal.digester.stop();
     if (services.observer === journal) services.observer = undefined;
     store.close();
   });

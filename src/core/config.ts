@@ -43,6 +43,22 @@ export const ConfigSchema = z.object({
         .default(512 * MiB),
       /** On SIGTERM/SIGINT, how long in-flight queries may still run; unset: deadlineMs. */
       shutdownGraceMs: z.number().int().nonnegative().optional(),
+      /** A client must send its whole request head (line and headers) within this time (408, closed). */
+      headersTimeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * Backstop for receiving a whole request, head and body (Node's requestTimeout; 408 without
+       * a JSON body). bodyTimeoutMs answers first; 0 turns it off. Raised to headersTimeoutMs +
+       * bodyTimeoutMs + 1 s when set lower.
+       */
+      requestTimeoutMs: z.number().int().nonnegative().default(60_000),
+      /** An idle keep-alive connection is closed after this long. */
+      keepAliveTimeoutMs: z.number().int().positive().default(5_000),
+      /**
+       * A socket with no traffic at all for this long is destroyed, whatever its request is doing;
+       * 0 (default) turns it off: every phase has its own bound, and a query allowed to run longer
+       * than this would otherwise be cut without a reply (MISP counts that as success).
+       */
+      connectionTimeoutMs: z.number().int().nonnegative().default(0),
     })
     .prefault({}),
   http: z
@@ -140,6 +156,10 @@ export const ENV = {
   maxConnections: "MISP_MODULES_MAX_CONNECTIONS",
   pendingBodyBytes: "MISP_MODULES_PENDING_BODY_BYTES",
   shutdownGraceMs: "MISP_MODULES_SHUTDOWN_GRACE_MS",
+  headersTimeoutMs: "MISP_MODULES_HEADERS_TIMEOUT_MS",
+  requestTimeoutMs: "MISP_MODULES_REQUEST_TIMEOUT_MS",
+  keepAliveTimeoutMs: "MISP_MODULES_KEEP_ALIVE_TIMEOUT_MS",
+  connectionTimeoutMs: "MISP_MODULES_CONNECTION_TIMEOUT_MS",
   isolation: "MISP_MODULES_ISOLATION",
   isolationHeapMb: "MISP_MODULES_ISOLATION_HEAP_MB",
   console: "MISP_MODULES_CONSOLE",
@@ -186,6 +206,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     maxConnections: envInt(env[ENV.maxConnections]),
     pendingBodyBytes: envInt(env[ENV.pendingBodyBytes]),
     shutdownGraceMs: envInt(env[ENV.shutdownGraceMs]),
+    headersTimeoutMs: envInt(env[ENV.headersTimeoutMs]),
+    requestTimeoutMs: envInt(env[ENV.requestTimeoutMs]),
+    keepAliveTimeoutMs: envInt(env[ENV.keepAliveTimeoutMs]),
+    connectionTimeoutMs: envInt(env[ENV.connectionTimeoutMs]),
   });
   const isolationMode = env[ENV.isolation]?.trim();
   if (isolationMode && isolationMode !== "worker" && isolationMode !== "none")

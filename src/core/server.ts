@@ -47,26 +47,49 @@ declare module "fastify" {
 /** Where the reply of a /query request is, so a large body's budget is freed when it is sent. */
 const REPLY = Symbol("reply");
 
+/**
+ * Node's header and request timeouts from the configuration. Node checks them on a sweep
+ * (every 30 s by default): it runs at a quarter of the header timeout here, at most every
+ * second, so a client that never finishes its headers is cut within 1.25 × the timeout.
+ */
+export function serverTimeouts(limits: Config["server"]): { headersTimeout: number; requestTimeout: number; checkEvery: number } {
+  const headersTimeout = limits.headersTimeoutMs;
+  // A backstop only: never before the header and body timeouts have had their turn (Node also
+  // refuses a request timeout below the header timeout).
+  const requestTimeout =
+    limits.requestTimeoutMs === 0 ? 0 : Math.max(limits.requestTimeoutMs, headersTimeout + limits.bodyTimeoutMs + 1000);
+  return { headersTimeout, requestTimeout, checkEvery: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))) };
+}
+
 function badRequest(message: string): Error & { statusCode: number } {
   return Object.assign(new Error(message), { statusCode: 400 });
 }
 
 export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
   const { config, registry, services } = opts;
+  const { server: limits } = config;
+  const timeouts = serverTimeouts(limits);
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: loggerOptions(config.debug, opts.quiet) }),
     bodyLimit: config.bodyLimit,
     // One structured line per /query is logged by the route itself (module, duration, outcome).
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: "x-request-id",
-    // Body arrival is bounded by BodyGuard (total and idle time, shared byte budget); Node's own
-    // requestTimeout is only checked every 30 s and answers without a JSON body.
-    requestTimeout: 0,
+    // Connection and header bounds (docs/security.md, "Request bodies and connections"). Body
+    // arrival is bounded by BodyGuard (total and idle time, shared byte budget), which answers
+    // with a JSON error before Node's requestTimeout, only a backstop here, would.
+    http: {
+      headersTimeout: timeouts.headersTimeout,
+      requestTimeout: timeouts.requestTimeout,
+      connectionsCheckingInterval: timeouts.checkEvery,
+    },
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
     // During a graceful shutdown requests on open connections are still answered (a 503 would
     // count as success in MISP); queries that cannot finish get a 200 `error` (closeGracefully).
     return503OnClosing: false,
   });
-  const { server: limits } = config;
   const guard = new BodyGuard({
     bodyLimit: config.bodyLimit,
     bodyTimeoutMs: limits.bodyTimeoutMs,
@@ -115,9 +138,11 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         }
         // A large body stays on the budget until its reply is out (it is in memory until then).
         const res = (req.raw as unknown as Record<symbol, ServerResponse | undefined>)[REPLY];
+        // The length now: a query observer may take the buffer's memory once the query ends.
+        const size = buf.length;
         const answered = () => {
           release();
-          afterLargeBody(buf.length, bodiesHeld);
+          afterLargeBody(size, bodiesHeld);
         };
         if (res && !res.closed) res.once("close", answered);
         parseJsonBody(buf).then(

@@ -110,6 +110,69 @@ describe("MISP workflow debug receiver", () => {
     expect(runs.body.items.find((r) => r.trigger === "event-after-save")).toMatchObject({ kind: "child", nodes: 2, errors: 1 });
   });
 
+  it("overlapping runs of one trigger stay apart (told by their event, and an end by its executed nodes)", async () => {
+    const trigger = "event-before-save";
+    const base = roaming("event-publish-tlp-red") as { Event: Record<string, unknown> };
+    const eventA = { Event: { ...base.Event, uuid: "aaaaaaaa-0000-4000-8000-000000000001", info: "event A" } };
+    const eventB = { Event: { ...base.Event, uuid: "bbbbbbbb-0000-4000-8000-000000000002", info: "event B" } };
+    const ts = "2024-10-21T10:59:21+02:00";
+    const empty = { node_id: "", module_id: "", filters: "", parameters: "" };
+    const init = (event: unknown) =>
+      mispPost(t.url, `/workflow-debug/${trigger}/init?type=blocking`, {
+        source: empty,
+        timestamp: ts,
+        data: { original: event, normalized: event },
+      });
+    const exec = (event: unknown, nodeId: number, moduleId: string, result: string) =>
+      mispPost(t.url, `/workflow-debug/${trigger}/exec/${moduleId}?result=${result}`, {
+        source: { node_id: nodeId, module_id: moduleId, filters: "", parameters: [] },
+        timestamp: ts,
+        data: event,
+      });
+    const end = (nodes: Array<[number, string]>, outcome: string) =>
+      mispPost(t.url, `/workflow-debug/${trigger}/end?outcome=${outcome}`, {
+        source: empty,
+        timestamp: ts,
+        data: { blocking_nodes: [], executed_nodes: nodes.map(([id, m]) => ({ id, data: { id: m } })), blocked_paths: [] },
+      });
+    // Two saves at once, interleaved as two PHP workers post them: B finishes first.
+    await init(eventA);
+    await init(eventB);
+    await exec(eventA, 2, "tag-if", "success");
+    await exec(eventB, 2, "tag-if", "success");
+    await exec(eventB, 5, "testaction", "success");
+    await end(
+      [
+        [2, "tag-if"],
+        [5, "testaction"],
+      ],
+      "success",
+    );
+    await exec(eventA, 5, "testaction", "partial-success");
+    await end(
+      [
+        [2, "tag-if"],
+        [5, "testaction"],
+      ],
+      "failure",
+    );
+    await t.settle();
+    const runs = (await t.api<{ items: Run[] }>(`/runs?trigger=${trigger}`)).body.items;
+    expect(runs).toHaveLength(2);
+    const detail = await Promise.all(runs.map(async (r) => (await t.api<Run>(`/runs/${r.id}`)).body));
+    const infoOf = (run: Run) => [...new Set(run.posts.filter((p) => p.phase === "exec").map((p) => p.nodeId))];
+    const byOutcome = Object.fromEntries(detail.map((r) => [r.outcome, r]));
+    expect(byOutcome.success).toMatchObject({ kind: "run", nodes: 2, errors: 0 });
+    expect(byOutcome.failure).toMatchObject({ kind: "run", nodes: 2, errors: 1 });
+    for (const r of detail) {
+      expect(r.posts.map((p) => p.phase)).toEqual(["init", "exec", "exec", "end"]);
+      expect(infoOf(r)).toEqual(["2", "5"]);
+    }
+    // The failing node belongs to A's run, which started first.
+    expect(byOutcome.failure!.id).toBeLessThan(byOutcome.success!.id);
+    expect(byOutcome.failure!.posts.find((p) => p.nodeId === "5")).toMatchObject({ result: "partial-success" });
+  });
+
   it("a separate listener (--debug-listen) answers MISP's posts the same way", async () => {
     const base = `http://127.0.0.1:${port}`;
     await playPublish(base, "", {}, [{ nodeId: 3, moduleId: "testaction", result: "success" }], "success");

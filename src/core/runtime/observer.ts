@@ -8,7 +8,10 @@ import type { LoadedModule } from "../registry/registry.js";
 export type OutboundCall = CallRecord;
 
 export interface QueryEnd {
-  reply: Record<string, unknown>;
+  /** The reply object (for an isolated module a getter that parses `json`: read it only when small). */
+  readonly reply: Record<string, unknown>;
+  /** The reply as sent. */
+  json: string;
   outcome: string;
   durationMs: number;
   /** Secret values met while serving the request (resolved references, settings). */
@@ -25,8 +28,11 @@ export interface QueryStart {
   module: LoadedModule | undefined;
   reqId?: string;
   headers?: Record<string, string | string[] | undefined>;
-  /** The body text as received, when the server kept it (lets an observer skip re-serialising). */
-  rawBody?: string;
+  /**
+   * The body as received, when the server kept it (lets an observer skip re-serialising). The
+   * server does not read a Buffer body after end(): an observer may take its memory then.
+   */
+  rawBody?: string | Buffer;
   startedAt: number;
 }
 

@@ -8,6 +8,7 @@ import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
 import { createModuleContext } from "./context.js";
 import { prepareExpansionInput } from "./expansion-input.js";
+import type { QueryEnd } from "./observer.js";
 import type { Services } from "./services.js";
 
 // Runs one /query: finds the module, prepares its input, enforces the deadline and turns
@@ -207,6 +208,25 @@ function isolatedResult(json: string, outcome: Outcome, module: string, started:
   };
 }
 
+/**
+ * What an observer gets at the end of a query. A function of its own: its getter (an isolated
+ * module's reply is parsed only if the observer reads it) must not close over runQuery's scope,
+ * which holds the parsed body — the observer keeps this object until its batched write, and a
+ * parsed event kept that long is promoted out of the young generation (measured: +100 µs of
+ * garbage collection per 33 KiB query).
+ */
+function queryEnd(result: QueryResult, secretValues: readonly string[]): QueryEnd {
+  return {
+    get reply() {
+      return result.reply;
+    },
+    json: result.json,
+    outcome: result.outcome,
+    durationMs: result.durationMs,
+    secretValues,
+  };
+}
+
 export async function runQuery(
   body: Record<string, unknown>,
   registry: ModuleRegistry,
@@ -223,13 +243,13 @@ export async function runQuery(
     module: mod,
     reqId,
     headers: options.headers,
-    rawBody: typeof options.rawBody === "string" || options.rawBody === undefined ? options.rawBody : options.rawBody.toString("utf8"),
+    rawBody: options.rawBody,
     startedAt: Date.now(),
   });
   if (!observation) return runModule(body, mod, name, services, started, secretValues, options, reqId);
   const result = await runModule(body, mod, name, services, started, secretValues, options, reqId, (c) => observation.outbound(c));
   try {
-    observation.end({ reply: result.reply, outcome: result.outcome, durationMs: result.durationMs, secretValues });
+    observation.end(queryEnd(result, secretValues));
   } catch {
     /* an observer never changes the reply */
   }

@@ -124,7 +124,9 @@ export class Store {
       db.pragma("auto_vacuum = INCREMENTAL");
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
-      db.pragma("busy_timeout = 2000");
+      // Never wait for a lock on the event loop: a write that finds the database busy (the
+      // journal's digest thread writing a large payload) is retried on a later turn (flush).
+      db.pragma("busy_timeout = 0");
       const check = db.pragma("quick_check", { simple: true });
       if (check !== "ok") throw new Error(`integrity check failed: ${String(check)}`);
       db.exec(`CREATE TABLE IF NOT EXISTS store_migrations (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL);
@@ -213,14 +215,35 @@ export class Store {
     let done = 0;
     const batch = this.queue;
     try {
+      let failed = 0;
+      let firstError: Error | undefined;
       db.transaction(() => {
         while (done < batch.length) {
-          batch[done++]!(db);
+          try {
+            batch[done++]!(db);
+          } catch (e) {
+            // A busy database aborts the batch (it is retried below); any other failure loses
+            // only its own write, not the rest of the batch.
+            if ((e as { code?: string }).code === "SQLITE_BUSY") throw e;
+            failed++;
+            firstError ??= e as Error;
+          }
           if (performance.now() >= until) break;
         }
       })();
-      this.written += done;
+      if (failed) {
+        this.dropped += failed;
+        this.log?.error({ err: firstError!.message, lost: failed }, "store write failed");
+      }
+      this.written += done - failed;
     } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_BUSY") {
+        // Rolled back: the same writes run again shortly.
+        this.queue = batch;
+        this.timer = setTimeout(() => this.flush(SLICE_MS), 5);
+        this.timer.unref();
+        return;
+      }
       this.dropped += done;
       this.log?.error({ err: (e as Error).message, lost: done }, "store write failed");
     }
@@ -242,6 +265,12 @@ export class Store {
     const body = truncated ? Buffer.from(text).subarray(0, this.payloadCap).toString("utf8") : text;
     this.putPayloadStmt?.run(hash, size, truncated ? 1 : 0, body, now);
     return { hash, size, truncated };
+  }
+
+  /** A payload hashed and cut elsewhere (the journal's digest thread), which may have stored it already. */
+  putDigest(d: { hash: string; size: number; truncated: boolean; body?: string; stored?: boolean }, now = Date.now()): PayloadRef {
+    if (!d.stored && d.body !== undefined) this.putPayloadStmt?.run(d.hash, d.size, d.truncated ? 1 : 0, d.body, now);
+    return { hash: d.hash, size: d.size, truncated: d.truncated };
   }
 
   getPayload(hash: string): { size: number; truncated: boolean; body: string } | undefined {
@@ -342,6 +371,11 @@ export class Store {
   close(): void {
     if (this.closed) return;
     this.flush();
+    // A write that met a lock is retried here (shutdown may wait; the event loop is done).
+    for (let i = 0; i < 400 && this.queue.length > 0; i++) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      this.flush();
+    }
     this.closed = true;
     clearTimeout(this.timer);
     clearInterval(this.pruneTimer);
