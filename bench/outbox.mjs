@@ -19,7 +19,11 @@ import autocannon from "autocannon";
 import { freePort, repo, startServer, table } from "./lib.mjs";
 
 const { values: args } = parseArgs({
-  options: { duration: { type: "string", default: "10" }, jobs: { type: "string", default: "2000" }, source: { type: "boolean", default: false } },
+  options: {
+    duration: { type: "string", default: "10" },
+    jobs: { type: "string", default: "2000" },
+    source: { type: "boolean", default: false },
+  },
 });
 const useSource = args.source || !existsSync(join(repo, "dist/cli.js"));
 
@@ -38,7 +42,12 @@ function endpoint(delayMs) {
   });
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () =>
-      resolve({ url: `http://127.0.0.1:${server.address().port}/hook`, count: () => count, distinct: () => seen.size, close: () => new Promise((r) => server.close(r)) }),
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}/hook`,
+        count: () => count,
+        distinct: () => seen.size,
+        close: () => new Promise((r) => server.close(r)),
+      }),
     ),
   );
 }
@@ -46,7 +55,13 @@ function endpoint(delayMs) {
 function query(url, delivery) {
   return JSON.stringify({
     module: "http_webhook",
-    data: { Event: { uuid: "5e1b7c3a-0000-4000-8000-000000000001", info: "bench", Attribute: Array.from({ length: 20 }, (_, i) => ({ type: "ip-dst", value: `198.51.100.${i}` })) } },
+    data: {
+      Event: {
+        uuid: "5e1b7c3a-0000-4000-8000-000000000001",
+        info: "bench",
+        Attribute: Array.from({ length: 20 }, (_, i) => ({ type: "ip-dst", value: `198.51.100.${i}` })),
+      },
+    },
     params: { url, request_method: "post", content_type: "json", delivery },
   });
 }
@@ -55,18 +70,35 @@ async function serve(extra, dataDir) {
   const config = join(dataDir, "config.json");
   writeFileSync(config, JSON.stringify({ outbox: { pollMs: 50, concurrency: 16, destinationConcurrency: 16, ...extra } }));
   const entry = useSource ? ["--import", "tsx", "src/cli.ts"] : ["dist/cli.js"];
-  return startServer((port) => [...entry, "-p", String(port), "-l", "127.0.0.1", "--no-console", "--data-dir", dataDir, "--config", config], { timeoutMs: 60_000 });
+  return startServer(
+    (port) => [...entry, "-p", String(port), "-l", "127.0.0.1", "--no-console", "--data-dir", dataDir, "--config", config],
+    { timeoutMs: 60_000 },
+  );
 }
 
 async function latency(server, url, delivery) {
-  const r = await autocannon({ url: `${server.url}/query`, method: "POST", headers: { "content-type": "application/json" }, body: query(url, delivery), connections: 16, duration: Number(args.duration) });
+  const r = await autocannon({
+    url: `${server.url}/query`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: query(url, delivery),
+    connections: 16,
+    duration: Number(args.duration),
+  });
   if (r.non2xx || r.errors) throw new Error(`${delivery}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
 async function drain(server, ep, n) {
   const started = performance.now();
-  const r = await autocannon({ url: `${server.url}/query`, method: "POST", headers: { "content-type": "application/json" }, body: query(ep.url, "queued"), connections: 16, amount: n });
+  const r = await autocannon({
+    url: `${server.url}/query`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: query(ep.url, "queued"),
+    connections: 16,
+    amount: n,
+  });
   if (r.non2xx || r.errors) throw new Error(`drain: ${r.non2xx} non-2xx, ${r.errors} errors`);
   const queuedMs = performance.now() - started;
   while (ep.count() < n) {
@@ -80,7 +112,9 @@ async function drain(server, ep, n) {
 async function startRedis() {
   if (!existsSync("/usr/bin/redis-server")) return undefined;
   const port = await freePort();
-  const child = spawn("/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child = spawn("/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
   await new Promise((r) => setTimeout(r, 500));
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
 }
@@ -99,7 +133,15 @@ try {
   const queued = await latency(server, slow.url, "queued");
   await server.stop();
   console.log(`\nhttp_webhook, c=16, endpoint answers after 200 ms, ${args.duration} s each (POST /query as MISP sees it)\n`);
-  console.log(table(["delivery", "req/s", "p50 ms", "p99 ms"], [["sync (baseline)", sync.rps.toFixed(0), sync.p50, sync.p99], ["queued", queued.rps.toFixed(0), queued.p50, queued.p99]]));
+  console.log(
+    table(
+      ["delivery", "req/s", "p50 ms", "p99 ms"],
+      [
+        ["sync (baseline)", sync.rps.toFixed(0), sync.p50, sync.p99],
+        ["queued", queued.rps.toFixed(0), queued.p50, queued.p99],
+      ],
+    ),
+  );
   await slow.close();
 
   const n = Number(args.jobs);

@@ -3,10 +3,10 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type BetterSqlite3 from "better-sqlite3";
-import { ENV, loadConfig, type ConfigInput } from "../config.js";
-import { openRedisOutbox } from "../services/outbox/redis-backend.js";
-import { SqliteOutbox } from "../services/outbox/sqlite-backend.js";
-import type { JobView, OutboxBackend } from "../services/outbox/types.js";
+import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
+import { openRedisOutbox } from "../core/outbox/redis-backend.js";
+import { SqliteOutbox } from "../core/outbox/sqlite-backend.js";
+import type { JobView, OutboxBackend } from "../core/outbox/types.js";
 
 // `misp-modules-ts outbox`: the queued deliveries from a terminal (docs/delivery.md). It opens the
 // data directory's store itself (SQLite allows a second process next to a running server), so it
@@ -26,7 +26,10 @@ export interface OutboxIo {
   env?: NodeJS.ProcessEnv;
 }
 
-async function openBackend(o: OutboxCliOptions, env: NodeJS.ProcessEnv): Promise<{ backend: OutboxBackend; close(): Promise<void> | void }> {
+async function openBackend(
+  o: OutboxCliOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<{ backend: OutboxBackend; close(): Promise<void> | void }> {
   const flags: ConfigInput = o.dataDir ? { console: { dataDir: o.dataDir } } : {};
   if (o.redis) flags.outbox = { backend: "redis", redisUrl: o.redis };
   const config = loadConfig({ file: o.config, env, flags });
@@ -40,7 +43,11 @@ async function openBackend(o: OutboxCliOptions, env: NodeJS.ProcessEnv): Promise
   const Ctor = require("better-sqlite3") as typeof BetterSqlite3;
   const db = new Ctor(path);
   db.pragma("busy_timeout = 5000");
-  const backend = new SqliteOutbox(db, { maxJobs: config.outbox.maxJobs, maxDead: config.outbox.maxDead, keepDeliveredMs: config.outbox.keepDeliveredMs });
+  const backend = new SqliteOutbox(db, {
+    maxJobs: config.outbox.maxJobs,
+    maxDead: config.outbox.maxDead,
+    keepDeliveredMs: config.outbox.keepDeliveredMs,
+  });
   return {
     backend,
     close: () => {
@@ -53,24 +60,46 @@ function line(j: JobView): string {
   const last = j.history.at(-1);
   const when = new Date(j.state === "pending" ? j.nextAt : (j.finishedAt ?? j.createdAt)).toISOString();
   const label = j.state === "pending" ? `next ${when}` : j.state === "leased" ? "in flight" : `${j.state} ${when}`;
-  return [j.id, j.module, j.destination, label, `${j.attempts} attempt${j.attempts === 1 ? "" : "s"}`, last?.status ? `HTTP ${last.status}` : "", (j.lastError ?? "").slice(0, 200)].filter(Boolean).join("\t");
+  return [
+    j.id,
+    j.module,
+    j.destination,
+    label,
+    `${j.attempts} attempt${j.attempts === 1 ? "" : "s"}`,
+    last?.status ? `HTTP ${last.status}` : "",
+    (j.lastError ?? "").slice(0, 200),
+  ]
+    .filter(Boolean)
+    .join("\t");
 }
 
-export async function outboxList(o: OutboxCliOptions & { dead?: boolean; all?: boolean; json?: boolean; limit?: string }, io: OutboxIo): Promise<number> {
+export async function outboxList(
+  o: OutboxCliOptions & { dead?: boolean; all?: boolean; json?: boolean; limit?: string },
+  io: OutboxIo,
+): Promise<number> {
   const { backend, close } = await openBackend(o, io.env ?? process.env);
   try {
     const limit = Number(o.limit ?? 50);
-    const jobs = await backend.list({ state: o.dead ? "dead" : o.all ? undefined : "waiting", limit: Number.isInteger(limit) && limit > 0 ? limit : 50 });
+    const jobs = await backend.list({
+      state: o.dead ? "dead" : o.all ? undefined : "waiting",
+      limit: Number.isInteger(limit) && limit > 0 ? limit : 50,
+    });
     if (o.json) {
       io.stdout.write(`${JSON.stringify({ stats: await backend.stats(), jobs }, null, 2)}\n`);
       return 0;
     }
     const s = await backend.stats();
-    io.stdout.write(`waiting ${s.depth}, dead ${s.dead}${s.oldestPendingAgeMs !== null ? `, oldest waiting ${Math.round(s.oldestPendingAgeMs / 1000)} s` : ""}\n`);
+    io.stdout.write(
+      `waiting ${s.depth}, dead ${s.dead}${s.oldestPendingAgeMs !== null ? `, oldest waiting ${Math.round(s.oldestPendingAgeMs / 1000)} s` : ""}\n`,
+    );
     if (jobs.length === 0) io.stdout.write(o.dead ? "no dead letters\n" : "nothing waiting\n");
     for (const j of jobs) {
       io.stdout.write(`${line(j)}\n`);
-      if (o.dead) for (const a of j.history) io.stdout.write(`  #${a.n} ${new Date(a.at).toISOString()} ${Math.round(a.durationMs)} ms ${a.status ? `HTTP ${a.status} ` : ""}${a.result}${a.error ? `: ${a.error.slice(0, 200)}` : ""}${a.excerpt ? ` | ${a.excerpt}` : ""}\n`);
+      if (o.dead)
+        for (const a of j.history)
+          io.stdout.write(
+            `  #${a.n} ${new Date(a.at).toISOString()} ${Math.round(a.durationMs)} ms ${a.status ? `HTTP ${a.status} ` : ""}${a.result}${a.error ? `: ${a.error.slice(0, 200)}` : ""}${a.excerpt ? ` | ${a.excerpt}` : ""}\n`,
+          );
     }
     return 0;
   } finally {
@@ -133,7 +162,7 @@ export function registerOutboxCommand(program: Command): void {
       .argument("[id]", "a job id (msg_…)")
       .option("--all-dead", "every dead letter"),
   ).action((id: string | undefined, o: OutboxCliOptions & { allDead?: boolean }) => finish(outboxRetry(id, o, io)));
-  common(outbox.command("purge").description("Remove dead letters").option("--delivered", "also the records of delivered jobs")).action((o: OutboxCliOptions & { delivered?: boolean }) =>
-    finish(outboxPurge(o, io)),
+  common(outbox.command("purge").description("Remove dead letters").option("--delivered", "also the records of delivered jobs")).action(
+    (o: OutboxCliOptions & { delivered?: boolean }) => finish(outboxPurge(o, io)),
   );
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import type { Services } from "../runtime/services.js";
-import type { Outbox } from "../services/outbox/outbox.js";
-import type { JobState } from "../services/outbox/types.js";
+import type { Services } from "../core/runtime/services.js";
+import type { Outbox } from "../core/outbox/outbox.js";
+import type { JobState } from "../core/outbox/types.js";
 
 // The outbox in the console's JSON API (docs/delivery.md): metrics, jobs and dead letters with
 // their attempts, and replay. Registered inside the console's authenticated scope.

@@ -11,7 +11,8 @@ export const haveRedis = existsSync(REDIS_SERVER);
 
 export function redisNotice(what: string): void {
   if (haveRedis) return;
-  if (process.env.REQUIRE_REDIS === "1") throw new Error(`REQUIRE_REDIS=1 but no redis-server at ${REDIS_SERVER} (apt-get install -y redis-server)`);
+  if (process.env.REQUIRE_REDIS === "1")
+    throw new Error(`REQUIRE_REDIS=1 but no redis-server at ${REDIS_SERVER} (apt-get install -y redis-server)`);
   process.stderr.write(`notice: ${REDIS_SERVER} not found; ${what} skipped (set REQUIRE_REDIS=1 to fail instead)\n`);
 }
 
@@ -23,7 +24,9 @@ export interface RedisServer {
 
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn(REDIS_SERVER, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   // Refused connections while the server starts are expected; they are retried below.

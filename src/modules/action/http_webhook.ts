@@ -1,8 +1,8 @@
 import { defineActionModule, ModuleError, param, ParamError, type ModuleContext, type ParamValues } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { describeFailure } from "../../lib/messages/http-failure.js";
-import { urlCredentialParts } from "../../lib/secrets/scrub.js";
-import { standardWebhookHeaders } from "../../lib/messages/standard-webhooks.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { describeFailure } from "../shared/messages/http-failure.js";
+import { urlCredentialParts } from "../../services/secrets/scrub.js";
+import { standardWebhookHeaders } from "../shared/messages/standard-webhooks.js";
 import {
   CONTENT_TYPES,
   mergeHeaders,
@@ -12,7 +12,7 @@ import {
   urlAllowed,
   webhookBody,
   WebhookRequestError,
-} from "../../lib/messages/webhook-request.js";
+} from "../shared/messages/webhook-request.js";
 
 // Generic HTTP callback (MODULES §2). Not called `webhook`: that id belongs to MISP's
 // built-in module, which a misp-module of the same id would silently replace (PROTOCOL §4).
@@ -48,7 +48,12 @@ const definition = defineActionModule({
     payload: param.template({
       description: "Body text. With json it must be valid JSON. Default: the data extraction if set, else the whole roaming data.",
     }),
-    headers: param.template({ secret: true, placeholder: "X-MISP-Event: {{ Event.uuid }}", description: "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none." }),
+    headers: param.template({
+      secret: true,
+      placeholder: "X-MISP-Event: {{ Event.uuid }}",
+      description:
+        "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none.",
+    }),
     data_extraction_path: param.hashPath({
       placeholder: "Event._AttributeFlattened.{n}.value",
       description: "When payload is empty, send this extraction instead of the roaming data. Default: none.",
@@ -77,7 +82,14 @@ const definition = defineActionModule({
   },
   async handler({ params, data, matchingData }, ctx) {
     const { method, url, headers, body, accepted, secrets } = buildWebhookRequest(params, data, matchingData, ctx);
-    const res = await deliver(ctx, url, { what: `${method} to the webhook`, method, headers, body, verifyTls: params.self_signed !== "allow", secrets });
+    const res = await deliver(ctx, url, {
+      what: `${method} to the webhook`,
+      method,
+      headers,
+      body,
+      verifyTls: params.self_signed !== "allow",
+      secrets,
+    });
     if (!accepted(res.status)) {
       const auth = res.status === 401 || res.status === 403;
       throw new ModuleError(describeFailure(res, { secrets, prefix: auth ? "authentication failed" : undefined }));
@@ -96,7 +108,9 @@ function buildWebhookRequest(params: WebhookParams, data: unknown, matchingData:
       throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
     }
     const accepted = parseExpectedStatus(params.expected_status);
-    const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) => ctx.resolveSecret(ref));
+    const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) =>
+      ctx.resolveSecret(ref),
+    );
     const method = params.request_method.toUpperCase() as "POST" | "PUT" | "PATCH" | "GET" | "DELETE";
     const defaults: Record<string, string> = { Accept: "application/json" };
     let body: string | undefined;
@@ -108,7 +122,11 @@ function buildWebhookRequest(params: WebhookParams, data: unknown, matchingData:
     // Header values are often credentials ("Authorization: Bearer x"): keep them and their
     // last word (the token after the scheme) out of error messages.
     // So are the URL's userinfo and token-like query values, which an echoing endpoint returns.
-    const secrets = [...resolvedSecrets, ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]), ...urlCredentialParts(params.url)];
+    const secrets = [
+      ...resolvedSecrets,
+      ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]),
+      ...urlCredentialParts(params.url),
+    ];
     const signing = params.signing_secret.trim();
     if (signing !== "") secrets.push(signing);
     // The receiver deduplicates on webhook-id (docs/delivery.md, "Idempotency").
