@@ -20,6 +20,9 @@ const TIMING = [
   "test/reliability/custom-modules.test.ts",
   "test/reliability/custom-modules-import.test.ts",
   "test/reliability/process-guards.test.ts",
+  // The outbox's tests that kill and restart server processes (docs/delivery.md).
+  "test/core/outbox/crash-recovery.test.ts",
+  "test/core/outbox/redis-shared.test.ts",
 ];
 
 export default defineConfig({

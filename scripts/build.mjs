@@ -54,7 +54,8 @@ await build({
   target: "node20",
   // Loaded on first use only, or read their own files at run time (tsx's loader hooks,
   // swagger-ui's static assets): they stay ordinary packages in node_modules.
-  external: ["tsx", "@fastify/swagger", "@fastify/swagger-ui", "nodemailer", "undici", "better-sqlite3"],
+  // bullmq loads its Lua scripts from its own folder; ioredis comes with it.
+  external: ["tsx", "@fastify/swagger", "@fastify/swagger-ui", "nodemailer", "undici", "better-sqlite3", "bullmq", "ioredis"],
   // Bundled CommonJS packages (fastify, pino) call require() for Node built-ins.
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
   legalComments: "linked",

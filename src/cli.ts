@@ -26,6 +26,7 @@ registerServe(program);
 (await import("./commands/new.js")).registerNew(program);
 (await import("./commands/modules.js")).registerModulesCommand(program);
 (await import("./commands/console.js")).registerConsoleCommands(program);
+(await import("./commands/outbox.js")).registerOutboxCommand(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);

@@ -21,6 +21,7 @@ interface ServeFlags {
   debugListen?: string;
   retentionDays?: string;
   journalMaxBytes?: string;
+  redis?: string;
 }
 
 function toInt(flag: string, v: string | undefined): number | undefined {
@@ -57,6 +58,9 @@ export function registerServe(program: Command): void {
     )
     .addOption(new Option("--retention-days <days>", "journal records older than this are removed (default 7)"))
     .addOption(new Option("--journal-max-bytes <bytes>", "journal size above which the oldest records go (default 1073741824)"))
+    .addOption(
+      new Option("--redis <url>", `keep the outbox of queued deliveries on Redis (BullMQ), shared by every server on it [${ENV.redisUrl}]`),
+    )
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       const input: ConfigInput = {
@@ -79,6 +83,7 @@ export function registerServe(program: Command): void {
         }).filter(([, v]) => v !== undefined),
       );
       if (Object.keys(consoleFlags).length) input.console = consoleFlags;
+      if (flags.redis) input.outbox = { backend: "redis", redisUrl: flags.redis };
       const config = loadConfig({ file: flags.config, flags: input });
       const app = await createApp(config);
       // A module's stray exception or rejection is logged; the server keeps serving (MISP fails open).

@@ -23,6 +23,7 @@ import { Journal, REPLAY_HEADER, type CaptureMode } from "./journal.js";
 import { scrub } from "./masking.js";
 import { startDebugListenerThread, type DebugListener } from "./debug-listener.js";
 import { DebugReceiver } from "./receiver.js";
+import { registerOutboxApi } from "./outbox-api.js";
 import { planReplay, ReplayError, scrubReply } from "./replay.js";
 import {
   ApiError,
@@ -123,13 +124,16 @@ const UI_FILES: Record<string, string> = {
 /** Starts the store, journal and receiver; returns undefined pieces never (a bad data dir gives a store that is off). */
 export function openConsole(config: Config, registry: ModuleRegistry, services: Services): ConsoleHandle {
   const c = config.console;
-  const store = new Store({
-    dataDir: c.dataDir,
-    retentionMs: c.retentionDays * 86_400_000,
-    maxBytes: c.maxBytes,
-    payloadCap: c.payloadCap,
-    log: services.log as never,
-  });
+  // The app shares one store with the outbox (services.store); alone, the console opens its own.
+  const store =
+    services.store?.() ??
+    new Store({
+      dataDir: c.dataDir,
+      retentionMs: c.retentionDays * 86_400_000,
+      maxBytes: c.maxBytes,
+      payloadCap: c.payloadCap,
+      log: services.log as never,
+    });
   const journal = new Journal(store, registry, c.capture as CaptureMode);
   const receiver = new DebugReceiver(store, journal, registry);
   // The runtime's generic hook: nothing in the core names the journal.
@@ -163,7 +167,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     await journal.settle(5000);
     journal.digester.stop();
     if (services.observer === journal) services.observer = undefined;
-    store.close();
+    if (!services.store) store.close();
   });
   if (!store.ok && store.state.ok === false) services.log.error({ reason: store.state.reason }, "console journal off");
 
@@ -312,6 +316,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     const api = `${CONSOLE_PREFIX}/api`;
     const tags = ["console"];
 
+    registerOutboxApi(c, api, services);
     c.get(
       `${api}/status`,
       { schema: { tags, summary: "Journal, store and receiver state; the debug URL to paste into MISP" } },

@@ -13,6 +13,9 @@ import { installSdkResolution } from "./registry/sdk-resolution.js";
 import { watchModuleRoots } from "./registry/watcher.js";
 import { createModuleContext } from "./runtime/context.js";
 import { IsolationHost } from "./isolation/host.js";
+import { Outbox, sqliteBackend, storeExists } from "./outbox/outbox.js";
+import { Sealer } from "./outbox/sealing.js";
+import { Store } from "../services/store/store.js";
 import type { Services } from "./runtime/services.js";
 import { VERSION } from "../package-info.js";
 import { buildServer } from "./server.js";
@@ -38,6 +41,20 @@ export function createServices(config: Config, log: Logger, env: NodeJS.ProcessE
     // config.http carries timeouts, caps, the per-origin connection limit, proxy, CA and egress rules.
     http: createHttpClient({ ...config.http, userAgent: `misp-modules-ts/${VERSION}` }),
   };
+}
+
+/** The outbox on the configured backend (docs/delivery.md). */
+function createOutbox(config: Config, registry: ModuleRegistry, services: Services): Outbox {
+  let sealer: Sealer | undefined;
+  const openSealer = () =>
+    (sealer ??= config.outbox.sealKey
+      ? new Sealer(services.secrets.resolve(config.outbox.sealKey))
+      : Sealer.fromDataDir(config.console.dataDir));
+  const openBackend =
+    config.outbox.backend === "redis"
+      ? async () => (await import("./outbox/redis-backend.js")).openRedisOutbox(config, services.log)
+      : sqliteBackend(config, () => services.store!());
+  return new Outbox({ config, registry, services, openBackend, sealer: openSealer });
 }
 
 /** Longest wait for buffered log lines at shutdown. */
@@ -109,6 +126,23 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const watcher = config.watch && customRoots.length > 0 ? watchModuleRoots({ roots: customRoots, registry, load: loadOpts }) : undefined;
   // The console's data directory is relative to the working directory the app was given.
   if (opts.cwd) config.console.dataDir = resolve(opts.cwd, config.console.dataDir);
+  // One store per data directory, shared by the console's journal and the outbox; opened on
+  // first use so that a server without either creates no files.
+  let store: Store | undefined;
+  services.store = () =>
+    (store ??= new Store({
+      dataDir: config.console.dataDir,
+      retentionMs: config.console.retentionDays * 86_400_000,
+      maxBytes: config.console.maxBytes,
+      payloadCap: config.console.payloadCap,
+      log: log as never,
+    }));
+  const outbox = config.outbox.backend === "off" ? undefined : createOutbox(config, registry, services);
+  services.outbox = outbox;
+  // Jobs left by a previous run are delivered without waiting for a new query.
+  if (outbox && (config.outbox.backend === "redis" || storeExists(config.console.dataDir))) {
+    await outbox.open().catch((e: unknown) => log.error({ err: (e as Error).message }, "outbox unavailable"));
+  }
   const server = await buildServer({ config, registry, services, loggerInstance: log });
   return {
     server,
@@ -120,9 +154,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       await watcher?.close();
       // Queries in flight may finish within the grace (default: the query deadline); see docs/security.md.
       await closeGracefully(server, config.server.shutdownGraceMs ?? config.deadlineMs);
+      // Deliveries in flight get the same grace; the rest stay stored for the next start.
+      await outbox?.stop(config.server.shutdownGraceMs ?? config.deadlineMs);
       await isolation?.close();
       // Pooled outbound connections would otherwise keep the process alive.
       await services.http.close();
+      store?.close();
       // Log lines are bounded, so a reader that is merely slow drains them in well under this;
       // a reader that stopped reading must not hold the process forever.
       await new Promise<void>((resolve) => {

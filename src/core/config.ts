@@ -127,6 +127,56 @@ export const ConfigSchema = z.object({
       debugListen: z.string().optional(),
     })
     .prefault({}),
+  /** Queued deliveries: the durable outbox (docs/delivery.md). */
+  outbox: z
+    .object({
+      /** sqlite: the embedded store in console.dataDir; redis: a BullMQ queue shared by several servers; off: every module sync. */
+      backend: z.enum(["sqlite", "redis", "off"]).default("sqlite"),
+      /** Redis URL for the redis backend (redis://host:6379/0). */
+      redisUrl: z.string().optional(),
+      /** Delivery mode of modules that say nothing (modules.<name>.delivery and the node's parameter win). */
+      defaultMode: z.enum(["sync", "queued"]).default("sync"),
+      /** Jobs waiting or in flight at most; beyond, a queued request is refused with an error. */
+      maxJobs: z.number().int().positive().default(100_000),
+      /** Dead letters kept at most (oldest removed first). */
+      maxDead: z.number().int().positive().default(10_000),
+      /** Delivered jobs are kept this long for the console and `outbox` (ms). */
+      keepDeliveredMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(24 * 3600 * 1000),
+      /** Deliveries running at once, all destinations together. */
+      concurrency: z.number().int().positive().default(16),
+      /** Deliveries running at once per destination, unless set for it. */
+      destinationConcurrency: z.number().int().positive().default(4),
+      /** Per-destination limits by destination key or module name: { concurrency, perMinute }. */
+      destinations: z
+        .record(z.string(), z.object({ concurrency: z.number().int().positive().optional(), perMinute: z.number().positive().optional() }))
+        .default({}),
+      /** How often the worker looks for due jobs (ms); a new job wakes it at once. */
+      pollMs: z.number().int().positive().default(1000),
+      /** A claimed job not finished within this time is taken again (a process that died). */
+      leaseMs: z.number().int().positive().default(60_000),
+      /** Time one attempt may take (ms). */
+      attemptTimeoutMs: z.number().int().positive().default(30_000),
+      /** Waits before attempts 2, 3, ... (ms; the last repeats). Default in the spirit of Svix: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+      retryScheduleMs: z
+        .array(z.number().int().nonnegative())
+        .min(1)
+        .default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+      /** Attempts at most, the first included. */
+      maxAttempts: z.number().int().positive().default(8),
+      /** A job older than this is not tried again (ms; default 30 h). */
+      maxAgeMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 3600 * 1000),
+      /** Key that seals literal credentials in stored jobs (a secret:NAME reference is best); default: a key file in the data directory. */
+      sealKey: z.string().optional(),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -167,6 +217,8 @@ export const ENV = {
   dataDir: "MISP_MODULES_DATA_DIR",
   capture: "MISP_MODULES_CAPTURE",
   debugListen: "MISP_MODULES_DEBUG_LISTEN",
+  outbox: "MISP_MODULES_OUTBOX",
+  redisUrl: "MISP_MODULES_REDIS_URL",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -222,6 +274,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     capture: (env[ENV.capture] || undefined) as "off" | "metadata" | "full" | undefined,
     debugListen: env[ENV.debugListen] || undefined,
   });
+  const outboxBackend = env[ENV.outbox]?.trim();
+  if (outboxBackend && !["sqlite", "redis", "off"].includes(outboxBackend))
+    throw new Error(`${ENV.outbox} must be sqlite, redis or off, got "${outboxBackend}"`);
+  const outbox = definedOnly({
+    backend: (outboxBackend || (env[ENV.redisUrl] ? "redis" : undefined)) as "sqlite" | "redis" | "off" | undefined,
+    redisUrl: env[ENV.redisUrl] || undefined,
+  });
   return definedOnly({
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
@@ -236,6 +295,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     server: Object.keys(server).length ? server : undefined,
     isolation: Object.keys(isolation).length ? isolation : undefined,
     console: Object.keys(consoleCfg).length ? consoleCfg : undefined,
+    outbox: Object.keys(outbox).length ? outbox : undefined,
   }) as ConfigInput;
 }
 

@@ -233,9 +233,14 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     },
   );
 
-  app.get("/healthcheck", { schema: { summary: "Liveness and module status", response: { 200: HealthReply } } }, async () =>
-    healthReport(registry),
-  );
+  app.get("/healthcheck", { schema: { summary: "Liveness and module status", response: { 200: HealthReply } } }, async () => {
+    const report = healthReport(registry);
+    // Queue depth, oldest job, dead letters (docs/delivery.md); never fails the health check.
+    const outbox = services.outbox
+      ? await services.outbox.stats().catch((e: unknown) => ({ backend: "error", error: (e as Error).message }))
+      : undefined;
+    return outbox ? { ...report, outbox } : report;
+  });
   app.get("/version", { schema: { summary: "Server version", response: { 200: VersionReply } } }, async () => ({ version: VERSION }));
 
   // The console, its journal and MISP's debug receiver: one plugin, loaded only when enabled.

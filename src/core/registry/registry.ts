@@ -3,6 +3,7 @@ import type { ParamSpec } from "../../sdk/params.js";
 import type { ModuleDefinition } from "../../sdk/types.js";
 import { buildDescriptor, type ModuleDescriptor } from "./descriptor.js";
 import { moduleNameProblem, paramNameProblems, RESERVED_SETTING_NAMES } from "./naming.js";
+import { param } from "../../sdk/params.js";
 
 /** A declared action parameter with the id and label MISP derives from its name. */
 export interface ParamEntry {
@@ -66,6 +67,11 @@ export function prepareModule(name: string, file: string, def: ModuleDefinition,
   const problem = moduleNameProblem(name, def.kind);
   if (problem) throw new Error(problem);
   let params: ParamEntry[] = [];
+  if (def.kind === "action" && def.outbound && !def.blocking) {
+    if (DELIVERY_PARAM in def.params)
+      throw new Error(`parameter "${DELIVERY_PARAM}" is reserved for modules that declare outbound (docs/delivery.md)`);
+    def = { ...def, params: { ...def.params, [DELIVERY_PARAM]: DELIVERY_SPEC } };
+  }
   if (def.kind === "action") {
     const names = Object.keys(def.params);
     const problems = paramNameProblems(names);
@@ -87,6 +93,14 @@ export function prepareModule(name: string, file: string, def: ModuleDefinition,
     loadedAt: new Date(),
   };
 }
+
+/** The node parameter of modules that may be queued (docs/delivery.md); the outbox reads it. */
+export const DELIVERY_PARAM = "delivery";
+const DELIVERY_SPEC = param.oneOf(["default", "sync", "queued"] as const, {
+  default: "default",
+  description:
+    "sync: MISP waits for the delivery and sees its real outcome. queued: the request is checked, stored durably and delivered in the background with retries (MISP sees only whether it was queued). default: the server's setting.",
+});
 
 type Listener = () => void;
 

@@ -1,9 +1,22 @@
 import { moduleSetting } from "../config.js";
 import { bindHttpClient, type CallRecord } from "../../services/http/client.js";
-import type { HttpClient } from "../../services/http/types.js";
-import type { ModuleContext, ModuleLogger } from "../../sdk/types.js";
+import { randomUUID } from "node:crypto";
+import type { HttpClient, HttpResponse } from "../../services/http/types.js";
+import type { DeliveryInfo, ModuleContext, ModuleLogger } from "../../sdk/types.js";
 import type { Services } from "./services.js";
 import { SECRET_NAME_RE, urlCredentialParts } from "../../services/secrets/scrub.js";
+
+/** How a run made by the outbox worker differs from a query (src/core/outbox). */
+export interface DeliveryRun {
+  delivery: DeliveryInfo;
+  /** Told about every response or failure of ctx.http, to classify the attempt. */
+  onResponse?(res: HttpResponse | undefined, err?: unknown): void;
+}
+
+/** A fresh delivery id: `msg_` and 32 hex digits (no dot, as Standard Webhooks requires). */
+export function newDeliveryId(): string {
+  return `msg_${randomUUID().replace(/-/g, "")}`;
+}
 
 /**
  * The context handed to a module handler for one request.
@@ -16,6 +29,7 @@ import { SECRET_NAME_RE, urlCredentialParts } from "../../services/secrets/scrub
 class RequestContext implements ModuleContext {
   private logger?: ModuleLogger;
   private client?: HttpClient;
+  private deliveryInfo?: DeliveryInfo;
 
   constructor(
     readonly module: string,
@@ -25,7 +39,13 @@ class RequestContext implements ModuleContext {
     private readonly bindings: object,
     private readonly secretValues: string[],
     private readonly onCall?: (call: CallRecord) => void,
+    private readonly run?: DeliveryRun,
   ) {}
+
+  // Made on first use: most handlers never ask.
+  get delivery(): DeliveryInfo {
+    return (this.deliveryInfo ??= this.run?.delivery ?? { id: newDeliveryId(), attempt: 1, mode: "sync" });
+  }
 
   // Created on first use: most handlers never log.
   get log(): ModuleLogger {
@@ -48,11 +68,23 @@ class RequestContext implements ModuleContext {
     // secrets) is scrubbed from this query's error reply and log lines, however the module
     // words its error.
     const secrets = this.secretValues;
+    const watch = this.run?.onResponse;
     this.client = {
       ...bound,
       request(url, o = {}) {
         secrets.push(...urlCredentialParts(url), ...(o.secrets ?? []));
-        return bound.request(url, o);
+        if (!watch) return bound.request(url, o);
+        // The outbox retries a queued delivery itself, over hours: no extra attempts inside one run.
+        return bound.request(url, { ...o, retry: false }).then(
+          (res) => {
+            watch(res);
+            return res;
+          },
+          (err: unknown) => {
+            watch(undefined, err);
+            throw err;
+          },
+        );
       },
     };
     return this.client;
@@ -85,6 +117,8 @@ export function createModuleContext(
   secretValues: string[] = [],
   /** Told about each outbound HTTP call (the query observer). */
   onCall?: (call: CallRecord) => void,
+  /** Set when the outbox worker makes this run. */
+  run?: DeliveryRun,
 ): ModuleContext {
-  return new RequestContext(module, services, signal, deadline, bindings, secretValues, onCall);
+  return new RequestContext(module, services, signal, deadline, bindings, secretValues, onCall, run);
 }

@@ -6,7 +6,7 @@ import { redactByName, redactUrl, scrubSecrets } from "../../services/secrets/sc
 import { isModuleError, ModuleError } from "../../sdk/errors.js";
 import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
-import { createModuleContext } from "./context.js";
+import { createModuleContext, type DeliveryRun } from "./context.js";
 import { prepareExpansionInput } from "./expansion-input.js";
 import type { QueryEnd } from "./observer.js";
 import type { Services } from "./services.js";
@@ -192,6 +192,10 @@ export interface RunQueryOptions {
   stop?: AbortSignal;
   /** Request headers, for a query observer (the console's journal). */
   headers?: Record<string, string | string[] | undefined>;
+  /** Set by the outbox worker: the stored delivery runs now (never queued again). */
+  deliveryRun?: DeliveryRun;
+  /** Told about the value a failed handler threw (the outbox classifies it). */
+  onThrown?(err: unknown): void;
 }
 
 /** An isolated module's result: its reply arrives as JSON text and is parsed only if someone reads it. */
@@ -271,6 +275,34 @@ async function runModule(
   if (!mod) {
     const reply = { error: `Unknown module: ${echoInput(String(name))}` };
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
+  }
+  // Queued delivery (docs/delivery.md): validated and stored now, sent by the outbox worker.
+  if (!options.deliveryRun && services.outbox && mod.def.kind === "action" && services.outbox.queues(mod, body)) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // A backend that does not answer (Redis unreachable) must not hold MISP past its timeout.
+      const limitMs = options.deadlineMs ?? deadlineFor(mod, body, services);
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the outbox did not store the delivery within ${limitMs} ms`)), limitMs);
+      });
+      const queued = await Promise.race([services.outbox.intercept(mod, body), late]);
+      if (queued) {
+        if (!queued.ok) secretValues.push(...queued.secretValues);
+        const reply = queued.ok ? { data: true } : errorReply(mod, oneLine(scrubSecrets(queued.error, secretValues)));
+        return {
+          reply,
+          json: JSON.stringify(reply),
+          outcome: queued.ok ? "ok" : "error",
+          module: name,
+          durationMs: performance.now() - started,
+        };
+      }
+    } catch (e) {
+      const reply = errorReply(mod, `cannot queue the delivery: ${oneLine(describeThrown(e).message)}`);
+      return { reply, json: JSON.stringify(reply), outcome: "error", module: name, durationMs: performance.now() - started };
+    } finally {
+      clearTimeout(timer);
+    }
   }
   const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
   if (mod.isolate) {
@@ -356,7 +388,16 @@ async function runModule(
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
-      const ctx = createModuleContext(name, services, signal, Date.now() + deadlineMs, { reqId }, secretValues, onCall);
+      const ctx = createModuleContext(
+        name,
+        services,
+        signal,
+        Date.now() + deadlineMs,
+        { reqId },
+        secretValues,
+        onCall,
+        options.deliveryRun,
+      );
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);
@@ -393,6 +434,11 @@ async function runModule(
   }
 
   function classifyFailure(err: unknown): QueryResult {
+    try {
+      options.onThrown?.(err);
+    } catch {
+      /* a watcher never changes the reply */
+    }
     const scrub = (s: string) => oneLine(scrubSecrets(s, secretValues));
     const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {

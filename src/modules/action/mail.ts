@@ -81,6 +81,7 @@ export default defineActionModule({
     }),
     verify_tls: param.boolean({ default: true, description: "Verify the relay's certificate. Default: the server setting, else true." }),
   },
+  outbound: { destination: () => "smtp" },
   async handler({ params, data, request }, ctx) {
     const unset = (name: string) => leftEmpty(request, name);
     let settings: SmtpSettings;
@@ -149,7 +150,7 @@ export default defineActionModule({
         timeoutMs: Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.deadline - Date.now())),
       });
     } catch (e) {
-      if (e instanceof SmtpFailure) throw new ModuleError(e.message);
+      if (e instanceof SmtpFailure) throw new ModuleError(e.message, { retryable: e.retryable });
       // The egress guard's refusal (duck-typed: module code does not share the core's classes).
       if (e instanceof Error && e.name === "HttpError") throw new ModuleError(`SMTP relay ${settings.host}:${settings.port}: ${e.message}`);
       throw e;

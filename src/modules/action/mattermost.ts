@@ -50,6 +50,7 @@ export default defineActionModule({
     verify_tls: param.boolean({ default: true, description: "Verify the server's TLS certificate (false for self-signed test servers)." }),
   },
   supportFilters: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     const text = messageText({ template: params.message_template, data, filteredItems, maxLength: MAX_TEXT });
 

@@ -63,6 +63,7 @@ export default defineActionModule({
       description: "auto: MessageCard for *.webhook.office.com / outlook.office(365).com URLs, Adaptive Card otherwise.",
     }),
   },
+  outbound: {},
   async handler({ params, data }, ctx) {
     const format: CardFormat = params.card_format === "auto" ? detectCardFormat(params.webhook_url) : params.card_format;
     const summary = params.title.trim() === "" || params.message_template.trim() === "" ? eventSummary(data, { maxLength: PRE_CUT }) : "";

@@ -57,6 +57,7 @@ export default defineActionModule({
     verify_tls: param.boolean({ default: true, description: "Verify the server's TLS certificate (false for self-signed servers)." }),
   },
   supportFilters: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     const botMode = params.bot_secret !== "";
     requireParams(

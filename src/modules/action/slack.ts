@@ -49,6 +49,8 @@ export default defineActionModule({
     }),
   },
   supportFilters: true,
+  // Webhook URLs are credentials: only their host names the destination.
+  outbound: { destination: (p) => (p.webhook_url !== "" ? new URL(p.webhook_url).host : "api") },
   async handler({ params, data, filteredItems }, ctx) {
     const text = messageText({ template: params.message_template, data, filteredItems, maxLength: MAX_TEXT, escape: escapeSlack });
 

@@ -64,6 +64,7 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     let endpoint: string;
     try {

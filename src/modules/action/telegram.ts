@@ -154,6 +154,14 @@ export default defineActionModule({
       description: "Bot API server (for a self-hosted one).",
     }),
   },
+  outbound: {
+    // Telegram's flood control names the wait in the body (parameters.retry_after, seconds).
+    retryAfterMs: (res) => {
+      const s = (jsonBody({ body: res.body }) as TelegramReply | undefined)?.parameters?.retry_after;
+      return typeof s === "number" && s >= 0 ? s * 1000 : undefined;
+    },
+    limits: { perMinute: 20 },
+  },
   async handler({ params, data }, ctx) {
     const token = params.bot_token.trim();
     if (!TOKEN_SHAPE.test(token))

@@ -81,6 +81,8 @@ describe("http_webhook descriptor", () => {
       "data_extraction_path",
       "self_signed",
       "expected_status",
+      "signing_secret",
+      "delivery",
     ]);
     expect(config.params.url).toMatchObject({ type: "string", value: "https://example.org/hook", jinja_supported: true });
     expect(config.params.request_method).toMatchObject({ type: "string", value: "post" });

@@ -264,7 +264,7 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
   it("publishes the descriptor of MODULES §16", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Json[];
     const d = list.find((m) => m.name === "mail")!;
-    expect(Object.keys(d.meta.config.params)).toEqual(PARAMS);
+    expect(Object.keys(d.meta.config.params)).toEqual([...PARAMS, "delivery"]);
     const p = d.meta.config.params;
     expect(p.mail_template_subject).toMatchObject({ type: "string", jinja_supported: true });
     expect(p.mail_template_body).toMatchObject({ type: "large_string", jinja_supported: true });

@@ -100,6 +100,7 @@ describe("mattermost descriptor", () => {
       "message_template",
       "webhook_url",
       "verify_tls",
+      "delivery",
     ]);
     expect(config.params.mattermost_hostname.value).toBe("https://chat.example.org");
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });

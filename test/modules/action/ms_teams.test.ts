@@ -124,7 +124,7 @@ describe("ms_teams descriptor and format choice", () => {
       params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
       support_filters: boolean;
     };
-    expect(Object.keys(config.params)).toEqual(["webhook_url", "title", "message_template", "card_format"]);
+    expect(Object.keys(config.params)).toEqual(["webhook_url", "title", "message_template", "card_format", "delivery"]);
     expect(config.params.webhook_url).toEqual(
       expect.objectContaining({ type: "string", value: "https://prod-00.westeurope.logic.azure.com/workflows/…" }),
     );

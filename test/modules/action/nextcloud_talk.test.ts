@@ -131,6 +131,7 @@ describe("nextcloud_talk descriptor", () => {
       "bot_secret",
       "silent",
       "verify_tls",
+      "delivery",
     ]);
     expect(config.params.nextcloud_baseurl.value).toBe("https://cloud.example.org");
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });

@@ -107,7 +107,7 @@ describe("slack descriptor", () => {
       params: Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
       support_filters: boolean;
     };
-    expect(Object.keys(config.params)).toEqual(["slack_bot_token", "channel_id", "message_template", "webhook_url"]);
+    expect(Object.keys(config.params)).toEqual(["slack_bot_token", "channel_id", "message_template", "webhook_url", "delivery"]);
     expect(config.params.message_template).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(config.params.slack_bot_token.type).toBe("string");
     expect(config.params.webhook_url.jinja_supported).toBeUndefined();

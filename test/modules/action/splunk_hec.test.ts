@@ -595,7 +595,7 @@ describe("splunk_hec: parameters", () => {
     const list = (await res.json()) as Json[];
     const d = list.find((m) => m.name === "splunk_hec")!;
     expect(d.type).toBe("action_mod");
-    expect(Object.keys(d.meta.config.params)).toEqual(PARAMS);
+    expect(Object.keys(d.meta.config.params)).toEqual([...PARAMS, "delivery"]);
     expect(d.meta.config.params.url.value).toBe("https://splunk:8088/services/collector/event");
     expect(d.meta.config.params.verify_tls.value).toBe("true");
     expect(d.meta.config.params.event_per_attribute.value).toBe("false");

@@ -600,7 +600,7 @@ describe("telegram: parameters", () => {
   it("publishes the descriptor of MODULES §16", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Json[];
     const d = list.find((m) => m.name === "telegram")!;
-    expect(Object.keys(d.meta.config.params)).toEqual(PARAMS);
+    expect(Object.keys(d.meta.config.params)).toEqual([...PARAMS, "delivery"]);
     expect(d.meta.config.params.message_body_template).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(d.meta.config.params.api_url.value).toBe("https://api.telegram.org");
     expect(d.meta.config).toMatchObject({ blocking: false, support_filters: false });

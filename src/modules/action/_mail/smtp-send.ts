@@ -33,7 +33,24 @@ export interface SendOutcome {
 }
 
 /** A delivery that failed; the message is fit for the MISP user (no secrets). */
-export class SmtpFailure extends Error {}
+export class SmtpFailure extends Error {
+  /** A temporary failure (SMTP 4xx, no connection): the outbox may try again (docs/delivery.md). */
+  constructor(
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ESOCKET", "ECONNECTION", "EDNS"]);
+
+/** SMTP's own split: 4xx replies are temporary, 5xx permanent; lost connections are temporary. */
+function isTransientSmtp(err: unknown): boolean {
+  const e = (err ?? {}) as { responseCode?: number; code?: string };
+  if (typeof e.responseCode === "number") return e.responseCode >= 400 && e.responseCode < 500;
+  return typeof e.code === "string" && TRANSIENT_CODES.has(e.code);
+}
 
 function openSocket(settings: SmtpSettings, o: SendOptions): Promise<net.Socket> {
   const where = `${settings.host}:${settings.port}`;
@@ -48,7 +65,7 @@ function openSocket(settings: SmtpSettings, o: SendOptions): Promise<net.Socket>
           reject(err);
         };
         const onAbort = () => fail(new SmtpFailure(`connection to ${where} aborted (deadline reached)`));
-        const timer = setTimeout(() => fail(new SmtpFailure(`could not connect to ${where} within ${o.timeoutMs} ms`)), o.timeoutMs);
+        const timer = setTimeout(() => fail(new SmtpFailure(`could not connect to ${where} within ${o.timeoutMs} ms`, true)), o.timeoutMs);
         o.signal.addEventListener("abort", onAbort, { once: true });
         socket.once("error", fail);
         socket.once("connect", () => {
@@ -125,7 +142,7 @@ export async function sendViaSmtp(settings: SmtpSettings, mail: ComposedMail, o:
     };
   } catch (err) {
     if (err instanceof SmtpFailure) throw err;
-    throw new SmtpFailure(describeSmtpError(err, `${settings.host}:${settings.port}`, secrets));
+    throw new SmtpFailure(describeSmtpError(err, `${settings.host}:${settings.port}`, secrets), isTransientSmtp(err));
   } finally {
     o.signal.removeEventListener("abort", onAbort);
     for (const s of sockets) s.destroy();

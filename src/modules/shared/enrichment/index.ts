@@ -1,5 +1,5 @@
 export * from "./ttl-cache.js";
-export * from "./token-bucket.js";
+export * from "../../../services/limits/token-bucket.js";
 export * from "./upstream-policy.js";
 export * from "./upstream-gate.js";
 export * from "./request-budget.js";

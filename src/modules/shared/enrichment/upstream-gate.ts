@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ModuleError } from "../../../sdk/errors.js";
 import type { ModuleContext } from "../../../sdk/types.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../../../services/limits/token-bucket.js";
 import { TtlCache } from "./ttl-cache.js";
 import type { UpstreamPolicy } from "./upstream-policy.js";
 
