@@ -2,8 +2,8 @@ import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/in
 import { isHttpError } from "../../lib/http/types.js";
 import { hecEventEndpoint, HecEndpointError } from "../../lib/splunk/endpoint.js";
 import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
-import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/splunk/extraction-model.js";
-import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "../../lib/splunk/payloads.js";
+import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/export-records/extraction-model.js";
+import { attributePayloads, eventPayload, NoEventError, type ExportRecord } from "../../lib/export-records/records.js";
 import { interpretHecResponse } from "../../lib/splunk/response.js";
 import { newRegexBudget } from "../../lib/regex/index.js";
 
@@ -74,7 +74,7 @@ export default defineActionModule({
       throw e;
     }
 
-    let payloads: SplunkPayload[];
+    let payloads: ExportRecord[];
     try {
       payloads = params.event_per_attribute ? attributePayloads(data, filteredItems) : [eventPayload(data)];
     } catch (e) {
