@@ -89,12 +89,12 @@ describe("qradar: every roaming fixture", () => {
 
   it("ids_only false sends every mapped value", async () => {
     createAll();
-    const r = await app.query(qQuery(roaming("event-publish-mixed-galaxy-objects"), { ...base(), ids_only: "false" }));
+    const r = await app.query(qQuery(roaming("event-publish-tlp-red"), { ...base(), ids_only: "false" }));
     expect(r.body).toEqual({ data: true });
-    const want = expected("event-publish-mixed-galaxy-objects", false);
+    const want = expected("event-publish-tlp-red", false);
     for (const [set, values] of want) expect([...q.sets.get(set)!.values]).toEqual(values);
     const count = (m: Map<string, string[]>) => [...m.values()].reduce((n, v) => n + v.length, 0);
-    expect(count(want)).toBeGreaterThan(count(expected("event-publish-mixed-galaxy-objects")));
+    expect(count(want)).toBeGreaterThan(count(expected("event-publish-tlp-red")));
   });
 });
 
