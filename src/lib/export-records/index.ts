@@ -7,7 +7,7 @@ import { applyExtractionModel, type ExtractionModel } from "./extraction-model.j
 import { attributePayloads, eventPayload, type ExportRecord } from "./records.js";
 
 export { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "./extraction-model.js";
-export { attributePayloads, eventPayload, looksLikeAttribute, NoEventError, type ExportRecord, type RecordOrigin } from "./records.js";
+export { attributePayloads, eventPayload, exportedAttributes, looksLikeAttribute, NoEventError, type ExportRecord, type RecordOrigin } from "./records.js";
 
 export interface RecordOptions {
   perAttribute: boolean;

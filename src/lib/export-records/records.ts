@@ -62,6 +62,21 @@ export function looksLikeAttribute(v: unknown): v is Json {
 export class NoEventError extends Error {}
 
 /**
+ * The attributes an export is about: the node's filter result when it is a list of
+ * attributes, else `Event._AttributeFlattened` (else `Event.Attribute`), else the
+ * `Attribute` of an attribute trigger. Never copied.
+ */
+export function exportedAttributes(data: unknown, filteredItems: readonly unknown[] | undefined): Json[] {
+  if (filteredItems && filteredItems.length > 0 && filteredItems.every(looksLikeAttribute)) return filteredItems as Json[];
+  if (!isObject(data)) return [];
+  const event = isObject(data.Event) ? data.Event : undefined;
+  if (event && Array.isArray(event._AttributeFlattened) && event._AttributeFlattened.length > 0) return event._AttributeFlattened.filter(isObject);
+  if (event && Array.isArray(event.Attribute)) return event.Attribute.filter(isObject);
+  if (isObject(data.Attribute)) return [data.Attribute];
+  return [];
+}
+
+/**
  * Attribute mode: the attributes are the node's filter result when it is a list of
  * attributes, else `Event._AttributeFlattened` (else `Event.Attribute`).
  */

@@ -1,7 +1,7 @@
 // Which MISP values go to which QRadar reference set (docs/actions-siem.md#qradar), and the
 // set's element type. The mapping is text, one set per line: `types = Set name`.
 
-import { looksLikeAttribute } from "../export-records/index.js";
+import { exportedAttributes, looksLikeAttribute } from "../export-records/index.js";
 
 export type ElementType = "ALN" | "ALNIC" | "NUM" | "IP" | "PORT" | "DATE";
 
@@ -73,18 +73,9 @@ export interface SetValues {
   values: string[];
 }
 
-/**
- * Values per set, in attribute order without duplicates. The attributes are the node's
- * filter result when it is a list of attributes, else `Event._AttributeFlattened` (else
- * `Event.Attribute`). Unmapped types are counted, not sent.
- */
+/** Values per set, in attribute order without duplicates (attributes: exportedAttributes). Unmapped types are counted, not sent. */
 export function valuesBySet(data: unknown, filteredItems: readonly unknown[] | undefined, sets: readonly SetSpec[], idsOnly: boolean): { bySet: SetValues[]; skipped: number; unmapped: Map<string, number> } {
-  const event = isObject(data) && isObject(data.Event) ? data.Event : undefined;
-  let attributes: unknown[] = [];
-  if (filteredItems && filteredItems.length > 0 && filteredItems.every(looksLikeAttribute)) attributes = [...filteredItems];
-  else if (event && Array.isArray(event._AttributeFlattened) && event._AttributeFlattened.length > 0) attributes = event._AttributeFlattened;
-  else if (event && Array.isArray(event.Attribute)) attributes = event.Attribute;
-  else if (isObject(data) && isObject(data.Attribute)) attributes = [data.Attribute];
+  const attributes = exportedAttributes(data, filteredItems);
   const setOf = new Map<string, SetSpec>();
   for (const s of sets) for (const t of s.types) setOf.set(t, s);
   const collected = new Map<string, Set<string>>();
@@ -110,8 +101,4 @@ export function valuesBySet(data: unknown, filteredItems: readonly unknown[] | u
   }
   const bySet = sets.filter((s) => collected.has(s.name)).map((s) => ({ set: s, values: [...collected.get(s.name)!] }));
   return { bySet, skipped, unmapped };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
