@@ -37,7 +37,6 @@ export default defineActionModule({
     bearer_token: param.secret({ description: "Token sent as 'Authorization: Bearer …'." }),
     verify_tls: param.boolean({ default: true, description: "Verify the cluster's TLS certificate." }),
     ca_certificate: param.largeString({
-      placeholder: "-----BEGIN CERTIFICATE-----",
       description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. the cluster's own CA).",
     }),
     event_per_attribute: param.boolean({

@@ -39,7 +39,7 @@ export default defineActionModule({
     time_to_live: param.string({ placeholder: "90 days", description: "For created sets: how long a value stays after it was last seen, e.g. '90 days'. Default: forever." }),
     ids_only: param.boolean({ default: true, description: "Only attributes with the IDS flag." }),
     verify_tls: param.boolean({ default: true, description: "Verify QRadar's TLS certificate." }),
-    ca_certificate: param.largeString({ placeholder: "-----BEGIN CERTIFICATE-----", description: "PEM CA certificate(s) trusted in addition to the public roots." }),
+    ca_certificate: param.largeString({ description: "PEM CA certificate(s) trusted in addition to the public roots." }),
   },
   supportFilters: true,
   expectMispCoreFormat: true,

@@ -47,7 +47,7 @@ export default defineActionModule({
     login_url: param.url({ default: "https://login.microsoftonline.com", placeholder: "https://login.microsoftonline.com", description: "Token endpoint base (other clouds)." }),
     scope: param.string({ default: "https://management.azure.com/.default", placeholder: "https://management.azure.com/.default", description: "OAuth2 scope of the token." }),
     verify_tls: param.boolean({ default: true, description: "Verify TLS certificates." }),
-    ca_certificate: param.largeString({ placeholder: "-----BEGIN CERTIFICATE-----", description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. a TLS-inspecting proxy)." }),
+    ca_certificate: param.largeString({ description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. a TLS-inspecting proxy)." }),
   },
   supportFilters: true,
   expectMispCoreFormat: true,

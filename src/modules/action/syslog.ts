@@ -58,7 +58,7 @@ export default defineActionModule({
     }),
     utf8_bom: param.boolean({ default: false, description: "Start the MSG with a UTF-8 BOM (RFC 5424 recommends it; some CEF parsers do not expect it)." }),
     verify_tls: param.boolean({ default: true, description: "tls: verify the receiver's certificate." }),
-    ca_certificate: param.largeString({ placeholder: "-----BEGIN CERTIFICATE-----", description: "tls: PEM CA certificate(s) trusted in addition to the public roots." }),
+    ca_certificate: param.largeString({ description: "tls: PEM CA certificate(s) trusted in addition to the public roots." }),
   },
   supportFilters: true,
   expectMispCoreFormat: true,
