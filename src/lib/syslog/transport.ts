@@ -51,12 +51,21 @@ export async function sendSyslog(messages: readonly Buffer[], o: SendOptions): P
 async function sendUdp(messages: readonly Buffer[], target: ResolvedAddress, port: number, where: string, signal: AbortSignal): Promise<void> {
   const socket = dgram.createSocket(target.family === 6 ? "udp6" : "udp4");
   let sent = 0;
+  // An ICMP "port unreachable" may surface as an 'error' event at any time: never unhandled.
+  let failure: unknown;
+  socket.on("error", (e) => {
+    failure ??= e;
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
-      socket.connect(port, target.address, () => resolve());
+      socket.connect(port, target.address, () => {
+        socket.off("error", reject);
+        resolve();
+      });
     });
     for (const m of messages) {
+      if (failure) throw failure;
       if (signal.aborted) throw new SyslogSendError(`deadline reached after ${sent} of ${messages.length} messages to ${where}`, sent);
       await new Promise<void>((resolve, reject) => socket.send(m, (err) => (err ? reject(err) : resolve())));
       sent++;
