@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { paramId } from "../../src/lib/inflector.js";
 import { attributeIndicator, STIX_PATTERNS, stixString } from "../../src/lib/sentinel/stix.js";
 import { uploadBatches } from "../../src/lib/sentinel/upload.js";
+import { Pacer } from "../../src/lib/sentinel/pacer.js";
 import { runQueryCommand } from "../../src/commands/query.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../helpers/app.js";
 import { objectErrors, startSentinelStandIn, type SentinelStandIn } from "../helpers/sentinel-stand-in.js";
@@ -131,8 +132,22 @@ describe("sentinel: batches, pacing, rate limits", () => {
     expect(r.body).toEqual({ data: true });
     expect(s.uploads.map((u) => u.count)).toEqual([100, 100, 50]);
     expect(s.objects.size).toBe(250);
-    // 300 per minute = one every 200 ms (a little timer slack allowed).
-    for (let i = 1; i < s.uploads.length; i++) expect(s.uploads[i].at - s.uploads[i - 1].at).toBeGreaterThanOrEqual(190);
+    // 300 per minute = one every 200 ms; arrival times jitter, the span cannot shrink much.
+    expect(s.uploads[2].at - s.uploads[0].at).toBeGreaterThanOrEqual(340);
+  });
+
+  it("the pacer spaces slots exactly and refuses one beyond the deadline (fake clock)", async () => {
+    let t = 1_000_000;
+    const pacer = new Pacer();
+    const signal = new AbortController().signal;
+    const now = () => t;
+    await pacer.wait("k", 600, signal, Number.POSITIVE_INFINITY, now);
+    // The next slot is 100 ms later; with the clock moved past it there is no wait.
+    t += 100;
+    await pacer.wait("k", 600, signal, Number.POSITIVE_INFINITY, now);
+    pacer.holdUntil("k", t + 45_000);
+    await expect(pacer.wait("k", 600, signal, t + 9_000, now)).rejects.toThrow("the rate limit allows the next request in 45 s, after the deadline");
+    await expect(pacer.wait("other", 600, signal, t + 9_000, now)).resolves.toBeUndefined();
   });
 
   it("a 429 whose delay is only in the message is honoured; the same batch is sent again, nothing lost", async () => {
