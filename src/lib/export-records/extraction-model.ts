@@ -1,5 +1,5 @@
 // `data_extraction_model`: a JSON object mapping output field names to CakePHP hash paths
-// (PROTOCOL §9). Each exported record then carries only those fields (docs/actions-delivery.md).
+// (docs/hash-paths.md). Each exported record then carries only those fields (docs/actions-siem.md).
 
 import { extract, lintPath, type PathWarning } from "../hashpath/index.js";
 import { newRegexBudget, RegexLimitError, type RegexBudget } from "../regex/index.js";
