@@ -34,7 +34,12 @@ function synthesiseEvent(wanted) {
   const flattened = [];
   for (let i = 0; i < wanted; i++) {
     const source = originals[i % originals.length];
-    flattened.push({ ...source, id: String(100000 + i), uuid: `${source.uuid.slice(0, 24)}${String(i).padStart(12, "0")}`, value: `${source.value}-${i}` });
+    flattened.push({
+      ...source,
+      id: String(100000 + i),
+      uuid: `${source.uuid.slice(0, 24)}${String(i).padStart(12, "0")}`,
+      value: `${source.value}-${i}`,
+    });
   }
   event._AttributeFlattened = flattened;
   event.Attribute = flattened.filter((a) => !a.object_id || a.object_id === "0");
@@ -53,7 +58,7 @@ function startBulk(latencyMs) {
       stats.bytes += Buffer.byteLength(body);
       const lines = body.split("\n");
       const items = [];
-      let ok = req.headers.authorization === `ApiKey ${API_KEY}` && body.endsWith("\n");
+      const ok = req.headers.authorization === `ApiKey ${API_KEY}` && body.endsWith("\n");
       for (let i = 0; ok && i < lines.length - 1; i += 2) {
         const action = JSON.parse(lines[i]);
         const name = Object.keys(action)[0];
@@ -63,7 +68,11 @@ function startBulk(latencyMs) {
       stats.documents += items.length;
       setTimeout(() => {
         res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
-        res.end(JSON.stringify(ok ? { took: 1, errors: false, items } : { error: { type: "security_exception", reason: "bad request" }, status: 401 }));
+        res.end(
+          JSON.stringify(
+            ok ? { took: 1, errors: false, items } : { error: { type: "security_exception", reason: "bad request" }, status: 401 },
+          ),
+        );
       }, latencyMs);
     });
   });
@@ -73,7 +82,11 @@ function startBulk(latencyMs) {
         url: `http://127.0.0.1:${server.address().port}`,
         stats,
         reset: () => Object.assign(stats, { requests: 0, documents: 0, bytes: 0 }),
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(r);
+          }),
       }),
     ),
   );
@@ -84,7 +97,9 @@ const peakMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/
 
 async function main() {
   const useSource = args.source || !existsSync(join(repo, "dist/cli.js"));
-  const serverArgs = useSource ? (port) => ["--import", "tsx", "src/cli.ts", "-p", String(port)] : (port) => ["dist/cli.js", "-p", String(port)];
+  const serverArgs = useSource
+    ? (port) => ["--import", "tsx", "src/cli.ts", "-p", String(port)]
+    : (port) => ["dist/cli.js", "-p", String(port)];
   const bulk = await startBulk(Number(args.latency));
   const server = await startServer(serverArgs, { env: { MISP_MODULES_DEADLINE_MS: "120000" } });
   try {
@@ -96,7 +111,21 @@ async function main() {
       [`one request per document (baseline, ${small} attributes)`, small, { batch_max_bytes: "1024" }],
     ];
     const rows = [];
-    const names = ["url", "index", "op_type", "api_key", "username", "password", "bearer_token", "verify_tls", "ca_certificate", "event_per_attribute", "data_extraction_model", "pipeline", "batch_max_bytes"];
+    const names = [
+      "url",
+      "index",
+      "op_type",
+      "api_key",
+      "username",
+      "password",
+      "bearer_token",
+      "verify_tls",
+      "ca_certificate",
+      "event_per_attribute",
+      "data_extraction_model",
+      "pipeline",
+      "batch_max_bytes",
+    ];
     for (const [label, count, extra] of modes) {
       const data = synthesiseEvent(count);
       const params = Object.fromEntries(names.map((k) => [k, ""]));
@@ -114,10 +143,21 @@ async function main() {
         last = { ...bulk.stats };
       }
       const ms = median(times);
-      rows.push([label, String(last.documents), String(last.requests), (last.bytes / 1048576).toFixed(1), (Buffer.byteLength(body) / 1048576).toFixed(1), ms.toFixed(0), Math.round((count / ms) * 1000).toLocaleString("en"), peakMb(server.pid).toFixed(0)]);
+      rows.push([
+        label,
+        String(last.documents),
+        String(last.requests),
+        (last.bytes / 1048576).toFixed(1),
+        (Buffer.byteLength(body) / 1048576).toFixed(1),
+        ms.toFixed(0),
+        Math.round((count / ms) * 1000).toLocaleString("en"),
+        peakMb(server.pid).toFixed(0),
+      ]);
     }
     console.log(`_bulk stand-in latency ${args.latency} ms, ${args.runs} runs per mode, server from ${useSource ? "src (tsx)" : "dist"}`);
-    console.log(table(["mode", "documents", "HTTP requests", "MiB sent", "MiB query body", "median ms", "attributes/s", "server peak RSS MiB"], rows));
+    console.log(
+      table(["mode", "documents", "HTTP requests", "MiB sent", "MiB query body", "median ms", "attributes/s", "server peak RSS MiB"], rows),
+    );
   } finally {
     await server.stop();
     await bulk.close();

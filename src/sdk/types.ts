@@ -1,4 +1,4 @@
-import type { HttpClient } from "../lib/http/types.js";
+import type { HttpClient } from "../services/http/types.js";
 import type { ParamSpec, ParamValues } from "./params.js";
 import type { SettingSpec } from "./settings.js";
 

@@ -28,7 +28,19 @@ export interface EsStandIn {
 }
 
 const ACTIONS = new Set(["index", "create", "update", "delete"]);
-const META_KEYS = new Set(["_index", "_id", "routing", "if_seq_no", "if_primary_term", "version", "version_type", "require_alias", "pipeline", "dynamic_templates", "op_type"]);
+const META_KEYS = new Set([
+  "_index",
+  "_id",
+  "routing",
+  "if_seq_no",
+  "if_primary_term",
+  "version",
+  "version_type",
+  "require_alias",
+  "pipeline",
+  "dynamic_templates",
+  "op_type",
+]);
 
 const esError = (status: number, type: string, reason: string): Answer => ({
   status,
@@ -66,13 +78,24 @@ export async function startEsStandIn(o: { tls?: boolean } = {}): Promise<EsStand
 function handle(es: EsStandIn, req: RecordedRequest, order: Map<string, Json[]>): Answer {
   const m = /^\/([^/_][^/]*)\/_bulk$/.exec(req.path);
   if (!m) return esError(400, "invalid_index_name_exception", `no handler for [${req.method} ${req.path}]`);
-  if (req.method !== "POST" && req.method !== "PUT") return esError(405, "method_not_allowed", `Incorrect HTTP method for uri [${req.path}] and method [${req.method}], allowed: [POST, PUT]`);
+  if (req.method !== "POST" && req.method !== "PUT")
+    return esError(
+      405,
+      "method_not_allowed",
+      `Incorrect HTTP method for uri [${req.path}] and method [${req.method}], allowed: [POST, PUT]`,
+    );
   const auth = req.headers.authorization ?? "";
   if (!es.credentials.has(auth)) {
     if (auth === "") return esError(401, "security_exception", `missing authentication credentials for REST request [${req.path}]`);
-    return esError(401, "security_exception", "unable to authenticate with provided credentials and anonymous access is not allowed for this request");
+    return esError(
+      401,
+      "security_exception",
+      "unable to authenticate with provided credentials and anonymous access is not allowed for this request",
+    );
   }
-  const contentType = String(req.headers["content-type"] ?? "").split(";")[0].trim();
+  const contentType = String(req.headers["content-type"] ?? "")
+    .split(";")[0]
+    .trim();
   if (contentType !== "application/json" && contentType !== "application/x-ndjson") {
     return { status: 406, body: { error: `Content-Type header [${contentType}] is not supported`, status: 406 } };
   }
@@ -91,14 +114,22 @@ function handle(es: EsStandIn, req: RecordedRequest, order: Map<string, Json[]>)
       return esError(400, "x_content_parse_exception", `[1:1] Unexpected character at line ${i + 1}`);
     }
     const keys = Object.keys(action);
-    if (keys.length !== 1 || !ACTIONS.has(keys[0])) return esError(400, "illegal_argument_exception", `Malformed action/metadata line [${i + 1}], expected START_OBJECT or one of [index, create, update, delete]`);
+    if (keys.length !== 1 || !ACTIONS.has(keys[0]))
+      return esError(
+        400,
+        "illegal_argument_exception",
+        `Malformed action/metadata line [${i + 1}], expected START_OBJECT or one of [index, create, update, delete]`,
+      );
     const name = keys[0];
     const meta = action[name] as Json;
-    for (const k of Object.keys(meta)) if (!META_KEYS.has(k)) return esError(400, "illegal_argument_exception", `Action/metadata line [${i + 1}] contains an unknown parameter [${k}]`);
+    for (const k of Object.keys(meta))
+      if (!META_KEYS.has(k))
+        return esError(400, "illegal_argument_exception", `Action/metadata line [${i + 1}] contains an unknown parameter [${k}]`);
     let source: Json | undefined;
     if (name !== "delete") {
       i++;
-      if (i >= lines.length || lines[i] === "") return esError(400, "illegal_argument_exception", `Validation Failed: 1: source is missing (action line ${i})`);
+      if (i >= lines.length || lines[i] === "")
+        return esError(400, "illegal_argument_exception", `Validation Failed: 1: source is missing (action line ${i})`);
       try {
         source = JSON.parse(lines[i]) as Json;
       } catch {
@@ -113,18 +144,44 @@ function handle(es: EsStandIn, req: RecordedRequest, order: Map<string, Json[]>)
     let item: Json;
     if (fail) item = { _index: target, _id: id, status: fail.status, error: { type: fail.type, reason: fail.reason, index: target } };
     else if (es.dataStreams.has(target) && name !== "create") {
-      item = { _index: target, _id: id, status: 400, error: { type: "illegal_argument_exception", reason: `only write ops with an op_type of create are allowed in data streams` } };
+      item = {
+        _index: target,
+        _id: id,
+        status: 400,
+        error: { type: "illegal_argument_exception", reason: `only write ops with an op_type of create are allowed in data streams` },
+      };
     } else if (es.dataStreams.has(target) && typeof source?.["@timestamp"] !== "string") {
-      item = { _index: target, _id: id, status: 400, error: { type: "document_parsing_exception", reason: "[1:2] failed to parse: data stream timestamp field [@timestamp] is missing" } };
+      item = {
+        _index: target,
+        _id: id,
+        status: 400,
+        error: { type: "document_parsing_exception", reason: "[1:2] failed to parse: data stream timestamp field [@timestamp] is missing" },
+      };
     } else if (name === "create" && docs.has(id)) {
-      item = { _index: target, _id: id, status: 409, error: { type: "version_conflict_engine_exception", reason: `[${id}]: version conflict, document already exists (current version [1])`, index: target } };
+      item = {
+        _index: target,
+        _id: id,
+        status: 409,
+        error: {
+          type: "version_conflict_engine_exception",
+          reason: `[${id}]: version conflict, document already exists (current version [1])`,
+          index: target,
+        },
+      };
     } else {
       const existed = docs.has(id);
       docs.set(id, source!);
       const list = order.get(target) ?? [];
       list.push(source!);
       order.set(target, list);
-      item = { _index: target, _id: id, _version: 1, result: existed ? "updated" : "created", status: existed ? 200 : 201, _shards: { total: 2, successful: 1, failed: 0 } };
+      item = {
+        _index: target,
+        _id: id,
+        _version: 1,
+        result: existed ? "updated" : "created",
+        status: existed ? 200 : 201,
+        _shards: { total: 2, successful: 1, failed: 0 },
+      };
     }
     if (typeof item.error === "object") errors = true;
     items.push({ [name]: item });

@@ -64,19 +64,27 @@ export function objectErrors(o: Json): string[] {
     if (o[p] === undefined) errors.push(missing(p));
     else if (typeof o[p] !== "string" || !ISO.test(o[p])) errors.push(`Error for Property=${p}: Invalid timestamp. Actual value: ${o[p]}.`);
   }
-  if (o.spec_version !== undefined && o.spec_version !== "2.1" && o.spec_version !== "2.0") errors.push(`Error for Property=spec_version: Invalid value. Actual value: ${o.spec_version}.`);
+  if (o.spec_version !== undefined && o.spec_version !== "2.1" && o.spec_version !== "2.0")
+    errors.push(`Error for Property=spec_version: Invalid value. Actual value: ${o.spec_version}.`);
   if (o.type === "indicator") {
     if (typeof o.pattern !== "string") errors.push(missing("pattern"));
-    else if (o.pattern_type === "stix" && !PATTERN.test(o.pattern)) errors.push(`Error for Property=pattern: Invalid STIX pattern. Actual value: ${o.pattern}.`);
+    else if (o.pattern_type === "stix" && !PATTERN.test(o.pattern))
+      errors.push(`Error for Property=pattern: Invalid STIX pattern. Actual value: ${o.pattern}.`);
     if (typeof o.pattern_type !== "string") errors.push(missing("pattern_type"));
     if (typeof o.valid_from !== "string") errors.push(missing("valid_from"));
-    if (o.valid_until !== undefined && !(Date.parse(o.valid_until) > Date.parse(o.valid_from))) errors.push("Error for Property=valid_until: must be later than valid_from.");
+    if (o.valid_until !== undefined && !(Date.parse(o.valid_until) > Date.parse(o.valid_from)))
+      errors.push("Error for Property=valid_until: must be later than valid_from.");
   }
-  if (o.confidence !== undefined && !(Number.isInteger(o.confidence) && o.confidence >= 0 && o.confidence <= 100)) errors.push(`Error for Property=confidence: Invalid value. Actual value: ${o.confidence}.`);
-  if (o.object_marking_refs !== undefined && !(Array.isArray(o.object_marking_refs) && o.object_marking_refs.every((r: unknown) => typeof r === "string" && TLP.has(r)))) {
+  if (o.confidence !== undefined && !(Number.isInteger(o.confidence) && o.confidence >= 0 && o.confidence <= 100))
+    errors.push(`Error for Property=confidence: Invalid value. Actual value: ${o.confidence}.`);
+  if (
+    o.object_marking_refs !== undefined &&
+    !(Array.isArray(o.object_marking_refs) && o.object_marking_refs.every((r: unknown) => typeof r === "string" && TLP.has(r)))
+  ) {
     errors.push("Error for Property=object_marking_refs: Unknown marking definition.");
   }
-  if (o.labels !== undefined && !(Array.isArray(o.labels) && o.labels.every((l: unknown) => typeof l === "string"))) errors.push("Error for Property=labels: Invalid value.");
+  if (o.labels !== undefined && !(Array.isArray(o.labels) && o.labels.every((l: unknown) => typeof l === "string")))
+    errors.push("Error for Property=labels: Invalid value.");
   return errors;
 }
 
@@ -120,7 +128,8 @@ export async function startSentinelStandIn(o: { tls?: boolean } = {}): Promise<S
 
 function handle(s: SentinelStandIn, req: RecordedRequest, issued: Map<string, number>): Answer {
   if (req.path === `/${s.tenant}/oauth2/v2.0/token`) return token(s, req, issued);
-  if (/\/oauth2\/v2\.0\/token$/.test(req.path)) return { status: 400, body: { error: "invalid_tenant", error_description: "AADSTS90002: Tenant not found." } };
+  if (/\/oauth2\/v2\.0\/token$/.test(req.path))
+    return { status: 400, body: { error: "invalid_tenant", error_description: "AADSTS90002: Tenant not found." } };
   const m = /^\/workspaces\/([^/]+)\/threat-intelligence-stix-objects:upload$/.exec(req.path);
   if (!m) return { status: 404, body: { error: { code: "NotFound", message: "Resource not found" } } };
   const auth = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ""));
@@ -128,25 +137,38 @@ function handle(s: SentinelStandIn, req: RecordedRequest, issued: Map<string, nu
   if (!auth || expires === undefined || expires < Date.now() || s.revoked.has(auth[1])) {
     return { status: 401, body: { error: { code: "InvalidAuthenticationToken", message: "The access token is invalid or has expired." } } };
   }
-  if (req.query.get("api-version") !== "2024-02-01-preview") return { status: 400, body: { error: { code: "InvalidApiVersion", message: `The api-version '${req.query.get("api-version")}' is invalid.` } } };
-  if (decodeURIComponent(m[1]) !== s.workspace) return { status: 404, body: { error: { code: "WorkspaceNotFound", message: `Workspace ${decodeURIComponent(m[1])} not found` } } };
+  if (req.query.get("api-version") !== "2024-02-01-preview")
+    return {
+      status: 400,
+      body: { error: { code: "InvalidApiVersion", message: `The api-version '${req.query.get("api-version")}' is invalid.` } },
+    };
+  if (decodeURIComponent(m[1]) !== s.workspace)
+    return { status: 404, body: { error: { code: "WorkspaceNotFound", message: `Workspace ${decodeURIComponent(m[1])} not found` } } };
   const now = Date.now();
   const recent = s.uploads.filter((u) => u.at > now - 60_000 && u.status !== 429).length;
   if (recent >= s.limitPerMinute) {
     s.uploads.push({ at: now, count: 0, status: 429 });
     return { status: 429, body: { statusCode: 429, message: `Rate limit is exceeded. Try again in ${s.retrySeconds} seconds.` } };
   }
-  if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) return { status: 415, body: { error: { code: "UnsupportedMediaType", message: "Content-Type must be application/json" } } };
+  if (!String(req.headers["content-type"] ?? "").startsWith("application/json"))
+    return { status: 415, body: { error: { code: "UnsupportedMediaType", message: "Content-Type must be application/json" } } };
   let body: Json;
   try {
     body = JSON.parse(req.body) as Json;
   } catch {
     return { status: 400, body: { error: { code: "BadRequest", message: "The request body is not valid JSON." } } };
   }
-  if (typeof body.sourcesystem !== "string" || body.sourcesystem === "") return { status: 400, body: { error: { code: "BadRequest", message: "sourcesystem is required." } } };
-  if (body.sourcesystem.toLowerCase() === "microsoft sentinel") return { status: 400, body: { error: { code: "BadRequest", message: "sourcesystem 'Microsoft Sentinel' is reserved." } } };
-  if (!Array.isArray(body.stixobjects) || body.stixobjects.length === 0) return { status: 400, body: { error: { code: "BadRequest", message: "stixobjects is required." } } };
-  if (body.stixobjects.length > 100) return { status: 400, body: { error: { code: "BadRequest", message: `At most 100 objects per request; got ${body.stixobjects.length}.` } } };
+  if (typeof body.sourcesystem !== "string" || body.sourcesystem === "")
+    return { status: 400, body: { error: { code: "BadRequest", message: "sourcesystem is required." } } };
+  if (body.sourcesystem.toLowerCase() === "microsoft sentinel")
+    return { status: 400, body: { error: { code: "BadRequest", message: "sourcesystem 'Microsoft Sentinel' is reserved." } } };
+  if (!Array.isArray(body.stixobjects) || body.stixobjects.length === 0)
+    return { status: 400, body: { error: { code: "BadRequest", message: "stixobjects is required." } } };
+  if (body.stixobjects.length > 100)
+    return {
+      status: 400,
+      body: { error: { code: "BadRequest", message: `At most 100 objects per request; got ${body.stixobjects.length}.` } },
+    };
   const errors: Json[] = [];
   for (const [i, o] of (body.stixobjects as Json[]).entries()) {
     const problems = objectErrors(o);
@@ -161,18 +183,45 @@ function handle(s: SentinelStandIn, req: RecordedRequest, issued: Map<string, nu
 
 function token(s: SentinelStandIn, req: RecordedRequest, issued: Map<string, number>): Answer {
   s.tokenRequests++;
-  if (req.method !== "POST") return { status: 405, body: { error: "invalid_request", error_description: "AADSTS900561: The endpoint only accepts POST requests." } };
+  if (req.method !== "POST")
+    return { status: 405, body: { error: "invalid_request", error_description: "AADSTS900561: The endpoint only accepts POST requests." } };
   if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
-    return { status: 400, body: { error: "invalid_request", error_description: "AADSTS900144: The request body must contain the following parameter: 'grant_type'." } };
+    return {
+      status: 400,
+      body: {
+        error: "invalid_request",
+        error_description: "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+      },
+    };
   }
   const form = new URLSearchParams(req.body);
-  if (form.get("grant_type") !== "client_credentials") return { status: 400, body: { error: "unsupported_grant_type", error_description: "AADSTS70003: The app requested an unsupported grant type." } };
-  if (form.get("client_id") !== s.clientId) return { status: 400, body: { error: "unauthorized_client", error_description: `AADSTS700016: Application with identifier '${form.get("client_id")}' was not found in the directory.` } };
+  if (form.get("grant_type") !== "client_credentials")
+    return {
+      status: 400,
+      body: { error: "unsupported_grant_type", error_description: "AADSTS70003: The app requested an unsupported grant type." },
+    };
+  if (form.get("client_id") !== s.clientId)
+    return {
+      status: 400,
+      body: {
+        error: "unauthorized_client",
+        error_description: `AADSTS700016: Application with identifier '${form.get("client_id")}' was not found in the directory.`,
+      },
+    };
   if (form.get("client_secret") !== s.clientSecret) {
-    return { status: 401, body: { error: "invalid_client", error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${s.clientId}'.\r\nTrace ID: 0` } };
+    return {
+      status: 401,
+      body: {
+        error: "invalid_client",
+        error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${s.clientId}'.\r\nTrace ID: 0`,
+      },
+    };
   }
   if (form.get("scope") !== "https://management.azure.com/.default") {
-    return { status: 400, body: { error: "invalid_scope", error_description: `AADSTS1002012: The provided value for scope ${form.get("scope")} is not valid.` } };
+    return {
+      status: 400,
+      body: { error: "invalid_scope", error_description: `AADSTS1002012: The provided value for scope ${form.get("scope")} is not valid.` },
+    };
   }
   const value = `eyJ0eXAiOiJKV1Qi.${s.tokenRequests}.${Math.random().toString(36).slice(2)}`;
   issued.set(value, Date.now() + s.tokenLifetime * 1000);

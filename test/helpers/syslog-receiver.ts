@@ -94,7 +94,20 @@ export function parse5424(buf: Buffer): Syslog5424 {
     }
     msg = new TextDecoder("utf-8", { fatal: true }).decode(rest);
   }
-  return { pri, facility: pri >> 3, severity: pri & 7, timestamp: m[2], hostname: m[3], appName: m[4], procId: m[5], msgId: m[6], sd, bom, msg, bytes: buf.length };
+  return {
+    pri,
+    facility: pri >> 3,
+    severity: pri & 7,
+    timestamp: m[2],
+    hostname: m[3],
+    appName: m[4],
+    procId: m[5],
+    msgId: m[6],
+    sd,
+    bom,
+    msg,
+    bytes: buf.length,
+  };
 }
 
 /** `params` of the first element with this SD-ID, as a multimap. */
@@ -119,7 +132,10 @@ export interface SyslogReceiver {
 }
 
 /** framing "octet-counting" or "lf": the receiver insists on it (strict, like rsyslog's imtcp per listener). */
-export async function startSyslogReceiver(transport: ReceiverTransport, framing: "octet-counting" | "lf" = "octet-counting"): Promise<SyslogReceiver> {
+export async function startSyslogReceiver(
+  transport: ReceiverTransport,
+  framing: "octet-counting" | "lf" = "octet-counting",
+): Promise<SyslogReceiver> {
   const messages: Syslog5424[] = [];
   const errors: string[] = [];
   const waiters: Array<() => void> = [];
@@ -139,7 +155,10 @@ export async function startSyslogReceiver(transport: ReceiverTransport, framing:
     connections: 0,
     waitFor(n, ms = 5000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${messages.length} of ${n} messages arrived (errors: ${errors.join("; ")})`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`only ${messages.length} of ${n} messages arrived (errors: ${errors.join("; ")})`)),
+          ms,
+        );
         const check = () => {
           if (messages.length + errors.length >= n) {
             clearTimeout(timer);
@@ -200,9 +219,7 @@ export async function startSyslogReceiver(transport: ReceiverTransport, framing:
   };
   const sockets = new Set<net.Socket>();
   const server =
-    transport === "tls"
-      ? tls.createServer({ ...selfSignedCertificate() }, (s) => onSocket(s))
-      : net.createServer((s) => onSocket(s));
+    transport === "tls" ? tls.createServer({ ...selfSignedCertificate() }, (s) => onSocket(s)) : net.createServer((s) => onSocket(s));
   server.on("connection", (s: net.Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -268,7 +285,10 @@ export function parseCef(line: string): CefParsed {
     const m = re.exec(rest);
     if (!m) throw new Error(`CEF extension unreadable at ${JSON.stringify(rest.slice(pos, pos + 40))}`);
     if (/(^|[^\\])(\\\\)*\\$/.test(m[2]) && m[2].endsWith("\\") && !m[2].endsWith("\\\\")) throw new Error("dangling backslash");
-    ext.set(m[1], m[2].replace(/\\([\\=nr])/g, (_, c: string) => (c === "n" ? "\n" : c === "r" ? "\r" : c)));
+    ext.set(
+      m[1],
+      m[2].replace(/\\([\\=nr])/g, (_, c: string) => (c === "n" ? "\n" : c === "r" ? "\r" : c)),
+    );
     pos = re.lastIndex;
     if (rest[pos] === " ") pos++;
   }

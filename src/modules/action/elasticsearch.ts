@@ -1,10 +1,16 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { isHttpError } from "../../lib/http/types.js";
-import { ExtractionModelError, exportRecords, NoEventError, parseExtractionModel, type ExportRecord } from "../../lib/export-records/index.js";
-import type { EsAuth } from "../../lib/elasticsearch/auth.js";
-import { bulkRequests, indexNameProblem } from "../../lib/elasticsearch/bulk.js";
-import { describeItemFailures, mergeOutcome, type BulkOutcome } from "../../lib/elasticsearch/response.js";
-import { sendBulkBatch } from "../../lib/elasticsearch/send.js";
+import { isHttpError } from "../../services/http/types.js";
+import {
+  ExtractionModelError,
+  exportRecords,
+  NoEventError,
+  parseExtractionModel,
+  type ExportRecord,
+} from "../shared/export-records/index.js";
+import type { EsAuth } from "./_elasticsearch/auth.js";
+import { bulkRequests, indexNameProblem } from "./_elasticsearch/bulk.js";
+import { describeItemFailures, mergeOutcome, type BulkOutcome } from "./_elasticsearch/response.js";
+import { sendBulkBatch } from "./_elasticsearch/send.js";
 
 // Elasticsearch / OpenSearch `_bulk` export (docs/actions-siem.md#elasticsearch). One
 // document per event or per attribute, `_id` = the MISP UUID. Every batch is sent; the
@@ -41,14 +47,22 @@ export default defineActionModule({
     }),
     event_per_attribute: param.boolean({
       default: false,
-      description: "One document per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per event.",
+      description:
+        "One document per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per event.",
     }),
     data_extraction_model: param.largeString({
       placeholder: '{"info": "Event.info"}',
-      description: "Optional JSON object field → hash path; each document then holds only these fields (a one-element result is unwrapped).",
+      description:
+        "Optional JSON object field → hash path; each document then holds only these fields (a one-element result is unwrapped).",
     }),
     pipeline: param.string({ description: "Ingest pipeline to run. Default: none (the index's default pipeline applies)." }),
-    batch_max_bytes: param.integer({ default: 10_000_000, min: 1024, max: 100_000_000, placeholder: "10000000", description: "Maximum body size per _bulk request in bytes (the server's limit is 100 MB by default)." }),
+    batch_max_bytes: param.integer({
+      default: 10_000_000,
+      min: 1024,
+      max: 100_000_000,
+      placeholder: "10000000",
+      description: "Maximum body size per _bulk request in bytes (the server's limit is 100 MB by default).",
+    }),
   },
   supportFilters: true,
   expectMispCoreFormat: true,
@@ -58,7 +72,8 @@ export default defineActionModule({
     if (problem) throw new ParamError("index", problem);
     const auth = chooseAuth(params);
     const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----")) throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
 
     let records: ExportRecord[];
     try {
@@ -96,12 +111,19 @@ export default defineActionModule({
     if (total.failuresByType.size > 0) {
       throw new ModuleError(`${describeItemFailures(total)}; ${total.stored + total.alreadyPresent} of ${records.length} documents stored`);
     }
-    ctx.log.info({ documents: records.length, created: total.stored, alreadyPresent: total.alreadyPresent, requests }, "sent to Elasticsearch");
+    ctx.log.info(
+      { documents: records.length, created: total.stored, alreadyPresent: total.alreadyPresent, requests },
+      "sent to Elasticsearch",
+    );
   },
 });
 
 function chooseAuth(p: { api_key: string; username: string; password: string; bearer_token: string }): EsAuth {
-  const given = [p.api_key !== "" && "api_key", (p.username !== "" || p.password !== "") && "username/password", p.bearer_token !== "" && "bearer_token"].filter(Boolean);
+  const given = [
+    p.api_key !== "" && "api_key",
+    (p.username !== "" || p.password !== "") && "username/password",
+    p.bearer_token !== "" && "bearer_token",
+  ].filter(Boolean);
   if (given.length > 1) throw new ParamError("api_key", `give one authentication only (got ${given.join(" and ")})`);
   if (p.api_key !== "") return { kind: "api_key", key: p.api_key.trim() };
   if (p.bearer_token !== "") return { kind: "bearer", token: p.bearer_token.trim() };

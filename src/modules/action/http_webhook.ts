@@ -1,7 +1,7 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { describeFailure } from "../../lib/messages/http-failure.js";
-import { urlCredentialParts } from "../../lib/secrets/scrub.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { describeFailure } from "../shared/messages/http-failure.js";
+import { urlCredentialParts } from "../../services/secrets/scrub.js";
 import {
   CONTENT_TYPES,
   mergeHeaders,
@@ -11,7 +11,7 @@ import {
   urlAllowed,
   webhookBody,
   WebhookRequestError,
-} from "../../lib/messages/webhook-request.js";
+} from "../shared/messages/webhook-request.js";
 
 // Generic HTTP callback (MODULES §2). Not called `webhook`: that id belongs to MISP's
 // built-in module, which a misp-module of the same id would silently replace (PROTOCOL §4).
@@ -47,7 +47,12 @@ export default defineActionModule({
     payload: param.template({
       description: "Body text. With json it must be valid JSON. Default: the data extraction if set, else the whole roaming data.",
     }),
-    headers: param.template({ secret: true, placeholder: "X-MISP-Event: {{ Event.uuid }}", description: "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none." }),
+    headers: param.template({
+      secret: true,
+      placeholder: "X-MISP-Event: {{ Event.uuid }}",
+      description:
+        "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none.",
+    }),
     data_extraction_path: param.hashPath({
       placeholder: "Event._AttributeFlattened.{n}.value",
       description: "When payload is empty, send this extraction instead of the roaming data. Default: none.",
@@ -70,7 +75,9 @@ export default defineActionModule({
         throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
       }
       const accepted = parseExpectedStatus(params.expected_status);
-      const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) => ctx.resolveSecret(ref));
+      const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) =>
+        ctx.resolveSecret(ref),
+      );
       const method = params.request_method.toUpperCase() as "POST" | "PUT" | "PATCH" | "GET" | "DELETE";
       const defaults: Record<string, string> = { Accept: "application/json" };
       let body: string | undefined;
@@ -82,7 +89,11 @@ export default defineActionModule({
       // Header values are often credentials ("Authorization: Bearer x"): keep them and their
       // last word (the token after the scheme) out of error messages.
       // So are the URL's userinfo and token-like query values, which an echoing endpoint returns.
-      const headerSecrets = [...resolvedSecrets, ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]), ...urlCredentialParts(params.url)];
+      const headerSecrets = [
+        ...resolvedSecrets,
+        ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]),
+        ...urlCredentialParts(params.url),
+      ];
       const res = await deliver(ctx, params.url, {
         what: `${method} to the webhook`,
         method,

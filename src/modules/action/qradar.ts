@@ -1,10 +1,10 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { isHttpError } from "../../lib/http/types.js";
-import { describeQradarFailure, qradarCode } from "../../lib/qradar/errors.js";
-import { bulkLoadRequests, createSetRequest } from "../../lib/qradar/requests.js";
-import { sendQradar, type QradarConnection } from "../../lib/qradar/send.js";
-import { DEFAULT_SET_MAPPING, MappingError, parseSetMapping, valuesBySet, type SetSpec } from "../../lib/qradar/sets.js";
-import type { PreparedRequest } from "../../lib/export-records/prepared-request.js";
+import { isHttpError } from "../../services/http/types.js";
+import { describeQradarFailure, qradarCode } from "./_qradar/errors.js";
+import { bulkLoadRequests, createSetRequest } from "./_qradar/requests.js";
+import { sendQradar, type QradarConnection } from "./_qradar/send.js";
+import { DEFAULT_SET_MAPPING, MappingError, parseSetMapping, valuesBySet, type SetSpec } from "./_qradar/sets.js";
+import type { PreparedRequest } from "../shared/export-records/prepared-request.js";
 
 // IBM QRadar reference sets (docs/actions-siem.md#qradar): the event's values are added to
 // one reference set per group of attribute types with `bulk_load`. A missing set (404, code
@@ -35,8 +35,14 @@ export default defineActionModule({
       placeholder: DEFAULT_SET_MAPPING,
       description: "One line per reference set: 'attribute types separated by commas = Set name'. Default: the lines shown.",
     }),
-    create_missing_sets: param.boolean({ default: false, description: "Create a set that does not exist (element type IP, ALNIC or ALN from its types)." }),
-    time_to_live: param.string({ placeholder: "90 days", description: "For created sets: how long a value stays after it was last seen, e.g. '90 days'. Default: forever." }),
+    create_missing_sets: param.boolean({
+      default: false,
+      description: "Create a set that does not exist (element type IP, ALNIC or ALN from its types).",
+    }),
+    time_to_live: param.string({
+      placeholder: "90 days",
+      description: "For created sets: how long a value stays after it was last seen, e.g. '90 days'. Default: forever.",
+    }),
     ids_only: param.boolean({ default: true, description: "Only attributes with the IDS flag." }),
     verify_tls: param.boolean({ default: true, description: "Verify QRadar's TLS certificate." }),
     ca_certificate: param.largeString({ description: "PEM CA certificate(s) trusted in addition to the public roots." }),
@@ -49,7 +55,8 @@ export default defineActionModule({
     const ttl = params.time_to_live.trim();
     if (ttl !== "" && !TTL.test(ttl)) throw new ParamError("time_to_live", "must be a number and a unit, e.g. '90 days' or '12 hours'");
     const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----")) throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
     let sets: SetSpec[];
     try {
       sets = parseSetMapping(params.set_mapping);
@@ -76,7 +83,9 @@ export default defineActionModule({
       }
     };
     const fail = (what: string, res: Parameters<typeof describeQradarFailure>[0]) =>
-      new ModuleError(`${what} rejected: ${describeQradarFailure(res, [conn.secToken])}${added > 0 ? `; ${added} values added before` : ""}`);
+      new ModuleError(
+        `${what} rejected: ${describeQradarFailure(res, [conn.secToken])}${added > 0 ? `; ${added} values added before` : ""}`,
+      );
 
     for (const { set, values } of bySet) {
       let created = false;
@@ -92,7 +101,8 @@ export default defineActionModule({
           res = await send(req, what);
         }
         if (res.status !== 200) throw fail(what, res);
-        if (!isSetMetadata(res.body)) throw new ModuleError(`${what}: HTTP 200 that is not QRadar's reference set reply (is the URL the QRadar console?)`);
+        if (!isSetMetadata(res.body))
+          throw new ModuleError(`${what}: HTTP 200 that is not QRadar's reference set reply (is the URL the QRadar console?)`);
         added += req.count;
       }
     }

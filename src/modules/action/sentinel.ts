@@ -1,12 +1,12 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { isHttpError, type HttpResponse } from "../../lib/http/types.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { exportedAttributes } from "../../lib/export-records/index.js";
-import { Pacer, PacingError, sleep } from "../../lib/sentinel/pacer.js";
-import { readUploadReply, type RecordError } from "../../lib/sentinel/response.js";
-import { attributeIndicator } from "../../lib/sentinel/stix.js";
-import { TokenCache, TokenError, type ClientCredentials } from "../../lib/sentinel/token.js";
-import { DEFAULT_API_VERSION, uploadBatches, type UploadBatch } from "../../lib/sentinel/upload.js";
+import { isHttpError, type HttpResponse } from "../../services/http/types.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { exportedAttributes } from "../shared/export-records/index.js";
+import { Pacer, PacingError, sleep } from "./_sentinel/pacer.js";
+import { readUploadReply, type RecordError } from "./_sentinel/response.js";
+import { attributeIndicator } from "./_sentinel/stix.js";
+import { TokenCache, TokenError, type ClientCredentials } from "./_sentinel/token.js";
+import { DEFAULT_API_VERSION, uploadBatches, type UploadBatch } from "./_sentinel/upload.js";
 
 // Microsoft Sentinel threat intelligence (docs/actions-siem.md#sentinel): attributes become
 // STIX 2.1 indicators uploaded with the STIX objects API, 100 per request, paced at the
@@ -21,7 +21,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default defineActionModule({
   meta: {
-    description: "Upload the event's attributes to Microsoft Sentinel threat intelligence as STIX 2.1 indicators (STIX objects upload API).",
+    description:
+      "Upload the event's attributes to Microsoft Sentinel threat intelligence as STIX 2.1 indicators (STIX objects upload API).",
     name: "Microsoft Sentinel threat intelligence",
     version: "1.0",
     features:
@@ -33,21 +34,65 @@ export default defineActionModule({
   },
   icon: { name: "microsoft", class: "fab" },
   params: {
-    tenant_id: param.string({ required: true, placeholder: "72f988bf-86f1-41af-91ab-2d7cd011db47", description: "Microsoft Entra tenant (directory) ID." }),
-    client_id: param.string({ required: true, placeholder: "1b730954-1685-4b74-9bfd-dac224a7b894", description: "Application (client) ID; the app needs the Microsoft Sentinel Contributor role on the workspace." }),
+    tenant_id: param.string({
+      required: true,
+      placeholder: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      description: "Microsoft Entra tenant (directory) ID.",
+    }),
+    client_id: param.string({
+      required: true,
+      placeholder: "1b730954-1685-4b74-9bfd-dac224a7b894",
+      description: "Application (client) ID; the app needs the Microsoft Sentinel Contributor role on the workspace.",
+    }),
     client_secret: param.secret({ required: true, description: "Client secret of the application." }),
-    workspace_id: param.string({ required: true, placeholder: "3f6c9b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", description: "Log Analytics workspace ID." }),
-    source_system: param.string({ default: "MISP", placeholder: "MISP", description: "Source shown in Sentinel ('Microsoft Sentinel' is reserved)." }),
+    workspace_id: param.string({
+      required: true,
+      placeholder: "3f6c9b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      description: "Log Analytics workspace ID.",
+    }),
+    source_system: param.string({
+      default: "MISP",
+      placeholder: "MISP",
+      description: "Source shown in Sentinel ('Microsoft Sentinel' is reserved).",
+    }),
     ids_only: param.boolean({ default: true, description: "Only attributes with the IDS flag." }),
     confidence: param.integer({ min: 0, max: 100, placeholder: "50", description: "Indicator confidence 0–100. Default: not set." }),
-    valid_days: param.integer({ default: 365, min: 0, max: 36_500, description: "valid_until = valid_from + this many days; 0: no valid_until." }),
-    requests_per_minute: param.integer({ default: 100, min: 1, max: 6000, description: "Upload requests per minute at most (Sentinel allows 100 per user)." }),
-    api_version: param.string({ default: DEFAULT_API_VERSION, placeholder: DEFAULT_API_VERSION, description: "api-version of the upload API." }),
-    api_url: param.url({ default: "https://api.ti.sentinel.azure.com", placeholder: "https://api.ti.sentinel.azure.com", description: "Upload API base URL." }),
-    login_url: param.url({ default: "https://login.microsoftonline.com", placeholder: "https://login.microsoftonline.com", description: "Token endpoint base (other clouds)." }),
-    scope: param.string({ default: "https://management.azure.com/.default", placeholder: "https://management.azure.com/.default", description: "OAuth2 scope of the token." }),
+    valid_days: param.integer({
+      default: 365,
+      min: 0,
+      max: 36_500,
+      description: "valid_until = valid_from + this many days; 0: no valid_until.",
+    }),
+    requests_per_minute: param.integer({
+      default: 100,
+      min: 1,
+      max: 6000,
+      description: "Upload requests per minute at most (Sentinel allows 100 per user).",
+    }),
+    api_version: param.string({
+      default: DEFAULT_API_VERSION,
+      placeholder: DEFAULT_API_VERSION,
+      description: "api-version of the upload API.",
+    }),
+    api_url: param.url({
+      default: "https://api.ti.sentinel.azure.com",
+      placeholder: "https://api.ti.sentinel.azure.com",
+      description: "Upload API base URL.",
+    }),
+    login_url: param.url({
+      default: "https://login.microsoftonline.com",
+      placeholder: "https://login.microsoftonline.com",
+      description: "Token endpoint base (other clouds).",
+    }),
+    scope: param.string({
+      default: "https://management.azure.com/.default",
+      placeholder: "https://management.azure.com/.default",
+      description: "OAuth2 scope of the token.",
+    }),
     verify_tls: param.boolean({ default: true, description: "Verify TLS certificates." }),
-    ca_certificate: param.largeString({ description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. a TLS-inspecting proxy)." }),
+    ca_certificate: param.largeString({
+      description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. a TLS-inspecting proxy).",
+    }),
   },
   supportFilters: true,
   expectMispCoreFormat: true,
@@ -60,7 +105,8 @@ export default defineActionModule({
     const sourceSystem = params.source_system.trim();
     if (sourceSystem.toLowerCase() === "microsoft sentinel") throw new ParamError("source_system", "'Microsoft Sentinel' is reserved");
     const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----")) throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
 
     const event = isObject(data) && isObject(data.Event) ? data.Event : {};
     const now = Date.now();
@@ -92,7 +138,12 @@ export default defineActionModule({
       ca: ca || undefined,
     };
     const secrets = [params.client_secret];
-    const batches = uploadBatches(objects, { apiUrl: params.api_url, workspaceId: params.workspace_id.trim(), apiVersion: params.api_version.trim(), sourceSystem });
+    const batches = uploadBatches(objects, {
+      apiUrl: params.api_url,
+      workspaceId: params.workspace_id.trim(),
+      apiVersion: params.api_version.trim(),
+      sourceSystem,
+    });
     // Sentinel's limit is per user (the application) and API.
     const paceKey = `${params.api_url}|${creds.tenantId}|${creds.clientId}`;
     const rejected: { position: number; batch: number; error: RecordError; id: string }[] = [];
@@ -154,19 +205,36 @@ export default defineActionModule({
             continue;
           }
         }
-        throw new ModuleError(`${which} rejected: ${describeFailure(res, { detail: sentinelMessage(res), secrets, rateLimitText: "rate limited" })}${progress(batch)}`);
+        throw new ModuleError(
+          `${which} rejected: ${describeFailure(res, { detail: sentinelMessage(res), secrets, rateLimitText: "rate limited" })}${progress(batch)}`,
+        );
       }
     }
 
-    const summary = { objects: objects.length, accepted: uploaded, rejected: rejected.length, unsupported: Object.fromEntries(unsupported), skipped, requests: batches.length };
+    const summary = {
+      objects: objects.length,
+      accepted: uploaded,
+      rejected: rejected.length,
+      unsupported: Object.fromEntries(unsupported),
+      skipped,
+      requests: batches.length,
+    };
     if (rejected.length > 0) {
       const shown = rejected
         .slice(0, 3)
-        .map((r) => `object ${r.position + 1} (batch ${r.batch} record ${r.error.recordIndex}, ${r.id}): ${r.error.messages.join(" ") || "rejected"}`)
+        .map(
+          (r) =>
+            `object ${r.position + 1} (batch ${r.batch} record ${r.error.recordIndex}, ${r.id}): ${r.error.messages.join(" ") || "rejected"}`,
+        )
         .join("; ");
-      throw new ModuleError(`${rejected.length} of ${objects.length} objects rejected: ${shown}${rejected.length > 3 ? `; and ${rejected.length - 3} more` : ""}`);
+      throw new ModuleError(
+        `${rejected.length} of ${objects.length} objects rejected: ${shown}${rejected.length > 3 ? `; and ${rejected.length - 3} more` : ""}`,
+      );
     }
-    ctx.log.info(summary, `uploaded to Microsoft Sentinel${unsupportedCount > 0 ? ` (${unsupportedCount} attributes of unsupported types skipped)` : ""}`);
+    ctx.log.info(
+      summary,
+      `uploaded to Microsoft Sentinel${unsupportedCount > 0 ? ` (${unsupportedCount} attributes of unsupported types skipped)` : ""}`,
+    );
   },
 });
 
@@ -178,6 +246,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function sentinelMessage(res: HttpResponse): string | undefined {
   const body = jsonBody(res) as { message?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
   if (typeof body?.message === "string") return body.message;
-  if (body?.error && typeof body.error.message === "string") return typeof body.error.code === "string" ? `${body.error.code}: ${body.error.message}` : body.error.message;
+  if (body?.error && typeof body.error.message === "string")
+    return typeof body.error.code === "string" ? `${body.error.code}: ${body.error.message}` : body.error.message;
   return undefined;
 }

@@ -1,10 +1,16 @@
 import { hostname as osHostname } from "node:os";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { isHttpError } from "../../lib/http/types.js";
-import { ExtractionModelError, exportRecords, NoEventError, parseExtractionModel, type ExportRecord } from "../../lib/export-records/index.js";
-import { buildSyslogMessages, MessageSizeError } from "../../lib/syslog/messages.js";
-import { FACILITIES, isSdName, SEVERITIES } from "../../lib/syslog/rfc5424.js";
-import { MAX_UDP_PAYLOAD, sendSyslog, SyslogSendError } from "../../lib/syslog/transport.js";
+import { isHttpError } from "../../services/http/types.js";
+import {
+  ExtractionModelError,
+  exportRecords,
+  NoEventError,
+  parseExtractionModel,
+  type ExportRecord,
+} from "../shared/export-records/index.js";
+import { buildSyslogMessages, MessageSizeError } from "./_syslog/messages.js";
+import { FACILITIES, isSdName, SEVERITIES } from "./_syslog/rfc5424.js";
+import { MAX_UDP_PAYLOAD, sendSyslog, SyslogSendError } from "./_syslog/transport.js";
 import { VERSION } from "../../package-info.js";
 
 // Syslog export (docs/actions-siem.md#syslog): RFC 5424 messages over UDP, TCP or TLS, one
@@ -18,13 +24,18 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 export default defineActionModule({
   meta: {
-    description: "Send the event (or one message per attribute) to a syslog receiver: RFC 5424 over UDP, TCP or TLS, as JSON, CEF or LEEF 2.0.",
+    description:
+      "Send the event (or one message per attribute) to a syslog receiver: RFC 5424 over UDP, TCP or TLS, as JSON, CEF or LEEF 2.0.",
     name: "Syslog (JSON / CEF / LEEF)",
     version: "1.0",
     features:
       "RFC 5424 header and escaped structured data, octet-counting or LF framing, TLS with certificate verification, CEF and LEEF 2.0 with their escaping rules, " +
       "severity from the threat level, size limit per transport (truncation with a marker or split), node filters and a hash-path extraction model (JSON).",
-    references: ["https://www.rfc-editor.org/rfc/rfc5424", "https://www.rfc-editor.org/rfc/rfc5425", "https://www.rfc-editor.org/rfc/rfc6587"],
+    references: [
+      "https://www.rfc-editor.org/rfc/rfc5424",
+      "https://www.rfc-editor.org/rfc/rfc5425",
+      "https://www.rfc-editor.org/rfc/rfc6587",
+    ],
     input: "Roaming data in MISP core format (event or attribute triggers).",
     output: "Syslog messages.",
   },
@@ -32,12 +43,18 @@ export default defineActionModule({
   params: {
     host: param.string({ required: true, placeholder: "siem.example.org", description: "Host name or address of the syslog receiver." }),
     port: param.integer({ min: 1, max: 65_535, placeholder: "6514", description: "Default: 6514 for tls, 514 for tcp and udp." }),
-    transport: param.oneOf(["tls", "tcp", "udp"] as const, { default: "tls", description: "tls (RFC 5425), tcp (RFC 6587) or udp (RFC 5426)." }),
+    transport: param.oneOf(["tls", "tcp", "udp"] as const, {
+      default: "tls",
+      description: "tls (RFC 5425), tcp (RFC 6587) or udp (RFC 5426).",
+    }),
     framing: param.oneOf(["octet-counting", "lf"] as const, {
       default: "octet-counting",
       description: "TCP/TLS framing: octet-counting ('LEN message') or lf (message then a line feed). UDP: one message per datagram.",
     }),
-    format: param.oneOf(["json", "cef", "leef"] as const, { default: "json", description: "Message payload: the MISP JSON, ArcSight CEF or IBM LEEF 2.0." }),
+    format: param.oneOf(["json", "cef", "leef"] as const, {
+      default: "json",
+      description: "Message payload: the MISP JSON, ArcSight CEF or IBM LEEF 2.0.",
+    }),
     facility: param.oneOf(FACILITIES, { default: "local0", description: "Syslog facility." }),
     severity: param.oneOf(["threat-level", ...SEVERITIES] as const, {
       default: "threat-level",
@@ -45,18 +62,31 @@ export default defineActionModule({
     }),
     hostname: param.string({ description: "HOSTNAME field. Default: this server's host name." }),
     app_name: param.string({ default: "misp", placeholder: "misp", description: "APP-NAME field." }),
-    sd_id: param.string({ default: "misp@32473", placeholder: "misp@32473", description: "SD-ID of the MISP structured-data element (name@enterprise-number; 32473 is the documentation number)." }),
+    sd_id: param.string({
+      default: "misp@32473",
+      placeholder: "misp@32473",
+      description: "SD-ID of the MISP structured-data element (name@enterprise-number; 32473 is the documentation number).",
+    }),
     event_per_attribute: param.boolean({ default: false, description: "One message per attribute instead of one per event." }),
     data_extraction_model: param.largeString({
       placeholder: '{"info": "Event.info"}',
       description: "JSON format only: JSON object field → hash path; each message then holds only these fields.",
     }),
-    max_message_bytes: param.integer({ min: 480, max: 1_048_576, placeholder: "2048", description: "Largest message in bytes. Default: 2048 for udp, 65536 for tcp and tls." }),
+    max_message_bytes: param.integer({
+      min: 480,
+      max: 1_048_576,
+      placeholder: "2048",
+      description: "Largest message in bytes. Default: 2048 for udp, 65536 for tcp and tls.",
+    }),
     oversize: param.oneOf(["truncate", "split"] as const, {
       default: "truncate",
-      description: "A longer message is truncated (marker '...[truncated]', SD param truncated=<bytes>) or split into parts (SD params part=i/n, size=<bytes>).",
+      description:
+        "A longer message is truncated (marker '...[truncated]', SD param truncated=<bytes>) or split into parts (SD params part=i/n, size=<bytes>).",
     }),
-    utf8_bom: param.boolean({ default: false, description: "Start the MSG with a UTF-8 BOM (RFC 5424 recommends it; some CEF parsers do not expect it)." }),
+    utf8_bom: param.boolean({
+      default: false,
+      description: "Start the MSG with a UTF-8 BOM (RFC 5424 recommends it; some CEF parsers do not expect it).",
+    }),
     verify_tls: param.boolean({ default: true, description: "tls: verify the receiver's certificate." }),
     ca_certificate: param.largeString({ description: "tls: PEM CA certificate(s) trusted in addition to the public roots." }),
   },
@@ -64,16 +94,20 @@ export default defineActionModule({
   expectMispCoreFormat: true,
   async handler({ params, data, filteredItems }, ctx) {
     const host = params.host.trim();
-    if (!/^[A-Za-z0-9.:_-]+$/.test(host) && !/^\[[0-9a-fA-F:.]+\]$/.test(host)) throw new ParamError("host", "must be a host name or an IP address (no scheme, no port)");
+    if (!/^[A-Za-z0-9.:_-]+$/.test(host) && !/^\[[0-9a-fA-F:.]+\]$/.test(host))
+      throw new ParamError("host", "must be a host name or an IP address (no scheme, no port)");
     const transport = params.transport;
     const port = params.port ?? DEFAULT_PORT[transport];
     const maxBytes = params.max_message_bytes ?? DEFAULT_MAX_BYTES[transport];
     if (transport === "udp" && maxBytes > MAX_UDP_PAYLOAD) throw new ParamError("max_message_bytes", `at most ${MAX_UDP_PAYLOAD} with udp`);
     const sdId = params.sd_id.trim();
-    if (!isSdName(sdId) || !/^[^@]+@\d+(\.\d+)*$/.test(sdId)) throw new ParamError("sd_id", "must be name@enterprise-number (printable ASCII, no space, =, ] or \", at most 32 characters)");
-    if (params.data_extraction_model.trim() !== "" && params.format !== "json") throw new ParamError("data_extraction_model", "applies to the json format only");
+    if (!isSdName(sdId) || !/^[^@]+@\d+(\.\d+)*$/.test(sdId))
+      throw new ParamError("sd_id", 'must be name@enterprise-number (printable ASCII, no space, =, ] or ", at most 32 characters)');
+    if (params.data_extraction_model.trim() !== "" && params.format !== "json")
+      throw new ParamError("data_extraction_model", "applies to the json format only");
     const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----")) throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
 
     let records: ExportRecord[];
     try {
@@ -135,6 +169,9 @@ export default defineActionModule({
       if (isHttpError(e)) throw new ModuleError(`${transport}://${host}:${port}: ${e.message}`);
       throw e;
     }
-    ctx.log.info({ messages: built.messages.length, records: records.length, truncated: built.truncated, split: built.split, transport }, "sent to syslog");
+    ctx.log.info(
+      { messages: built.messages.length, records: records.length, truncated: built.truncated, split: built.split, transport },
+      "sent to syslog",
+    );
   },
 });
