@@ -9,6 +9,7 @@ const scripts = [
   ["hash paths", ["bench/hashpath.mjs"]],
   ["splunk_hec batching", ["bench/splunk-hec.mjs"]],
   ["outbox: queued vs sync, drain rate", ["bench/outbox.mjs"]],
+  ["elasticsearch _bulk export", ["bench/elasticsearch-bulk.mjs"]],
 ];
 let failed = 0;
 for (const [title, args] of scripts) {

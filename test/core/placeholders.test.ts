@@ -110,6 +110,8 @@ describe("placeholders of the built-in action modules", () => {
       mattermost: { bot_access_token: "token-for-test", channel_id: "4xp9fdt7pbgium38k8opjhecxo" },
       slack: { slack_bot_token: "xoxb-token-for-test", channel_id: "C0123ABCD" },
       mail: { mail_from: "misp@example.org", smtp_host: "smtp.example.org" },
+      qradar: { sec_token: "5e0f1b63-5b42-4b0c-9d53-37b4a8f0c2a1" },
+      sentinel: { client_secret: "Zx8Q~secret-for-test" },
     };
     const refusals: string[] = [];
     for (const m of actions) {

@@ -2,10 +2,15 @@ import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/in
 import { isHttpError } from "../../services/http/types.js";
 import { hecEventEndpoint, HecEndpointError } from "./_splunk_hec/endpoint.js";
 import { packBatches, serialiseEnvelope } from "./_splunk_hec/envelopes.js";
-import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "./_splunk_hec/extraction-model.js";
-import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "./_splunk_hec/payloads.js";
+import {
+  ExtractionModelError,
+  exportRecords,
+  NoEventError,
+  parseExtractionModel,
+  type ExportRecord,
+  type ExtractionModel,
+} from "../shared/export-records/index.js";
 import { interpretHecResponse } from "./_splunk_hec/response.js";
-import { newRegexBudget } from "../../engines/regex/index.js";
 
 // Splunk HTTP Event Collector export (MODULES §7). Replaces MISP's built-in
 // splunk-hec-export, which never sends anything since 2.4.178 and ignores verify_tls.
@@ -87,22 +92,13 @@ export default defineActionModule({
       throw e;
     }
 
-    let payloads: SplunkPayload[];
+    let payloads: ExportRecord[];
     try {
-      payloads = params.event_per_attribute ? attributePayloads(data, filteredItems) : [eventPayload(data)];
+      payloads = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
     } catch (e) {
       if (e instanceof NoEventError) throw new ModuleError(e.message);
+      if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
       throw e;
-    }
-    if (model) {
-      try {
-        // One regex budget for the whole export, however many events it holds.
-        const budget = newRegexBudget();
-        payloads = payloads.map((p) => ({ ...p, event: applyExtractionModel(model, p.event, budget) }));
-      } catch (e) {
-        if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
-        throw e;
-      }
     }
 
     const fields = {

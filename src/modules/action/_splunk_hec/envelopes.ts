@@ -2,7 +2,7 @@
 // separate them with "\n"), not a JSON array (MODULES §7.3).
 
 import { stringifyDeep } from "../../shared/json-text.js";
-import type { SplunkPayload } from "./payloads.js";
+import type { ExportRecord } from "../../shared/export-records/records.js";
 
 export interface EnvelopeFields {
   source: string;
@@ -12,7 +12,7 @@ export interface EnvelopeFields {
 }
 
 /** One serialised envelope: `{"time"?, "host"?, "source", "sourcetype", "index"?, "event"}`. */
-export function serialiseEnvelope(payload: SplunkPayload, fields: EnvelopeFields): string {
+export function serialiseEnvelope(payload: ExportRecord, fields: EnvelopeFields): string {
   const envelope: Record<string, unknown> = {};
   if (payload.time !== undefined) envelope.time = payload.time;
   if (fields.host) envelope.host = fields.host;

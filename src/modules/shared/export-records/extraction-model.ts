@@ -1,5 +1,5 @@
 // `data_extraction_model`: a JSON object mapping output field names to CakePHP hash paths
-// (PROTOCOL §9). Each Splunk event then carries only those fields (MODULES §7.3).
+// (docs/hash-paths.md). Each exported record then carries only those fields (docs/actions-siem.md).
 
 import { extract, lintPath, type PathWarning } from "../../../engines/cakephp-hash/index.js";
 import { newRegexBudget, RegexLimitError, type RegexBudget } from "../../../engines/regex/index.js";

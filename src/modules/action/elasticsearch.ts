@@ -1,0 +1,135 @@
+import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { isHttpError } from "../../services/http/types.js";
+import {
+  ExtractionModelError,
+  exportRecords,
+  NoEventError,
+  parseExtractionModel,
+  type ExportRecord,
+} from "../shared/export-records/index.js";
+import type { EsAuth } from "./_elasticsearch/auth.js";
+import { bulkRequests, indexNameProblem } from "./_elasticsearch/bulk.js";
+import { describeItemFailures, mergeOutcome, type BulkOutcome } from "./_elasticsearch/response.js";
+import { sendBulkBatch } from "./_elasticsearch/send.js";
+
+// Elasticsearch / OpenSearch `_bulk` export (docs/actions-siem.md#elasticsearch). One
+// document per event or per attribute, `_id` = the MISP UUID. Every batch is sent; the
+// reply is read item by item and the node fails when any document was not stored. An
+// HTTP-level refusal (auth, 413, 5xx...) stops the export at that batch.
+
+export default defineActionModule({
+  meta: {
+    description: "Index the event (or one document per attribute) into Elasticsearch or OpenSearch with the _bulk API.",
+    name: "Elasticsearch / OpenSearch",
+    version: "1.0",
+    features:
+      "NDJSON _bulk batches under a size limit, deterministic _id (event or attribute UUID) with create or index, item-by-item reply reading, " +
+      "API key / basic / bearer authentication, TLS verification with an extra CA, node filters and a hash-path extraction model.",
+    references: ["https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-bulk"],
+    input: "Roaming data in MISP core format (event or attribute triggers).",
+    output: "Documents in an Elasticsearch/OpenSearch index or data stream.",
+  },
+  icon: { name: "database", class: "fas" },
+  params: {
+    url: param.url({ required: true, placeholder: "https://elasticsearch:9200", description: "Cluster URL (a path prefix is kept)." }),
+    index: param.string({ required: true, placeholder: "misp-events", description: "Index, alias or data stream the documents go to." }),
+    op_type: param.oneOf(["create", "index"] as const, {
+      default: "create",
+      description: "create: a document whose _id exists is left alone (a resend is harmless; data streams need it). index: replace it.",
+    }),
+    api_key: param.secret({ description: "API key: the 'encoded' value, or id:api_key. Sent as 'Authorization: ApiKey …'." }),
+    username: param.string({ description: "User for basic authentication." }),
+    password: param.secret({ description: "Password for basic authentication." }),
+    bearer_token: param.secret({ description: "Token sent as 'Authorization: Bearer …'." }),
+    verify_tls: param.boolean({ default: true, description: "Verify the cluster's TLS certificate." }),
+    ca_certificate: param.largeString({
+      description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. the cluster's own CA).",
+    }),
+    event_per_attribute: param.boolean({
+      default: false,
+      description:
+        "One document per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per event.",
+    }),
+    data_extraction_model: param.largeString({
+      placeholder: '{"info": "Event.info"}',
+      description:
+        "Optional JSON object field → hash path; each document then holds only these fields (a one-element result is unwrapped).",
+    }),
+    pipeline: param.string({ description: "Ingest pipeline to run. Default: none (the index's default pipeline applies)." }),
+    batch_max_bytes: param.integer({
+      default: 10_000_000,
+      min: 1024,
+      max: 100_000_000,
+      placeholder: "10000000",
+      description: "Maximum body size per _bulk request in bytes (the server's limit is 100 MB by default).",
+    }),
+  },
+  supportFilters: true,
+  expectMispCoreFormat: true,
+  async handler({ params, data, filteredItems }, ctx) {
+    const index = params.index.trim();
+    const problem = indexNameProblem(index);
+    if (problem) throw new ParamError("index", problem);
+    const auth = chooseAuth(params);
+    const ca = params.ca_certificate.trim();
+    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+
+    let records: ExportRecord[];
+    try {
+      const model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
+        ctx.log.warn({ field, path, position: w.position }, `elasticsearch: data_extraction_model field "${field}": ${w.message}`),
+      );
+      records = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
+    } catch (e) {
+      if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
+      if (e instanceof NoEventError) throw new ModuleError(e.message);
+      throw e;
+    }
+    if (records.length === 0) {
+      ctx.log.info("elasticsearch: the event has no attributes to send");
+      return;
+    }
+
+    const target = { baseUrl: params.url, index, action: params.op_type, pipeline: params.pipeline.trim() };
+    const total: BulkOutcome = { stored: 0, alreadyPresent: 0, failuresByType: new Map() };
+    let requests = 0;
+    for (const batch of bulkRequests(records, target, params.batch_max_bytes)) {
+      requests++;
+      const where = `batch ${requests} (documents ${batch.first + 1}-${batch.first + batch.count} of ${records.length})`;
+      const before = total.stored + total.alreadyPresent > 0 ? `; ${total.stored + total.alreadyPresent} documents stored before` : "";
+      let verdict;
+      try {
+        verdict = await sendBulkBatch(ctx.http, batch, { auth, verifyTls: params.verify_tls, ca: ca || undefined });
+      } catch (e) {
+        if (isHttpError(e)) throw new ModuleError(`${where} failed: ${e.message}${before}`);
+        throw e;
+      }
+      if (!verdict.ok && !verdict.outcome) throw new ModuleError(`${where} rejected: ${verdict.reason}${before}`);
+      mergeOutcome(total, verdict.outcome!);
+    }
+    if (total.failuresByType.size > 0) {
+      throw new ModuleError(`${describeItemFailures(total)}; ${total.stored + total.alreadyPresent} of ${records.length} documents stored`);
+    }
+    ctx.log.info(
+      { documents: records.length, created: total.stored, alreadyPresent: total.alreadyPresent, requests },
+      "sent to Elasticsearch",
+    );
+  },
+});
+
+function chooseAuth(p: { api_key: string; username: string; password: string; bearer_token: string }): EsAuth {
+  const given = [
+    p.api_key !== "" && "api_key",
+    (p.username !== "" || p.password !== "") && "username/password",
+    p.bearer_token !== "" && "bearer_token",
+  ].filter(Boolean);
+  if (given.length > 1) throw new ParamError("api_key", `give one authentication only (got ${given.join(" and ")})`);
+  if (p.api_key !== "") return { kind: "api_key", key: p.api_key.trim() };
+  if (p.bearer_token !== "") return { kind: "bearer", token: p.bearer_token.trim() };
+  if (p.username !== "" || p.password !== "") {
+    if (p.username.trim() === "") throw new ParamError("username", "is required with a password");
+    return { kind: "basic", username: p.username.trim(), password: p.password };
+  }
+  return { kind: "none" };
+}
