@@ -1,5 +1,5 @@
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
-import { deliver } from "./deliver.js";
+import { deliver, urlSecretParts } from "./deliver.js";
 
 // A request built ahead of sending: modules split "build" (pure, no I/O) from "send", so a
 // durable outbox can store what the builder returned and deliver it later, with the same
@@ -55,4 +55,9 @@ export function jsonPost(what: string, url: string, body: unknown, o: Partial<Om
     retry: o.retry,
     verifyTls: o.verifyTls,
   };
+}
+
+/** Everything to scrub from text about this request: its secrets, and the URL's parts when the URL is a credential. */
+export function secretsOf(req: PreparedRequest): string[] {
+  return req.urlIsSecret ? [...req.secrets, req.url, ...urlSecretParts(req.url)] : req.secrets;
 }
