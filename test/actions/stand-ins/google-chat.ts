@@ -54,7 +54,7 @@ export function googleChatStandIn(): { handler: (req: RecordedRequest) => Reply;
     const parsed = Message.safeParse(json);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
-      const unknown = i.code === "unrecognized_keys" ? `Unknown name "${i.keys[0]}" at 'message${i.path.map((p) => `.${p}`).join("")}': Cannot find field.` : `Invalid value at 'message.${i.path.join(".")}'`;
+      const unknown = i.code === "unrecognized_keys" ? `Unknown name "${i.keys[0]}" at 'message${i.path.map((p) => `.${String(p)}`).join("")}': Cannot find field.` : `Invalid value at 'message.${i.path.join(".")}'`;
       return googleError(400, "INVALID_ARGUMENT", `Invalid JSON payload received. ${unknown}`);
     }
     const m = parsed.data;
