@@ -191,7 +191,6 @@ describe("thehive refusals", () => {
   });
 
   it("a failed promotion says the alert exists", async () => {
-    hive.script(undefined as never);
     hive.reset();
     const s = theHiveStandIn();
     hive.handle((req) => (req.path.endsWith("/case") ? { status: 403, body: { type: "AuthorizationError", message: "Your are not authorized to create case" } } : s.handler(req)));
