@@ -99,6 +99,11 @@ describe("placeholders of the built-in action modules", () => {
       mattermost: { bot_access_token: "token-for-test", channel_id: "4xp9fdt7pbgium38k8opjhecxo" },
       slack: { slack_bot_token: "xoxb-token-for-test", channel_id: "C0123ABCD" },
       mail: { mail_from: "misp@example.org", smtp_host: "smtp.example.org" },
+      pagerduty: { routing_key: "R0ut1ngKeyForTheStandIn000000001" },
+      webex: { bot_token: "webex-bot-token-for-test" },
+      thehive: { api_key: "thehive-key-for-test" },
+      dfir_iris: { api_key: "iris-key-for-test" },
+      flowintel: { api_key: "flowintel-key-for-test" },
     };
     const refusals: string[] = [];
     for (const m of actions) {

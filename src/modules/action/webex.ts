@@ -62,9 +62,9 @@ export default defineActionModule({
   icon: { name: "comments", class: "fas" },
   params: {
     bot_token: param.secret({ required: true, description: "Bot access token (developer.webex.com, My Apps); the bot must be a member of the space." }),
-    room_id: param.string({ required: true, placeholder: "Y2lzY29zcGFyazovL3VzL1JPT00v…", description: "Space (room) id." }),
+    room_id: param.string({ required: true, placeholder: "Y2lzY29zcGFyazovL3VzL1JPT00vMTIzNDU2", description: "Space (room) id." }),
     message_template: param.template({ placeholder: "**{{ Event.info }}** ({{ Event.Orgc.name }})", description: "Message in Webex Markdown. Default: the event summary." }),
-    parent_id: param.string({ placeholder: "Y2lzY29zcGFyazovL3VzL01FU1NBR0Uv…", description: "Reply to this message (thread). Default: a new message." }),
+    parent_id: param.string({ placeholder: "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvNzg5", description: "Reply to this message (thread). Default: a new message." }),
     api_url: param.url({ default: WEBEX_API_URL, placeholder: WEBEX_API_URL, description: "Webex API base URL." }),
   },
   supportFilters: true,
