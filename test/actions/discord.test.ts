@@ -49,7 +49,7 @@ describe("discord", () => {
     expect(embed.title).toBe(`[MISP] Event 1201: ${data.Event.info}`);
     expect(embed.url).toBe("https://misp.example.org/events/view/1201");
     expect(embed.color).toBe(0xd9534f);
-    expect(embed.description).toContain("UUID: 95c8c4f1\\-a47c");
+    expect(embed.description).toContain("UUID: 95c8c4f1-a47c");
     expect(embed.fields).toEqual([
       { name: "Threat level", value: "High", inline: true },
       { name: "Creator org", value: "CIRCL", inline: true },

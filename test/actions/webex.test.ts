@@ -41,7 +41,7 @@ describe("webex", () => {
     expect(webex.last().headers.authorization).toBe(`Bearer ${WEBEX_TOKEN}`);
     const body = sent();
     expect(body.roomId).toBe(WEBEX_ROOM);
-    expect(body.markdown.split("  \n")[0]).toBe(`**\\[MISP\\] Event 1201: ${data.Event.info.replace(/[-()]/g, "\\$&")}**`);
+    expect(body.markdown.split("  \n")[0]).toBe(`**\\[MISP\\] Event 1201: ${data.Event.info}**`);
     expect(body.text.split("\n")[0]).toBe(`[MISP] Event 1201: ${data.Event.info}`);
   });
 
