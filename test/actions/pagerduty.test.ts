@@ -95,6 +95,21 @@ describe("pagerduty trigger and resolve", () => {
   });
 });
 
+describe("pagerduty payload size", () => {
+  it("adds the filtered attributes to the custom details, and leaves them out when the event would pass 512 KB", async () => {
+    const data = roaming("event-publish-tlp-red") as { Event: Record<string, any> };
+    const kept = { 1: data.Event._AttributeFlattened[1] };
+    await app.query(request(data, {}, { filteredItems: kept }));
+    expect(sent().payload.custom_details.matching_attributes).toEqual([data.Event._AttributeFlattened[1]]);
+    const big = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [i, { type: "text", value: "x".repeat(20_000) }]));
+    expect((await app.query(request(data, {}, { filteredItems: big }))).body).toEqual({ data: true });
+    const details = sent().payload.custom_details;
+    expect(details.matching_attributes).toBeUndefined();
+    expect(details.matching_attributes_omitted).toBe("too large for PagerDuty (512 KB)");
+    expect(Buffer.byteLength(pd.last().body)).toBeLessThan(512 * 1024);
+  });
+});
+
 describe("pagerduty refusals", () => {
   it("reports PagerDuty's own error text for 400, the status for 401/403/404/5xx, and 429 with and without Retry-After", async () => {
     const wrongKey = await app.query(request({}, { routing_key: "0".repeat(32) }));

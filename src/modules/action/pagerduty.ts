@@ -157,7 +157,7 @@ export default defineActionModule({
           ...(filteredItems && filteredItems.length > 0 ? { matching_attributes: filteredItems.slice(0, 50) } : {}),
         }
       : undefined;
-    let req = buildPagerDutyRequest({
+    const input: PagerDutyEventInput = {
       eventsUrl: params.events_url,
       routingKey,
       action: params.event_action,
@@ -171,11 +171,13 @@ export default defineActionModule({
       timestamp: facts?.timestamp ? new Date(facts.timestamp * 1000).toISOString() : undefined,
       link: href ? { href, text: `MISP event ${facts?.id}` } : undefined,
       customDetails,
-    });
-    if (Buffer.byteLength(req.body ?? "") > MAX_BODY_BYTES && customDetails) {
+    };
+    let req = buildPagerDutyRequest(input);
+    if (Buffer.byteLength(req.body ?? "") > MAX_BODY_BYTES && customDetails?.matching_attributes) {
       // Only the filtered attributes can make the event this large: leave them out.
-      delete customDetails.matching_attributes;
-      req = { ...req, body: JSON.stringify({ ...JSON.parse(req.body!), payload: { ...JSON.parse(req.body!).payload, custom_details: customDetails } }) };
+      const { matching_attributes: _dropped, ...rest } = customDetails;
+      req = buildPagerDutyRequest({ ...input, customDetails: { ...rest, matching_attributes_omitted: "too large for PagerDuty (512 KB)" } });
+      ctx.log.warn("pagerduty: the filtered attributes were left out of custom_details (payload above 512 KB)");
     }
 
     const res = await sendPrepared(ctx, req);
