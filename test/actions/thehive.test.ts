@@ -190,6 +190,26 @@ describe("thehive refusals", () => {
     expect(state.alerts.size).toBe(1);
   });
 
+  it("case mode after a failed promotion: the next run finds the alert and promotes it, once", async () => {
+    const s = theHiveStandIn();
+    let refuse = true;
+    hive.handle((req) => (refuse && req.path.endsWith("/case") ? { status: 503, body: "Service Unavailable" } : s.handler(req)));
+    const first = await app.query(request(data(), { create: "case" }));
+    expect(first.body.error).toMatch(/^thehive: alert ~\d+ created, but not promoted to a case: HTTP 503 Service Unavailable/);
+    refuse = false;
+    expect((await app.query(request(data(), { create: "case" }))).body).toEqual({ data: true });
+    expect(s.state.cases).toHaveLength(1);
+    expect((await app.query(request(data(), { create: "case" }))).body).toEqual({ data: true });
+    expect(s.state.cases).toHaveLength(1);
+    const lookups = hive.requests.filter((r) => r.path === "/api/v1/query");
+    expect(lookups).toHaveLength(2);
+    expect(JSON.parse(lookups[0]!.body).query[1]._and).toEqual([
+      { _eq: { _field: "type", _value: "misp-event" } },
+      { _eq: { _field: "source", _value: "MISP" } },
+      { _eq: { _field: "sourceRef", _value: (data() as { Event: { uuid: string } }).Event.uuid } },
+    ]);
+  });
+
   it("a failed promotion says the alert exists", async () => {
     hive.reset();
     const s = theHiveStandIn();

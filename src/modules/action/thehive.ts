@@ -70,6 +70,21 @@ export function buildTheHivePromoteRequest(i: Omit<TheHiveAlertInput, "alert">, 
   });
 }
 
+/**
+ * POST /api/v1/query: the alert with this uniqueness key (TheHive4py's alert.find), to learn
+ * whether an alert an earlier run created was already promoted (pure).
+ */
+export function buildTheHiveFindAlertRequest(i: Omit<TheHiveAlertInput, "alert">, key: { type: string; source: string; sourceRef: string }): PreparedRequest {
+  const eq = (field: string, value: string) => ({ _eq: { _field: field, _value: value } });
+  const query = [{ _name: "listAlert" }, { _name: "filter", _and: [eq("type", key.type), eq("source", key.source), eq("sourceRef", key.sourceRef)] }, { _name: "page", from: 0, to: 1 }];
+  return jsonPost("looking up the existing TheHive alert", `${i.baseUrl}/api/v1/query?name=misp-existing-alert`, { query }, {
+    headers: headers(i.apiKey, i.organisation),
+    secrets: [i.apiKey],
+    retry: true,
+    verifyTls: i.verifyTls,
+  });
+}
+
 interface TheHiveError {
   type?: unknown;
   message?: unknown;
@@ -200,21 +215,36 @@ export default defineActionModule({
       },
     };
     const res = await sendPrepared(ctx, buildTheHiveAlertRequest(input));
+    let alertId: string;
     if (isAlreadyExists(res)) {
       ctx.log.info({ sourceRef }, "TheHive alert already exists (created by an earlier run)");
-      return;
+      if (params.create === "alert") return;
+      // Case mode: promote it unless the earlier run (or an analyst) already did.
+      const found = await sendPrepared(ctx, buildTheHiveFindAlertRequest(input, input.alert));
+      const list = jsonBody(found);
+      const existing = Array.isArray(list) && isObject(list[0]) ? list[0] : undefined;
+      if (found.status !== 200 || typeof existing?._id !== "string") {
+        throw new ModuleError(`the alert exists but could not be looked up to promote it: ${describeFailure(found, { detail: theHiveDetail(found), secrets: [apiKey] })}`);
+      }
+      if (typeof existing.caseId === "string" && existing.caseId !== "") {
+        ctx.log.info({ alertId: existing._id, caseId: existing.caseId }, "TheHive alert already promoted to a case");
+        return;
+      }
+      alertId = existing._id;
+    } else {
+      if (res.status !== 201 && res.status !== 200) throw new ModuleError(describeFailure(res, { detail: theHiveDetail(res), secrets: [apiKey] }));
+      const created = jsonBody(res) as { _id?: unknown } | undefined;
+      if (typeof created?._id !== "string") throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from TheHive", secrets: [apiKey] }));
+      alertId = created._id;
+      ctx.log.info({ alertId, observables: input.alert.observables.length }, "TheHive alert created");
+      if (params.create === "alert") return;
     }
-    if (res.status !== 201 && res.status !== 200) throw new ModuleError(describeFailure(res, { detail: theHiveDetail(res), secrets: [apiKey] }));
-    const created = jsonBody(res) as { _id?: unknown } | undefined;
-    if (typeof created?._id !== "string") throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from TheHive", secrets: [apiKey] }));
-    ctx.log.info({ alertId: created._id, observables: input.alert.observables.length }, "TheHive alert created");
-    if (params.create === "alert") return;
 
-    const promoted = await sendPrepared(ctx, buildTheHivePromoteRequest(input, created._id, params.case_template.trim() || undefined));
+    const promoted = await sendPrepared(ctx, buildTheHivePromoteRequest(input, alertId, params.case_template.trim() || undefined));
     if (promoted.status !== 201 && promoted.status !== 200) {
-      throw new ModuleError(`alert ${created._id} created, but not promoted to a case: ${describeFailure(promoted, { detail: theHiveDetail(promoted), secrets: [apiKey] })}`);
+      throw new ModuleError(`alert ${alertId} created, but not promoted to a case: ${describeFailure(promoted, { detail: theHiveDetail(promoted), secrets: [apiKey] })}`);
     }
     const kase = jsonBody(promoted) as { _id?: unknown; number?: unknown } | undefined;
-    ctx.log.info({ alertId: created._id, caseId: kase?._id, number: kase?.number }, "TheHive case created");
+    ctx.log.info({ alertId, caseId: kase?._id, number: kase?.number }, "TheHive case created");
   },
 });

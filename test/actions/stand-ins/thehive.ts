@@ -86,11 +86,21 @@ export function theHiveStandIn(): { handler: (req: RecordedRequest) => Reply; st
       state.alerts.set(key, alert);
       return { status: 201, body: { ...alert, _type: "Alert", _createdBy: "misp@thehive.local", _createdAt: Date.now(), status: "New", stage: "New", observableCount: (a.observables ?? []).length } };
     }
+    if (req.path === "/api/v1/query") {
+      // TheHive's query DSL as TheHive4py sends it: listAlert, filter (_and of _eq), page.
+      const q = (json as { query?: unknown }).query;
+      if (!Array.isArray(q) || (q[0] as { _name?: unknown })?._name !== "listAlert") return err(400, "BadRequest", "Invalid query");
+      const filter = q.find((x: { _name?: unknown }) => x._name === "filter") as { _and?: Array<{ _eq?: { _field: string; _value: unknown } }> } | undefined;
+      const conds = (filter?._and ?? []).map((c) => c._eq).filter((c): c is { _field: string; _value: unknown } => c !== undefined);
+      const hits = [...state.alerts.values()].filter((a) => a.org === org && conds.every((c) => (a as Record<string, unknown>)[c._field] === c._value));
+      return { status: 200, body: hits.map((a) => ({ ...a, caseId: state.cases.find((k) => k.alertId === a._id)?._id })) };
+    }
     const promote = /^\/api\/v1\/alert\/([^/]+)\/case$/.exec(req.path);
     if (promote) {
       const id = decodeURIComponent(promote[1]!);
       const alert = [...state.alerts.values()].find((a) => a._id === id && a.org === org);
       if (!alert) return err(404, "NotFoundError", `Alert ${id} not found`);
+      if (state.cases.some((k) => k.alertId === id)) return err(400, "BadRequest", `Alert ${id} has already been imported`);
       const body = z.object({ caseTemplate: z.string().optional() }).safeParse(json);
       if (!body.success) return err(400, "BadRequest", "Invalid case");
       const kase = { _id: `~${8192 + ++n}`, number: state.cases.length + 1, alertId: id, caseTemplate: body.data.caseTemplate };
