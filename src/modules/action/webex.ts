@@ -72,7 +72,7 @@ export default defineActionModule({
     const token = params.bot_token.trim();
     if (/\s/.test(token)) throw new ParamError("bot_token", "must be a single word");
     const roomId = params.room_id.trim();
-    if (!/^[A-Za-z0-9_=-]+$/.test(roomId)) throw new ParamError("room_id", "must be a Webex space id (letters, digits, - _ =)");
+    if (!/^[A-Za-z0-9_=+/-]+$/.test(roomId)) throw new ParamError("room_id", "must be a Webex space id (letters, digits, - _ = + /)");
     let markdown: string;
     let text: string | undefined;
     if (params.message_template.trim() !== "") {
