@@ -1,7 +1,7 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
 import { defaultMarkdownDescription, defaultTitle, splitTags } from "../../lib/cases/description.js";
-import { IRIS_TLP, irisIocs, type IrisIoc } from "../../lib/cases/iris-iocs.js";
+import { irisIocs, type IrisIoc } from "../../lib/cases/iris-iocs.js";
 import { deliver } from "../../lib/messages/deliver.js";
 import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
 import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
