@@ -4,21 +4,25 @@ import { defineConfig } from "vitest/config";
 // within a second, real CLI start-up). They run in their own pass, one file at a time, so the
 // CPU is not shared with the rest of the suite (`npm test` runs both passes).
 const TIMING = [
-  "test/template/module-deadline.test.ts",
-  "test/template/pool.test.ts",
-  "test/authoring/e2e.test.ts",
-  "test/authoring/watcher.test.ts",
-  "test/core/cli-e2e.test.ts",
+  "test/modules/expansion/jinja_template_rendering-deadline.test.ts",
+  "test/engines/jinja/pool.test.ts",
+  "test/sdk/e2e.test.ts",
+  "test/sdk/watcher.test.ts",
+  "test/commands/cli-e2e.test.ts",
   "test/reliability/regex.test.ts",
   "test/reliability/echoes.test.ts",
   // The reliability suite of issue 19 (test/reliability/harness.ts has its conventions).
   "test/reliability/inbound-bodies.test.ts",
   "test/reliability/connection-cap.test.ts",
+  "test/reliability/header-timeouts.test.ts",
   "test/reliability/large-bodies.test.ts",
   "test/reliability/shutdown.test.ts",
   "test/reliability/custom-modules.test.ts",
   "test/reliability/custom-modules-import.test.ts",
   "test/reliability/process-guards.test.ts",
+  // The outbox's tests that kill and restart server processes (docs/delivery.md).
+  "test/core/outbox/crash-recovery.test.ts",
+  "test/core/outbox/redis-shared.test.ts",
 ];
 
 export default defineConfig({

@@ -11,11 +11,15 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { load, repo, startServer, table } from "./lib.mjs";
+import { cpuMs, freePort, load, repo, startServer, table } from "./lib.mjs";
 
 const duration = Number(process.argv[2] ?? 5);
 const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
-const queryBody = JSON.stringify({ module: "testaction", data, params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" } });
+const queryBody = JSON.stringify({
+  module: "testaction",
+  data,
+  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
+});
 const headers = { "content-type": "application/json" };
 const dirs = [];
 const tmp = () => {
@@ -25,14 +29,35 @@ const tmp = () => {
 };
 
 // ---- 1. recording cost ----
-const on = await startServer((port) => ["dist/cli.js", "-p", String(port), "--data-dir", tmp(), "--capture", "full"]);
+const listenPort = await freePort();
+const on = await startServer((port) => [
+  "dist/cli.js",
+  "-p",
+  String(port),
+  "--data-dir",
+  tmp(),
+  "--capture",
+  "full",
+  "--debug-listen",
+  `127.0.0.1:${listenPort}`,
+]);
 const off = await startServer((port) => ["dist/cli.js", "-p", String(port), "--data-dir", tmp(), "--capture", "off"]);
 const slices = [[], []];
 for (const s of [on, off]) await load({ url: `${s.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 });
+// CPU time per query as well: on a machine shared with other jobs req/s swings by a factor of
+// several between slices, while the CPU a query costs the server (all its threads, garbage
+// collection and the journal's writes included) stays put.
+const cpu = [0, 0];
 for (let i = 0; i < Math.max(1, Math.round(duration)); i++) {
-  slices[0].push(await load({ url: `${on.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 }));
-  slices[1].push(await load({ url: `${off.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 }));
+  for (const [k, s] of [on, off].entries()) {
+    const c0 = cpuMs(s.pid);
+    slices[k].push(await load({ url: `${s.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: 1 }));
+    cpu[k] += cpuMs(s.pid) - c0;
+  }
 }
+// Writes still queued when the last slice ended are the journal's too.
+await new Promise((r) => setTimeout(r, 500));
+const cpuPerQuery = slices.map((runs, k) => (cpu[k] / runs.reduce((n, r) => n + r.total, 0)) * 1000);
 const mean = (runs) => runs.reduce((s, r) => s + r.rps, 0) / runs.length;
 const [rpsOn, rpsOff] = slices.map(mean);
 const recorded = (await (await fetch(`${on.url}/console/api/status`)).json()).journal.recorded;
@@ -43,19 +68,60 @@ const post = (url, path, body) =>
   new Promise((resolve, reject) => {
     const u = new URL(path, url);
     const t0 = performance.now();
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: "POST", agent: false, headers: { Connection: "close", "User-Agent": "CakePHP", "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: "POST",
+        agent: false,
+        headers: {
+          Connection: "close",
+          "User-Agent": "CakePHP",
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Content-Length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
-const execBody = JSON.stringify({ source: { node_id: 3, module_id: "testaction", filters: { selector: "", value: "", operator: "", path: "" }, parameters: { foo: "", hec_token: "t0k3n" } }, timestamp: "2024-10-21T10:59:21+02:00", data });
+const execBody = JSON.stringify({
+  source: {
+    node_id: 3,
+    module_id: "testaction",
+    filters: { selector: "", value: "", operator: "", path: "" },
+    parameters: { foo: "", hec_token: "t0k3n" },
+  },
+  timestamp: "2024-10-21T10:59:21+02:00",
+  data,
+});
 // The store is kept busy by a steady /query stream (each one recorded), not by saturating the
 // server: at saturation any latency only measures the accept queue.
 const BUSY_RATE = 100;
-async function receiverPass(busyRate) {
-  const busy = busyRate ? autocannon({ url: `${on.url}/query`, method: "POST", body: queryBody, headers, connections: 4, overallRate: busyRate, duration: duration + 2 }) : undefined;
+/** /query at c=16 with no rate limit: the server's event loop is saturated. */
+const SATURATED = -1;
+async function receiverPass(busyRate, where) {
+  const base = where === "listener" ? `http://127.0.0.1:${listenPort}` : on.url;
+  const prefix = where === "listener" ? "" : "/workflow-debug";
+  const busy =
+    busyRate === SATURATED
+      ? autocannon({ url: `${on.url}/query`, method: "POST", body: queryBody, headers, connections: 16, duration: duration + 2 })
+      : busyRate
+        ? autocannon({
+            url: `${on.url}/query`,
+            method: "POST",
+            body: queryBody,
+            headers,
+            connections: 4,
+            overallRate: busyRate,
+            duration: duration + 2,
+          })
+        : undefined;
   await new Promise((r) => setTimeout(r, 500));
   const latencies = [];
   const failures = [];
@@ -66,20 +132,38 @@ async function receiverPass(busyRate) {
     const due = t0 + i * 5;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const path = i % 10 === 0 ? "/workflow-debug/event-publish/init?type=blocking" : i % 10 === 9 ? "/workflow-debug/event-publish/end?outcome=success" : "/workflow-debug/event-publish/exec/testaction?result=success";
-    sent.push(post(on.url, path, execBody).then(
-      (r) => (r.status === 200 ? latencies.push(r.ms) : failures.push(`HTTP ${r.status}`)),
-      (e) => failures.push(e.code ?? e.message),
-    ));
+    const path =
+      prefix +
+      (i % 10 === 0
+        ? "/event-publish/init?type=blocking"
+        : i % 10 === 9
+          ? "/event-publish/end?outcome=success"
+          : "/event-publish/exec/testaction?result=success");
+    sent.push(
+      post(base, path, execBody).then(
+        (r) => (r.status === 200 ? latencies.push(r.ms) : failures.push(`HTTP ${r.status}`)),
+        (e) => failures.push(e.code ?? e.message),
+      ),
+    );
   }
   await Promise.all(sent);
   const achieved = postsTotal / ((performance.now() - t0) / 1000);
   await busy;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { busyRate, achieved, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1], failures: failures.length ? `${failures.length} (${[...new Set(failures)].join(", ")})` : "0" };
+  return {
+    where,
+    busyRate,
+    achieved,
+    p50: pct(50),
+    p99: pct(99),
+    max: latencies[latencies.length - 1],
+    failures: failures.length ? `${failures.length} (${[...new Set(failures)].join(", ")})` : "0",
+  };
 }
-const receiverRuns = [await receiverPass(0), await receiverPass(BUSY_RATE)];
+const receiverRuns = [];
+for (const where of ["main port", "listener"])
+  for (const rate of [0, BUSY_RATE, SATURATED]) receiverRuns.push(await receiverPass(rate, where));
 const status = await (await fetch(`${on.url}/console/api/status`)).json();
 await on.stop();
 
@@ -91,7 +175,9 @@ const bigDir = tmp();
   await s.stop();
   const Database = createRequire(import.meta.url)("better-sqlite3");
   const db = new Database(join(bigDir, "store.db"));
-  const ins = db.prepare("INSERT INTO journal_queries (id, ts, module, kind, outcome, duration_ms, error, params, search) VALUES (?, ?, ?, 'action', ?, ?, ?, ?, ?)");
+  const ins = db.prepare(
+    "INSERT INTO journal_queries (id, ts, module, kind, outcome, duration_ms, error, params, search) VALUES (?, ?, ?, 'action', ?, ?, ?, ?, ?)",
+  );
   const modules = ["testaction", "http_webhook", "slack", "mattermost", "splunk_hec", "mail", "telegram", "ms_teams"];
   const now = Date.now();
   db.transaction(() => {
@@ -99,7 +185,16 @@ const bigDir = tmp();
       const m = modules[i % modules.length];
       const outcome = i % 17 === 0 ? "error" : "ok";
       const err = outcome === "error" ? `${m}: HTTP 502 from upstream ${i}` : null;
-      ins.run(i, now - (100_000 - i) * 1000, m, outcome, 3.2, err, JSON.stringify({ foo: `value-${i}` }), `${m} ${outcome} ${err ?? ""} {"foo":"value-${i}"}`.toLowerCase());
+      ins.run(
+        i,
+        now - (100_000 - i) * 1000,
+        m,
+        outcome,
+        3.2,
+        err,
+        JSON.stringify({ foo: `value-${i}` }),
+        `${m} ${outcome} ${err ?? ""} {"foo":"value-${i}"}`.toLowerCase(),
+      );
     }
   })();
   db.close();
@@ -131,11 +226,38 @@ for (const [label, path] of [
 await big.stop();
 for (const d of dirs) rmSync(d, { recursive: true, force: true });
 
-console.log(`\n1. Recording cost, POST /query testaction (${(queryBody.length / 1024).toFixed(0)} KiB event), c=16, ${duration} × 1 s alternating slices per server\n`);
-console.log(table(["journal", "req/s"], [["on (capture full)", rpsOn.toFixed(0)], ["off (--capture off)", rpsOff.toFixed(0)]]));
-console.log(`cost: ${(((rpsOff - rpsOn) / rpsOff) * 100).toFixed(1)} % (target ≤ 5 %); ${recorded} queries recorded`);
-console.log(`\n2. Debug receiver, 200 posts/s scheduled for ${duration} s (new connection per post, ${(execBody.length / 1024).toFixed(0)} KiB body); target p99 < 5 ms\n`);
-console.log(table(["/query load recorded meanwhile", "posts/s achieved", "p50 ms", "p99 ms", "max ms", "failed posts"], receiverRuns.map((r) => [r.busyRate ? `${r.busyRate}/s` : "none", r.achieved.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.max.toFixed(2), r.failures])));
+console.log(
+  `\n1. Recording cost, POST /query testaction (${(queryBody.length / 1024).toFixed(0)} KiB event), c=16, ${duration} × 1 s alternating slices per server\n`,
+);
+console.log(
+  table(
+    ["journal", "req/s", "CPU µs per query"],
+    [
+      ["on (capture full)", rpsOn.toFixed(0), cpuPerQuery[0].toFixed(0)],
+      ["off (--capture off)", rpsOff.toFixed(0), cpuPerQuery[1].toFixed(0)],
+    ],
+  ),
+);
+console.log(
+  `cost: ${(((rpsOff - rpsOn) / rpsOff) * 100).toFixed(1)} % of throughput, ${(((cpuPerQuery[0] - cpuPerQuery[1]) / cpuPerQuery[1]) * 100).toFixed(1)} % of CPU per query (target ≤ 5 %); ${recorded} queries recorded`,
+);
+console.log(
+  `\n2. Debug receiver, 200 posts/s scheduled for ${duration} s (new connection per post, ${(execBody.length / 1024).toFixed(0)} KiB body); target p99 < 5 ms\n`,
+);
+console.log(
+  table(
+    ["receiver", "/query load recorded meanwhile", "posts/s achieved", "p50 ms", "p99 ms", "max ms", "failed posts"],
+    receiverRuns.map((r) => [
+      r.where === "listener" ? "--debug-listen (own thread)" : "main port",
+      r.busyRate === SATURATED ? "c=16, saturated" : r.busyRate ? `${r.busyRate}/s` : "none",
+      r.achieved.toFixed(0),
+      r.p50.toFixed(2),
+      r.p99.toFixed(2),
+      r.max.toFixed(2),
+      r.failures,
+    ]),
+  ),
+);
 console.log(`posts processed ${status.receiver.processed}, dropped ${status.receiver.dropped}`);
 console.log(`\n3. Query list over 100,000 records (15 requests each, ms)\n`);
 console.log(table(["page", "median", "max"], listRows));

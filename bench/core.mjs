@@ -53,7 +53,11 @@ async function alternate(runA, runB) {
   }
   return slices.map((runs) => {
     const p50s = runs.map((r) => r.p50).sort((x, y) => x - y);
-    return { rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length, p50: p50s[p50s.length >> 1], p99: Math.max(...runs.map((r) => r.p99)) };
+    return {
+      rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length,
+      p50: p50s[p50s.length >> 1],
+      p99: Math.max(...runs.map((r) => r.p99)),
+    };
   });
 }
 
@@ -65,19 +69,33 @@ for (const c of [1, 16, 64]) {
     ["POST /query testaction", { method: "POST", path: "/query", body: queryBody, headers: { "content-type": "application/json" } }],
   ]) {
     const [a, b] = await alternate(
-      (duration) => load({ url: ours.url + opts.path, method: opts.method, body: opts.body, headers: opts.headers, connections: c, duration }),
-      (duration) => load({ url: bare.url + opts.path, method: opts.method, body: opts.body, headers: opts.headers, connections: c, duration }),
+      (duration) =>
+        load({ url: ours.url + opts.path, method: opts.method, body: opts.body, headers: opts.headers, connections: c, duration }),
+      (duration) =>
+        load({ url: bare.url + opts.path, method: opts.method, body: opts.body, headers: opts.headers, connections: c, duration }),
     );
     ratios[`${route} c=${c}`] = a.rps / b.rps;
-    rows.push([route, String(c), a.rps.toFixed(0), `${a.p50} / ${a.p99}`, b.rps.toFixed(0), `${b.p50} / ${b.p99}`, `${((a.rps / b.rps) * 100).toFixed(0)} %`]);
+    rows.push([
+      route,
+      String(c),
+      a.rps.toFixed(0),
+      `${a.p50} / ${a.p99}`,
+      b.rps.toFixed(0),
+      `${b.p50} / ${b.p99}`,
+      `${((a.rps / b.rps) * 100).toFixed(0)} %`,
+    ]);
   }
 }
 await ours.stop();
 await bare.stop();
 
-console.log(`\nRequest body for /query: ${(queryBody.length / 1024).toFixed(0)} KiB (event-publish-tlp-red.json); /modules reply: ${(readFileSync(listingFile).length / 1024).toFixed(0)} KiB on both. ${duration} × 1 s per server and cell, alternating.\n`);
+console.log(
+  `\nRequest body for /query: ${(queryBody.length / 1024).toFixed(0)} KiB (event-publish-tlp-red.json); /modules reply: ${(readFileSync(listingFile).length / 1024).toFixed(0)} KiB on both. ${duration} × 1 s per server and cell, alternating.\n`,
+);
 console.log(table(["route", "c", "ours req/s", "ours p50 / p99 ms", "bare Fastify req/s", "bare p50 / p99 ms", "ours / bare"], rows));
 const range = (r) => `median ${r.median.toFixed(0)} ms (${r.min.toFixed(0)}–${r.max.toFixed(0)})`;
-console.log(`\nstart-up to first healthy /healthcheck, ${STARTS} cold starts: ours ${range(oursStartup)}; bare Fastify ${range(bareStartup)}`);
+console.log(
+  `\nstart-up to first healthy /healthcheck, ${STARTS} cold starts: ours ${range(oursStartup)}; bare Fastify ${range(bareStartup)}`,
+);
 console.log(`idle RSS: ${idleRss.toFixed(0)} MB`);
 console.log(`targets: /query testaction c=16 ≥ 70 % of bare → ${(ratios["POST /query testaction c=16"] * 100).toFixed(0)} %`);

@@ -8,17 +8,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const distEntry = join(root, "dist/lib/hashpath/index.js");
+const distEntry = join(root, "dist/engines/cakephp-hash/index.js");
 
 async function loadLibrary() {
-  if (process.env.HASHPATH_BENCH_FROM !== "src" && existsSync(distEntry)) return { lib: await import(pathToFileURL(distEntry).href), from: "dist" };
+  if (process.env.HASHPATH_BENCH_FROM !== "src" && existsSync(distEntry))
+    return { lib: await import(pathToFileURL(distEntry).href), from: "dist" };
   const { tsImport } = await import("tsx/esm/api");
-  return { lib: await tsImport(join(root, "src/lib/hashpath/index.ts"), import.meta.url), from: "src (tsx)" };
+  return { lib: await tsImport(join(root, "src/engines/cakephp-hash/index.ts"), import.meta.url), from: "src (tsx)" };
 }
 
 function largestFixture() {
   const dir = join(root, "test/fixtures/roaming");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => join(dir, f));
   return files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
 }
 
@@ -45,7 +48,9 @@ const model = lib.parsePhpJson(text);
 const path = "Event._AttributeFlattened.{n}[type=/^ip-/].value";
 const sample = lib.extract(plain, path);
 
-console.log(`library: ${from}; fixture: ${file.slice(root.length)} (${text.length} bytes, ${plain.Event._AttributeFlattened.length} flattened attributes)`);
+console.log(
+  `library: ${from}; fixture: ${file.slice(root.length)} (${text.length} bytes, ${plain.Event._AttributeFlattened.length} flattened attributes)`,
+);
 console.log(`result: ${JSON.stringify(sample)}`);
 const headline = measure(`${path} (JSON.parse data)`, () => lib.extract(plain, path));
 measure(`${path} (PHP-order model)`, () => lib.extract(model, path));
@@ -55,5 +60,9 @@ measure("filter: selector {n}, in, _allTags.{n}.name = tlp:red", () =>
   lib.evaluateFilter(plain, { selector: "Event._AttributeFlattened.{n}", operator: "in", value: "tlp:red", path: "_allTags.{n}.name" }),
 );
 const target = 50_000;
-console.log(headline >= target ? `OK: ${headline.toLocaleString("en-US")} >= ${target.toLocaleString("en-US")} extractions/s` : `BELOW TARGET: ${headline} < ${target}`);
+console.log(
+  headline >= target
+    ? `OK: ${headline.toLocaleString("en-US")} >= ${target.toLocaleString("en-US")} extractions/s`
+    : `BELOW TARGET: ${headline} < ${target}`,
+);
 process.exitCode = headline >= target ? 0 : 1;

@@ -51,7 +51,15 @@ try {
   if (!health.modules.isolated?.some((i) => i.name === "iso_action") || health.modules.isolated.some((i) => i.name === "inproc_action")) {
     throw new Error("the benchmark's modules are not isolated as intended");
   }
-  const run = (module) => (seconds) => load({ url: `${server.url}/query`, method: "POST", body: body(module), headers: { "content-type": "application/json" }, connections, duration: seconds });
+  const run = (module) => (seconds) =>
+    load({
+      url: `${server.url}/query`,
+      method: "POST",
+      body: body(module),
+      headers: { "content-type": "application/json" },
+      connections,
+      duration: seconds,
+    });
   const runs = { iso_action: [], inproc_action: [] };
   await run("iso_action")(1);
   await run("inproc_action")(1);
@@ -65,7 +73,9 @@ try {
   };
   const iso = summary(runs.iso_action);
   const inproc = summary(runs.inproc_action);
-  console.log(`\nPOST /query, ${(body("iso_action").length / 1024).toFixed(0)} KiB body, c=${connections}, ${duration} × 1 s per module, alternating; RSS ${server.rssMb().toFixed(0)} MB with one isolate.\n`);
+  console.log(
+    `\nPOST /query, ${(body("iso_action").length / 1024).toFixed(0)} KiB body, c=${connections}, ${duration} × 1 s per module, alternating; RSS ${server.rssMb().toFixed(0)} MB with one isolate.\n`,
+  );
   console.log(
     table(
       ["custom module", "req/s", "p50 / p99 ms"],
@@ -75,7 +85,9 @@ try {
       ],
     ),
   );
-  console.log(`\nisolated / in-process throughput: ${((iso.rps / inproc.rps) * 100).toFixed(0)} %; per-call overhead ≈ ${((1 / iso.rps - 1 / inproc.rps) * 1e6).toFixed(0)} µs of server time per request`);
+  console.log(
+    `\nisolated / in-process throughput: ${((iso.rps / inproc.rps) * 100).toFixed(0)} %; per-call overhead ≈ ${((1 / iso.rps - 1 / inproc.rps) * 1e6).toFixed(0)} µs of server time per request`,
+  );
 } finally {
   await server.stop();
   rmSync(root, { recursive: true, force: true });

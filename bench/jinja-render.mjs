@@ -66,7 +66,11 @@ function benchData(wanted) {
 /** Variant `n` of the event: same shape and sizes, different ids and values (so a different data text). */
 function variant(data, n) {
   const event = { ...data.Event, id: String(Number(data.Event.id) + n), info: `${data.Event.info} #${n}` };
-  event._AttributeFlattened = event._AttributeFlattened.map((a) => ({ ...a, id: String(Number(a.id) + 100000 * n), value: `${a.value}-${n}` }));
+  event._AttributeFlattened = event._AttributeFlattened.map((a) => ({
+    ...a,
+    id: String(Number(a.id) + 100000 * n),
+    value: `${a.value}-${n}`,
+  }));
   return { ...data, Event: event };
 }
 
@@ -148,7 +152,9 @@ async function main() {
       await ceilingRun(Number(args.warmup));
       const ceiling = await ceilingRun(Number(args.duration));
       const perSecond = ceiling.requests.total / (ceiling.duration || Number(args.duration));
-      console.log(`baseline (same body, unknown module: HTTP + body parsing only) requests/s ${perSecond.toFixed(0)}, p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms`);
+      console.log(
+        `baseline (same body, unknown module: HTTP + body parsing only) requests/s ${perSecond.toFixed(0)}, p50 ${ceiling.latency.p50} ms, p99 ${ceiling.latency.p99} ms`,
+      );
     }
   } finally {
     await server.stop();

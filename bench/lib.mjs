@@ -21,7 +21,11 @@ export function freePort() {
 export async function startServer(args, { env = {}, timeoutMs = 20_000 } = {}) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args(port), { cwd: repo, env: { ...process.env, MISP_MODULES_WATCH: "false", ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, args(port), {
+    cwd: repo,
+    env: { ...process.env, MISP_MODULES_WATCH: "false", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     try {
@@ -37,7 +41,11 @@ export async function startServer(args, { env = {}, timeoutMs = 20_000 } = {}) {
     pid: child.pid,
     startupMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024,
-    stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }),
+    stop: () =>
+      new Promise((r) => {
+        child.once("exit", r);
+        child.kill("SIGTERM");
+      }),
   };
 }
 
@@ -46,9 +54,16 @@ export async function load(opts) {
   if (result.non2xx || result.errors) throw new Error(`${opts.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
   };
+}
+
+/** CPU time (user + system, all threads) the process has used so far, in ms. */
+export function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 export function table(header, rows) {

@@ -8,6 +8,7 @@ const scripts = [
   ["jinja_template_rendering, a new event every request", ["bench/jinja-render.mjs", "--distinct", "256"]],
   ["hash paths", ["bench/hashpath.mjs"]],
   ["splunk_hec batching", ["bench/splunk-hec.mjs"]],
+  ["outbox: queued vs sync, drain rate", ["bench/outbox.mjs"]],
 ];
 let failed = 0;
 for (const [title, args] of scripts) {

@@ -66,7 +66,11 @@ function startHec(latencyMs) {
         url: `http://127.0.0.1:${server.address().port}/services/collector/event`,
         stats,
         reset: () => Object.assign(stats, { requests: 0, envelopes: 0, bytes: 0 }),
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(r);
+          }),
       }),
     ),
   );
@@ -79,7 +83,9 @@ function median(values) {
 
 async function main() {
   const useSource = args.source || !existsSync(join(repo, "dist/cli.js"));
-  const serverArgs = useSource ? (port) => ["--import", "tsx", "src/cli.ts", "-p", String(port)] : (port) => ["dist/cli.js", "-p", String(port)];
+  const serverArgs = useSource
+    ? (port) => ["--import", "tsx", "src/cli.ts", "-p", String(port)]
+    : (port) => ["dist/cli.js", "-p", String(port)];
   const hec = await startHec(Number(args.latency));
   // A generous deadline: the point is to measure the slow mode, not to cut it off.
   const server = await startServer(serverArgs, { env: { MISP_MODULES_DEADLINE_MS: "60000" } });
@@ -93,7 +99,20 @@ async function main() {
     ];
     const rows = [];
     for (const [label, extra] of modes) {
-      const params = { url: hec.url, hec_token: TOKEN, verify_tls: "", source_type: "", source: "", index: "", host: "", event_per_attribute: "", data_extraction_model: "", channel: "", batch_max_bytes: "", ...extra };
+      const params = {
+        url: hec.url,
+        hec_token: TOKEN,
+        verify_tls: "",
+        source_type: "",
+        source: "",
+        index: "",
+        host: "",
+        event_per_attribute: "",
+        data_extraction_model: "",
+        channel: "",
+        batch_max_bytes: "",
+        ...extra,
+      };
       const body = JSON.stringify({ module: "splunk_hec", data, filteredItems: data, params });
       const times = [];
       let last;
@@ -106,9 +125,18 @@ async function main() {
         if (reply.error) throw new Error(`${label}: ${reply.error}`);
         last = { ...hec.stats };
       }
-      rows.push([label, String(last.envelopes), String(last.requests), (last.bytes / 1024).toFixed(0), median(times).toFixed(0), Math.min(...times).toFixed(0)]);
+      rows.push([
+        label,
+        String(last.envelopes),
+        String(last.requests),
+        (last.bytes / 1024).toFixed(0),
+        median(times).toFixed(0),
+        Math.min(...times).toFixed(0),
+      ]);
     }
-    console.log(`event with ${args.attributes} attributes, HEC latency ${args.latency} ms, ${args.runs} runs per mode, server from ${useSource ? "src (tsx)" : "dist"}`);
+    console.log(
+      `event with ${args.attributes} attributes, HEC latency ${args.latency} ms, ${args.runs} runs per mode, server from ${useSource ? "src (tsx)" : "dist"}`,
+    );
     console.log(table(["mode", "Splunk events", "HTTP requests", "KiB sent", "median ms", "min ms"], rows));
   } finally {
     await server.stop();

@@ -19,7 +19,7 @@ const dist = join(root, "dist");
 
 const moduleEntries = ["action", "expansion"].flatMap((kind) =>
   readdirSync(join(src, "modules", kind))
-    .filter((f) => f.endsWith(".ts") && !/\.(test|spec|d)\.ts$/.test(f))
+    .filter((f) => f.endsWith(".ts") && !f.startsWith("_") && !/\.(test|spec|d)\.ts$/.test(f))
     .map((f) => join(src, "modules", kind, f)),
 );
 
@@ -27,11 +27,23 @@ const moduleEntries = ["action", "expansion"].flatMap((kind) =>
 const skipTypes = process.argv.includes("--skip-types");
 
 rmSync(dist, { recursive: true, force: true });
-if (!skipTypes) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--emitDeclarationOnly"], { stdio: "inherit" });
+if (!skipTypes)
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--emitDeclarationOnly"],
+    { stdio: "inherit" },
+  );
 
 await build({
   absWorkingDir: root,
-  entryPoints: [join(src, "cli.ts"), join(src, "index.ts"), join(src, "lib", "template", "worker.ts"), join(src, "services", "isolation", "worker.ts"), ...moduleEntries],
+  entryPoints: [
+    join(src, "cli.ts"),
+    join(src, "index.ts"),
+    join(src, "engines", "jinja", "worker.ts"),
+    join(src, "core", "isolation", "worker.ts"),
+    join(src, "console", "digest-worker.ts"),
+    ...moduleEntries,
+  ],
   outdir: dist,
   outbase: src,
   bundle: true,
@@ -42,7 +54,8 @@ await build({
   target: "node20",
   // Loaded on first use only, or read their own files at run time (tsx's loader hooks,
   // swagger-ui's static assets): they stay ordinary packages in node_modules.
-  external: ["tsx", "@fastify/swagger", "@fastify/swagger-ui", "nodemailer", "undici", "better-sqlite3"],
+  // bullmq loads its Lua scripts from its own folder; ioredis comes with it.
+  external: ["tsx", "@fastify/swagger", "@fastify/swagger-ui", "nodemailer", "undici", "better-sqlite3", "bullmq", "ioredis"],
   // Bundled CommonJS packages (fastify, pino) call require() for Node built-ins.
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
   legalComments: "linked",

@@ -34,7 +34,24 @@ const ev = {
     ],
   },
 };
-const keys = { a: { 1: "one", "01": "zero-one", "1.0": "p", "1.5": "f", " 1": "sp1", "1 ": "sp1b", "1e0": "exp", x: "ex", "-3": "neg", "-0": "negzero", 0: "zero", ".5": "half", "0x1": "hex", "": "empty" } };
+const keys = {
+  a: {
+    1: "one",
+    "01": "zero-one",
+    "1.0": "p",
+    1.5: "f",
+    " 1": "sp1",
+    "1 ": "sp1b",
+    "1e0": "exp",
+    x: "ex",
+    "-3": "neg",
+    "-0": "negzero",
+    0: "zero",
+    ".5": "half",
+    "0x1": "hex",
+    "": "empty",
+  },
+};
 const vals = {
   values: [
     { v: true },
@@ -81,7 +98,11 @@ add("ev", "Event.Object.{n}[name=file].uuid", "a well-formed condition for compa
 add("ev", "Event.Object.{n}[name].uuid", "presence test: isset() is true for '' but false for a missing key");
 add("ev", "Event.Object.{n}[name=][uuid=u-file].uuid", "a malformed group next to a valid one: only the valid one applies");
 // Text after the conditions is dropped by _splitConditions + preg_match_all.
-add("ev", "Event.Tag.{n}[colour=#fff]id", "'id' after ']' is not a key: the token is {n} with conditions '[colour=#fff]id', the tags themselves are returned");
+add(
+  "ev",
+  "Event.Tag.{n}[colour=#fff]id",
+  "'id' after ']' is not a key: the token is {n} with conditions '[colour=#fff]id', the tags themselves are returned",
+);
 add("ev", "Event.Tag.{n}[colour=#fff]name.x", "text after the condition, then a real token");
 add("ev", "Event.Tag.{n}[colour=#fff]x[id=9].name", "junk between two groups: both groups apply");
 add("ev", "Event.Tag.{n}x[id=1]", "key part '{n}x' is not a wildcard: exact key '{n}x' (none)");
@@ -91,7 +112,11 @@ add("ev", "Event.Attribute.{n}[type=ip-dst.value", "unclosed '[': the following 
 add("ev", "Event.Attribute.{n}]x.value", "stray ']' without any '[' in the path: explode() is used, key '{n}]x'");
 add("ev", "Event.Attribute.{n}][.value", "']' makes the depth -1, then '[' brings it to 0, so the next '.' splits again");
 add("ev", "Event].Attribute.{n}[id=100].value", "']' first: depth -1, then '[' back to 0: the token after it is split normally");
-add("ev", "Event.Attribute.{n}[comment=/a]b/].id", "']' inside a regex ends the bracket depth early; the '/' and ']' that follow make it -1, so '.id' is not split off and is ignored");
+add(
+  "ev",
+  "Event.Attribute.{n}[comment=/a]b/].id",
+  "']' inside a regex ends the bracket depth early; the '/' and ']' that follow make it -1, so '.id' is not split off and is ignored",
+);
 add("ev", "Event.Attribute.{n}[comment=C2 a]b].id", "value with ']': the group ends at the first ']', the rest 'b]' is ignored text");
 // Whitespace: tokens are trimmed only when the path contains '['.
 add("ev", "Event . Attribute . {n}[type=ip-dst] . id", "tokenize trims every token");
@@ -111,10 +136,18 @@ add("ev", "Event.Attribute.{n}[to_ids=/^t/].id", "a regex sees a boolean as 'tru
 add("ev", "Event.Attribute.{n}[to_ids>0].id", "boolean vs numeric value: '1'/'0' compared numerically");
 add("ev", "Event.Attribute.{n}[comment=].id", "[comment=] is malformed: all three attributes pass");
 add("ev", "Event.Attribute.{n}[comment!=x].id", "null != 'x' (null is '' against a string), '' != 'x'");
-add("ev", "Event.Attribute.{n}[comment=0].id", "'=0': val '0' is falsy but the op is set, so it is a comparison ('' == '0' is false in PHP 8)");
+add(
+  "ev",
+  "Event.Attribute.{n}[comment=0].id",
+  "'=0': val '0' is falsy but the op is set, so it is a comparison ('' == '0' is false in PHP 8)",
+);
 add("ev", "Event.Attribute.{n}[comment].id", "presence: isset() false for null, true for ''");
 add("ev", "Event.Attribute.{n}[].id", "'[]' is not a group: ignored");
-add("ev", "Event.Attribute.{n}[[id=100]].value", "'[[id=100]]': the attribute may contain '[' (the class only excludes =<>!), attribute '[id'");
+add(
+  "ev",
+  "Event.Attribute.{n}[[id=100]].value",
+  "'[[id=100]]': the attribute may contain '[' (the class only excludes =<>!), attribute '[id'",
+);
 add("ev", "[id=42]", "a path starting with '[': the key part is '' and no top-level key is ''");
 add("ev", "Event[id=42].info", "conditions on a map value: Event has id 42");
 add("ev", "Event.Attribute[id=100]", "conditions on the list itself: the list has no key 'id'");
@@ -122,7 +155,11 @@ add("ev", "Event.Attribute[0]", "[0] on the list: attribute '0' is list position
 add("ev", "Event.Attribute[3]", "[3] on the list: no position 3");
 add("ev", "Event.Attribute.{n}[value=/^198\\.51/].id", "dots inside a regex do not split the path");
 add("ev", "Event.Attribute.{n}[value=/EVIL/i].id", "regex flags are read from after the closing '/'");
-add("ev", "Event.Attribute.{n}[value=/(ab/].id", "PCRE cannot compile '(ab': PHP warns, preg_match returns false, nothing matches and extraction goes on");
+add(
+  "ev",
+  "Event.Attribute.{n}[value=/(ab/].id",
+  "PCRE cannot compile '(ab': PHP warns, preg_match returns false, nothing matches and extraction goes on",
+);
 add("ev", "Event.Attribute.{n}[value=/(ab/][id=100].id", "a failing regex group makes the item fail even with another group");
 add("ev", "Event.Attribute.{n}[value=/x/q].id", "unknown modifier: warning, no match");
 add("ev", "Event.Attribute.{n}[value=/abc].id", "no ending delimiter: the value is '/abc' (via [^\\]]+), PHP warns");
@@ -257,7 +294,13 @@ if (!dir) {
   console.error("set CAKE_UTILITY_DIR to CakePHP 2.x's lib/Cake/Utility (see the header)");
   process.exit(2);
 }
-const output = JSON.parse(execFileSync("php", [`${root}scripts/hashpath-oracle.php`], { input, env: { ...process.env, CAKE_UTILITY_DIR: dir }, maxBuffer: 64 << 20 }).toString("utf8"));
+const output = JSON.parse(
+  execFileSync("php", [`${root}scripts/hashpath-oracle.php`], {
+    input,
+    env: { ...process.env, CAKE_UTILITY_DIR: dir },
+    maxBuffer: 64 << 20,
+  }).toString("utf8"),
+);
 const phpVersion = execFileSync("php", ["-r", "echo PHP_VERSION, ' PCRE ', PCRE_VERSION;"]).toString("utf8");
 const result = {
   description:

@@ -1,5 +1,5 @@
 <?php
-// Generates expected outputs for test/hashpath/cakephp-derived.json by running CakePHP 2.x's
+// Generates expected outputs for test/fixtures/hashpath-cakephp-derived.json by running CakePHP 2.x's
 // own Hash::extract (not part of this repository) under PHP 8.2.
 //
 //   CAKE_UTILITY_DIR=/path/to/cakephp-2.10.24/lib/Cake/Utility \

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // How stock nunjucks (the design card's engine) does on the public Jinja2 vectors that our own
-// engine passes in full: the evidence behind src/lib/template/README.md "Why not nunjucks".
+// engine passes in full: the evidence behind src/engines/jinja/README.md "Why not nunjucks".
 //
 //   node scripts/nunjucks-baseline.mjs [--list]
 //
@@ -35,7 +35,12 @@ const vectors = JSON.parse(readFileSync(vectorsFile, "utf8"));
 const results = {};
 function run(ids) {
   try {
-    const stdout = execFileSync(process.execPath, ["--max-old-space-size=256", fileURLToPath(import.meta.url), "--child", ...ids], { timeout: 5000, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
+    const stdout = execFileSync(process.execPath, ["--max-old-space-size=256", fileURLToPath(import.meta.url), "--child", ...ids], {
+      timeout: 5000,
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     Object.assign(results, JSON.parse(stdout));
   } catch {
     // A crash or hang: split the batch until the case that does it is alone.
@@ -46,7 +51,14 @@ function run(ids) {
 const ids = vectors.cases.map((c) => c.id);
 for (let i = 0; i < ids.length; i += 40) run(ids.slice(i, i + 40));
 
-const tally = { pass: 0, wrongOutput: 0, errorInsteadOfOutput: 0, noErrorWhereJinjaFails: 0, unsafeTemplateRendered: 0, processCrashedOrHung: 0 };
+const tally = {
+  pass: 0,
+  wrongOutput: 0,
+  errorInsteadOfOutput: 0,
+  noErrorWhereJinjaFails: 0,
+  unsafeTemplateRendered: 0,
+  processCrashedOrHung: 0,
+};
 const lines = [];
 for (const c of vectors.cases) {
   const r = results[c.id];
@@ -57,7 +69,10 @@ for (const c of vectors.cases) {
   else if ("error" in r) verdict = "errorInsteadOfOutput";
   else verdict = r.rendered === c.expected ? "pass" : "wrongOutput";
   tally[verdict]++;
-  if (verdict !== "pass") lines.push(`${c.id}  ${verdict}  ${JSON.stringify(c.template.slice(0, 70))}  →  ${JSON.stringify((r.rendered ?? r.error ?? "").slice(0, 60))}`);
+  if (verdict !== "pass")
+    lines.push(
+      `${c.id}  ${verdict}  ${JSON.stringify(c.template.slice(0, 70))}  →  ${JSON.stringify((r.rendered ?? r.error ?? "").slice(0, 60))}`,
+    );
 }
 console.log(`stock nunjucks on ${vectors.cases.length} Jinja2 vectors:`, tally);
 if (process.argv.includes("--list")) console.log(lines.join("\n"));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { ENV } from "./config.js";
+import { ENV } from "./core/config.js";
 import { registerServe } from "./commands/serve.js";
 import { VERSION } from "./package-info.js";
 
@@ -12,7 +12,10 @@ const program = new Command("misp-modules-ts")
   .enablePositionalOptions()
   .description("misp-modules protocol server for MISP (Action and Enrichment services)")
   .version(VERSION, "-V, --version")
-  .addHelpText("after", `\nEach serve flag can also be set by an environment variable (shown in brackets).\nExamples:\n  misp-modules-ts -p 6666 -l 127.0.0.1\n  ${ENV.custom}=/opt/misp-modules misp-modules-ts\n  misp-modules-ts query testaction --data examples/roaming/event-publish-tlp-red.json`);
+  .addHelpText(
+    "after",
+    `\nEach serve flag can also be set by an environment variable (shown in brackets).\nExamples:\n  misp-modules-ts -p 6666 -l 127.0.0.1\n  ${ENV.custom}=/opt/misp-modules misp-modules-ts\n  misp-modules-ts query testaction --data examples/roaming/event-publish-tlp-red.json`,
+  );
 
 registerServe(program);
 
@@ -23,9 +26,9 @@ registerServe(program);
 (await import("./commands/new.js")).registerNew(program);
 (await import("./commands/modules.js")).registerModulesCommand(program);
 (await import("./commands/console.js")).registerConsoleCommands(program);
+(await import("./commands/outbox.js")).registerOutboxCommand(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);
   process.exit(1);
 });
-

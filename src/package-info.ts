@@ -45,7 +45,7 @@ export function codePath(relative: string): string {
   return join(PACKAGE_ROOT, RUNNING_FROM_SOURCE ? "src" : "dist", relative);
 }
 
-/** The URL of a code file given without extension (`lib/template/worker` → .ts or .js). */
+/** The URL of a code file given without extension (`engines/jinja/worker` → .ts or .js). */
 export function codeFileUrl(relativeWithoutExtension: string): URL {
   return pathToFileURL(codePath(`${relativeWithoutExtension}.${RUNNING_FROM_SOURCE ? "ts" : "js"}`));
 }

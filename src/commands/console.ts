@@ -2,8 +2,8 @@
 // terminal. Both talk to the running server's console API (the server keeps masked secrets in
 // memory for replays, so a replay must go through it).
 import { InvalidArgumentError, type Command } from "commander";
-import { ENV } from "../config.js";
-import { parseParamAssignment } from "../lib/misp-request/index.js";
+import { ENV } from "../core/config.js";
+import { parseParamAssignment } from "../core/misp-request/index.js";
 
 export interface ConsoleIo {
   stdout: NodeJS.WritableStream;
@@ -23,7 +23,11 @@ async function call(conn: Conn, path: string, body?: unknown): Promise<unknown> 
   if (body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   try {
-    res = await fetch(`${base}/console/api${path}`, { method: body === undefined ? "GET" : "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(`${base}/console/api${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (e) {
     throw new Error(`cannot reach the server at ${base}: ${(e as Error).message}`);
   }
@@ -64,13 +68,18 @@ export async function runsCommand(conn: Conn, o: RunsOptions, io: ConsoleIo): Pr
   }
   if (runs.items.length) {
     io.stdout.write("RUNS\n");
-    for (const r of runs.items) io.stdout.write(`#${r.id}\t${r.time}\t${r.trigger}\t${r.kind === "child" ? "child" : r.blocking ? "blocking" : "non-blocking"}\t${r.nodes} nodes\t${r.errors} errors\t${r.outcome ?? "running"}\n`);
+    for (const r of runs.items)
+      io.stdout.write(
+        `#${r.id}\t${r.time}\t${r.trigger}\t${r.kind === "child" ? "child" : r.blocking ? "blocking" : "non-blocking"}\t${r.nodes} nodes\t${r.errors} errors\t${r.outcome ?? "running"}\n`,
+      );
     io.stdout.write("\nQUERIES\n");
   }
   if (queries.items.length === 0) io.stdout.write("no recorded query matches\n");
   for (const q of queries.items) {
     const outbound = (q.outbound as unknown[]).length;
-    io.stdout.write(`#${q.id}\t${q.time}\t${q.module}\t${q.outcome}\t${Math.round(Number(q.durationMs))} ms${outbound ? `\t${outbound} outbound` : ""}${q.runId ? `\trun #${q.runId}` : ""}${q.error ? `\t${String(q.error).slice(0, 160)}` : ""}\n`);
+    io.stdout.write(
+      `#${q.id}\t${q.time}\t${q.module}\t${q.outcome}\t${Math.round(Number(q.durationMs))} ms${outbound ? `\t${outbound} outbound` : ""}${q.runId ? `\trun #${q.runId}` : ""}${q.error ? `\t${String(q.error).slice(0, 160)}` : ""}\n`,
+    );
   }
   return 0;
 }
@@ -94,7 +103,8 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 function since(v: string): string {
-  if (!/^\d+(ms|s|m|h|d)$/.test(v) && Number.isNaN(Date.parse(v))) throw new InvalidArgumentError("expected a duration such as 15m, 1h, 7d, or a date");
+  if (!/^\d+(ms|s|m|h|d)$/.test(v) && Number.isNaN(Date.parse(v)))
+    throw new InvalidArgumentError("expected a duration such as 15m, 1h, 7d, or a date");
   return v;
 }
 

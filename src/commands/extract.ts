@@ -3,8 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { resolveExamplePath } from "./example-path.js";
 import type { Command } from "commander";
-import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../lib/hashpath/index.js";
-import { RegexLimitError } from "../lib/regex/index.js";
+import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, PhpTypeError } from "../engines/cakephp-hash/index.js";
+import { RegexLimitError } from "../engines/regex/index.js";
 
 export interface ExtractCommandOptions {
   path: string;
@@ -78,7 +78,10 @@ export function registerExtractCommand(program: Command): void {
     .option("--data <file>", 'JSON data file ("-" or omitted: stdin)', "-")
     .option("--compact", "print the result on one line")
     .option("--strict", "exit 1 on warnings (suspicious but legal paths, PHP warnings)")
-    .addHelpText("after", "\nExample:\n  misp-modules-ts extract --path 'Event.Tag.{n}.name' --data examples/roaming/event-publish-tlp-red.json")
+    .addHelpText(
+      "after",
+      "\nExample:\n  misp-modules-ts extract --path 'Event.Tag.{n}.name' --data examples/roaming/event-publish-tlp-red.json",
+    )
     .action(async (opts: { path: string; data: string; compact?: boolean; strict?: boolean }) => {
       process.exitCode = await runExtractCommand(opts, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     });

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadConfig } from "../config.js";
-import { builtinRoot, loadRoot } from "../registry/loader.js";
-import { IsolationHost } from "../services/isolation/host.js";
-import { ModuleRegistry } from "../registry/registry.js";
-import { installSdkResolution } from "../registry/sdk-resolution.js";
-import { moduleTableMarkdown } from "../introspection/module-table.js";
+import { loadConfig } from "../core/config.js";
+import { builtinRoot, loadRoot } from "../core/registry/loader.js";
+import { IsolationHost } from "../core/isolation/host.js";
+import { ModuleRegistry } from "../core/registry/registry.js";
+import { installSdkResolution } from "../core/registry/sdk-resolution.js";
+import { moduleTableMarkdown } from "../core/introspection/module-table.js";
 
 // `misp-modules-ts modules`: what the server would list, without starting it.
 
@@ -25,13 +25,22 @@ export function registerModulesCommand(program: Command): void {
       // loops or hangs at import is reported instead of hanging the command). Scaffolded modules
       // (`misp-modules-ts new`) import "misp-modules-ts", as under `serve`.
       const config = loadConfig({ flags: { custom: roots } });
-      const isolation = config.isolation.mode === "worker" ? new IsolationHost({ config, env: process.env, log: { ...log, debug() {}, isLevelEnabled: () => false, child: () => ({ ...log, debug() {}, isLevelEnabled: () => false }) } }) : undefined;
+      const isolation =
+        config.isolation.mode === "worker"
+          ? new IsolationHost({
+              config,
+              env: process.env,
+              log: { ...log, debug() {}, isLevelEnabled: () => false, child: () => ({ ...log, debug() {}, isLevelEnabled: () => false }) },
+            })
+          : undefined;
       if (roots.length > 0) await installSdkResolution();
       for (const dir of roots) await loadRoot(dir, "custom", registry, { allowShadowing: false, log, isolation });
       const descriptors = registry.all().map((m) => m.descriptor);
       if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
       else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");
-      else for (const d of descriptors.sort((a, b) => a.name.localeCompare(b.name))) process.stdout.write(`${d.name.padEnd(28)} ${(d.meta["module-type"] as string[]).join(",").padEnd(16)} ${d.meta.description}\n`);
+      else
+        for (const d of descriptors.sort((a, b) => a.name.localeCompare(b.name)))
+          process.stdout.write(`${d.name.padEnd(28)} ${(d.meta["module-type"] as string[]).join(",").padEnd(16)} ${d.meta.description}\n`);
       // Modules may hold timers or pools; the listing is done.
       process.exit(0);
     });

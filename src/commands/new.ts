@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { builtinRoot, KIND_DIRS, listModuleFiles, type ModuleKind } from "../registry/loader.js";
-import { moduleNameProblem } from "../registry/naming.js";
+import { builtinRoot, KIND_DIRS, listModuleFiles, type ModuleKind } from "../core/registry/loader.js";
+import { moduleNameProblem } from "../core/registry/naming.js";
 
 // `misp-modules-ts new action|expansion NAME [--dir DIR]`: writes a working module file and
 // a test that runs it the way MISP calls it, into the custom module root DIR (the folder
@@ -32,7 +32,9 @@ export function scaffoldModule(options: NewCommandOptions): ScaffoldResult {
   const problem = moduleNameProblem(name, kind);
   if (problem) throw new Error(problem);
   if (listModuleFiles(builtinRoot()).some((m) => m.name === name)) {
-    throw new Error(`"${name}" is the name of a built-in module; a custom module may not replace it (unless the server runs with allowShadowing)`);
+    throw new Error(
+      `"${name}" is the name of a built-in module; a custom module may not replace it (unless the server runs with allowShadowing)`,
+    );
   }
   const root = resolve(options.cwd ?? process.cwd(), options.dir ?? "modules");
   const clash = listModuleFiles(root).find((m) => m.name === name);
@@ -62,7 +64,10 @@ export function registerNew(program: Command): void {
     .argument("<name>", "module name: lower-case letters, digits and underscores (PROTOCOL §4)")
     .option("--dir <dir>", "custom module root, the folder given to -c (default ./modules)")
     .option("--force", "overwrite existing files")
-    .addHelpText("after", "\nExamples:\n  misp-modules-ts new action notify_soc\n  misp-modules-ts new expansion domain_labels --dir /opt/misp-modules")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  misp-modules-ts new action notify_soc\n  misp-modules-ts new expansion domain_labels --dir /opt/misp-modules",
+    )
     .action((kind: string, name: string, flags: { dir?: string; force?: boolean }) => {
       let result: ScaffoldResult;
       try {
@@ -78,10 +83,16 @@ export function registerNew(program: Command): void {
       };
       const root = show(resolve(flags.dir ?? "modules"));
       process.stdout.write(
-        [result.moduleFile, result.testFile, result.manifest].filter((f) => f !== undefined).map((f) => `created ${show(f)}\n`).join("") + "\n" +
+        [result.moduleFile, result.testFile, result.manifest]
+          .filter((f) => f !== undefined)
+          .map((f) => `created ${show(f)}\n`)
+          .join("") +
+          "\n" +
           `Serve it:  misp-modules-ts -c ${root}   (a running server with that root picks it up by itself)\n` +
           `Test it:   node --import tsx --test ${show(result.testFile)}\n` +
-          (kind === "action" ? `Try it:    misp-modules-ts query ${name} -c ${root} --data examples/roaming/event-publish-tlp-white.json\n` : "") +
+          (kind === "action"
+            ? `Try it:    misp-modules-ts query ${name} -c ${root} --data examples/roaming/event-publish-tlp-white.json\n`
+            : "") +
           `Guide:     docs/writing-modules.md\n`,
       );
     });

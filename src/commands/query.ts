@@ -3,12 +3,12 @@
 // and runs it in-process, or against a running server with --url. Module authors use it
 // with the roaming-data fixtures.
 import { InvalidArgumentError, type Command } from "commander";
-import { createApp, type App } from "../app.js";
-import { loadConfig } from "../config.js";
-import { closeTemplatePool } from "../lib/template/pool.js";
-import { forEachEntry, isPhpArray } from "../lib/hashpath/php-value.js";
-import { formatPathWarning, lintPath, phpJsonEncode, PhpTypeError, type NodeFilter } from "../lib/hashpath/index.js";
-import { RegexLimitError } from "../lib/regex/index.js";
+import { createApp, type App } from "../core/app.js";
+import { loadConfig } from "../core/config.js";
+import { closeTemplatePool } from "../engines/jinja/pool.js";
+import { forEachEntry, isPhpArray } from "../engines/cakephp-hash/php-value.js";
+import { formatPathWarning, lintPath, phpJsonEncode, PhpTypeError, type NodeFilter } from "../engines/cakephp-hash/index.js";
+import { RegexLimitError } from "../engines/regex/index.js";
 import {
   buildActionQueryBody,
   findNodeParam,
@@ -18,7 +18,7 @@ import {
   parseParamAssignment,
   renderedTextFromReply,
   type NodeDefinition,
-} from "../lib/misp-request/index.js";
+} from "../core/misp-request/index.js";
 import { readJsonInput, type CommandIo } from "./extract.js";
 
 export interface QueryCommandOptions {
@@ -63,7 +63,12 @@ async function inProcessTransport(options: QueryCommandOptions): Promise<Transpo
       return JSON.parse(res.body) as unknown;
     },
     async query(bodyText) {
-      const res = await app.server.inject({ method: "POST", url: "/query", headers: { "content-type": "application/json" }, payload: bodyText });
+      const res = await app.server.inject({
+        method: "POST",
+        url: "/query",
+        headers: { "content-type": "application/json" },
+        payload: bodyText,
+      });
       return { status: res.statusCode, text: res.body };
     },
     close: () => app.close(),
@@ -150,8 +155,10 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
       return fail(`module "${options.module}" is not listed by the server; action modules: ${actionNames.join(", ") || "none"}`);
     }
     const node = nodeFromDescriptor(descriptor);
-    if (!node.isAction) return fail(`module "${options.module}" is not an action module (MISP only makes workflow nodes of action modules)`);
-    if (filter && !node.supportFilters) io.stderr.write(`note: ${node.moduleName} does not declare support_filters; MISP sends no filteredItems, so --filter is ignored\n`);
+    if (!node.isAction)
+      return fail(`module "${options.module}" is not an action module (MISP only makes workflow nodes of action modules)`);
+    if (filter && !node.supportFilters)
+      io.stderr.write(`note: ${node.moduleName} does not declare support_filters; MISP sends no filteredItems, so --filter is ignored\n`);
 
     const values = paramValues(node, options.params ?? []);
     // The same lint as `extract`: MISP evaluates these paths whatever they look like.
@@ -178,7 +185,10 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
             // handled below as an unreadable reply
           }
           const text = res.status === 200 ? renderedTextFromReply(reply) : null;
-          if (text === null) throw new Error(`jinja_template_rendering gave no results[0].values[0] (HTTP ${res.status}); MISP would abort the workflow run with a TypeError`);
+          if (text === null)
+            throw new Error(
+              `jinja_template_rendering gave no results[0].values[0] (HTTP ${res.status}); MISP would abort the workflow run with a TypeError`,
+            );
           return text;
         };
 
@@ -241,7 +251,11 @@ export function registerQueryCommand(program: Command): void {
     .option("--print-request", "print the request body only, do not run the module")
     .option("--no-jinja", "send jinja_supported values unrendered (MISP renders them via jinja_template_rendering first)")
     .option("--misp-baseurl <url>", "add _env.baseurl to the Jinja context, as recent MISP versions do")
-    .option("--misp-timeout <seconds>", "add timeout to the bodies, as recent MISP versions do (their Plugin.Action_timeout, default 10)", seconds)
+    .option(
+      "--misp-timeout <seconds>",
+      "add timeout to the bodies, as recent MISP versions do (their Plugin.Action_timeout, default 10)",
+      seconds,
+    )
     .option("--compact", "print JSON on one line (the request exactly as sent)")
     .option("-c, --custom <dir...>", "in-process: custom module root(s) to load")
     .option("--config <file>", "in-process: JSON configuration file")
@@ -253,26 +267,43 @@ export function registerQueryCommand(program: Command): void {
         "  misp-modules-ts query my_module --data roaming.json \\\n" +
         "      --filter 'selector=Event._AttributeFlattened.{n},operator=in,value=tlp:red,path=_allTags.{n}.name'",
     )
-    .action(async (module: string, opts: { data: string; param: string[]; filter?: string; url?: string; printRequest?: boolean; jinja: boolean; mispBaseurl?: string; mispTimeout?: number; compact?: boolean; custom?: string[]; config?: string }) => {
-      const code = await runQueryCommand(
-        {
-          module,
-          data: opts.data,
-          params: opts.param,
-          filter: opts.filter,
-          url: opts.url,
-          printRequest: opts.printRequest,
-          compact: opts.compact,
-          noJinja: !opts.jinja,
-          mispBaseUrl: opts.mispBaseurl,
-          mispTimeout: opts.mispTimeout,
-          custom: opts.custom,
-          config: opts.config,
+    .action(
+      async (
+        module: string,
+        opts: {
+          data: string;
+          param: string[];
+          filter?: string;
+          url?: string;
+          printRequest?: boolean;
+          jinja: boolean;
+          mispBaseurl?: string;
+          mispTimeout?: number;
+          compact?: boolean;
+          custom?: string[];
+          config?: string;
         },
-        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-      );
-      // In-process modules may have started the shared Jinja worker pool; its threads would keep the CLI alive.
-      await closeTemplatePool();
-      process.exitCode = code;
-    });
+      ) => {
+        const code = await runQueryCommand(
+          {
+            module,
+            data: opts.data,
+            params: opts.param,
+            filter: opts.filter,
+            url: opts.url,
+            printRequest: opts.printRequest,
+            compact: opts.compact,
+            noJinja: !opts.jinja,
+            mispBaseUrl: opts.mispBaseurl,
+            mispTimeout: opts.mispTimeout,
+            custom: opts.custom,
+            config: opts.config,
+          },
+          { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+        );
+        // In-process modules may have started the shared Jinja worker pool; its threads would keep the CLI alive.
+        await closeTemplatePool();
+        process.exitCode = code;
+      },
+    );
 }

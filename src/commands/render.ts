@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { resolveExamplePath } from "./example-path.js";
 import { InvalidArgumentError, type Command } from "commander";
-import { TemplatePool, describeRenderFailure } from "../lib/template/pool.js";
+import { TemplatePool, describeRenderFailure } from "../engines/jinja/pool.js";
 
 export interface RenderCommandOptions {
   /** Path of the template file. */

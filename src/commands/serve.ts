@@ -1,8 +1,8 @@
 import { Option, type Command } from "commander";
 import { performance } from "node:perf_hooks";
-import { createApp } from "../app.js";
-import { ENV, loadConfig, type ConfigInput } from "../config.js";
-import { installProcessGuards, knownSecretValues } from "../services/isolation/stray-errors.js";
+import { createApp } from "../core/app.js";
+import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
+import { installProcessGuards, knownSecretValues } from "../core/isolation/stray-errors.js";
 
 // The default command: load modules and serve HTTP until SIGINT/SIGTERM.
 
@@ -21,6 +21,7 @@ interface ServeFlags {
   debugListen?: string;
   retentionDays?: string;
   journalMaxBytes?: string;
+  redis?: string;
 }
 
 function toInt(flag: string, v: string | undefined): number | undefined {
@@ -34,18 +35,32 @@ export function registerServe(program: Command): void {
   program
     .addOption(new Option("-p, --port <port>", `port to listen on (default 6666) [${ENV.port}]`))
     .addOption(new Option("-l, --listen <address>", `address to listen on (default 127.0.0.1; 0.0.0.0 for all) [${ENV.listen}]`))
-    .addOption(new Option("-c, --custom <dir...>", `custom module root(s) with action/ and expansion/ folders; ./modules is loaded too whenever it exists [${ENV.custom}, ':'-separated]`))
+    .addOption(
+      new Option(
+        "-c, --custom <dir...>",
+        `custom module root(s) with action/ and expansion/ folders; ./modules is loaded too whenever it exists [${ENV.custom}, ':'-separated]`,
+      ),
+    )
     .addOption(new Option("-d, --debug", `debug logging [${ENV.debug}]`))
     .addOption(new Option("--config <file>", `JSON configuration file [${ENV.config}]`))
     .addOption(new Option("--deadline-ms <ms>", `per-request deadline (default 9000) [${ENV.deadlineMs}]`))
     .addOption(new Option("--body-limit <bytes>", `maximum /query body size (default 268435456) [${ENV.bodyLimit}]`))
     .addOption(new Option("--no-console", `no console, journal or debug receiver routes [${ENV.console}=0]`))
-    .addOption(new Option("--console-token <token>", `token the console requires (needed to reach it from other hosts) [${ENV.consoleToken}]`))
+    .addOption(
+      new Option("--console-token <token>", `token the console requires (needed to reach it from other hosts) [${ENV.consoleToken}]`),
+    )
     .addOption(new Option("--data-dir <dir>", `where the journal is kept (default ./data) [${ENV.dataDir}]`))
-    .addOption(new Option("--capture <mode>", `what the journal records (default full) [${ENV.capture}]`).choices(["off", "metadata", "full"]))
-    .addOption(new Option("--debug-listen <host:port>", `also receive MISP's workflow debug posts here, e.g. 127.0.0.1:27051 [${ENV.debugListen}]`))
+    .addOption(
+      new Option("--capture <mode>", `what the journal records (default full) [${ENV.capture}]`).choices(["off", "metadata", "full"]),
+    )
+    .addOption(
+      new Option("--debug-listen <host:port>", `also receive MISP's workflow debug posts here, e.g. 127.0.0.1:27051 [${ENV.debugListen}]`),
+    )
     .addOption(new Option("--retention-days <days>", "journal records older than this are removed (default 7)"))
     .addOption(new Option("--journal-max-bytes <bytes>", "journal size above which the oldest records go (default 1073741824)"))
+    .addOption(
+      new Option("--redis <url>", `keep the outbox of queued deliveries on Redis (BullMQ), shared by every server on it [${ENV.redisUrl}]`),
+    )
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       const input: ConfigInput = {
@@ -68,6 +83,7 @@ export function registerServe(program: Command): void {
         }).filter(([, v]) => v !== undefined),
       );
       if (Object.keys(consoleFlags).length) input.console = consoleFlags;
+      if (flags.redis) input.outbox = { backend: "redis", redisUrl: flags.redis };
       const config = loadConfig({ file: flags.config, flags: input });
       const app = await createApp(config);
       // A module's stray exception or rejection is logged; the server keeps serving (MISP fails open).
@@ -75,7 +91,12 @@ export function registerServe(program: Command): void {
       installProcessGuards(app.server.log, () => secrets);
       const address = await app.server.listen({ port: config.port, host: config.listen });
       app.server.log.info(
-        { address, modules: app.registry.all().length, failed: app.registry.failureList().length, startupMs: Math.round(performance.now() - started) },
+        {
+          address,
+          modules: app.registry.all().length,
+          failed: app.registry.failureList().length,
+          startupMs: Math.round(performance.now() - started),
+        },
         "misp-modules-ts listening",
       );
       let closing = false;

@@ -1,8 +1,9 @@
-import { underscore } from "../lib/inflector.js";
-import type { LoadedModule } from "../registry/registry.js";
-import type { ModuleRegistry } from "../registry/registry.js";
-import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../runtime/observer.js";
+import { underscore } from "../engines/cakephp-hash/inflector.js";
+import type { LoadedModule } from "../core/registry/registry.js";
+import type { ModuleRegistry } from "../core/registry/registry.js";
+import type { OutboundCall, QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../core/runtime/observer.js";
 import type { Database, Store } from "../services/store/store.js";
+import { Digester } from "./digest.js";
 import { maskDeep, maskHeaders, scrub, SecretVault, secretStrings } from "./masking.js";
 
 // The journal: one record per /query (request as received with secrets masked, reply, outcome,
@@ -75,6 +76,12 @@ export function declaredSecrets(mod: LoadedModule | undefined): Set<string> {
 
 const MAX_SEARCH = 2000;
 const MAX_CACHED_BODY = 8 * 1024 * 1024;
+/**
+ * Requests and replies over this size are digested off the event loop (digest.ts): masking and
+ * serialising 256 KiB of JSON takes ~3 ms here, which is what one recorded query may cost.
+ */
+export const LARGE_PAYLOAD = 256 * 1024;
+const MAX_PARAMS_TEXT = 64 * 1024;
 
 interface PendingQuery {
   id: number;
@@ -119,6 +126,7 @@ export class Journal implements QueryObserver {
   private nextId: number;
   private readonly recent: RecentQuery[] = [];
   readonly vault = new SecretVault();
+  readonly digester: Digester;
   private readonly prepared = new Map<number, PreparedRequest>();
   private readonly nodeIds = new Map<string, string>();
   private insert?: ReturnType<Database["prepare"]>;
@@ -129,11 +137,18 @@ export class Journal implements QueryObserver {
     readonly registry: ModuleRegistry,
     public capture: CaptureMode,
   ) {
+    this.digester = new Digester({ dbPath: store.state.ok ? store.state.path : undefined });
     store.migrate("journal", MIGRATIONS);
     store.addRetention({ table: "journal_queries", tsColumn: "ts" });
     store.addRetention({ table: "journal_posts", tsColumn: "ts" });
     store.addRetention({ table: "journal_runs", tsColumn: "last" });
-    for (const ref of ["SELECT request_hash FROM journal_queries", "SELECT reply_hash FROM journal_queries", "SELECT data_hash FROM journal_posts", "SELECT init_hash FROM journal_runs", "SELECT end_hash FROM journal_runs"]) {
+    for (const ref of [
+      "SELECT request_hash FROM journal_queries",
+      "SELECT reply_hash FROM journal_queries",
+      "SELECT data_hash FROM journal_posts",
+      "SELECT init_hash FROM journal_runs",
+      "SELECT end_hash FROM journal_runs",
+    ]) {
       store.addPayloadRefs(ref);
     }
     const db = store.db;
@@ -166,18 +181,95 @@ export class Journal implements QueryObserver {
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     const capture = this.capture;
     this.recorded++;
+    const { body, module: mod, headers, reqId, startedAt } = obs.start;
+    const raw = obs.start.rawBody;
+    const rawSize = raw === undefined ? 0 : typeof raw === "string" ? raw.length : raw.byteLength;
+    if (rawSize > LARGE_PAYLOAD || end.json.length > LARGE_PAYLOAD) {
+      this.recordLarge(obs, end, capture, link, module);
+      return;
+    }
     // Keep the body text, not the parsed body, until the write: a parsed 33 KiB event is a large
     // object graph that would survive young-generation collections while it waits (the write
     // parses the text again only when its cached masked form is missing).
-    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    const rawBody = raw === undefined || typeof raw === "string" ? raw : raw.toString("utf8");
     // A body whose masked form is cached is not kept at all (no 33 KiB string to copy in GC).
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
     const pending: PendingQuery = {
-      id: obs.id, calls: obs.calls, module: mod, headers, reqId, startedAt, moduleName: module, cached,
+      id: obs.id,
+      calls: obs.calls,
+      module: mod,
+      headers,
+      reqId,
+      startedAt,
+      moduleName: module,
+      cached,
       rawBody: cached ? undefined : rawBody,
       body: rawBody === undefined ? body : undefined,
     };
     this.store.enqueue(() => this.write(pending, end, capture, link));
+  }
+
+  /**
+   * A request or reply over LARGE_PAYLOAD: its parameters are masked here (they are small), the
+   * payloads themselves are masked, hashed and cut on the digest thread, and the row is queued
+   * when that is done. Nothing proportional to the payload's size runs on the event loop but
+   * one copy of its bytes. Past the digest thread's bound the payload is not captured; the row
+   * keeps its size.
+   */
+  private recordLarge(obs: Observation, end: QueryEnd, capture: CaptureMode, link: RecentQuery, moduleName: string): void {
+    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    const declared = declaredSecrets(mod);
+    const originals: Record<string, unknown> = {};
+    const rawParams = body.params ?? body.config;
+    const params =
+      rawParams === undefined ? undefined : maskDeep(rawParams, declared, body.params !== undefined ? "params" : "config", originals);
+    const secrets = [...secretStrings(originals), ...end.secretValues];
+    const paramsText = params === undefined ? null : scrub(JSON.stringify(params), secrets).slice(0, MAX_PARAMS_TEXT);
+    const rawSize = rawBody === undefined ? 0 : typeof rawBody === "string" ? Buffer.byteLength(rawBody) : rawBody.byteLength;
+    // An error reply is short (bounded echoes): a large reply is never one, and is not parsed here.
+    const error = end.json.length <= LARGE_PAYLOAD && typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
+    const full = capture === "full";
+    const cap = this.store.payloadCap;
+    const request = full && rawBody !== undefined ? this.digester.submit("request", rawBody, { declared, cap, take: true }) : undefined;
+    const replyLarge = end.json.length > LARGE_PAYLOAD;
+    const reply = full && replyLarge ? this.digester.submit("reply", end.json, { secrets, cap }) : undefined;
+    const replyText = full && !replyLarge ? scrub(end.json, secrets) : undefined;
+    // The closure below keeps only small things: never `obs` (its parsed body) or `end` (the reply text).
+    const { id, calls } = obs;
+    const outcome = end.outcome;
+    const durationMs = end.durationMs;
+    const replySize = Buffer.byteLength(end.json);
+    const settled = <T>(p: Promise<T> | undefined) =>
+      p
+        ? p.then(
+            (v) => v,
+            () => undefined,
+          )
+        : Promise.resolve(undefined);
+    void Promise.all([settled(request), settled(reply)]).then(([req, rep]) => {
+      if (req) Object.assign(originals, req.originals);
+      this.vault.set(id, originals);
+      this.store.enqueue(() => {
+        const requestRef = req ? this.store.putDigest(req) : undefined;
+        const replyRef = rep ? this.store.putDigest(rep) : replyText !== undefined ? this.store.putPayload(replyText) : undefined;
+        this.insertRow({
+          id,
+          ts: startedAt,
+          moduleName,
+          mod,
+          outcome,
+          durationMs,
+          error,
+          reqId,
+          paramsText,
+          headers,
+          calls,
+          request: requestRef ?? { hash: null, size: rawSize },
+          reply: replyRef ?? { hash: null, size: replySize },
+          link,
+        });
+      });
+    });
   }
 
   /** Runs inside the store's batched transaction: masking, serialising, hashing, insert. */
@@ -213,35 +305,77 @@ export class Journal implements QueryObserver {
     }
     this.vault.set(obs.id, prepared.originals);
     const secrets = end.secretValues.length ? [...prepared.secrets, ...end.secretValues] : prepared.secrets;
-    const replyText = scrub(JSON.stringify(end.reply), secrets);
+    const replyText = scrub(end.json, secrets);
     const error = typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
-    const paramsText = prepared.paramsText;
-    const headerText = headers ? JSON.stringify(maskHeaders(headers)) : null;
-    const replayOf = Number(headers?.[REPLAY_HEADER]);
-    const request = prepared.request;
     const reply = capture === "full" ? this.store.putPayload(replyText) : undefined;
-    const search = `${obs.moduleName} ${end.outcome} ${error ?? ""} ${paramsText ?? ""} ${reqId ?? ""}`.slice(0, MAX_SEARCH).toLowerCase();
-    this.insert!.run({
+    this.insertRow({
       id: obs.id,
       ts: startedAt,
-      module: obs.moduleName,
-      kind: mod?.def.kind ?? null,
+      moduleName: obs.moduleName,
+      mod,
       outcome: end.outcome,
-      duration_ms: Math.round(end.durationMs * 1000) / 1000,
+      durationMs: end.durationMs,
       error,
-      req_id: reqId ?? null,
-      params: paramsText,
-      headers: headerText,
-      outbound: obs.calls.length ? JSON.stringify(obs.calls) : null,
-      request_hash: request?.hash ?? null,
-      request_size: request?.size ?? null,
-      reply_hash: reply?.hash ?? null,
-      reply_size: reply?.size ?? null,
+      reqId,
+      paramsText: prepared.paramsText,
+      headers,
+      calls: obs.calls,
+      request: prepared.request,
+      reply,
+      link,
+    });
+  }
+
+  private insertRow(r: {
+    id: number;
+    ts: number;
+    moduleName: string;
+    mod: LoadedModule | undefined;
+    outcome: string;
+    durationMs: number;
+    error: string | null;
+    reqId?: string;
+    paramsText: string | null;
+    headers?: Record<string, string | string[] | undefined>;
+    calls: OutboundCall[];
+    request?: { hash: string | null; size: number };
+    reply?: { hash: string | null; size: number };
+    link: RecentQuery;
+  }): void {
+    const { headers, link } = r;
+    const replayOf = Number(headers?.[REPLAY_HEADER]);
+    const search = `${r.moduleName} ${r.outcome} ${r.error ?? ""} ${r.paramsText ?? ""} ${r.reqId ?? ""}`
+      .slice(0, MAX_SEARCH)
+      .toLowerCase();
+    this.insert!.run({
+      id: r.id,
+      ts: r.ts,
+      module: r.moduleName,
+      kind: r.mod?.def.kind ?? null,
+      outcome: r.outcome,
+      duration_ms: Math.round(r.durationMs * 1000) / 1000,
+      error: r.error,
+      req_id: r.reqId ?? null,
+      params: r.paramsText,
+      headers: headers ? JSON.stringify(maskHeaders(headers)) : null,
+      outbound: r.calls.length ? JSON.stringify(r.calls) : null,
+      request_hash: r.request?.hash ?? null,
+      request_size: r.request?.size ?? null,
+      reply_hash: r.reply?.hash ?? null,
+      reply_size: r.reply?.size ?? null,
       replay_of: Number.isInteger(replayOf) && replayOf > 0 ? replayOf : null,
       search,
-      run_id: link.linked ? (link as RecentQuery & { runId?: number }).runId ?? null : null,
-      post_id: link.linked ? (link as RecentQuery & { postId?: number }).postId ?? null : null,
+      run_id: link.linked ? ((link as RecentQuery & { runId?: number }).runId ?? null) : null,
+      post_id: link.linked ? ((link as RecentQuery & { postId?: number }).postId ?? null) : null,
     });
+  }
+
+  /** Waits for payloads still on the digest thread (shutdown, tests). */
+  async settle(ms?: number): Promise<void> {
+    await this.digester.drain(ms);
+    // Their rows are queued once the digests are back.
+    await new Promise((r) => setImmediate(r));
+    this.store.flush();
   }
 
   /** The cached masked form of this body text, unless missing or stale (its payload row may have been swept since). */
@@ -274,7 +408,16 @@ export class Journal implements QueryObserver {
     return this.store.db?.prepare("SELECT * FROM journal_queries WHERE id = ?").get(id) as QueryRow | undefined;
   }
 
-  listQueries(f: { module?: string; outcome?: string; since?: number; until?: number; text?: string; before?: number; limit: number; runId?: number }): { items: QueryRow[]; next: number | null } {
+  listQueries(f: {
+    module?: string;
+    outcome?: string;
+    since?: number;
+    until?: number;
+    text?: string;
+    before?: number;
+    limit: number;
+    runId?: number;
+  }): { items: QueryRow[]; next: number | null } {
     const db = this.store.db;
     if (!db) return { items: [], next: null };
     this.store.flush();

@@ -1,17 +1,29 @@
-import { SECRET_NAME_RE, scrubSecrets } from "../lib/secrets/scrub.js";
+import { SECRET_NAME_RE, scrubSecrets } from "../services/secrets/scrub.js";
 
 // Masking before anything reaches the store or the screen (docs/console.md, "Secrets"). A
 // masked value is replaced by MASK; the originals of a recorded query stay in memory only, so a
 // replay can reuse them (SecretVault).
 
 export const MASK = "••••masked••••";
+const MAX_MASK_DEPTH = 64;
+export const TOO_DEEP = `[nested deeper than ${MAX_MASK_DEPTH} levels: not recorded]`;
 
 /**
  * Parameter names of MISP's built-in workflow modules whose values are credentials even though
  * the name alone does not say so (webhook headers carry Authorization; see MISP's
  * Module_webhook.php, Module_splunk_hec_export.php, Module_telegram_send_alert.php).
  */
-export const MISP_SECRET_PARAMS = new Set(["headers", "hec_token", "bot_token", "bot_access_token", "authorization", "cookie", "api_key", "apikey", "authkey"]);
+export const MISP_SECRET_PARAMS = new Set([
+  "headers",
+  "hec_token",
+  "bot_token",
+  "bot_access_token",
+  "authorization",
+  "cookie",
+  "api_key",
+  "apikey",
+  "authkey",
+]);
 
 /** Header names whose values are credentials. */
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|x-misp-auth)$/i;
@@ -29,7 +41,10 @@ function maskUrlCredentials(v: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return v;
   let out = v.includes("@") ? v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, `$1${MASK}@`) : v;
   // Tokens in the query string (?token=..., &api_key=...).
-  if (out.includes("?")) out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => (isSecretKey(decodeURIComponentSafe(k)) ? `${sep}${k}=${MASK}` : m));
+  if (out.includes("?"))
+    out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) =>
+      isSecretKey(decodeURIComponentSafe(k)) ? `${sep}${k}=${MASK}` : m,
+    );
   return out;
 }
 
@@ -52,7 +67,13 @@ export interface MaskResult<T> {
  * `secret:` references and credential-looking strings are masked. Depth and size bounded so a
  * hostile body cannot stall the loop.
  */
-export function maskDeep(value: unknown, declared: ReadonlySet<string> = new Set(), path = "", originals: Record<string, unknown> = {}, depth = 0): unknown {
+export function maskDeep(
+  value: unknown,
+  declared: ReadonlySet<string> = new Set(),
+  path = "",
+  originals: Record<string, unknown> = {},
+  depth = 0,
+): unknown {
   if (typeof value === "string") {
     if (looksSecretValue(value)) {
       originals[path] = value;
@@ -62,7 +83,10 @@ export function maskDeep(value: unknown, declared: ReadonlySet<string> = new Set
     if (masked !== value) originals[path] = value;
     return masked;
   }
-  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (value === null || typeof value !== "object") return value;
+  // Deeper values are left out rather than stored unmasked (and a 10,000-deep event would
+  // overflow JSON.stringify's stack when the record is written).
+  if (depth > MAX_MASK_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) return value.map((v, i) => maskDeep(v, declared, `${path}.${i}`, originals, depth + 1));
   const out: Record<string, unknown> = {};
   const obj = value as Record<string, unknown>;
@@ -117,7 +141,8 @@ export function secretStrings(originals: Record<string, unknown>): string[] {
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
         const u = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(v);
         if (u) out.push(...u[1]!.split(":").map(decodeURIComponentSafe));
-        for (const m of v.matchAll(/[?&]([^=&#\s]+)=([^&#\s]*)/g)) if (isSecretKey(decodeURIComponentSafe(m[1]!))) out.push(decodeURIComponentSafe(m[2]!), m[2]!);
+        for (const m of v.matchAll(/[?&]([^=&#\s]+)=([^&#\s]*)/g))
+          if (isSecretKey(decodeURIComponentSafe(m[1]!))) out.push(decodeURIComponentSafe(m[2]!), m[2]!);
       }
     } else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
   };

@@ -1,22 +1,42 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../config.js";
-import { extractStrict, formatPathWarning, lintPath, parsePhpJson, phpJsonEncode, evaluateFilter, FILTER_OPERATORS, type NodeFilter } from "../lib/hashpath/index.js";
-import { buildActionQueryBody, findNodeParam, nodeFromDescriptor } from "../lib/misp-request/index.js";
-import { describeRenderFailure, isTemplateError, renderTemplateInPool } from "../lib/template/pool.js";
+import type { Config } from "../core/config.js";
+import {
+  extractStrict,
+  formatPathWarning,
+  lintPath,
+  parsePhpJson,
+  phpJsonEncode,
+  evaluateFilter,
+  FILTER_OPERATORS,
+  type NodeFilter,
+} from "../engines/cakephp-hash/index.js";
+import { buildActionQueryBody, findNodeParam, nodeFromDescriptor } from "../core/misp-request/index.js";
+import { describeRenderFailure, isTemplateError, renderTemplateInPool } from "../engines/jinja/pool.js";
 import { codePath, PACKAGE_ROOT } from "../package-info.js";
-import type { ModuleRegistry } from "../registry/registry.js";
-import type { Services } from "../runtime/services.js";
+import type { ModuleRegistry } from "../core/registry/registry.js";
+import type { Services } from "../core/runtime/services.js";
 import { Store } from "../services/store/store.js";
 import { Journal, REPLAY_HEADER, type CaptureMode } from "./journal.js";
 import { scrub } from "./masking.js";
+import { startDebugListenerThread, type DebugListener } from "./debug-listener.js";
 import { DebugReceiver } from "./receiver.js";
+import { registerOutboxApi } from "./outbox-api.js";
 import { planReplay, ReplayError, scrubReply } from "./replay.js";
 import {
-  ApiError, ExtractBody, FilterBody, HashParams, IdParams, NameParams, QueryListParams, RenderBody, ReplayBody, RunListParams, TryBody,
+  ApiError,
+  ExtractBody,
+  FilterBody,
+  HashParams,
+  IdParams,
+  NameParams,
+  QueryListParams,
+  RenderBody,
+  ReplayBody,
+  RunListParams,
+  TryBody,
 } from "./schemas.js";
 
 // The console as one Fastify plugin (docs/console.md): the journal (a query observer), MISP's
@@ -38,7 +58,7 @@ export interface ConsoleHandle {
   store: Store;
   journal: Journal;
   receiver: DebugReceiver;
-  debugServer?: Server;
+  debugServer?: DebugListener;
 }
 
 class ApiFailure extends Error {
@@ -104,13 +124,16 @@ const UI_FILES: Record<string, string> = {
 /** Starts the store, journal and receiver; returns undefined pieces never (a bad data dir gives a store that is off). */
 export function openConsole(config: Config, registry: ModuleRegistry, services: Services): ConsoleHandle {
   const c = config.console;
-  const store = new Store({
-    dataDir: c.dataDir,
-    retentionMs: c.retentionDays * 86_400_000,
-    maxBytes: c.maxBytes,
-    payloadCap: c.payloadCap,
-    log: services.log as never,
-  });
+  // The app shares one store with the outbox (services.store); alone, the console opens its own.
+  const store =
+    services.store?.() ??
+    new Store({
+      dataDir: c.dataDir,
+      retentionMs: c.retentionDays * 86_400_000,
+      maxBytes: c.maxBytes,
+      payloadCap: c.payloadCap,
+      log: services.log as never,
+    });
   const journal = new Journal(store, registry, c.capture as CaptureMode);
   const receiver = new DebugReceiver(store, journal, registry);
   // The runtime's generic hook: nothing in the core names the journal.
@@ -118,36 +141,16 @@ export function openConsole(config: Config, registry: ModuleRegistry, services: 
   return { store, journal, receiver };
 }
 
-/** MISP's debug posts on a listener of their own: 200 at once, whatever arrives. */
-export function startDebugListener(receiver: DebugReceiver, address: string, bodyLimit: number, log: Services["log"]): Promise<Server> {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
-  if (!m) throw new Error(`--debug-listen must be HOST:PORT, got ${JSON.stringify(address)}`);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const answer = () => {
-      if (res.headersSent) return;
-      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": "3", connection: "close" });
-      res.end("ok\n");
-    };
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= bodyLimit) chunks.push(c);
-    });
-    req.on("end", () => {
-      answer();
-      if (req.method === "POST") receiver.accept({ url: req.url ?? "/", body: size > bodyLimit ? Buffer.from("") : Buffer.concat(chunks), receivedAt: Date.now(), contentType: req.headers["content-type"] });
-    });
-    req.on("error", answer);
-  });
-  server.keepAliveTimeout = 1000;
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(Number(m[2]), m[1] || "127.0.0.1", () => {
-      log.info({ address }, "workflow debug receiver listening");
-      resolve(server);
-    });
-  });
+/** MISP's debug posts on a listener of their own, served by a thread of its own (debug-listener.ts). */
+export async function startDebugListener(
+  receiver: DebugReceiver,
+  address: string,
+  bodyLimit: number,
+  log: Services["log"],
+): Promise<DebugListener> {
+  const listener = await startDebugListenerThread(address, bodyLimit, (post) => receiver.accept(post));
+  log.info({ address }, "workflow debug receiver listening");
+  return listener;
 }
 
 export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOptions): Promise<void> {
@@ -156,12 +159,15 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   const { store, journal, receiver } = handle;
   const token = config.console.token;
   const sessions = new Map<string, number>();
-  if (config.console.debugListen) handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log);
+  if (config.console.debugListen)
+    handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log);
   app.addHook("onClose", async () => {
+    if (handle.debugServer) await handle.debugServer.close();
     await receiver.settle();
-    if (handle.debugServer) await new Promise<void>((r) => handle.debugServer!.close(() => r()));
+    await journal.settle(5000);
+    journal.digester.stop();
     if (services.observer === journal) services.observer = undefined;
-    store.close();
+    if (!services.store) store.close();
   });
   if (!store.ok && store.state.ok === false) services.log.error({ reason: store.state.reason }, "console journal off");
 
@@ -174,7 +180,12 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
       reply.code(200).type("text/plain").send("ok\n");
       if (req.method === "POST") {
         const url = req.url.slice(RECEIVER_PREFIX.length) || "/";
-        receiver.accept({ url, body: Buffer.isBuffer(req.body) ? req.body : Buffer.from(""), receivedAt: Date.now(), contentType: req.headers["content-type"] });
+        receiver.accept({
+          url,
+          body: Buffer.isBuffer(req.body) ? req.body : Buffer.from(""),
+          receivedAt: Date.now(),
+          contentType: req.headers["content-type"],
+        });
       }
     };
     r.route({ method: ["POST", "GET", "PUT"], url: `${RECEIVER_PREFIX}/*`, schema: { hide: true }, handler });
@@ -193,7 +204,9 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
         done(new ApiFailure(400, `the body is not valid JSON: ${(e as Error).message}`), undefined);
       }
     });
-    c.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+    c.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
     c.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
       const status = err instanceof ApiFailure || err instanceof ReplayError ? err.statusCode : (err.statusCode ?? 500);
       if (status >= 500) {
@@ -217,12 +230,18 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
       const path = req.url.split("?")[0]!;
       const isApi = path.startsWith(`${CONSOLE_PREFIX}/api/`);
       if (path === `${CONSOLE_PREFIX}/login` || path.startsWith(`${CONSOLE_PREFIX}/assets/`)) {
-        if (!token && !isLoopback(req.socket.remoteAddress)) return reply.code(403).send({ error: "the console answers loopback clients only; set --console-token to open it to others" });
+        if (!token && !isLoopback(req.socket.remoteAddress))
+          return reply.code(403).send({ error: "the console answers loopback clients only; set --console-token to open it to others" });
         return;
       }
       if (!authenticated(req)) {
-        if (!token) return reply.code(403).send({ error: "the console answers loopback clients only; set --console-token to open it to others" });
-        if (isApi) return reply.code(401).header("www-authenticate", 'Bearer realm="console"').send({ error: "authentication required: Authorization: Bearer <console token>, or log in at /console/login" });
+        if (!token)
+          return reply.code(403).send({ error: "the console answers loopback clients only; set --console-token to open it to others" });
+        if (isApi)
+          return reply
+            .code(401)
+            .header("www-authenticate", 'Bearer realm="console"')
+            .send({ error: "authentication required: Authorization: Bearer <console token>, or log in at /console/login" });
         return reply.redirect(`${CONSOLE_PREFIX}/login`, 303);
       }
       // CSRF: state-changing calls must be JSON (a cross-site form cannot send that without a
@@ -245,7 +264,9 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     });
 
     // Login: the token in a form, a session cookie back.
-    c.get(`${CONSOLE_PREFIX}/login`, { schema: { hide: true } }, (_req, reply) => reply.type("text/html; charset=utf-8").send(loginPage("")));
+    c.get(`${CONSOLE_PREFIX}/login`, { schema: { hide: true } }, (_req, reply) =>
+      reply.type("text/html; charset=utf-8").send(loginPage("")),
+    );
     c.post(`${CONSOLE_PREFIX}/login`, { schema: { hide: true } }, (req, reply) => {
       const given = (req.body as { token?: unknown } | undefined)?.token;
       if (!token) return reply.redirect(`${CONSOLE_PREFIX}/`, 303);
@@ -262,7 +283,9 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     c.post(`${CONSOLE_PREFIX}/logout`, { schema: { hide: true } }, (req, reply) => {
       const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
       if (sid) sessions.delete(sid);
-      return reply.header("set-cookie", `${SESSION_COOKIE}=; Path=${CONSOLE_PREFIX}; HttpOnly; SameSite=Strict; Max-Age=0`).redirect(`${CONSOLE_PREFIX}/login`, 303);
+      return reply
+        .header("set-cookie", `${SESSION_COOKIE}=; Path=${CONSOLE_PREFIX}; HttpOnly; SameSite=Strict; Max-Age=0`)
+        .redirect(`${CONSOLE_PREFIX}/login`, 303);
     });
 
     // UI: three local files, no CDN.
@@ -278,137 +301,256 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
         .type(type)
         .header("cache-control", "no-cache")
         .header("x-content-type-options", "nosniff")
-        .header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        .header(
+          "content-security-policy",
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
         .send(buf);
     };
     c.get(CONSOLE_PREFIX, { schema: { hide: true } }, (_req, reply) => reply.redirect(`${CONSOLE_PREFIX}/`, 302));
     c.get(`${CONSOLE_PREFIX}/`, { schema: { hide: true } }, (_req, reply) => sendUi("index.html", reply));
-    c.get(`${CONSOLE_PREFIX}/assets/:file`, { schema: { hide: true } }, (req, reply) => sendUi((req.params as { file: string }).file, reply));
+    c.get(`${CONSOLE_PREFIX}/assets/:file`, { schema: { hide: true } }, (req, reply) =>
+      sendUi((req.params as { file: string }).file, reply),
+    );
 
     const api = `${CONSOLE_PREFIX}/api`;
     const tags = ["console"];
 
-    c.get(`${api}/status`, { schema: { tags, summary: "Journal, store and receiver state; the debug URL to paste into MISP" } }, async (req) => {
-      const host = req.headers.host ?? `${config.listen}:${config.port}`;
-      return {
-        journal: { enabled: journal.enabled, capture: journal.capture, reason: store.state.ok ? null : store.state.reason, recorded: journal.recorded },
-        store: { ok: store.ok, sizeBytes: store.sizeBytes(), pendingWrites: store.pending, droppedWrites: store.dropped, retentionDays: config.console.retentionDays, maxBytes: config.console.maxBytes, payloadCap: config.console.payloadCap },
-        receiver: { ...receiver.stats },
-        debugUrl: `${req.protocol}://${host}${RECEIVER_PREFIX}`,
-        debugListen: config.console.debugListen ? `http://${config.console.debugListen}` : null,
-        auth: token ? "token" : "loopback",
-      };
-    });
+    registerOutboxApi(c, api, services);
+    c.get(
+      `${api}/status`,
+      { schema: { tags, summary: "Journal, store and receiver state; the debug URL to paste into MISP" } },
+      async (req) => {
+        const host = req.headers.host ?? `${config.listen}:${config.port}`;
+        return {
+          journal: {
+            enabled: journal.enabled,
+            capture: journal.capture,
+            reason: store.state.ok ? null : store.state.reason,
+            recorded: journal.recorded,
+          },
+          store: {
+            ok: store.ok,
+            sizeBytes: store.sizeBytes(),
+            pendingWrites: store.pending,
+            droppedWrites: store.dropped,
+            retentionDays: config.console.retentionDays,
+            maxBytes: config.console.maxBytes,
+            payloadCap: config.console.payloadCap,
+          },
+          receiver: { ...receiver.stats },
+          debugUrl: `${req.protocol}://${host}${RECEIVER_PREFIX}`,
+          debugListen: config.console.debugListen ? `http://${config.console.debugListen}` : null,
+          auth: token ? "token" : "loopback",
+        };
+      },
+    );
 
-    c.get(`${api}/queries`, { schema: { tags, summary: "Recorded /query calls, newest first", querystring: QueryListParams, response: { 400: ApiError } } }, async (req) => {
-      const q = req.query as ReturnType<typeof QueryListParams.parse>;
-      const page = journal.listQueries({
-        module: q.module, outcome: q.outcome, since: parseSince(q.since), until: parseSince(q.until), text: q.q,
-        before: q.before === undefined ? undefined : Number(q.before), runId: q.run === undefined ? undefined : Number(q.run), limit: limitOf(q.limit),
-      });
-      return { items: page.items.map(queryView), next: page.next };
-    });
+    c.get(
+      `${api}/queries`,
+      { schema: { tags, summary: "Recorded /query calls, newest first", querystring: QueryListParams, response: { 400: ApiError } } },
+      async (req) => {
+        const q = req.query as ReturnType<typeof QueryListParams.parse>;
+        const page = journal.listQueries({
+          module: q.module,
+          outcome: q.outcome,
+          since: parseSince(q.since),
+          until: parseSince(q.until),
+          text: q.q,
+          before: q.before === undefined ? undefined : Number(q.before),
+          runId: q.run === undefined ? undefined : Number(q.run),
+          limit: limitOf(q.limit),
+        });
+        return { items: page.items.map(queryView), next: page.next };
+      },
+    );
 
-    c.get(`${api}/queries/:id`, { schema: { tags, summary: "One recorded query with its request and reply (secrets masked)", params: IdParams, response: { 404: ApiError } } }, async (req) => {
-      const id = Number((req.params as { id: string }).id);
-      const row = journal.getQuery(id);
-      if (!row) throw new ApiFailure(404, `no recorded query with id ${id}`);
-      const payload = (h: string | null) => {
-        if (!h) return null;
-        const p = store.getPayload(h);
-        return p ? { hash: h, size: p.size, truncated: p.truncated, text: p.body } : { hash: h, size: 0, truncated: false, text: null };
-      };
-      return { ...queryView(row), headers: row.headers ? JSON.parse(row.headers) : null, request: payload(row.request_hash), reply: payload(row.reply_hash) };
-    });
+    c.get(
+      `${api}/queries/:id`,
+      {
+        schema: {
+          tags,
+          summary: "One recorded query with its request and reply (secrets masked)",
+          params: IdParams,
+          response: { 404: ApiError },
+        },
+      },
+      async (req) => {
+        const id = Number((req.params as { id: string }).id);
+        const row = journal.getQuery(id);
+        if (!row) throw new ApiFailure(404, `no recorded query with id ${id}`);
+        const payload = (h: string | null) => {
+          if (!h) return null;
+          const p = store.getPayload(h);
+          return p ? { hash: h, size: p.size, truncated: p.truncated, text: p.body } : { hash: h, size: 0, truncated: false, text: null };
+        };
+        return {
+          ...queryView(row),
+          headers: row.headers ? JSON.parse(row.headers) : null,
+          request: payload(row.request_hash),
+          reply: payload(row.reply_hash),
+        };
+      },
+    );
 
-    c.post(`${api}/queries/:id/replay`, { schema: { tags, summary: "Replay a recorded query against the current module, optionally with edited parameters", params: IdParams, body: ReplayBody, response: { 404: ApiError, 409: ApiError } } }, async (req) => {
-      const id = Number((req.params as { id: string }).id);
-      const edits = (req.body as { params?: Record<string, unknown> }).params ?? {};
-      const plan = planReplay(journal, registry, id, edits);
-      const res = await app.inject({ method: "POST", url: "/query", headers: { "content-type": "application/json", [REPLAY_HEADER]: String(id) }, payload: JSON.stringify(plan.body) });
-      let reply: unknown = res.body;
-      try {
-        reply = JSON.parse(scrubReply(res.body, plan.secrets));
-      } catch {
-        reply = scrubReply(res.body, plan.secrets);
-      }
-      let old: unknown = plan.originalReply;
-      try {
-        old = plan.originalReply === null ? null : JSON.parse(plan.originalReply);
-      } catch {
-        /* shown as text */
-      }
-      return { replayOf: id, status: res.statusCode, old, new: reply };
-    });
+    c.post(
+      `${api}/queries/:id/replay`,
+      {
+        schema: {
+          tags,
+          summary: "Replay a recorded query against the current module, optionally with edited parameters",
+          params: IdParams,
+          body: ReplayBody,
+          response: { 404: ApiError, 409: ApiError },
+        },
+      },
+      async (req) => {
+        const id = Number((req.params as { id: string }).id);
+        const edits = (req.body as { params?: Record<string, unknown> }).params ?? {};
+        const plan = planReplay(journal, registry, id, edits);
+        const res = await app.inject({
+          method: "POST",
+          url: "/query",
+          headers: { "content-type": "application/json", [REPLAY_HEADER]: String(id) },
+          payload: JSON.stringify(plan.body),
+        });
+        let reply: unknown = res.body;
+        try {
+          reply = JSON.parse(scrubReply(res.body, plan.secrets));
+        } catch {
+          reply = scrubReply(res.body, plan.secrets);
+        }
+        let old: unknown = plan.originalReply;
+        try {
+          old = plan.originalReply === null ? null : JSON.parse(plan.originalReply);
+        } catch {
+          /* shown as text */
+        }
+        return { replayOf: id, status: res.statusCode, old, new: reply };
+      },
+    );
 
-    c.get(`${api}/runs`, { schema: { tags, summary: "Workflow runs seen on the debug stream, newest first", querystring: RunListParams } }, async (req) => {
-      const q = req.query as ReturnType<typeof RunListParams.parse>;
-      store.flush();
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (q.trigger) where.push("trigger = ?"), args.push(q.trigger);
-      if (q.outcome) where.push("outcome = ?"), args.push(q.outcome);
-      const since = parseSince(q.since);
-      if (since !== undefined) where.push("started >= ?"), args.push(since);
-      if (q.before) where.push("id < ?"), args.push(Number(q.before));
-      const limit = limitOf(q.limit);
-      const rows = store.db ? (store.db.prepare(`SELECT * FROM journal_runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`).all(...args, limit + 1) as Array<Record<string, unknown>>) : [];
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(runView), next: more ? rows[rows.length - 1]!.id : null, dropped: receiver.stats.dropped };
-    });
+    c.get(
+      `${api}/runs`,
+      { schema: { tags, summary: "Workflow runs seen on the debug stream, newest first", querystring: RunListParams } },
+      async (req) => {
+        const q = req.query as ReturnType<typeof RunListParams.parse>;
+        store.flush();
+        const where: string[] = [];
+        const args: unknown[] = [];
+        if (q.trigger) where.push("trigger = ?"), args.push(q.trigger);
+        if (q.outcome) where.push("outcome = ?"), args.push(q.outcome);
+        const since = parseSince(q.since);
+        if (since !== undefined) where.push("started >= ?"), args.push(since);
+        if (q.before) where.push("id < ?"), args.push(Number(q.before));
+        const limit = limitOf(q.limit);
+        const rows = store.db
+          ? (store.db
+              .prepare(`SELECT * FROM journal_runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`)
+              .all(...args, limit + 1) as Array<Record<string, unknown>>)
+          : [];
+        const more = rows.length > limit;
+        if (more) rows.pop();
+        return { items: rows.map(runView), next: more ? rows[rows.length - 1]!.id : null, dropped: receiver.stats.dropped };
+      },
+    );
 
-    c.get(`${api}/runs/:id`, { schema: { tags, summary: "One run: its posts in order, with our /query records attached", params: IdParams, response: { 404: ApiError } } }, async (req) => {
-      const id = Number((req.params as { id: string }).id);
-      await receiver.settle();
-      const run = store.db?.prepare("SELECT * FROM journal_runs WHERE id = ?").get(id) as Record<string, unknown> | undefined;
-      if (!run) throw new ApiFailure(404, `no run with id ${id}`);
-      const posts = store.db!.prepare("SELECT * FROM journal_posts WHERE run_id = ? ORDER BY id").all(id) as Array<Record<string, unknown>>;
-      const queries = journal.listQueries({ runId: id, limit: 500 }).items.map(queryView);
-      return {
-        ...runView(run),
-        posts: posts.map((p) => ({
-          id: p.id, ts: p.ts, phase: p.phase, moduleId: p.module_id, nodeId: p.node_id, result: p.result, message: p.message, outcome: p.outcome,
-          errors: p.errors ? JSON.parse(p.errors as string) : null, params: p.params ? JSON.parse(p.params as string) : null,
-          filters: p.filters ? JSON.parse(p.filters as string) : null, dataHash: p.data_hash, dataSize: p.data_size, durationMs: p.duration_ms, queryId: p.query_id, mispTimestamp: p.misp_ts,
-        })),
-        queries,
-      };
-    });
+    c.get(
+      `${api}/runs/:id`,
+      {
+        schema: {
+          tags,
+          summary: "One run: its posts in order, with our /query records attached",
+          params: IdParams,
+          response: { 404: ApiError },
+        },
+      },
+      async (req) => {
+        const id = Number((req.params as { id: string }).id);
+        await receiver.settle();
+        const run = store.db?.prepare("SELECT * FROM journal_runs WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+        if (!run) throw new ApiFailure(404, `no run with id ${id}`);
+        const posts = store.db!.prepare("SELECT * FROM journal_posts WHERE run_id = ? ORDER BY id").all(id) as Array<
+          Record<string, unknown>
+        >;
+        const queries = journal.listQueries({ runId: id, limit: 500 }).items.map(queryView);
+        return {
+          ...runView(run),
+          posts: posts.map((p) => ({
+            id: p.id,
+            ts: p.ts,
+            phase: p.phase,
+            moduleId: p.module_id,
+            nodeId: p.node_id,
+            result: p.result,
+            message: p.message,
+            outcome: p.outcome,
+            errors: p.errors ? JSON.parse(p.errors as string) : null,
+            params: p.params ? JSON.parse(p.params as string) : null,
+            filters: p.filters ? JSON.parse(p.filters as string) : null,
+            dataHash: p.data_hash,
+            dataSize: p.data_size,
+            durationMs: p.duration_ms,
+            queryId: p.query_id,
+            mispTimestamp: p.misp_ts,
+          })),
+          queries,
+        };
+      },
+    );
 
     c.get(`${api}/posts/malformed`, { schema: { tags, summary: "Debug posts that could not be read" } }, async () => {
       store.flush();
-      const rows = store.db ? store.db.prepare("SELECT id, ts, path, malformed FROM journal_posts WHERE malformed IS NOT NULL ORDER BY id DESC LIMIT 100").all() : [];
+      const rows = store.db
+        ? store.db.prepare("SELECT id, ts, path, malformed FROM journal_posts WHERE malformed IS NOT NULL ORDER BY id DESC LIMIT 100").all()
+        : [];
       return { items: rows };
     });
 
-    c.get(`${api}/payloads/:hash`, { schema: { tags, summary: "A stored payload (masked; cut at the payload cap)", params: HashParams, response: { 404: ApiError } } }, async (req) => {
-      const p = store.getPayload((req.params as { hash: string }).hash);
-      if (!p) throw new ApiFailure(404, "no such payload (never stored, or removed by retention)");
-      return { size: p.size, truncated: p.truncated, text: p.body };
-    });
+    c.get(
+      `${api}/payloads/:hash`,
+      { schema: { tags, summary: "A stored payload (masked; cut at the payload cap)", params: HashParams, response: { 404: ApiError } } },
+      async (req) => {
+        const p = store.getPayload((req.params as { hash: string }).hash);
+        if (!p) throw new ApiFailure(404, "no such payload (never stored, or removed by retention)");
+        return { size: p.size, truncated: p.truncated, text: p.body };
+      },
+    );
 
     // Roaming-data fixtures of a checkout (test/fixtures/roaming), for the playgrounds.
     const fixtureDir = join(PACKAGE_ROOT, "test", "fixtures", "roaming");
     c.get(`${api}/fixtures`, { schema: { tags, summary: "Bundled roaming-data fixtures (in a source checkout)" } }, async () => ({
-      items: existsSync(fixtureDir) ? readdirSync(fixtureDir).filter((f) => f.endsWith(".json")).sort() : [],
+      items: existsSync(fixtureDir)
+        ? readdirSync(fixtureDir)
+            .filter((f) => f.endsWith(".json"))
+            .sort()
+        : [],
     }));
-    c.get(`${api}/fixtures/:name`, { schema: { tags, summary: "One roaming-data fixture, as text", params: NameParams, response: { 404: ApiError } } }, async (req) => {
-      const name = (req.params as { name: string }).name;
-      if (!/^[\w.-]+\.json$/.test(name) || !existsSync(join(fixtureDir, name))) throw new ApiFailure(404, `no fixture named ${JSON.stringify(name)}`);
-      return { name, text: readFileSync(join(fixtureDir, name), "utf8") };
-    });
+    c.get(
+      `${api}/fixtures/:name`,
+      { schema: { tags, summary: "One roaming-data fixture, as text", params: NameParams, response: { 404: ApiError } } },
+      async (req) => {
+        const name = (req.params as { name: string }).name;
+        if (!/^[\w.-]+\.json$/.test(name) || !existsSync(join(fixtureDir, name)))
+          throw new ApiFailure(404, `no fixture named ${JSON.stringify(name)}`);
+        return { name, text: readFileSync(join(fixtureDir, name), "utf8") };
+      },
+    );
 
-    c.post(`${api}/render`, { schema: { tags, summary: "Render a Jinja template as MISP's jinja_template_rendering would", body: RenderBody } }, async (req) => {
-      const b = req.body as { template: string; data?: unknown; dataText?: string };
-      const data = dataFrom(b);
-      try {
-        return { ok: true, text: await renderTemplateInPool(b.template, data, { timeoutMs: 5000 }) };
-      } catch (e) {
-        const te = isTemplateError(e) ? e : undefined;
-        return { ok: false, error: describeRenderFailure(e), kind: te?.kind ?? null, line: te?.line ?? null, column: te?.column ?? null };
-      }
-    });
+    c.post(
+      `${api}/render`,
+      { schema: { tags, summary: "Render a Jinja template as MISP's jinja_template_rendering would", body: RenderBody } },
+      async (req) => {
+        const b = req.body as { template: string; data?: unknown; dataText?: string };
+        const data = dataFrom(b);
+        try {
+          return { ok: true, text: await renderTemplateInPool(b.template, data, { timeoutMs: 5000 }) };
+        } catch (e) {
+          const te = isTemplateError(e) ? e : undefined;
+          return { ok: false, error: describeRenderFailure(e), kind: te?.kind ?? null, line: te?.line ?? null, column: te?.column ?? null };
+        }
+      },
+    );
 
     c.post(`${api}/extract`, { schema: { tags, summary: "CakePHP Hash::extract of a path over data", body: ExtractBody } }, async (req) => {
       const b = req.body as { path: string; data?: unknown; dataText?: string };
@@ -424,99 +566,197 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
       }
     });
 
-    c.post(`${api}/filter`, { schema: { tags, summary: "MISP's node filter: which items survive, under which keys", body: FilterBody } }, async (req) => {
-      const b = req.body as { selector: string; path: string; operator: string; value: unknown; data?: unknown; dataText?: string };
-      if (!FILTER_OPERATORS.includes(b.operator as never)) throw new ApiFailure(400, `operator must be one of ${FILTER_OPERATORS.join(", ")}`);
-      const warnings: string[] = [];
-      try {
-        const evaluation = evaluateFilter(dataFrom(b), { selector: b.selector, path: b.path, operator: b.operator, value: b.value } as NodeFilter, (w) => warnings.push(String(w)));
-        return {
-          ok: true,
-          items: JSON.parse(phpJsonEncode(evaluation.items)),
-          kept: evaluation.kept.map((k) => ({ key: k.key, item: JSON.parse(phpJsonEncode(k.item)) })),
-          warnings,
-        };
-      } catch (e) {
-        if (e instanceof ApiFailure) throw e;
-        return { ok: false, error: (e as Error).message, warnings };
-      }
-    });
-
-    c.get(`${api}/modules`, { schema: { tags, summary: "Every module with its parameters or settings, load status and load errors" } }, async () => {
-      return {
-        modules: registry.all().map((m) => {
-          let node: ReturnType<typeof nodeFromDescriptor> | undefined;
-          try {
-            node = m.def.kind === "action" ? nodeFromDescriptor(JSON.parse(JSON.stringify(m.descriptor))) : undefined;
-          } catch {
-            node = undefined;
-          }
+    c.post(
+      `${api}/filter`,
+      { schema: { tags, summary: "MISP's node filter: which items survive, under which keys", body: FilterBody } },
+      async (req) => {
+        const b = req.body as { selector: string; path: string; operator: string; value: unknown; data?: unknown; dataText?: string };
+        if (!FILTER_OPERATORS.includes(b.operator as never))
+          throw new ApiFailure(400, `operator must be one of ${FILTER_OPERATORS.join(", ")}`);
+        const warnings: string[] = [];
+        try {
+          const evaluation = evaluateFilter(
+            dataFrom(b),
+            { selector: b.selector, path: b.path, operator: b.operator, value: b.value } as NodeFilter,
+            (w) => warnings.push(String(w)),
+          );
           return {
-            name: m.name, kind: m.def.kind, source: m.source, state: m.state, error: m.error ?? null, file: m.source === "custom" ? m.file : null,
-            description: (m.descriptor as { meta?: { description?: string } }).meta?.description ?? "",
-            nodeId: node?.nodeId ?? null, blocking: node?.blocking ?? null, supportFilters: node?.supportFilters ?? null, expectMispCoreFormat: node?.expectMispCoreFormat ?? null,
-            params: m.params.map((p) => ({ name: p.name, id: p.id, label: p.label, secret: p.spec.secret, placeholder: (node?.params.find((x) => x.id === p.id)?.placeholder) ?? "", jinja: node?.params.find((x) => x.id === p.id)?.jinjaSupported ?? false, hashPath: node?.params.find((x) => x.id === p.id)?.isHashPath ?? false })),
-            settings: Object.entries((m.def as { settings?: Record<string, { description?: string; secret?: boolean }> }).settings ?? {}).map(([k, s]) => ({ name: k, description: s.description ?? "", secret: !!s.secret })),
-            descriptor: m.descriptor,
+            ok: true,
+            items: JSON.parse(phpJsonEncode(evaluation.items)),
+            kept: evaluation.kept.map((k) => ({ key: k.key, item: JSON.parse(phpJsonEncode(k.item)) })),
+            warnings,
           };
-        }),
-        failures: registry.failureList().map((f) => ({ file: f.file, name: f.name ?? null, error: f.error, at: f.at.toISOString() })),
-      };
-    });
-
-    c.post(`${api}/modules/:name/try`, { schema: { tags, summary: "Build the request MISP would send to a module and run it", params: NameParams, body: TryBody, response: { 404: ApiError } } }, async (req) => {
-      const name = (req.params as { name: string }).name;
-      const b = req.body as ReturnType<typeof TryBody.parse>;
-      const mod = registry.get(name);
-      if (!mod) throw new ApiFailure(404, `no module named ${JSON.stringify(name)}`);
-      let body: Record<string, unknown>;
-      if (mod.def.kind === "action") {
-        const node = nodeFromDescriptor(JSON.parse(JSON.stringify(mod.descriptor)));
-        const values: Record<string, string> = {};
-        for (const [k, v] of Object.entries(b.params)) {
-          const p = findNodeParam(node, k);
-          if (!p) throw new ApiFailure(400, `module ${name} has no parameter ${JSON.stringify(k)}; its parameters: ${node.params.map((x) => x.name).join(", ") || "none"}`);
-          values[p.id] = v;
+        } catch (e) {
+          if (e instanceof ApiFailure) throw e;
+          return { ok: false, error: (e as Error).message, warnings };
         }
-        const renderJinja = async (template: string, data: unknown) => {
-          try {
-            return await renderTemplateInPool(template, data);
-          } catch {
-            return "";
-          }
+      },
+    );
+
+    c.get(
+      `${api}/modules`,
+      { schema: { tags, summary: "Every module with its parameters or settings, load status and load errors" } },
+      async () => {
+        return {
+          modules: registry.all().map((m) => {
+            let node: ReturnType<typeof nodeFromDescriptor> | undefined;
+            try {
+              node = m.def.kind === "action" ? nodeFromDescriptor(JSON.parse(JSON.stringify(m.descriptor))) : undefined;
+            } catch {
+              node = undefined;
+            }
+            return {
+              name: m.name,
+              kind: m.def.kind,
+              source: m.source,
+              state: m.state,
+              error: m.error ?? null,
+              file: m.source === "custom" ? m.file : null,
+              description: (m.descriptor as { meta?: { description?: string } }).meta?.description ?? "",
+              nodeId: node?.nodeId ?? null,
+              blocking: node?.blocking ?? null,
+              supportFilters: node?.supportFilters ?? null,
+              expectMispCoreFormat: node?.expectMispCoreFormat ?? null,
+              params: m.params.map((p) => ({
+                name: p.name,
+                id: p.id,
+                label: p.label,
+                secret: p.spec.secret,
+                placeholder: node?.params.find((x) => x.id === p.id)?.placeholder ?? "",
+                jinja: node?.params.find((x) => x.id === p.id)?.jinjaSupported ?? false,
+                hashPath: node?.params.find((x) => x.id === p.id)?.isHashPath ?? false,
+              })),
+              settings: Object.entries(
+                (m.def as { settings?: Record<string, { description?: string; secret?: boolean }> }).settings ?? {},
+              ).map(([k, s]) => ({ name: k, description: s.description ?? "", secret: !!s.secret })),
+              descriptor: m.descriptor,
+            };
+          }),
+          failures: registry.failureList().map((f) => ({ file: f.file, name: f.name ?? null, error: f.error, at: f.at.toISOString() })),
         };
-        body = await buildActionQueryBody({ node, data: dataFrom(b), values, filter: b.filter as NodeFilter | undefined, renderJinja });
-      } else {
-        const attribute = b.attribute ?? {};
-        body = { module: name, attribute, ...(typeof attribute.type === "string" ? { [attribute.type]: attribute.value } : {}), config: b.config ?? {} };
-      }
-      const text = phpJsonEncode(body);
-      const requestShown = JSON.parse(scrub(text, Object.values(b.params).filter((v, i) => mod.params.find((p) => Object.keys(b.params)[i] === p.name || Object.keys(b.params)[i] === p.id)?.spec.secret)));
-      if (b.dryRun) return { request: requestShown, status: null, reply: null };
-      const res = await app.inject({ method: "POST", url: "/query", headers: { "content-type": "application/json" }, payload: text });
-      let reply: unknown = res.body;
-      try {
-        reply = JSON.parse(res.body);
-      } catch {
-        /* shown as text */
-      }
-      return { request: requestShown, status: res.statusCode, reply };
-    });
+      },
+    );
+
+    c.post(
+      `${api}/modules/:name/try`,
+      {
+        schema: {
+          tags,
+          summary: "Build the request MISP would send to a module and run it",
+          params: NameParams,
+          body: TryBody,
+          response: { 404: ApiError },
+        },
+      },
+      async (req) => {
+        const name = (req.params as { name: string }).name;
+        const b = req.body as ReturnType<typeof TryBody.parse>;
+        const mod = registry.get(name);
+        if (!mod) throw new ApiFailure(404, `no module named ${JSON.stringify(name)}`);
+        let body: Record<string, unknown>;
+        if (mod.def.kind === "action") {
+          const node = nodeFromDescriptor(JSON.parse(JSON.stringify(mod.descriptor)));
+          const values: Record<string, string> = {};
+          for (const [k, v] of Object.entries(b.params)) {
+            const p = findNodeParam(node, k);
+            if (!p)
+              throw new ApiFailure(
+                400,
+                `module ${name} has no parameter ${JSON.stringify(k)}; its parameters: ${node.params.map((x) => x.name).join(", ") || "none"}`,
+              );
+            values[p.id] = v;
+          }
+          const renderJinja = async (template: string, data: unknown) => {
+            try {
+              return await renderTemplateInPool(template, data);
+            } catch {
+              return "";
+            }
+          };
+          body = await buildActionQueryBody({ node, data: dataFrom(b), values, filter: b.filter as NodeFilter | undefined, renderJinja });
+        } else {
+          const attribute = b.attribute ?? {};
+          body = {
+            module: name,
+            attribute,
+            ...(typeof attribute.type === "string" ? { [attribute.type]: attribute.value } : {}),
+            config: b.config ?? {},
+          };
+        }
+        const text = phpJsonEncode(body);
+        const requestShown = JSON.parse(
+          scrub(
+            text,
+            Object.values(b.params).filter(
+              (_v, i) => mod.params.find((p) => Object.keys(b.params)[i] === p.name || Object.keys(b.params)[i] === p.id)?.spec.secret,
+            ),
+          ),
+        );
+        if (b.dryRun) return { request: requestShown, status: null, reply: null };
+        const res = await app.inject({ method: "POST", url: "/query", headers: { "content-type": "application/json" }, payload: text });
+        let reply: unknown = res.body;
+        try {
+          reply = JSON.parse(res.body);
+        } catch {
+          /* shown as text */
+        }
+        return { request: requestShown, status: res.statusCode, reply };
+      },
+    );
   });
 }
 
-function queryView(r: { id: number; ts: number; module: string; kind: string | null; outcome: string; duration_ms: number; error: string | null; req_id: string | null; params: string | null; outbound: string | null; request_size: number | null; reply_size: number | null; run_id: number | null; post_id: number | null; replay_of: number | null }) {
+function queryView(r: {
+  id: number;
+  ts: number;
+  module: string;
+  kind: string | null;
+  outcome: string;
+  duration_ms: number;
+  error: string | null;
+  req_id: string | null;
+  params: string | null;
+  outbound: string | null;
+  request_size: number | null;
+  reply_size: number | null;
+  run_id: number | null;
+  post_id: number | null;
+  replay_of: number | null;
+}) {
   return {
-    id: r.id, ts: r.ts, time: new Date(r.ts).toISOString(), module: r.module, kind: r.kind, outcome: r.outcome, durationMs: r.duration_ms, error: r.error, reqId: r.req_id,
-    params: r.params ? JSON.parse(r.params) : null, outbound: r.outbound ? JSON.parse(r.outbound) : [], requestSize: r.request_size, replySize: r.reply_size,
-    runId: r.run_id, postId: r.post_id, replayOf: r.replay_of,
+    id: r.id,
+    ts: r.ts,
+    time: new Date(r.ts).toISOString(),
+    module: r.module,
+    kind: r.kind,
+    outcome: r.outcome,
+    durationMs: r.duration_ms,
+    error: r.error,
+    reqId: r.req_id,
+    params: r.params ? JSON.parse(r.params) : null,
+    outbound: r.outbound ? JSON.parse(r.outbound) : [],
+    requestSize: r.request_size,
+    replySize: r.reply_size,
+    runId: r.run_id,
+    postId: r.post_id,
+    replayOf: r.replay_of,
   };
 }
 
 function runView(r: Record<string, unknown>) {
   return {
-    id: r.id, trigger: r.trigger, kind: r.kind, blocking: r.blocking === null ? null : r.blocking === 1, started: r.started, time: new Date(r.started as number).toISOString(),
-    ended: r.ended, outcome: r.outcome, nodes: r.nodes, errors: r.errors, initHash: r.init_hash, endHash: r.end_hash,
+    id: r.id,
+    trigger: r.trigger,
+    kind: r.kind,
+    blocking: r.blocking === null ? null : r.blocking === 1,
+    started: r.started,
+    time: new Date(r.started as number).toISOString(),
+    ended: r.ended,
+    outcome: r.outcome,
+    nodes: r.nodes,
+    errors: r.errors,
+    initHash: r.init_hash,
+    endHash: r.end_hash,
   };
 }
 

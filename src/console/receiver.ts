@@ -1,5 +1,5 @@
-import type { LoadedModule, ModuleRegistry } from "../registry/registry.js";
-import { underscore } from "../lib/inflector.js";
+import type { LoadedModule, ModuleRegistry } from "../core/registry/registry.js";
+import { underscore } from "../engines/cakephp-hash/inflector.js";
 import type { Database, Store } from "../services/store/store.js";
 import { declaredSecrets, type Journal } from "./journal.js";
 import { maskDeep, scrub, secretStrings } from "./masking.js";
@@ -30,6 +30,10 @@ interface RunState {
   errors: number;
   initHash: string | null;
   endHash: string | null;
+  /** What the run is about ("Event:<uuid>"), from its roaming data; null when unknown. */
+  subject: string | null;
+  /** MISP node ids of its exec posts, in order. */
+  execNodes: string[];
 }
 
 export interface ReceiverStats {
@@ -45,12 +49,45 @@ const CHILD_IDLE_MS = 60_000;
 /** An open init…end run with no post for this long is no longer extended. */
 const RUN_IDLE_MS = 10 * 60_000;
 const MAX_RAW_KEPT = 4096;
+/** Open runs kept per trigger (the oldest is given up beyond). */
+const MAX_OPEN_PER_TRIGGER = 64;
+
+/** The roaming data of an init post: `{original, normalized}`. */
+function initData(data: unknown): unknown {
+  if (!data || typeof data !== "object") return undefined;
+  const d = data as Record<string, unknown>;
+  return d.normalized ?? d.original;
+}
+
+/**
+ * What roaming data is about: the first top-level object with a uuid or an id ("Event:<uuid>",
+ * "Attribute:<uuid>", "User:<id>"), or null.
+ */
+export function subjectOf(data: unknown): string | null {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return null;
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+    if (!v || typeof v !== "object" || Array.isArray(v)) continue;
+    const o = v as Record<string, unknown>;
+    const id =
+      typeof o.uuid === "string" && o.uuid ? o.uuid : typeof o.id === "string" || typeof o.id === "number" ? String(o.id) : undefined;
+    if (id !== undefined) return `${k}:${id}`;
+  }
+  return null;
+}
+
+/** Node ids of an end post's `executed_nodes`, or null. */
+function executedNodes(data: unknown): string[] | null {
+  const nodes = data && typeof data === "object" ? (data as Record<string, unknown>).executed_nodes : undefined;
+  if (!Array.isArray(nodes)) return null;
+  return nodes.map((n) => (n && typeof n === "object" && "id" in n ? String((n as { id: unknown }).id) : ""));
+}
 
 export class DebugReceiver {
   private readonly pending: RawPost[] = [];
   private pendingBytes = 0;
   private scheduled = false;
-  private readonly open = new Map<string, RunState>();
+  /** Open init…end runs per trigger: runs of one trigger may overlap (two publishes at once). */
+  private readonly open = new Map<string, RunState[]>();
   private readonly children = new Map<string, RunState>();
   private nextRunId: number;
   private nextPostId: number;
@@ -122,23 +159,67 @@ export class DebugReceiver {
     return this.modulesById.get(moduleId);
   }
 
-  private run(trigger: string, phase: string, at: number): RunState {
+  /**
+   * The run a post belongs to. MISP sends no run id (docs/console.md, "Runs"), so overlapping
+   * runs of one trigger are told apart by what they are about — the subject of their roaming
+   * data (the event's uuid for event triggers) — and an `end`, which carries no roaming data, goes
+   * to the open run whose exec posts match its executed nodes.
+   */
+  private run(trigger: string, phase: string, at: number, subject: string | null, executed: string[] | null): RunState {
     const fresh = (kind: "run" | "child"): RunState => ({
-      id: this.nextRunId++, trigger, kind, blocking: null, started: at, last: at, ended: null, outcome: null, nodes: 0, errors: 0, initHash: null, endHash: null,
+      id: this.nextRunId++,
+      trigger,
+      kind,
+      blocking: null,
+      started: at,
+      last: at,
+      ended: null,
+      outcome: null,
+      nodes: 0,
+      errors: 0,
+      initHash: null,
+      endHash: null,
+      subject,
+      execNodes: [],
     });
+    const live = (this.open.get(trigger) ?? []).filter((r) => at - r.last < RUN_IDLE_MS);
     if (phase === "init") {
       const r = fresh("run");
-      this.open.set(trigger, r);
+      live.push(r);
+      this.open.set(trigger, live.slice(-MAX_OPEN_PER_TRIGGER));
       return r;
     }
-    const current = this.open.get(trigger);
-    if (current && at - current.last < RUN_IDLE_MS) return current;
+    if (live.length) this.open.set(trigger, live);
+    else this.open.delete(trigger);
+    const current = phase === "end" ? this.endingRun(live, executed) : this.execRun(live, subject);
+    if (current) return current;
     // No open run: a concurrent-task child (exec only), or an end whose init we missed.
-    const child = this.children.get(trigger);
+    const childKey = `${trigger}\u0000${subject ?? ""}`;
+    const child = this.children.get(childKey);
     if (child && at - child.last < CHILD_IDLE_MS) return child;
     const r = fresh("child");
-    this.children.set(trigger, r);
+    this.children.set(childKey, r);
+    if (this.children.size > 1000) this.children.delete(this.children.keys().next().value!);
     return r;
+  }
+
+  /** An exec post's run: the latest open one about the same subject (any open one when either subject is unknown). */
+  private execRun(live: RunState[], subject: string | null): RunState | undefined {
+    for (let i = live.length - 1; i >= 0; i--)
+      if (subject === null || live[i]!.subject === null || live[i]!.subject === subject) return live[i];
+    return undefined;
+  }
+
+  /**
+   * An end post's run: the open run whose exec node ids are exactly the executed nodes, else
+   * one that has posted as many nodes; among equals the one posted to last (MISP sends `end`
+   * right after a run's last node). The oldest open run when nothing matches.
+   */
+  private endingRun(live: RunState[], executed: string[] | null): RunState | undefined {
+    if (live.length <= 1 || executed === null) return live[0];
+    const key = [...executed].sort().join(",");
+    const pick = (ok: (r: RunState) => boolean) => live.filter(ok).sort((a, b) => b.last - a.last)[0];
+    return pick((r) => [...r.execNodes].sort().join(",") === key) ?? pick((r) => r.execNodes.length === executed.length) ?? live[0];
   }
 
   private process(post: RawPost): void {
@@ -146,13 +227,16 @@ export class DebugReceiver {
     const qIndex = post.url.indexOf("?");
     const pathPart = qIndex >= 0 ? post.url.slice(0, qIndex) : post.url;
     const query = new URLSearchParams(qIndex >= 0 ? post.url.slice(qIndex + 1) : "");
-    const segments = pathPart.split("/").filter(Boolean).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    const segments = pathPart
+      .split("/")
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
     const [trigger = "", phase = "", target] = segments;
     const text = post.body.toString("utf8");
     let body: Record<string, unknown> | undefined;
@@ -171,7 +255,8 @@ export class DebugReceiver {
     const ours = this.moduleFor(moduleId);
     const declared = declaredSecrets(ours);
     const originals: Record<string, unknown> = {};
-    const params = source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
+    const params =
+      source.parameters === undefined || source.parameters === "" ? null : maskDeep(source.parameters, declared, "parameters", originals);
     // MISP sends the same data with every node of a run: mask and serialise it once.
     let dataText: string | undefined;
     if (body?.data !== undefined) {
@@ -194,14 +279,36 @@ export class DebugReceiver {
 
     if (malformed) {
       this.stats.malformed++;
-      const raw = scrub(text.slice(0, MAX_RAW_KEPT), secrets).replace(/("[^"]*(token|secret|password|passwd|key|auth|credential|headers)[^"]*"\s*:\s*)"[^"]*"/gi, '$1"••••masked••••"');
+      const raw = scrub(text.slice(0, MAX_RAW_KEPT), secrets).replace(
+        /("[^"]*(token|secret|password|passwd|key|auth|credential|headers)[^"]*"\s*:\s*)"[^"]*"/gi,
+        '$1"••••masked••••"',
+      );
       const id = this.nextPostId++;
-      const row = { id, ts: at, phase: phase || "?", trigger, malformed: `${malformed}; first bytes: ${raw}`, path: pathPart.slice(0, 500) };
-      this.store.enqueue((db) => db.prepare("INSERT INTO journal_posts (id, ts, phase, trigger, malformed, path) VALUES (@id, @ts, @phase, @trigger, @malformed, @path)").run(row));
+      const row = {
+        id,
+        ts: at,
+        phase: phase || "?",
+        trigger,
+        malformed: `${malformed}; first bytes: ${raw}`,
+        path: pathPart.slice(0, 500),
+      };
+      this.store.enqueue((db) =>
+        db
+          .prepare(
+            "INSERT INTO journal_posts (id, ts, phase, trigger, malformed, path) VALUES (@id, @ts, @phase, @trigger, @malformed, @path)",
+          )
+          .run(row),
+      );
       return;
     }
 
-    const run = this.run(trigger, phase, at);
+    const run = this.run(
+      trigger,
+      phase,
+      at,
+      phase === "end" ? null : subjectOf(phase === "init" ? initData(body?.data) : body?.data),
+      phase === "end" ? executedNodes(body?.data) : null,
+    );
     const duration = phase === "exec" ? at - run.last : null;
     run.last = at;
     const result = phase === "exec" ? query.get("result") : null;
@@ -209,18 +316,22 @@ export class DebugReceiver {
     if (phase === "init") run.blocking = query.get("type") === "blocking";
     if (phase === "exec") {
       run.nodes++;
+      if (run.execNodes.length < 1000) run.execNodes.push(source.node_id === undefined ? "" : String(source.node_id));
       if (result && result !== "success") run.errors++;
     }
     if (phase === "end") {
       run.ended = at;
       run.outcome = outcome;
-      if (this.open.get(trigger) === run) this.open.delete(trigger);
+      const open = this.open.get(trigger);
+      const at2 = open?.indexOf(run) ?? -1;
+      if (at2 >= 0) open!.splice(at2, 1);
+      if (open?.length === 0) this.open.delete(trigger);
     }
     if (run.kind === "child" && run.outcome === null) run.outcome = "child";
     const postId = this.nextPostId++;
     const queryId = phase === "exec" && moduleId ? this.journal.link(moduleId, run.id, postId, at) : undefined;
     const paramsText = params === null ? null : scrub(JSON.stringify(params), secrets);
-    const snapshot = { ...run };
+    const { subject: _subject, execNodes: _execNodes, ...snapshot } = run;
     const capture = this.journal.capture;
     this.store.enqueue((db: Database) => {
       const ref = dataText !== undefined && capture === "full" ? this.store.putPayload(dataText, at) : undefined;

@@ -1,4 +1,4 @@
-import type { ModuleRegistry } from "../registry/registry.js";
+import type { ModuleRegistry } from "../core/registry/registry.js";
 import { declaredSecrets, type Journal } from "./journal.js";
 import { isSecretKey, MASK, scrub, secretStrings } from "./masking.js";
 
@@ -45,15 +45,22 @@ export interface ReplayPlan {
 export function planReplay(journal: Journal, registry: ModuleRegistry, id: number, edits: Record<string, unknown> = {}): ReplayPlan {
   const row = journal.getQuery(id);
   if (!row) throw new ReplayError(`no recorded query with id ${id}`, 404);
-  if (!row.request_hash) throw new ReplayError(`query ${id} was recorded without its request (capture mode "metadata"); it cannot be replayed`, 409);
+  if (!row.request_hash)
+    throw new ReplayError(`query ${id} was recorded without its request (capture mode "metadata"); it cannot be replayed`, 409);
   const payload = journal.store.getPayload(row.request_hash);
   if (!payload) throw new ReplayError(`the request of query ${id} is no longer stored (retention)`, 410);
-  if (payload.truncated) throw new ReplayError(`the request of query ${id} was larger than the payload cap (${payload.size} bytes) and only a truncated copy was kept; it cannot be replayed`, 409);
+  if (payload.truncated)
+    throw new ReplayError(
+      `the request of query ${id} was larger than the payload cap (${payload.size} bytes) and only a truncated copy was kept; it cannot be replayed`,
+      409,
+    );
   const body = JSON.parse(payload.body) as Record<string, unknown>;
   const mod = registry.get(String(body.module));
   const isExpansion = mod?.def.kind === "expansion" || (!("params" in body) && "config" in body);
   const container = isExpansion ? "config" : "params";
-  const target = ((body[container] && typeof body[container] === "object" && !Array.isArray(body[container]) ? body[container] : (body[container] = {})) as Record<string, unknown>);
+  const target = (
+    body[container] && typeof body[container] === "object" && !Array.isArray(body[container]) ? body[container] : (body[container] = {})
+  ) as Record<string, unknown>;
   // Edits name a parameter by name, id or label; map them to the key MISP uses.
   const keyFor = (name: string): string => {
     const p = mod?.params.find((x) => x.name === name || x.id === name || x.label === name);
@@ -64,7 +71,11 @@ export function planReplay(journal: Journal, registry: ModuleRegistry, id: numbe
   for (const [path, value] of Object.entries(originals)) if (!edited.has(path)) setPath(body, path, value);
   for (const [name, value] of Object.entries(edits)) target[keyFor(name)] = value;
   const left = hasMask(body);
-  if (left) throw new ReplayError(`the masked value of ${left} is no longer known to the server (it keeps secrets in memory only, and it restarted since); give it as a parameter`, 409);
+  if (left)
+    throw new ReplayError(
+      `the masked value of ${left} is no longer known to the server (it keeps secrets in memory only, and it restarted since); give it as a parameter`,
+      409,
+    );
   const declared = declaredSecrets(mod);
   const given = Object.entries(edits)
     .filter(([k, v]) => typeof v === "string" && (isSecretKey(k) || declared.has(k) || declared.has(keyFor(k))))

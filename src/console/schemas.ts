@@ -5,7 +5,9 @@ import { z } from "zod";
 export const ApiError = z.object({ error: z.string().describe("What was wrong, in one sentence") });
 
 const intString = (what: string) => z.string().regex(/^\d+$/, `${what} must be a whole number`);
-const duration = z.string().regex(/^\d+(ms|s|m|h|d)$|^\d{4}-\d{2}-\d{2}/, "since/until: a duration such as 90s, 15m, 1h, 7d, or an ISO date");
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$|^\d{4}-\d{2}-\d{2}/, "since/until: a duration such as 90s, 15m, 1h, 7d, or an ISO date");
 
 export const QueryListParams = z.object({
   module: z.string().max(200).optional(),
@@ -33,7 +35,10 @@ export const NameParams = z.object({ name: z.string().min(1).max(200) });
 const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const ReplayBody = z.object({
-  params: z.record(z.string(), ParamValue).optional().describe("Parameters to replace (by name, id or label); masked ones not given are reused server-side"),
+  params: z
+    .record(z.string(), ParamValue)
+    .optional()
+    .describe("Parameters to replace (by name, id or label); masked ones not given are reused server-side"),
 });
 
 export const RenderBody = z.object({

@@ -6,7 +6,9 @@ import type { ActionModuleDefinition, ExpansionModuleDefinition } from "./types.
 // The registry validates the shape at load time, so a module built with another copy of
 // this package, or with none, works the same.
 
-export function defineActionModule<P extends Record<string, ParamSpec>>(def: Omit<ActionModuleDefinition<P>, "kind">): ActionModuleDefinition<P> {
+export function defineActionModule<P extends Record<string, ParamSpec>>(
+  def: Omit<ActionModuleDefinition<P>, "kind">,
+): ActionModuleDefinition<P> {
   return { kind: "action", ...def };
 }
 

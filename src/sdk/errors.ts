@@ -13,9 +13,15 @@ export function isModuleError(e: unknown): e is ModuleError {
 export class ModuleError extends Error {
   /** Brand that survives module-graph boundaries (custom modules may load another copy of this file). */
   readonly [MODULE_ERROR] = true;
-  constructor(message: string) {
+  /** The outbox may try again later (a vendor's temporary failure outside HTTP, e.g. SMTP 4xx). */
+  readonly retryable?: boolean;
+  /** Wait before the next attempt, when the vendor said (ms). */
+  readonly retryAfterMs?: number;
+  constructor(message: string, options?: { retryable?: boolean; retryAfterMs?: number }) {
     super(message);
     this.name = "ModuleError";
+    if (options?.retryable !== undefined) this.retryable = options.retryable;
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -5,5 +5,5 @@ export { setting } from "./settings.js";
 export type { SettingSpec } from "./settings.js";
 export { isModuleError, ModuleError, ParamError } from "./errors.js";
 export type * from "./types.js";
-export { HttpError, isHttpError } from "../lib/http/types.js";
-export type { HttpClient, HttpRequestOptions, HttpResponse } from "../lib/http/types.js";
+export { HttpError, isHttpError } from "../services/http/types.js";
+export type { HttpClient, HttpRequestOptions, HttpResponse } from "../services/http/types.js";

@@ -43,7 +43,13 @@ function describe(base: string | undefined, extra: string[]): string {
   return [own, ...generated].filter((s): s is string => !!s && s.length > 0).join(" ");
 }
 
-function spec<T>(kind: string, widget: ParamWidget, o: CommonOptions & { jinja?: boolean; secret?: boolean }, schema: z.ZodType<T>, extra: string[]): ParamSpec<T> {
+function spec<T>(
+  kind: string,
+  widget: ParamWidget,
+  o: CommonOptions & { jinja?: boolean; secret?: boolean },
+  schema: z.ZodType<T>,
+  extra: string[],
+): ParamSpec<T> {
   return {
     kind,
     widget,
@@ -75,7 +81,9 @@ export const param = {
    * back to its default text. (When MISP cannot reach the renderer it aborts the run instead.)
    */
   template(o: CommonOptions & { multiline?: boolean; secret?: boolean } = {}): ParamSpec<string> {
-    return spec("template", o.multiline === false ? "string" : "large_string", { ...o, jinja: true }, z.string(), ["Jinja2 template, rendered by MISP against the roaming data."]);
+    return spec("template", o.multiline === false ? "string" : "large_string", { ...o, jinja: true }, z.string(), [
+      "Jinja2 template, rendered by MISP against the roaming data.",
+    ]);
   },
   /** CakePHP hash path; MISP also sends its extraction in matchingData under the parameter's label. */
   hashPath(o: CommonOptions = {}): ParamSpec<string> {
@@ -91,10 +99,14 @@ export const param = {
       ctx.addIssue({ code: "custom", message: "must be true or false" });
       return z.NEVER;
     });
-    return spec("boolean", "string", { ...o, placeholder: o.placeholder ?? String(o.default) }, schema, [`true or false. Default: ${o.default}.`]);
+    return spec("boolean", "string", { ...o, placeholder: o.placeholder ?? String(o.default) }, schema, [
+      `true or false. Default: ${o.default}.`,
+    ]);
   },
   /** Decimal digits only (optionally bounded). Undefined when "" and no default. */
-  integer<D extends number | undefined = undefined>(o: CommonOptions & { default?: D; min?: number; max?: number } = {}): ParamSpec<D extends number ? number : number | undefined> {
+  integer<D extends number | undefined = undefined>(
+    o: CommonOptions & { default?: D; min?: number; max?: number } = {},
+  ): ParamSpec<D extends number ? number : number | undefined> {
     const schema = z.string().transform((raw, ctx) => {
       const s = raw.trim();
       if (s === "") return o.default;
@@ -113,9 +125,18 @@ export const param = {
       }
       return n;
     });
-    const extra = [o.min !== undefined || o.max !== undefined ? `From ${o.min ?? 0} to ${o.max ?? "any"}.` : "", o.default !== undefined ? `Default: ${o.default}.` : ""];
+    const extra = [
+      o.min !== undefined || o.max !== undefined ? `From ${o.min ?? 0} to ${o.max ?? "any"}.` : "",
+      o.default !== undefined ? `Default: ${o.default}.` : "",
+    ];
     const placeholder = o.placeholder ?? (o.default !== undefined ? String(o.default) : undefined);
-    return spec("integer", "string", { ...o, placeholder }, schema as unknown as z.ZodType<D extends number ? number : number | undefined>, extra);
+    return spec(
+      "integer",
+      "string",
+      { ...o, placeholder },
+      schema as unknown as z.ZodType<D extends number ? number : number | undefined>,
+      extra,
+    );
   },
   /**
    * One of a fixed set (case-insensitive). MISP has no select widget and shows only the
@@ -123,7 +144,10 @@ export const param = {
    * first choice); the choices are listed in the description. "" is never a choice: it is the
    * untouched field, and means `default` ("" for "not set").
    */
-  oneOf<const C extends readonly string[], const D extends C[number] | "" = C[number]>(choices: C, o: CommonOptions & { default: D }): ParamSpec<C[number] | D> {
+  oneOf<const C extends readonly string[], const D extends C[number] | "" = C[number]>(
+    choices: C,
+    o: CommonOptions & { default: D },
+  ): ParamSpec<C[number] | D> {
     const real = choices.filter((c) => c !== "");
     const schema = z.string().transform((raw, ctx) => {
       const s = raw.trim().toLowerCase();
@@ -141,12 +165,19 @@ export const param = {
   },
   /** Items separated by commas, semicolons or line breaks; trimmed, empties dropped. */
   list(o: CommonOptions & { jinja?: boolean; multiline?: boolean } = {}): ParamSpec<string[]> {
-    const schema = z.string().transform((s) => s.split(/[,;\r\n]+/).map((x) => x.trim()).filter((x) => x.length > 0));
+    const schema = z.string().transform((s) =>
+      s
+        .split(/[,;\r\n]+/)
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    );
     return spec("list", o.multiline ? "large_string" : "string", o, schema, ["Separate items with commas, semicolons or line breaks."]);
   },
   /** A credential. May be given as `secret:NAME`, resolved on the server; never logged. */
   secret(o: CommonOptions = {}): ParamSpec<string> {
-    return spec("secret", "string", { ...o, secret: true }, z.string(), ["May be a reference secret:NAME resolved from the server's secrets."]);
+    return spec("secret", "string", { ...o, secret: true }, z.string(), [
+      "May be a reference secret:NAME resolved from the server's secrets.",
+    ]);
   },
   /** An http(s) URL. `secret: true` when the URL itself is a credential (incoming webhooks). */
   url(o: CommonOptions & { default?: string; secret?: boolean; jinja?: boolean } = {}): ParamSpec<string> {

@@ -1,4 +1,4 @@
-import type { HttpClient } from "../lib/http/types.js";
+import type { HttpClient } from "../services/http/types.js";
 import type { ParamSpec, ParamValues } from "./params.js";
 import type { SettingSpec } from "./settings.js";
 
@@ -47,6 +47,43 @@ export interface ModuleContext {
   setting(key: string): string | undefined;
   /** Resolves a `secret:NAME` reference (other strings are returned unchanged); the value is scrubbed from errors. */
   resolveSecret(value: string): string;
+  /**
+   * This delivery's stable id and attempt (docs/delivery.md). The id stays the same across the
+   * outbox's retries: send it as the vendor's idempotency or deduplication key.
+   */
+  readonly delivery: DeliveryInfo;
+}
+
+/** What a handler knows about the delivery it is making (docs/delivery.md). */
+export interface DeliveryInfo {
+  /** Stable id (`msg_…`), the same on every attempt of one queued delivery; fresh for each sync query. */
+  readonly id: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** `sync`: MISP waits for this run; `queued`: the outbox worker runs it. */
+  readonly mode: "sync" | "queued";
+}
+
+/**
+ * Declares that an action module sends something out and may be delivered through the outbox
+ * (docs/delivery.md, "Module contract"). The handler must be replayable: everything it needs is
+ * in its parameters, the data and the server settings, and it may run again with the same
+ * `ctx.delivery.id` after a failure.
+ */
+export interface OutboundSpec<V = Record<string, unknown>> {
+  /**
+   * Key for per-destination limits and metrics. Never a secret (hash tokens). Default: the
+   * module name and the host of the first non-empty URL parameter.
+   */
+  destination?(params: V): string;
+  /** Checks done before a delivery is queued (payload builds, values parse); throw ParamError/ModuleError. */
+  validate?(input: ActionInput<V>, ctx: ModuleContext): void | Promise<void>;
+  /** Default attempts and maximum age; server settings win. */
+  retry?: { maxAttempts?: number; maxAgeMs?: number };
+  /** Default per-destination limits; server settings win. */
+  limits?: { concurrency?: number; perMinute?: number };
+  /** A vendor's wait when it is not in Retry-After (e.g. in the JSON body), in ms. */
+  retryAfterMs?(res: { status: number; headers: Readonly<Record<string, string>>; body: string }): number | undefined;
 }
 
 export interface ActionInput<V> {
@@ -89,8 +126,10 @@ export interface ActionModuleDefinition<P extends Record<string, ParamSpec> = Re
   supportFilters?: boolean;
   expectMispCoreFormat?: boolean;
   handler(input: ActionInput<ParamValues<P>>, ctx: ModuleContext): Promise<ActionResult> | ActionResult;
+  /** Sends something out and may be queued in the outbox (ignored for blocking modules). */
+  outbound?: OutboundSpec<ParamValues<P>>;
   /** Optional one-time warm-up; queries wait for it, /modules does not. */
-  init?(ctx: Omit<ModuleContext, "signal" | "deadline">): Promise<void>;
+  init?(ctx: Omit<ModuleContext, "signal" | "deadline" | "delivery">): Promise<void>;
 }
 
 export type ExpansionModuleType = "expansion" | "hover";
@@ -121,7 +160,7 @@ export interface ExpansionModuleDefinition<S extends Record<string, SettingSpec>
   handler(input: ExpansionInput<Extract<keyof S, string>>, ctx: ModuleContext): Promise<ExpansionReply> | ExpansionReply;
   /** Shape of every failure reply (default `{error, results: []}`, PROTOCOL §7.6). */
   errorReply?(message: string): ExpansionReply;
-  init?(ctx: Omit<ModuleContext, "signal" | "deadline">): Promise<void>;
+  init?(ctx: Omit<ModuleContext, "signal" | "deadline" | "delivery">): Promise<void>;
 }
 
 export type ModuleDefinition = ActionModuleDefinition<any> | ExpansionModuleDefinition<any>;

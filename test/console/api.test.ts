@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roaming } from "../helpers/app.js";
 import { startConsoleApp, type ConsoleTestApp } from "./helpers.js";
 
-type Q = { id: number; module: string; outcome: string; error: string | null; params: Record<string, unknown>; outbound: Array<{ method: string; host: string; status?: number; error?: string; durationMs: number }>; replayOf: number | null };
+type Q = {
+  id: number;
+  module: string;
+  outcome: string;
+  error: string | null;
+  params: Record<string, unknown>;
+  outbound: Array<{ method: string; host: string; status?: number; error?: string; durationMs: number }>;
+  replayOf: number | null;
+};
 
 let t: ConsoleTestApp;
 let sink: Server;
@@ -29,7 +37,16 @@ afterAll(async () => {
 const webhook = (path: string) => ({
   module: "http_webhook",
   data: roaming("event-publish-minimal-no-tags"),
-  params: { url: `http://${sinkHost}/${path}`, request_method: "post", content_type: "json", payload: "", headers: "", data_extraction_path: "", self_signed: "deny", expected_status: "2xx" },
+  params: {
+    url: `http://${sinkHost}/${path}`,
+    request_method: "post",
+    content_type: "json",
+    payload: "",
+    headers: "",
+    data_extraction_path: "",
+    self_signed: "deny",
+    expected_status: "2xx",
+  },
 });
 
 describe("console journal and API", () => {
@@ -79,7 +96,11 @@ describe("console journal and API", () => {
       expect(r.status, path).toBeLessThan(500);
       expect(r.body.error, path).toMatch(re);
     }
-    const badJson = await fetch(`${t.url}/console/api/render`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    const badJson = await fetch(`${t.url}/console/api/render`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
     expect(badJson.status).toBe(400);
     expect(((await badJson.json()) as { error: string }).error).toMatch(/not valid JSON/);
     const missing = await t.api<{ error: string }>("/render", {});
@@ -89,7 +110,9 @@ describe("console journal and API", () => {
 
   it("replays a query with an edited parameter and shows old and new replies", async () => {
     const id = (await t.api<{ items: Q[] }>("/queries?module=http_webhook&outcome=error")).body.items[0]!.id;
-    const r = await t.api<{ old: { error: string }; new: Record<string, unknown>; replayOf: number }>(`/queries/${id}/replay`, { params: { url: `http://${sinkHost}/now-ok` } });
+    const r = await t.api<{ old: { error: string }; new: Record<string, unknown>; replayOf: number }>(`/queries/${id}/replay`, {
+      params: { url: `http://${sinkHost}/now-ok` },
+    });
     expect(r.status).toBe(200);
     expect(r.body.old.error).toMatch(/500/);
     expect(r.body.new).toEqual({ data: true });
@@ -99,33 +122,70 @@ describe("console journal and API", () => {
   });
 
   it("renders templates, with line and column on errors", async () => {
-    const ok = await t.api<{ ok: boolean; text: string }>("/render", { template: "{{ Event.info | upper }}", dataText: '{"Event":{"info":"hello"}}' });
+    const ok = await t.api<{ ok: boolean; text: string }>("/render", {
+      template: "{{ Event.info | upper }}",
+      dataText: '{"Event":{"info":"hello"}}',
+    });
     expect(ok.body).toMatchObject({ ok: true, text: "HELLO" });
-    const bad = await t.api<{ ok: boolean; line: number; column: number; error: string }>("/render", { template: "line one\n{% if %}", data: {} });
+    const bad = await t.api<{ ok: boolean; line: number; column: number; error: string }>("/render", {
+      template: "line one\n{% if %}",
+      data: {},
+    });
     expect(bad.body).toMatchObject({ ok: false, line: 2 });
     expect(bad.body.column).toBeGreaterThan(0);
     expect(bad.body.error).toMatch(/syntax/i);
   });
 
   it("extracts hash paths and shows which items survive a MISP filter under which keys", async () => {
-    const data = { Event: { Attribute: [{ type: "ip-dst", value: "1.2.3.4" }, { type: "domain", value: "x.org" }, { type: "ip-dst", value: "5.6.7.8" }] } };
+    const data = {
+      Event: {
+        Attribute: [
+          { type: "ip-dst", value: "1.2.3.4" },
+          { type: "domain", value: "x.org" },
+          { type: "ip-dst", value: "5.6.7.8" },
+        ],
+      },
+    };
     const ex = await t.api<{ ok: boolean; result: unknown }>("/extract", { path: "Event.Attribute.{n}[type=ip-dst].value", data });
     expect(ex.body).toMatchObject({ ok: true, result: ["1.2.3.4", "5.6.7.8"] });
     // CakePHP evaluates an unclosed wildcard as a plain key: a result, with a positioned warning.
     const odd = await t.api<{ ok: boolean; warnings: string[] }>("/extract", { path: "Event.{n", data });
     expect(odd.body.ok).toBe(true);
     expect(odd.body.warnings.join(" ")).toMatch(/position \d+/);
-    const f = await t.api<{ ok: boolean; kept: Array<{ key: number; item: { value: string } }> }>("/filter", { selector: "Event.Attribute.{n}", path: "type", operator: "equals", value: "ip-dst", data });
-    expect(f.body.kept.map((k) => [k.key, k.item.value])).toEqual([[0, "1.2.3.4"], [2, "5.6.7.8"]]);
+    const f = await t.api<{ ok: boolean; kept: Array<{ key: number; item: { value: string } }> }>("/filter", {
+      selector: "Event.Attribute.{n}",
+      path: "type",
+      operator: "equals",
+      value: "ip-dst",
+      data,
+    });
+    expect(f.body.kept.map((k) => [k.key, k.item.value])).toEqual([
+      [0, "1.2.3.4"],
+      [2, "5.6.7.8"],
+    ]);
     expect((await t.api<{ error: string }>("/filter", { operator: "bogus", value: "", data })).status).toBe(400);
   });
 
   it("lists modules with their parameters and load status, and tries one as MISP would call it", async () => {
-    const mods = (await t.api<{ modules: Array<{ name: string; kind: string; state: string; nodeId: string | null; params: Array<{ name: string; id: string; secret: boolean }> }> }>("/modules")).body.modules;
+    const mods = (
+      await t.api<{
+        modules: Array<{
+          name: string;
+          kind: string;
+          state: string;
+          nodeId: string | null;
+          params: Array<{ name: string; id: string; secret: boolean }>;
+        }>;
+      }>("/modules")
+    ).body.modules;
     const hook = mods.find((m) => m.name === "http_webhook")!;
     expect(hook).toMatchObject({ kind: "action", state: "ready", nodeId: "http_webhook" });
     expect(hook.params.find((p) => p.name === "headers")!.secret).toBe(true);
-    const dry = await t.api<{ request: { module: string; params: Record<string, string> }; status: null }>("/modules/testaction/try", { params: { foo: "bar" }, data: { Event: {} }, dryRun: true });
+    const dry = await t.api<{ request: { module: string; params: Record<string, string> }; status: null }>("/modules/testaction/try", {
+      params: { foo: "bar" },
+      data: { Event: {} },
+      dryRun: true,
+    });
     expect(dry.body.request).toMatchObject({ module: "testaction", params: { foo: "bar" } });
     expect(dry.body.status).toBeNull();
     const run = await t.api<{ status: number; reply: unknown }>("/modules/testaction/try", { params: { foo: "bar" }, data: { Event: {} } });
@@ -143,17 +203,32 @@ describe("console journal and API", () => {
   });
 
   it("is described in /openapi.json from the same schemas", async () => {
-    const spec = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; requestBody?: unknown }>> };
-    expect(spec.paths["/console/api/queries"]!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["module", "outcome", "since", "q", "before", "limit"]));
+    const spec = (await (await fetch(`${t.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; requestBody?: unknown }>>;
+    };
+    expect(spec.paths["/console/api/queries"]!.get!.parameters!.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["module", "outcome", "since", "q", "before", "limit"]),
+    );
     expect(spec.paths["/console/api/queries/{id}/replay"]!.post!.requestBody).toBeTruthy();
     expect(spec.paths["/console/api/render"]).toBeTruthy();
   });
 
   it("the list query uses its indexes (a page stays fast over 100,000 records)", () => {
-    const db = (t.app.services.observer as unknown as { store: { db: { prepare(s: string): { all(...a: unknown[]): Array<{ detail: string }> } } } }).store.db;
-    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join(" | ");
-    expect(plan("SELECT id FROM journal_queries WHERE module = 'x' AND id < 5 ORDER BY id DESC LIMIT 51")).toMatch(/USING (COVERING )?INDEX jq_module/);
-    expect(plan("SELECT id FROM journal_queries ORDER BY id DESC LIMIT 51")).toMatch(/PRIMARY KEY|INTEGER PRIMARY KEY|SCAN journal_queries/);
+    const db = (
+      t.app.services.observer as unknown as { store: { db: { prepare(s: string): { all(...a: unknown[]): Array<{ detail: string }> } } } }
+    ).store.db;
+    const plan = (sql: string) =>
+      db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((r) => r.detail)
+        .join(" | ");
+    expect(plan("SELECT id FROM journal_queries WHERE module = 'x' AND id < 5 ORDER BY id DESC LIMIT 51")).toMatch(
+      /USING (COVERING )?INDEX jq_module/,
+    );
+    expect(plan("SELECT id FROM journal_queries ORDER BY id DESC LIMIT 51")).toMatch(
+      /PRIMARY KEY|INTEGER PRIMARY KEY|SCAN journal_queries/,
+    );
   });
 });
 

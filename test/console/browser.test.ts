@@ -48,7 +48,16 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 800 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
   }, 120_000);
@@ -65,14 +74,41 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
     const hook = (path: string) => ({
       module: "http_webhook",
       data: event,
-      params: { url: `http://${sinkHost}/${path}`, request_method: "post", content_type: "json", payload: "", headers: "Authorization: Bearer browser-secret-1234", data_extraction_path: "", self_signed: "deny", expected_status: "2xx" },
+      params: {
+        url: `http://${sinkHost}/${path}`,
+        request_method: "post",
+        content_type: "json",
+        payload: "",
+        headers: "Authorization: Bearer browser-secret-1234",
+        data_extraction_path: "",
+        self_signed: "deny",
+        expected_status: "2xx",
+      },
     });
     // MISP's exact debug sequence; our /query calls happen inside the node executions.
-    await playPublish(t.url, "/workflow-debug", event, [
-      { nodeId: 2, moduleId: "testaction", result: "success", before: async () => void (await t.query({ module: "testaction", data: event, params: { foo: "x" } })) },
-      { nodeId: 3, moduleId: "http_webhook", result: "partial-success", errors: ["http_webhook: HTTP 503 from the endpoint"], params: { url: `http://${sinkHost}/broken`, headers: "Authorization: Bearer browser-secret-1234" }, before: async () => void (await t.query(hook("broken"))) },
-      { nodeId: 4, moduleId: "stop-execution", result: "success" },
-    ], "failure");
+    await playPublish(
+      t.url,
+      "/workflow-debug",
+      event,
+      [
+        {
+          nodeId: 2,
+          moduleId: "testaction",
+          result: "success",
+          before: async () => void (await t.query({ module: "testaction", data: event, params: { foo: "x" } })),
+        },
+        {
+          nodeId: 3,
+          moduleId: "http_webhook",
+          result: "partial-success",
+          errors: ["http_webhook: HTTP 503 from the endpoint"],
+          params: { url: `http://${sinkHost}/broken`, headers: "Authorization: Bearer browser-secret-1234" },
+          before: async () => void (await t.query(hook("broken"))),
+        },
+        { nodeId: 4, moduleId: "stop-execution", result: "success" },
+      ],
+      "failure",
+    );
     await t.settle();
 
     // Home page: the value to paste into MISP.
@@ -81,7 +117,10 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
 
     // Runs: the run, then its nodes in order.
     await page.goto(`${t.url}/console/#/runs`);
-    await page.getByRole("link", { name: /^#\d+$/ }).first().click();
+    await page
+      .getByRole("link", { name: /^#\d+$/ })
+      .first()
+      .click();
     await page.waitForSelector("article.node");
     const nodes = await page.locator("article.node h3").allTextContents();
     expect(nodes.length).toBe(5);

@@ -13,16 +13,43 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Run = { id: number; trigger: string; kind: string; blocking: boolean; outcome: string; nodes: number; errors: number; posts: Array<Record<string, unknown>>; queries: Array<Record<string, unknown>> };
+type Run = {
+  id: number;
+  trigger: string;
+  kind: string;
+  blocking: boolean;
+  outcome: string;
+  nodes: number;
+  errors: number;
+  posts: Array<Record<string, unknown>>;
+  queries: Array<Record<string, unknown>>;
+};
 
 describe("MISP workflow debug receiver", () => {
   it("groups MISP's exact publish sequence into a run and links our /query records", async () => {
     const event = roaming("event-publish-tlp-red");
-    await playPublish(t.url, "/workflow-debug", event, [
-      { nodeId: 2, moduleId: "tag-if", result: "success" },
-      { nodeId: 3, moduleId: "testaction", result: "success", before: async () => void (await t!.query({ module: "testaction", data: event, params: {} })) },
-      { nodeId: 4, moduleId: "webhook", result: "error", message: "cURL error 7: Failed to connect", params: { url: "https://hooks.example.org/x", headers: "Authorization: Bearer abcdefgh1234" } },
-    ], "failure");
+    await playPublish(
+      t.url,
+      "/workflow-debug",
+      event,
+      [
+        { nodeId: 2, moduleId: "tag-if", result: "success" },
+        {
+          nodeId: 3,
+          moduleId: "testaction",
+          result: "success",
+          before: async () => void (await t!.query({ module: "testaction", data: event, params: {} })),
+        },
+        {
+          nodeId: 4,
+          moduleId: "webhook",
+          result: "error",
+          message: "cURL error 7: Failed to connect",
+          params: { url: "https://hooks.example.org/x", headers: "Authorization: Bearer abcdefgh1234" },
+        },
+      ],
+      "failure",
+    );
     await t.settle();
     const runs = await t.api<{ items: Run[] }>("/runs?trigger=event-publish");
     const run = (await t.api<Run>(`/runs/${runs.body.items[0]!.id}`)).body;
@@ -68,19 +95,91 @@ describe("MISP workflow debug receiver", () => {
   });
 
   it("concurrent-task children (exec only, no init/end) form a run of their own", async () => {
-    await mispPost(t.url, "/workflow-debug/event-after-save/exec/testaction?result=success", { source: { node_id: 7, module_id: "testaction", filters: {}, parameters: [] }, data: {} });
-    await mispPost(t.url, "/workflow-debug/event-after-save/exec/slack?result=partial-success", { source: { node_id: 8, module_id: "slack", filters: {}, parameters: [] }, data: {}, errors: ["slack: HTTP 500"] });
+    await mispPost(t.url, "/workflow-debug/event-after-save/exec/testaction?result=success", {
+      source: { node_id: 7, module_id: "testaction", filters: {}, parameters: [] },
+      data: {},
+    });
+    await mispPost(t.url, "/workflow-debug/event-after-save/exec/slack?result=partial-success", {
+      source: { node_id: 8, module_id: "slack", filters: {}, parameters: [] },
+      data: {},
+      errors: ["slack: HTTP 500"],
+    });
     await t.settle();
     const runs = await t.api<{ items: Run[] }>("/runs");
     expect(runs.body.items.filter((r) => r.trigger === "event-after-save")).toHaveLength(1);
     expect(runs.body.items.find((r) => r.trigger === "event-after-save")).toMatchObject({ kind: "child", nodes: 2, errors: 1 });
   });
 
+  it("overlapping runs of one trigger stay apart (told by their event, and an end by its executed nodes)", async () => {
+    const trigger = "event-before-save";
+    const base = roaming("event-publish-tlp-red") as { Event: Record<string, unknown> };
+    const eventA = { Event: { ...base.Event, uuid: "aaaaaaaa-0000-4000-8000-000000000001", info: "event A" } };
+    const eventB = { Event: { ...base.Event, uuid: "bbbbbbbb-0000-4000-8000-000000000002", info: "event B" } };
+    const ts = "2024-10-21T10:59:21+02:00";
+    const empty = { node_id: "", module_id: "", filters: "", parameters: "" };
+    const init = (event: unknown) =>
+      mispPost(t.url, `/workflow-debug/${trigger}/init?type=blocking`, {
+        source: empty,
+        timestamp: ts,
+        data: { original: event, normalized: event },
+      });
+    const exec = (event: unknown, nodeId: number, moduleId: string, result: string) =>
+      mispPost(t.url, `/workflow-debug/${trigger}/exec/${moduleId}?result=${result}`, {
+        source: { node_id: nodeId, module_id: moduleId, filters: "", parameters: [] },
+        timestamp: ts,
+        data: event,
+      });
+    const end = (nodes: Array<[number, string]>, outcome: string) =>
+      mispPost(t.url, `/workflow-debug/${trigger}/end?outcome=${outcome}`, {
+        source: empty,
+        timestamp: ts,
+        data: { blocking_nodes: [], executed_nodes: nodes.map(([id, m]) => ({ id, data: { id: m } })), blocked_paths: [] },
+      });
+    // Two saves at once, interleaved as two PHP workers post them: B finishes first.
+    await init(eventA);
+    await init(eventB);
+    await exec(eventA, 2, "tag-if", "success");
+    await exec(eventB, 2, "tag-if", "success");
+    await exec(eventB, 5, "testaction", "success");
+    await end(
+      [
+        [2, "tag-if"],
+        [5, "testaction"],
+      ],
+      "success",
+    );
+    await exec(eventA, 5, "testaction", "partial-success");
+    await end(
+      [
+        [2, "tag-if"],
+        [5, "testaction"],
+      ],
+      "failure",
+    );
+    await t.settle();
+    const runs = (await t.api<{ items: Run[] }>(`/runs?trigger=${trigger}`)).body.items;
+    expect(runs).toHaveLength(2);
+    const detail = await Promise.all(runs.map(async (r) => (await t.api<Run>(`/runs/${r.id}`)).body));
+    const infoOf = (run: Run) => [...new Set(run.posts.filter((p) => p.phase === "exec").map((p) => p.nodeId))];
+    const byOutcome = Object.fromEntries(detail.map((r) => [r.outcome, r]));
+    expect(byOutcome.success).toMatchObject({ kind: "run", nodes: 2, errors: 0 });
+    expect(byOutcome.failure).toMatchObject({ kind: "run", nodes: 2, errors: 1 });
+    for (const r of detail) {
+      expect(r.posts.map((p) => p.phase)).toEqual(["init", "exec", "exec", "end"]);
+      expect(infoOf(r)).toEqual(["2", "5"]);
+    }
+    // The failing node belongs to A's run, which started first.
+    expect(byOutcome.failure!.id).toBeLessThan(byOutcome.success!.id);
+    expect(byOutcome.failure!.posts.find((p) => p.nodeId === "5")).toMatchObject({ result: "partial-success" });
+  });
+
   it("a separate listener (--debug-listen) answers MISP's posts the same way", async () => {
     const base = `http://127.0.0.1:${port}`;
     await playPublish(base, "", {}, [{ nodeId: 3, moduleId: "testaction", result: "success" }], "success");
     const raw = await new Promise<string>((resolve, reject) => {
-      const s = connect(port, "127.0.0.1", () => s.end("POST /x/exec/y?result=success HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\n{{{"));
+      const s = connect(port, "127.0.0.1", () =>
+        s.end("POST /x/exec/y?result=success HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\n{{{"),
+      );
       let d = "";
       s.on("data", (c) => (d += c));
       s.on("end", () => resolve(d));
@@ -93,7 +192,10 @@ describe("MISP workflow debug receiver", () => {
   });
 
   it("decodes the form-encoded message of an exec error", async () => {
-    await mispPost(t.url, "/workflow-debug/user-after-save/exec/webhook?result=error&message=Connection+refused+to+host", { source: { node_id: 1, module_id: "webhook", filters: "", parameters: [] }, data: {} });
+    await mispPost(t.url, "/workflow-debug/user-after-save/exec/webhook?result=error&message=Connection+refused+to+host", {
+      source: { node_id: 1, module_id: "webhook", filters: "", parameters: [] },
+      data: {},
+    });
     await t.settle();
     const runs = await t.api<{ items: Run[] }>("/runs");
     const run = await t.api<Run>(`/runs/${runs.body.items.find((r) => r.trigger === "user-after-save")!.id}`);
@@ -102,7 +204,11 @@ describe("MISP workflow debug receiver", () => {
 
   it("answers 200 to a burst of 200 concurrent posts; each is processed or counted as dropped", async () => {
     const before = (await t.api<{ receiver: { received: number; dropped: number; processed: number } }>("/status")).body.receiver;
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => mispPost(t.url, `/workflow-debug/burst/exec/n${i}?result=success`, { source: { node_id: i, module_id: `n${i}` }, data: {} })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        mispPost(t.url, `/workflow-debug/burst/exec/n${i}?result=success`, { source: { node_id: i, module_id: `n${i}` }, data: {} }),
+      ),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     await t.settle();
     const st = await t.api<{ receiver: { received: number; dropped: number; processed: number } }>("/status");
@@ -119,7 +225,7 @@ describe("receiver queue bound", () => {
     const { Store } = await import("../../src/services/store/store.js");
     const { Journal } = await import("../../src/console/journal.js");
     const { DebugReceiver } = await import("../../src/console/receiver.js");
-    const { ModuleRegistry } = await import("../../src/registry/registry.js");
+    const { ModuleRegistry } = await import("../../src/core/registry/registry.js");
     const dir = mkdtempSync(join(tmpdir(), "mmts-recv-"));
     const store = new Store({ dataDir: dir });
     const registry = new ModuleRegistry();

@@ -68,18 +68,55 @@ describe("no secret reaches the store or the screen", () => {
         expected_status: "2xx",
       },
     };
-    const r1 = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${S.requestHeader}` }, body: JSON.stringify(webhook) });
+    const r1 = await fetch(`${t.url}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${S.requestHeader}` },
+      body: JSON.stringify(webhook),
+    });
     expect(r1.status).toBe(200);
     const reply1 = (await r1.json()) as { error?: string };
     expect(reply1.error).toBeTruthy();
-    await t.query({ module: "mattermost", data: event, params: { mattermost_hostname: sinkUrl, bot_access_token: S.declared, channel_id: "c".repeat(26), message_template: "", webhook_url: "", verify_tls: "0" } });
+    await t.query({
+      module: "mattermost",
+      data: event,
+      params: {
+        mattermost_hostname: sinkUrl,
+        bot_access_token: S.declared,
+        channel_id: "c".repeat(26),
+        message_template: "",
+        webhook_url: "",
+        verify_tls: "0",
+      },
+    });
     await t.query({ module: "testaction", data: event, params: { api_key: S.apiKey, foo: "visible-value" } });
 
-    await playPublish(t.url, "/workflow-debug", event, [
-      { nodeId: 2, moduleId: "splunk-hec-export", result: "partial-success", params: { hec_token: S.debugHec, url: "https://splunk.example.org" }, errors: [`splunk: HTTP 401 for token ${S.debugHec}`] },
-      { nodeId: 3, moduleId: "webhook", result: "error", message: `failed with ${S.debugMessage}`, params: { headers: `Authorization: Bearer ${S.debugHeaders}`, url: "https://hooks.example.org", debug_key: S.debugMessage } },
-    ], "failure");
-    await mispPost(t.url, "/workflow-debug/event-publish/end?outcome=failure", { data: { executed_nodes: [{ data: { id: "telegram-send-alert", params: [{ id: "bot_token", label: "Bot token", value: S.debugList }] } }] } });
+    await playPublish(
+      t.url,
+      "/workflow-debug",
+      event,
+      [
+        {
+          nodeId: 2,
+          moduleId: "splunk-hec-export",
+          result: "partial-success",
+          params: { hec_token: S.debugHec, url: "https://splunk.example.org" },
+          errors: [`splunk: HTTP 401 for token ${S.debugHec}`],
+        },
+        {
+          nodeId: 3,
+          moduleId: "webhook",
+          result: "error",
+          message: `failed with ${S.debugMessage}`,
+          params: { headers: `Authorization: Bearer ${S.debugHeaders}`, url: "https://hooks.example.org", debug_key: S.debugMessage },
+        },
+      ],
+      "failure",
+    );
+    await mispPost(t.url, "/workflow-debug/event-publish/end?outcome=failure", {
+      data: {
+        executed_nodes: [{ data: { id: "telegram-send-alert", params: [{ id: "bot_token", label: "Bot token", value: S.debugList }] } }],
+      },
+    });
     await t.settle();
 
     const list = await api("/queries");
@@ -99,7 +136,8 @@ describe("no secret reaches the store or the screen", () => {
     const runs = (await api("/runs")).body as { items: Array<{ id: number; initHash: string; endHash: string }> };
     for (const r of runs.items) {
       const run = await api(`/runs/${r.id}`);
-      for (const p of (run.body as { posts: Array<{ dataHash: string | null }> }).posts) if (p.dataHash) await api(`/payloads/${p.dataHash}`);
+      for (const p of (run.body as { posts: Array<{ dataHash: string | null }> }).posts)
+        if (p.dataHash) await api(`/payloads/${p.dataHash}`);
     }
     await api("/posts/malformed");
     await api("/status");

@@ -3,8 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { actionSource, tempModuleRoot, writeModule } from "../authoring/module-files.js";
-import { listModuleFiles } from "../../src/registry/loader.js";
+import { actionSource, tempModuleRoot, writeModule } from "../sdk/module-files.js";
+import { listModuleFiles } from "../../src/core/registry/loader.js";
 import { freePort, waitHealthy } from "../helpers/child-server.js";
 
 // `npm start` runs the bundled build in dist/, not the sources the other tests import: build it
@@ -30,18 +30,26 @@ describe("the bundled build (dist/)", () => {
     writeModule(custom.root, "action/built_custom.ts", actionSource({ reply: "from the build" }));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [join(dist, "cli.js"), "-p", String(port), "-c", custom.root], { cwd: repo, env: { ...process.env, MISP_MODULES_WATCH: "false" } });
+    child = spawn(process.execPath, [join(dist, "cli.js"), "-p", String(port), "-c", custom.root], {
+      cwd: repo,
+      env: { ...process.env, MISP_MODULES_WATCH: "false" },
+    });
     child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
     await waitHealthy(url, 20_000, child);
   }, 120_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) await new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+    if (child && child.exitCode === null)
+      await new Promise((r) => {
+        child.once("exit", r);
+        child.kill("SIGTERM");
+      });
     custom.remove();
   });
 
   it("keeps the entry files where the loaders look for them, shared code in chunks/", () => {
-    for (const f of ["cli.js", "index.js", "lib/template/worker.js"]) expect(existsSync(join(dist, f)), f).toBe(true);
+    for (const f of ["cli.js", "index.js", "engines/jinja/worker.js", "core/isolation/worker.js"])
+      expect(existsSync(join(dist, f)), f).toBe(true);
     expect(builtins.length).toBeGreaterThan(0);
     for (const { name, kind } of builtins) expect(existsSync(join(dist, "modules", kind, `${name}.js`)), name).toBe(true);
     expect(readdirSync(join(dist, "chunks")).some((f) => f.endsWith(".js"))).toBe(true);
@@ -59,8 +67,13 @@ describe("the bundled build (dist/)", () => {
     const post = async (body: unknown) => (await fetch(`${url}/query`, { method: "POST", body: JSON.stringify(body) })).json();
     expect(await post({ module: "testaction", data: {} })).toEqual({ data: true });
     expect(await post({ module: "built_custom", data: {}, params: {} })).toEqual({ data: "from the build" });
-    const text = JSON.stringify({ template: "{{ Event.info }}: {{ 7 // 2 }} {{ 1.0 }} {{ tags|tojson }}", data: { Event: { info: "built" }, tags: { b: 1, a: "<x>" } } });
-    expect(await post({ module: "jinja_template_rendering", text })).toEqual({ results: [{ types: ["text"], values: ['built: 3 1.0 {"a": "\\u003cx\\u003e", "b": 1}'] }] });
+    const text = JSON.stringify({
+      template: "{{ Event.info }}: {{ 7 // 2 }} {{ 1.0 }} {{ tags|tojson }}",
+      data: { Event: { info: "built" }, tags: { b: 1, a: "<x>" } },
+    });
+    expect(await post({ module: "jinja_template_rendering", text })).toEqual({
+      results: [{ types: ["text"], values: ['built: 3 1.0 {"a": "\\u003cx\\u003e", "b": 1}'] }],
+    });
   });
 
   it("serves /version from package.json and the OpenAPI document built on first request", async () => {

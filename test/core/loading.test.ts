@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { moduleNameProblem, paramNameProblems } from "../../src/registry/naming.js";
+import { moduleNameProblem, paramNameProblems } from "../../src/core/registry/naming.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 describe("naming rules (PROTOCOL §4)", () => {
@@ -8,10 +8,12 @@ describe("naming rules (PROTOCOL §4)", () => {
     for (const n of ["testaction", "http_webhook", "a1", "x_y_z"]) expect(moduleNameProblem(n, "action")).toBeUndefined();
   });
   it("refuses names MISP cannot address", () => {
-    for (const n of ["MyModule", "ms-teams", "1abc", "_x", "a.b", "", "a b", "émoji"]) expect(moduleNameProblem(n, "action"), n).toMatch(/invalid module name/);
+    for (const n of ["MyModule", "ms-teams", "1abc", "_x", "a.b", "", "a b", "émoji"])
+      expect(moduleNameProblem(n, "action"), n).toMatch(/invalid module name/);
   });
   it("refuses action ids that would replace MISP built-ins, but not for expansions", () => {
-    for (const n of ["webhook", "tag_operation", "assign_country", "add_to_warninglist"]) expect(moduleNameProblem(n, "action"), n).toMatch(/collides with MISP's built-in/);
+    for (const n of ["webhook", "tag_operation", "assign_country", "add_to_warninglist"])
+      expect(moduleNameProblem(n, "action"), n).toMatch(/collides with MISP's built-in/);
     expect(moduleNameProblem("webhook", "expansion")).toBeUndefined();
   });
   it("parameter ids must be unique after slugging and not numeric", () => {
@@ -34,14 +36,23 @@ describe("custom module roots (-c DIR)", () => {
   it("loads .ts and .mjs modules without a build step", async () => {
     const names = ((await (await fetch(`${t.url}/modules`)).json()) as Array<{ name: string }>).map((m) => m.name);
     expect(names).toEqual(expect.arrayContaining(["failing_action", "slow_action", "filter_echo", "echo_lookup", "good_one"]));
-    expect((await t.query({ module: "good_one", "ip-src": "192.0.2.1" })).body).toEqual({ results: [{ types: ["text"], values: ["192.0.2.1"] }] });
+    expect((await t.query({ module: "good_one", "ip-src": "192.0.2.1" })).body).toEqual({
+      results: [{ types: ["text"], values: ["192.0.2.1"] }],
+    });
   });
 
   it("skips broken files, reports each in /healthcheck, and stays up", async () => {
     const health = (await (await fetch(`${t.url}/healthcheck`)).json()) as any;
     expect(health.status).toBe(true);
     const byName = Object.fromEntries(health.modules.failed.map((f: any) => [f.name, f.error]));
-    expect(Object.keys(byName).sort()).toEqual(["BadName", "broken_syntax", "not_a_module", "tag_operation", "testaction", "throws_on_load"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "BadName",
+      "broken_syntax",
+      "not_a_module",
+      "tag_operation",
+      "testaction",
+      "throws_on_load",
+    ]);
     expect(byName.throws_on_load).toMatch(/database unreachable at load time/);
     expect(byName.not_a_module).toMatch(/not a module definition/);
     expect(byName.BadName).toMatch(/invalid module name "BadName"/);

@@ -23,7 +23,11 @@ describe("logs", () => {
       const q = cap.json().filter((l) => l.msg === "query");
       expect(q).toHaveLength(2);
       expect(q[0]).toMatchObject({ module: "testaction", outcome: "ok", reqId: expect.any(String), durationMs: expect.any(Number) });
-      expect(q[1]).toMatchObject({ module: "failing_action", outcome: "error", error: "failing_action: remote refused the message sent with ***" });
+      expect(q[1]).toMatchObject({
+        module: "failing_action",
+        outcome: "error",
+        error: "failing_action: remote refused the message sent with ***",
+      });
       const all = cap.lines.join("\n");
       expect(all).not.toContain("confidential-event-info");
       expect(all).not.toContain("bar-value");
@@ -37,7 +41,10 @@ describe("logs", () => {
     const cap = capture();
     const t = await startTestApp({ custom: [root], debug: true }, { logDestination: cap.stream });
     try {
-      await t.query({ module: "failing_action", params: { mode: "ok", api_token: "tok-abcdef-123", bot_token: "b-999999", password: "hunter22", my_key: "k-777777" } });
+      await t.query({
+        module: "failing_action",
+        params: { mode: "ok", api_token: "tok-abcdef-123", bot_token: "b-999999", password: "hunter22", my_key: "k-777777" },
+      });
       await new Promise((r) => setTimeout(r, 50));
       const all = cap.lines.join("\n");
       expect(all).toContain('"mode":"ok"');
@@ -73,7 +80,11 @@ describe("body limit", () => {
     try {
       const blob = "A".repeat(1024 * 1024);
       const attachments = Array.from({ length: 100 }, (_, i) => ({ id: String(i), type: "attachment", value: `f${i}.bin`, data: blob }));
-      const body = JSON.stringify({ module: "testaction", data: { Event: { id: "1", Attribute: attachments } }, params: { foo: "", data_extraction_path: "" } });
+      const body = JSON.stringify({
+        module: "testaction",
+        data: { Event: { id: "1", Attribute: attachments } },
+        params: { foo: "", data_extraction_path: "" },
+      });
       expect(body.length).toBeGreaterThan(100 * 1024 * 1024);
       const res = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body });
       expect(res.status).toBe(200);

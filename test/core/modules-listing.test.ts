@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { ModuleDescriptorSchema } from "../../src/protocol/schemas.js";
-import { moduleNameProblem, MISP_BUILTIN_WORKFLOW_IDS } from "../../src/registry/naming.js";
-import { underscore } from "../../src/lib/inflector.js";
+import { ModuleDescriptorSchema } from "../../src/core/protocol/schemas.js";
+import { moduleNameProblem, MISP_BUILTIN_WORKFLOW_IDS } from "../../src/core/registry/naming.js";
+import { underscore } from "../../src/engines/cakephp-hash/inflector.js";
 
 let t: TestApp;
 let modules: any[];
@@ -26,14 +26,25 @@ describe("GET /modules (PROTOCOL §2.1)", () => {
   it("lists every built-in module", () => {
     const names = modules.map((m) => m.name);
     expect(names).toContain("testaction");
-    expect(t.app.registry.all().filter((m) => m.source === "builtin").map((m) => m.name).sort()).toEqual([...names].sort());
+    expect(
+      t.app.registry
+        .all()
+        .filter((m) => m.source === "builtin")
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual([...names].sort());
   });
 
   it("action descriptors: module-type action, config object with params/flags, mirrored in mispattributes", () => {
     for (const m of modules.filter((x) => x.type === "action_mod")) {
       expect(m.meta["module-type"]).toEqual(["action"]);
       const cfg = m.meta.config;
-      expect(cfg).toMatchObject({ params: expect.any(Object), blocking: expect.any(Boolean), support_filters: expect.any(Boolean), expect_misp_core_format: expect.any(Boolean) });
+      expect(cfg).toMatchObject({
+        params: expect.any(Object),
+        blocking: expect.any(Boolean),
+        support_filters: expect.any(Boolean),
+        expect_misp_core_format: expect.any(Boolean),
+      });
       expect(Array.isArray(cfg.params)).toBe(false);
       for (const [name, p] of Object.entries<any>(cfg.params)) {
         expect(["string", "large_string", "hash_path"], `${m.name}.${name}`).toContain(p.type);

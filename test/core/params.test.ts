@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { humanize, paramId, paramLabel, slug, underscore } from "../../src/lib/inflector.js";
-import { normaliseFilteredItems } from "../../src/runtime/action-input.js";
+import { humanize, paramId, paramLabel, slug, underscore } from "../../src/engines/cakephp-hash/inflector.js";
+import { normaliseFilteredItems } from "../../src/core/runtime/action-input.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 // PROTOCOL §5.3: every row of the table, as MISP's CakePHP Inflector computes it.
@@ -85,7 +85,10 @@ describe("parameter mapping through POST /query", () => {
   });
 
   it("filteredItems: position-keyed object → list; MISP's fallback (the data) → none", async () => {
-    expect((await echo({ params: [], filteredItems: { "1": { v: "b" }, "3": { v: "d" } } })).filteredItems).toEqual([{ v: "b" }, { v: "d" }]);
+    expect((await echo({ params: [], filteredItems: { "1": { v: "b" }, "3": { v: "d" } } })).filteredItems).toEqual([
+      { v: "b" },
+      { v: "d" },
+    ]);
     expect((await echo({ params: [], filteredItems: { Event: { id: "1" } } })).filteredItems).toBeNull();
   });
 

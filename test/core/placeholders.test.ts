@@ -1,18 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
-import { builtinRoot, loadRoot } from "../../src/registry/loader.js";
-import { ModuleRegistry } from "../../src/registry/registry.js";
-import type { LoadedModule } from "../../src/registry/registry.js";
+import { builtinRoot, loadRoot } from "../../src/core/registry/loader.js";
+import { ModuleRegistry } from "../../src/core/registry/registry.js";
+import type { LoadedModule } from "../../src/core/registry/registry.js";
 import type { ParamSpec } from "../../src/sdk/params.js";
-import { loadConfig } from "../../src/config.js";
-import { SecretStore } from "../../src/lib/secrets/store.js";
-import { HttpError } from "../../src/lib/http/types.js";
-import type { ServerHttpClient } from "../../src/lib/http/client.js";
-import { runQuery } from "../../src/runtime/run-query.js";
-import type { Services } from "../../src/runtime/services.js";
-import { paramId } from "../../src/lib/inflector.js";
-import { isValidPath } from "../../src/lib/hashpath/index.js";
-import { compileJinja, renderJinja } from "../../src/lib/template/render.js";
+import { loadConfig } from "../../src/core/config.js";
+import { SecretStore } from "../../src/services/secrets/store.js";
+import { HttpError } from "../../src/services/http/types.js";
+import type { ServerHttpClient } from "../../src/services/http/client.js";
+import { runQuery } from "../../src/core/runtime/run-query.js";
+import type { Services } from "../../src/core/runtime/services.js";
+import { paramId } from "../../src/engines/cakephp-hash/inflector.js";
+import { isValidPath } from "../../src/engines/cakephp-hash/index.js";
+import { compileJinja, renderJinja } from "../../src/engines/jinja/render.js";
 import { roaming } from "../helpers/app.js";
 
 // MISP shows a parameter's `value` as the placeholder of an empty field, and has no select or
@@ -43,7 +43,8 @@ describe("placeholders of the built-in action modules", () => {
       for (const [name, p] of paramsOf(m)) {
         if (p.placeholder === undefined) continue;
         const parsed = p.schema.safeParse(p.placeholder);
-        if (!parsed.success) refused.push(`${m.name}.${name} = ${JSON.stringify(p.placeholder)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+        if (!parsed.success)
+          refused.push(`${m.name}.${name} = ${JSON.stringify(p.placeholder)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
         if (p.widget === "hash_path") {
           const v = isValidPath(p.placeholder);
           if (!v.ok) refused.push(`${m.name}.${name}: ${v.error}`);
@@ -73,7 +74,11 @@ describe("placeholders of the built-in action modules", () => {
   });
 
   it("no hint gives two defaults", () => {
-    const twice = actions.flatMap((m) => paramsOf(m).filter(([, p]) => (p.description.match(/\bDefault:/g) ?? []).length > 1).map(([n, p]) => `${m.name}.${n}: ${p.description}`));
+    const twice = actions.flatMap((m) =>
+      paramsOf(m)
+        .filter(([, p]) => (p.description.match(/\bDefault:/g) ?? []).length > 1)
+        .map(([n, p]) => `${m.name}.${n}: ${p.description}`),
+    );
     expect(twice).toEqual([]);
   });
 
@@ -90,7 +95,13 @@ describe("placeholders of the built-in action modules", () => {
       close: async () => {},
     };
     const config = loadConfig({ flags: { watch: false }, env: {} });
-    const services: Services = { config, log: pino({ level: "silent" }), http, secrets: new SecretStore({ envPrefix: config.secrets.envPrefix, env: {} }), env: {} };
+    const services: Services = {
+      config,
+      log: pino({ level: "silent" }),
+      http,
+      secrets: new SecretStore({ envPrefix: config.secrets.envPrefix, env: {} }),
+      env: {},
+    };
     // Required parameters that have no placeholder (credentials, ids) get a well-formed value.
     const filled: Record<string, Record<string, string>> = {
       telegram: { bot_token: "123456:ABC-def_ghi", chat_id: "-1001234567890" },
@@ -117,7 +128,8 @@ describe("placeholders of the built-in action modules", () => {
       const { reply } = await runQuery({ module: m.name, data: DATA, params }, registry, services);
       const error = typeof reply.error === "string" ? reply.error : "";
       for (const [name, p] of paramsOf(m)) {
-        if (p.placeholder !== undefined && !filled[m.name]?.[name] && error.includes(`parameter "${name}"`)) refusals.push(`${m.name}: ${error}`);
+        if (p.placeholder !== undefined && !filled[m.name]?.[name] && error.includes(`parameter "${name}"`))
+          refusals.push(`${m.name}: ${error}`);
       }
       // Reaching the network (or blocking on the event, for the guards) shows every value was accepted.
       const guard = m.def.kind === "action" && m.def.blocking === true;

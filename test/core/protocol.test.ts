@@ -16,7 +16,11 @@ beforeAll(async () => {
   t = await startTestApp(
     // slow_action reports what its signal did through this thread's globalThis, so it runs in-process
     // (the per-module opt-out); the isolated signal is covered by test/reliability/custom-modules.test.ts.
-    { custom: [customRoot], isolation: { inProcess: ["slow_action"] }, modules: { failing_action: { relay_password: "relay-pass-1", api: "secret:DEMO" } } },
+    {
+      custom: [customRoot],
+      isolation: { inProcess: ["slow_action"] },
+      modules: { failing_action: { relay_password: "relay-pass-1", api: "secret:DEMO" } },
+    },
     { env: { MISP_MODULES_SECRET_DEMO: "s3cr3t-from-server" } },
   );
 });
@@ -30,7 +34,13 @@ async function raw(body: string, contentType?: string) {
 
 describe("POST /query reply rules (PROTOCOL §2.2)", () => {
   it("action module succeeded → {data: true}", async () => {
-    expect(await t.query({ module: "testaction", data: roaming("event-publish-minimal-no-tags"), params: { foo: "", data_extraction_path: "" } })).toEqual({ status: 200, body: { data: true } });
+    expect(
+      await t.query({
+        module: "testaction",
+        data: roaming("event-publish-minimal-no-tags"),
+        params: { foo: "", data_extraction_path: "" },
+      }),
+    ).toEqual({ status: 200, body: { data: true } });
   });
 
   it("action module failed → HTTP 200 {error: '<module>: reason'}", async () => {
@@ -40,7 +50,13 @@ describe("POST /query reply rules (PROTOCOL §2.2)", () => {
   });
 
   it("expansion succeeded → {results}", async () => {
-    const r = await t.query({ module: "echo_lookup", domain: "evil.example", event_id: "42", attribute_uuid: "6b3c1f7e-1111-4c4c-9a9a-0123456789ab", config: { prefix: null, api_key: null } });
+    const r = await t.query({
+      module: "echo_lookup",
+      domain: "evil.example",
+      event_id: "42",
+      attribute_uuid: "6b3c1f7e-1111-4c4c-9a9a-0123456789ab",
+      config: { prefix: null, api_key: null },
+    });
     expect(r).toEqual({ status: 200, body: { results: [{ types: ["text"], values: ["seen:evil.example"] }] } });
   });
 
@@ -121,16 +137,32 @@ describe("POST /query reply rules (PROTOCOL §2.2)", () => {
   });
 
   it("parameter errors name the parameter", async () => {
-    expect((await t.query({ module: "failing_action", params: { mode: "explode" } })).body.error).toBe('failing_action: parameter "mode": must be one of fail, crash, ok, setting');
-    expect((await t.query({ module: "failing_action", params: { mode: "ok", retries: "x" } })).body.error).toBe('failing_action: parameter "retries": must be a whole number');
-    expect((await t.query({ module: "failing_action", params: { mode: "ok", retries: "9" } })).body.error).toMatch(/parameter "retries": must be between/);
-    expect((await t.query({ module: "failing_action", params: { mode: "ok", verbose: "maybe" } })).body.error).toBe('failing_action: parameter "verbose": must be true or false');
-    expect((await t.query({ module: "failing_action", params: { mode: "ok", api_token: "secret:NOPE" } })).body.error).toMatch(/parameter "api_token": unknown secret "NOPE"/);
+    expect((await t.query({ module: "failing_action", params: { mode: "explode" } })).body.error).toBe(
+      'failing_action: parameter "mode": must be one of fail, crash, ok, setting',
+    );
+    expect((await t.query({ module: "failing_action", params: { mode: "ok", retries: "x" } })).body.error).toBe(
+      'failing_action: parameter "retries": must be a whole number',
+    );
+    expect((await t.query({ module: "failing_action", params: { mode: "ok", retries: "9" } })).body.error).toMatch(
+      /parameter "retries": must be between/,
+    );
+    expect((await t.query({ module: "failing_action", params: { mode: "ok", verbose: "maybe" } })).body.error).toBe(
+      'failing_action: parameter "verbose": must be true or false',
+    );
+    expect((await t.query({ module: "failing_action", params: { mode: "ok", api_token: "secret:NOPE" } })).body.error).toMatch(
+      /parameter "api_token": unknown secret "NOPE"/,
+    );
   });
 
   it("parses /query bodies as JSON whatever the Content-Type", async () => {
     const body = JSON.stringify({ module: "testaction", data: {} });
-    for (const type of [undefined, "application/x-www-form-urlencoded", "text/plain", "text/html; charset=utf-8", "application/octet-stream"]) {
+    for (const type of [
+      undefined,
+      "application/x-www-form-urlencoded",
+      "text/plain",
+      "text/html; charset=utf-8",
+      "application/octet-stream",
+    ]) {
       const r = await raw(body, type);
       expect(r, String(type)).toMatchObject({ status: 200, body: { data: true } });
     }

@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { builtinRoot, loadRoot } from "../../src/registry/loader.js";
-import { ModuleRegistry } from "../../src/registry/registry.js";
-import { moduleTableMarkdown } from "../../src/introspection/module-table.js";
+import { builtinRoot, loadRoot } from "../../src/core/registry/loader.js";
+import { ModuleRegistry } from "../../src/core/registry/registry.js";
+import { moduleTableMarkdown } from "../../src/core/introspection/module-table.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -37,7 +37,12 @@ interface DocCommand {
 
 /** Commands of the ```sh blocks of the README and docs/*.md, with the output documented below them. */
 function documentedCommands(): DocCommand[] {
-  const files = ["README.md", ...readdirSync(join(repo, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  const files = [
+    "README.md",
+    ...readdirSync(join(repo, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
   const out: DocCommand[] = [];
   for (const file of files) {
     const text = readFileSync(join(repo, file), "utf8");
@@ -64,7 +69,12 @@ function documentedCommands(): DocCommand[] {
 
 const all = documentedCommands();
 // Runnable offline as written: our commands on the shipped example events (no server, no custom root).
-const offline = all.filter((c) => /(^|\| )misp-modules-ts (query|extract|render) /.test(c.command) && c.command.includes("examples/roaming/") && !/--url | -c /.test(c.command));
+const offline = all.filter(
+  (c) =>
+    /(^|\| )misp-modules-ts (query|extract|render) /.test(c.command) &&
+    c.command.includes("examples/roaming/") &&
+    !/--url | -c /.test(c.command),
+);
 const unique = [...new Map(offline.map((c) => [c.command, c])).values()];
 // Curl lines against a local server.
 const curls = all.filter((c) => c.file === "README.md" && c.command.startsWith("curl -s ") && c.command.includes("127.0.0.1:6666"));
@@ -72,7 +82,11 @@ const curls = all.filter((c) => c.file === "README.md" && c.command.startsWith("
 // What is checked is what the commands print, not their speed: on a busy machine a cold worker
 // thread (sources compiled by tsx) can exceed the 2 s render limit or the 9 s deadline, and the
 // jinja parameters would then render empty, as they would in MISP.
-const GENEROUS_LIMITS = { MISP_MODULES_WATCH: "false", MISP_MODULES_DEADLINE_MS: "120000", MISP_MODULES_JINJA_TEMPLATE_RENDERING_TIMEOUT_MS: "60000" };
+const GENEROUS_LIMITS = {
+  MISP_MODULES_WATCH: "false",
+  MISP_MODULES_DEADLINE_MS: "120000",
+  MISP_MODULES_JINJA_TEMPLATE_RENDERING_TIMEOUT_MS: "60000",
+};
 
 /** Splits "cmd   # comment" into the command and the trailing comment. */
 function splitComment(command: string): { command: string; comment?: string } {
@@ -140,7 +154,10 @@ describe("documented commands", () => {
       const m = /^curl -s (?:-d '(.*)' )?http:\/\/127\.0\.0\.1:6666(\/\S*)/.exec(command)!;
       expect(m, command).not.toBeNull();
       const [, body, path] = m;
-      const res = await fetch(`${t.url}${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+      const res = await fetch(
+        `${t.url}${path}`,
+        body === undefined ? {} : { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body },
+      );
       expect(res.status).toBe(200);
       const text = await res.text();
       if (comment === undefined) {
@@ -157,10 +174,15 @@ describe("documented commands", () => {
 
 describe("example events", () => {
   it("examples/roaming holds the same events as the test fixtures, byte for byte", () => {
-    const shipped = readdirSync(join(repo, "examples/roaming")).filter((f) => f.endsWith(".json")).sort();
-    const fixtures = readdirSync(join(repo, "test/fixtures/roaming")).filter((f) => f.endsWith(".json")).sort();
+    const shipped = readdirSync(join(repo, "examples/roaming"))
+      .filter((f) => f.endsWith(".json"))
+      .sort();
+    const fixtures = readdirSync(join(repo, "test/fixtures/roaming"))
+      .filter((f) => f.endsWith(".json"))
+      .sort();
     expect(shipped).toEqual(fixtures);
-    for (const f of shipped) expect(readFileSync(join(repo, "examples/roaming", f), "utf8"), f).toBe(readFileSync(join(repo, "test/fixtures/roaming", f), "utf8"));
+    for (const f of shipped)
+      expect(readFileSync(join(repo, "examples/roaming", f), "utf8"), f).toBe(readFileSync(join(repo, "test/fixtures/roaming", f), "utf8"));
   });
 
   it("are shipped in the npm package and the Docker image", () => {

@@ -9,7 +9,12 @@ afterAll(async () => t.close());
 
 describe("testaction through POST /query", () => {
   it("answers {data: true} for a MISP-shaped request", async () => {
-    const r = await t.query({ module: "testaction", data: roaming("event-publish-tlp-red"), params: { foo: "", data_extraction_path: "" }, matchingData: { "Data Extraction Path": [] } });
+    const r = await t.query({
+      module: "testaction",
+      data: roaming("event-publish-tlp-red"),
+      params: { foo: "", data_extraction_path: "" },
+      matchingData: { "Data Extraction Path": [] },
+    });
     expect(r).toEqual({ status: 200, body: { data: true } });
   });
 });

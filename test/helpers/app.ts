@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
-import { createApp, type App } from "../../src/app.js";
-import { loadConfig, type ConfigInput } from "../../src/config.js";
+import { createApp, type App } from "../../src/core/app.js";
+import { loadConfig, type ConfigInput } from "../../src/core/config.js";
 
 // Starts the real application (built-in modules, real HTTP server) on a free loopback port.
 
@@ -14,11 +14,19 @@ export interface TestApp {
   query(body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
-export async function startTestApp(config: ConfigInput = {}, opts: { env?: NodeJS.ProcessEnv; cwd?: string; logDestination?: NodeJS.WritableStream } = {}): Promise<TestApp> {
+export async function startTestApp(
+  config: ConfigInput = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; logDestination?: NodeJS.WritableStream } = {},
+): Promise<TestApp> {
   const env = opts.env ?? {};
   // The console (and its SQLite journal) only where a test asks for it: test/console/helpers.ts.
   const cfg = loadConfig({ flags: { port: 0, listen: "127.0.0.1", watch: false, console: { enabled: false }, ...config }, env });
-  const app = await createApp(cfg, { quiet: !opts.logDestination, env, cwd: opts.cwd ?? "/nonexistent-cwd-for-tests", logDestination: opts.logDestination });
+  const app = await createApp(cfg, {
+    quiet: !opts.logDestination,
+    env,
+    cwd: opts.cwd ?? "/nonexistent-cwd-for-tests",
+    logDestination: opts.logDestination,
+  });
   await app.server.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -27,7 +35,11 @@ export async function startTestApp(config: ConfigInput = {}, opts: { env?: NodeJ
     url,
     close: () => app.close(),
     async query(body) {
-      const res = await fetch(`${url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${url}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
   };

@@ -23,8 +23,25 @@ export function selfSignedCertificate(): SelfSignedCertificate {
   try {
     execFileSync(
       "openssl",
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
-        "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      ],
       { cwd: dir, stdio: "pipe" },
     );
     cached = { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
@@ -105,7 +122,8 @@ export async function startSmtpServer(o: SmtpServerOptions): Promise<TestSmtpSer
       callback(null, { user: auth.username });
     },
     onRcptTo(address, _session, callback) {
-      if (o.rejectRecipients?.(address.address)) return callback(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
+      if (o.rejectRecipients?.(address.address))
+        return callback(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
       callback();
     },
     onData(stream, session, callback) {

@@ -1,6 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -82,7 +88,23 @@ export function selfSignedCertificate(): { key: string; cert: string } {
     const cert = join(dir, "cert.pem");
     execFileSync(
       "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      ],
       { stdio: "ignore" },
     );
     cachedCert = { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") };
@@ -122,7 +144,14 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const listener = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     const parsed = new URL(req.url ?? "/", "http://stand-in.invalid");
-    const recorded: RecordedRequest = { method: req.method ?? "GET", url: req.url ?? "/", path: parsed.pathname, query: parsed.searchParams, headers: req.headers, body };
+    const recorded: RecordedRequest = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      path: parsed.pathname,
+      query: parsed.searchParams,
+      headers: req.headers,
+      body,
+    };
     requests.push(recorded);
     let answer: Answer;
     try {

@@ -14,6 +14,10 @@ export function eventQuery(bytes: number): Buffer {
   });
   const per = JSON.stringify(attribute(0)).length + 1;
   const n = Math.max(1, Math.floor(bytes / per));
-  const body = JSON.stringify({ module: "testaction", data: { Event: { id: "1", info: "large event", Attribute: Array.from({ length: n }, (_, i) => attribute(i)) } }, params: { foo: "" } });
+  const body = JSON.stringify({
+    module: "testaction",
+    data: { Event: { id: "1", info: "large event", Attribute: Array.from({ length: n }, (_, i) => attribute(i)) } },
+    params: { foo: "" },
+  });
   return Buffer.from(body);
 }

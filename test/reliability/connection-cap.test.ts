@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultMaxConnections } from "../../src/lib/inbound/connections.js";
+import { defaultMaxConnections } from "../../src/core/inbound/connections.js";
 import { assertAlive, getJson, halfSent, queryHead, startServer, waitFor } from "./harness.js";
 
 // Issue 19, item 3: 1,100 stalled uploads exhausted a 1,024 file-descriptor limit, after which
@@ -16,7 +16,10 @@ describe("a cap on connections below the fd limit", () => {
 
   it("with ulimit -n 256, 300 stalled uploads neither exhaust descriptors nor lock out /healthcheck", async () => {
     // Long body timeouts: here only the cap and its eviction of the stalest upload make room.
-    const s = await startServer({ fdLimit: 256, env: { MISP_MODULES_BODY_IDLE_TIMEOUT_MS: "60000", MISP_MODULES_BODY_TIMEOUT_MS: "60000" } });
+    const s = await startServer({
+      fdLimit: 256,
+      env: { MISP_MODULES_BODY_IDLE_TIMEOUT_MS: "60000", MISP_MODULES_BODY_TIMEOUT_MS: "60000" },
+    });
     try {
       const conns: ReturnType<typeof halfSent>[] = [];
       for (let i = 0; i < 300; i++) {
@@ -29,7 +32,14 @@ describe("a cap on connections below the fd limit", () => {
       expect(health.status).toBe(200);
       expect(s.openFds()).toBeLessThan(256);
       const line = await waitFor(
-        () => s.logs().find((l) => l.msg === "connection limit reached: new connections are refused (server.maxConnections)" || l.msg === "request body refused"),
+        () =>
+          s
+            .logs()
+            .find(
+              (l) =>
+                l.msg === "connection limit reached: new connections are refused (server.maxConnections)" ||
+                l.msg === "request body refused",
+            ),
         (l) => l !== undefined,
         3000,
       );

@@ -2,7 +2,7 @@ import { until } from "./until.js";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 
 // Importing a custom module runs its top-level code: a loop, a never-settling await or
 // process.exit() there must not keep the server from starting or freeze it on hot reload. The
@@ -32,7 +32,10 @@ describe("custom modules that misbehave at import", () => {
     writeModule(tmp.root, "action/import_exit.mjs", "process.exit(0);\n");
     writeModule(tmp.root, "action/reload_me.mjs", GOOD);
     const started = Date.now();
-    t = await startTestApp({ custom: [tmp.root], watch: true, isolation: { importTimeoutMs: IMPORT_TIMEOUT_MS } }, { logDestination: cap.stream });
+    t = await startTestApp(
+      { custom: [tmp.root], watch: true, isolation: { importTimeoutMs: IMPORT_TIMEOUT_MS } },
+      { logDestination: cap.stream },
+    );
     // The server starts: the stuck imports are given up after their limit.
     expect(Date.now() - started).toBeLessThan(IMPORT_TIMEOUT_MS + 25_000);
   });
@@ -42,7 +45,11 @@ describe("custom modules that misbehave at import", () => {
   });
 
   const act = (module: string) => t.query({ module, data: {}, params: {} });
-  const health = async () => (await (await fetch(`${t.url}/healthcheck`)).json()) as { status: boolean; modules: { failed: Array<{ name?: string; error: string }> } };
+  const health = async () =>
+    (await (await fetch(`${t.url}/healthcheck`)).json()) as {
+      status: boolean;
+      modules: { failed: Array<{ name?: string; error: string }> };
+    };
   async function healthDuring<T>(work: Promise<T>): Promise<{ result: T; latencies: number[] }> {
     const latencies: number[] = [];
     let done = false;
@@ -63,10 +70,15 @@ describe("custom modules that misbehave at import", () => {
   it("a loop, a never-settling await or process.exit() at import: module marked failed, server healthy", async () => {
     const h = await health();
     const failed = Object.fromEntries(h.modules.failed.map((f) => [f.name, f.error]));
-    expect(failed.import_loop).toBe(`importing the module did not finish within ${IMPORT_TIMEOUT_MS} ms (a loop or a never-settling await at its top level?)`);
+    expect(failed.import_loop).toBe(
+      `importing the module did not finish within ${IMPORT_TIMEOUT_MS} ms (a loop or a never-settling await at its top level?)`,
+    );
     expect(failed.import_hang).toBe(failed.import_loop);
     expect(failed.import_exit).toMatch(/exited \(code 0\) while the module was loading/);
-    const logged = cap.json().filter((l) => l.msg === "module failed to load; skipped").map((l) => l.module);
+    const logged = cap
+      .json()
+      .filter((l) => l.msg === "module failed to load; skipped")
+      .map((l) => l.module);
     expect(logged).toEqual(expect.arrayContaining(["import_loop", "import_hang", "import_exit"]));
     expect((await t.query({ module: "import_loop", data: {} })).body).toEqual({ error: "Unknown module: import_loop" });
   });

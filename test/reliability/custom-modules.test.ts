@@ -2,7 +2,7 @@ import { until } from "./until.js";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 
 // Custom modules run in isolates (worker threads): nothing a buggy module does — a synchronous
 // loop, a throw from a timer, an unhandled rejection, process.exit(), an endless allocation, a
@@ -17,7 +17,9 @@ const SECRET = "s3cr3t-token-value-8812";
 
 /** An action whose `mode` parameter picks a misbehaviour; "ok" answers normally. */
 function misbehavingAction(cases: Record<string, string>): string {
-  const branches = Object.entries(cases).map(([mode, code]) => `if (params.mode === ${JSON.stringify(mode)}) { ${code} }`).join("\n    ");
+  const branches = Object.entries(cases)
+    .map(([mode, code]) => `if (params.mode === ${JSON.stringify(mode)}) { ${code} }`)
+    .join("\n    ");
   return `import { defineActionModule, param } from "misp-modules-ts";
 export default defineActionModule({
   meta: { description: "reliability test module" },
@@ -125,8 +127,16 @@ describe("custom modules cannot stop the server", () => {
     tmp.remove();
   });
 
-  const act = (module: string, mode: string, extra: Record<string, unknown> = {}) => t.query({ module, data: { Event: { id: "1" } }, params: { mode, ...extra } });
-  const health = async () => (await (await fetch(`${t.url}/healthcheck`)).json()) as { status: boolean; modules: { failed: Array<{ name?: string; error: string }>; isolated: Array<{ name: string; state: string; restarts: number; lastError?: string }> } };
+  const act = (module: string, mode: string, extra: Record<string, unknown> = {}) =>
+    t.query({ module, data: { Event: { id: "1" } }, params: { mode, ...extra } });
+  const health = async () =>
+    (await (await fetch(`${t.url}/healthcheck`)).json()) as {
+      status: boolean;
+      modules: {
+        failed: Array<{ name?: string; error: string }>;
+        isolated: Array<{ name: string; state: string; restarts: number; lastError?: string }>;
+      };
+    };
   /** /healthcheck latencies while `work` runs. */
   async function healthDuring<T>(work: Promise<T>): Promise<{ result: T; latencies: number[] }> {
     const latencies: number[] = [];
@@ -151,8 +161,12 @@ describe("custom modules cannot stop the server", () => {
     expect((await health()).modules.failed).toEqual([]);
     const listed = (await (await fetch(`${t.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const names = listed.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(["misbehaves", "stray", "crash_loop", "uses_context", "slow_lookup", "shaped_errors", "testaction"]));
-    expect(listed.find((m) => m.name === "uses_context")!.meta.config).toMatchObject({ params: { mode: { type: "string" }, token: { type: "string" } } });
+    expect(names).toEqual(
+      expect.arrayContaining(["misbehaves", "stray", "crash_loop", "uses_context", "slow_lookup", "shaped_errors", "testaction"]),
+    );
+    expect(listed.find((m) => m.name === "uses_context")!.meta.config).toMatchObject({
+      params: { mode: { type: "string" }, token: { type: "string" } },
+    });
     const h = await health();
     expect(h.modules.isolated.map((i) => i.name)).toEqual(expect.arrayContaining(["misbehaves", "uses_context"]));
     expect(h.modules.isolated.map((i) => i.name)).not.toContain("testaction");
@@ -161,21 +175,40 @@ describe("custom modules cannot stop the server", () => {
   it("a synchronous loop in a handler: error naming the module and its deadline, server responsive, module restarted", async () => {
     const { result, latencies } = await healthDuring(timed(() => act("misbehaves", "loop")));
     expect(result.value.status).toBe(200);
-    expect(result.value.body.error).toBe(`misbehaves: Timeout. misbehaves did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`);
+    expect(result.value.body.error).toBe(
+      `misbehaves: Timeout. misbehaves did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`,
+    );
     expect(result.ms).toBeGreaterThanOrEqual(DEADLINE_MS);
     expect(result.ms).toBeLessThan(DEADLINE_MS + GRACE_MS + 1500);
     expect(latencies.length).toBeGreaterThan(5);
     expect(Math.max(...latencies)).toBeLessThan(750);
     expect((await t.query({ module: "testaction", data: {}, params: {} })).body).toEqual({ data: true });
     await worksAgain("misbehaves");
-    expect((await health()).modules.isolated.find((i) => i.name === "misbehaves")).toMatchObject({ state: "running", restarts: 1, lastError: expect.stringMatching(/deadline of 1000 ms/) });
+    expect((await health()).modules.isolated.find((i) => i.name === "misbehaves")).toMatchObject({
+      state: "running",
+      restarts: 1,
+      lastError: expect.stringMatching(/deadline of 1000 ms/),
+    });
   });
 
   it("an expansion stuck in a loop gets the expansion error shape, or its own errorReply", async () => {
-    const [plain, shaped] = await Promise.all([t.query({ module: "slow_lookup", domain: "loop.example" }), t.query({ module: "shaped_errors", domain: "loop.example" })]);
-    expect(plain.body).toEqual({ error: `Timeout. slow_lookup did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`, results: [] });
-    expect(shaped.body).toEqual({ error: `lookup failed: Timeout. shaped_errors did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`, results: [], shaped: true });
-    await until("slow_lookup back", async () => ((await t.query({ module: "slow_lookup", domain: "a.example" })).body.results as unknown[] | undefined)?.length === 1);
+    const [plain, shaped] = await Promise.all([
+      t.query({ module: "slow_lookup", domain: "loop.example" }),
+      t.query({ module: "shaped_errors", domain: "loop.example" }),
+    ]);
+    expect(plain.body).toEqual({
+      error: `Timeout. slow_lookup did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`,
+      results: [],
+    });
+    expect(shaped.body).toEqual({
+      error: `lookup failed: Timeout. shaped_errors did not finish within its deadline of ${DEADLINE_MS} ms; its isolate did not answer and was restarted`,
+      results: [],
+      shaped: true,
+    });
+    await until(
+      "slow_lookup back",
+      async () => ((await t.query({ module: "slow_lookup", domain: "a.example" })).body.results as unknown[] | undefined)?.length === 1,
+    );
   });
 
   it("a throw from a timer and an unhandled rejection: the query is answered, logged without secrets, the isolate keeps serving", async () => {
@@ -183,7 +216,10 @@ describe("custom modules cannot stop the server", () => {
     expect((await act("stray", "reject")).body).toEqual({ data: "answered" });
     await until("stray errors logged", async () => cap.json().filter((l) => /outside a query|unhandled/.test(String(l.msg))).length >= 2);
     const stray = cap.json().filter((l) => /outside a query|unhandled/.test(String(l.msg)));
-    expect(stray.find((l) => /boom/.test(String(l.err)))).toMatchObject({ module: "stray", err: expect.stringMatching(/boom from a timer with \*\*\*/) });
+    expect(stray.find((l) => /boom/.test(String(l.err)))).toMatchObject({
+      module: "stray",
+      err: expect.stringMatching(/boom from a timer with \*\*\*/),
+    });
     expect(stray.find((l) => /nobody awaits/.test(String(l.err)))).toMatchObject({ module: "stray" });
     expect(cap.lines.join("\n")).not.toContain(SECRET);
     expect((await act("stray", "ok")).body).toEqual({ data: "alive" });
@@ -193,7 +229,9 @@ describe("custom modules cannot stop the server", () => {
 
   it("process.exit() ends the isolate only: error naming the module, next query works", async () => {
     const r = await act("misbehaves", "exit");
-    expect(r.body.error).toMatch(/^misbehaves: the module's isolate stopped before this query finished: the module ended its isolate \(process\.exit\(3\)\?\)$/);
+    expect(r.body.error).toMatch(
+      /^misbehaves: the module's isolate stopped before this query finished: the module ended its isolate \(process\.exit\(3\)\?\)$/,
+    );
     expect((await t.query({ module: "testaction", data: {}, params: {} })).body).toEqual({ data: true });
     await worksAgain("misbehaves");
   });
@@ -207,8 +245,12 @@ describe("custom modules cannot stop the server", () => {
   it("endless allocation hits the heap limit of the isolate, not the server", async () => {
     const rssBefore = process.memoryUsage().rss;
     // A longer deadline (body `timeout`: 5 s, less the margin) so the heap limit, not the watchdog, ends it.
-    const { result, latencies } = await healthDuring(timed(() => t.query({ module: "misbehaves", data: {}, params: { mode: "alloc" }, timeout: 5 })));
-    expect(result.value.body.error).toBe(`misbehaves: the module's isolate stopped before this query finished: the module ran out of memory (limit: ${HEAP_MB} MB of heap per isolate)`);
+    const { result, latencies } = await healthDuring(
+      timed(() => t.query({ module: "misbehaves", data: {}, params: { mode: "alloc" }, timeout: 5 })),
+    );
+    expect(result.value.body.error).toBe(
+      `misbehaves: the module's isolate stopped before this query finished: the module ran out of memory (limit: ${HEAP_MB} MB of heap per isolate)`,
+    );
     expect(result.ms).toBeLessThan(4000);
     expect(Math.max(...latencies)).toBeLessThan(1500);
     // The isolate's heap is gone with it.
@@ -229,12 +271,15 @@ describe("custom modules cannot stop the server", () => {
     const h = await health();
     const iso = h.modules.isolated.find((i) => i.name === "crash_loop")!;
     expect(iso.lastError).toMatch(/process\.exit\(1\)/);
-    if (iso.state !== "running") expect(h.modules.failed.some((f) => f.name === "crash_loop" && /isolate (waiting to restart|restarting)/.test(f.error))).toBe(true);
+    if (iso.state !== "running")
+      expect(h.modules.failed.some((f) => f.name === "crash_loop" && /isolate (waiting to restart|restarting)/.test(f.error))).toBe(true);
     await worksAgain("crash_loop");
   });
 
   it("the module context works in the isolate: settings, secrets, init, logs, deadline signal, scrubbing", async () => {
-    expect((await act("uses_context", "setting")).body).toEqual({ data: { greeting: "hello from config", secret: true, echo: { Event: { id: "1" } } } });
+    expect((await act("uses_context", "setting")).body).toEqual({
+      data: { greeting: "hello from config", secret: true, echo: { Event: { id: "1" } } },
+    });
     expect((await act("uses_context", "log")).body).toEqual({ data: true });
     const line = await until("forwarded log line", async () => cap.json().find((l) => l.msg === "isolated module logs"));
     expect(line).toMatchObject({ module: "uses_context", marker: "from-the-isolate", password: "[redacted]", reqId: expect.any(String) });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSocket } from "node:dgram";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
-import { simplifiedInteractive } from "../expansions/misp-requests.js";
+import { simplifiedInteractive } from "../modules/expansion/misp-requests.js";
 
 // Issue 19, finding 9: `config.nameserver` comes from the request, so the dns module must apply
 // the server's egress policy to nameservers as it does to HTTP requests.
@@ -53,7 +53,9 @@ describe("nameservers pass the egress policy", () => {
     const before = dns.queries.length;
     const r = await ask(strict, dns.address);
     expect(r.status).toBe(200);
-    expect(r.body.error).toBe(`nameserver ${dns.address} refused: egress denied for 127.0.0.1:${dns.port}: a loopback address (127.0.0.0/8); private addresses are not allowed`);
+    expect(r.body.error).toBe(
+      `nameserver ${dns.address} refused: egress denied for 127.0.0.1:${dns.port}: a loopback address (127.0.0.0/8); private addresses are not allowed`,
+    );
     await new Promise((res) => setTimeout(res, 100));
     expect(dns.queries.length).toBe(before);
   });

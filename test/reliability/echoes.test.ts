@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { echoInput } from "../../src/lib/echo.js";
-import { boundLogLine, MAX_LOG_LINE } from "../../src/logger.js";
+import { echoInput } from "../../src/core/echo.js";
+import { boundLogLine, MAX_LOG_LINE } from "../../src/core/logger.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { freePort, waitHealthy } from "../helpers/child-server.js";
 
@@ -30,7 +30,11 @@ describe("bounded echoes (in-process)", () => {
   it("a 5 MB module name: the reply and the log line show its head and length", async () => {
     const name = "a".repeat(BIG);
     const before = lines.length;
-    const res = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ module: name }) });
+    const res = await fetch(`${t.url}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ module: name }),
+    });
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text.length).toBeLessThan(400);
@@ -47,7 +51,11 @@ describe("bounded echoes (in-process)", () => {
     const nf = await fetch(`${t.url}/${"p".repeat(8000)}`);
     expect(nf.status).toBe(404);
     expect((await nf.text()).length).toBeLessThan(400);
-    const bad = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: `{"module": "${"x".repeat(BIG)}` });
+    const bad = await fetch(`${t.url}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"module": "${"x".repeat(BIG)}`,
+    });
     expect(bad.status).toBe(400);
     expect((await bad.text()).length).toBeLessThan(1200);
   });
@@ -67,7 +75,14 @@ describe("bounded echoes (in-process)", () => {
   });
 
   it("boundLogLine rebuilds an oversized record as one valid, smaller JSON record", () => {
-    const line = JSON.stringify({ level: 40, time: 1, msg: "query", module: "m".repeat(1_000_000), nested: { err: "e".repeat(50_000), list: ["x".repeat(30_000)] } }) + "\n";
+    const line =
+      JSON.stringify({
+        level: 40,
+        time: 1,
+        msg: "query",
+        module: "m".repeat(1_000_000),
+        nested: { err: "e".repeat(50_000), list: ["x".repeat(30_000)] },
+      }) + "\n";
     const out = boundLogLine(line);
     expect(out.length).toBeLessThanOrEqual(MAX_LOG_LINE);
     expect(out.endsWith("\n")).toBe(true);
@@ -107,10 +122,15 @@ describe("logs through a slowly read pipe", () => {
     proc.stderr!.resume();
     await waitHealthy(url, 60_000, proc);
 
-    const post = (body: string) => fetch(`${url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const post = (body: string) =>
+      fetch(`${url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body }).then(async (r) => ({
+        status: r.status,
+        text: await r.text(),
+      }));
     const kinds = [
       () => JSON.stringify({ module: `unknown_${"n".repeat(100_000)}` }),
-      () => JSON.stringify({ module: "http_webhook", data: {}, params: { url: "http://127.0.0.1:9/", expected_status: "9".repeat(20_000) } }),
+      () =>
+        JSON.stringify({ module: "http_webhook", data: {}, params: { url: "http://127.0.0.1:9/", expected_status: "9".repeat(20_000) } }),
       () => JSON.stringify({ module: "testaction", data: {}, params: {} }),
     ];
     const ROUNDS = 10;

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -52,16 +54,19 @@ export interface ChildServer {
 export async function startServer(opts: ServerOptions = {}): Promise<ChildServer> {
   const port = await freePort();
   const args = [CLI, "-p", String(port), "-l", "127.0.0.1", ...(opts.args ?? [])];
-  const env = { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_CUSTOM: "",
-    // The journal is off here: with it on, 20 MB bodies stall /healthcheck and shutdown hangs up
-    // (open defect of the console merge, see the closing note of session 4).
-    MISP_MODULES_CONSOLE: "0",
-    ...opts.env };
+  // The default configuration, journal included; each server gets a data directory of its own.
+  const dataDir = mkdtempSync(join(tmpdir(), "mmts-rel-"));
+  const env = { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_CUSTOM: "", MISP_MODULES_DATA_DIR: dataDir, ...opts.env };
   // `ulimit -n` applies to the shell, then exec keeps the same process (and pid) for node.
   const child =
     opts.fdLimit === undefined
       ? spawn(process.execPath, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] })
-      : spawn("/bin/sh", ["-c", `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, process.execPath, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+      : spawn("/bin/sh", ["-c", `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, process.execPath, ...args], {
+          cwd: REPO,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+  child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
   let out = "";
   child.stdout!.on("data", (c: Buffer) => {
     out += c.toString("utf8");
@@ -142,22 +147,36 @@ export function getJson(url: string, ms = 5000): Promise<{ status: number; body:
 }
 
 /** POSTs a body (string or Buffer) on a fresh connection and reads the JSON reply. */
-export function postRaw(url: string, body: string | Buffer, headers: Record<string, string> = {}, ms = 60_000): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+export function postRaw(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  ms = 60_000,
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", agent: false, timeout: ms, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          /* asserted by the caller */
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent: false,
+        timeout: ms,
+        headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: Record<string, unknown> = {};
+          try {
+            parsed = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            /* asserted by the caller */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`POST ${url}: no answer within ${ms} ms`)));
     req.on("error", reject);
     req.end(body);
@@ -176,7 +195,11 @@ export interface RawOutcome {
  * Opens a raw connection, sends `head` (request line, headers and part of the body) and then
  * nothing more, or `trickle` bytes at an interval: a half-sent or trickling upload.
  */
-export function halfSent(port: number, head: string | Buffer, trickle?: { everyMs: number; byte?: string }): { socket: Socket; outcome: Promise<RawOutcome> } {
+export function halfSent(
+  port: number,
+  head: string | Buffer,
+  trickle?: { everyMs: number; byte?: string },
+): { socket: Socket; outcome: Promise<RawOutcome> } {
   const socket = connect(port, "127.0.0.1");
   const t0 = performance.now();
   let reply = "";
@@ -285,10 +308,20 @@ export function sampleLatency(urls: string[], intervalMs = 10, timeoutMs = 10_00
       const all = samples.map((s) => s[1]).sort((a, b) => a - b);
       const byUrl: LatencyReport["byUrl"] = {};
       for (const u of urls) {
-        const mine = samples.filter((s) => s[0] === u).map((s) => s[1]).sort((a, b) => a - b);
+        const mine = samples
+          .filter((s) => s[0] === u)
+          .map((s) => s[1])
+          .sort((a, b) => a - b);
         byUrl[u] = { count: mine.length, p99: percentile(mine, 99), max: mine[mine.length - 1] ?? NaN };
       }
-      return { count: all.length, failures: samples.filter((s) => !s[2]).length, p50: percentile(all, 50), p99: percentile(all, 99), max: all[all.length - 1] ?? NaN, byUrl };
+      return {
+        count: all.length,
+        failures: samples.filter((s) => !s[2]).length,
+        p50: percentile(all, 50),
+        p99: percentile(all, 99),
+        max: all[all.length - 1] ?? NaN,
+        byUrl,
+      };
     },
   };
 }

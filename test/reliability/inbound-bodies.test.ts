@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertAlive, getJson, halfSent, postRaw, queryHead, replyJson, startServer, type ChildServer, type RawOutcome } from "./harness.js";
+import {
+  assertAlive,
+  getJson,
+  halfSent,
+  postRaw,
+  queryHead,
+  replyJson,
+  startServer,
+  type ChildServer,
+  type RawOutcome,
+} from "./harness.js";
 
 // Issue 19, item 3: request bodies that never finish. Before the fix, 100 half-sent bodies,
 // 20 trickling ones and 5 × 40 MB half-sent ones were all still open after 130 s, 8 half-sent
@@ -79,7 +89,9 @@ describe("unfinished request bodies are timed out and bounded", () => {
     expect(cut).toHaveLength(2);
     expect(refused).toHaveLength(6);
     for (const o of refused) {
-      expect(replyJson(o.reply)?.error).toMatch(/^server busy: request bodies in progress hold \d+ bytes and this one \(209715200 bytes\) would exceed the limit of \d+ bytes for large bodies; retry later$/);
+      expect(replyJson(o.reply)?.error).toMatch(
+        /^server busy: request bodies in progress hold \d+ bytes and this one \(209715200 bytes\) would exceed the limit of \d+ bytes for large bodies; retry later$/,
+      );
       expect(o.reply).toMatch(/\r\nretry-after: 5\r\n/i);
       // Refused from the headers, not after the idle timeout.
       expect(o.closedAfterMs).toBeLessThan(IDLE_MS);
@@ -96,7 +108,13 @@ describe("the byte budget also applies to bodies without Content-Length, as they
   let s: ChildServer;
   beforeAll(async () => {
     // An 8 MiB budget (7 MiB for large bodies, 1 MiB kept for small ones) and a 4 MiB body limit.
-    s = await startServer({ env: { MISP_MODULES_PENDING_BODY_BYTES: String(8 * MiB), MISP_MODULES_BODY_LIMIT: String(4 * MiB), MISP_MODULES_BODY_IDLE_TIMEOUT_MS: "3000" } });
+    s = await startServer({
+      env: {
+        MISP_MODULES_PENDING_BODY_BYTES: String(8 * MiB),
+        MISP_MODULES_BODY_LIMIT: String(4 * MiB),
+        MISP_MODULES_BODY_IDLE_TIMEOUT_MS: "3000",
+      },
+    });
   });
   afterAll(async () => {
     await s?.stop();

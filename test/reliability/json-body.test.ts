@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonBody } from "../../src/lib/inbound/json-body.js";
+import { parseJsonBody } from "../../src/core/inbound/json-body.js";
 import { eventQuery } from "./bodies-fixture.js";
 
 // Large bodies are parsed in slices (issue 19, item 4); the result must be JSON.parse's, and an
@@ -26,7 +26,7 @@ const big = JSON.stringify({
   module: "testaction",
   data: JSON.parse(event).data,
   // A string longer than a slice with escapes, surrogate pairs and multi-byte characters.
-  blob: "é\\\"\u{1F600}\n".repeat(200_000),
+  blob: 'é\\"\u{1F600}\n'.repeat(200_000),
   numbers: [1e21, -0, 0.1, 12345678901234567890, 5e-324],
   dup: 1,
   ["__proto__"]: { polluted: true },

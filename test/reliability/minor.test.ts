@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deadlineFor, MAX_TIMER_MS } from "../../src/runtime/run-query.js";
-import { stringifyIteratively } from "../../src/lib/json-text.js";
-import { httpBuildQuery } from "../../src/lib/messages/form-encode.js";
+import { deadlineFor, MAX_TIMER_MS } from "../../src/core/runtime/run-query.js";
+import { stringifyIteratively } from "../../src/modules/shared/json-text.js";
+import { httpBuildQuery } from "../../src/modules/shared/messages/form-encode.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { startStandIn, type StandIn } from "../helpers/stand-in.js";
-import { tempModuleRoot } from "../authoring/module-files.js";
+import { tempModuleRoot } from "../sdk/module-files.js";
 
 // Issue 19, finding 10: deep data, huge body timeouts, `modules -c` with a scaffolded module,
 // and malformed Content-Type headers.
@@ -69,7 +69,7 @@ describe("10,000-deep data", () => {
 
   it("the iterative encoder writes what JSON.stringify writes", () => {
     const samples: unknown[] = [
-      { a: [1, "x", null, true, { b: undefined, c: () => 1 }, undefined], "2": -0, "1": 1e21, s: "q\"\\\n\u2028" },
+      { a: [1, "x", null, true, { b: undefined, c: () => 1 }, undefined], "2": -0, "1": 1e21, s: 'q"\\\n\u2028' },
       [],
       {},
       "text",
@@ -102,10 +102,13 @@ describe("body timeout beyond setTimeout's range", () => {
 });
 
 describe("malformed Content-Type", () => {
-  it.each(["garbage", "/", "a/b/c", "", "application json", "text/plain/extra; charset=utf-8", "(json)"])("%j: the body is read as JSON (200, not 415)", async (type) => {
-    const r = await raw('{"module":"testaction","data":{},"params":{}}', type);
-    expect(r).toEqual({ status: 200, body: { data: true } });
-  });
+  it.each(["garbage", "/", "a/b/c", "", "application json", "text/plain/extra; charset=utf-8", "(json)"])(
+    "%j: the body is read as JSON (200, not 415)",
+    async (type) => {
+      const r = await raw('{"module":"testaction","data":{},"params":{}}', type);
+      expect(r).toEqual({ status: 200, body: { data: true } });
+    },
+  );
 
   it("a malformed type with a malformed body is still a 400 JSON error", async () => {
     const r = await raw("{not json", "garbage");
@@ -123,9 +126,18 @@ describe("modules -c DIR", () => {
   afterAll(() => tmp.remove());
 
   it("lists a module scaffolded with `new`", async () => {
-    await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "scaffolded_hook", "--dir", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
-    await run(process.execPath, ["--import", "tsx", CLI, "new", "expansion", "scaffolded_lookup", "--dir", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, "modules", "-c", tmp.root], { cwd: PACKAGE_ROOT, env: CHILD_ENV });
+    await run(process.execPath, ["--import", "tsx", CLI, "new", "action", "scaffolded_hook", "--dir", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
+    await run(process.execPath, ["--import", "tsx", CLI, "new", "expansion", "scaffolded_lookup", "--dir", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, "modules", "-c", tmp.root], {
+      cwd: PACKAGE_ROOT,
+      env: CHILD_ENV,
+    });
     expect(stderr).toBe("");
     expect(stdout).toMatch(/^scaffolded_hook\s+action/m);
     expect(stdout).toMatch(/^scaffolded_lookup\s+expansion/m);

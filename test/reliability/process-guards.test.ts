@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCliServer, type CliServer } from "../authoring/cli-server.js";
-import { tempModuleRoot, writeModule } from "../authoring/module-files.js";
+import { startCliServer, type CliServer } from "../sdk/cli-server.js";
+import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 
 // The serve command keeps the process alive through errors no request owns. With isolation off
 // (MISP_MODULES_ISOLATION=none) a custom module's stray throw or rejection reaches the server's own
@@ -28,7 +28,11 @@ export default defineActionModule({
 });
 `,
     );
-    server = await startCliServer(["-c", tmp.root], { MISP_MODULES_ISOLATION: "none", MISP_MODULES_WATCH: "false", MISP_MODULES_STRAY_INPROC_API_TOKEN: SECRET });
+    server = await startCliServer(["-c", tmp.root], {
+      MISP_MODULES_ISOLATION: "none",
+      MISP_MODULES_WATCH: "false",
+      MISP_MODULES_STRAY_INPROC_API_TOKEN: SECRET,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -42,7 +46,9 @@ export default defineActionModule({
       expect(await server.query({ module: "stray_inproc", data: {}, params: { mode } })).toEqual({ data: mode });
       await new Promise((r) => setTimeout(r, 50));
     }
-    const timer = await server.waitForLog((l) => /uncaught exception outside any request/.test(String(l.msg)) && /timer boom/.test(String(l.err)));
+    const timer = await server.waitForLog(
+      (l) => /uncaught exception outside any request/.test(String(l.msg)) && /timer boom/.test(String(l.err)),
+    );
     expect(String(timer.err)).toContain("timer boom ***");
     expect(String(timer.err).length).toBeLessThan(2100);
     await server.waitForLog((l) => /unhandled promise rejection/.test(String(l.msg)) && /forgotten rejection/.test(String(l.err)));

@@ -20,7 +20,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function post(body: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${t.url}/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${t.url}/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -58,7 +62,8 @@ describe("awkward throws", () => {
   });
 
   it("says what was thrown where it can", async () => {
-    const said = async (shape: string) => (JSON.parse((await post({ module: "hostile_reply", data: {}, params: { how: "throw", shape } })).text) as { error: string }).error;
+    const said = async (shape: string) =>
+      (JSON.parse((await post({ module: "hostile_reply", data: {}, params: { how: "throw", shape } })).text) as { error: string }).error;
     expect(await said("stack_number")).toBe("hostile_reply: internal error: stack is a number");
     expect(await said("null")).toBe("hostile_reply: internal error: null was thrown");
     expect(await said("symbol")).toBe("hostile_reply: internal error: Symbol(thrown) was thrown");

@@ -63,7 +63,10 @@ describe("graceful shutdown", { timeout: 60_000 }, () => {
   });
 
   it("a stalled upload does not hold up the exit beyond the grace", async () => {
-    const s = await startServer({ args: ["-c", MODULES], env: { MISP_MODULES_SHUTDOWN_GRACE_MS: "1000", MISP_MODULES_BODY_IDLE_TIMEOUT_MS: "60000" } });
+    const s = await startServer({
+      args: ["-c", MODULES],
+      env: { MISP_MODULES_SHUTDOWN_GRACE_MS: "1000", MISP_MODULES_BODY_IDLE_TIMEOUT_MS: "60000" },
+    });
     // A half-sent upload that would otherwise keep its connection open for a minute.
     const stalled = connect(s.port, "127.0.0.1");
     stalled.on("error", () => undefined);

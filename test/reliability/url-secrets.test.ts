@@ -9,21 +9,43 @@ import { startStandIn, type RecordedRequest, type Reply, type StandIn } from "..
 
 /** How the stand-in echoes what it received, one form per run. */
 const FORMS: Record<string, (req: RecordedRequest, origin: string) => Reply> = {
-  "as sent": (req) => ({ status: 400, body: `bad request: ${req.method} ${req.url} authorization=${String(req.headers.authorization ?? "")}` }),
+  "as sent": (req) => ({
+    status: 400,
+    body: `bad request: ${req.method} ${req.url} authorization=${String(req.headers.authorization ?? "")}`,
+  }),
   "full URL": (req, origin) => ({ status: 404, body: `no such hook: ${origin}${req.url}` }),
   "URL-encoded": (req) => ({ status: 400, body: `rejected ${encodeURIComponent(req.url)}` }),
-  "URL-encoded, lower-case hex": (req) => ({ status: 400, body: `rejected ${encodeURIComponent(req.url).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}` }),
+  "URL-encoded, lower-case hex": (req) => ({
+    status: 400,
+    body: `rejected ${encodeURIComponent(req.url).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`,
+  }),
   "form-encoded, doubly": (req) => ({ status: 400, body: `next=${encodeURIComponent(encodeURIComponent(req.url))}` }),
   "JSON-escaped": (req) => ({
     status: 400,
     headers: { "content-type": "application/json" },
     // PHP's json_encode escapes "/" as "\/"; "message" is what Mattermost's error reader takes.
-    body: JSON.stringify({ message: `invalid webhook ${req.url} (${String(req.headers.authorization ?? "")})`, error: { message: `hook ${req.url}` } }).replace(/\//g, "\\/"),
+    body: JSON.stringify({
+      message: `invalid webhook ${req.url} (${String(req.headers.authorization ?? "")})`,
+      error: { message: `hook ${req.url}` },
+    }).replace(/\//g, "\\/"),
   }),
-  "upper-cased": (req) => ({ status: 400, body: `BAD REQUEST ${req.url.toUpperCase()} ${String(req.headers.authorization ?? "").toUpperCase()}` }),
-  "lower-cased": (req) => ({ status: 400, body: `bad request ${req.url.toLowerCase()} ${String(req.headers.authorization ?? "").toLowerCase()}` }),
-  "HTML page": (req) => ({ status: 403, headers: { "content-type": "text/html" }, body: `<html><body><p>Forbidden: <code>${req.url.replace(/&/g, "&amp;")}</code></p></body></html>` }),
-  "path segment alone": (req) => ({ status: 404, body: `unknown id ${req.path.split("/").filter(Boolean).at(-1)} and ${req.query.get("token") ?? "-"}` }),
+  "upper-cased": (req) => ({
+    status: 400,
+    body: `BAD REQUEST ${req.url.toUpperCase()} ${String(req.headers.authorization ?? "").toUpperCase()}`,
+  }),
+  "lower-cased": (req) => ({
+    status: 400,
+    body: `bad request ${req.url.toLowerCase()} ${String(req.headers.authorization ?? "").toLowerCase()}`,
+  }),
+  "HTML page": (req) => ({
+    status: 403,
+    headers: { "content-type": "text/html" },
+    body: `<html><body><p>Forbidden: <code>${req.url.replace(/&/g, "&amp;")}</code></p></body></html>`,
+  }),
+  "path segment alone": (req) => ({
+    status: 404,
+    body: `unknown id ${req.path.split("/").filter(Boolean).at(-1)} and ${req.query.get("token") ?? "-"}`,
+  }),
 };
 
 let standIn: StandIn;
@@ -66,9 +88,17 @@ const CASES: Case[] = [
   },
   {
     module: "ms_teams",
-    url: (o) => `${o}/webhookb2/4f1c2a7e-0000-4bbb-9ccc-teamsguid0001@7d3e5f10-1111-4aaa-8bbb-tenantguid02/IncomingWebhook/a1b2c3d4e5f6teamsHex/0e9d8c7b-2222-4ccc-9ddd-ownerguid003?api-version=2016-06-01&sig=TeamsSig%2Bwith%2Fslash%3D`,
+    url: (o) =>
+      `${o}/webhookb2/4f1c2a7e-0000-4bbb-9ccc-teamsguid0001@7d3e5f10-1111-4aaa-8bbb-tenantguid02/IncomingWebhook/a1b2c3d4e5f6teamsHex/0e9d8c7b-2222-4ccc-9ddd-ownerguid003?api-version=2016-06-01&sig=TeamsSig%2Bwith%2Fslash%3D`,
     params: (url) => ({ webhook_url: url, title: "t", message_template: "hello" }),
-    secrets: ["teamsguid0001", "tenantguid02", "a1b2c3d4e5f6teamsHex", "ownerguid003", "TeamsSig+with/slash=", "TeamsSig%2Bwith%2Fslash%3D"],
+    secrets: [
+      "teamsguid0001",
+      "tenantguid02",
+      "a1b2c3d4e5f6teamsHex",
+      "ownerguid003",
+      "TeamsSig+with/slash=",
+      "TeamsSig%2Bwith%2Fslash%3D",
+    ],
   },
   {
     module: "http_webhook",
@@ -81,7 +111,14 @@ const CASES: Case[] = [
 /** Every spelling in which a secret would show up in our output. */
 function spellings(secret: string): string[] {
   const enc = encodeURIComponent(secret);
-  return [secret, enc, encodeURIComponent(enc), JSON.stringify(secret).slice(1, -1), JSON.stringify(secret).slice(1, -1).replace(/\//g, "\\/"), secret.replace(/&/g, "&amp;")].map((s) => s.toLowerCase());
+  return [
+    secret,
+    enc,
+    encodeURIComponent(enc),
+    JSON.stringify(secret).slice(1, -1),
+    JSON.stringify(secret).slice(1, -1).replace(/\//g, "\\/"),
+    secret.replace(/&/g, "&amp;"),
+  ].map((s) => s.toLowerCase());
 }
 
 function expectClean(text: string, secrets: string[], where: string): void {
@@ -100,7 +137,9 @@ describe.each(CASES)("$module with an echoing remote side", (c) => {
     // The request did go out, with the secret, and the remote answer was reported.
     expect(standIn.requests.length).toBe(before + 1);
     const sent = standIn.last();
-    expect(`${sent.url} ${String(sent.headers.authorization ?? "")}`).toMatch(c.module === "http_webhook" ? /T0kenValueXyz123.*Basic / : new RegExp(c.secrets[0]!));
+    expect(`${sent.url} ${String(sent.headers.authorization ?? "")}`).toMatch(
+      c.module === "http_webhook" ? /T0kenValueXyz123.*Basic / : new RegExp(c.secrets[0]!),
+    );
     const error = String(r.body.error);
     expect(error).toMatch(/HTTP 40[034]/);
     expect(error).toContain("***");
@@ -139,7 +178,7 @@ describe("debug logs", () => {
 
 describe("scrubbing forms (unit)", () => {
   it("removes every echoed form of a secret URL's parts and of userinfo", async () => {
-    const { scrubSecrets, redactUrl } = await import("../../src/lib/secrets/scrub.js");
+    const { scrubSecrets, redactUrl } = await import("../../src/services/secrets/scrub.js");
     const hook = "https://hooks.example.org/services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart?sig=Sig%2Fvalue%3D";
     const texts = [
       "POST /services/T0AAAA11/B0BBBB22/s3cr3tT0kenPart HTTP/1.1",
@@ -154,7 +193,9 @@ describe("scrubbing forms (unit)", () => {
       for (const part of ["t0aaaa11", "b0bbbb22", "s3cr3tt0kenpart", "sig/value", "sig%2fvalue"]) expect(out, t).not.toContain(part);
     }
     const basic = Buffer.from("alice:pa55word!").toString("base64");
-    expect(scrubSecrets(`auth=Basic ${basic} pw=pa55word%21 PW=PA55WORD!`, ["https://alice:pa55word!@h.example/x"])).toBe("auth=Basic *** pw=*** PW=***");
+    expect(scrubSecrets(`auth=Basic ${basic} pw=pa55word%21 PW=PA55WORD!`, ["https://alice:pa55word!@h.example/x"])).toBe(
+      "auth=Basic *** pw=*** PW=***",
+    );
     expect(redactUrl("https://alice:pw@h.example/p/a?token=x&y=2#f")).toBe("https://***:***@h.example/p/a?token=***&y=***#f");
     expect(redactUrl("not a url")).toBe("not a url");
   });

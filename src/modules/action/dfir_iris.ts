@@ -1,13 +1,13 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
-import { defaultMarkdownDescription, defaultTitle, splitTags } from "../../lib/cases/description.js";
-import { irisIocs, type IrisIoc } from "../../lib/cases/iris-iocs.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { jsonPost, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventFacts, eventLink, tlpOf } from "../../lib/roaming/event-facts.js";
-import { attributesOf, isObject } from "../../lib/roaming/event-view.js";
+import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
+import { irisIocs, type IrisIoc } from "../shared/cases/iris-iocs.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventFacts, eventLink, tlpOf } from "../shared/roaming/event-facts.js";
+import { attributesOf, isObject } from "../shared/roaming/event-view.js";
 
 // DFIR-IRIS (docs/actions-cases.md): an alert (default) or a case. IRIS 2.4 routes answer a
 // {status, message, data} envelope with HTTP 200; IRIS 2.5+ has /api/v2 routes (201 with the
@@ -29,7 +29,11 @@ export interface IrisTarget {
 }
 
 function post(what: string, t: IrisTarget, path: string, body: unknown): PreparedRequest {
-  return jsonPost(what, `${t.baseUrl}${path}`, body, { headers: { authorization: `Bearer ${t.apiKey}` }, secrets: [t.apiKey], verifyTls: t.verifyTls });
+  return jsonPost(what, `${t.baseUrl}${path}`, body, {
+    headers: { authorization: `Bearer ${t.apiKey}` },
+    secrets: [t.apiKey],
+    verifyTls: t.verifyTls,
+  });
 }
 
 export interface IrisAlert {
@@ -92,14 +96,21 @@ export function irisDetail(res: HttpResponse): string | undefined {
 /** IOC type name → id from the server (GET /manage/ioc-types/list, else /api/v2/manage/ioc-types). */
 async function iocTypeIds(ctx: ModuleContext, t: IrisTarget): Promise<Map<string, number> | undefined> {
   for (const path of ["/manage/ioc-types/list", "/api/v2/manage/ioc-types"]) {
-    const res = await deliver(ctx, `${t.baseUrl}${path}`, { what: "listing the IRIS IOC types", headers: { authorization: `Bearer ${t.apiKey}` }, secrets: [t.apiKey], verifyTls: t.verifyTls });
+    const res = await deliver(ctx, `${t.baseUrl}${path}`, {
+      what: "listing the IRIS IOC types",
+      headers: { authorization: `Bearer ${t.apiKey}` },
+      secrets: [t.apiKey],
+      verifyTls: t.verifyTls,
+    });
     if (res.status === 404) continue;
-    if (res.status !== 200) throw new ModuleError(describeFailure(res, { prefix: "cannot list the IOC types", detail: irisDetail(res), secrets: [t.apiKey] }));
+    if (res.status !== 200)
+      throw new ModuleError(describeFailure(res, { prefix: "cannot list the IOC types", detail: irisDetail(res), secrets: [t.apiKey] }));
     const body = jsonBody(res);
     const list = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.data) ? body.data : undefined;
     if (!list) return undefined;
     const map = new Map<string, number>();
-    for (const e of list) if (isObject(e) && typeof e.type_name === "string" && typeof e.type_id === "number") map.set(e.type_name, e.type_id);
+    for (const e of list)
+      if (isObject(e) && typeof e.type_name === "string" && typeof e.type_id === "number") map.set(e.type_name, e.type_id);
     return map;
   }
   return undefined;
@@ -121,21 +132,53 @@ export default defineActionModule({
   icon: { name: "search", class: "fas" },
   params: {
     iris_url: param.url({ required: true, placeholder: "https://iris.example.org", description: "IRIS base URL." }),
-    api_key: param.secret({ required: true, description: "API key of an IRIS user (My settings) with alerts_write (and case creation) on the customer." }),
-    customer_id: param.integer({ required: true, min: 1, placeholder: "1", description: "IRIS customer (client) id the alert or case belongs to." }),
-    create: param.oneOf(["alert", "case"] as const, { default: "alert", description: "alert (with IOCs), or case (no IOCs: IRIS adds them per case)." }),
-    title: param.template({ multiline: false, placeholder: "MISP: {{ Event.info }}", description: "Title. Default: the first line of the event summary." }),
-    description: param.template({ placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}", description: "Description (Markdown). Default: the event summary with a link back to MISP." }),
-    tags: param.template({ multiline: false, placeholder: "misp, {{ Event.Orgc.name }}", description: "Tags, comma-separated. Default: the event's tags." }),
+    api_key: param.secret({
+      required: true,
+      description: "API key of an IRIS user (My settings) with alerts_write (and case creation) on the customer.",
+    }),
+    customer_id: param.integer({
+      required: true,
+      min: 1,
+      placeholder: "1",
+      description: "IRIS customer (client) id the alert or case belongs to.",
+    }),
+    create: param.oneOf(["alert", "case"] as const, {
+      default: "alert",
+      description: "alert (with IOCs), or case (no IOCs: IRIS adds them per case).",
+    }),
+    title: param.template({
+      multiline: false,
+      placeholder: "MISP: {{ Event.info }}",
+      description: "Title. Default: the first line of the event summary.",
+    }),
+    description: param.template({
+      placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
+      description: "Description (Markdown). Default: the event summary with a link back to MISP.",
+    }),
+    tags: param.template({
+      multiline: false,
+      placeholder: "misp, {{ Event.Orgc.name }}",
+      description: "Tags, comma-separated. Default: the event's tags.",
+    }),
     severity: param.oneOf(["auto", "unspecified", "informational", "low", "medium", "high", "critical"] as const, {
       default: "auto",
       description: "auto: from the threat level (High high, Medium medium, Low low, Undefined unspecified).",
     }),
     alert_status_id: param.integer({ default: 2, min: 1, description: "Alert status id (fresh install: 2 New)." }),
-    iocs: param.oneOf(["all", "ids", "none"] as const, { default: "all", description: "Attributes sent as IOCs: all, ids (only to_ids), none. With a node filter: the filtered attributes." }),
-    case_soc_id: param.template({ multiline: false, placeholder: "MISP-{{ Event.id }}", description: "SOC ticket id of a case. Default: MISP-<event id>." }),
+    iocs: param.oneOf(["all", "ids", "none"] as const, {
+      default: "all",
+      description: "Attributes sent as IOCs: all, ids (only to_ids), none. With a node filter: the filtered attributes.",
+    }),
+    case_soc_id: param.template({
+      multiline: false,
+      placeholder: "MISP-{{ Event.id }}",
+      description: "SOC ticket id of a case. Default: MISP-<event id>.",
+    }),
     case_template_id: param.string({ placeholder: "1", description: "Case template id. Default: none." }),
-    api_version: param.oneOf(["auto", "v2.4", "v2"] as const, { default: "auto", description: "auto: the 2.4 routes, the /api/v2 routes when those are gone." }),
+    api_version: param.oneOf(["auto", "v2.4", "v2"] as const, {
+      default: "auto",
+      description: "auto: the 2.4 routes, the /api/v2 routes when those are gone.",
+    }),
     verify_tls: param.boolean({ default: true, description: "Verify IRIS's TLS certificate." }),
   },
   supportFilters: true,
@@ -156,9 +199,13 @@ export default defineActionModule({
     const facts = eventFacts(data);
     const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
     const title = params.title.trim() || defaultTitle(data);
-    const description = params.description.trim() !== "" ? params.description : defaultMarkdownDescription(data, { maxLength: 100_000, extraction: filteredItems, link });
+    const description =
+      params.description.trim() !== ""
+        ? params.description
+        : defaultMarkdownDescription(data, { maxLength: 100_000, extraction: filteredItems, link });
     const tags = (params.tags.trim() !== "" ? splitTags(params.tags) : (facts?.tags ?? [])).map((t) => t.replace(/,/g, " ")).join(",");
-    const severity = params.severity === "auto" ? (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? 1) : IRIS_SEVERITY[params.severity];
+    const severity =
+      params.severity === "auto" ? (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? 1) : IRIS_SEVERITY[params.severity];
 
     let build: (api: IrisApi) => PreparedRequest;
     if (params.create === "case") {
@@ -193,7 +240,9 @@ export default defineActionModule({
         ...(facts?.timestamp ? { alert_source_event_time: new Date(facts.timestamp * 1000).toISOString() } : {}),
         alert_tags: tags,
         alert_iocs: iocs,
-        ...(facts ? { alert_source_content: { misp_event_id: facts.id, misp_event_uuid: facts.uuid, org: facts.orgName, tags: facts.tags } } : {}),
+        ...(facts
+          ? { alert_source_content: { misp_event_id: facts.id, misp_event_uuid: facts.uuid, org: facts.orgName, tags: facts.tags } }
+          : {}),
       };
       build = (api) => buildIrisAlertRequest(target, api, alert);
     }

@@ -1,12 +1,12 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { escapeMarkdown } from "../../lib/messages/markdown-escape.js";
-import { messageText } from "../../lib/messages/message-text.js";
-import { jsonPost, secretsOf, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { truncateText } from "../../lib/messages/truncate.js";
-import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../../lib/roaming/event-facts.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { escapeMarkdown } from "../shared/messages/markdown-escape.js";
+import { messageText } from "../shared/messages/message-text.js";
+import { jsonPost, secretsOf, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { truncateText } from "../shared/messages/truncate.js";
+import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
 
 // Discord incoming webhook (docs/actions-chat.md): an embed (title, description, colour by
 // threat level, facts as fields) or plain content. Mentions are switched off so that event
@@ -38,7 +38,12 @@ interface Embed {
 }
 
 function embedChars(e: Embed): number {
-  return e.title.length + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+  return (
+    e.title.length +
+    (e.description?.length ?? 0) +
+    (e.footer?.text.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
 }
 
 /** The webhook execution (pure); Discord offers no idempotency key for webhooks. */
@@ -62,7 +67,11 @@ export function buildDiscordRequest(i: DiscordMessageInput): PreparedRequest {
       const threat = threatLevelName(f.threatLevelId);
       if (threat) fields.push({ name: "Threat level", value: threat, inline: true });
       if (f.orgName) fields.push({ name: "Creator org", value: truncateText(f.orgName, DISCORD_LIMITS.fieldValue), inline: true });
-      if (f.tags.length > 0) fields.push({ name: "Tags", value: truncateText(f.tags.map((t) => `\`${t.replace(/`/g, "'")}\``).join(" "), DISCORD_LIMITS.fieldValue) });
+      if (f.tags.length > 0)
+        fields.push({
+          name: "Tags",
+          value: truncateText(f.tags.map((t) => `\`${t.replace(/`/g, "'")}\``).join(" "), DISCORD_LIMITS.fieldValue),
+        });
       if (fields.length > 0) embed.fields = fields;
       if (f.uuid) embed.footer = { text: `MISP event ${f.uuid}` };
       if (f.timestamp) embed.timestamp = new Date(f.timestamp * 1000).toISOString();
@@ -103,7 +112,8 @@ export function discordDetail(res: HttpResponse): string | undefined {
   let text = typeof reply.code === "number" && reply.code !== 0 ? `${reply.message} (code ${reply.code})` : reply.message;
   const field = firstFieldError(reply.errors);
   if (field) text += ` ${field}`;
-  if (res.status === 429 && !res.headers["retry-after"] && typeof reply.retry_after === "number") text += ` (retry after ${reply.retry_after} s)`;
+  if (res.status === 429 && !res.headers["retry-after"] && typeof reply.retry_after === "number")
+    text += ` (retry after ${reply.retry_after} s)`;
   return text;
 }
 
@@ -127,15 +137,32 @@ export default defineActionModule({
       placeholder: "https://discord.com/api/webhooks/123456789012345678/…",
       description: "Incoming webhook URL (channel settings, Integrations, Webhooks). Required.",
     }),
-    title: param.template({ multiline: false, placeholder: "MISP: {{ Event.info }}", description: "Embed title (256 characters). Default: the first line of the event summary." }),
-    message_template: param.template({ placeholder: "**{{ Event.info }}** …", description: "Message (Discord Markdown). Default: the event summary, escaped." }),
-    format: param.oneOf(["embed", "text"] as const, { default: "embed", description: "embed: a card with fields; text: plain content (2000 characters)." }),
-    username: param.string({ placeholder: "MISP", description: "Name shown as the sender (1-80 characters). Default: the webhook's name." }),
-    thread_id: param.string({ placeholder: "1234567890123456789", description: "Post into this thread of the channel (forum posts). Default: none." }),
+    title: param.template({
+      multiline: false,
+      placeholder: "MISP: {{ Event.info }}",
+      description: "Embed title (256 characters). Default: the first line of the event summary.",
+    }),
+    message_template: param.template({
+      placeholder: "**{{ Event.info }}** …",
+      description: "Message (Discord Markdown). Default: the event summary, escaped.",
+    }),
+    format: param.oneOf(["embed", "text"] as const, {
+      default: "embed",
+      description: "embed: a card with fields; text: plain content (2000 characters).",
+    }),
+    username: param.string({
+      placeholder: "MISP",
+      description: "Name shown as the sender (1-80 characters). Default: the webhook's name.",
+    }),
+    thread_id: param.string({
+      placeholder: "1234567890123456789",
+      description: "Post into this thread of the channel (forum posts). Default: none.",
+    }),
   },
   supportFilters: true,
   async handler({ params, data, filteredItems }, ctx) {
-    if (!WEBHOOK_PATH.test(new URL(params.webhook_url).pathname)) throw new ParamError("webhook_url", "must be a Discord webhook URL (…/api/webhooks/<id>/<token>)");
+    if (!WEBHOOK_PATH.test(new URL(params.webhook_url).pathname))
+      throw new ParamError("webhook_url", "must be a Discord webhook URL (…/api/webhooks/<id>/<token>)");
     const username = params.username.trim();
     if (username.length > 80) throw new ParamError("username", "must be at most 80 characters");
     const threadId = params.thread_id.trim();
@@ -170,6 +197,8 @@ export default defineActionModule({
       ctx.log.info({ format: params.format, status: res.status }, "message posted to Discord");
       return;
     }
-    throw new ModuleError(describeFailure(res, { detail: discordDetail(res), secrets: secretsOf(req), rateLimitText: "rate limited by Discord" }));
+    throw new ModuleError(
+      describeFailure(res, { detail: discordDetail(res), secrets: secretsOf(req), rateLimitText: "rate limited by Discord" }),
+    );
   },
 });

@@ -1,11 +1,11 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
-import { defaultMarkdownDescription, splitTags } from "../../lib/cases/description.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { jsonPost, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventFacts, eventLink } from "../../lib/roaming/event-facts.js";
-import { eventOf, isObject } from "../../lib/roaming/event-view.js";
+import { defaultMarkdownDescription, splitTags } from "../shared/cases/description.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventFacts, eventLink } from "../shared/roaming/event-facts.js";
+import { eventOf, isObject } from "../shared/roaming/event-view.js";
 
 // Flowintel (docs/actions-cases.md): a case, from the MISP event itself (create_with_event)
 // or from title and description only, then optional tasks. Case titles are unique in
@@ -31,12 +31,23 @@ export interface FlowintelCase {
 }
 
 function post(what: string, t: FlowintelTarget, path: string, body: unknown, idempotencyKey?: string): PreparedRequest {
-  return jsonPost(what, `${t.baseUrl}${path}`, body, { headers: { "x-api-key": t.apiKey }, secrets: [t.apiKey], verifyTls: t.verifyTls, idempotencyKey });
+  return jsonPost(what, `${t.baseUrl}${path}`, body, {
+    headers: { "x-api-key": t.apiKey },
+    secrets: [t.apiKey],
+    verifyTls: t.verifyTls,
+    idempotencyKey,
+  });
 }
 
 /** POST /api/case/create or /api/case/create_with_event (pure); the unique title is the idempotency key. */
 export function buildFlowintelCaseRequest(t: FlowintelTarget, kase: FlowintelCase): PreparedRequest {
-  return post("creating the Flowintel case", t, kase.event ? "/api/case/create_with_event" : "/api/case/create", kase, `title:${kase.title}`);
+  return post(
+    "creating the Flowintel case",
+    t,
+    kase.event ? "/api/case/create_with_event" : "/api/case/create",
+    kase,
+    `title:${kase.title}`,
+  );
 }
 
 /** POST /api/case/<id>/create_task (pure). */
@@ -53,7 +64,8 @@ export function flowintelMessage(res: HttpResponse): string | undefined {
 export function explainCaseRefusal(message: string, title: string): string {
   const tag = /^Tag '(.*)' doesn't exist$/.exec(message.trim());
   if (tag) return `Flowintel does not know the tag '${tag[1]}' (enable its taxonomy in Flowintel, or remove it from tags)`;
-  if (/^Title already exist/i.test(message.trim())) return `a Flowintel case titled "${title}" already exists (case titles are unique: set title_suffix to true, or change the title)`;
+  if (/^Title already exist/i.test(message.trim()))
+    return `a Flowintel case titled "${title}" already exists (case titles are unique: set title_suffix to true, or change the title)`;
   return message;
 }
 
@@ -77,14 +89,39 @@ export default defineActionModule({
   },
   icon: { name: "tasks", class: "fas" },
   params: {
-    flowintel_url: param.url({ required: true, placeholder: "https://flowintel.example.org", description: "Flowintel base URL (without /api)." }),
+    flowintel_url: param.url({
+      required: true,
+      placeholder: "https://flowintel.example.org",
+      description: "Flowintel base URL (without /api).",
+    }),
     api_key: param.secret({ required: true, description: "API key of a Flowintel user (editor; misp_editor for with_event)." }),
-    with_event: param.boolean({ default: true, description: "Create the case from the MISP event (create_with_event): its objects and known tags come along." }),
-    title: param.template({ multiline: false, placeholder: "{{ Event.info }}", description: "Case title (unique in Flowintel). Default: the event's info." }),
-    title_suffix: param.boolean({ default: true, description: 'Append " (MISP event <id>)" to the title; an existing case with that title then counts as created.' }),
-    description: param.template({ placeholder: "Created from MISP event {{ Event.id }}", description: "Case description (Markdown). Default: the event summary with a link back to MISP." }),
-    tags: param.template({ multiline: false, placeholder: "tlp:amber, PAP:GREEN", description: "Taxonomy tags that exist in Flowintel, comma-separated. Default: none." }),
-    tasks: param.largeString({ placeholder: "Triage\nBlock indicators", description: "One task title per line (at most 20). Default: no tasks.", jinja: true }),
+    with_event: param.boolean({
+      default: true,
+      description: "Create the case from the MISP event (create_with_event): its objects and known tags come along.",
+    }),
+    title: param.template({
+      multiline: false,
+      placeholder: "{{ Event.info }}",
+      description: "Case title (unique in Flowintel). Default: the event's info.",
+    }),
+    title_suffix: param.boolean({
+      default: true,
+      description: 'Append " (MISP event <id>)" to the title; an existing case with that title then counts as created.',
+    }),
+    description: param.template({
+      placeholder: "Created from MISP event {{ Event.id }}",
+      description: "Case description (Markdown). Default: the event summary with a link back to MISP.",
+    }),
+    tags: param.template({
+      multiline: false,
+      placeholder: "tlp:amber, PAP:GREEN",
+      description: "Taxonomy tags that exist in Flowintel, comma-separated. Default: none.",
+    }),
+    tasks: param.largeString({
+      placeholder: "Triage\nBlock indicators",
+      description: "One task title per line (at most 20). Default: no tasks.",
+      jinja: true,
+    }),
     is_private: param.boolean({ default: false, description: "Make the case private." }),
     deadline_days: param.integer({ min: 1, max: 3650, placeholder: "7", description: "Deadline this many days from now. Default: none." }),
     verify_tls: param.boolean({ default: true, description: "Verify Flowintel's TLS certificate." }),
@@ -100,12 +137,20 @@ export default defineActionModule({
     }
     const apiKey = params.api_key.trim();
     if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
-    const tasks = [...new Set(params.tasks.split(/\r?\n/).map((t) => t.trim()).filter((t) => t !== ""))];
+    const tasks = [
+      ...new Set(
+        params.tasks
+          .split(/\r?\n/)
+          .map((t) => t.trim())
+          .filter((t) => t !== ""),
+      ),
+    ];
     if (tasks.length > MAX_TASKS) throw new ParamError("tasks", `has ${tasks.length} lines (at most ${MAX_TASKS})`);
     const target: FlowintelTarget = { baseUrl, apiKey, verifyTls: params.verify_tls };
     const facts = eventFacts(data);
     const event = eventOf(data);
-    if (params.with_event && !event) throw new ModuleError("with_event needs event data (this trigger sends none): set with_event to false");
+    if (params.with_event && !event)
+      throw new ModuleError("with_event needs event data (this trigger sends none): set with_event to false");
 
     let title = params.title.trim() || facts?.info || "MISP workflow notification";
     if (params.title_suffix && facts?.id) title = `${title} (MISP event ${facts.id})`;
@@ -127,14 +172,18 @@ export default defineActionModule({
     if (res.status === 400 && message) throw new ModuleError(`${explainCaseRefusal(message, title)} (HTTP 400)`);
     if (res.status !== 201 && res.status !== 200) throw new ModuleError(describeFailure(res, { detail: message, secrets: [apiKey] }));
     const caseId = (jsonBody(res) as { case_id?: unknown } | undefined)?.case_id;
-    if (typeof caseId !== "number" && typeof caseId !== "string") throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from Flowintel", secrets: [apiKey] }));
+    if (typeof caseId !== "number" && typeof caseId !== "string")
+      throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from Flowintel", secrets: [apiKey] }));
     ctx.log.info({ caseId, withEvent: params.with_event }, "Flowintel case created");
 
     for (const [i, task] of tasks.entries()) {
       const t = await sendPrepared(ctx, buildFlowintelTaskRequest(target, caseId, task));
       if (t.status === 201 || t.status === 200) continue;
       const m = flowintelMessage(t);
-      const why = m && /^Title already exist/i.test(m.trim()) ? `Flowintel refused the task title "${task}": a case or task already has it (HTTP 400)` : describeFailure(t, { detail: m, secrets: [apiKey] });
+      const why =
+        m && /^Title already exist/i.test(m.trim())
+          ? `Flowintel refused the task title "${task}": a case or task already has it (HTTP 400)`
+          : describeFailure(t, { detail: m, secrets: [apiKey] });
       throw new ModuleError(`case ${caseId} created, task ${i + 1}/${tasks.length} failed: ${why}`);
     }
   },

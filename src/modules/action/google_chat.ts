@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { fitText, jsonBytes } from "../../lib/messages/fit.js";
-import { googleErrorDetail } from "../../lib/messages/google-error.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { jsonPost, secretsOf, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { truncateText } from "../../lib/messages/truncate.js";
-import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../../lib/roaming/event-facts.js";
+import { fitText, jsonBytes } from "../shared/messages/fit.js";
+import { googleErrorDetail } from "../shared/messages/google-error.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { jsonPost, secretsOf, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { truncateText } from "../shared/messages/truncate.js";
+import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
 
 // Google Chat space webhook (docs/actions-chat.md): a text message or a cardsV2 card. The
 // webhook URL carries the key and token (a credential). A requestId derived from the event
@@ -57,7 +57,12 @@ export function buildGoogleChatRequest(i: GoogleChatMessageInput): PreparedReque
     const text = fitText(i.text, (t) => jsonBytes(cardMessage(i, t)) <= GOOGLE_CHAT_MAX_BYTES);
     message = cardMessage(i, text);
   }
-  const key = i.facts?.uuid ? createHash("sha256").update(`${i.facts.uuid}\n${i.threadKey ?? ""}\n${JSON.stringify(message)}`).digest("hex").slice(0, 32) : undefined;
+  const key = i.facts?.uuid
+    ? createHash("sha256")
+        .update(`${i.facts.uuid}\n${i.threadKey ?? ""}\n${JSON.stringify(message)}`)
+        .digest("hex")
+        .slice(0, 32)
+    : undefined;
   const url = new URL(i.webhookUrl);
   if (i.threadKey) {
     url.searchParams.set("threadKey", i.threadKey);
@@ -81,7 +86,10 @@ export default defineActionModule({
     features:
       "Text (Chat's *bold* _italic_ syntax) or a cardsV2 card with the event's title, org, threat level and an Open-in-MISP button (misp_base_url setting); " +
       "optional thread key to keep one thread per event; 32 000-byte limit; Google's own error text; requestId so a resend posts once.",
-    references: ["https://developers.google.com/workspace/chat/quickstart/webhooks", "https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create"],
+    references: [
+      "https://developers.google.com/workspace/chat/quickstart/webhooks",
+      "https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create",
+    ],
     input: "Roaming data (any trigger).",
     output: "A Google Chat message.",
   },
@@ -93,8 +101,15 @@ export default defineActionModule({
       placeholder: "https://chat.googleapis.com/v1/spaces/AAAA…/messages?key=…&token=…",
       description: "The space's webhook URL (Apps & integrations, Webhooks). Required.",
     }),
-    title: param.template({ multiline: false, placeholder: "MISP: {{ Event.info }}", description: "First line (text) or card header. Default: the first line of the event summary." }),
-    message_template: param.template({ placeholder: "*{{ Event.info }}* …", description: "Message text (text: Chat formatting; card: simple HTML). Default: the event summary." }),
+    title: param.template({
+      multiline: false,
+      placeholder: "MISP: {{ Event.info }}",
+      description: "First line (text) or card header. Default: the first line of the event summary.",
+    }),
+    message_template: param.template({
+      placeholder: "*{{ Event.info }}* …",
+      description: "Message text (text: Chat formatting; card: simple HTML). Default: the event summary.",
+    }),
     format: param.oneOf(["text", "card"] as const, { default: "text", description: "text: a text message; card: a cardsV2 card." }),
     thread_key: param.template({
       multiline: false,
@@ -105,7 +120,8 @@ export default defineActionModule({
   supportFilters: true,
   async handler({ params, data, filteredItems }, ctx) {
     const u = new URL(params.webhook_url);
-    if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(u.pathname)) throw new ParamError("webhook_url", "must be a Google Chat webhook URL (…/v1/spaces/<space>/messages?key=…&token=…)");
+    if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(u.pathname))
+      throw new ParamError("webhook_url", "must be a Google Chat webhook URL (…/v1/spaces/<space>/messages?key=…&token=…)");
     const threadKey = params.thread_key.trim();
     if (threadKey.length > 4000) throw new ParamError("thread_key", "is too long");
     const facts = eventFacts(data);
@@ -135,7 +151,10 @@ export default defineActionModule({
       ctx.log.info({ format: params.format, threaded: threadKey !== "" }, "message posted to Google Chat");
       return;
     }
-    if (res.status === 200) throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from Google Chat", secrets: secretsOf(req) }));
-    throw new ModuleError(describeFailure(res, { detail: googleErrorDetail(res), secrets: secretsOf(req), rateLimitText: "rate limited by Google Chat" }));
+    if (res.status === 200)
+      throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from Google Chat", secrets: secretsOf(req) }));
+    throw new ModuleError(
+      describeFailure(res, { detail: googleErrorDetail(res), secrets: secretsOf(req), rateLimitText: "rate limited by Google Chat" }),
+    );
   },
 });

@@ -1,7 +1,8 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { describeFailure } from "../../lib/messages/http-failure.js";
-import { urlCredentialParts } from "../../lib/secrets/scrub.js";
+import { defineActionModule, ModuleError, param, ParamError, type ModuleContext, type ParamValues } from "../../sdk/index.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { describeFailure } from "../shared/messages/http-failure.js";
+import { urlCredentialParts } from "../../services/secrets/scrub.js";
+import { standardWebhookHeaders } from "../shared/messages/standard-webhooks.js";
 import {
   CONTENT_TYPES,
   mergeHeaders,
@@ -11,7 +12,7 @@ import {
   urlAllowed,
   webhookBody,
   WebhookRequestError,
-} from "../../lib/messages/webhook-request.js";
+} from "../shared/messages/webhook-request.js";
 
 // Generic HTTP callback (MODULES §2). Not called `webhook`: that id belongs to MISP's
 // built-in module, which a misp-module of the same id would silently replace (PROTOCOL §4).
@@ -19,7 +20,7 @@ import {
 
 const METHODS = ["post", "put", "patch", "get", "delete"] as const;
 
-export default defineActionModule({
+const definition = defineActionModule({
   meta: {
     description: "Call an HTTP endpoint with the roaming data, a data extraction or a templated payload.",
     name: "HTTP webhook",
@@ -47,7 +48,12 @@ export default defineActionModule({
     payload: param.template({
       description: "Body text. With json it must be valid JSON. Default: the data extraction if set, else the whole roaming data.",
     }),
-    headers: param.template({ secret: true, placeholder: "X-MISP-Event: {{ Event.uuid }}", description: "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none." }),
+    headers: param.template({
+      secret: true,
+      placeholder: "X-MISP-Event: {{ Event.uuid }}",
+      description:
+        "Extra headers, one 'Name: value' per line (e.g. Authorization: Bearer secret:NAME); a word secret:NAME is replaced by the server's secret. Default: none.",
+    }),
     data_extraction_path: param.hashPath({
       placeholder: "Event._AttributeFlattened.{n}.value",
       description: "When payload is empty, send this extraction instead of the roaming data. Default: none.",
@@ -62,43 +68,74 @@ export default defineActionModule({
       placeholder: "2xx",
       description: "Accepted status codes or classes, comma-separated (e.g. 200,202 or 2xx).",
     }),
+    signing_secret: param.secret({
+      description:
+        "Standard Webhooks signing secret (whsec_ followed by base64; other text is used as is): adds webhook-signature (v1, HMAC-SHA256). webhook-id and webhook-timestamp are always sent; webhook-id stays the same across the outbox's retries. Default: unsigned.",
+    }),
+  },
+  // May be queued (docs/delivery.md): the request is built once before queuing, so a bad payload
+  // or header is MISP's error at once; webhook-id is ctx.delivery.id, stable across retries.
+  outbound: {
+    validate({ params, data, matchingData }, ctx) {
+      buildWebhookRequest(params, data, matchingData, ctx);
+    },
   },
   async handler({ params, data, matchingData }, ctx) {
-    try {
-      const allowList = (ctx.setting("allowed_urls") ?? "").split(/[\s,]+/).filter((s) => s !== "");
-      if (allowList.length > 0 && !urlAllowed(params.url, allowList)) {
-        throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
-      }
-      const accepted = parseExpectedStatus(params.expected_status);
-      const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) => ctx.resolveSecret(ref));
-      const method = params.request_method.toUpperCase() as "POST" | "PUT" | "PATCH" | "GET" | "DELETE";
-      const defaults: Record<string, string> = { Accept: "application/json" };
-      let body: string | undefined;
-      if (method !== "GET") {
-        const extraction = params.data_extraction_path.trim() !== "" ? matchingData.data_extraction_path : data;
-        body = webhookBody(params.content_type, params.payload !== "" ? params.payload : undefined, extraction);
-        defaults["Content-Type"] = CONTENT_TYPES[params.content_type];
-      }
-      // Header values are often credentials ("Authorization: Bearer x"): keep them and their
-      // last word (the token after the scheme) out of error messages.
-      // So are the URL's userinfo and token-like query values, which an echoing endpoint returns.
-      const headerSecrets = [...resolvedSecrets, ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]), ...urlCredentialParts(params.url)];
-      const res = await deliver(ctx, params.url, {
-        what: `${method} to the webhook`,
-        method,
-        headers: mergeHeaders(defaults, userHeaders),
-        body,
-        verifyTls: params.self_signed !== "allow",
-        secrets: headerSecrets,
-      });
-      if (!accepted(res.status)) {
-        const auth = res.status === 401 || res.status === 403;
-        throw new ModuleError(describeFailure(res, { secrets: headerSecrets, prefix: auth ? "authentication failed" : undefined }));
-      }
-      ctx.log.info({ status: res.status, method, bytes: body?.length ?? 0 }, "webhook accepted the request");
-    } catch (e) {
-      if (e instanceof WebhookRequestError) throw new ParamError(e.param, e.message);
-      throw e;
+    const { method, url, headers, body, accepted, secrets } = buildWebhookRequest(params, data, matchingData, ctx);
+    const res = await deliver(ctx, url, {
+      what: `${method} to the webhook`,
+      method,
+      headers,
+      body,
+      verifyTls: params.self_signed !== "allow",
+      secrets,
+    });
+    if (!accepted(res.status)) {
+      const auth = res.status === 401 || res.status === 403;
+      throw new ModuleError(describeFailure(res, { secrets, prefix: auth ? "authentication failed" : undefined }));
     }
+    ctx.log.info({ status: res.status, method, bytes: body?.length ?? 0 }, "webhook accepted the request");
   },
 });
+
+type WebhookParams = ParamValues<(typeof definition)["params"]>;
+
+/** Everything the request needs, checked: allow-list, accepted statuses, headers, body. */
+function buildWebhookRequest(params: WebhookParams, data: unknown, matchingData: Readonly<Record<string, unknown>>, ctx: ModuleContext) {
+  try {
+    const allowList = (ctx.setting("allowed_urls") ?? "").split(/[\s,]+/).filter((s) => s !== "");
+    if (allowList.length > 0 && !urlAllowed(params.url, allowList)) {
+      throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
+    }
+    const accepted = parseExpectedStatus(params.expected_status);
+    const { headers: userHeaders, secrets: resolvedSecrets } = resolveHeaderSecrets(parseHeaderLines(params.headers), (ref) =>
+      ctx.resolveSecret(ref),
+    );
+    const method = params.request_method.toUpperCase() as "POST" | "PUT" | "PATCH" | "GET" | "DELETE";
+    const defaults: Record<string, string> = { Accept: "application/json" };
+    let body: string | undefined;
+    if (method !== "GET") {
+      const extraction = params.data_extraction_path.trim() !== "" ? matchingData.data_extraction_path : data;
+      body = webhookBody(params.content_type, params.payload !== "" ? params.payload : undefined, extraction);
+      defaults["Content-Type"] = CONTENT_TYPES[params.content_type];
+    }
+    // Header values are often credentials ("Authorization: Bearer x"): keep them and their
+    // last word (the token after the scheme) out of error messages.
+    // So are the URL's userinfo and token-like query values, which an echoing endpoint returns.
+    const secrets = [
+      ...resolvedSecrets,
+      ...userHeaders.flatMap(([, v]) => [v, v.split(/\s+/).at(-1) ?? ""]),
+      ...urlCredentialParts(params.url),
+    ];
+    const signing = params.signing_secret.trim();
+    if (signing !== "") secrets.push(signing);
+    // The receiver deduplicates on webhook-id (docs/delivery.md, "Idempotency").
+    Object.assign(defaults, standardWebhookHeaders(ctx.delivery.id, body ?? "", signing || undefined));
+    return { method, url: params.url, headers: mergeHeaders(defaults, userHeaders), body, accepted, secrets };
+  } catch (e) {
+    if (e instanceof WebhookRequestError) throw new ParamError(e.param, e.message);
+    throw e;
+  }
+}
+
+export default definition;

@@ -25,22 +25,30 @@ export default defineActionModule({
     condition: param.template({
       multiline: false,
       placeholder: "{{ 'tlp:red' in Event.Tag|map(attribute='name') }}",
-      description: "Jinja expression rendered by MISP; True/true/1/yes blocks, False/false/0/no passes; empty (unset, or a template error) or anything else blocks with an error.",
+      description:
+        "Jinja expression rendered by MISP; True/true/1/yes blocks, False/false/0/no passes; empty (unset, or a template error) or anything else blocks with an error.",
     }),
-    message: param.template({ placeholder: "Event {{ Event.id }} is tlp:red and may not be published", description: "Error shown to the user when the condition blocks." }),
+    message: param.template({
+      placeholder: "Event {{ Event.id }} is tlp:red and may not be published",
+      description: "Error shown to the user when the condition blocks.",
+    }),
   },
   handler({ params }) {
     const rendered = params.condition.trim();
     if (rendered === "") {
       // MISP sends "" for an unset field and for a template our renderer refused; when it cannot
       // reach the renderer at all it aborts the run before calling us (WorkflowBaseModule.php:136).
-      throw new ModuleError("the condition rendered empty (is it set? did the template raise an error? see the jinja_template_rendering log lines, or try it with misp-modules-ts render)");
+      throw new ModuleError(
+        "the condition rendered empty (is it set? did the template raise an error? see the jinja_template_rendering log lines, or try it with misp-modules-ts render)",
+      );
     }
     const word = rendered.toLowerCase();
     if (FALSE.has(word)) return;
     if (!TRUE.has(word)) {
       const shown = rendered.length > 80 ? rendered.slice(0, 80) + "…" : rendered;
-      throw new ModuleError(`the condition rendered ${JSON.stringify(shown)}, which is neither true (True, true, 1, yes) nor false (False, false, 0, no)`);
+      throw new ModuleError(
+        `the condition rendered ${JSON.stringify(shown)}, which is neither true (True, true, 1, yes) nor false (False, false, 0, no)`,
+      );
     }
     throw new ModuleError(params.message.trim() || `blocked: the condition is true`);
   },

@@ -1,12 +1,12 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { resolveAllowed as resolveWithDefaultPolicy } from "../../lib/http/egress-guard.js";
-import { paramId } from "../../lib/inflector.js";
-import { invalidAddresses, isValidAddress, uniqueAddresses } from "../../lib/mail/addresses.js";
-import { composeMail } from "../../lib/mail/message.js";
-import { resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "../../lib/mail/settings.js";
-import { sendViaSmtp, SmtpFailure, type ResolveAllowed } from "../../lib/mail/smtp-send.js";
-import { cleanSubject, defaultSubject } from "../../lib/mail/subject.js";
-import { eventSummary } from "../../lib/messages/summary.js";
+import { resolveAllowed as resolveWithDefaultPolicy } from "../../services/http/egress-guard.js";
+import { paramId } from "../../engines/cakephp-hash/inflector.js";
+import { invalidAddresses, isValidAddress, uniqueAddresses } from "./_mail/addresses.js";
+import { composeMail } from "./_mail/message.js";
+import { resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "./_mail/settings.js";
+import { sendViaSmtp, SmtpFailure, type ResolveAllowed } from "./_mail/smtp-send.js";
+import { cleanSubject, defaultSubject } from "./_mail/subject.js";
+import { eventSummary } from "../shared/messages/summary.js";
 
 // E-mail through an SMTP relay to any address (MODULES §6). MISP's built-in send-mail
 // only reaches MISP users and reports success whatever happened; this one succeeds only
@@ -62,16 +62,26 @@ export default defineActionModule({
     }),
     body_format: param.oneOf(["text", "html"], { default: "text", placeholder: "text" }),
     smtp_host: param.string({ description: "SMTP relay host. Default: the server setting smtp_host." }),
-    smtp_port: param.integer({ min: 1, max: 65535, description: "Relay port. Default: the server setting, else 587 (starttls), 465 (tls) or 25 (none)." }),
+    smtp_port: param.integer({
+      min: 1,
+      max: 65535,
+      description: "Relay port. Default: the server setting, else 587 (starttls), 465 (tls) or 25 (none).",
+    }),
     smtp_security: param.oneOf(["starttls", "tls", "none"], {
       default: "starttls",
       placeholder: "starttls",
-      description: "starttls: plain connection upgraded with STARTTLS (required); tls: implicit TLS; none: no encryption. Default: the server setting, else starttls.",
+      description:
+        "starttls: plain connection upgraded with STARTTLS (required); tls: implicit TLS; none: no encryption. Default: the server setting, else starttls.",
     }),
-    smtp_username: param.string({ description: "AUTH user (AUTH only when set). Default: the server setting smtp_username (used only with the server's relay)." }),
-    smtp_password: param.secret({ description: "AUTH password. Default: the server setting smtp_password (used only with the server's relay)." }),
+    smtp_username: param.string({
+      description: "AUTH user (AUTH only when set). Default: the server setting smtp_username (used only with the server's relay).",
+    }),
+    smtp_password: param.secret({
+      description: "AUTH password. Default: the server setting smtp_password (used only with the server's relay).",
+    }),
     verify_tls: param.boolean({ default: true, description: "Verify the relay's certificate. Default: the server setting, else true." }),
   },
+  outbound: { destination: () => "smtp" },
   async handler({ params, data, request }, ctx) {
     const unset = (name: string) => leftEmpty(request, name);
     let settings: SmtpSettings;
@@ -101,9 +111,13 @@ export default defineActionModule({
     const toKeys = new Set(to.map((a) => a.toLowerCase()));
     const cc = uniqueAddresses(params.cc).filter((a) => !toKeys.has(a.toLowerCase()));
     if (to.length === 0) throw new ParamError("recipients", "is required");
-    for (const [name, list] of [["recipients", to], ["cc", cc]] as const) {
+    for (const [name, list] of [
+      ["recipients", to],
+      ["cc", cc],
+    ] as const) {
       const bad = invalidAddresses(list);
-      if (bad.length > 0) throw new ParamError(name, `invalid address${bad.length > 1 ? "es" : ""} ${bad.map((a) => JSON.stringify(a)).join(", ")}`);
+      if (bad.length > 0)
+        throw new ParamError(name, `invalid address${bad.length > 1 ? "es" : ""} ${bad.map((a) => JSON.stringify(a)).join(", ")}`);
     }
     const limit = maxRecipients(ctx.setting("max_recipients"));
     if (to.length + cc.length > limit) throw new ModuleError(`too many recipients: ${to.length + cc.length} (at most ${limit})`);
@@ -119,7 +133,8 @@ export default defineActionModule({
       bodyIsPlainSummary: !templatedBody,
     });
 
-    if (settings.security === "none" && settings.username !== undefined) ctx.log.warn("mail: AUTH over an unencrypted connection (smtp_security none)");
+    if (settings.security === "none" && settings.username !== undefined)
+      ctx.log.warn("mail: AUTH over an unencrypted connection (smtp_security none)");
     let resolve: ResolveAllowed;
     if (ctx.http.resolveAllowed) resolve = ctx.http.resolveAllowed.bind(ctx.http);
     else {
@@ -135,7 +150,7 @@ export default defineActionModule({
         timeoutMs: Math.max(1, Math.min(CONNECT_TIMEOUT_MS, ctx.deadline - Date.now())),
       });
     } catch (e) {
-      if (e instanceof SmtpFailure) throw new ModuleError(e.message);
+      if (e instanceof SmtpFailure) throw new ModuleError(e.message, { retryable: e.retryable });
       // The egress guard's refusal (duck-typed: module code does not share the core's classes).
       if (e instanceof Error && e.name === "HttpError") throw new ModuleError(`SMTP relay ${settings.host}:${settings.port}: ${e.message}`);
       throw e;
@@ -143,6 +158,14 @@ export default defineActionModule({
     if (outcome.rejected.length > 0) {
       ctx.log.warn({ rejected: outcome.rejected, accepted: outcome.accepted.length }, "mail: the relay rejected some recipients");
     }
-    ctx.log.info({ messageId: outcome.messageId, accepted: outcome.accepted.length, relay: `${settings.host}:${settings.port}`, response: outcome.response }, "mail sent");
+    ctx.log.info(
+      {
+        messageId: outcome.messageId,
+        accepted: outcome.accepted.length,
+        relay: `${settings.host}:${settings.port}`,
+        response: outcome.response,
+      },
+      "mail sent",
+    );
   },
 });

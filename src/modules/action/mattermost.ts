@@ -1,8 +1,8 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { deliver, requireParams } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { messageText } from "../../lib/messages/message-text.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { deliver, requireParams } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { messageText } from "../shared/messages/message-text.js";
 
 // Posts to Mattermost (MODULES §4): REST API with a bot token (the reference's way, minus its
 // extra users/me call and its port-443-even-for-http parsing) or an incoming webhook.
@@ -12,7 +12,8 @@ import { messageText } from "../../lib/messages/message-text.js";
 const MAX_TEXT = 16_000;
 
 function vendorMessage(body: unknown): string | undefined {
-  if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string") return (body as { message: string }).message;
+  if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string")
+    return (body as { message: string }).message;
   return undefined;
 }
 
@@ -24,7 +25,10 @@ export default defineActionModule({
     features:
       "POST /api/v4/posts with a bot or personal access token, or an incoming webhook. The message is the rendered template, else a " +
       "plain-text event summary (cut at 16000 characters). Reports Mattermost's error message instead of a generic failure.",
-    references: ["https://developers.mattermost.com/api-documentation/#/operations/CreatePost", "https://developers.mattermost.com/integrate/webhooks/incoming/"],
+    references: [
+      "https://developers.mattermost.com/api-documentation/#/operations/CreatePost",
+      "https://developers.mattermost.com/integrate/webhooks/incoming/",
+    ],
     input: "Roaming data (any trigger).",
     output: "A Mattermost post.",
   },
@@ -34,7 +38,9 @@ export default defineActionModule({
       placeholder: "https://chat.example.org",
       description: "Server URL or host name (https:// is added when missing; port and path prefix are kept). Not needed with webhook_url.",
     }),
-    bot_access_token: param.secret({ description: "Bot or personal access token, sent as 'Authorization: Bearer'. Not needed with webhook_url." }),
+    bot_access_token: param.secret({
+      description: "Bot or personal access token, sent as 'Authorization: Bearer'. Not needed with webhook_url.",
+    }),
     channel_id: param.string({ description: "Channel ID (26 characters, from the channel's 'View Info'). Not needed with webhook_url." }),
     message_template: param.template({ description: "Message text (Markdown). Default: a plain-text summary of the event." }),
     webhook_url: param.url({
@@ -44,6 +50,7 @@ export default defineActionModule({
     verify_tls: param.boolean({ default: true, description: "Verify the server's TLS certificate (false for self-signed test servers)." }),
   },
   supportFilters: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     const text = messageText({ template: params.message_template, data, filteredItems, maxLength: MAX_TEXT });
 
@@ -77,7 +84,11 @@ export default defineActionModule({
     const res = await deliver(ctx, `${base}/api/v4/posts`, {
       what: "posting to Mattermost",
       method: "POST",
-      headers: { authorization: `Bearer ${params.bot_access_token.trim()}`, accept: "application/json", "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${params.bot_access_token.trim()}`,
+        accept: "application/json",
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ channel_id: params.channel_id.trim(), message: text }),
       verifyTls: params.verify_tls,
       secrets: [params.bot_access_token],

@@ -1,10 +1,10 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { fitText, jsonBytes } from "../../lib/messages/fit.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { adaptiveCardMessage, adaptiveParagraphs, detectCardFormat, messageCard, type CardFormat } from "../../lib/messages/teams-cards.js";
-import { truncateText } from "../../lib/messages/truncate.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { fitText, jsonBytes } from "../shared/messages/fit.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { adaptiveCardMessage, adaptiveParagraphs, detectCardFormat, messageCard, type CardFormat } from "../shared/messages/teams-cards.js";
+import { truncateText } from "../shared/messages/truncate.js";
 
 // Posts to Microsoft Teams (MODULES §3) through a Workflows (Power Automate) webhook with an
 // Adaptive Card, or a legacy Office 365 connector with a MessageCard. MISP's built-in
@@ -25,7 +25,8 @@ function workflowError(body: unknown): string | undefined {
 
 export default defineActionModule({
   meta: {
-    description: "Post a card to a Microsoft Teams channel through a Workflows webhook (Adaptive Card) or a legacy connector (MessageCard).",
+    description:
+      "Post a card to a Microsoft Teams channel through a Workflows webhook (Adaptive Card) or a legacy connector (MessageCard).",
     name: "Microsoft Teams",
     version: "1.0",
     features:
@@ -44,23 +45,37 @@ export default defineActionModule({
       secret: true,
       required: true,
       placeholder: "https://prod-00.westeurope.logic.azure.com/workflows/…",
-      description: "Workflows webhook URL (…logic.azure.com… / …powerplatform.com…) or legacy connector URL (…webhook.office.com…). Required.",
+      description:
+        "Workflows webhook URL (…logic.azure.com… / …powerplatform.com…) or legacy connector URL (…webhook.office.com…). Required.",
     }),
-    title: param.template({ multiline: false, placeholder: "MISP: {{ Event.info }}", description: "Card title. Default: the first line of the event summary." }),
-    message_template: param.template({ placeholder: "Event {{ Event.id }} …", description: "Card text (Markdown subset). Default: the event summary." }),
+    title: param.template({
+      multiline: false,
+      placeholder: "MISP: {{ Event.info }}",
+      description: "Card title. Default: the first line of the event summary.",
+    }),
+    message_template: param.template({
+      placeholder: "Event {{ Event.id }} …",
+      description: "Card text (Markdown subset). Default: the event summary.",
+    }),
     card_format: param.oneOf(["auto", "adaptive", "messagecard"] as const, {
       default: "auto",
       placeholder: "auto",
       description: "auto: MessageCard for *.webhook.office.com / outlook.office(365).com URLs, Adaptive Card otherwise.",
     }),
   },
+  outbound: {},
   async handler({ params, data }, ctx) {
     const format: CardFormat = params.card_format === "auto" ? detectCardFormat(params.webhook_url) : params.card_format;
     const summary = params.title.trim() === "" || params.message_template.trim() === "" ? eventSummary(data, { maxLength: PRE_CUT }) : "";
     const [firstLine, ...rest] = summary.split("\n");
     let title = params.title.trim() !== "" ? params.title.trim() : (firstLine ?? "");
     // With both defaulted, the first summary line is the title: do not repeat it in the text.
-    let text = params.message_template.trim() !== "" ? params.message_template : params.title.trim() === "" && rest.length > 0 ? rest.join("\n") : summary;
+    let text =
+      params.message_template.trim() !== ""
+        ? params.message_template
+        : params.title.trim() === "" && rest.length > 0
+          ? rest.join("\n")
+          : summary;
     title = truncateText(title.replace(/\s+/g, " "), MAX_TITLE);
     text = truncateText(text, PRE_CUT);
     // Setting `modules.ms_teams.adaptive_paragraphs` to false keeps single line breaks as sent.
@@ -78,7 +93,9 @@ export default defineActionModule({
       urlIsSecret: true,
     });
     if (res.status < 200 || res.status > 299) {
-      throw new ModuleError(describeFailure(res, { detail: workflowError(jsonBody(res)), secrets: [params.webhook_url], rateLimitText: "throttled by Teams" }));
+      throw new ModuleError(
+        describeFailure(res, { detail: workflowError(jsonBody(res)), secrets: [params.webhook_url], rateLimitText: "throttled by Teams" }),
+      );
     }
     if (format === "messagecard" && res.body.trim() !== "1") {
       // Legacy connectors answer "1"; anything else may be an error reported with HTTP 200.

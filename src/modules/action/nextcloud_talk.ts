@@ -1,9 +1,9 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { deliver, requireParams } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { messageText } from "../../lib/messages/message-text.js";
-import { newReferenceId, signBotMessage } from "../../lib/messages/talk-bot.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { deliver, requireParams } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { messageText } from "../shared/messages/message-text.js";
+import { newReferenceId, signBotMessage } from "../shared/messages/talk-bot.js";
 
 // Posts to a Nextcloud Talk conversation (MODULES §9) as a user with an app password (the
 // reference's way) or as a Talk bot (HMAC-signed). The reference never checked the answer
@@ -46,12 +46,18 @@ export default defineActionModule({
     nextcloud_app_uuid_login: param.string({ description: "Login of the posting user (user mode). Not needed with bot_secret." }),
     app_access_token: param.secret({ description: "App password of that user (user mode). Not needed with bot_secret." }),
     nextcloud_conversation_token: param.string({ description: "Conversation token (the last part of the conversation's URL). Required." }),
-    message_template: param.template({ description: "Message text (Markdown). Default: a plain-text summary of the event. Cut at 32000 characters." }),
-    bot_secret: param.secret({ description: "Shared secret of a Talk bot (occ talk:bot:install). When set, the message is posted as the bot and the user credentials are ignored." }),
+    message_template: param.template({
+      description: "Message text (Markdown). Default: a plain-text summary of the event. Cut at 32000 characters.",
+    }),
+    bot_secret: param.secret({
+      description:
+        "Shared secret of a Talk bot (occ talk:bot:install). When set, the message is posted as the bot and the user credentials are ignored.",
+    }),
     silent: param.boolean({ default: false, description: "Post without notifying the participants." }),
     verify_tls: param.boolean({ default: true, description: "Verify the server's TLS certificate (false for self-signed servers)." }),
   },
   supportFilters: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     const botMode = params.bot_secret !== "";
     requireParams(

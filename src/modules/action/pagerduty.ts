@@ -1,11 +1,11 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { jsonPost, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { truncateText } from "../../lib/messages/truncate.js";
-import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../../lib/roaming/event-facts.js";
-import { attributesOf } from "../../lib/roaming/event-view.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { truncateText } from "../shared/messages/truncate.js";
+import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
+import { attributesOf } from "../shared/roaming/event-view.js";
 
 // PagerDuty Events API v2 (docs/actions-paging.md): trigger, acknowledge or resolve an alert.
 // The dedup_key is derived from the event UUID, so a retried or repeated trigger for the same
@@ -21,7 +21,12 @@ export type PagerDutyAction = "trigger" | "acknowledge" | "resolve";
 export type PagerDutySeverity = "critical" | "error" | "warning" | "info";
 
 /** MISP threat level → PagerDuty severity (High → critical … Undefined → info). */
-export const SEVERITY_BY_THREAT_LEVEL: Readonly<Record<string, PagerDutySeverity>> = { "1": "critical", "2": "error", "3": "warning", "4": "info" };
+export const SEVERITY_BY_THREAT_LEVEL: Readonly<Record<string, PagerDutySeverity>> = {
+  "1": "critical",
+  "2": "error",
+  "3": "warning",
+  "4": "info",
+};
 
 /** The default dedup_key: one PagerDuty alert per MISP event. */
 export function defaultDedupKey(facts: EventFacts | undefined): string | undefined {
@@ -101,7 +106,10 @@ export default defineActionModule({
   },
   icon: { name: "bell", class: "fas" },
   params: {
-    routing_key: param.secret({ required: true, description: "Integration key of an Events API v2 integration or ruleset (32 characters)." }),
+    routing_key: param.secret({
+      required: true,
+      description: "Integration key of an Events API v2 integration or ruleset (32 characters).",
+    }),
     event_action: param.oneOf(["trigger", "acknowledge", "resolve"] as const, {
       default: "trigger",
       description: "trigger opens (or updates) the alert; acknowledge and resolve act on the alert with the same dedup_key.",
@@ -120,7 +128,11 @@ export default defineActionModule({
       placeholder: "misp-event-{{ Event.uuid }}",
       description: "Deduplication key (at most 255 characters). Default: misp-event-<event UUID>.",
     }),
-    source: param.string({ default: "MISP", placeholder: "MISP", description: "The payload's source (the affected system or the reporter)." }),
+    source: param.string({
+      default: "MISP",
+      placeholder: "MISP",
+      description: "The payload's source (the affected system or the reporter).",
+    }),
     component: param.string({ placeholder: "threat-intel", description: "Optional payload component." }),
     group: param.string({ placeholder: "soc", description: "Optional payload group." }),
     event_class: param.string({ placeholder: "misp-event", description: "Optional payload class." }),
@@ -134,14 +146,19 @@ export default defineActionModule({
   expectMispCoreFormat: true,
   async handler({ params, data, filteredItems }, ctx) {
     const routingKey = params.routing_key.trim();
-    if (!/^[A-Za-z0-9]{32}$/.test(routingKey)) throw new ModuleError("routing_key must be the 32-character integration key (letters and digits)");
+    if (!/^[A-Za-z0-9]{32}$/.test(routingKey))
+      throw new ModuleError("routing_key must be the 32-character integration key (letters and digits)");
     const facts = eventFacts(data);
     const dedupKey = params.dedup_key.trim() !== "" ? params.dedup_key.trim() : defaultDedupKey(facts);
-    if (dedupKey !== undefined && dedupKey.length > MAX_DEDUP_KEY) throw new ModuleError(`dedup_key is ${dedupKey.length} characters long (at most ${MAX_DEDUP_KEY})`);
+    if (dedupKey !== undefined && dedupKey.length > MAX_DEDUP_KEY)
+      throw new ModuleError(`dedup_key is ${dedupKey.length} characters long (at most ${MAX_DEDUP_KEY})`);
     if (params.event_action !== "trigger" && dedupKey === undefined) {
       throw new ModuleError(`${params.event_action} needs a dedup_key: the data has no event UUID, set dedup_key`);
     }
-    const summaryText = params.summary.trim() !== "" ? params.summary.trim() : (eventSummary(data, { maxLength: MAX_SUMMARY }).split("\n")[0] ?? "[MISP] workflow notification");
+    const summaryText =
+      params.summary.trim() !== ""
+        ? params.summary.trim()
+        : (eventSummary(data, { maxLength: MAX_SUMMARY }).split("\n")[0] ?? "[MISP] workflow notification");
     const severity = params.severity !== "auto" ? params.severity : (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? "info");
     const href = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
     const attributes = attributesOf(data);
@@ -176,18 +193,27 @@ export default defineActionModule({
     if (Buffer.byteLength(req.body ?? "") > MAX_BODY_BYTES && customDetails?.matching_attributes) {
       // Only the filtered attributes can make the event this large: leave them out.
       const { matching_attributes: _dropped, ...rest } = customDetails;
-      req = buildPagerDutyRequest({ ...input, customDetails: { ...rest, matching_attributes_omitted: "too large for PagerDuty (512 KB)" } });
+      req = buildPagerDutyRequest({
+        ...input,
+        customDetails: { ...rest, matching_attributes_omitted: "too large for PagerDuty (512 KB)" },
+      });
       ctx.log.warn("pagerduty: the filtered attributes were left out of custom_details (payload above 512 KB)");
     }
 
     const res = await sendPrepared(ctx, req);
     if (res.status === 202) {
       const reply = jsonBody(res) as PagerDutyReply | undefined;
-      ctx.log.info({ action: params.event_action, dedupKey: typeof reply?.dedup_key === "string" ? reply.dedup_key : dedupKey }, "event accepted by PagerDuty");
+      ctx.log.info(
+        { action: params.event_action, dedupKey: typeof reply?.dedup_key === "string" ? reply.dedup_key : dedupKey },
+        "event accepted by PagerDuty",
+      );
       return;
     }
     const detail = pagerDutyDetail(res);
-    if (res.status === 400) throw new ModuleError(describeFailure(res, { prefix: "PagerDuty refused the event", detail, secrets: [routingKey] }));
-    throw new ModuleError(describeFailure(res, { detail, secrets: [routingKey], rateLimitText: "rate limited by PagerDuty (the event was not accepted)" }));
+    if (res.status === 400)
+      throw new ModuleError(describeFailure(res, { prefix: "PagerDuty refused the event", detail, secrets: [routingKey] }));
+    throw new ModuleError(
+      describeFailure(res, { detail, secrets: [routingKey], rateLimitText: "rate limited by PagerDuty (the event was not accepted)" }),
+    );
   },
 });

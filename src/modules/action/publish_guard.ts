@@ -1,7 +1,7 @@
-import { internalRangeOf, ipsInAttribute } from "../../lib/roaming/internal-ips.js";
-import { attributeTagNames, attributesOf, describeAttribute, eventOf, tagNames } from "../../lib/roaming/event-view.js";
-import { Violations } from "../../lib/roaming/violations.js";
-import { compileUserPattern, type UserPattern } from "../../lib/regex/index.js";
+import { internalRangeOf, ipsInAttribute } from "../shared/roaming/internal-ips.js";
+import { attributeTagNames, attributesOf, describeAttribute, eventOf, tagNames } from "../shared/roaming/event-view.js";
+import { Violations } from "../shared/roaming/violations.js";
+import { compileUserPattern, type UserPattern } from "../../engines/regex/index.js";
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
 
 // Blocking sanity checks before an event is published (trigger `event-publish`). Every
@@ -9,7 +9,13 @@ import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
 
 /** MISP distribution levels from most to least restricted (4 = sharing group sits after "your org only"). */
 const DISTRIBUTION_ORDER = ["0", "4", "1", "2", "3"];
-const DISTRIBUTION_NAMES: Record<string, string> = { "0": "your organisation only", "1": "this community only", "2": "connected communities", "3": "all communities", "4": "sharing group" };
+const DISTRIBUTION_NAMES: Record<string, string> = {
+  "0": "your organisation only",
+  "1": "this community only",
+  "2": "connected communities",
+  "3": "all communities",
+  "4": "sharing group",
+};
 
 function rank(distribution: unknown): number {
   return DISTRIBUTION_ORDER.indexOf(String(distribution));
@@ -21,7 +27,8 @@ export default defineActionModule({
   meta: {
     description: "Blocks publishing an event that fails the configured sanity checks, and says which ones.",
     name: "Publish guard",
-    features: "Rules: required tag namespaces, forbidden tags, minimum attributes, minimum to_ids attributes, no to_ids internal/documentation IPs, event info checks, maximum distribution when a tag is present.",
+    features:
+      "Rules: required tag namespaces, forbidden tags, minimum attributes, minimum to_ids attributes, no to_ids internal/documentation IPs, event info checks, maximum distribution when a tag is present.",
     input: "Roaming data of the event-publish trigger.",
     output: "An error listing every violated rule (blocks the publish), or success.",
   },
@@ -29,15 +36,40 @@ export default defineActionModule({
   blocking: true,
   expectMispCoreFormat: true,
   params: {
-    required_tag_namespaces: param.list({ placeholder: "tlp", description: "The event must carry a tag of each namespace (e.g. tlp, PAP). Empty: rule off." }),
-    forbidden_tags: param.list({ placeholder: "tlp:red, PAP:RED", description: "Tags that must not be on the event or any attribute (case-insensitive). Empty: rule off." }),
+    required_tag_namespaces: param.list({
+      placeholder: "tlp",
+      description: "The event must carry a tag of each namespace (e.g. tlp, PAP). Empty: rule off.",
+    }),
+    forbidden_tags: param.list({
+      placeholder: "tlp:red, PAP:RED",
+      description: "Tags that must not be on the event or any attribute (case-insensitive). Empty: rule off.",
+    }),
     min_attributes: param.integer({ placeholder: "1", description: "Minimum number of attributes. Empty: rule off." }),
-    min_ids_attributes: param.integer({ placeholder: "1", description: "Minimum number of attributes with the IDS flag. Empty: rule off." }),
-    forbid_internal_ids_ips: param.boolean({ default: false, placeholder: "true", description: "Refuse IDS-flagged IP attributes in private, loopback, link-local or documentation ranges." }),
+    min_ids_attributes: param.integer({
+      placeholder: "1",
+      description: "Minimum number of attributes with the IDS flag. Empty: rule off.",
+    }),
+    forbid_internal_ids_ips: param.boolean({
+      default: false,
+      placeholder: "true",
+      description: "Refuse IDS-flagged IP attributes in private, loopback, link-local or documentation ranges.",
+    }),
     require_info: param.boolean({ default: false, placeholder: "true", description: "The event info must not be empty." }),
-    forbidden_info_pattern: param.string({ placeholder: "(?i)^(test|todo)", description: "PCRE regular expression (PHP syntax, no delimiters) the event info must not match; (?i) makes it case-insensitive. Empty: rule off." }),
-    restricted_tag: param.string({ placeholder: "tlp:amber", description: "With max_distribution: when this tag is on the event, the event and its attributes may not be distributed wider." }),
-    max_distribution: param.oneOf(["0", "4", "1", "2", "3"], { default: "", placeholder: "1", description: "Widest distribution allowed when restricted_tag is present: 0 org only, 4 sharing group, 1 community, 2 connected, 3 all." }),
+    forbidden_info_pattern: param.string({
+      placeholder: "(?i)^(test|todo)",
+      description:
+        "PCRE regular expression (PHP syntax, no delimiters) the event info must not match; (?i) makes it case-insensitive. Empty: rule off.",
+    }),
+    restricted_tag: param.string({
+      placeholder: "tlp:amber",
+      description: "With max_distribution: when this tag is on the event, the event and its attributes may not be distributed wider.",
+    }),
+    max_distribution: param.oneOf(["0", "4", "1", "2", "3"], {
+      default: "",
+      placeholder: "1",
+      description:
+        "Widest distribution allowed when restricted_tag is present: 0 org only, 4 sharing group, 1 community, 2 connected, 3 all.",
+    }),
   },
   handler({ params, data }) {
     const event = eventOf(data);
@@ -65,7 +97,8 @@ export default defineActionModule({
     }
     if (params.min_ids_attributes !== undefined) {
       const ids = attributes.filter((a) => a.to_ids === true).length;
-      if (ids < params.min_ids_attributes) v.add(`the event has ${ids} attribute(s) with the IDS flag, at least ${params.min_ids_attributes} required`);
+      if (ids < params.min_ids_attributes)
+        v.add(`the event has ${ids} attribute(s) with the IDS flag, at least ${params.min_ids_attributes} required`);
     }
 
     if (params.forbid_internal_ids_ips) {
@@ -106,9 +139,11 @@ export default defineActionModule({
         if (rank(event.distribution) > max) hits.push(`event (${DISTRIBUTION_NAMES[String(event.distribution)] ?? event.distribution})`);
         for (const a of attributes) {
           // "5" = inherit the event's distribution.
-          if (String(a.distribution) !== "5" && rank(a.distribution) > max) hits.push(`${describeAttribute(a)} (${DISTRIBUTION_NAMES[String(a.distribution)] ?? a.distribution})`);
+          if (String(a.distribution) !== "5" && rank(a.distribution) > max)
+            hits.push(`${describeAttribute(a)} (${DISTRIBUTION_NAMES[String(a.distribution)] ?? a.distribution})`);
         }
-        if (hits.length) v.add(`distribution wider than "${DISTRIBUTION_NAMES[params.max_distribution]}" while ${params.restricted_tag} is present`, hits);
+        if (hits.length)
+          v.add(`distribution wider than "${DISTRIBUTION_NAMES[params.max_distribution]}" while ${params.restricted_tag} is present`, hits);
       }
     } else if ((params.restricted_tag === "") !== (params.max_distribution === "")) {
       throw new ModuleError("restricted_tag and max_distribution must be set together");

@@ -1,7 +1,7 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { deliver, requireParams } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { messageText } from "../../lib/messages/message-text.js";
+import { deliver, requireParams } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { messageText } from "../shared/messages/message-text.js";
 
 // Posts to Slack (MODULES §5) with a bot token (chat.postMessage, the reference's way) or an
 // incoming webhook. Slack answers HTTP 200 to failed API calls, so success is `ok: true`
@@ -36,7 +36,9 @@ export default defineActionModule({
   },
   icon: { name: "slack", class: "fab" },
   params: {
-    slack_bot_token: param.secret({ description: "Bot token (xoxb-…) with chat:write; the bot must be in the channel. Not needed with webhook_url." }),
+    slack_bot_token: param.secret({
+      description: "Bot token (xoxb-…) with chat:write; the bot must be in the channel. Not needed with webhook_url.",
+    }),
     channel_id: param.string({ description: "Channel ID (C…) or name. Not needed with webhook_url." }),
     message_template: param.template({
       description: "Message text (Slack mrkdwn allowed). Default: a plain-text summary of the event. Cut at 39000 characters.",
@@ -47,16 +49,24 @@ export default defineActionModule({
     }),
   },
   supportFilters: true,
+  // Webhook URLs are credentials: only their host names the destination.
+  outbound: { destination: (p) => (p.webhook_url !== "" ? new URL(p.webhook_url).host : "api") },
   async handler({ params, data, filteredItems }, ctx) {
     const text = messageText({ template: params.message_template, data, filteredItems, maxLength: MAX_TEXT, escape: escapeSlack });
 
     if (params.webhook_url !== "") {
-      const res = await deliver(ctx, params.webhook_url, { what: "posting to the Slack webhook", method: "POST", json: { text }, urlIsSecret: true });
+      const res = await deliver(ctx, params.webhook_url, {
+        what: "posting to the Slack webhook",
+        method: "POST",
+        json: { text },
+        urlIsSecret: true,
+      });
       // Webhooks answer 200 "ok" (workflow triggers: JSON ok:true); failures carry a plain-text
       // code (invalid_payload, no_service...).
       if (res.status !== 200) throw new ModuleError(describeFailure(res, { secrets: [params.webhook_url] }));
       const accepted = res.body.trim() === "ok" || (jsonBody(res) as SlackApiReply | undefined)?.ok === true;
-      if (!accepted) throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from the Slack webhook", secrets: [params.webhook_url] }));
+      if (!accepted)
+        throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from the Slack webhook", secrets: [params.webhook_url] }));
       ctx.log.info({ mode: "webhook", chars: text.length }, "message posted to Slack");
       return;
     }
@@ -75,7 +85,8 @@ export default defineActionModule({
     if (res.status !== 200) {
       throw new ModuleError(describeFailure(res, { detail: reply?.error, secrets: [params.slack_bot_token] }));
     }
-    if (!reply || typeof reply !== "object") throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from Slack", secrets: [params.slack_bot_token] }));
+    if (!reply || typeof reply !== "object")
+      throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from Slack", secrets: [params.slack_bot_token] }));
     if (reply.ok !== true) {
       const code = typeof reply.error === "string" && reply.error !== "" ? reply.error : "unknown_error";
       const notes = (reply.response_metadata?.messages ?? []).filter((m) => typeof m === "string").join("; ");

@@ -1,11 +1,11 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import { isHttpError } from "../../lib/http/types.js";
-import { hecEventEndpoint, HecEndpointError } from "../../lib/splunk/endpoint.js";
-import { packBatches, serialiseEnvelope } from "../../lib/splunk/envelopes.js";
-import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "../../lib/splunk/extraction-model.js";
-import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "../../lib/splunk/payloads.js";
-import { interpretHecResponse } from "../../lib/splunk/response.js";
-import { newRegexBudget } from "../../lib/regex/index.js";
+import { isHttpError } from "../../services/http/types.js";
+import { hecEventEndpoint, HecEndpointError } from "./_splunk_hec/endpoint.js";
+import { packBatches, serialiseEnvelope } from "./_splunk_hec/envelopes.js";
+import { applyExtractionModel, ExtractionModelError, parseExtractionModel, type ExtractionModel } from "./_splunk_hec/extraction-model.js";
+import { attributePayloads, eventPayload, NoEventError, type SplunkPayload } from "./_splunk_hec/payloads.js";
+import { interpretHecResponse } from "./_splunk_hec/response.js";
+import { newRegexBudget } from "../../engines/regex/index.js";
 
 // Splunk HTTP Event Collector export (MODULES §7). Replaces MISP's built-in
 // splunk-hec-export, which never sends anything since 2.4.178 and ignores verify_tls.
@@ -32,7 +32,8 @@ export default defineActionModule({
     url: param.url({
       required: true,
       placeholder: "https://splunk:8088/services/collector/event",
-      description: "HEC URL: base URL (https://splunk:8088) or the /services/collector[/event] endpoint. The raw endpoint is not supported.",
+      description:
+        "HEC URL: base URL (https://splunk:8088) or the /services/collector[/event] endpoint. The raw endpoint is not supported.",
     }),
     hec_token: param.secret({ required: true, description: "HEC token (sent as 'Authorization: Splunk <token>')." }),
     verify_tls: param.boolean({ default: true, description: "Verify the HEC server's TLS certificate." }),
@@ -42,17 +43,28 @@ export default defineActionModule({
     host: param.string({ description: "Splunk host field. Default: none (Splunk uses the sender's address)." }),
     event_per_attribute: param.boolean({
       default: false,
-      description: "Send one Splunk event per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per MISP event.",
+      description:
+        "Send one Splunk event per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per MISP event.",
     }),
     data_extraction_model: param.largeString({
       placeholder: '{"info": "Event.info"}',
-      description: "Optional JSON object field → hash path; each Splunk event then holds only these fields (a one-element result is unwrapped).",
+      description:
+        "Optional JSON object field → hash path; each Splunk event then holds only these fields (a one-element result is unwrapped).",
     }),
-    channel: param.string({ description: "GUID sent as X-Splunk-Request-Channel (needed when the token uses indexer acknowledgment). Default: none." }),
-    batch_max_bytes: param.integer({ default: 1_000_000, min: 1, max: 800_000_000, placeholder: "1000000", description: "Maximum body size per request in bytes." }),
+    channel: param.string({
+      description: "GUID sent as X-Splunk-Request-Channel (needed when the token uses indexer acknowledgment). Default: none.",
+    }),
+    batch_max_bytes: param.integer({
+      default: 1_000_000,
+      min: 1,
+      max: 800_000_000,
+      placeholder: "1000000",
+      description: "Maximum body size per request in bytes.",
+    }),
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
     let endpoint: string;
     try {
@@ -62,7 +74,8 @@ export default defineActionModule({
       throw e;
     }
     const channel = params.channel.trim();
-    if (channel !== "" && !GUID.test(channel)) throw new ParamError("channel", "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba");
+    if (channel !== "" && !GUID.test(channel))
+      throw new ParamError("channel", "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba");
 
     let model: ExtractionModel | undefined;
     try {

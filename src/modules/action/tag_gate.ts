@@ -1,5 +1,5 @@
-import { attributeTagNames, attributesOf, describeAttribute, eventOf, isObject, tagNames } from "../../lib/roaming/event-view.js";
-import { Violations } from "../../lib/roaming/violations.js";
+import { attributeTagNames, attributesOf, describeAttribute, eventOf, isObject, tagNames } from "../shared/roaming/event-view.js";
+import { Violations } from "../shared/roaming/violations.js";
 import { defineActionModule, param } from "../../sdk/index.js";
 import { ModuleError } from "../../sdk/errors.js";
 
@@ -11,7 +11,8 @@ export default defineActionModule({
   meta: {
     description: "Blocks the operation when the event or one of its attributes carries a configured tag (default tlp:red, PAP:RED).",
     name: "Tag gate",
-    features: "Checks event tags, attribute tags and inherited tags (_allTags), case-insensitively; optionally matches variants such as tlp:amber+strict.",
+    features:
+      "Checks event tags, attribute tags and inherited tags (_allTags), case-insensitively; optionally matches variants such as tlp:amber+strict.",
     input: "Roaming data of enrichment-before-query or any event/attribute trigger.",
     output: "An error naming the tags found and where (blocks), or success.",
   },
@@ -20,8 +21,16 @@ export default defineActionModule({
   expectMispCoreFormat: true,
   params: {
     tags: param.list({ placeholder: "tlp:red, PAP:RED", description: "Tags that block (case-insensitive). Default: tlp:red, PAP:RED." }),
-    match_variants: param.boolean({ default: false, placeholder: "false", description: "When true, a configured tag also matches its '+' variants (tlp:amber matches tlp:amber+strict)." }),
-    message: param.template({ multiline: false, placeholder: "Blocked by policy: {{ Event.info }}", description: "Optional first line of the error shown to the user." }),
+    match_variants: param.boolean({
+      default: false,
+      placeholder: "false",
+      description: "When true, a configured tag also matches its '+' variants (tlp:amber matches tlp:amber+strict).",
+    }),
+    message: param.template({
+      multiline: false,
+      placeholder: "Blocked by policy: {{ Event.info }}",
+      description: "Optional first line of the error shown to the user.",
+    }),
   },
   handler({ params, data }) {
     const wanted = (params.tags.length ? params.tags : ["tlp:red", "PAP:RED"]).map((t) => t.toLowerCase());
@@ -31,7 +40,9 @@ export default defineActionModule({
     };
     const event = eventOf(data);
     if (!event && !(isObject(data) && isObject(data.Attribute))) {
-      throw new ModuleError("the roaming data has neither an Event nor an Attribute: use this module with an event, attribute or enrichment trigger");
+      throw new ModuleError(
+        "the roaming data has neither an Event nor an Attribute: use this module with an event, attribute or enrichment trigger",
+      );
     }
     const v = new Violations();
     const attributes = attributesOf(data);
@@ -39,7 +50,8 @@ export default defineActionModule({
     // attribute-scope triggers may lack Event.Tag).
     const eventTags = new Set(event ? tagNames(event.Tag) : []);
     for (const a of attributes) {
-      if (Array.isArray(a._allTags)) for (const t of a._allTags) if (isObject(t) && t.inherited === true && typeof t.name === "string") eventTags.add(t.name);
+      if (Array.isArray(a._allTags))
+        for (const t of a._allTags) if (isObject(t) && t.inherited === true && typeof t.name === "string") eventTags.add(t.name);
     }
     const onEvent = [...eventTags].filter(matches);
     if (onEvent.length) v.add("tagged event", onEvent);

@@ -1,9 +1,9 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
-import { deliver } from "../../lib/messages/deliver.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { TRUNCATION_MARKER, truncateText } from "../../lib/messages/truncate.js";
+import { deliver } from "../shared/messages/deliver.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { TRUNCATION_MARKER, truncateText } from "../shared/messages/truncate.js";
 
 // Telegram Bot API sendMessage (MODULES §8). Unlike MISP's built-in telegram-send-alert:
 // plain text by default, our summary escaped for the chosen parse mode, long texts split
@@ -148,11 +148,24 @@ export default defineActionModule({
     }),
     disable_notification: param.boolean({ default: false, description: "Deliver silently (no notification sound)." }),
     message_thread_id: param.integer({ min: 1, description: "Forum topic id in a supergroup. Default: none (the general topic)." }),
-    api_url: param.url({ default: "https://api.telegram.org", placeholder: "https://api.telegram.org", description: "Bot API server (for a self-hosted one)." }),
+    api_url: param.url({
+      default: "https://api.telegram.org",
+      placeholder: "https://api.telegram.org",
+      description: "Bot API server (for a self-hosted one).",
+    }),
+  },
+  outbound: {
+    // Telegram's flood control names the wait in the body (parameters.retry_after, seconds).
+    retryAfterMs: (res) => {
+      const s = (jsonBody({ body: res.body }) as TelegramReply | undefined)?.parameters?.retry_after;
+      return typeof s === "number" && s >= 0 ? s * 1000 : undefined;
+    },
+    limits: { perMinute: 20 },
   },
   async handler({ params, data }, ctx) {
     const token = params.bot_token.trim();
-    if (!TOKEN_SHAPE.test(token)) throw new ParamError("bot_token", "does not look like a bot token (digits, a colon, then letters, digits, _ or -)");
+    if (!TOKEN_SHAPE.test(token))
+      throw new ParamError("bot_token", "does not look like a bot token (digits, a colon, then letters, digits, _ or -)");
     const chatId = params.chat_id.trim();
     if (!CHAT_ID_SHAPE.test(chatId)) throw new ParamError("chat_id", "must be a numeric chat id or @channelusername");
     const parseMode = params.parse_mode === "none" ? undefined : params.parse_mode;

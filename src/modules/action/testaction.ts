@@ -1,5 +1,5 @@
 import { defineActionModule, param } from "../../sdk/index.js";
-import { stringifyDeep } from "../../lib/json-text.js";
+import { stringifyDeep } from "../shared/json-text.js";
 
 // Smoke test of the Action wiring (MODULES §1). Names and parameters are the reference's:
 // saved workflows address nodes and values by them.

@@ -1,12 +1,12 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
-import { defaultMarkdownDescription, defaultTitle, splitTags } from "../../lib/cases/description.js";
-import { theHiveObservables, type TheHiveObservable } from "../../lib/cases/thehive-observables.js";
-import { BaseUrlError, normaliseBaseUrl } from "../../lib/messages/base-url.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { jsonPost, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventFacts, eventLink, papOf, tlpOf, type Marking } from "../../lib/roaming/event-facts.js";
-import { attributesOf, isObject, type Json } from "../../lib/roaming/event-view.js";
+import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
+import { theHiveObservables, type TheHiveObservable } from "../shared/cases/thehive-observables.js";
+import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventFacts, eventLink, papOf, tlpOf, type Marking } from "../shared/roaming/event-facts.js";
+import { attributesOf, isObject, type Json } from "../shared/roaming/event-view.js";
 
 // TheHive 5 (docs/actions-cases.md): an alert, optionally promoted to a case. The alert's
 // (type, source, sourceRef) is unique per organisation and sourceRef is the event (or
@@ -63,26 +63,43 @@ export function buildTheHiveAlertRequest(i: TheHiveAlertInput): PreparedRequest 
 
 /** POST /api/v1/alert/{id}/case: turns the alert into a case (pure). */
 export function buildTheHivePromoteRequest(i: Omit<TheHiveAlertInput, "alert">, alertId: string, caseTemplate?: string): PreparedRequest {
-  return jsonPost("promoting the TheHive alert to a case", `${i.baseUrl}/api/v1/alert/${encodeURIComponent(alertId)}/case`, caseTemplate ? { caseTemplate } : {}, {
-    headers: headers(i.apiKey, i.organisation),
-    secrets: [i.apiKey],
-    verifyTls: i.verifyTls,
-  });
+  return jsonPost(
+    "promoting the TheHive alert to a case",
+    `${i.baseUrl}/api/v1/alert/${encodeURIComponent(alertId)}/case`,
+    caseTemplate ? { caseTemplate } : {},
+    {
+      headers: headers(i.apiKey, i.organisation),
+      secrets: [i.apiKey],
+      verifyTls: i.verifyTls,
+    },
+  );
 }
 
 /**
  * POST /api/v1/query: the alert with this uniqueness key (TheHive4py's alert.find), to learn
  * whether an alert an earlier run created was already promoted (pure).
  */
-export function buildTheHiveFindAlertRequest(i: Omit<TheHiveAlertInput, "alert">, key: { type: string; source: string; sourceRef: string }): PreparedRequest {
+export function buildTheHiveFindAlertRequest(
+  i: Omit<TheHiveAlertInput, "alert">,
+  key: { type: string; source: string; sourceRef: string },
+): PreparedRequest {
   const eq = (field: string, value: string) => ({ _eq: { _field: field, _value: value } });
-  const query = [{ _name: "listAlert" }, { _name: "filter", _and: [eq("type", key.type), eq("source", key.source), eq("sourceRef", key.sourceRef)] }, { _name: "page", from: 0, to: 1 }];
-  return jsonPost("looking up the existing TheHive alert", `${i.baseUrl}/api/v1/query?name=misp-existing-alert`, { query }, {
-    headers: headers(i.apiKey, i.organisation),
-    secrets: [i.apiKey],
-    retry: true,
-    verifyTls: i.verifyTls,
-  });
+  const query = [
+    { _name: "listAlert" },
+    { _name: "filter", _and: [eq("type", key.type), eq("source", key.source), eq("sourceRef", key.sourceRef)] },
+    { _name: "page", from: 0, to: 1 },
+  ];
+  return jsonPost(
+    "looking up the existing TheHive alert",
+    `${i.baseUrl}/api/v1/query?name=misp-existing-alert`,
+    { query },
+    {
+      headers: headers(i.apiKey, i.organisation),
+      secrets: [i.apiKey],
+      retry: true,
+      verifyTls: i.verifyTls,
+    },
+  );
 }
 
 interface TheHiveError {
@@ -97,7 +114,9 @@ export function theHiveDetail(res: HttpResponse): string | undefined {
   if (!e || typeof e !== "object" || (typeof e.type !== "string" && typeof e.message !== "string")) return undefined;
   let text = [e.type, e.message].filter((s): s is string => typeof s === "string" && s !== "").join(": ");
   if (Array.isArray(e.errors)) {
-    const names = e.errors.map((x) => (isObject(x) ? [x.name, x.type].filter((s) => typeof s === "string").join(": ") : "")).filter((s) => s !== "");
+    const names = e.errors
+      .map((x) => (isObject(x) ? [x.name, x.type].filter((s) => typeof s === "string").join(": ") : ""))
+      .filter((s) => s !== "");
     if (names.length > 0) text += ` (${names.slice(0, 5).join("; ")})`;
   }
   return text;
@@ -145,20 +164,64 @@ export default defineActionModule({
   params: {
     thehive_url: param.url({ required: true, placeholder: "https://thehive.example.org", description: "TheHive base URL (without /api)." }),
     api_key: param.secret({ required: true, description: "API key of a TheHive user allowed to create alerts (and cases)." }),
-    organisation: param.string({ placeholder: "SOC", description: "Organisation (X-Organisation header) for users in several. Default: the user's default organisation." }),
-    create: param.oneOf(["alert", "case"] as const, { default: "alert", description: "alert, or case (the alert is created and promoted to a case)." }),
-    title: param.template({ multiline: false, placeholder: "MISP: {{ Event.info }}", description: "Title. Default: the first line of the event summary." }),
-    description: param.template({ placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}", description: "Description (Markdown). Default: the event summary with a link back to MISP." }),
-    tags: param.template({ multiline: false, placeholder: "misp, {{ Event.Orgc.name }}", description: "Tags, comma-separated. Default: the event's tags." }),
-    severity: param.oneOf(["auto", "low", "medium", "high", "critical"] as const, { default: "auto", description: "auto: from the threat level (High high, Medium and Undefined medium, Low low)." }),
-    tlp: param.oneOf(MARKING_CHOICES, { default: "auto", description: "auto: the strictest tlp: tag of the event, else TheHive's default." }),
-    pap: param.oneOf(MARKING_CHOICES, { default: "auto", description: "auto: the strictest PAP: tag of the event, else TheHive's default." }),
-    observables: param.oneOf(["all", "ids", "none"] as const, { default: "all", description: "Attributes sent as observables: all, ids (only to_ids), none. With a node filter: the filtered attributes." }),
-    scope: param.oneOf(["event", "attribute"] as const, { default: "event", description: "event: sourceRef = event UUID; attribute (attribute triggers): sourceRef = the attribute's UUID." }),
-    alert_type: param.string({ default: "misp-event", placeholder: "misp-event", description: "The alert's type (part of its uniqueness key)." }),
-    source: param.string({ default: "MISP", placeholder: "MISP", description: "The alert's source (part of its uniqueness key), e.g. the MISP instance name." }),
+    organisation: param.string({
+      placeholder: "SOC",
+      description: "Organisation (X-Organisation header) for users in several. Default: the user's default organisation.",
+    }),
+    create: param.oneOf(["alert", "case"] as const, {
+      default: "alert",
+      description: "alert, or case (the alert is created and promoted to a case).",
+    }),
+    title: param.template({
+      multiline: false,
+      placeholder: "MISP: {{ Event.info }}",
+      description: "Title. Default: the first line of the event summary.",
+    }),
+    description: param.template({
+      placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
+      description: "Description (Markdown). Default: the event summary with a link back to MISP.",
+    }),
+    tags: param.template({
+      multiline: false,
+      placeholder: "misp, {{ Event.Orgc.name }}",
+      description: "Tags, comma-separated. Default: the event's tags.",
+    }),
+    severity: param.oneOf(["auto", "low", "medium", "high", "critical"] as const, {
+      default: "auto",
+      description: "auto: from the threat level (High high, Medium and Undefined medium, Low low).",
+    }),
+    tlp: param.oneOf(MARKING_CHOICES, {
+      default: "auto",
+      description: "auto: the strictest tlp: tag of the event, else TheHive's default.",
+    }),
+    pap: param.oneOf(MARKING_CHOICES, {
+      default: "auto",
+      description: "auto: the strictest PAP: tag of the event, else TheHive's default.",
+    }),
+    observables: param.oneOf(["all", "ids", "none"] as const, {
+      default: "all",
+      description: "Attributes sent as observables: all, ids (only to_ids), none. With a node filter: the filtered attributes.",
+    }),
+    scope: param.oneOf(["event", "attribute"] as const, {
+      default: "event",
+      description: "event: sourceRef = event UUID; attribute (attribute triggers): sourceRef = the attribute's UUID.",
+    }),
+    alert_type: param.string({
+      default: "misp-event",
+      placeholder: "misp-event",
+      description: "The alert's type (part of its uniqueness key).",
+    }),
+    source: param.string({
+      default: "MISP",
+      placeholder: "MISP",
+      description: "The alert's source (part of its uniqueness key), e.g. the MISP instance name.",
+    }),
     case_template: param.string({ placeholder: "MISP event", description: "Case template name. Default: none." }),
-    custom_fields: param.largeString({ placeholder: '{"misp-event-id": "42"}', description: "Custom fields as a JSON object name → value. Default: none.", jinja: true }),
+    custom_fields: param.largeString({
+      placeholder: '{"misp-event-id": "42"}',
+      description: "Custom fields as a JSON object name → value. Default: none.",
+      jinja: true,
+    }),
     verify_tls: param.boolean({ default: true, description: "Verify TheHive's TLS certificate." }),
   },
   supportFilters: true,
@@ -183,10 +246,12 @@ export default defineActionModule({
     let sourceRef = facts?.uuid ?? "";
     if (params.scope === "attribute") {
       const attr = all.length === 1 ? all[0] : undefined;
-      if (!attr || typeof attr.uuid !== "string") throw new ModuleError("scope attribute needs an attribute trigger (data with exactly one attribute)");
+      if (!attr || typeof attr.uuid !== "string")
+        throw new ModuleError("scope attribute needs an attribute trigger (data with exactly one attribute)");
       sourceRef = attr.uuid;
     }
-    if (sourceRef === "") throw new ModuleError("the data has no event UUID to use as sourceRef (this node needs an event or attribute trigger)");
+    if (sourceRef === "")
+      throw new ModuleError("the data has no event UUID to use as sourceRef (this node needs an event or attribute trigger)");
 
     const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
     const tlp = marking(params.tlp, tlpOf(facts?.tags ?? []));
@@ -202,8 +267,12 @@ export default defineActionModule({
         source: params.source.trim() || "MISP",
         sourceRef,
         title: params.title.trim() || defaultTitle(data),
-        description: params.description.trim() !== "" ? params.description : defaultMarkdownDescription(data, { maxLength: 100_000, extraction: filteredItems, link }),
-        severity: params.severity === "auto" ? (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? 2) : THEHIVE_SEVERITY[params.severity],
+        description:
+          params.description.trim() !== ""
+            ? params.description
+            : defaultMarkdownDescription(data, { maxLength: 100_000, extraction: filteredItems, link }),
+        severity:
+          params.severity === "auto" ? (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? 2) : THEHIVE_SEVERITY[params.severity],
         tlp: tlp === undefined ? undefined : THEHIVE_TLP[tlp],
         pap: pap === undefined ? undefined : THEHIVE_PAP[pap],
         tags: params.tags.trim() !== "" ? splitTags(params.tags) : (facts?.tags ?? []),
@@ -224,7 +293,9 @@ export default defineActionModule({
       const list = jsonBody(found);
       const existing = Array.isArray(list) && isObject(list[0]) ? list[0] : undefined;
       if (found.status !== 200 || typeof existing?._id !== "string") {
-        throw new ModuleError(`the alert exists but could not be looked up to promote it: ${describeFailure(found, { detail: theHiveDetail(found), secrets: [apiKey] })}`);
+        throw new ModuleError(
+          `the alert exists but could not be looked up to promote it: ${describeFailure(found, { detail: theHiveDetail(found), secrets: [apiKey] })}`,
+        );
       }
       if (typeof existing.caseId === "string" && existing.caseId !== "") {
         ctx.log.info({ alertId: existing._id, caseId: existing.caseId }, "TheHive alert already promoted to a case");
@@ -232,9 +303,11 @@ export default defineActionModule({
       }
       alertId = existing._id;
     } else {
-      if (res.status !== 201 && res.status !== 200) throw new ModuleError(describeFailure(res, { detail: theHiveDetail(res), secrets: [apiKey] }));
+      if (res.status !== 201 && res.status !== 200)
+        throw new ModuleError(describeFailure(res, { detail: theHiveDetail(res), secrets: [apiKey] }));
       const created = jsonBody(res) as { _id?: unknown } | undefined;
-      if (typeof created?._id !== "string") throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from TheHive", secrets: [apiKey] }));
+      if (typeof created?._id !== "string")
+        throw new ModuleError(describeFailure(res, { prefix: "unexpected answer from TheHive", secrets: [apiKey] }));
       alertId = created._id;
       ctx.log.info({ alertId, observables: input.alert.observables.length }, "TheHive alert created");
       if (params.create === "alert") return;
@@ -242,7 +315,9 @@ export default defineActionModule({
 
     const promoted = await sendPrepared(ctx, buildTheHivePromoteRequest(input, alertId, params.case_template.trim() || undefined));
     if (promoted.status !== 201 && promoted.status !== 200) {
-      throw new ModuleError(`alert ${alertId} created, but not promoted to a case: ${describeFailure(promoted, { detail: theHiveDetail(promoted), secrets: [apiKey] })}`);
+      throw new ModuleError(
+        `alert ${alertId} created, but not promoted to a case: ${describeFailure(promoted, { detail: theHiveDetail(promoted), secrets: [apiKey] })}`,
+      );
     }
     const kase = jsonBody(promoted) as { _id?: unknown; number?: unknown } | undefined;
     ctx.log.info({ alertId, caseId: kase?._id, number: kase?.number }, "TheHive case created");

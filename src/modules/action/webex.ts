@@ -1,11 +1,11 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
-import { fitText } from "../../lib/messages/fit.js";
-import { describeFailure, jsonBody } from "../../lib/messages/http-failure.js";
-import { escapeMarkdown } from "../../lib/messages/markdown-escape.js";
-import { jsonPost, sendPrepared, type PreparedRequest } from "../../lib/messages/prepared-request.js";
-import { eventSummary } from "../../lib/messages/summary.js";
-import { truncateText } from "../../lib/messages/truncate.js";
+import { fitText } from "../shared/messages/fit.js";
+import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
+import { escapeMarkdown } from "../shared/messages/markdown-escape.js";
+import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
+import { eventSummary } from "../shared/messages/summary.js";
+import { truncateText } from "../shared/messages/truncate.js";
 
 // Webex Messaging (docs/actions-chat.md): POST /v1/messages with a bot token to a room, in
 // Markdown. Webex counts its limit in bytes (7439 per text field) and offers no idempotency
@@ -41,7 +41,9 @@ export function buildWebexRequest(i: WebexMessageInput): PreparedRequest {
 export function webexDetail(res: HttpResponse): string | undefined {
   const reply = jsonBody(res) as { message?: unknown; errors?: unknown; trackingId?: unknown } | undefined;
   if (!reply || typeof reply !== "object") return undefined;
-  const descriptions = Array.isArray(reply.errors) ? reply.errors.map((e) => (e as { description?: unknown })?.description).filter((d): d is string => typeof d === "string") : [];
+  const descriptions = Array.isArray(reply.errors)
+    ? reply.errors.map((e) => (e as { description?: unknown })?.description).filter((d): d is string => typeof d === "string")
+    : [];
   const message = typeof reply.message === "string" && reply.message !== "" ? reply.message : descriptions[0];
   if (!message) return undefined;
   return typeof reply.trackingId === "string" ? `${message} (tracking id ${reply.trackingId})` : message;
@@ -61,10 +63,19 @@ export default defineActionModule({
   },
   icon: { name: "comments", class: "fas" },
   params: {
-    bot_token: param.secret({ required: true, description: "Bot access token (developer.webex.com, My Apps); the bot must be a member of the space." }),
+    bot_token: param.secret({
+      required: true,
+      description: "Bot access token (developer.webex.com, My Apps); the bot must be a member of the space.",
+    }),
     room_id: param.string({ required: true, placeholder: "Y2lzY29zcGFyazovL3VzL1JPT00vMTIzNDU2", description: "Space (room) id." }),
-    message_template: param.template({ placeholder: "**{{ Event.info }}** ({{ Event.Orgc.name }})", description: "Message in Webex Markdown. Default: the event summary." }),
-    parent_id: param.string({ placeholder: "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvNzg5", description: "Reply to this message (thread). Default: a new message." }),
+    message_template: param.template({
+      placeholder: "**{{ Event.info }}** ({{ Event.Orgc.name }})",
+      description: "Message in Webex Markdown. Default: the event summary.",
+    }),
+    parent_id: param.string({
+      placeholder: "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvNzg5",
+      description: "Reply to this message (thread). Default: a new message.",
+    }),
     api_url: param.url({ default: WEBEX_API_URL, placeholder: WEBEX_API_URL, description: "Webex API base URL." }),
   },
   supportFilters: true,
@@ -84,7 +95,14 @@ export default defineActionModule({
       markdown = [`**${escapeMarkdown(first)}**`, ...rest.map(escapeMarkdown)].join("  \n");
       text = summary;
     }
-    const req = buildWebexRequest({ apiUrl: params.api_url, token, roomId, markdown, text, parentId: params.parent_id.trim() || undefined });
+    const req = buildWebexRequest({
+      apiUrl: params.api_url,
+      token,
+      roomId,
+      markdown,
+      text,
+      parentId: params.parent_id.trim() || undefined,
+    });
     const res = await sendPrepared(ctx, req);
     const reply = jsonBody(res) as { id?: unknown } | undefined;
     if (res.status === 200 && typeof reply?.id === "string") {

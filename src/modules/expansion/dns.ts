@@ -4,9 +4,17 @@
 // not just the first; AAAA records are added when the server setting `aaaa` is on.
 import { Resolver } from "node:dns/promises";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { expansionError, simplifiedResult } from "../../lib/misp-format/index.js";
-import { budgetEnd, callUpstream, nameserverTarget, parseNameservers, readUpstreamPolicy, simplifiedInput, type UpstreamAnswer } from "../../lib/enrichment/index.js";
-import { isHttpError } from "../../lib/http/types.js";
+import { expansionError, simplifiedResult } from "../shared/misp-format/index.js";
+import {
+  budgetEnd,
+  callUpstream,
+  nameserverTarget,
+  parseNameservers,
+  readUpstreamPolicy,
+  simplifiedInput,
+  type UpstreamAnswer,
+} from "../shared/enrichment/index.js";
+import { isHttpError } from "../../services/http/types.js";
 
 const INPUT_TYPES = ["hostname", "domain", "domain|ip"];
 /** Per try and overall, like the reference (dnspython timeout/lifetime 2 s). */
@@ -63,7 +71,12 @@ async function checkNameservers(ctx: ModuleContext, servers: string[]): Promise<
   }
 }
 
-async function resolve(ctx: ModuleContext, host: string, servers: string[] | undefined, withAaaa: boolean): Promise<UpstreamAnswer<Resolution>> {
+async function resolve(
+  ctx: ModuleContext,
+  host: string,
+  servers: string[] | undefined,
+  withAaaa: boolean,
+): Promise<UpstreamAnswer<Resolution>> {
   const resolver = new Resolver({ timeout: RESOLVE_TIMEOUT_MS, tries: 1 });
   if (servers) resolver.setServers(servers);
   // c-ares retries on its own schedule; the overall limit is ours.
@@ -104,7 +117,9 @@ export default defineExpansionModule({
   input: INPUT_TYPES,
   output: ["ip-src", "ip-dst"],
   settings: {
-    nameserver: setting.text({ description: "Comma-separated nameserver IP addresses (optionally with :port); empty: the system's resolver." }),
+    nameserver: setting.text({
+      description: "Comma-separated nameserver IP addresses (optionally with :port); empty: the system's resolver.",
+    }),
   },
 
   async handler({ config, request }, ctx) {

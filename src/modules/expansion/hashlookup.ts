@@ -3,7 +3,7 @@
 // queried attribute (MODULES §12). "Non existing hash" is a normal answer, replied as
 // {"error", "results": []} so MISP's batch enrichment goes on with the next attribute.
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { HASHLOOKUP, MispResultBuilder, expansionError } from "../../lib/misp-format/index.js";
+import { HASHLOOKUP, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";
 import {
   budgetEnd,
   callUpstream,
@@ -13,14 +13,25 @@ import {
   upstreamBase,
   upstreamFailure,
   type UpstreamAnswer,
-} from "../../lib/enrichment/index.js";
+} from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://hashlookup.circl.lu";
 const HEX_LENGTH: Record<string, number> = { md5: 32, sha1: 40, sha256: 64 };
 const SERVICE = "hashlookup";
 
 /** Response keys copied into the object, by relation; hash relations are emitted lower-case. */
-const TEXT_RELATIONS = ["source", "KnownMalicious", "FileName", "FileSize", "PackageName", "PackageVersion", "PackageRelease", "PackageArch", "PackageMaintainer", "PackageDescription"];
+const TEXT_RELATIONS = [
+  "source",
+  "KnownMalicious",
+  "FileName",
+  "FileSize",
+  "PackageName",
+  "PackageVersion",
+  "PackageRelease",
+  "PackageArch",
+  "PackageMaintainer",
+  "PackageDescription",
+];
 const HASH_RELATIONS = ["MD5", "SHA-1", "SHA-256", "SSDEEP", "TLSH"];
 const LOWER_CASED = new Set(["MD5", "SHA-1", "SHA-256", "TLSH"]);
 
@@ -78,7 +89,10 @@ export default defineExpansionModule({
   input: ["md5", "sha1", "sha256"],
   format: "misp_standard",
   settings: {
-    custom_API: setting.text({ description: "Base URL of a hashlookup instance (default https://hashlookup.circl.lu).", default: DEFAULT_API }),
+    custom_API: setting.text({
+      description: "Base URL of a hashlookup instance (default https://hashlookup.circl.lu).",
+      default: DEFAULT_API,
+    }),
   },
 
   async handler({ config, attribute, request }, ctx) {

@@ -2,13 +2,7 @@
 // (PROTOCOL §5.5, §8; MODULES §10). MISP reads results[0].values[0] without any check, so every
 // reply — success or failure, including the core's own timeout reply — carries that string.
 import { defineExpansionModule, type ModuleContext, type ModuleLogger } from "../../sdk/index.js";
-import {
-  configureTemplatePool,
-  describeRenderFailure,
-  getTemplatePool,
-  isTemplateError,
-  renderInPool,
-} from "../../lib/template/pool.js";
+import { configureTemplatePool, describeRenderFailure, getTemplatePool, isTemplateError, renderInPool } from "../../engines/jinja/pool.js";
 
 /** Past the core's deadline, so that its Timeout reply, not ours, is the one MISP gets. */
 const DEADLINE_GRACE_MS = 20;
@@ -46,7 +40,7 @@ export default defineExpansionModule({
     logo: "",
     requirements: [],
     features:
-      "Takes a JSON string {\"template\": ..., \"data\": ...} in `text` and returns the rendered text. Rendering is " +
+      'Takes a JSON string {"template": ..., "data": ...} in `text` and returns the rendered text. Rendering is ' +
       "sandboxed, follows Jinja2 semantics and runs in worker threads with time and size limits.",
     references: ["https://jinja.palletsprojects.com/"],
     input: "text: a JSON string with the keys template (Jinja2 template text) and data (template context).",

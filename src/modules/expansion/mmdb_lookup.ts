@@ -3,7 +3,7 @@
 // queried attribute (MODULES §13).
 import { isIP } from "node:net";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { ASN, GEOLOCATION, MispResultBuilder, expansionError } from "../../lib/misp-format/index.js";
+import { ASN, GEOLOCATION, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";
 import {
   budgetEnd,
   callUpstream,
@@ -13,7 +13,7 @@ import {
   upstreamBase,
   upstreamFailure,
   type UpstreamAnswer,
-} from "../../lib/enrichment/index.js";
+} from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://ip.circl.lu";
 const SERVICE = "mmdb_lookup";
@@ -71,7 +71,10 @@ export default defineExpansionModule({
       "knows the address (country, country code, average latitude and longitude) and an asn object when the database " +
       "has the autonomous system. db_source_filter keeps one database; max_country_info_qt caps the number of " +
       "geolocation objects. Answers are cached and the request rate is limited on the server side.",
-    references: ["https://data.public.lu/fr/datasets/geo-open-ip-address-geolocation-per-country-in-mmdb-format/", "https://github.com/adulau/mmdb-server"],
+    references: [
+      "https://data.public.lu/fr/datasets/geo-open-ip-address-geolocation-per-country-in-mmdb-format/",
+      "https://github.com/adulau/mmdb-server",
+    ],
     input: "An IP address attribute (ip-src, ip-dst, or with |port).",
     output: "geolocation and asn objects referencing the queried attribute.",
   },
@@ -87,7 +90,10 @@ export default defineExpansionModule({
   async handler({ config, attribute, request }, ctx) {
     const startedAt = Date.now();
     const queried = requireAttribute(attribute, IP_TYPES, "There is no attribute of type ip-src or ip-dst provided as input");
-    const ip = queried.value.split("|")[0]!.trim().replace(/^\[(.*)\]$/, "$1");
+    const ip = queried.value
+      .split("|")[0]!
+      .trim()
+      .replace(/^\[(.*)\]$/, "$1");
     if (isIP(ip) === 0) throw new ModuleError("invalid IP address");
     const limit = geolocationLimit(config.max_country_info_qt);
     const sourceFilter = config.db_source_filter?.trim();

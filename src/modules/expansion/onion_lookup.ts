@@ -4,7 +4,7 @@
 // the attribute's comment alone (it wrote "custom comment", which batch enrichment then saved
 // into the user's attribute) and add no debug comment to the object.
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
-import { MispResultBuilder, TOR_HIDDENSERVICE, expansionError } from "../../lib/misp-format/index.js";
+import { MispResultBuilder, TOR_HIDDENSERVICE, expansionError } from "../shared/misp-format/index.js";
 import {
   budgetEnd,
   callUpstream,
@@ -14,7 +14,7 @@ import {
   upstreamBase,
   upstreamFailure,
   type UpstreamAnswer,
-} from "../../lib/enrichment/index.js";
+} from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://onion.ail-project.org";
 const SERVICE = "onion-lookup";
@@ -96,7 +96,10 @@ export default defineExpansionModule({
   input: ["onion-address"],
   format: "misp_standard",
   settings: {
-    custom_API: setting.text({ description: "Base URL of an onion-lookup instance (default https://onion.ail-project.org).", default: DEFAULT_API }),
+    custom_API: setting.text({
+      description: "Base URL of an onion-lookup instance (default https://onion.ail-project.org).",
+      default: DEFAULT_API,
+    }),
   },
 
   async handler({ config, attribute, request }, ctx) {

@@ -124,7 +124,9 @@ export class Store {
       db.pragma("auto_vacuum = INCREMENTAL");
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
-      db.pragma("busy_timeout = 2000");
+      // Never wait for a lock on the event loop: a write that finds the database busy (the
+      // journal's digest thread writing a large payload) is retried on a later turn (flush).
+      db.pragma("busy_timeout = 0");
       const check = db.pragma("quick_check", { simple: true });
       if (check !== "ok") throw new Error(`integrity check failed: ${String(check)}`);
       db.exec(`CREATE TABLE IF NOT EXISTS store_migrations (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL);
@@ -168,7 +170,9 @@ export class Store {
     if (from >= steps.length) return;
     db.transaction(() => {
       for (let v = from; v < steps.length; v++) db.exec(steps[v]!);
-      db.prepare("INSERT INTO store_migrations (namespace, version) VALUES (?, ?) ON CONFLICT(namespace) DO UPDATE SET version = excluded.version").run(namespace, steps.length);
+      db.prepare(
+        "INSERT INTO store_migrations (namespace, version) VALUES (?, ?) ON CONFLICT(namespace) DO UPDATE SET version = excluded.version",
+      ).run(namespace, steps.length);
     })();
   }
 
@@ -211,14 +215,35 @@ export class Store {
     let done = 0;
     const batch = this.queue;
     try {
+      let failed = 0;
+      let firstError: Error | undefined;
       db.transaction(() => {
         while (done < batch.length) {
-          batch[done++]!(db);
+          try {
+            batch[done++]!(db);
+          } catch (e) {
+            // A busy database aborts the batch (it is retried below); any other failure loses
+            // only its own write, not the rest of the batch.
+            if ((e as { code?: string }).code === "SQLITE_BUSY") throw e;
+            failed++;
+            firstError ??= e as Error;
+          }
           if (performance.now() >= until) break;
         }
       })();
-      this.written += done;
+      if (failed) {
+        this.dropped += failed;
+        this.log?.error({ err: firstError!.message, lost: failed }, "store write failed");
+      }
+      this.written += done - failed;
     } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_BUSY") {
+        // Rolled back: the same writes run again shortly.
+        this.queue = batch;
+        this.timer = setTimeout(() => this.flush(SLICE_MS), 5);
+        this.timer.unref();
+        return;
+      }
       this.dropped += done;
       this.log?.error({ err: (e as Error).message, lost: done }, "store write failed");
     }
@@ -242,21 +267,33 @@ export class Store {
     return { hash, size, truncated };
   }
 
+  /** A payload hashed and cut elsewhere (the journal's digest thread), which may have stored it already. */
+  putDigest(d: { hash: string; size: number; truncated: boolean; body?: string; stored?: boolean }, now = Date.now()): PayloadRef {
+    if (!d.stored && d.body !== undefined) this.putPayloadStmt?.run(d.hash, d.size, d.truncated ? 1 : 0, d.body, now);
+    return { hash: d.hash, size: d.size, truncated: d.truncated };
+  }
+
   getPayload(hash: string): { size: number; truncated: boolean; body: string } | undefined {
-    const row = this.db?.prepare("SELECT size, truncated, body FROM payloads WHERE hash = ?").get(hash) as { size: number; truncated: number; body: string } | undefined;
+    const row = this.db?.prepare("SELECT size, truncated, body FROM payloads WHERE hash = ?").get(hash) as
+      | { size: number; truncated: number; body: string }
+      | undefined;
     return row ? { size: row.size, truncated: row.truncated === 1, body: row.body } : undefined;
   }
 
   /** Generic key/value state with optional expiry (guards, outboxes). Synchronous. */
   kvGet(namespace: string, key: string, now = Date.now()): string | undefined {
-    const row = this.db?.prepare("SELECT value, expires FROM kv WHERE namespace = ? AND key = ?").get(namespace, key) as { value: string; expires: number | null } | undefined;
+    const row = this.db?.prepare("SELECT value, expires FROM kv WHERE namespace = ? AND key = ?").get(namespace, key) as
+      | { value: string; expires: number | null }
+      | undefined;
     if (!row || (row.expires !== null && row.expires <= now)) return undefined;
     return row.value;
   }
 
   kvSet(namespace: string, key: string, value: string, ttlMs?: number, now = Date.now()): void {
     this.db
-      ?.prepare("INSERT INTO kv (namespace, key, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, expires = excluded.expires")
+      ?.prepare(
+        "INSERT INTO kv (namespace, key, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+      )
       .run(namespace, key, value, ttlMs === undefined ? null : now + ttlMs);
   }
 
@@ -299,7 +336,9 @@ export class Store {
         for (const r of this.rules) {
           const n = (db.prepare(`SELECT COUNT(*) AS n FROM ${r.table}`).get() as { n: number }).n;
           if (n === 0) continue;
-          const edge = db.prepare(`SELECT ${r.tsColumn} AS t FROM ${r.table} ORDER BY ${r.tsColumn} LIMIT 1 OFFSET ?`).get(Math.max(0, Math.ceil(n / 10) - 1)) as { t: number };
+          const edge = db
+            .prepare(`SELECT ${r.tsColumn} AS t FROM ${r.table} ORDER BY ${r.tsColumn} LIMIT 1 OFFSET ?`)
+            .get(Math.max(0, Math.ceil(n / 10) - 1)) as { t: number };
           removed += db.prepare(`DELETE FROM ${r.table} WHERE ${r.tsColumn} <= ?`).run(edge.t).changes;
         }
         this.sweepPayloads(now);
@@ -323,13 +362,20 @@ export class Store {
   private sweepPayloads(now: number): void {
     const db = this.db!;
     if (this.payloadRefs.length === 0) return;
-    const refs = this.payloadRefs.map((q) => `SELECT h FROM (${q.replace(/^SELECT\s+(\S+)\s+FROM/i, "SELECT $1 AS h FROM")}) WHERE h IS NOT NULL`).join(" UNION ");
+    const refs = this.payloadRefs
+      .map((q) => `SELECT h FROM (${q.replace(/^SELECT\s+(\S+)\s+FROM/i, "SELECT $1 AS h FROM")}) WHERE h IS NOT NULL`)
+      .join(" UNION ");
     db.prepare(`DELETE FROM payloads WHERE created < ? AND hash NOT IN (${refs})`).run(now - 60_000);
   }
 
   close(): void {
     if (this.closed) return;
     this.flush();
+    // A write that met a lock is retried here (shutdown may wait; the event loop is done).
+    for (let i = 0; i < 400 && this.queue.length > 0; i++) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      this.flush();
+    }
     this.closed = true;
     clearTimeout(this.timer);
     clearInterval(this.pruneTimer);
