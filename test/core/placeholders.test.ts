@@ -112,6 +112,11 @@ describe("placeholders of the built-in action modules", () => {
       mail: { mail_from: "misp@example.org", smtp_host: "smtp.example.org" },
       qradar: { sec_token: "5e0f1b63-5b42-4b0c-9d53-37b4a8f0c2a1" },
       sentinel: { client_secret: "Zx8Q~secret-for-test" },
+      pagerduty: { routing_key: "R0ut1ngKeyForTheStandIn000000001" },
+      webex: { bot_token: "webex-bot-token-for-test" },
+      thehive: { api_key: "thehive-key-for-test" },
+      dfir_iris: { api_key: "iris-key-for-test" },
+      flowintel: { api_key: "flowintel-key-for-test" },
     };
     const refusals: string[] = [];
     for (const m of actions) {
