@@ -34,7 +34,7 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
     sink = createServer((req, res) => {
       req.resume();
       req.on("end", () => {
-        res.writeHead(req.url?.includes("broken") ? 503 : 200, { "content-type": "application/json" });
+        res.writeHead(req.url?.includes("broken") ? 503 : req.url?.includes("denied") ? 403 : 200, { "content-type": "application/json" });
         res.end("{}");
       });
     });
@@ -170,4 +170,38 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
     await page.keyboard.press("Enter");
     expect(await page.evaluate("document.documentElement.className")).toMatch(/dark|light/);
   }, 120_000);
+
+  it("shows a queued delivery that became a dead letter, with its attempts, and queues it again", async () => {
+    const event = roaming("event-publish-tlp-red");
+    const reply = await t.query({
+      module: "http_webhook",
+      data: event,
+      params: {
+        url: `http://${sinkHost}/denied`,
+        request_method: "post",
+        content_type: "json",
+        payload: "",
+        headers: "Authorization: Bearer browser-secret-5678",
+        data_extraction_path: "",
+        self_signed: "deny",
+        expected_status: "2xx",
+        delivery: "queued",
+      },
+    });
+    expect(reply.body).toEqual({ data: true });
+    // A 403 is permanent: the delivery goes straight to the dead letters (docs/delivery.md).
+    await expect
+      .poll(async () => ((await t.api("/outbox?state=dead")).body as { stats: { dead: number } }).stats.dead, { timeout: 20_000 })
+      .toBe(1);
+    await page.goto(`${t.url}/console/#/outbox?state=dead`);
+    const row = page.locator("tbody tr.row").first();
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/http_webhook.*dead/s);
+    await row.locator("summary").click();
+    expect(await row.locator("ol").textContent()).toMatch(/HTTP 403/);
+    expect(await page.content()).not.toContain("browser-secret-5678");
+    await page.screenshot({ path: join(ARTIFACTS, "console-outbox.png") });
+    await row.getByRole("button", { name: "Retry" }).click();
+    await page.getByText(/queued again \(1\)/).waitFor();
+  }, 60_000);
 });

@@ -864,6 +864,146 @@ async function modulesView(name) {
   }
 }
 
+// ---------- outbox (docs/delivery.md) ----------
+const fmtAge = (ms) =>
+  ms === null || ms === undefined ? "—" : ms < 60000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60000)} min`;
+async function outboxView(params) {
+  const state = params.get("state") || "waiting";
+  const form = h(
+    "form",
+    { class: "filters", role: "search" },
+    field(
+      "State",
+      h(
+        "select",
+        { name: "state" },
+        ...["waiting", "leased", "delivered", "dead"].map((o) => h("option", { value: o, selected: state === o }, o)),
+      ),
+    ),
+    h("button", { type: "submit" }, "Show"),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    location.hash = "#/outbox?" + new URLSearchParams([...new FormData(form)]);
+  });
+  const retry = async (id, button) => {
+    button.disabled = true;
+    try {
+      const r = await api(`/outbox/${encodeURIComponent(id)}/retry`, {});
+      button.replaceWith(h("span", { class: "muted" }, `queued again (${r.retried})`));
+    } catch (e) {
+      button.replaceWith(errorBox(e));
+    }
+  };
+  try {
+    const data = await api("/outbox?" + new URLSearchParams({ state, limit: "100" }));
+    const st = data.stats;
+    if (st.backend === "off")
+      return setView("Outbox", h("p", { class: "muted" }, "The outbox is off (outbox.backend: off): every node delivers synchronously."));
+    const summary = h(
+      "p",
+      {},
+      `Backend ${st.backend} · ${st.depth} waiting · oldest ${fmtAge(st.oldestPendingAgeMs)} · ${st.dead} dead letters`,
+      st.dead ? [" ", h("button", { type: "button", onclick: (e) => retry("all-dead", e.currentTarget) }, "Retry all dead letters")] : "",
+    );
+    const perModule = st.modules?.length
+      ? h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ...["Module", "Waiting", "In flight", "Delivered", "Dead", "Attempts", "Oldest"].map((t) => h("th", { scope: "col" }, t)),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            st.modules.map((m) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, m.module),
+                h("td", {}, m.pending),
+                h("td", {}, m.inFlight),
+                h("td", {}, m.delivered),
+                h("td", {}, m.dead),
+                h("td", {}, m.attempts),
+                h("td", {}, fmtAge(m.oldestPendingAgeMs)),
+              ),
+            ),
+          ),
+        )
+      : null;
+    const rows = data.jobs.map((j) =>
+      h(
+        "tr",
+        { class: "row" },
+        h("td", {}, h("code", {}, j.id)),
+        h("td", {}, j.module),
+        h("td", {}, j.destination),
+        h("td", {}, badge(j.state)),
+        h("td", {}, j.attempts),
+        h("td", {}, fmtTime(j.createdAt)),
+        h("td", {}, j.state === "pending" ? fmtTime(j.nextAt) : fmtTime(j.finishedAt)),
+        h(
+          "td",
+          {},
+          j.lastError || "",
+          j.history?.length
+            ? h(
+                "details",
+                {},
+                h("summary", {}, `${j.history.length} attempt(s)`),
+                h(
+                  "ol",
+                  {},
+                  j.history.map((a) =>
+                    h(
+                      "li",
+                      {},
+                      `${fmtTime(a.at)} · ${a.result}${a.status ? ` · HTTP ${a.status}` : ""} · ${fmtMs(a.durationMs)}${a.error ? ` · ${a.error}` : ""}${a.excerpt ? ` · “${a.excerpt}”` : ""}`,
+                    ),
+                  ),
+                ),
+              )
+            : "",
+        ),
+        h("td", {}, j.state === "dead" ? h("button", { type: "button", onclick: (e) => retry(j.id, e.currentTarget) }, "Retry") : ""),
+      ),
+    );
+    setView(
+      "Outbox",
+      summary,
+      perModule,
+      form,
+      rows.length
+        ? h(
+            "table",
+            {},
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                ...["Delivery id", "Module", "Destination", "State", "Attempts", "Queued", "Next / finished", "Last error", ""].map((t) =>
+                  h("th", { scope: "col" }, t),
+                ),
+              ),
+            ),
+            h("tbody", {}, rows),
+          )
+        : h("p", { class: "muted" }, `No ${state} deliveries. Nodes whose Delivery is "queued" appear here.`),
+    );
+  } catch (e) {
+    setView("Outbox", form, errorBox(e));
+  }
+}
+
 // ---------- routing and theme ----------
 async function route() {
   const [path, qs] = (location.hash.slice(1) || "/").split("?");
@@ -875,6 +1015,7 @@ async function route() {
   if (parts[0] === "queries") return queriesList(params);
   if (parts[0] === "template") return templateView();
   if (parts[0] === "hashpath") return hashpathView();
+  if (parts[0] === "outbox") return outboxView(params);
   if (parts[0] === "modules") return modulesView(parts[1] ? decodeURIComponent(parts[1]) : undefined);
   return home();
 }
