@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { moduleGuides, moduleReferenceMarkdown } from "../../src/core/introspection/module-reference.js";
+import { builtinRoot, loadRoot } from "../../src/core/registry/loader.js";
+import { ModuleRegistry } from "../../src/core/registry/registry.js";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+
+// docs/modules.md is generated from the declarations; a module change must regenerate it.
+describe("modules --reference", () => {
+  it("docs/modules.md is up to date (regenerate with `npx tsx src/cli.ts modules --reference > docs/modules.md`)", async () => {
+    const registry = new ModuleRegistry();
+    await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log: { info() {}, warn() {}, error() {} } });
+    const modules = registry.all();
+    const guides = moduleGuides(
+      join(repo, "docs"),
+      modules.map((m) => m.name),
+      ["modules.md", "protocol.md"],
+    );
+    const page = moduleReferenceMarkdown(modules, guides);
+    // Every module has its anchor, and every declared parameter and setting is on the page.
+    for (const m of modules) {
+      expect(page).toContain(`<a id="${m.name}"></a>`);
+      for (const p of m.params) expect(page).toContain(`| \`${p.name}\` | \`${p.id}\` |`);
+    }
+    expect(page).toContain('<a id="action-modules"></a>');
+    expect(readFileSync(join(repo, "docs/modules.md"), "utf8")).toBe(page);
+  });
+});
