@@ -15,7 +15,7 @@ function* sourceFiles(dir: string): Generator<string> {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) {
       if (entry !== "node_modules") yield* sourceFiles(path);
-    } else if (/\.(ts|mts|js|mjs|html|css)$/.test(entry)) yield path;
+    } else if (/\.(ts|mts|js|mjs|html|css|md)$/.test(entry)) yield path;
   }
 }
 
