@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,4 +29,19 @@ describe("modules --reference", () => {
     expect(page).toContain('<a id="action-modules"></a>');
     expect(readFileSync(join(repo, "docs/modules.md"), "utf8")).toBe(page);
   });
+
+  it("the command prints that page", async () => {
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "modules", "--reference"], { cwd: repo });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d));
+      child.stderr.on("data", (d: Buffer) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(readFileSync(join(repo, "docs/modules.md"), "utf8"));
+    // A child process loading every module: generous under a loaded machine.
+  }, 90_000);
 });
