@@ -4,8 +4,8 @@ import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { anchorsOf } from "../helpers/markdown.js";
 
-// Every relative link and every repository path named in README.md, docs/*.md and
-// test/README.md exists, and every #anchor of a link to a Markdown page is defined there, so a
+// Every relative link and every repository path named in README.md, docs/*.md, test/README.md
+// and the READMEs under src/ exists, and every #anchor of a link to a Markdown page is defined there, so a
 // move or a renamed heading cannot leave the documentation pointing nowhere.
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -15,6 +15,8 @@ const pages = [
   ...readdirSync(join(repo, "docs"))
     .filter((f) => f.endsWith(".md"))
     .map((f) => `docs/${f}`),
+  // The READMEs beside the code (src/engines/jinja, src/services/http...).
+  ...(readdirSync(join(repo, "src"), { recursive: true }) as string[]).filter((f) => f.endsWith("README.md")).map((f) => `src/${f}`),
 ];
 
 const anchorCache = new Map<string, Set<string>>();
