@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 import { anchorsOf } from "../helpers/markdown.js";
 
 // Every relative link and every repository path named in README.md, docs/*.md, test/README.md
-// and the READMEs under src/ exists, and every #anchor of a link to a Markdown page is defined there, so a
-// move or a renamed heading cannot leave the documentation pointing nowhere.
+// and the READMEs under src/ exists, and every #anchor of a link to a Markdown page is defined
+// there, so a move or a renamed heading cannot leave the documentation pointing nowhere.
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const pages = [
