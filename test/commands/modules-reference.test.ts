@@ -28,7 +28,8 @@ describe("modules --reference", () => {
     }
     expect(page).toContain('<a id="action-modules"></a>');
     expect(readFileSync(join(repo, "docs/modules.md"), "utf8")).toBe(page);
-  });
+    // Loads every built-in module: generous under a loaded machine.
+  }, 90_000);
 
   it("the command prints that page", async () => {
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

@@ -14,6 +14,8 @@ const cell = (s: string) =>
     .trim();
 const code = (s: string) => (s === "" ? "" : `\`${s.replace(/`/g, "'")}\``);
 const yes = (b: boolean) => (b ? "yes" : "");
+// Inside a table a `|` ends the cell even in a code span; GitHub reads `\|` there as the character.
+const tcode = (s: string) => code(s).replace(/\|/g, "\\|");
 
 /**
  * The guide pages (docs/*.md) with a heading that names a module (`` `name` ``, or the name with
@@ -55,7 +57,7 @@ function actionSection(m: LoadedModule, guides: readonly string[]): string[] {
     const flags = [p.spec.jinja ? "Jinja" : "", p.spec.secret ? "secret" : "", p.spec.required ? "required" : ""]
       .filter(Boolean)
       .join(", ");
-    return `| ${code(p.name)} | ${code(p.id)} | ${cell(p.label)} | ${p.spec.widget} | ${flags || "—"} | ${code(p.spec.placeholder ?? "") || "—"} | ${cell(p.spec.description) || "—"} |`;
+    return `| ${code(p.name)} | ${code(p.id)} | ${cell(p.label)} | ${p.spec.widget} | ${flags || "—"} | ${tcode(p.spec.placeholder ?? "") || "—"} | ${cell(p.spec.description) || "—"} |`;
   });
   return [
     `<a id="${m.name}"></a>`,
@@ -94,7 +96,7 @@ function expansionSection(m: LoadedModule, guides: readonly string[]): string[] 
     def.timeoutMs ? `deadline: ${def.timeoutMs} ms` : "",
   ].filter(Boolean);
   const settings = Object.entries((def.settings ?? {}) as Record<string, SettingFacts>).map(([name, s]) => {
-    const dflt = s.default === undefined ? "—" : code(String(s.default));
+    const dflt = s.default === undefined ? "—" : tcode(String(s.default));
     return `| ${code(name)} | ${code(`Plugin.Enrichment_${m.name}_${name}`)} | ${dflt} | ${yes(s.secret === true) || "—"} | ${cell(String(s.description ?? "")) || "—"} |`;
   });
   return [
