@@ -1,11 +1,13 @@
 import type { Command } from "commander";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadConfig } from "../core/config.js";
 import { builtinRoot, loadRoot } from "../core/registry/loader.js";
 import { IsolationHost } from "../core/isolation/host.js";
 import { ModuleRegistry } from "../core/registry/registry.js";
 import { installSdkResolution } from "../core/registry/sdk-resolution.js";
 import { moduleTableMarkdown } from "../core/introspection/module-table.js";
+import { moduleGuides, moduleReferenceMarkdown } from "../core/introspection/module-reference.js";
+import { PACKAGE_ROOT } from "../package-info.js";
 
 // `misp-modules-ts modules`: what the server would list, without starting it.
 
@@ -16,7 +18,8 @@ export function registerModulesCommand(program: Command): void {
     .option("-c, --custom <dir...>", "custom module root(s) to include")
     .option("--markdown", "print Markdown tables (the README's module list)")
     .option("--json", "print the /modules JSON")
-    .action(async (opts: { custom?: string[]; markdown?: boolean; json?: boolean }) => {
+    .option("--reference", "print the module reference page (docs/modules.md)")
+    .action(async (opts: { custom?: string[]; markdown?: boolean; json?: boolean; reference?: boolean }) => {
       const registry = new ModuleRegistry();
       const log = { info() {}, warn() {}, error: (o: object, m?: string) => process.stderr.write(`${m}: ${JSON.stringify(o)}\n`) };
       await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log });
@@ -36,7 +39,11 @@ export function registerModulesCommand(program: Command): void {
       if (roots.length > 0) await installSdkResolution();
       for (const dir of roots) await loadRoot(dir, "custom", registry, { allowShadowing: false, log, isolation });
       const descriptors = registry.all().map((m) => m.descriptor);
-      if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
+      if (opts.reference) {
+        const names = registry.all().map((m) => m.name);
+        const guides = moduleGuides(join(PACKAGE_ROOT, "docs"), names, ["modules.md", "protocol.md"]);
+        process.stdout.write(moduleReferenceMarkdown(registry.all(), guides));
+      } else if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
       else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");
       else
         for (const d of descriptors.sort((a, b) => a.name.localeCompare(b.name)))

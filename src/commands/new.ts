@@ -61,7 +61,7 @@ export function registerNew(program: Command): void {
     .command("new")
     .description("Write a new custom module and its test into a module root (served with -c DIR)")
     .argument("<kind>", "action or expansion")
-    .argument("<name>", "module name: lower-case letters, digits and underscores (PROTOCOL §4)")
+    .argument("<name>", "module name: lower-case letters, digits and underscores (docs/protocol.md#naming)")
     .option("--dir <dir>", "custom module root, the folder given to -c (default ./modules)")
     .option("--force", "overwrite existing files")
     .addHelpText(
@@ -229,7 +229,7 @@ export default defineExpansionModule({
 
 function expansionTest(name: string): string {
   return `// Starts the real server on this module root and sends ${name} what MISP sends for an
-// interactive enrichment of a domain attribute (PROTOCOL §6.1).
+// interactive enrichment of a domain attribute (docs/protocol.md#simplified-request).
 // Run from your project: node --import tsx --test <module root>/expansion/${name}.test.ts
 ${testPreamble("expansion")}
 let server: ChildProcess;

@@ -1,5 +1,5 @@
 // `misp-modules-ts query MODULE --data ROAMING.json [--param NAME=VALUE ...] [--filter ...]`:
-// builds the exact /query body MISP would send for a workflow node of MODULE (PROTOCOL §5.4)
+// builds the exact /query body MISP would send for a workflow node of MODULE (docs/protocol.md#action-request)
 // and runs it in-process, or against a running server with --url. Module authors use it
 // with the roaming-data fixtures.
 import { InvalidArgumentError, type Command } from "commander";

@@ -17,7 +17,7 @@ import type { ModuleRegistry } from "./registry/registry.js";
 import { runQuery } from "./runtime/run-query.js";
 import type { Services } from "./runtime/services.js";
 
-// The HTTP face of the server: routes and reply rules of PROTOCOL §2. It knows the
+// The HTTP face of the server: routes and reply rules of docs/protocol.md#endpoints. It knows the
 // registry and the runtime, never a module by name.
 
 export interface BuildServerOptions {
@@ -115,7 +115,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  // MISP sends JSON; scripts in the wild post it as form data or without a type (PROTOCOL §1.4).
+  // MISP sends JSON; scripts in the wild post it as form data or without a type (docs/protocol.md#http-client).
   // Bodies are read under BodyGuard's bounds; large ones are parsed in slices (parseJsonBody).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (req, _payload, done) => {

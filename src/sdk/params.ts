@@ -2,7 +2,7 @@ import { z } from "zod";
 
 // Parameter kinds of action modules. MISP's node editor knows three widgets only
 // (single-line input, textarea, hash path) and sends every value as a string, "" when the
-// user left the field untouched (PROTOCOL §5.1). Each kind therefore pairs a widget with a
+// user left the field untouched (docs/protocol.md#action-config). Each kind therefore pairs a widget with a
 // zod schema that turns that string into a typed value, applying our default for "".
 
 export type ParamWidget = "string" | "large_string" | "hash_path";
@@ -14,7 +14,7 @@ export interface ParamSpec<T = unknown> {
   readonly description: string;
   /** What MISP shows in the empty field. Never a default: untouched fields arrive as "". */
   readonly placeholder?: string;
-  /** MISP renders the value with Jinja against the roaming data before calling us (§5.5). */
+  /** MISP renders the value with Jinja against the roaming data before calling us (docs/protocol.md#jinja-params). */
   readonly jinja: boolean;
   /** Value may be a `secret:NAME` reference and is redacted from logs and errors. */
   readonly secret: boolean;

@@ -1,6 +1,6 @@
 // Settings of expansion modules. MISP declares one admin setting per name
 // (`Plugin.Enrichment_<module>_<name>`), sends them back in `config` (null when unset)
-// and only supports plain strings (PROTOCOL §7.3). The server configuration can provide a
+// and only supports plain strings (docs/protocol.md#expansion-settings). The server configuration can provide a
 // value too, so secrets and base URLs can live on our side.
 
 export interface SettingSpec {

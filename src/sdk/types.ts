@@ -12,7 +12,7 @@ export interface ModuleLogger {
   isLevelEnabled(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
-/** Informational descriptor fields (PROTOCOL §2.1); only `description` is required. */
+/** Informational descriptor fields (docs/protocol.md#get-modules); only `description` is required. */
 export interface ModuleMeta {
   description: string;
   /** Display name in meta.name (MISP shows the module's file name, not this). */
@@ -94,13 +94,13 @@ export interface ActionInput<V> {
    * tells "left empty" from "set to the default value" (e.g. to fall back to server settings).
    */
   readonly rawParams: Readonly<Record<string, string>>;
-  /** The roaming data (PROTOCOL §10). May lack `Event` for non-core-format triggers. */
+  /** The roaming data (docs/protocol.md#roaming-data). May lack `Event` for non-core-format triggers. */
   readonly data: unknown;
   /** MISP's extraction for each hash_path parameter, by declared name. */
   readonly matchingData: Readonly<Record<string, unknown>>;
   /**
    * Items kept by the node's filter, as a list. Undefined when the request had none or when MISP
-   * sent its fallback (the whole data), i.e. when there was no effective filtering (PROTOCOL §5.4).
+   * sent its fallback (the whole data), i.e. when there was no effective filtering (docs/protocol.md#action-request).
    */
   readonly filteredItems?: readonly unknown[];
   /** The request body as received. */
@@ -143,7 +143,7 @@ export interface ExpansionInput<S extends string> {
   readonly request: Readonly<Record<string, unknown>>;
 }
 
-/** An expansion reply: usually `{results: ...}`; may carry `error` (PROTOCOL §7). */
+/** An expansion reply: usually `{results: ...}`; may carry `error` (docs/protocol.md#expansion-replies). */
 export type ExpansionReply = Record<string, unknown>;
 
 export interface ExpansionModuleDefinition<S extends Record<string, SettingSpec> = Record<string, SettingSpec>> extends ModuleLimits {
@@ -158,7 +158,7 @@ export interface ExpansionModuleDefinition<S extends Record<string, SettingSpec>
   format?: "misp_standard";
   settings?: S;
   handler(input: ExpansionInput<Extract<keyof S, string>>, ctx: ModuleContext): Promise<ExpansionReply> | ExpansionReply;
-  /** Shape of every failure reply (default `{error, results: []}`, PROTOCOL §7.6). */
+  /** Shape of every failure reply (default `{error, results: []}`, docs/protocol.md#expansion-errors). */
   errorReply?(message: string): ExpansionReply;
   init?(ctx: Omit<ModuleContext, "signal" | "deadline" | "delivery">): Promise<void>;
 }

@@ -54,7 +54,7 @@ export async function startConsoleApp(
   };
 }
 
-/** A post exactly as MISP's CakePHP HttpSocket sends it (CONSOLE contract in docs/console.md). */
+/** A post exactly as MISP's CakePHP HttpSocket sends it (the contract in docs/console.md). */
 export function mispPost(base: string, path: string, body: unknown): Promise<{ status: number; text: string; ms: number }> {
   const url = new URL(path, base);
   const payload = typeof body === "string" ? body : JSON.stringify(body);

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { moduleNameProblem, paramNameProblems } from "../../src/core/registry/naming.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
-describe("naming rules (PROTOCOL §4)", () => {
+describe("naming rules (docs/protocol.md#naming)", () => {
   it("accepts lower-case snake_case names", () => {
     for (const n of ["testaction", "http_webhook", "a1", "x_y_z"]) expect(moduleNameProblem(n, "action")).toBeUndefined();
   });

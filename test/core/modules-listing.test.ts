@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-describe("GET /modules (PROTOCOL §2.1)", () => {
+describe("GET /modules (docs/protocol.md#get-modules)", () => {
   it("is a JSON array of descriptors with every meta key", () => {
     expect(Array.isArray(modules)).toBe(true);
     expect(modules.length).toBeGreaterThan(0);
@@ -71,7 +71,7 @@ describe("GET /modules (PROTOCOL §2.1)", () => {
     }
   });
 
-  it("testaction matches the reference (MODULES §1)", () => {
+  it("testaction matches the reference (docs/modules.md#testaction)", () => {
     const ta = modules.find((m) => m.name === "testaction");
     expect(ta.meta.description).toBe("Test action module that always reports success.");
     expect(Object.keys(ta.meta.config.params)).toEqual(["foo", "Data extraction path"]);
@@ -80,7 +80,7 @@ describe("GET /modules (PROTOCOL §2.1)", () => {
     expect(ta.meta.config).toMatchObject({ blocking: false, support_filters: false, expect_misp_core_format: false });
   });
 
-  it("no shipped module breaks the naming rules (PROTOCOL §4)", () => {
+  it("no shipped module breaks the naming rules (docs/protocol.md#naming)", () => {
     for (const m of modules) {
       const kind = m.type === "action_mod" ? "action" : "expansion";
       expect(moduleNameProblem(m.name, kind), m.name).toBeUndefined();

@@ -4,7 +4,7 @@ import { humanize, paramId, paramLabel, slug, underscore } from "../../src/engin
 import { normaliseFilteredItems } from "../../src/core/runtime/action-input.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
-// PROTOCOL §5.3: every row of the table, as MISP's CakePHP Inflector computes it.
+// docs/protocol.md#inflector: every row of the table, as MISP's CakePHP Inflector computes it.
 const TABLE: Array<[string, string, string]> = [
   ["foo", "foo", "Foo"],
   ["Data extraction path", "data_extraction_path", "Data Extraction Path"],
@@ -19,7 +19,7 @@ const TABLE: Array<[string, string, string]> = [
   ["a__b", "a_b", "A  B"],
 ];
 
-describe("CakePHP inflector (PROTOCOL §5.3)", () => {
+describe("CakePHP inflector (docs/protocol.md#inflector)", () => {
   it.each(TABLE)("%j → id %j, label %j", (name, id, label) => {
     expect(paramId(name)).toBe(id);
     expect(paramLabel(name)).toBe(label);
@@ -38,7 +38,7 @@ describe("CakePHP inflector (PROTOCOL §5.3)", () => {
   });
 });
 
-describe("filteredItems normalisation (PROTOCOL §5.4)", () => {
+describe("filteredItems normalisation (docs/protocol.md#action-request)", () => {
   it("keeps lists, orders position-keyed objects, treats the data fallback as no filtering", () => {
     expect(normaliseFilteredItems([{ a: 1 }])).toEqual([{ a: 1 }]);
     expect(normaliseFilteredItems({ "3": "c", "1": "a", "10": "d" })).toEqual(["a", "c", "d"]);

@@ -7,7 +7,7 @@ const seen = ((globalThis as Record<string, unknown>).__slowActionSeen ??= { abo
   lateLook?: { aborted: boolean; reason: string };
 };
 
-// One test per row of PROTOCOL §2.2 (the Jinja row is covered by the template suite).
+// One test per row of docs/protocol.md#post-query (the Jinja row is covered by the template suite).
 
 const customRoot = fileURLToPath(new URL("../fixtures/modules", import.meta.url));
 let t: TestApp;
@@ -32,7 +32,7 @@ async function raw(body: string, contentType?: string) {
   return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, unknown> };
 }
 
-describe("POST /query reply rules (PROTOCOL §2.2)", () => {
+describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
   it("action module succeeded → {data: true}", async () => {
     expect(
       await t.query({

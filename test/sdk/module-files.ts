@@ -46,7 +46,7 @@ export default defineExpansionModule({
 `;
 }
 
-/** A MISP-shaped action request (PROTOCOL §5.4) for actionSource's single parameter. */
+/** A MISP-shaped action request (docs/protocol.md#action-request) for actionSource's single parameter. */
 export function actionRequest(
   module: string,
   mode: "ok" | "fail" | "" = "",

@@ -14,7 +14,7 @@ function parse<T>(spec: ParamSpec<T>, raw: string): { ok: true; value: T } | { o
   return r.success ? { ok: true, value: r.data } : { ok: false, message: r.error.issues[0]?.message ?? "" };
 }
 
-describe("widgets MISP renders (PROTOCOL §5.1)", () => {
+describe("widgets MISP renders (docs/protocol.md#action-config)", () => {
   const def = defineActionModule({
     meta: { description: "all kinds" },
     params: {
@@ -51,7 +51,7 @@ describe("widgets MISP renders (PROTOCOL §5.1)", () => {
     });
   });
 
-  it("flags only template text as jinja_supported (MISP pre-renders it, §5.5)", () => {
+  it("flags only template text as jinja_supported (MISP pre-renders it, docs/protocol.md#jinja-params)", () => {
     expect(
       Object.entries(params)
         .filter(([, v]) => v.jinja_supported === true)

@@ -2,7 +2,7 @@ import type { ModuleRegistry } from "../registry/registry.js";
 
 /**
  * GET /modules served from a precomputed buffer. MISP calls it on every workflow run with a
- * 1-second timeout (PROTOCOL §1.3); it is rebuilt only when the module set changes.
+ * 1-second timeout (docs/protocol.md#timeouts); it is rebuilt only when the module set changes.
  */
 export class ModulesListing {
   private builtFor = -1;

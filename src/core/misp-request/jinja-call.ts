@@ -1,5 +1,5 @@
 /**
- * MISP's pre-rendering of jinja_supported parameters (PROTOCOL §5.5, §8): the request it
+ * MISP's pre-rendering of jinja_supported parameters (docs/protocol.md#jinja-params, docs/protocol.md#jinja-rendering): the request it
  * sends to jinja_template_rendering and how it reads the reply.
  */
 import { phpJsonEncode } from "../../engines/cakephp-hash/php-json-encode.js";

@@ -1,6 +1,6 @@
 /**
  * How MISP turns an action module descriptor (GET /modules entry) into a workflow node
- * (PROTOCOL §5.2, Module_misp_module): node id, flags, and the parameter list with the
+ * (docs/protocol.md#workflow-node, Module_misp_module): node id, flags, and the parameter list with the
  * slugged ids and humanized labels MISP keys `params` and `matchingData` by.
  */
 import { paramId, paramLabel, underscore } from "../../engines/cakephp-hash/inflector.js";

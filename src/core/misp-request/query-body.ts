@@ -1,5 +1,5 @@
 /**
- * The /query body MISP sends for a misp-module workflow node (PROTOCOL §5.4,
+ * The /query body MISP sends for a misp-module workflow node (docs/protocol.md#action-request,
  * Module_misp_module::exec), built from the node definition, the roaming data, the values
  * stored in the node and its saved filter.
  */
@@ -53,7 +53,7 @@ function jinjaContext(data: unknown, mispBaseUrl: string | undefined): unknown {
 
 /**
  * MISP builds `params` with Hash::combine($indexedParams, '{s}.id', '{s}.value'): an id that
- * PHP turns into an integer key ("0", "42") is not matched by {s} and is left out (PROTOCOL §5.2).
+ * PHP turns into an integer key ("0", "42") is not matched by {s} and is left out (docs/protocol.md#workflow-node).
  */
 function isDroppedId(id: string): boolean {
   return typeof normalizeKey(id) === "number";
@@ -97,7 +97,7 @@ export async function buildActionQueryBody(input: ActionQueryInput): Promise<Rec
     values.set(param.id, value);
   }
   const params = [...values].filter(([id]) => !isDroppedId(id));
-  // An empty PHP array is encoded as [] (PROTOCOL §12).
+  // An empty PHP array is encoded as [] (docs/protocol.md#php-json).
   body.params = params.length === 0 ? [] : orderedRecord(params);
 
   // matchingData reads every parameter's value, including those left out of `params`.

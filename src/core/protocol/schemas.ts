@@ -54,7 +54,7 @@ export const ModuleDescriptorSchema = z.looseObject({
     config: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]),
   }),
 });
-export const ModulesReply = z.array(ModuleDescriptorSchema).describe("Every module descriptor (PROTOCOL §2.1)");
+export const ModulesReply = z.array(ModuleDescriptorSchema).describe("Every module descriptor (docs/protocol.md#get-modules)");
 
 export const HealthReply = z
   .looseObject({

@@ -1,7 +1,7 @@
 import type { ParamSpec } from "../../sdk/params.js";
 import type { ActionModuleDefinition, ExpansionModuleDefinition, ModuleDefinition, ModuleMeta } from "../../sdk/types.js";
 
-// The /modules descriptor (PROTOCOL §2.1) derived from a module's declaration; nobody
+// The /modules descriptor (docs/protocol.md#get-modules) derived from a module's declaration; nobody
 // writes descriptor JSON by hand.
 
 export interface ModuleDescriptor {
@@ -61,7 +61,7 @@ export function expansionDescriptor(name: string, def: ExpansionModuleDefinition
   if (def.output) mispattributes.output = [...def.output];
   if (def.format) mispattributes.format = def.format;
   const meta = { ...commonMeta(name, def.meta), "module-type": [...def.moduleType] };
-  // A list of setting names (PROTOCOL §7.3); MISP sends `config` only when it is non-empty.
+  // A list of setting names (docs/protocol.md#expansion-settings); MISP sends `config` only when it is non-empty.
   const settings = Object.keys(def.settings ?? {});
   (meta as Record<string, unknown>).config = settings;
   return { name, type: "expansion", mispattributes, meta };

@@ -1,6 +1,6 @@
 import { paramId, underscore } from "../../engines/cakephp-hash/inflector.js";
 
-// Naming rules of PROTOCOL §4, checked when a module loads.
+// Naming rules of docs/protocol.md#naming, checked when a module loads.
 
 export const MODULE_NAME_RE = /^[a-z][a-z0-9_]*$/;
 

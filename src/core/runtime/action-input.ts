@@ -3,7 +3,7 @@ import type { LoadedModule } from "../registry/registry.js";
 import type { SecretStore } from "../../services/secrets/store.js";
 import { SECRET_NAME_RE, urlCredentialParts } from "../../services/secrets/scrub.js";
 
-// Turns MISP's node request (PROTOCOL §5.4) into what an action handler reads: values by
+// Turns MISP's node request (docs/protocol.md#action-request) into what an action handler reads: values by
 // declared parameter name, matchingData by name, filteredItems as a list.
 
 export interface PreparedActionInput {
@@ -40,7 +40,7 @@ export function normaliseFilteredItems(v: unknown): unknown[] | undefined {
 }
 
 export function prepareActionInput(mod: LoadedModule, body: Record<string, unknown>, secrets: SecretStore): PreparedActionInput {
-  // PHP encodes an empty params array as [] (PROTOCOL §12).
+  // PHP encodes an empty params array as [] (docs/protocol.md#php-json).
   const rawParams = isPlainObject(body.params) ? body.params : {};
   const rawMatching = isPlainObject(body.matchingData) ? body.matchingData : {};
   const params: Record<string, unknown> = {};
@@ -69,7 +69,7 @@ export function prepareActionInput(mod: LoadedModule, body: Record<string, unkno
     params[p.name] = parsed.data;
     if (p.spec.widget === "hash_path") {
       const md = rawMatching[p.label] ?? rawMatching[p.name] ?? rawMatching[p.id];
-      // MISP sends the whole data for an empty path (PROTOCOL §5.4).
+      // MISP sends the whole data for an empty path (docs/protocol.md#action-request).
       matchingData[p.name] = md === undefined && raw === "" ? body.data : md;
     }
   }

@@ -4,8 +4,8 @@ import type { Services } from "./services.js";
 import { SECRET_NAME_RE } from "../../services/secrets/scrub.js";
 import type { SettingSpec } from "../../sdk/settings.js";
 
-// Settings of an expansion: MISP sends `config` with null for unset values (PROTOCOL §7.3)
-// and "Attach enrichment" sends the placeholder {"_": "_"} (§6.6).
+// Settings of an expansion: MISP sends `config` with null for unset values (docs/protocol.md#expansion-settings)
+// and "Attach enrichment" sends the placeholder {"_": "_"} (docs/protocol.md#attach-enrichment).
 
 export interface PreparedExpansionInput {
   config: Record<string, string | undefined>;

@@ -12,7 +12,7 @@ import type { QueryEnd } from "./observer.js";
 import type { Services } from "./services.js";
 
 // Runs one /query: finds the module, prepares its input, enforces the deadline and turns
-// every outcome into a protocol reply (PROTOCOL §2.2). Never throws.
+// every outcome into a protocol reply (docs/protocol.md#post-query). Never throws.
 
 export type Outcome = "ok" | "error" | "timeout" | "unknown_module" | "crash";
 

@@ -1,6 +1,6 @@
 /**
  * CakePHP 2.x Hash::extract() (and Hash::get() for simple paths) over JSON-like data,
- * with PHP array semantics: see PROTOCOL §9. Results reference the input; nothing is copied.
+ * with PHP array semantics: see docs/protocol.md#hash-paths. Results reference the input; nothing is copied.
  */
 import { compilePath, type CompiledPath, type KeyMatcher, type PathToken } from "./compile.js";
 import type { Condition } from "./conditions.js";

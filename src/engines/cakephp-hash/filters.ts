@@ -1,5 +1,5 @@
 /**
- * MISP's workflow filters (PROTOCOL §11): WorkflowBaseModule::getItemsMatchingCondition()
+ * MISP's workflow filters (docs/protocol.md#filters): WorkflowBaseModule::getItemsMatchingCondition()
  * and evaluateCondition(), and the `filteredItems` value Module_misp_module::exec() sends.
  */
 import { PhpTypeError, type WarningSink } from "./errors.js";
@@ -164,7 +164,7 @@ export function keptItemsToPhpValue(kept: readonly KeptItem[]): unknown {
 }
 
 /**
- * What MISP puts in `filteredItems` for a node with `support_filters` (PROTOCOL §5.4):
+ * What MISP puts in `filteredItems` for a node with `support_filters` (docs/protocol.md#action-request):
  * the kept items (list or position-keyed object), or the whole data when none survive
  * (which is also the case with no filter configured).
  */

@@ -1,5 +1,5 @@
 /**
- * CakePHP 2.x Hash paths and MISP workflow filters with PHP semantics (PROTOCOL §9, §11).
+ * CakePHP 2.x Hash paths and MISP workflow filters with PHP semantics (docs/protocol.md#hash-paths, docs/protocol.md#filters).
  *
  *   extract(data, "Event._AttributeFlattened.{n}[type=/^ip-/].value")
  */

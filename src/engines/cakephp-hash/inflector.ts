@@ -1,5 +1,5 @@
 // CakePHP 2.x Inflector semantics that MISP applies to module and parameter names
-// (PROTOCOL §5.3). MISP derives node ids with slug(underscore(name)) and matchingData
+// (docs/protocol.md#inflector). MISP derives node ids with slug(underscore(name)) and matchingData
 // keys with humanize(name); we must derive exactly the same strings to map them back.
 
 /** Insert "_" before an ASCII capital preceded by a word character, then lower-case everything. */

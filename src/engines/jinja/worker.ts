@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { parseTemplateJson, renderJinja, TemplateError, type RenderLimits } from "./render.js";
 import { MISSING, dictGet, isDict } from "./values.js";
 
-/** Template used when MISP's request has no `template` key (reference parity, MODULES §10). */
+/** Template used when MISP's request has no `template` key (reference parity, docs/modules.md#jinja_template_rendering). */
 export const DEFAULT_TEMPLATE = "- Default template -";
 
 /**
@@ -44,7 +44,7 @@ export interface TemplateWorkerData {
 
 class RequestShapeError extends Error {}
 
-/** Applies PROTOCOL §8 to MISP's `text`: JSON {template, data}; non-object data is an empty context. */
+/** Applies docs/protocol.md#jinja-rendering to MISP's `text`: JSON {template, data}; non-object data is an empty context. */
 function readMispText(text: string): { template: string; data: unknown } {
   const split = splitPhpEncodedText(text);
   if (split) {

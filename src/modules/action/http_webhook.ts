@@ -14,8 +14,8 @@ import {
   WebhookRequestError,
 } from "../shared/messages/webhook-request.js";
 
-// Generic HTTP callback (MODULES §2). Not called `webhook`: that id belongs to MISP's
-// built-in module, which a misp-module of the same id would silently replace (PROTOCOL §4).
+// Generic HTTP callback (docs/modules.md#http_webhook). Not called `webhook`: that id belongs to MISP's
+// built-in module, which a misp-module of the same id would silently replace (docs/protocol.md#naming).
 // Success only when the endpoint answered with an accepted status.
 
 const METHODS = ["post", "put", "patch", "get", "delete"] as const;

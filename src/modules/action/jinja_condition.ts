@@ -1,7 +1,7 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
 
 // A blocking condition written as a Jinja expression. MISP renders `condition` (and
-// `message`) against the roaming data before calling us (PROTOCOL §5.5), so we only read
+// `message`) against the roaming data before calling us (docs/protocol.md#jinja-params), so we only read
 // the rendered text. Anything but a clear true/false is an error — which blocks too, so a
 // broken condition never lets an operation through silently.
 

@@ -8,7 +8,7 @@ import { sendViaSmtp, SmtpFailure, type ResolveAllowed } from "./_mail/smtp-send
 import { cleanSubject, defaultSubject } from "./_mail/subject.js";
 import { eventSummary } from "../shared/messages/summary.js";
 
-// E-mail through an SMTP relay to any address (MODULES §6). MISP's built-in send-mail
+// E-mail through an SMTP relay to any address (docs/modules.md#mail). MISP's built-in send-mail
 // only reaches MISP users and reports success whatever happened; this one succeeds only
 // when the relay accepted the message for at least one recipient.
 

@@ -4,7 +4,7 @@ import { deliver, requireParams } from "../shared/messages/deliver.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { messageText } from "../shared/messages/message-text.js";
 
-// Posts to Mattermost (MODULES §4): REST API with a bot token (the reference's way, minus its
+// Posts to Mattermost (docs/modules.md#mattermost): REST API with a bot token (the reference's way, minus its
 // extra users/me call and its port-443-even-for-http parsing) or an incoming webhook.
 // Success only on Mattermost's 2xx; its error `message` is shown otherwise.
 

@@ -6,7 +6,7 @@ import { eventSummary } from "../shared/messages/summary.js";
 import { adaptiveCardMessage, adaptiveParagraphs, detectCardFormat, messageCard, type CardFormat } from "../shared/messages/teams-cards.js";
 import { truncateText } from "../shared/messages/truncate.js";
 
-// Posts to Microsoft Teams (MODULES §3) through a Workflows (Power Automate) webhook with an
+// Posts to Microsoft Teams (docs/modules.md#ms_teams) through a Workflows (Power Automate) webhook with an
 // Adaptive Card, or a legacy Office 365 connector with a MessageCard. MISP's built-in
 // ms-teams-webhook form-posts the whole roaming data as JSON text, which Workflows refuse.
 

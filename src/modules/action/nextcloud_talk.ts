@@ -5,7 +5,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { messageText } from "../shared/messages/message-text.js";
 import { newReferenceId, signBotMessage } from "../shared/messages/talk-bot.js";
 
-// Posts to a Nextcloud Talk conversation (MODULES §9) as a user with an app password (the
+// Posts to a Nextcloud Talk conversation (docs/modules.md#nextcloud_talk) as a user with an app password (the
 // reference's way) or as a Talk bot (HMAC-signed). The reference never checked the answer
 // and always reported success; here only a 2xx with an OCS status other than "failure" is.
 

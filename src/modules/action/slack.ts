@@ -3,7 +3,7 @@ import { deliver, requireParams } from "../shared/messages/deliver.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { messageText } from "../shared/messages/message-text.js";
 
-// Posts to Slack (MODULES §5) with a bot token (chat.postMessage, the reference's way) or an
+// Posts to Slack (docs/modules.md#slack) with a bot token (chat.postMessage, the reference's way) or an
 // incoming webhook. Slack answers HTTP 200 to failed API calls, so success is `ok: true`
 // only; the reference swallowed those errors and told MISP everything went well.
 

@@ -12,7 +12,7 @@ import {
 } from "../shared/export-records/index.js";
 import { interpretHecResponse } from "./_splunk_hec/response.js";
 
-// Splunk HTTP Event Collector export (MODULES §7). Replaces MISP's built-in
+// Splunk HTTP Event Collector export (docs/modules.md#splunk_hec). Replaces MISP's built-in
 // splunk-hec-export, which never sends anything since 2.4.178 and ignores verify_tls.
 // Events are packed into as few requests as batch_max_bytes allows and the batches are
 // sent one after another; the first rejection stops the export and is reported with

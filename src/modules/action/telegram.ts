@@ -5,7 +5,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { eventSummary } from "../shared/messages/summary.js";
 import { TRUNCATION_MARKER, truncateText } from "../shared/messages/truncate.js";
 
-// Telegram Bot API sendMessage (MODULES §8). Unlike MISP's built-in telegram-send-alert:
+// Telegram Bot API sendMessage (docs/modules.md#telegram). Unlike MISP's built-in telegram-send-alert:
 // plain text by default, our summary escaped for the chosen parse mode, long texts split
 // on line boundaries, a retry without markup when Telegram cannot parse it, and errors
 // that say what Telegram refused. The token is part of the URL: it is passed as a secret
@@ -69,7 +69,7 @@ interface OutgoingMessage {
   plain: string;
 }
 
-/** The messages for one notification (MODULES §8.3). */
+/** The messages for one notification (docs/modules.md#telegram). */
 export function planMessages(text: string, parseMode: ParseMode | undefined, plainText: string): OutgoingMessage[] {
   if (parseMode && text.length <= TELEGRAM_MAX_LENGTH) return [{ text, parseMode, plain: plainText }];
   // Splitting markup could break entities: long formatted texts go out as plain chunks.

@@ -1,7 +1,7 @@
 import { defineActionModule, param } from "../../sdk/index.js";
 import { stringifyDeep } from "../shared/json-text.js";
 
-// Smoke test of the Action wiring (MODULES §1). Names and parameters are the reference's:
+// Smoke test of the Action wiring (docs/modules.md#testaction). Names and parameters are the reference's:
 // saved workflows address nodes and values by them.
 
 export default defineActionModule({

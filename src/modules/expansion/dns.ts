@@ -1,4 +1,4 @@
-// dns: resolve a hostname/domain to its IP addresses (MODULES §14), simplified format. Uses
+// dns: resolve a hostname/domain to its IP addresses (docs/modules.md#dns), simplified format. Uses
 // the configured nameservers, else the system's (what MISP users of the reference actually
 // get, since MISP always sends `config: {"nameserver": null}`). All addresses are returned,
 // not just the first; AAAA records are added when the server setting `aaaa` is on.

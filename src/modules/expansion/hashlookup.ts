@@ -1,6 +1,6 @@
 // hashlookup: is this MD5/SHA-1/SHA-256 part of a known file set (NSRL, distribution
 // packages...)? Asks CIRCL hashlookup and returns a `hashlookup` object referencing the
-// queried attribute (MODULES §12). "Non existing hash" is a normal answer, replied as
+// queried attribute (docs/modules.md#hashlookup). "Non existing hash" is a normal answer, replied as
 // {"error", "results": []} so MISP's batch enrichment goes on with the next attribute.
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { HASHLOOKUP, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";

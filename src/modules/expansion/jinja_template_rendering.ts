@@ -1,5 +1,5 @@
 // jinja_template_rendering: MISP's workflow engine sends every jinja_supported parameter here
-// (PROTOCOL §5.5, §8; MODULES §10). MISP reads results[0].values[0] without any check, so every
+// (docs/protocol.md#jinja-params, docs/protocol.md#jinja-rendering; docs/modules.md#jinja_template_rendering). MISP reads results[0].values[0] without any check, so every
 // reply — success or failure, including the core's own timeout reply — carries that string.
 import { defineExpansionModule, type ModuleContext, type ModuleLogger } from "../../sdk/index.js";
 import { configureTemplatePool, describeRenderFailure, getTemplatePool, isTemplateError, renderInPool } from "../../engines/jinja/pool.js";

@@ -1,6 +1,6 @@
 // mmdb_lookup: country-level geolocation and ASN of an IP address from an mmdb-server
 // instance (default CIRCL's ip.circl.lu), as geolocation and asn objects referencing the
-// queried attribute (MODULES §13).
+// queried attribute (docs/modules.md#mmdb_lookup).
 import { isIP } from "node:net";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { ASN, GEOLOCATION, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";

@@ -1,5 +1,5 @@
 // onion_lookup: what the AIL project's onion-lookup service knows about a Tor v3 onion
-// address (MODULES §11): a tor-hiddenservice object (first/last seen, languages, titles) and
+// address (docs/modules.md#onion_lookup): a tor-hiddenservice object (first/last seen, languages, titles) and
 // the service's tags, attached to the echoed input attribute. Unlike the reference we leave
 // the attribute's comment alone (it wrote "custom comment", which batch enrichment then saved
 // into the user's attribute) and add no debug comment to the object.

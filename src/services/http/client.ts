@@ -1,4 +1,4 @@
-// The one outbound HTTP client of the server (MODULES §0.4, issue #5). A request goes:
+// The one outbound HTTP client of the server (docs/writing-modules.md#calling-other-services, issue #5). A request goes:
 // URL check → redirect loop (each hop) → retry loop (each attempt) → one undici request
 // through a pooled dispatcher whose connector runs the egress guard. Non-2xx statuses
 // are returned; only failures without a usable response throw HttpError.

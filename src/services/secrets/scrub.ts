@@ -7,7 +7,7 @@
 
 const MIN_SECRET_LENGTH = 4;
 
-/** Parameter/setting names that suggest a credential (MODULES §0.4). */
+/** Parameter/setting names that suggest a credential (docs/writing-modules.md#calling-other-services). */
 export const SECRET_NAME_RE = /token|secret|password|passwd|key|auth|credential/i;
 
 /** Query parameter names whose values are credentials whatever their length. */

@@ -1,4 +1,4 @@
-/** The /query body MISP sends for a workflow node (PROTOCOL §5.2–§5.5). */
+/** The /query body MISP sends for a workflow node (docs/protocol.md#action-modules). */
 import { describe, expect, it } from "vitest";
 import { parsePhpJson, phpJsonEncode, PhpTypeError } from "../../../src/engines/cakephp-hash/index.js";
 import {
@@ -29,7 +29,7 @@ const data = {
 };
 
 describe("nodeFromDescriptor", () => {
-  it("derives ids and labels with CakePHP's Inflector (§5.3 table)", () => {
+  it("derives ids and labels with CakePHP's Inflector (docs/protocol.md#inflector table)", () => {
     const names = [
       "foo",
       "Data extraction path",
@@ -91,7 +91,7 @@ describe("nodeFromDescriptor", () => {
 });
 
 describe("buildActionQueryBody", () => {
-  it("reproduces the §5.4 example exactly", async () => {
+  it("reproduces the docs/protocol.md#action-request example exactly", async () => {
     const body = await buildActionQueryBody({
       node: nodeFromDescriptor(testaction),
       data,

@@ -1,4 +1,4 @@
-/** MISP's filter operators (PROTOCOL §11) and the filteredItems fallback (§5.4). */
+/** MISP's filter operators (docs/protocol.md#filters) and the filteredItems fallback (docs/protocol.md#action-request). */
 import { describe, expect, it } from "vitest";
 import {
   evaluateCondition,
@@ -18,7 +18,7 @@ const roaming = { Event: { id: "9", _AttributeFlattened: attributes } };
 const keys = (items: unknown, value: unknown, operator: string, path: string) =>
   getItemsMatchingCondition(items, value, operator, path).map((k) => k.key);
 
-describe("§11.2 verified consequences", () => {
+describe("docs/protocol.md#filters verified consequences", () => {
   it("in with a boolean: any non-empty value matches true", () => {
     expect(evaluateCondition([true], "in", "abc")).toBe(true);
   });

@@ -1,4 +1,4 @@
-/** PHP 8 building blocks: loose comparison (§9.3), numeric strings, float formatting, JSON decode/encode shapes. */
+/** PHP 8 building blocks: loose comparison (docs/protocol.md#loose-comparison), numeric strings, float formatting, JSON decode/encode shapes. */
 import { describe, expect, it } from "vitest";
 import {
   isNumericString,

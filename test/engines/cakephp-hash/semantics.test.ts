@@ -1,4 +1,4 @@
-/** PROTOCOL §9.2 worked examples (verified against CakePHP under PHP 8.2), run on plain JSON data. */
+/** docs/protocol.md#hash-paths worked examples (verified against CakePHP under PHP 8.2), run on plain JSON data. */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
@@ -73,7 +73,7 @@ const worked: Array<[string, unknown]> = [
   ["", event],
 ];
 
-describe("§9.2 worked examples", () => {
+describe("docs/protocol.md#hash-paths worked examples", () => {
   it.each(worked)("%s", (path, expected) => {
     expect(extract(event, path)).toEqual(expected);
   });
@@ -85,7 +85,7 @@ describe("§9.2 worked examples", () => {
   });
 });
 
-describe("§9.2 type juggling", () => {
+describe("docs/protocol.md#hash-paths type juggling", () => {
   const data = [{ v: true }, { v: "true" }, { v: 1 }, { v: "abc" }, { v: null }, { v: 0 }, { v: "10" }, { v: "9" }, { v: [1] }];
   const cases: Array<[string, unknown[]]> = [
     ["{n}[v=1].v", [true, 1]],
@@ -100,7 +100,7 @@ describe("§9.2 type juggling", () => {
   });
 });
 
-describe("§9.2 key classes", () => {
+describe("docs/protocol.md#hash-paths key classes", () => {
   // Order matters here, so decode like PHP (JS would list "0", "1", "-3"... first).
   const data = parsePhpJson(
     '{"a": {"1": "one", "01": "zero-one", "1.5": "f", "x": "ex", "-3": "neg", "0": "zero"}, "b": [null, "v", false, 0, ""]}',

@@ -29,7 +29,7 @@ describe("renderJinja", () => {
     expect(DEFAULT_RENDER_LIMITS).toEqual({ maxOutputBytes: 1024 * 1024, maxRangeSize: 100_000, maxLoopIterations: 1_000_000 });
   });
 
-  it("renders the PROTOCOL §8 example and drops one trailing newline", () => {
+  it("renders the docs/protocol.md#jinja-rendering example and drops one trailing newline", () => {
     const data = { Event: { id: "42", info: "Phishing campaign" } };
     expect(renderJinja("Event {{ Event.id }}: {{ Event.info }}\n", data)).toBe("Event 42: Phishing campaign");
     expect(renderJinja("a\n\n", {})).toBe("a\n");

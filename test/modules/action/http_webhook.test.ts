@@ -11,7 +11,7 @@ import { closedPort, failures, HANG, startStandIn, type StandIn } from "../../he
 
 const TOKEN = "wh-secret-7f3a9c1d2e";
 
-/** A MISP node request (PROTOCOL §5.4): every declared param keyed by its id, "" when unset. */
+/** A MISP node request (docs/protocol.md#action-request): every declared param keyed by its id, "" when unset. */
 function nodeRequest(data: unknown, values: Record<string, string>, matching: Record<string, unknown> = {}) {
   const params: Record<string, string> = {};
   const matchingData: Record<string, unknown> = {};
@@ -62,7 +62,7 @@ beforeEach(() => {
 });
 
 describe("http_webhook descriptor", () => {
-  it("declares the parameters of MODULES §16 in order, with placeholders and jinja flags", async () => {
+  it("declares the parameters of docs/modules.md#action-modules in order, with placeholders and jinja flags", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const d = list.find((m) => m.name === "http_webhook")!;
     expect(d.meta.icon).toBe("globe");

@@ -34,7 +34,7 @@ const VERSION = "0.1.0";
 
 type Json = Record<string, any>;
 
-/** The request MISP sends for a mail node (PROTOCOL §5.4): every param by id, "" when untouched. */
+/** The request MISP sends for a mail node (docs/protocol.md#action-request): every param by id, "" when untouched. */
 function mailQuery(data: unknown, params: Record<string, string>): Record<string, unknown> {
   const all: Record<string, string> = {};
   for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
@@ -48,7 +48,7 @@ function docTemplate(id: string): string {
   return new RegExp(`<!-- template: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\``).exec(DOC)![1];
 }
 
-/** What MISP does with a jinja_supported parameter: ask our jinja_template_rendering module (PROTOCOL §5.5). */
+/** What MISP does with a jinja_supported parameter: ask our jinja_template_rendering module (docs/protocol.md#jinja-params). */
 async function renderLikeMisp(app: TestApp, template: string, data: unknown): Promise<string> {
   const r = await app.query({ module: "jinja_template_rendering", text: JSON.stringify({ template, data }) });
   expect(r.body.error).toBeUndefined();
@@ -83,7 +83,7 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
     await smtp.close();
   });
 
-  it.each(ROAMING_FIXTURES)("%s: default subject and summary body, MODULES §6.3 headers", async (name) => {
+  it.each(ROAMING_FIXTURES)("%s: default subject and summary body, docs/modules.md#mail headers", async (name) => {
     const data = roaming(name);
     const before = smtp.received.length;
     const r = await app.query(mailQuery(data, { recipients: "soc@example.org; cert@example.net", cc: "lead@example.org" }));
@@ -261,7 +261,7 @@ describe("mail through a STARTTLS relay configured on the server (credentials no
     },
   );
 
-  it("publishes the descriptor of MODULES §16", async () => {
+  it("publishes the descriptor of docs/modules.md#action-modules", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Json[];
     const d = list.find((m) => m.name === "mail")!;
     expect(Object.keys(d.meta.config.params)).toEqual([...PARAMS, "delivery"]);

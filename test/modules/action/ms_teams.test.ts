@@ -116,7 +116,7 @@ function card(req: RecordedRequest) {
 }
 
 describe("ms_teams descriptor and format choice", () => {
-  it("declares the parameters of MODULES §16", async () => {
+  it("declares the parameters of docs/modules.md#action-modules", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, unknown> }>;
     const d = list.find((m) => m.name === "ms_teams")!;
     expect([d.meta.icon, d.meta.icon_class]).toEqual(["microsoft", "fab"]);

@@ -189,7 +189,7 @@ const PARAMS = [
   "batch_max_bytes",
 ];
 
-/** The request MISP sends for a splunk_hec node (PROTOCOL §5.4): every param by id, filteredItems = data when no filter. */
+/** The request MISP sends for a splunk_hec node (docs/protocol.md#action-request): every param by id, filteredItems = data when no filter. */
 function hecQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
   const all: Record<string, string> = {};
   for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
@@ -590,7 +590,7 @@ describe("splunk_hec: parameters", () => {
     expect(hec.requests).toHaveLength(0);
   });
 
-  it("publishes the descriptor of MODULES §16", async () => {
+  it("publishes the descriptor of docs/modules.md#action-modules", async () => {
     const res = await fetch(`${app.url}/modules`);
     const list = (await res.json()) as Json[];
     const d = list.find((m) => m.name === "splunk_hec")!;
@@ -614,7 +614,7 @@ describe("splunk_hec: the example of docs/actions-delivery.md", () => {
   it("exports the IDS attributes kept by the documented node filter, with the documented model", async () => {
     const data = roaming("event-publish-mixed-galaxy-objects");
     const ev = data.Event as Json;
-    // What MISP computes for the node filter and sends as filteredItems (PROTOCOL §5.4).
+    // What MISP computes for the node filter and sends as filteredItems (docs/protocol.md#action-request).
     const filteredItems = filterItemsAsMispSends(data, {
       selector: "Event._AttributeFlattened.{n}",
       path: "to_ids",

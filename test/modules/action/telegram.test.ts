@@ -223,7 +223,7 @@ function docTemplate(id: string): string {
   return new RegExp(`<!-- template: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\``).exec(DOC)![1];
 }
 
-/** What MISP does with a jinja_supported parameter: ask our jinja_template_rendering module (PROTOCOL §5.5). */
+/** What MISP does with a jinja_supported parameter: ask our jinja_template_rendering module (docs/protocol.md#jinja-params). */
 async function renderLikeMisp(template: string, data: unknown): Promise<string> {
   const r = await app.query({ module: "jinja_template_rendering", text: JSON.stringify({ template, data }) });
   expect(r.body.error).toBeUndefined();
@@ -597,7 +597,7 @@ describe("telegram: parameters", () => {
     expect(bot.rawPaths).toHaveLength(0);
   });
 
-  it("publishes the descriptor of MODULES §16", async () => {
+  it("publishes the descriptor of docs/modules.md#action-modules", async () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Json[];
     const d = list.find((m) => m.name === "telegram")!;
     expect(Object.keys(d.meta.config.params)).toEqual([...PARAMS, "delivery"]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
 
-// What MISP reads from GET /modules for the four expansions (MODULES §11.1–§14.1, PROTOCOL §7.3):
+// What MISP reads from GET /modules for the four expansions (docs/modules.md#onion_lookup, docs/modules.md#hashlookup, docs/modules.md#mmdb_lookup, docs/modules.md#dns, docs/protocol.md#expansion-settings):
 // module-type with hover, mispattributes.input/format, meta.config as a list of setting names —
 // and none of the server-side cache/rate-limit knobs.
 

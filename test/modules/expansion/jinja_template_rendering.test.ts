@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeTemplatePool } from "../../../src/engines/jinja/pool.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../helpers/app.js";
 
-// jinja_template_rendering through the real server (PROTOCOL §8, MODULES §10), default settings.
+// jinja_template_rendering through the real server (docs/protocol.md#jinja-rendering, docs/modules.md#jinja_template_rendering), default settings.
 
 interface FlatAttribute {
   type: string;
@@ -58,7 +58,7 @@ describe("descriptor", () => {
 });
 
 describe("rendering roaming data", () => {
-  it("renders the PROTOCOL §8 example", async () => {
+  it("renders the docs/protocol.md#jinja-rendering example", async () => {
     const reply = await renderQuery("Event {{ Event.id }}: {{ Event.info }}", { Event: { id: "42", info: "Phishing campaign" } });
     expectSuccess(reply, "Event 42: Phishing campaign");
   });

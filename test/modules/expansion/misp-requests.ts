@@ -1,4 +1,4 @@
-// The /query bodies MISP sends to expansion modules (PROTOCOL §6.1–§6.6), built the way
+// The /query bodies MISP sends to expansion modules (docs/protocol.md#expansion-requests), built the way
 // MISP builds them: ids as strings, unset settings as null, hover without event_id, the
 // "Attach enrichment" workflow action with the user record and the {"_": "_"} placeholder.
 
@@ -6,7 +6,7 @@ export const EVENT_ID = "42";
 
 let counter = 0;
 
-/** A MISP attribute row (PROTOCOL §6 common points) with a fresh uuid. */
+/** A MISP attribute row (docs/protocol.md#expansion-requests common points) with a fresh uuid. */
 export function attributeRow(type: string, value: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   counter += 1;
   const suffix = counter.toString(16).padStart(12, "0");
@@ -32,17 +32,17 @@ export function attributeRow(type: string, value: string, extra: Record<string, 
   };
 }
 
-/** §6.2: interactive enrichment of a misp_standard module. */
+/** docs/protocol.md#standard-request: interactive enrichment of a misp_standard module. */
 export function interactive(module: string, attribute: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
   return { module, event_id: EVENT_ID, attribute, config };
 }
 
-/** §6.4: hover — no event_id, no attribute_uuid, `persistent` sometimes present. */
+/** docs/protocol.md#hover: hover — no event_id, no attribute_uuid, `persistent` sometimes present. */
 export function hover(module: string, attribute: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
   return { module, attribute, config, persistent: 1 };
 }
 
-/** §6.5: batch enrichment (background job). */
+/** docs/protocol.md#batch-enrichment: batch enrichment (background job). */
 export function batch(module: string, attribute: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
   return { module, event_id: EVENT_ID, attribute_uuid: attribute.uuid, attribute, config };
 }
@@ -57,7 +57,7 @@ export const WORKFLOW_USER = {
   Organisation: { id: "1", name: "ORGNAME", uuid: "c0ffee00-0000-4000-8000-000000000001" },
 };
 
-/** §6.6: "Attach enrichment" — a flattened attribute with workflow extras and the placeholder config. */
+/** docs/protocol.md#attach-enrichment: "Attach enrichment" — a flattened attribute with workflow extras and the placeholder config. */
 export function attachEnrichment(
   module: string,
   attribute: Record<string, unknown>,
@@ -73,7 +73,7 @@ export function attachEnrichment(
   };
 }
 
-/** §6.1: interactive enrichment of a simplified module (`<type>: value`). */
+/** docs/protocol.md#simplified-request: interactive enrichment of a simplified module (`<type>: value`). */
 export function simplifiedInteractive(
   module: string,
   type: string,
@@ -83,12 +83,12 @@ export function simplifiedInteractive(
   return { module, [type]: value, event_id: EVENT_ID, attribute_uuid: "6b3c1f7e-2222-4c4c-9a9a-0123456789ab", config };
 }
 
-/** §6.4: hover of a simplified module. */
+/** docs/protocol.md#hover: hover of a simplified module. */
 export function simplifiedHover(module: string, type: string, value: string, config: Record<string, unknown>): Record<string, unknown> {
   return { module, [type]: value, config, persistent: 1 };
 }
 
-/** §6.6 for a simplified module: the attribute is replaced by `<type>: value`. */
+/** docs/protocol.md#attach-enrichment for a simplified module: the attribute is replaced by `<type>: value`. */
 export function simplifiedAttach(
   module: string,
   type: string,

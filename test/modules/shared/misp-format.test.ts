@@ -72,7 +72,7 @@ describe("MispResultBuilder", () => {
     expect(tagList(["x", "x"])).toEqual([{ name: "x" }]);
   });
 
-  it("template facts match MODULES §15", () => {
+  it("template facts match docs/protocol.md#misp-objects", () => {
     expect(Object.keys(OBJECT_TEMPLATES).sort()).toEqual(["asn", "geolocation", "hashlookup", "tor-hiddenservice"]);
     expect([TOR_HIDDENSERVICE.uuid, HASHLOOKUP.uuid, GEOLOCATION.uuid, ASN.uuid]).toEqual([
       "cbac07d6-fbe9-43b8-8d91-d515812ce330",

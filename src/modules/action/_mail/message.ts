@@ -1,5 +1,5 @@
 // Composing the notification: addresses, subject, text and optional HTML, and the headers
-// of MODULES §6.3 (Message-ID <uuid@from-domain>, X-Mailer, Auto-Submitted). nodemailer
+// of docs/modules.md#mail (Message-ID <uuid@from-domain>, X-Mailer, Auto-Submitted). nodemailer
 // adds From/To/Cc/Subject/Date/MIME-Version and picks charset and transfer encoding.
 
 import { randomUUID } from "node:crypto";

@@ -1,5 +1,5 @@
 // Subject lines: one line (CR/LF would inject headers), collapsed whitespace, and short
-// enough that the encoded header stays under 998 bytes (MODULES §6.3).
+// enough that the encoded header stays under 998 bytes (docs/modules.md#mail).
 
 import { truncateUtf8 } from "../../shared/messages/truncate.js";
 

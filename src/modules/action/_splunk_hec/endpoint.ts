@@ -1,6 +1,6 @@
 // Where HEC events go. Users paste anything from the bare "https://splunk:8088" to the
 // full endpoint; we complete the usual shapes and refuse the raw endpoint, whose body
-// format (free text, not JSON envelopes) this module does not produce (MODULES §7.3).
+// format (free text, not JSON envelopes) this module does not produce (docs/modules.md#splunk_hec).
 
 export const HEC_EVENT_PATH = "/services/collector/event";
 

@@ -1,5 +1,5 @@
 // HEC envelopes and batches. HEC's batch format is JSON objects one after another (we
-// separate them with "\n"), not a JSON array (MODULES §7.3).
+// separate them with "\n"), not a JSON array (docs/modules.md#splunk_hec).
 
 import { stringifyDeep } from "../../shared/json-text.js";
 import type { ExportRecord } from "../../shared/export-records/records.js";

@@ -1,5 +1,5 @@
 // Reading a HEC reply. Success is HTTP 2xx with `{"text": "Success", "code": 0}`; anything
-// else is a rejection described from HEC's own `text`/`code` (MODULES §7.4).
+// else is a rejection described from HEC's own `text`/`code` (docs/modules.md#splunk_hec).
 
 import type { HttpResponse } from "../../../services/http/types.js";
 import { bodyExcerpt, jsonBody, retryAfterSeconds, statusLine } from "../../shared/messages/http-failure.js";

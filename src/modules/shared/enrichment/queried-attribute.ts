@@ -1,5 +1,5 @@
-// Reading the attribute a misp_standard expansion is asked about (PROTOCOL §6.2, §6.4–§6.6)
-// and echoing it back harmlessly (§7.5). MISP's batch enrichment updates the original
+// Reading the attribute a misp_standard expansion is asked about (docs/protocol.md#standard-request, docs/protocol.md#expansion-requests)
+// and echoing it back harmlessly (docs/protocol.md#standard-reply). MISP's batch enrichment updates the original
 // attribute from the echo, so the echo carries the received columns unchanged — no comment of
 // ours (the reference's onion_lookup wrote "custom comment" into users' attributes) — and
 // none of the lists a workflow adds (Tag, _allTags, Galaxy, enrichment...).
@@ -59,7 +59,7 @@ export function echoAttribute(queried: QueriedAttribute, addTags: readonly strin
 
 /**
  * For simplified modules: the first `<type>: value` key of the request among `types`
- * (MISP puts the attribute's type as key, PROTOCOL §6.1). Undefined when none holds a non-empty string.
+ * (MISP puts the attribute's type as key, docs/protocol.md#simplified-request). Undefined when none holds a non-empty string.
  */
 export function simplifiedInput(
   request: Readonly<Record<string, unknown>>,

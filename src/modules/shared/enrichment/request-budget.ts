@@ -1,6 +1,6 @@
 // How long a query may take before MISP stops waiting. Hover queries carry neither event_id
 // nor attribute_uuid and get Plugin.Enrichment_hover_timeout (5 s); so does the "Attach
-// enrichment" workflow action, recognisable by its `user` record (PROTOCOL §1.3, §6.4, §6.6).
+// enrichment" workflow action, recognisable by its `user` record (docs/protocol.md#timeouts, docs/protocol.md#hover, docs/protocol.md#attach-enrichment).
 // Other queries are bounded by the core's deadline (set below MISP's 10 s).
 
 /** Our share of MISP's 5 s hover timeout, leaving room for MISP and the network. */

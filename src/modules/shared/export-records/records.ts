@@ -37,7 +37,7 @@ function omit(obj: Json, keys: readonly string[]): Json {
   return out;
 }
 
-/** Keys a "Filter :: Generic" node adds to the roaming data (PROTOCOL §10.4); not event content. */
+/** Keys a "Filter :: Generic" node adds to the roaming data (docs/protocol.md#filtered-data); not event content. */
 const WORKFLOW_KEYS = ["_unfilteredData", "enabledFilters"] as const;
 
 /** Event mode: the roaming data as one event. */

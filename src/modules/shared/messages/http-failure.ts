@@ -6,7 +6,7 @@ import { truncateText } from "./truncate.js";
 // Turning a refused delivery into one line a MISP user can act on: status, reason phrase,
 // Retry-After, and the vendor's own explanation or a short, scrubbed excerpt of the body.
 
-/** Longest body excerpt put into an error (MODULES §0.4). */
+/** Longest body excerpt put into an error (docs/writing-modules.md#calling-other-services). */
 export const EXCERPT_LENGTH = 300;
 
 /** One line of at most `max` characters with the given secrets replaced by ***. */

@@ -2,7 +2,7 @@ import { eventSummary } from "./summary.js";
 import { truncateText } from "./truncate.js";
 
 // The text a chat module posts: the template MISP rendered for us, used as is (it is never
-// rendered again, PROTOCOL §5.5), or the default summary when the template came back "".
+// rendered again, docs/protocol.md#jinja-params), or the default summary when the template came back "".
 
 export interface MessageTextOptions {
   /** The rendered message_template ("" = unset, or the template raised an error). */

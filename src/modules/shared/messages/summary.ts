@@ -1,8 +1,8 @@
 import { stringifyDeep } from "../json-text.js";
 import { TRUNCATION_MARKER, truncateText } from "./truncate.js";
 
-// The default message of messaging modules when their template parameter is "" (MODULES
-// §0.3): a few plain-text lines about the event instead of a JSON dump of the roaming data.
+// The default message of messaging modules when their template parameter is ""
+// (docs/actions-chat.md#parameters): a few plain-text lines about the event instead of a JSON dump of the roaming data.
 
 /** Used when the caller gives no limit; small enough for every chat and mail channel. */
 export const DEFAULT_SUMMARY_LENGTH = 4000;
@@ -103,7 +103,7 @@ function eventLines(event: Record<string, unknown>): string[] {
 }
 
 /**
- * Plain-text summary of the roaming data (MODULES §0.3). Without an `Event`, the first line is
+ * Plain-text summary of the roaming data (docs/actions-chat.md#parameters). Without an `Event`, the first line is
  * "[MISP] workflow notification" followed by the compact JSON of `data`. The result is at most
  * `maxLength` long; JSON parts are cut first, with a marker.
  */

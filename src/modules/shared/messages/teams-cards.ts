@@ -1,4 +1,4 @@
-// Message payloads for Microsoft Teams (MODULES §3): an Adaptive Card wrapped in a
+// Message payloads for Microsoft Teams (docs/modules.md#ms_teams): an Adaptive Card wrapped in a
 // "message" activity for Workflows (Power Automate) webhooks, or a legacy connector
 // MessageCard for Office 365 incoming webhooks.
 

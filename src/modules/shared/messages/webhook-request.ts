@@ -2,7 +2,7 @@ import { globMatch } from "../../../engines/regex/glob.js";
 import { stringifyDeep } from "../json-text.js";
 import { httpBuildQuery } from "./form-encode.js";
 
-// Pieces of the generic webhook request (MODULES §2.3): the user's header lines, the
+// Pieces of the generic webhook request (docs/modules.md#http_webhook): the user's header lines, the
 // accepted status list and the body in the chosen content type. Each throws
 // WebhookRequestError naming the parameter at fault.
 

@@ -1,5 +1,5 @@
-// Builds misp_standard `results` the way PyMISP does for the reference modules (PROTOCOL
-// §7.5): objects from known templates with fresh v4 uuids, typed relations, correlation
+// Builds misp_standard `results` the way PyMISP does for the reference modules
+// (docs/protocol.md#standard-reply): objects from known templates with fresh v4 uuids, typed relations, correlation
 // flags from the template, tags as [{name}], references from the object to the queried
 // attribute. Empty values are skipped (MISP would reject them) and objects left without
 // attributes are dropped.

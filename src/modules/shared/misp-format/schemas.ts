@@ -1,7 +1,7 @@
-// zod schemas of the two expansion reply formats MISP parses (PROTOCOL §7.4, §7.5, §7.6).
+// zod schemas of the two expansion reply formats MISP parses (docs/protocol.md#simplified-reply, docs/protocol.md#standard-reply, docs/protocol.md#expansion-errors).
 // They are strict where MISP is picky (misp_standard top-level keys: anything else shows up
 // as a spurious "No result" line in hover popups) and check the objects against the template
-// facts we know (MODULES §15), so tests catch a wrong relation, type or template uuid.
+// facts we know (docs/protocol.md#misp-objects), so tests catch a wrong relation, type or template uuid.
 import { z } from "zod";
 import { OBJECT_TEMPLATES } from "./templates.js";
 
@@ -141,7 +141,7 @@ export const MispStandardResultsSchema = z
     });
   });
 
-/** One entry of a simplified reply (PROTOCOL §7.4). */
+/** One entry of a simplified reply (docs/protocol.md#simplified-reply). */
 export const SimplifiedResultSchema = z
   .strictObject({
     types: z.union([nonEmpty, z.array(nonEmpty).min(1)]).optional(),
@@ -158,7 +158,7 @@ export const SimplifiedResultSchema = z
 
 export const SimplifiedResultsSchema = z.array(SimplifiedResultSchema);
 
-/** A failure or "nothing found" reply of an expansion (§7.6): results is always present. */
+/** A failure or "nothing found" reply of an expansion (docs/protocol.md#expansion-errors): results is always present. */
 export const ExpansionErrorReplySchema = z.strictObject({ error: nonEmpty, results: z.tuple([]) });
 
 export const MispStandardReplySchema = z.union([z.strictObject({ results: MispStandardResultsSchema }), ExpansionErrorReplySchema]);

@@ -1,5 +1,5 @@
-// Helpers for the simplified reply format (PROTOCOL §7.4) and the error reply shared by both
-// formats (§7.6: `results` is always present so MISP's batch enrichment never aborts).
+// Helpers for the simplified reply format (docs/protocol.md#simplified-reply) and the error reply shared by both
+// formats (docs/protocol.md#expansion-errors: `results` is always present so MISP's batch enrichment never aborts).
 import type { SimplifiedResult } from "./schemas.js";
 
 export interface SimplifiedExtras {

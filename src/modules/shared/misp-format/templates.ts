@@ -1,4 +1,4 @@
-// Facts about the MISP object templates our expansions build (MODULES §15). MISP reads the
+// Facts about the MISP object templates our expansions build (docs/protocol.md#misp-objects). MISP reads the
 // template uuid to link an object to its template; the version is informational. Each
 // relation carries the attribute type and correlation flag the template declares, so a
 // builder cannot produce a relation the template does not know.

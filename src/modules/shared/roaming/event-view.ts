@@ -1,4 +1,4 @@
-// Read-only views of MISP roaming data (PROTOCOL §10): the event, its attributes and tags,
+// Read-only views of MISP roaming data (docs/protocol.md#roaming-data): the event, its attributes and tags,
 // whatever the trigger (whole event, or one attribute/object wrapped in its event).
 
 export type Json = Record<string, unknown>;

@@ -1,5 +1,5 @@
 // Collects rule violations into the line-oriented message a blocking module replies with:
-// MISP shows it to the user whose operation was refused (PROTOCOL §5.7).
+// MISP shows it to the user whose operation was refused (docs/protocol.md#action-reply).
 
 const MAX_EXAMPLES = 5;
 
