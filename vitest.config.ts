@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Files that assert wall-clock behaviour (responsiveness during runaway renders, hot reload
@@ -25,6 +26,11 @@ const TIMING = [
   "test/core/outbox/redis-shared.test.ts",
 ];
 
+// Most files of the main pass wait on sockets, timers and child processes rather than the CPU;
+// vitest's default of one fork per core minus one (a single fork on a 2-core CI machine) left the
+// CPU idle for most of the run. One fork more than there are cores keeps it busy.
+const MAIN_FORKS = availableParallelism() + 1;
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -32,7 +38,15 @@ export default defineConfig({
     // Several suites start real servers; forks isolate them and keep worker_threads usable.
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "main", include: ["test/**/*.test.ts"], exclude: TIMING } },
+      {
+        extends: true,
+        test: {
+          name: "main",
+          include: ["test/**/*.test.ts"],
+          exclude: TIMING,
+          poolOptions: { forks: { maxForks: MAIN_FORKS, minForks: 1 } },
+        },
+      },
       { extends: true, test: { name: "timing", include: TIMING, fileParallelism: false } },
     ],
   },
