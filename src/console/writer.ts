@@ -127,6 +127,10 @@ export class JournalWriter implements RecordSink {
     this.maxQueries = opts.maxPendingQueries ?? 20_000;
     if (!store.ok || !store.state.ok) return;
     journal.sink = this;
+    // The thread now writes while the server's connection may write too (the outbox, guard
+    // state), synchronously: let those wait a little for the thread's short transactions
+    // (a few ms) instead of failing with SQLITE_BUSY.
+    store.db?.pragma("busy_timeout = 200");
     store.pruneElsewhere = (rules, refs) => this.push({ t: "prune", rules: [...rules], refs: [...refs] });
     this.start();
   }
