@@ -42,6 +42,7 @@ await build({
     join(src, "engines", "jinja", "worker.ts"),
     join(src, "core", "isolation", "worker.ts"),
     join(src, "console", "digest-worker.ts"),
+    join(src, "console", "writer-worker.ts"),
     ...moduleEntries,
   ],
   outdir: dist,

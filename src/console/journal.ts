@@ -122,7 +122,22 @@ class Observation implements QueryObservation {
   }
 }
 
+/** What record() needs of an observation (the writer thread rebuilds one from a message). */
+export interface RecordedQuery {
+  readonly id: number;
+  readonly calls: OutboundCall[];
+  readonly start: QueryStart;
+}
+
+/** Where records go when the journal has a writer thread (writer.ts): nothing is written here then. */
+export interface RecordSink {
+  readonly up: boolean;
+  query(obs: RecordedQuery, end: QueryEnd, capture: CaptureMode): void;
+}
+
 export class Journal implements QueryObserver {
+  /** Set on the server's side: records are handed to the writer thread (docs/console.md, "Writer thread"). */
+  sink: RecordSink | undefined;
   private nextId: number;
   private readonly recent: RecentQuery[] = [];
   readonly vault = new SecretVault();
@@ -160,7 +175,7 @@ export class Journal implements QueryObserver {
   }
 
   get enabled(): boolean {
-    return this.capture !== "off" && this.store.ok;
+    return this.capture !== "off" && this.store.ok && (this.sink?.up ?? true);
   }
 
   begin(start: QueryStart): QueryObservation | undefined {
@@ -169,7 +184,12 @@ export class Journal implements QueryObserver {
   }
 
   /** Called at the end of a query: remembers it for linking and queues the row. Cheap. */
-  record(obs: Observation, end: QueryEnd): void {
+  record(obs: RecordedQuery, end: QueryEnd): void {
+    if (this.sink) {
+      this.recorded++;
+      this.sink.query(obs, end, this.capture);
+      return;
+    }
     const module = typeof obs.start.body.module === "string" ? obs.start.body.module : String(obs.start.body.module);
     let nodeId = this.nodeIds.get(module);
     if (nodeId === undefined) {
@@ -216,7 +236,7 @@ export class Journal implements QueryObserver {
    * one copy of its bytes. Past the digest thread's bound the payload is not captured; the row
    * keeps its size.
    */
-  private recordLarge(obs: Observation, end: QueryEnd, capture: CaptureMode, link: RecentQuery, moduleName: string): void {
+  private recordLarge(obs: RecordedQuery, end: QueryEnd, capture: CaptureMode, link: RecentQuery, moduleName: string): void {
     const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
     const declared = declaredSecrets(mod);
     const originals: Record<string, unknown> = {};

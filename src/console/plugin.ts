@@ -22,7 +22,8 @@ import { Store } from "../services/store/store.js";
 import { Journal, REPLAY_HEADER, type CaptureMode } from "./journal.js";
 import { scrub } from "./masking.js";
 import { startDebugListenerThread, type DebugListener } from "./debug-listener.js";
-import { DebugReceiver } from "./receiver.js";
+import type { RawPost, ReceiverStats } from "./receiver.js";
+import { JournalWriter } from "./writer.js";
 import { registerOutboxApi } from "./outbox-api.js";
 import { planReplay, ReplayError, scrubReply } from "./replay.js";
 import {
@@ -54,10 +55,20 @@ export interface ConsolePluginOptions {
   services: Services;
 }
 
+/** MISP's debug posts as the HTTP side sees them: queued at once, processed on the writer thread. */
+export interface PostQueue {
+  accept(post: RawPost): void;
+  readonly stats: ReceiverStats;
+  /** Resolves once every post queued so far is processed and written. */
+  settle(): Promise<void>;
+}
+
 export interface ConsoleHandle {
   store: Store;
+  /** Reads on the server's connection; records go to the writer thread. */
   journal: Journal;
-  receiver: DebugReceiver;
+  writer: JournalWriter;
+  receiver: PostQueue;
   debugServer?: DebugListener;
 }
 
@@ -135,15 +146,21 @@ export function openConsole(config: Config, registry: ModuleRegistry, services: 
       log: services.log as never,
     });
   const journal = new Journal(store, registry, c.capture as CaptureMode);
-  const receiver = new DebugReceiver(store, journal, registry);
+  // One writer thread owns the journal's writes (docs/console.md, "Writer thread").
+  const writer = new JournalWriter(store, journal, registry, { log: services.log as never });
+  const receiver: PostQueue = {
+    accept: (post) => writer.accept(post),
+    stats: writer.receiverStats,
+    settle: () => writer.sync(),
+  };
   // The runtime's generic hook: nothing in the core names the journal.
   services.observer = journal;
-  return { store, journal, receiver };
+  return { store, journal, writer, receiver };
 }
 
 /** MISP's debug posts on a listener of their own, served by a thread of its own (debug-listener.ts). */
 export async function startDebugListener(
-  receiver: DebugReceiver,
+  receiver: PostQueue,
   address: string,
   bodyLimit: number,
   log: Services["log"],
@@ -156,17 +173,17 @@ export async function startDebugListener(
 export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOptions): Promise<void> {
   const { config, registry, services } = opts;
   const handle = openConsole(config, registry, services);
-  const { store, journal, receiver } = handle;
+  const { store, journal, receiver, writer } = handle;
   const token = config.console.token;
   const sessions = new Map<string, number>();
   if (config.console.debugListen)
     handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log);
   app.addHook("onClose", async () => {
     if (handle.debugServer) await handle.debugServer.close();
-    await receiver.settle();
-    await journal.settle(5000);
-    journal.digester.stop();
+    // Nothing handed to the writer thread is lost: it settles and writes everything before it exits.
     if (services.observer === journal) services.observer = undefined;
+    await writer.close();
+    journal.digester.stop();
     if (!services.store) store.close();
   });
   if (!store.ok && store.state.ok === false) services.log.error({ reason: store.state.reason }, "console journal off");
@@ -315,6 +332,10 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
 
     const api = `${CONSOLE_PREFIX}/api`;
     const tags = ["console"];
+    // Readers see everything handed to the writer thread before their request (one round trip when idle).
+    c.addHook("preHandler", async (req) => {
+      if (req.url.startsWith(`${api}/`)) await writer.sync();
+    });
 
     registerOutboxApi(c, api, services);
     c.get(
@@ -326,14 +347,15 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
           journal: {
             enabled: journal.enabled,
             capture: journal.capture,
-            reason: store.state.ok ? null : store.state.reason,
+            reason: store.state.ok ? writer.reason : store.state.reason,
             recorded: journal.recorded,
           },
           store: {
             ok: store.ok,
             sizeBytes: store.sizeBytes(),
             pendingWrites: store.pending,
-            droppedWrites: store.dropped,
+            droppedWrites: store.dropped + writer.dropped + writer.skipped,
+            writerRestarts: writer.restarts,
             retentionDays: config.console.retentionDays,
             maxBytes: config.console.maxBytes,
             payloadCap: config.console.payloadCap,

@@ -28,6 +28,12 @@ export interface StoreOptions {
   /** How often queued writes are flushed (ms). Default 50. */
   flushMs?: number;
   log?: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  /**
+   * A second connection of this process to a store another Store already opened (the journal's
+   * writer thread): no lock file, no integrity check, no retention timer, and it may wait for
+   * the lock (busy_timeout), since it never runs on the server's event loop.
+   */
+  attach?: boolean;
 }
 
 export interface PayloadRef {
@@ -116,7 +122,7 @@ export class Store {
     try {
       mkdirSync(dir, { recursive: true });
       accessSync(dir, fsConstants.W_OK);
-      this.lockPath = takeLock(dir);
+      if (!opts.attach) this.lockPath = takeLock(dir);
       const Ctor = require("better-sqlite3") as typeof BetterSqlite3;
       db = new Ctor(path);
       // auto_vacuum must be chosen before the first table exists; it lets size retention give
@@ -126,8 +132,8 @@ export class Store {
       db.pragma("synchronous = NORMAL");
       // Never wait for a lock on the event loop: a write that finds the database busy (the
       // journal's digest thread writing a large payload) is retried on a later turn (flush).
-      db.pragma("busy_timeout = 0");
-      const check = db.pragma("quick_check", { simple: true });
+      db.pragma(opts.attach ? "busy_timeout = 5000" : "busy_timeout = 0");
+      const check = opts.attach ? "ok" : db.pragma("quick_check", { simple: true });
       if (check !== "ok") throw new Error(`integrity check failed: ${String(check)}`);
       db.exec(`CREATE TABLE IF NOT EXISTS store_migrations (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS payloads (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, truncated INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL);
@@ -147,8 +153,8 @@ export class Store {
       this.log?.error({ dataDir: dir, err: (e as Error).message }, "store unavailable: journal off");
     }
     this.db = db;
-    if (db) {
-      this.pruneTimer = setInterval(() => this.prune(), 60_000);
+    if (db && !opts.attach) {
+      this.pruneTimer = setInterval(() => (this.pruneElsewhere ? this.pruneElsewhere(this.rules, this.payloadRefs) : this.prune()), 60_000);
       this.pruneTimer.unref();
     }
   }
@@ -177,8 +183,14 @@ export class Store {
   }
 
   addRetention(rule: RetentionRule): void {
-    this.rules.push(rule);
+    if (!this.rules.some((r) => r.table === rule.table && r.tsColumn === rule.tsColumn)) this.rules.push(rule);
   }
+
+  /**
+   * When set, the minute's retention runs there instead of on this connection (the journal's
+   * writer thread prunes off the event loop; docs/console.md, "Writer thread").
+   */
+  pruneElsewhere: ((rules: readonly RetentionRule[], payloadRefs: readonly string[]) => void) | undefined;
 
   /**
    * Queues a write; it runs later in a batched transaction, never on the caller's path.
@@ -355,7 +367,7 @@ export class Store {
   private payloadRefs: string[] = [];
   /** Declares where payload hashes are referenced: `SELECT <hash column> FROM <table>`. */
   addPayloadRefs(selectSql: string): void {
-    this.payloadRefs.push(selectSql);
+    if (!this.payloadRefs.includes(selectSql)) this.payloadRefs.push(selectSql);
   }
 
   /** Removes payloads no consumer references any more (a minute's grace for queued writes). */
