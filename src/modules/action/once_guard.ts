@@ -10,7 +10,7 @@ export default defineActionModule({
     description: "Lets a workflow path run once per key (e.g. per attribute) within a time window; later runs are blocked with the reason.",
     name: "Once guard",
     features:
-      "Key from a Jinja template MISP renders ({{ Attribute.uuid }}) and/or a hash path. Window default 30 days. State in the server's store or Redis (shared by every server). Fails closed when the state is unavailable.",
+      "Key from a Jinja template MISP renders (the attribute's uuid) and/or a hash path. Window default 30 days. State in the server's store or Redis (shared by every server). Fails closed when the state is unavailable.",
     input: "Roaming data of any trigger.",
     output: "Success the first time a key is seen in the window; an error (blocks the path) afterwards.",
   },
@@ -19,11 +19,12 @@ export default defineActionModule({
   params: {
     subject: param.template({
       multiline: false,
-      placeholder: "{{ Attribute.uuid }}",
+      // Attribute triggers wrap the attribute into its event (Event._AttributeFlattened), hence not {{ Attribute.uuid }}.
+      placeholder: "{{ Event._AttributeFlattened[0].uuid }}",
       description: "What makes a run 'the same' (rendered by MISP). With Subject Path, both together form the key.",
     }),
     subject_path: param.hashPath({
-      placeholder: "Attribute.uuid",
+      placeholder: "Event._AttributeFlattened.{n}.uuid",
       description: "Hash path whose value is the key (alternative to Subject).",
     }),
     window: param.duration({

@@ -38,7 +38,7 @@ describe("once_guard", { timeout: 120_000 }, () => {
     const d = ((await (await fetch(`${t.url}/modules`)).json()) as any[]).find((m) => m.name === "once_guard");
     expect(d.meta.config.blocking).toBe(true);
     expect(Object.keys(d.meta.config.params)).toEqual(PARAMS);
-    expect(d.meta.config.params.subject).toMatchObject({ value: "{{ Attribute.uuid }}", jinja_supported: true });
+    expect(d.meta.config.params.subject).toMatchObject({ value: "{{ Event._AttributeFlattened[0].uuid }}", jinja_supported: true });
     expect(d.meta.config.params.subject_path.type).toBe("hash_path");
     expect(d.meta.config.params.window.value).toBe("30d");
   });

@@ -2,7 +2,7 @@ import { extract } from "../../../engines/cakephp-hash/index.js";
 import { ModuleError } from "../../../sdk/index.js";
 
 // The key a once/rate guard counts by (docs/guards.md): the `subject` parameter as MISP rendered
-// it (e.g. `{{ Attribute.uuid }}`), or what the `subject_path` hash path extracts, or both joined.
+// it (e.g. the attribute's uuid), or what the `subject_path` hash path extracts, or both joined.
 // Not named "key": values of parameters with secret-looking names are scrubbed from replies.
 
 const SHOWN_KEY_CHARS = 80;
@@ -39,7 +39,7 @@ export function guardKey(i: GuardKeyInput): string {
   }
   if (parts.length === 0)
     throw new ModuleError(
-      "no key: set Subject (e.g. {{ Attribute.uuid }}) or Subject Path (e.g. Attribute.uuid); a Subject template that renders to nothing also ends here, and the run stops",
+      "no key: set Subject (e.g. {{ Event._AttributeFlattened[0].uuid }}) or Subject Path (e.g. Event._AttributeFlattened.{n}.uuid); a Subject template that renders to nothing also ends here, and the run stops",
     );
   return parts.join("\n");
 }
