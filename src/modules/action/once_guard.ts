@@ -39,7 +39,7 @@ export default defineActionModule({
     }),
     message: param.template({
       multiline: false,
-      placeholder: "Already enriched: {{ Attribute.value }}",
+      placeholder: "Already handled: {{ Event.info }}",
       description: "Optional first line of the error shown when the run is blocked.",
     }),
   },
