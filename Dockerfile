@@ -21,6 +21,8 @@ COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
 # The example events every documented command uses (e.g. query ... --data examples/roaming/...).
 COPY --chown=root:root examples ./examples
+# The ready-made MISP workflows (misp-modules-ts blueprints).
+COPY --chown=root:root blueprints ./blueprints
 # Custom modules: mount a folder with action/ and expansion/ sub-folders at /app/modules.
 RUN mkdir -p /app/modules && chown node:node /app/modules
 USER node

@@ -16,6 +16,7 @@ import { IsolationHost } from "./isolation/host.js";
 import { Outbox, sqliteBackend, storeExists } from "./outbox/outbox.js";
 import { Sealer } from "./outbox/sealing.js";
 import { Store } from "../services/store/store.js";
+import { type GuardState, openGuardState } from "../services/guard-state/index.js";
 import type { Services } from "./runtime/services.js";
 import { VERSION } from "../package-info.js";
 import { buildServer } from "./server.js";
@@ -137,6 +138,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       payloadCap: config.console.payloadCap,
       log: log as never,
     }));
+  // Guard state: on Redis when the server has one (--redis), else in the same store.
+  let guardState: GuardState | undefined;
+  services.guardState = () => (guardState ??= openGuardState({ redisUrl: config.outbox.redisUrl, store: () => services.store!(), log }));
   const outbox = config.outbox.backend === "off" ? undefined : createOutbox(config, registry, services);
   services.outbox = outbox;
   // Jobs left by a previous run are delivered without waiting for a new query.
@@ -159,6 +163,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       await isolation?.close();
       // Pooled outbound connections would otherwise keep the process alive.
       await services.http.close();
+      await guardState?.close();
       store?.close();
       // Log lines are bounded, so a reader that is merely slow drains them in well under this;
       // a reader that stopped reading must not hold the process forever.

@@ -35,6 +35,16 @@ interface CommonOptions {
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `30d` → milliseconds; undefined when not a time span. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const ms = Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? "s").toLowerCase()]!);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
+}
+
 function describe(base: string | undefined, extra: string[]): string {
   const own = base?.trim();
   // A module that states its own default (e.g. "Default: the server setting, else 587") keeps it
@@ -162,6 +172,32 @@ export const param = {
     const placeholder = o.placeholder ?? (o.default !== "" ? o.default : real[0]);
     const defaultText = o.default !== "" ? `Default: ${o.default}.` : "Empty: not set.";
     return spec("one_of", "string", { ...o, placeholder }, schema, [`One of: ${real.join(", ")}. ${defaultText}`]);
+  },
+  /**
+   * A time span: a number with a unit, `500ms`, `90s`, `15m`, `12h`, `30d`, `2w` (a bare number is
+   * seconds), parsed to milliseconds. `default` is written the same way.
+   */
+  duration(o: CommonOptions & { default: string; min?: string; max?: string }): ParamSpec<number> {
+    const def = parseDuration(o.default)!;
+    const min = o.min ? parseDuration(o.min)! : 1;
+    const max = o.max ? parseDuration(o.max)! : Number.MAX_SAFE_INTEGER;
+    const schema = z.string().transform((raw, ctx) => {
+      const s = raw.trim();
+      if (s === "") return def;
+      const ms = parseDuration(s);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: "must be a time span such as 90s, 15m, 12h or 30d" });
+        return z.NEVER;
+      }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: "custom", message: `must be between ${o.min ?? "1ms"} and ${o.max ?? "any"}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+    return spec("duration", "string", { ...o, placeholder: o.placeholder ?? o.default }, schema, [
+      `Time span: a number with ms, s, m, h, d or w (a bare number is seconds). Default: ${o.default}.`,
+    ]);
   },
   /** Items separated by commas, semicolons or line breaks; trimmed, empties dropped. */
   list(o: CommonOptions & { jinja?: boolean; multiline?: boolean } = {}): ParamSpec<string[]> {

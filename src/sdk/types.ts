@@ -1,3 +1,4 @@
+import type { GuardState } from "../services/guard-state/types.js";
 import type { HttpClient } from "../services/http/types.js";
 import type { ParamSpec, ParamValues } from "./params.js";
 import type { SettingSpec } from "./settings.js";
@@ -52,6 +53,11 @@ export interface ModuleContext {
    * outbox's retries: send it as the vendor's idempotency or deduplication key.
    */
   readonly delivery: DeliveryInfo;
+  /**
+   * Remembered keys with an expiry, shared across restarts and servers (the embedded store, or
+   * Redis when the server runs with one): what once/rate guards count with (docs/guards.md).
+   */
+  readonly guardState: GuardState;
 }
 
 /** What a handler knows about the delivery it is making (docs/delivery.md). */

@@ -1,6 +1,7 @@
 import { moduleSetting } from "../config.js";
 import { bindHttpClient, type CallRecord } from "../../services/http/client.js";
 import { randomUUID } from "node:crypto";
+import { type GuardState, unavailableGuardState } from "../../services/guard-state/types.js";
 import type { HttpClient, HttpResponse } from "../../services/http/types.js";
 import type { DeliveryInfo, ModuleContext, ModuleLogger } from "../../sdk/types.js";
 import type { Services } from "./services.js";
@@ -12,6 +13,8 @@ export interface DeliveryRun {
   /** Told about every response or failure of ctx.http, to classify the attempt. */
   onResponse?(res: HttpResponse | undefined, err?: unknown): void;
 }
+
+const NO_GUARD_STATE = unavailableGuardState("this server runs the module without a guard state (isolated custom module)");
 
 /** A fresh delivery id: `msg_` and 32 hex digits (no dot, as Standard Webhooks requires). */
 export function newDeliveryId(): string {
@@ -45,6 +48,10 @@ class RequestContext implements ModuleContext {
   // Made on first use: most handlers never ask.
   get delivery(): DeliveryInfo {
     return (this.deliveryInfo ??= this.run?.delivery ?? { id: newDeliveryId(), attempt: 1, mode: "sync" });
+  }
+
+  get guardState(): GuardState {
+    return this.services.guardState?.() ?? NO_GUARD_STATE;
   }
 
   // Created on first use: most handlers never log.

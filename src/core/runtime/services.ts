@@ -5,6 +5,7 @@ import type { ModuleLogger } from "../../sdk/types.js";
 import type { QueryObserver } from "./observer.js";
 import type { LoadedModule } from "../registry/registry.js";
 import type { Store } from "../../services/store/store.js";
+import type { GuardState } from "../../services/guard-state/types.js";
 
 /** Process-wide services the runtime hands to modules through their context. */
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   outbox?: OutboxHook;
   /** The embedded store shared by the console and the outbox, opened on first use. */
   store?: () => Store;
+  /** Guard state (src/services/guard-state), opened on first use; absent in isolates. */
+  guardState?: () => GuardState;
 }
 
 /** What the runtime asks the outbox: queue this query instead of running it? */
