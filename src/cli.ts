@@ -27,6 +27,7 @@ registerServe(program);
 (await import("./commands/modules.js")).registerModulesCommand(program);
 (await import("./commands/console.js")).registerConsoleCommands(program);
 (await import("./commands/outbox.js")).registerOutboxCommand(program);
+(await import("./commands/check.js")).registerCheckCommand(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);
