@@ -22,6 +22,33 @@ function writeJson(name: string, value: unknown): string {
   return p;
 }
 
+const HAVE_OPENSSL = spawnSync("openssl", ["version"]).status === 0;
+if (!HAVE_OPENSSL) console.warn("openssl not found: the TLS findings of check are not tested");
+/** A self-signed pair made with the openssl CLI. */
+function selfSigned(name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  const r = spawnSync("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${name}`,
+  ]);
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { cert, key };
+}
+
 const has = (fs: Finding[], level: string, area: string, re: RegExp) =>
   fs.some((f) => f.level === level && f.area === area && re.test(f.message));
 
@@ -53,8 +80,11 @@ describe("check", { timeout: 240_000 }, () => {
     writeFileSync(join(custom, "action", "broken_on_load.ts"), 'throw new Error("this module cannot load");\n');
     // A regular file where a directory is needed: not writable whoever runs the test (root included).
     writeFileSync(join(dir, "a-file"), "");
+    const [a, b] = HAVE_OPENSSL ? [selfSigned("a"), selfSigned("b")] : [];
     const config = writeJson("many.json", {
       prot: 6666,
+      allowFrom: ["10.0.0.0/8", "not-an-address"],
+      ...(a && b ? { tls: { cert: a.cert, key: b.key } } : {}),
       server: { bodyTimeoutMS: 5 },
       custom: [custom],
       console: { dataDir: join(dir, "a-file", "data") },
@@ -75,6 +105,8 @@ describe("check", { timeout: 240_000 }, () => {
     const text = fs.map(formatFinding).join("\n");
     expect(has(fs, "warn", "config", /unknown key "prot"/)).toBe(true);
     expect(has(fs, "warn", "config", /unknown key "server.bodyTimeoutMS"/)).toBe(true);
+    expect(has(fs, "error", "config", /allowFrom: "not-an-address"/)).toBe(true);
+    if (HAVE_OPENSSL) expect(has(fs, "error", "tls", /key values mismatch/)).toBe(true);
     expect(has(fs, "error", "secrets", /modules\.webhook\.api_key: unknown secret "MISSING_ONE"/)).toBe(true);
     expect(has(fs, "ok", "secrets", /modules\.chat\.token: secret:PRESENT_ONE resolves/)).toBe(true);
     expect(has(fs, "error", "data", /not writable: ENOTDIR/)).toBe(true);
@@ -93,12 +125,18 @@ describe("check", { timeout: 240_000 }, () => {
   it.skipIf(!haveRedis)("a good configuration with a running redis-server: only ok findings", async () => {
     const redis = await startRedis();
     try {
-      const config = writeJson("good.json", { console: { dataDir: join(dir, "data") }, outbox: { backend: "redis", redisUrl: redis.url } });
+      const tls = HAVE_OPENSSL ? { tls: selfSigned("good") } : {};
+      const config = writeJson("good.json", {
+        ...tls,
+        console: { dataDir: join(dir, "data") },
+        outbox: { backend: "redis", redisUrl: redis.url },
+      });
       const fs = await runCheck({ config, cwd: dir, env: { MISP_MODULES_WATCH: "false" }, timeoutMs: 2000 });
       expect(fs.filter((f) => f.level !== "ok")).toEqual([]);
       expect(has(fs, "ok", "redis", /answered PING with PONG/)).toBe(true);
       expect(has(fs, "ok", "sqlite", /SQLite opens/)).toBe(true);
       expect(has(fs, "ok", "modules", /modules load/)).toBe(true);
+      if (HAVE_OPENSSL) expect(has(fs, "ok", "tls", /certificate and key load/)).toBe(true);
     } finally {
       await redis.stop();
     }
