@@ -112,9 +112,21 @@ describe("Dockerfile", () => {
   const dockerfile = read("Dockerfile");
   const pkg = JSON.parse(read("package.json")) as { files: string[]; bin: Record<string, string> };
 
-  it("copies only paths that exist", () => {
+  it("copies only paths that exist and that .dockerignore lets into the build context", () => {
+    const ignored = new Set(
+      read(".dockerignore")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
+    let copies = 0;
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm))
-      for (const src of m[1]!.split(/\s+/)) expect(existsSync(join(repo, src)), src).toBe(true);
+      for (const src of m[1]!.split(/\s+/)) {
+        copies++;
+        expect(existsSync(join(repo, src)), src).toBe(true);
+        expect(ignored.has(src.split("/")[0]!), src).toBe(false);
+      }
+    expect(copies).toBeGreaterThan(5);
   });
 
   it("ships everything package.json lists in files, and runs the built CLI", () => {
