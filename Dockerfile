@@ -1,13 +1,17 @@
 # syntax=docker/dockerfile:1
 # Build stage: bundle the TypeScript (scripts/build.mjs), then keep only production dependencies.
 FROM node:20-slim AS build
+# Toolchain for better-sqlite3 when no prebuilt binary fits; it stays in this stage.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev && npm cache clean --force \
+  # better-sqlite3's sources and intermediate objects (~25 MB) are not needed at run time.
+  && cd node_modules/better-sqlite3 && rm -rf deps src build/Release/obj build/Release/obj.target build/Release/sqlite3.a build/Release/test_extension.node
 
 # Runtime stage: compiled code and production modules only, as the unprivileged node user.
 FROM node:20-slim
@@ -19,6 +23,9 @@ COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
+# What package.json "files" ships: README and docs (the console links to them), the examples.
+COPY --chown=root:root README.md ./
+COPY --chown=root:root docs ./docs
 # The example events every documented command uses (e.g. query ... --data examples/roaming/...).
 COPY --chown=root:root examples ./examples
 # The ready-made MISP workflows (misp-modules-ts blueprints).

@@ -28,6 +28,7 @@ registerServe(program);
 (await import("./commands/console.js")).registerConsoleCommands(program);
 (await import("./commands/outbox.js")).registerOutboxCommand(program);
 (await import("./commands/blueprints.js")).registerBlueprintsCommand(program);
+(await import("./commands/check.js")).registerCheckCommand(program);
 
 export const cliReady = program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`misp-modules-ts: ${(err as Error)?.message ?? String(err)}\n`);

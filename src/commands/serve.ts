@@ -22,6 +22,11 @@ interface ServeFlags {
   retentionDays?: string;
   journalMaxBytes?: string;
   redis?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  allowFrom?: string;
+  logFormat?: "auto" | "json" | "pretty";
 }
 
 function toInt(flag: string, v: string | undefined): number | undefined {
@@ -61,6 +66,17 @@ export function registerServe(program: Command): void {
     .addOption(
       new Option("--redis <url>", `keep the outbox of queued deliveries on Redis (BullMQ), shared by every server on it [${ENV.redisUrl}]`),
     )
+    .addOption(new Option("--tls-cert <file>", `serve HTTPS with this PEM certificate (with --tls-key) [${ENV.tlsCert}]`))
+    .addOption(new Option("--tls-key <file>", `PEM private key of --tls-cert [${ENV.tlsKey}]`))
+    .addOption(new Option("--tls-ca <file>", `mutual TLS: only clients with a certificate signed by this CA [${ENV.tlsCa}]`))
+    .addOption(new Option("--allow-from <cidr,...>", `only these client addresses/networks may connect [${ENV.allowFrom}]`))
+    .addOption(
+      new Option("--log-format <format>", `log lines: pretty on a terminal, JSON otherwise (default auto) [${ENV.logFormat}]`).choices([
+        "auto",
+        "json",
+        "pretty",
+      ]),
+    )
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       const input: ConfigInput = {
@@ -83,6 +99,18 @@ export function registerServe(program: Command): void {
         }).filter(([, v]) => v !== undefined),
       );
       if (Object.keys(consoleFlags).length) input.console = consoleFlags;
+      if (flags.tlsCert || flags.tlsKey || flags.tlsCa) {
+        // Flags complete what the file and environment set (e.g. the CA from the file, the pair from flags).
+        input.tls = Object.fromEntries(
+          Object.entries({ cert: flags.tlsCert, key: flags.tlsKey, ca: flags.tlsCa }).filter(([, v]) => v !== undefined),
+        ) as ConfigInput["tls"];
+      }
+      if (flags.allowFrom)
+        input.allowFrom = flags.allowFrom
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
+      if (flags.logFormat) input.logFormat = flags.logFormat;
       if (flags.redis) input.outbox = { backend: "redis", redisUrl: flags.redis };
       const config = loadConfig({ file: flags.config, flags: input });
       const app = await createApp(config);

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { RawPost } from "./receiver.js";
+import { parseAllowFrom } from "../core/inbound/allow-from.js";
 
 // MISP's debug posts on a listener of their own (`--debug-listen`), served by a thread of its
 // own: it reads each post and answers 200 at once, whatever the server's event loop is doing
@@ -10,7 +11,7 @@ import type { RawPost } from "./receiver.js";
 const LISTENER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { createServer } = require("node:http");
-const { host, port, bodyLimit } = workerData;
+const { host, port, bodyLimit, allow } = workerData;
 const server = createServer((req, res) => {
   const chunks = [];
   let size = 0;
@@ -31,6 +32,14 @@ const server = createServer((req, res) => {
   });
   req.on("error", answer);
 });
+// allowFrom applies here too (docs/operations.md, "Allow-from"): cut before any byte is read.
+if (allow) server.prependListener("connection", (s) => {
+  const a = s.remoteAddress || "";
+  const m = /^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$/i.exec(a);
+  if (m ? allow.check(m[1], "ipv4") || allow.check(a, "ipv6") : a && allow.check(a, a.includes(":") ? "ipv6" : "ipv4")) return;
+  s.destroy();
+  parentPort.postMessage({ refused: a });
+});
 server.keepAliveTimeout = 1000;
 server.headersTimeout = 10000;
 server.on("error", (e) => parentPort.postMessage({ error: e.message }));
@@ -45,20 +54,40 @@ export interface DebugListener {
 }
 
 /** Starts the listener thread; resolves once it listens, rejects when it cannot. */
-export function startDebugListenerThread(address: string, bodyLimit: number, accept: (post: RawPost) => void): Promise<DebugListener> {
+export function startDebugListenerThread(
+  address: string,
+  bodyLimit: number,
+  accept: (post: RawPost) => void,
+  guard?: { allowFrom: string[]; onRefused: (address: string) => void },
+): Promise<DebugListener> {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
   if (!m) throw new Error(`--debug-listen must be HOST:PORT, got ${JSON.stringify(address)}`);
   const worker = new Worker(LISTENER_SOURCE, {
     eval: true,
-    workerData: { host: m[1] || "127.0.0.1", port: Number(m[2]), bodyLimit },
+    // A BlockList crosses to the thread as a clone.
+    workerData: {
+      host: m[1] || "127.0.0.1",
+      port: Number(m[2]),
+      bodyLimit,
+      allow: guard?.allowFrom.length ? parseAllowFrom(guard.allowFrom) : null,
+    },
     name: "workflow debug listener",
   });
   return new Promise((resolve, reject) => {
     let listening = false;
     worker.on(
       "message",
-      (msg: { listening?: true; error?: string; url?: string; body?: Uint8Array; receivedAt?: number; contentType?: string }) => {
-        if (msg.listening) {
+      (msg: {
+        refused?: string;
+        listening?: true;
+        error?: string;
+        url?: string;
+        body?: Uint8Array;
+        receivedAt?: number;
+        contentType?: string;
+      }) => {
+        if (msg.refused !== undefined) guard?.onRefused(msg.refused);
+        else if (msg.listening) {
           listening = true;
           resolve({
             close: () =>

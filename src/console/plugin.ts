@@ -21,6 +21,7 @@ import type { Services } from "../core/runtime/services.js";
 import { Store } from "../services/store/store.js";
 import { Journal, REPLAY_HEADER, type CaptureMode } from "./journal.js";
 import { scrub } from "./masking.js";
+import { refusalLogger } from "../core/inbound/allow-from.js";
 import { startDebugListenerThread, type DebugListener } from "./debug-listener.js";
 import type { RawPost, ReceiverStats } from "./receiver.js";
 import { JournalWriter } from "./writer.js";
@@ -164,8 +165,12 @@ export async function startDebugListener(
   address: string,
   bodyLimit: number,
   log: Services["log"],
+  allowFrom: string[] = [],
 ): Promise<DebugListener> {
-  const listener = await startDebugListenerThread(address, bodyLimit, (post) => receiver.accept(post));
+  const listener = await startDebugListenerThread(address, bodyLimit, (post) => receiver.accept(post), {
+    allowFrom,
+    onRefused: refusalLogger(log, undefined, "debug"),
+  });
   log.info({ address }, "workflow debug receiver listening");
   return listener;
 }
@@ -177,7 +182,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   const token = config.console.token;
   const sessions = new Map<string, number>();
   if (config.console.debugListen)
-    handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log);
+    handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log, config.allowFrom);
   app.addHook("onClose", async () => {
     if (handle.debugServer) await handle.debugServer.close();
     // Nothing handed to the writer thread is lost: it settles and writes everything before it exits.

@@ -7,6 +7,7 @@ import { createHttpClient } from "../services/http/index.js";
 import { closeGracefully } from "./inbound/shutdown.js";
 import { SecretStore } from "../services/secrets/store.js";
 import { loggerOptions } from "./logger.js";
+import { prettyDestination, resolveLogFormat } from "./logger-pretty.js";
 import { builtinRoot, loadRoot, type LoadOptions } from "./registry/loader.js";
 import { ModuleRegistry, type LoadedModule } from "./registry/registry.js";
 import { installSdkResolution } from "./registry/sdk-resolution.js";
@@ -103,7 +104,11 @@ export interface CreateAppOptions {
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
   // Asynchronous writes to stdout (lines queue only while a write is in flight): a synchronous
   // write per query line cost ~10 % of the event loop under load. close() flushes the rest.
-  const log = pino(loggerOptions(config.debug, opts.quiet) as object, opts.logDestination ?? pino.destination({ dest: 1, sync: false }));
+  // A terminal gets lines for people, anything else JSON (config.logFormat forces one).
+  const destination =
+    opts.logDestination ??
+    (resolveLogFormat(config.logFormat) === "pretty" ? prettyDestination() : pino.destination({ dest: 1, sync: false }));
+  const log = pino(loggerOptions(config.debug, opts.quiet) as object, destination);
   const services = createServices(config, log, opts.env);
   const registry = new ModuleRegistry();
   const customRoots = customRootsFor(config, opts.cwd);

@@ -26,6 +26,12 @@ export const ConfigSchema = z.object({
   hiddenModules: z.array(z.string()).default([]),
   /** Watch custom module folders and reload changed files. */
   watch: z.boolean().default(true),
+  /** HTTPS on the main listener; with `ca`, clients must present a certificate it signed (docs/operations.md, "TLS"). */
+  tls: z.object({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
+  /** Clients (CIDR or single addresses, IPv4/IPv6) allowed to connect; empty: everyone (docs/operations.md, "Allow-from"). */
+  allowFrom: z.array(z.string()).default([]),
+  /** Log lines: auto (pretty on a terminal, JSON otherwise), json or pretty (docs/operations.md, "Logs"). */
+  logFormat: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** Bounds on inbound connections and request bodies, and on shutdown (docs/security.md, "Limits"). */
   server: z
     .object({
@@ -219,6 +225,11 @@ export const ENV = {
   debugListen: "MISP_MODULES_DEBUG_LISTEN",
   outbox: "MISP_MODULES_OUTBOX",
   redisUrl: "MISP_MODULES_REDIS_URL",
+  tlsCert: "MISP_MODULES_TLS_CERT",
+  tlsKey: "MISP_MODULES_TLS_KEY",
+  tlsCa: "MISP_MODULES_TLS_CA",
+  allowFrom: "MISP_MODULES_ALLOW_FROM",
+  logFormat: "MISP_MODULES_LOG_FORMAT",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -281,7 +292,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     backend: (outboxBackend || (env[ENV.redisUrl] ? "redis" : undefined)) as "sqlite" | "redis" | "off" | undefined,
     redisUrl: env[ENV.redisUrl] || undefined,
   });
+  const tls = definedOnly({ cert: env[ENV.tlsCert] || undefined, key: env[ENV.tlsKey] || undefined, ca: env[ENV.tlsCa] || undefined });
   return definedOnly({
+    tls: Object.keys(tls).length ? tls : undefined,
+    allowFrom: env[ENV.allowFrom]
+      ? env[ENV.allowFrom]!.split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
+    logFormat: (env[ENV.logFormat] || undefined) as "auto" | "json" | "pretty" | undefined,
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
     custom: env[ENV.custom] ? env[ENV.custom]!.split(":").filter(Boolean) : undefined,

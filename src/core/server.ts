@@ -3,6 +3,8 @@ import type { ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import { healthReport } from "./introspection/health.js";
 import { BodyError, BodyGuard, LARGE_BODY_BYTES } from "./inbound/body.js";
+import { guardAllowFrom } from "./inbound/allow-from.js";
+import { tlsServerOptions } from "./inbound/tls.js";
 import { capConnections, defaultMaxConnections } from "./inbound/connections.js";
 import { parseJsonBody } from "./inbound/json-body.js";
 import { afterLargeBody } from "./inbound/memory.js";
@@ -69,7 +71,15 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   const { config, registry, services } = opts;
   const { server: limits } = config;
   const timeouts = serverTimeouts(limits);
-  const app = Fastify({
+  const nodeTimeouts = {
+    headersTimeout: timeouts.headersTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    connectionsCheckingInterval: timeouts.checkEvery,
+  };
+  const tls = tlsServerOptions(config.tls);
+  // With TLS, Node's timeouts go with the certificate options (Fastify ignores `http` then).
+  const app = (Fastify as (o: object) => FastifyInstance)({
+    ...(tls ? { https: { ...tls, ...nodeTimeouts } } : {}),
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: loggerOptions(config.debug, opts.quiet) }),
     bodyLimit: config.bodyLimit,
     // One structured line per /query is logged by the route itself (module, duration, outcome).
@@ -78,11 +88,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     // Connection and header bounds (docs/security.md, "Request bodies and connections"). Body
     // arrival is bounded by BodyGuard (total and idle time, shared byte budget), which answers
     // with a JSON error before Node's requestTimeout, only a backstop here, would.
-    http: {
-      headersTimeout: timeouts.headersTimeout,
-      requestTimeout: timeouts.requestTimeout,
-      connectionsCheckingInterval: timeouts.checkEvery,
-    },
+    http: nodeTimeouts,
     requestTimeout: timeouts.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: limits.connectionTimeoutMs,
@@ -97,6 +103,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     pendingBodyBytes: limits.pendingBodyBytes,
   });
   const cap = capConnections(app.server, limits.maxConnections ?? defaultMaxConnections(), app.log, () => guard.evictStalest());
+  // Installed after the cap, so that it runs before it (both prepend): a refused client takes no slot.
+  guardAllowFrom(app.server, config.allowFrom, app.log);
   const inflight = new InflightQueries();
   registerInflight(app, inflight);
   app.decorateRequest("rawBody", undefined);

@@ -50,7 +50,7 @@ export function validateBlueprint(doc: unknown, modules: readonly BlueprintModul
   const bp = blueprintBody(doc);
   if (!bp) return [{ message: 'not a blueprint: expected a JSON object {"WorkflowBlueprint": {...}}' }];
 
-  // §2: the blueprint's own fields.
+  // docs/protocol.md#endpoints: the blueprint's own fields.
   if (typeof bp.name !== "string" || bp.name.trim() === "") problems.push({ message: "name must be a non-empty string" });
   else if (bp.name.length > VARCHAR) problems.push({ message: `name is longer than ${VARCHAR} characters` });
   if (typeof bp.uuid !== "string" || !UUID_RE.test(bp.uuid)) problems.push({ message: "uuid must be an RFC 4122 UUID" });
