@@ -177,6 +177,18 @@ export const ConfigSchema = z.object({
       sealKey: z.string().optional(),
     })
     .prefault({}),
+  /**
+   * Per-module concurrency caps (docs/operations-runtime.md): a module runs at most `max` queries at
+   * once, `queue` more wait up to `queueTimeoutMs` (unset: half the query's deadline). A module's own
+   * modules.<name>.maxConcurrent / maxQueued / queueTimeoutMs win.
+   */
+  concurrency: z
+    .object({
+      max: z.number().int().positive().default(32),
+      queue: z.number().int().nonnegative().default(256),
+      queueTimeoutMs: z.number().int().positive().optional(),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -219,6 +231,8 @@ export const ENV = {
   debugListen: "MISP_MODULES_DEBUG_LISTEN",
   outbox: "MISP_MODULES_OUTBOX",
   redisUrl: "MISP_MODULES_REDIS_URL",
+  maxConcurrent: "MISP_MODULES_MAX_CONCURRENT",
+  maxQueued: "MISP_MODULES_MAX_QUEUED",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -281,7 +295,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     backend: (outboxBackend || (env[ENV.redisUrl] ? "redis" : undefined)) as "sqlite" | "redis" | "off" | undefined,
     redisUrl: env[ENV.redisUrl] || undefined,
   });
+  const concurrency = definedOnly({ max: envInt(env[ENV.maxConcurrent]), queue: envInt(env[ENV.maxQueued]) });
   return definedOnly({
+    concurrency: Object.keys(concurrency).length ? concurrency : undefined,
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
     custom: env[ENV.custom] ? env[ENV.custom]!.split(":").filter(Boolean) : undefined,
