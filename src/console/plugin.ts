@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { addObserver, removeObserver } from "../core/runtime/observers.js";
+import { isLoopback } from "../core/inbound/loopback.js";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -70,10 +72,7 @@ class ApiFailure extends Error {
   }
 }
 
-export function isLoopback(ip: string | undefined): boolean {
-  if (!ip) return false;
-  return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
-}
+export { isLoopback };
 
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
@@ -137,7 +136,7 @@ export function openConsole(config: Config, registry: ModuleRegistry, services: 
   const journal = new Journal(store, registry, c.capture as CaptureMode);
   const receiver = new DebugReceiver(store, journal, registry);
   // The runtime's generic hook: nothing in the core names the journal.
-  services.observer = journal;
+  addObserver(services, journal);
   return { store, journal, receiver };
 }
 
@@ -166,7 +165,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     await receiver.settle();
     await journal.settle(5000);
     journal.digester.stop();
-    if (services.observer === journal) services.observer = undefined;
+    removeObserver(services, journal);
     if (!services.store) store.close();
   });
   if (!store.ok && store.state.ok === false) services.log.error({ reason: store.state.reason }, "console journal off");

@@ -177,6 +177,14 @@ export const ConfigSchema = z.object({
       sealKey: z.string().optional(),
     })
     .prefault({}),
+  /** GET /metrics for Prometheus (docs/operations-runtime.md, "Metrics"). */
+  metrics: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Distinct destination hosts labelled at most; later ones count as "other". */
+      maxHosts: z.number().int().positive().default(50),
+    })
+    .prefault({}),
   /**
    * Per-module concurrency caps (docs/operations-runtime.md): a module runs at most `max` queries at
    * once, `queue` more wait up to `queueTimeoutMs` (unset: half the query's deadline). A module's own
@@ -233,6 +241,8 @@ export const ENV = {
   redisUrl: "MISP_MODULES_REDIS_URL",
   maxConcurrent: "MISP_MODULES_MAX_CONCURRENT",
   maxQueued: "MISP_MODULES_MAX_QUEUED",
+  metrics: "MISP_MODULES_METRICS",
+  workers: "MISP_MODULES_WORKERS",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -296,7 +306,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     redisUrl: env[ENV.redisUrl] || undefined,
   });
   const concurrency = definedOnly({ max: envInt(env[ENV.maxConcurrent]), queue: envInt(env[ENV.maxQueued]) });
+  const metrics = definedOnly({ enabled: envBool(env[ENV.metrics]) });
   return definedOnly({
+    metrics: Object.keys(metrics).length ? metrics : undefined,
     concurrency: Object.keys(concurrency).length ? concurrency : undefined,
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,

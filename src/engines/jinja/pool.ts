@@ -170,6 +170,8 @@ export class TemplatePool {
   private bootFailure?: string;
   private readyWaiters: Array<() => void> = [];
   private rebalanceTimer?: NodeJS.Timeout;
+  /** Renders ended by their time limit or deadline since the pool started (metrics). */
+  timeouts = 0;
 
   constructor(options: TemplatePoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? DEFAULTS.size));
@@ -393,6 +395,7 @@ export class TemplatePool {
 
   private onDeadline(pending: PendingRender): void {
     if (pending.settled) return;
+    this.timeouts++;
     const slot = pending.slot;
     const waited = this.withdraw(pending);
     // Running: sync JS cannot be interrupted, so its thread is killed (and replaced).
@@ -520,6 +523,8 @@ export class TemplatePool {
 interface SharedPoolState {
   pool?: TemplatePool;
   options: TemplatePoolOptions;
+  /** Timeouts of pools closed since (a reconfigured pool starts again at 0). */
+  pastTimeouts?: number;
 }
 const SHARED_KEY = Symbol.for("misp-modules-ts.template-pool");
 const shared: SharedPoolState =
@@ -552,5 +557,13 @@ export function renderTemplateInPool(template: string, data: unknown, opts?: Ren
 export async function closeTemplatePool(): Promise<void> {
   const pool = shared.pool;
   shared.pool = undefined;
+  shared.pastTimeouts = (shared.pastTimeouts ?? 0) + (pool?.timeouts ?? 0);
   await pool?.close();
+}
+
+/** The shared pool's load, without starting it (metrics): zeros while no render has run. */
+export function templatePoolStats(): { workers: number; busy: number; queued: number; timeouts: number } {
+  const pool = shared.pool;
+  const now = pool ? pool.stats() : { workers: 0, busy: 0, queued: 0 };
+  return { ...now, timeouts: (shared.pastTimeouts ?? 0) + (pool?.timeouts ?? 0) };
 }
