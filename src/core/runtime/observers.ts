@@ -58,3 +58,8 @@ export function removeObserver(services: Services, observer: QueryObserver): voi
     membersOf(services.observer).filter((m) => m !== observer),
   );
 }
+
+/** The observers watching queries now (for tests and diagnostics). */
+export function observersOf(services: Services): QueryObserver[] {
+  return membersOf(services.observer);
+}
