@@ -10,6 +10,8 @@ const TIMING = [
   "test/sdk/e2e.test.ts",
   "test/sdk/watcher.test.ts",
   "test/commands/cli-e2e.test.ts",
+  // Starts the real CLI with two worker processes; long under load.
+  "test/commands/workers.test.ts",
   "test/reliability/regex.test.ts",
   "test/reliability/echoes.test.ts",
   // The reliability suite of issue 19 (test/reliability/harness.ts has its conventions).

@@ -1,5 +1,10 @@
 import { Option, type Command } from "commander";
+import cluster from "node:cluster";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pino } from "pino";
+import { parseWorkers, runPrimary, WORKER_SLOT_ENV } from "../core/cluster/primary.js";
+import { loggerOptions } from "../core/logger.js";
 import { createApp } from "../core/app.js";
 import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
 import { installProcessGuards, knownSecretValues } from "../core/isolation/stray-errors.js";
@@ -27,6 +32,8 @@ interface ServeFlags {
   tlsCa?: string;
   allowFrom?: string;
   logFormat?: "auto" | "json" | "pretty";
+  metrics?: boolean;
+  workers?: string;
 }
 
 function toInt(flag: string, v: string | undefined): number | undefined {
@@ -77,8 +84,13 @@ export function registerServe(program: Command): void {
         "pretty",
       ]),
     )
+    .addOption(new Option("--no-metrics", `no /metrics route [${ENV.metrics}=0]`))
+    .addOption(
+      new Option("--workers <n>", `server processes on the one port: a number or "auto" (one per core; default 1) [${ENV.workers}]`),
+    )
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
+      const workers = parseWorkers(flags.workers ?? process.env[ENV.workers]);
       const input: ConfigInput = {
         port: toInt("--port", flags.port),
         listen: flags.listen,
@@ -112,7 +124,18 @@ export function registerServe(program: Command): void {
           .filter(Boolean);
       if (flags.logFormat) input.logFormat = flags.logFormat;
       if (flags.redis) input.outbox = { backend: "redis", redisUrl: flags.redis };
+      if (flags.metrics === false) input.metrics = { enabled: false };
       const config = loadConfig({ file: flags.config, flags: input });
+      if (workers > 1 && cluster.isPrimary) {
+        // The primary only forks and watches; each worker runs this command again (docs/operations-runtime.md).
+        const log = pino(loggerOptions(config.debug) as object);
+        await runPrimary(workers, log);
+        log.info({}, "all workers stopped");
+        process.exit(0);
+      }
+      const slot = process.env[WORKER_SLOT_ENV];
+      // Each worker keeps its journal and outbox in a folder of its own (the store is one process's).
+      if (cluster.isWorker && slot) config.console.dataDir = join(config.console.dataDir, `worker-${slot}`);
       const app = await createApp(config);
       // A module's stray exception or rejection is logged; the server keeps serving (MISP fails open).
       const secrets = knownSecretValues(config, app.services.env, app.services.secrets);

@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { addObserver, removeObserver } from "../core/runtime/observers.js";
+import { isLoopback } from "../core/inbound/loopback.js";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -82,10 +84,7 @@ class ApiFailure extends Error {
   }
 }
 
-export function isLoopback(ip: string | undefined): boolean {
-  if (!ip) return false;
-  return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
-}
+export { isLoopback };
 
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
@@ -155,7 +154,7 @@ export function openConsole(config: Config, registry: ModuleRegistry, services: 
     settle: () => writer.sync(),
   };
   // The runtime's generic hook: nothing in the core names the journal.
-  services.observer = journal;
+  addObserver(services, journal);
   return { store, journal, writer, receiver };
 }
 
@@ -186,7 +185,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   app.addHook("onClose", async () => {
     if (handle.debugServer) await handle.debugServer.close();
     // Nothing handed to the writer thread is lost: it settles and writes everything before it exits.
-    if (services.observer === journal) services.observer = undefined;
+    removeObserver(services, journal);
     await writer.close();
     journal.digester.stop();
     if (!services.store) store.close();

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import type { Config } from "./config.js";
+import { moduleSetting, type Config } from "./config.js";
 import { createHttpClient } from "../services/http/index.js";
 import { closeGracefully } from "./inbound/shutdown.js";
 import { SecretStore } from "../services/secrets/store.js";
@@ -12,6 +12,7 @@ import { builtinRoot, loadRoot, type LoadOptions } from "./registry/loader.js";
 import { ModuleRegistry, type LoadedModule } from "./registry/registry.js";
 import { installSdkResolution } from "./registry/sdk-resolution.js";
 import { watchModuleRoots } from "./registry/watcher.js";
+import { gateLimitsFrom, ModuleGates } from "./runtime/concurrency.js";
 import { createModuleContext } from "./runtime/context.js";
 import { IsolationHost } from "./isolation/host.js";
 import { Outbox, sqliteBackend, storeExists } from "./outbox/outbox.js";
@@ -42,6 +43,7 @@ export function createServices(config: Config, log: Logger, env: NodeJS.ProcessE
     secrets: new SecretStore({ file: config.secrets.file, envPrefix: config.secrets.envPrefix, env }),
     // config.http carries timeouts, caps, the per-origin connection limit, proxy, CA and egress rules.
     http: createHttpClient({ ...config.http, userAgent: `misp-modules-ts/${VERSION}` }),
+    gates: new ModuleGates(gateLimitsFrom(config.concurrency, (m, k) => moduleSetting(config, m, k, env))),
   };
 }
 

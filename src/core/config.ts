@@ -183,6 +183,26 @@ export const ConfigSchema = z.object({
       sealKey: z.string().optional(),
     })
     .prefault({}),
+  /** GET /metrics for Prometheus (docs/operations-runtime.md, "Metrics"). */
+  metrics: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Distinct destination hosts labelled at most; later ones count as "other". */
+      maxHosts: z.number().int().positive().default(50),
+    })
+    .prefault({}),
+  /**
+   * Per-module concurrency caps (docs/operations-runtime.md): a module runs at most `max` queries at
+   * once, `queue` more wait up to `queueTimeoutMs` (unset: half the query's deadline). A module's own
+   * modules.<name>.maxConcurrent / maxQueued / queueTimeoutMs win.
+   */
+  concurrency: z
+    .object({
+      max: z.number().int().positive().default(32),
+      queue: z.number().int().nonnegative().default(256),
+      queueTimeoutMs: z.number().int().positive().optional(),
+    })
+    .prefault({}),
   /** Per-module settings: modules.<name>.<key> (also MISP_MODULES_<NAME>_<KEY> in the environment). */
   modules: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
@@ -230,6 +250,10 @@ export const ENV = {
   tlsCa: "MISP_MODULES_TLS_CA",
   allowFrom: "MISP_MODULES_ALLOW_FROM",
   logFormat: "MISP_MODULES_LOG_FORMAT",
+  maxConcurrent: "MISP_MODULES_MAX_CONCURRENT",
+  maxQueued: "MISP_MODULES_MAX_QUEUED",
+  metrics: "MISP_MODULES_METRICS",
+  workers: "MISP_MODULES_WORKERS",
 } as const;
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -293,6 +317,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     redisUrl: env[ENV.redisUrl] || undefined,
   });
   const tls = definedOnly({ cert: env[ENV.tlsCert] || undefined, key: env[ENV.tlsKey] || undefined, ca: env[ENV.tlsCa] || undefined });
+  const concurrency = definedOnly({ max: envInt(env[ENV.maxConcurrent]), queue: envInt(env[ENV.maxQueued]) });
+  const metrics = definedOnly({ enabled: envBool(env[ENV.metrics]) });
   return definedOnly({
     tls: Object.keys(tls).length ? tls : undefined,
     allowFrom: env[ENV.allowFrom]
@@ -301,6 +327,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
           .filter(Boolean)
       : undefined,
     logFormat: (env[ENV.logFormat] || undefined) as "auto" | "json" | "pretty" | undefined,
+    metrics: Object.keys(metrics).length ? metrics : undefined,
+    concurrency: Object.keys(concurrency).length ? concurrency : undefined,
     port: envInt(env[ENV.port]),
     listen: env[ENV.listen] || undefined,
     custom: env[ENV.custom] ? env[ENV.custom]!.split(":").filter(Boolean) : undefined,

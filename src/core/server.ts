@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { Config } from "./config.js";
+import { processInfo } from "./cluster/served-by.js";
 import { healthReport } from "./introspection/health.js";
 import { BodyError, BodyGuard, LARGE_BODY_BYTES } from "./inbound/body.js";
 import { guardAllowFrom } from "./inbound/allow-from.js";
@@ -247,12 +248,15 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     const outbox = services.outbox
       ? await services.outbox.stats().catch((e: unknown) => ({ backend: "error", error: (e as Error).message }))
       : undefined;
-    return outbox ? { ...report, outbox } : report;
+    // Which process answered (several with --workers).
+    return outbox ? { ...report, outbox, process: processInfo() } : { ...report, process: processInfo() };
   });
   app.get("/version", { schema: { summary: "Server version", response: { 200: VersionReply } } }, async () => ({ version: VERSION }));
 
   // The console, its journal and MISP's debug receiver: one plugin, loaded only when enabled.
   if (config.console.enabled) await app.register((await import("../console/plugin.js")).consolePlugin, { config, registry, services });
+
+  if (config.metrics.enabled) await (await import("./metrics/route.js")).registerMetrics(app, { config, registry, services });
 
   // The reference answers 405 for other methods on its endpoints.
   const allowed: Record<string, string[]> = {

@@ -1,3 +1,4 @@
+import { observersOf } from "../../src/core/runtime/observers.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -215,7 +216,7 @@ describe("console journal and API", () => {
 
   it("the list query uses its indexes (a page stays fast over 100,000 records)", () => {
     const db = (
-      t.app.services.observer as unknown as { store: { db: { prepare(s: string): { all(...a: unknown[]): Array<{ detail: string }> } } } }
+      journalOf(t.app.services) as unknown as { store: { db: { prepare(s: string): { all(...a: unknown[]): Array<{ detail: string }> } } } }
     ).store.db;
     const plan = (sql: string) =>
       db
@@ -255,3 +256,8 @@ describe("capture modes", () => {
     }
   }, 120_000);
 });
+
+/** The console's journal among the query observers (the metrics watch queries too). */
+function journalOf(services: Parameters<typeof observersOf>[0]) {
+  return observersOf(services).find((o) => "store" in o);
+}

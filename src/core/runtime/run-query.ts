@@ -8,6 +8,7 @@ import type { ModuleRegistry, LoadedModule } from "../registry/registry.js";
 import { prepareActionInput } from "./action-input.js";
 import { createModuleContext, type DeliveryRun } from "./context.js";
 import { prepareExpansionInput } from "./expansion-input.js";
+import { refusalMessage } from "./concurrency.js";
 import type { QueryEnd } from "./observer.js";
 import type { Services } from "./services.js";
 
@@ -305,6 +306,43 @@ async function runModule(
     }
   }
   const deadlineMs = options.deadlineMs ?? deadlineFor(mod, body, services);
+  // The module's concurrency cap (concurrency.ts): a wait in its queue counts against the deadline.
+  const gate = services.gates?.get(name);
+  if (!gate || gate.tryEnter()) {
+    try {
+      return await runAdmitted(body, mod, name, services, started, secretValues, options, deadlineMs, reqId, onCall);
+    } finally {
+      gate?.leave();
+    }
+  }
+  const waitFrom = performance.now();
+  const got = await gate.wait(Math.min(deadlineMs, gate.limits.queueTimeoutMs ?? Math.floor(deadlineMs / 2)), stop);
+  const waited = performance.now() - waitFrom;
+  if (got !== true) {
+    const reply = errorReply(mod, refusalMessage(got, gate.limits, waited));
+    return { reply, json: JSON.stringify(reply), outcome: "error", module: name, durationMs: performance.now() - started };
+  }
+  try {
+    const left = Math.max(1, Math.floor(deadlineMs - waited));
+    return await runAdmitted(body, mod, name, services, started, secretValues, options, left, reqId, onCall);
+  } finally {
+    gate.leave();
+  }
+}
+
+async function runAdmitted(
+  body: Record<string, unknown>,
+  mod: LoadedModule,
+  name: string,
+  services: Services,
+  started: number,
+  secretValues: string[],
+  options: RunQueryOptions,
+  deadlineMs: number,
+  reqId?: string,
+  onCall?: (call: CallRecord) => void,
+): Promise<QueryResult> {
+  const stop = options.stop;
   if (mod.isolate) {
     // Parameters, secrets, the handler and its error reply are all dealt with in the isolate.
     const running = mod.isolate.run({

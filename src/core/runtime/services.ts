@@ -2,6 +2,7 @@ import type { Config } from "../config.js";
 import type { ServerHttpClient } from "../../services/http/client.js";
 import type { SecretStore } from "../../services/secrets/store.js";
 import type { ModuleLogger } from "../../sdk/types.js";
+import type { ModuleGates } from "./concurrency.js";
 import type { QueryObserver } from "./observer.js";
 import type { LoadedModule } from "../registry/registry.js";
 import type { Store } from "../../services/store/store.js";
@@ -18,6 +19,8 @@ export interface Services {
   observer?: QueryObserver;
   /** The durable outbox (src/core/outbox); absent when disabled. */
   outbox?: OutboxHook;
+  /** Per-module concurrency caps (concurrency.ts); absent: no cap. */
+  gates?: ModuleGates;
   /** The embedded store shared by the console and the outbox, opened on first use. */
   store?: () => Store;
   /** Guard state (src/services/guard-state), opened on first use; absent in isolates. */

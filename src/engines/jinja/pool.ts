@@ -25,6 +25,11 @@ export interface TemplatePoolOptions {
   dataCacheEntries?: number;
   /** Total JSON characters those entries may hold per worker (default 32 Mi). */
   dataCacheChars?: number;
+  /**
+   * Workers exit after this long without a render (ms; default 60 s; 0 keeps them): an idle
+   * server gives their heaps back, the next render starts them again.
+   */
+  idleMs?: number;
 }
 
 export interface RenderCallOptions {
@@ -52,7 +57,7 @@ export class TemplatePoolError extends Error {
   }
 }
 
-const DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 256, maxHeapMb: 512 };
+const DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 256, maxHeapMb: 512, idleMs: 60_000 };
 
 type JobPayload = { text: string } | { template: string; data: unknown };
 
@@ -170,12 +175,17 @@ export class TemplatePool {
   private bootFailure?: string;
   private readyWaiters: Array<() => void> = [];
   private rebalanceTimer?: NodeJS.Timeout;
+  /** Renders ended by their time limit or deadline since the pool started (metrics). */
+  timeouts = 0;
+  private readonly idleMs: number;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(options: TemplatePoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? DEFAULTS.size));
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     this.maxQueue = Math.max(0, options.maxQueue ?? DEFAULTS.maxQueue);
     this.maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
+    this.idleMs = Math.max(0, options.idleMs ?? DEFAULTS.idleMs);
     this.board = new ClaimBoard(this.size * PIPELINE_DEPTH);
     this.workerData = {
       limits: options.limits,
@@ -220,6 +230,7 @@ export class TemplatePool {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.rebalanceTimer);
+    clearTimeout(this.idleTimer);
     const closedError = () => new TemplatePoolError("closed", "template renderer is shut down");
     for (const pending of this.queue) this.settle(pending, closedError());
     this.queue = [];
@@ -249,6 +260,10 @@ export class TemplatePool {
       this.bootFailure = undefined;
       this.fillSlots();
     }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    // Workers that exited while idle start again (this render waits for them, outside its time limit).
+    if (this.slots.length === 0) this.fillSlots();
     return new Promise<string>((resolve, reject) => {
       const anyReady = this.slots.some((slot) => slot.ready);
       const pending: PendingRender = {
@@ -393,6 +408,7 @@ export class TemplatePool {
 
   private onDeadline(pending: PendingRender): void {
     if (pending.settled) return;
+    this.timeouts++;
     const slot = pending.slot;
     const waited = this.withdraw(pending);
     // Running: sync JS cannot be interrupted, so its thread is killed (and replaced).
@@ -421,6 +437,25 @@ export class TemplatePool {
     this.detach(pending);
     if (typeof outcome === "string") pending.resolve(outcome);
     else pending.reject(outcome);
+    this.armIdle();
+  }
+
+  private idle(): boolean {
+    return this.queue.length === 0 && this.slots.every((slot) => slot.jobs.length === 0);
+  }
+
+  /** After the last render, the workers get `idleMs` before they exit. */
+  private armIdle(): void {
+    if (this.idleMs === 0 || this.closed || this.idleTimer || this.slots.length === 0 || !this.idle()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed || !this.idle()) return;
+      for (const slot of this.slots.splice(0)) {
+        slot.retired = true;
+        void slot.worker.terminate();
+      }
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   private fillSlots(): void {
@@ -520,6 +555,8 @@ export class TemplatePool {
 interface SharedPoolState {
   pool?: TemplatePool;
   options: TemplatePoolOptions;
+  /** Timeouts of pools closed since (a reconfigured pool starts again at 0). */
+  pastTimeouts?: number;
 }
 const SHARED_KEY = Symbol.for("misp-modules-ts.template-pool");
 const shared: SharedPoolState =
@@ -552,5 +589,13 @@ export function renderTemplateInPool(template: string, data: unknown, opts?: Ren
 export async function closeTemplatePool(): Promise<void> {
   const pool = shared.pool;
   shared.pool = undefined;
+  shared.pastTimeouts = (shared.pastTimeouts ?? 0) + (pool?.timeouts ?? 0);
   await pool?.close();
+}
+
+/** The shared pool's load, without starting it (metrics): zeros while no render has run. */
+export function templatePoolStats(): { workers: number; busy: number; queued: number; timeouts: number } {
+  const pool = shared.pool;
+  const now = pool ? pool.stats() : { workers: 0, busy: 0, queued: 0 };
+  return { ...now, timeouts: (shared.pastTimeouts ?? 0) + (pool?.timeouts ?? 0) };
 }

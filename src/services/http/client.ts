@@ -60,6 +60,8 @@ export interface ServerHttpClient extends HttpClient {
   resolveAllowed(host: string, port: number): Promise<ResolvedAddress>;
   /** Closes pooled connections (server shutdown, tests). */
   close(): Promise<void>;
+  /** Tells `listener` about every call made through this client (metrics); returns the way to stop. */
+  watchCalls?(listener: (call: CallRecord) => void): () => void;
 }
 
 const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
@@ -184,10 +186,19 @@ export function createHttpClient(options: HttpClientOptions): ServerHttpClient {
     }
   }
 
+  // Process-wide watchers (metrics): all egress passes here, so no call goes uncounted.
+  const watchers = new Set<(call: CallRecord) => void>();
+  const tellWatchers = (call: CallRecord) => {
+    for (const w of watchers) w(call);
+  };
   return {
-    request,
+    request: (url, o) => (watchers.size === 0 ? request(url, o) : observed(request(url, o), url, o?.method ?? "GET", tellWatchers)),
     resolveAllowed: (host, port) => guard.resolveAllowed(host, port),
     close: () => pool.close(),
+    watchCalls(listener) {
+      watchers.add(listener);
+      return () => watchers.delete(listener);
+    },
   };
 }
 
