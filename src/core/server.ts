@@ -24,7 +24,7 @@ import { errorText, PROTOCOL_ERRORS, protocolError } from "./protocol/errors.js"
 export interface BuildServerOptions {
   config: Config;
   registry: ModuleRegistry;
-  /** Services for modules; when omitted only the logger is bound late (see createServices). */
+  /** Services for modules (made by createServices in app.ts). Required: every query uses them. */
   services: Services;
   /** Silence logs (tests). */
   quiet?: boolean;

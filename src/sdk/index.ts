@@ -1,6 +1,6 @@
 export { defineActionModule, defineExpansionModule } from "./define.js";
 export { param } from "./params.js";
-export type { ParamSpec, ParamValues, ParamWidget } from "./params.js";
+export type { ParamKind, ParamSpec, ParamValues, ParamWidget } from "./params.js";
 export { setting } from "./settings.js";
 export type { SettingSpec } from "./settings.js";
 export { isModuleError, ModuleError, ParamError } from "./errors.js";

@@ -7,8 +7,15 @@ import { z } from "zod";
 
 export type ParamWidget = "string" | "large_string" | "hash_path";
 
+/** What a parameter holds, beyond its widget. */
+export type ParamKind = "string" | "large_string" | "template" | "hash_path" | "boolean" | "integer" | "one_of" | "list" | "secret" | "url";
+
 export interface ParamSpec<T = unknown> {
-  readonly kind: string;
+  /**
+   * What the value is. The runtime reads it: a `url` value's credentials (userinfo, query
+   * values) are redacted from logs, error replies and stored deliveries.
+   */
+  readonly kind: ParamKind;
   readonly widget: ParamWidget;
   /** Kept in the descriptor (MISP never shows it); says allowed values and the default. */
   readonly description: string;
@@ -44,7 +51,7 @@ function describe(base: string | undefined, extra: string[]): string {
 }
 
 function spec<T>(
-  kind: string,
+  kind: ParamKind,
   widget: ParamWidget,
   o: CommonOptions & { jinja?: boolean; secret?: boolean },
   schema: z.ZodType<T>,
