@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkHttpUrl } from "./http-url.js";
 
 // Parameter kinds of action modules. MISP's node editor knows three widgets only
 // (single-line input, textarea, hash path) and sends every value as a string, "" when the
@@ -191,14 +192,8 @@ export const param = {
     const schema = z.string().transform((raw, ctx) => {
       const s = raw.trim() === "" && o.default !== undefined ? o.default : raw.trim();
       if (s === "") return s;
-      let u: URL;
-      try {
-        u = new URL(s);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
-        return z.NEVER;
-      }
-      if (u.protocol !== "http:" && u.protocol !== "https:") {
+      // Credentials are allowed: a URL may carry them (they are redacted, see ParamSpec.kind).
+      if ("problem" in checkHttpUrl(s, { allowCredentials: true })) {
         ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
         return z.NEVER;
       }
