@@ -105,7 +105,8 @@ function actionModule(name: string): string {
 
 // ${name}: a MISP workflow action. Scaffolded by \`misp-modules-ts new action ${name}\`;
 // see docs/writing-modules.md. The file name is the module name; MISP shows the parameters
-// in the order they are declared here.
+// in the order they are declared here. Helpers of this module alone go in action/_${name}/
+// (a leading "_" is never loaded as a module; docs/architecture.md, "Placement rules").
 
 export default defineActionModule({
   meta: {
@@ -204,7 +205,9 @@ function expansionModule(name: string): string {
   return `import { defineExpansionModule, ModuleError, setting } from "misp-modules-ts";
 
 // ${name}: a MISP enrichment (expansion/hover) module. Scaffolded by
-// \`misp-modules-ts new expansion ${name}\`; see docs/writing-modules.md.
+// \`misp-modules-ts new expansion ${name}\`; see docs/writing-modules.md. Helpers of this
+// module alone go in expansion/_${name}/ (a leading "_" is never loaded as a module;
+// docs/architecture.md, "Placement rules").
 
 export default defineExpansionModule({
   meta: { description: "Splits a domain name into its labels.", version: "0.1", author: "" },

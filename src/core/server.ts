@@ -19,6 +19,7 @@ import { BadRequestReply, HealthReply, ModulesReply, QueryBody, QueryReply, Vers
 import type { ModuleRegistry } from "./registry/registry.js";
 import { runQuery } from "./runtime/run-query.js";
 import type { Services } from "./runtime/services.js";
+import { errorText, PROTOCOL_ERRORS, protocolError } from "./protocol/errors.js";
 
 // The HTTP face of the server: routes and reply rules of docs/protocol.md#endpoints. It knows the
 // registry and the runtime, never a module by name.
@@ -26,7 +27,7 @@ import type { Services } from "./runtime/services.js";
 export interface BuildServerOptions {
   config: Config;
   registry: ModuleRegistry;
-  /** Services for modules; when omitted only the logger is bound late (see createServices). */
+  /** Services for modules (made by createServices in app.ts). Required: every query uses them. */
   services: Services;
   /** Silence logs (tests). */
   quiet?: boolean;
@@ -62,10 +63,6 @@ export function serverTimeouts(limits: Config["server"]): { headersTimeout: numb
   const requestTimeout =
     limits.requestTimeoutMs === 0 ? 0 : Math.max(limits.requestTimeoutMs, headersTimeout + limits.bodyTimeoutMs + 1000);
   return { headersTimeout, requestTimeout, checkEvery: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))) };
-}
-
-function badRequest(message: string): Error & { statusCode: number } {
-  return Object.assign(new Error(message), { statusCode: 400 });
 }
 
 export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
@@ -141,7 +138,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
             const text = buf.toString("utf8");
             value = text.trim() === "" ? undefined : JSON.parse(text);
           } catch (e) {
-            return done(badRequest(`body is not valid JSON: ${(e as Error).message}`), undefined);
+            return done(protocolError("BODY_NOT_JSON", (e as Error).message), undefined);
           }
           return done(null, value);
         }
@@ -156,7 +153,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
         if (res && !res.closed) res.once("close", answered);
         parseJsonBody(buf).then(
           (value) => done(null, value),
-          (e: Error) => done(e instanceof SyntaxError ? badRequest(`body is not valid JSON: ${e.message}`) : e, undefined),
+          (e: Error) => done(e instanceof SyntaxError ? protocolError("BODY_NOT_JSON", e.message) : e, undefined),
         );
         if (!res || res.closed) answered();
       })
@@ -172,22 +169,25 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     const status = err.statusCode ?? 500;
-    if (status === 413) return reply.code(413).send({ error: `request body larger than the limit of ${config.bodyLimit} bytes` });
+    if (status === 413) return reply.code(413).send({ error: errorText("BODY_TOO_LARGE", config.bodyLimit) });
     if (err instanceof BodyError) {
       if (status === 503) reply.header("retry-after", "5");
       return reply.code(status).send({ error: err.message });
     }
     if (status >= 400 && status < 500) {
-      const msg = err.validation || err.message.startsWith("body") ? `invalid query: ${err.message}` : err.message;
+      const msg = err.validation || err.message.startsWith("body") ? errorText("INVALID_QUERY", err.message) : err.message;
       // Parser and validator messages may quote the input: bounded like every echo.
       return reply.code(status).send({ error: echoInput(msg.replace(/^body\/?/, ""), 1000) });
     }
     req.log.error({ err }, "unhandled error");
     // MISP takes a 500 from /query as success for a blocking guard: a failure there is a 200 error.
-    if (req.method === "POST" && req.url.split("?")[0] === "/query") return reply.code(200).send({ error: "internal server error" });
-    return reply.code(500).send({ error: "internal server error" });
+    const error = errorText("INTERNAL");
+    if (req.method === "POST" && req.url.split("?")[0] === "/query") return reply.code(200).send({ error });
+    return reply.code(PROTOCOL_ERRORS.INTERNAL.status).send({ error });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${echoInput(req.method, 20)} ${echoInput(req.url)}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(PROTOCOL_ERRORS.NOT_FOUND.status).send({ error: errorText("NOT_FOUND", echoInput(req.method, 20), echoInput(req.url)) }),
+  );
 
   registerOpenApi(app, VERSION);
 
@@ -211,10 +211,10 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       },
       preValidation: (req, _reply, done) => {
         const b = req.body;
-        if (b === undefined || b === null) return done(badRequest('invalid query: the body must be a JSON object with a "module" field'));
+        if (b === undefined || b === null) return done(protocolError("BODY_MISSING"));
         if (typeof b !== "object" || Array.isArray(b))
-          return done(badRequest("invalid query: the body must be a JSON object, not " + (Array.isArray(b) ? "an array" : typeof b)));
-        if (!("module" in b)) return done(badRequest('invalid query: missing "module" field'));
+          return done(protocolError("BODY_NOT_OBJECT", Array.isArray(b) ? "an array" : typeof b));
+        if (!("module" in b)) return done(protocolError("MODULE_FIELD_MISSING"));
         done();
       },
     },
@@ -273,9 +273,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       schema: { hide: true },
       handler: (_req, reply) =>
         reply
-          .code(405)
+          .code(PROTOCOL_ERRORS.METHOD_NOT_ALLOWED.status)
           .header("allow", methods.join(", "))
-          .send({ error: `method not allowed; use ${methods.join(" or ")}` }),
+          .send({ error: errorText("METHOD_NOT_ALLOWED", methods.join(" or ")) }),
     });
   }
   return app;

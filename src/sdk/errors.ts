@@ -35,3 +35,16 @@ export class ParamError extends ModuleError {
     this.name = "ParamError";
   }
 }
+
+/**
+ * Runs `parse` on a parameter's value; an error of class `as` (a parser's own "this input is
+ * wrong") becomes a ParamError naming `param`. Anything else is rethrown as is.
+ */
+export function parseParam<T>(param: string, as: abstract new (...args: never[]) => Error, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof as) throw new ParamError(param, e.message);
+    throw e;
+  }
+}

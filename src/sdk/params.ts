@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkHttpUrl } from "./http-url.js";
 
 // Parameter kinds of action modules. MISP's node editor knows three widgets only
 // (single-line input, textarea, hash path) and sends every value as a string, "" when the
@@ -7,8 +8,26 @@ import { z } from "zod";
 
 export type ParamWidget = "string" | "large_string" | "hash_path";
 
+/** What a parameter holds, beyond its widget. */
+export type ParamKind =
+  | "string"
+  | "large_string"
+  | "template"
+  | "hash_path"
+  | "boolean"
+  | "integer"
+  | "one_of"
+  | "list"
+  | "secret"
+  | "url"
+  | "duration";
+
 export interface ParamSpec<T = unknown> {
-  readonly kind: string;
+  /**
+   * What the value is. The runtime reads it: a `url` value's credentials (userinfo, query
+   * values) are redacted from logs, error replies and stored deliveries.
+   */
+  readonly kind: ParamKind;
   readonly widget: ParamWidget;
   /** Kept in the descriptor (MISP never shows it); says allowed values and the default. */
   readonly description: string;
@@ -54,7 +73,7 @@ function describe(base: string | undefined, extra: string[]): string {
 }
 
 function spec<T>(
-  kind: string,
+  kind: ParamKind,
   widget: ParamWidget,
   o: CommonOptions & { jinja?: boolean; secret?: boolean },
   schema: z.ZodType<T>,
@@ -220,14 +239,8 @@ export const param = {
     const schema = z.string().transform((raw, ctx) => {
       const s = raw.trim() === "" && o.default !== undefined ? o.default : raw.trim();
       if (s === "") return s;
-      let u: URL;
-      try {
-        u = new URL(s);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
-        return z.NEVER;
-      }
-      if (u.protocol !== "http:" && u.protocol !== "https:") {
+      // Credentials are allowed: a URL may carry them (they are redacted, see ParamSpec.kind).
+      if ("problem" in checkHttpUrl(s, { allowCredentials: true })) {
         ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
         return z.NEVER;
       }

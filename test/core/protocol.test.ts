@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { startTestApp, roaming, type TestApp } from "../helpers/app.js";
+import { errorText } from "../../src/core/protocol/errors.js";
 const seen = ((globalThis as Record<string, unknown>).__slowActionSeen ??= { aborted: false }) as {
   aborted: boolean;
   reason?: string;
@@ -66,7 +67,10 @@ describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
   });
 
   it("unknown module → {error: 'Unknown module: <name>'}", async () => {
-    expect(await t.query({ module: "no_such_module" })).toEqual({ status: 200, body: { error: "Unknown module: no_such_module" } });
+    expect(await t.query({ module: "no_such_module" })).toEqual({
+      status: 200,
+      body: { error: errorText("UNKNOWN_MODULE", "no_such_module") },
+    });
   });
 
   it("body not JSON → 400 with a JSON error", async () => {
@@ -74,6 +78,7 @@ describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
     expect(r.status).toBe(400);
     expect(r.type).toMatch(/application\/json/);
     expect(r.body.error).toMatch(/not valid JSON/);
+    expect(String(r.body.error).startsWith(errorText("INVALID_QUERY", errorText("BODY_NOT_JSON", "")))).toBe(true);
   });
 
   it("body not an object → 400", async () => {
@@ -100,7 +105,7 @@ describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
     const r = await t.query({ module: "slow_action", data: {}, params: {} });
     expect(Date.now() - before).toBeLessThan(2000);
     expect(r.status).toBe(200);
-    expect(r.body.error).toBe("slow_action: Timeout. slow_action did not finish within its deadline of 300 ms");
+    expect(r.body.error).toBe(`slow_action: ${errorText("TIMEOUT", "slow_action", 300)}`);
     expect(seen.aborted).toBe(true);
     expect(seen.reason).toMatch(/deadline of 300 ms/);
   });
@@ -119,7 +124,7 @@ describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
     const r = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "600" }, timeout: 2 });
     expect(r.body).toEqual({ data: true });
     const late = await t.query({ module: "slow_action", data: {}, params: { wait_ms: "1500" }, timeout: 2 });
-    expect(late.body.error).toBe("slow_action: Timeout. slow_action did not finish within its deadline of 1000 ms");
+    expect(late.body.error).toBe(`slow_action: ${errorText("TIMEOUT", "slow_action", 1000)}`);
     const bad = await raw(JSON.stringify({ module: "testaction", timeout: -1 }), "application/json");
     expect(bad.status).toBe(400);
   });
@@ -127,7 +132,7 @@ describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
   it("unexpected exception → HTTP 200 short error, secrets scrubbed", async () => {
     const r = await t.query({ module: "failing_action", data: {}, params: { mode: "crash", api_token: "secret:DEMO" } });
     expect(r.status).toBe(200);
-    expect(r.body.error).toBe("failing_action: internal error: cannot read properties of undefined (token ***)");
+    expect(r.body.error).toBe(`failing_action: ${errorText("MODULE_CRASHED", "cannot read properties of undefined (token ***)")}`);
     expect(JSON.stringify(r.body)).not.toContain("s3cr3t-from-server");
   });
 
@@ -189,14 +194,14 @@ describe("other endpoints", () => {
   it("other methods on protocol paths → 405 with Allow; unknown paths → 404 JSON", async () => {
     const r = await fetch(`${t.url}/query`, { method: "GET" });
     expect(r.status).toBe(405);
-    expect(((await r.json()) as { error: string }).error).toMatch(/method not allowed/);
+    expect(((await r.json()) as { error: string }).error).toBe(errorText("METHOD_NOT_ALLOWED", "POST"));
     expect(r.headers.get("allow")).toBe("POST");
     const m = await fetch(`${t.url}/modules`, { method: "DELETE" });
     expect(m.status).toBe(405);
     await m.text();
     const nf = await fetch(`${t.url}/nope`);
     expect(nf.status).toBe(404);
-    expect(((await nf.json()) as { error: string }).error).toMatch(/not found/);
+    expect(((await nf.json()) as { error: string }).error).toBe(errorText("NOT_FOUND", "GET", "/nope"));
   });
 
   it("GET /openapi.json is generated from the zod schemas", async () => {

@@ -1,24 +1,11 @@
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { runQueryCommand } from "../../src/commands/query.js";
-import { paramId } from "../../src/engines/cakephp-hash/inflector.js";
 import { sink } from "./sink.js";
 
-// The body MISP sends for an action node, and a run of the `query` CLI against a test server.
+export { nodeRequest } from "./misp-request.js";
 
-/** POST /query body for `module` with every declared parameter ("" when not given), as MISP sends it. */
-export function nodeRequest(
-  module: string,
-  def: { params: Record<string, unknown>; supportFilters?: boolean },
-  data: unknown,
-  values: Record<string, string>,
-  extra: Record<string, unknown> = {},
-) {
-  const params: Record<string, string> = {};
-  for (const name of Object.keys(def.params)) params[paramId(name)] = values[name] ?? "";
-  // support_filters: with no filter configured MISP sends the whole data as filteredItems.
-  return { module, data, params, ...(def.supportFilters ? { filteredItems: data } : {}), ...extra };
-}
+// The body MISP sends for an action node, and a run of the `query` CLI against a test server.
 
 /** Path of a shipped roaming fixture. */
 export function fixturePath(name: string): string {

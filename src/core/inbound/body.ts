@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { errorText, PROTOCOL_ERRORS, type ProtocolErrorCode } from "../protocol/errors.js";
 
 // Reads request bodies under three bounds (docs/security.md, "Request bodies and connections"):
 // a body must arrive within bodyTimeoutMs, an upload that goes quiet for bodyIdleTimeoutMs is
@@ -20,12 +21,19 @@ export interface BodyLimits {
 
 /** An error with the HTTP status the server answers with; the connection is closed after it. */
 export class BodyError extends Error {
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
+    readonly code: ProtocolErrorCode,
     message: string,
   ) {
     super(message);
+    this.statusCode = PROTOCOL_ERRORS[code].status;
   }
+}
+
+/** A BodyError with the catalogue's text for `code`. */
+function bodyError<C extends ProtocolErrorCode>(code: C, ...args: Parameters<(typeof PROTOCOL_ERRORS)[C]["text"]>): BodyError {
+  return new BodyError(code, errorText(code, ...args));
 }
 
 interface Pending {
@@ -65,10 +73,7 @@ export class BodyGuard {
 
   private busy(bytes: number): BodyError {
     this.refused++;
-    return new BodyError(
-      503,
-      `server busy: request bodies in progress hold ${this.held} bytes and this one (${bytes} bytes) would exceed the limit of ${this.budget - this.reserve} bytes for large bodies; retry later`,
-    );
+    return bodyError("SERVER_BUSY", this.held, bytes, this.budget - this.reserve);
   }
 
   private track(p: Pending): void {
@@ -93,9 +98,8 @@ export class BodyGuard {
     const now = Date.now();
     const { bodyTimeoutMs, bodyIdleTimeoutMs } = this.limits;
     for (const p of this.pending) {
-      if (now - p.started > bodyTimeoutMs) p.fail(new BodyError(408, `request body not received in full within ${bodyTimeoutMs} ms`));
-      else if (now - p.lastData > bodyIdleTimeoutMs)
-        p.fail(new BodyError(408, `request body stalled: nothing received for ${bodyIdleTimeoutMs} ms`));
+      if (now - p.started > bodyTimeoutMs) p.fail(bodyError("BODY_TIMEOUT", bodyTimeoutMs));
+      else if (now - p.lastData > bodyIdleTimeoutMs) p.fail(bodyError("BODY_STALLED", bodyIdleTimeoutMs));
     }
   }
 
@@ -112,7 +116,7 @@ export class BodyGuard {
     let stalest: Pending | undefined;
     for (const p of this.pending) if (!stalest || p.lastData < stalest.lastData) stalest = p;
     if (!stalest || Date.now() - stalest.lastData < 1000) return false;
-    stalest.fail(new BodyError(408, "request body stalled: cut to make room at the connection limit"));
+    stalest.fail(bodyError("BODY_EVICTED"));
     stalest.req.socket.destroy();
     return true;
   }
@@ -126,7 +130,7 @@ export class BodyGuard {
     const { bodyLimit } = this.limits;
     const header = req.headers["content-length"];
     const declared = header === undefined ? NaN : Number(header);
-    if (declared > bodyLimit) return Promise.reject(new BodyError(413, `request body larger than the limit of ${bodyLimit} bytes`));
+    if (declared > bodyLimit) return Promise.reject(bodyError("BODY_TOO_LARGE", bodyLimit));
     let reserved = 0;
     if (declared >= LARGE_BODY_BYTES) {
       if (!this.fits(declared, true)) return Promise.reject(this.busy(declared));
@@ -154,7 +158,7 @@ export class BodyGuard {
       const onData = (chunk: Buffer) => {
         p.lastData = Date.now();
         const size = received + chunk.length;
-        if (size > bodyLimit) return finish(new BodyError(413, `request body larger than the limit of ${bodyLimit} bytes`));
+        if (size > bodyLimit) return finish(bodyError("BODY_TOO_LARGE", bodyLimit));
         if (size > reserved) {
           // Growing past what was reserved (no or a wrong Content-Length): ask the budget again.
           const more = size - reserved;
@@ -168,15 +172,13 @@ export class BodyGuard {
       };
       const onEnd = () => {
         if (into) {
-          if (received !== into.length) return finish(new BodyError(400, "request body size did not match Content-Length"));
+          if (received !== into.length) return finish(bodyError("BODY_LENGTH_MISMATCH"));
           return finish(undefined, into);
         }
         return finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
       };
-      const onError = (err: Error) =>
-        finish(Object.assign(new BodyError(400, `request body not received: ${err.message}`), { aborted: true }));
-      const onClose = () =>
-        finish(Object.assign(new BodyError(400, "request body not received: the client closed the connection"), { aborted: true }));
+      const onError = (err: Error) => finish(Object.assign(bodyError("BODY_NOT_RECEIVED", err.message), { aborted: true }));
+      const onClose = () => finish(Object.assign(bodyError("BODY_CLIENT_CLOSED"), { aborted: true }));
 
       let done = false;
       const finish = (err: BodyError | undefined, body?: Buffer) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { errorText } from "../protocol/errors.js";
 
 // Graceful shutdown (docs/security.md, "Shutdown"): MISP counts a reset connection as success,
 // so a restart must not drop queries in flight. On SIGTERM the listener closes at once, queries
@@ -50,7 +51,7 @@ export async function closeGracefully(app: FastifyInstance, graceMs: number): Pr
   reap.unref();
   let force: NodeJS.Timeout | undefined;
   const cut = setTimeout(() => {
-    const n = inflight?.cutAll(`the server is shutting down and the query did not finish within the shutdown grace of ${graceMs} ms`) ?? 0;
+    const n = inflight?.cutAll(errorText("SHUTDOWN", graceMs)) ?? 0;
     if (n > 0) app.log.warn({ queries: n, graceMs }, "shutdown grace over: answering the queries still running with an error");
     force = setTimeout(() => server.closeAllConnections(), n > 0 ? FLUSH_MS : 0);
     force.unref();

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from "fastify";
 import { z } from "zod";
+import { errorText } from "../protocol/errors.js";
 
 // OpenAPI from the zod schemas that validate the routes; the Swagger UI assets come from the
 // npm package (no CDN: MISP hosts are often air-gapped).
@@ -29,7 +30,7 @@ async function buildDocsApp(routes: readonly DescribedRoute[], version: string):
   // The schemas are zod objects: nothing here validates or serialises with them.
   docs.setValidatorCompiler(() => (data) => ({ value: data }));
   docs.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  docs.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `not found: ${req.method} ${req.url}` }));
+  docs.setNotFoundHandler((req, reply) => reply.code(404).send({ error: errorText("NOT_FOUND", req.method, req.url) }));
   await docs.register(swagger, {
     openapi: {
       info: {

@@ -33,7 +33,8 @@ export function declarationOnly(name: string, d: DefinitionData): ModuleDefiniti
   const common = { meta: d.meta as unknown as ModuleDefinition["meta"], timeoutMs: d.timeoutMs, handler: notHere(name) };
   if (d.kind === "action") {
     const params: Record<string, ParamSpec> = {};
-    for (const [pname, p] of Object.entries(d.params ?? {})) params[pname] = { ...p, schema: UNUSED_SCHEMA };
+    for (const [pname, p] of Object.entries(d.params ?? {}))
+      params[pname] = { ...p, kind: p.kind as ParamSpec["kind"], schema: UNUSED_SCHEMA };
     return {
       kind: "action",
       ...common,

@@ -12,6 +12,7 @@ import type { IsolatedRunner, IsolateStatus, LoadedModule } from "../registry/re
 import { errorReply } from "../runtime/run-query.js";
 import type { ModuleLogger } from "../../sdk/types.js";
 import type { DefinitionData, FromIsolate, IsolateWorkerData, LogLevel, ToIsolate } from "./messages.js";
+import { errorText } from "../protocol/errors.js";
 
 /** setTimeout fires at once beyond 2**31 - 1 ms: a deadline that large is clamped (docs/security.md). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -244,14 +245,9 @@ export class ModuleIsolate implements IsolatedRunner {
       this.pending.delete(q.id);
       clearTimeout(q.timer);
       if (q.id === stop.timedOut) {
-        q.resolve(
-          this.failure(
-            `Timeout. ${this.name} did not finish within its deadline of ${q.deadlineMs} ms; its isolate did not answer and was restarted`,
-            "timeout",
-          ),
-        );
+        q.resolve(this.failure(errorText("ISOLATE_TIMEOUT", this.name, q.deadlineMs), "timeout"));
       } else {
-        q.resolve(this.failure(`the module's isolate stopped before this query finished: ${stop.reason}`, "crash"));
+        q.resolve(this.failure(errorText("ISOLATE_STOPPED", stop.reason), "crash"));
       }
     }
     if (this.worker !== worker) return;

@@ -25,6 +25,7 @@ import {
   type LogLevel,
   type ToIsolate,
 } from "./messages.js";
+import { errorText } from "../protocol/errors.js";
 
 const data = workerData as IsolateWorkerData;
 const port = parentPort!;
@@ -255,7 +256,7 @@ async function query(m: Extract<ToIsolate, { t: "query" }>): Promise<void> {
   try {
     body = JSON.parse(m.body) as Record<string, unknown>;
   } catch (e) {
-    const error = `${target.name}: internal error: the request could not be read in the module's isolate (${(e as Error).message})`;
+    const error = `${target.name}: ${errorText("ISOLATE_BAD_REQUEST", (e as Error).message)}`;
     post({ t: "reply", id: m.id, json: JSON.stringify({ error }), outcome: "crash", error });
     return;
   }
@@ -265,7 +266,7 @@ async function query(m: Extract<ToIsolate, { t: "query" }>): Promise<void> {
   let outcome = result.outcome;
   if (json === undefined) {
     outcome = "crash";
-    const message = `${target.name}: internal error: the module's reply is not JSON-serialisable`;
+    const message = `${target.name}: ${errorText("ISOLATE_REPLY_NOT_JSON")}`;
     json = JSON.stringify(target.kind === "action" ? { error: message } : { error: message, results: [] });
   }
   const error = typeof result.reply.error === "string" ? result.reply.error : undefined;

@@ -18,6 +18,7 @@ import { classify, nextAttemptAt, type RetryPolicy } from "./policy.js";
 import { Sealer } from "./sealing.js";
 import { SqliteOutbox } from "./sqlite-backend.js";
 import { OutboxFull, type AttemptRecord, type OutboxBackend, type OutboxJob, type OutboxStats } from "./types.js";
+import { errorText } from "../protocol/errors.js";
 
 // The durable outbox (docs/delivery.md). A queued request is validated, stored and answered
 // `{"data": true}`; a worker later runs the module's handler with the stored request, as many
@@ -168,7 +169,7 @@ export class Outbox implements OutboxHook {
     } catch (e) {
       this.counters.refused++;
       if (e instanceof OutboxFull || isModuleError(e)) return { ok: false, error: e.message, secretValues };
-      return { ok: false, error: `cannot queue the delivery: ${(e as Error)?.message ?? String(e)}`, secretValues };
+      return { ok: false, error: errorText("QUEUE_FAILED", (e as Error)?.message ?? String(e)), secretValues };
     }
   }
 

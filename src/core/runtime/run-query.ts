@@ -11,6 +11,7 @@ import { prepareExpansionInput } from "./expansion-input.js";
 import { refusalMessage } from "./concurrency.js";
 import type { QueryEnd } from "./observer.js";
 import type { Services } from "./services.js";
+import { errorText } from "../protocol/errors.js";
 
 // Runs one /query: finds the module, prepares its input, enforces the deadline and turns
 // every outcome into a protocol reply (docs/protocol.md#post-query). Never throws.
@@ -80,7 +81,7 @@ export function describeThrown(err: unknown): { message: string; stack?: string 
   return { message: m, stack: typeof stack === "string" ? stack : undefined };
 }
 
-const UNENCODABLE = JSON.stringify({ error: "internal error: the reply could not be encoded as JSON" });
+const UNENCODABLE = JSON.stringify({ error: errorText("REPLY_UNENCODABLE") });
 
 /**
  * JSON text for a reply. A module may return what JSON cannot encode (a BigInt, a cycle, a
@@ -97,7 +98,7 @@ function encodeReply(
     throw new TypeError("the reply encodes to nothing");
   } catch (e) {
     const why = oneLine(describeThrown(e).message);
-    const message = `internal error: the module's reply cannot be encoded as JSON (${why})`;
+    const message = errorText("REPLY_NOT_ENCODABLE", why);
     let fallback: Record<string, unknown> = { error: mod ? `${mod.name}: ${message}` : message };
     try {
       if (mod) fallback = errorReply(mod, message);
@@ -170,10 +171,10 @@ function normaliseReply(mod: LoadedModule, value: unknown): Record<string, unkno
     if (value && typeof value === "object" && !Array.isArray(value) && "data" in value) return { data: (value as { data: unknown }).data };
     return { data: true };
   }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("the module returned no reply object");
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error(errorText("NO_REPLY_OBJECT"));
   const reply = value as Record<string, unknown>;
   if ("error" in reply && (typeof reply.error !== "string" || reply.error === "")) {
-    throw new Error("the module returned an error that is not a non-empty string");
+    throw new Error(errorText("BAD_ERROR_FIELD"));
   }
   return reply;
 }
@@ -274,7 +275,7 @@ async function runModule(
 ): Promise<QueryResult> {
   const stop = options.stop;
   if (!mod) {
-    const reply = { error: `Unknown module: ${echoInput(String(name))}` };
+    const reply = { error: errorText("UNKNOWN_MODULE", echoInput(String(name))) };
     return { reply, json: JSON.stringify(reply), outcome: "unknown_module", durationMs: performance.now() - started };
   }
   // Queued delivery (docs/delivery.md): validated and stored now, sent by the outbox worker.
@@ -284,7 +285,7 @@ async function runModule(
       // A backend that does not answer (Redis unreachable) must not hold MISP past its timeout.
       const limitMs = options.deadlineMs ?? deadlineFor(mod, body, services);
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the outbox did not store the delivery within ${limitMs} ms`)), limitMs);
+        timer = setTimeout(() => reject(new Error(errorText("QUEUE_TIMEOUT", limitMs))), limitMs);
       });
       const queued = await Promise.race([services.outbox.intercept(mod, body), late]);
       if (queued) {
@@ -299,7 +300,7 @@ async function runModule(
         };
       }
     } catch (e) {
-      const reply = errorReply(mod, `cannot queue the delivery: ${oneLine(describeThrown(e).message)}`);
+      const reply = errorReply(mod, errorText("QUEUE_FAILED", oneLine(describeThrown(e).message)));
       return { reply, json: JSON.stringify(reply), outcome: "error", module: name, durationMs: performance.now() - started };
     } finally {
       clearTimeout(timer);
@@ -353,7 +354,7 @@ async function runAdmitted(
     // A shutdown (stop) answers at once in the module's format, as for in-process modules.
     const stopped = stop
       ? new Promise<string>((resolve) => {
-          const onStop = () => resolve((stop.reason as Error)?.message ?? "the query was stopped");
+          const onStop = () => resolve((stop.reason as Error)?.message ?? errorText("QUERY_STOPPED"));
           if (stop.aborted) onStop();
           else stop.addEventListener("abort", onStop, { once: true });
         })
@@ -414,7 +415,7 @@ async function runAdmitted(
       }, deadlineMs);
       if (stop) {
         const onStop = () => {
-          const err = new Stopped((stop.reason as Error)?.message ?? "the query was stopped");
+          const err = new Stopped((stop.reason as Error)?.message ?? errorText("QUERY_STOPPED"));
           abortReason = err;
           controller?.abort(err);
           reject(err);
@@ -425,7 +426,7 @@ async function runAdmitted(
     });
     const work = (async () => {
       await mod.ready;
-      if (mod.state === "failed") throw new ModuleError(`module is unavailable: initialisation failed (${mod.error ?? "unknown error"})`);
+      if (mod.state === "failed") throw new ModuleError(errorText("MODULE_UNAVAILABLE", mod.error ?? "unknown error"));
       const ctx = createModuleContext(
         name,
         services,
@@ -465,7 +466,7 @@ async function runAdmitted(
     } catch (e) {
       // Classifying the throw failed itself (a Proxy whose every trap throws...): still a reply.
       log().error({ err: oneLine(describeThrown(e).message) }, "module crashed");
-      return finish(errorReply(mod, "internal error: the module threw a value that cannot be inspected"), "crash");
+      return finish(errorReply(mod, errorText("UNINSPECTABLE_THROW")), "crash");
     }
   } finally {
     clearTimeout(timer);
@@ -481,7 +482,7 @@ async function runAdmitted(
     const scrubKeepLines = (s: string) => capped(scrubSecrets(s, secretValues).replace(/\r\n?/g, "\n"));
     if (err instanceof DeadlineExceeded) {
       log().warn({ deadlineMs }, "deadline exceeded");
-      return finish(errorReply(mod!, scrub(`Timeout. ${name} did not finish within its deadline of ${deadlineMs} ms`)), "timeout");
+      return finish(errorReply(mod!, scrub(errorText("TIMEOUT", name, deadlineMs))), "timeout");
     }
     if (err instanceof Stopped) {
       log().warn({}, "query stopped: server shutting down");
@@ -491,6 +492,6 @@ async function runAdmitted(
     if (isHttpError(err) && typeof err.message === "string") return finish(errorReply(mod!, scrub(err.message)), "error");
     const d = describeThrown(err);
     log().error({ err: scrub(d.stack ?? d.message) }, "module crashed");
-    return finish(errorReply(mod!, scrub(`internal error: ${d.message}`)), "crash");
+    return finish(errorReply(mod!, scrub(errorText("MODULE_CRASHED", d.message))), "crash");
   }
 }

@@ -1,5 +1,11 @@
 // HTML entity decoding like Python's html.unescape: its rules in full, named entities for the ones
-// templates meet in practice (all of Latin-1, typography, arrows).
+// templates meet in practice (all of Latin-1, typography, arrows). And the escaping Jinja's
+// autoescape and Markup apply (markupsafe's five characters).
+
+/** markupsafe's escape of a plain string: `& < > " '`. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" })[c]!);
+}
 
 const NAMED: Record<string, string> = {
   amp: "&",

@@ -26,6 +26,7 @@ import {
   tuple,
   typeName,
 } from "./values.js";
+import { escapeHtml } from "./html.js";
 
 export function isInt(v: unknown): v is number | bigint {
   return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint";
@@ -343,9 +344,9 @@ export function add(a: unknown, b: unknown, budget: Budget): unknown {
   return unsupported("+", a, b);
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" })[c]!);
-}
+// escapeHtml lives in html.ts (printf.ts needs it, and ops.ts imports printf.ts); re-exported
+// here for the callers that reach it as `ops.escapeHtml`.
+export { escapeHtml };
 function escapeIfPlain(v: string | Markup): string {
   return v instanceof Markup ? v.s : escapeHtml(v);
 }

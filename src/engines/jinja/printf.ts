@@ -3,7 +3,7 @@
 import { expDigits, fixedDigits } from "./decimal.js";
 import { repeatChecked } from "./current.js";
 import { pyError } from "./errors.js";
-import { escapeHtml } from "./ops.js";
+import { escapeHtml } from "./html.js";
 import { asciiRepr, floatRepr, repr, str } from "./printing.js";
 import { Markup, MISSING, PyFloat, PyRange, Undefined, dictGet, isDict, isTuple, typeName } from "./values.js";
 

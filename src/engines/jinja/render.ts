@@ -1,4 +1,6 @@
-// Stable entry point of the template engine. Callers (worker pool, CLI, modules) use only this file.
+// Stable entry point of the synchronous template engine: pool.ts and the tests use only this
+// file. Callers that need a wall-clock limit (the jinja_template_rendering module, the CLI, the
+// console) go through pool.ts, which runs this in worker threads (see README.md, "Entry points").
 
 import type { Stmt } from "./ast.js";
 import { Budget, DEFAULT_RENDER_LIMITS, type RenderLimits } from "./budget.js";

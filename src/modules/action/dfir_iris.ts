@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
 import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
 import { irisIocs, type IrisIoc } from "../shared/cases/iris-iocs.js";
@@ -184,13 +184,7 @@ export default defineActionModule({
   supportFilters: true,
   expectMispCoreFormat: true,
   async handler({ params, data, filteredItems }, ctx) {
-    let baseUrl: string;
-    try {
-      baseUrl = normaliseBaseUrl(params.iris_url);
-    } catch (e) {
-      if (e instanceof BaseUrlError) throw new ParamError("iris_url", e.message);
-      throw e;
-    }
+    const baseUrl: string = parseParam("iris_url", BaseUrlError, () => normaliseBaseUrl(params.iris_url));
     const apiKey = params.api_key.trim().replace(/^Bearer\s+/i, "");
     if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
     const customer = params.customer_id;

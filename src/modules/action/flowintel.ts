@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
 import { defaultMarkdownDescription, splitTags } from "../shared/cases/description.js";
 import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
@@ -128,13 +128,7 @@ export default defineActionModule({
   },
   expectMispCoreFormat: true,
   async handler({ params, data }, ctx) {
-    let baseUrl: string;
-    try {
-      baseUrl = normaliseBaseUrl(params.flowintel_url).replace(/\/api$/, "");
-    } catch (e) {
-      if (e instanceof BaseUrlError) throw new ParamError("flowintel_url", e.message);
-      throw e;
-    }
+    const baseUrl: string = parseParam("flowintel_url", BaseUrlError, () => normaliseBaseUrl(params.flowintel_url).replace(/\/api$/, ""));
     const apiKey = params.api_key.trim();
     if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
     const tasks = [

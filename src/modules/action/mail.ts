@@ -1,6 +1,5 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { resolveAllowed as resolveWithDefaultPolicy } from "../../services/http/egress-guard.js";
-import { paramId } from "../../engines/cakephp-hash/inflector.js";
 import { invalidAddresses, isValidAddress, uniqueAddresses } from "./_mail/addresses.js";
 import { composeMail } from "./_mail/message.js";
 import { resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "./_mail/settings.js";
@@ -16,14 +15,6 @@ const DEFAULT_MAX_RECIPIENTS = 50;
 const CONNECT_TIMEOUT_MS = 8000;
 /** The default body is short for an event; this bounds the JSON dump of other data. */
 const SUMMARY_MAX_LENGTH = 20_000;
-
-/** Whether the node left a parameter empty (then the server setting applies, not our default). */
-function leftEmpty(request: Readonly<Record<string, unknown>>, name: string): boolean {
-  const params = request.params;
-  if (typeof params !== "object" || params === null || Array.isArray(params)) return true;
-  const raw = (params as Record<string, unknown>)[paramId(name)] ?? (params as Record<string, unknown>)[name];
-  return raw === undefined || raw === null || String(raw).trim() === "";
-}
 
 function maxRecipients(setting: string | undefined): number {
   if (setting === undefined) return DEFAULT_MAX_RECIPIENTS;
@@ -82,8 +73,10 @@ export default defineActionModule({
     verify_tls: param.boolean({ default: true, description: "Verify the relay's certificate. Default: the server setting, else true." }),
   },
   outbound: { destination: () => "smtp" },
-  async handler({ params, data, request }, ctx) {
-    const unset = (name: string) => leftEmpty(request, name);
+  async handler({ params, rawParams, data }, ctx) {
+    // Left empty by the node (then the server setting applies, not our default): the value as
+    // MISP sent it, which the runtime keeps in rawParams.
+    const unset = (name: string) => (rawParams[name] ?? "").trim() === "";
     let settings: SmtpSettings;
     try {
       settings = resolveSmtpSettings(

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam, isSuccessStatus } from "../../sdk/index.js";
 import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
 import { deliver, requireParams } from "../shared/messages/deliver.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
@@ -62,7 +62,7 @@ export default defineActionModule({
         verifyTls: params.verify_tls,
         urlIsSecret: true,
       });
-      if (res.status < 200 || res.status > 299) {
+      if (!isSuccessStatus(res.status)) {
         throw new ModuleError(describeFailure(res, { detail: vendorMessage(jsonBody(res)), secrets: [params.webhook_url] }));
       }
       ctx.log.info({ mode: "webhook", chars: text.length }, "message posted to Mattermost");
@@ -73,13 +73,7 @@ export default defineActionModule({
       { mattermost_hostname: params.mattermost_hostname, bot_access_token: params.bot_access_token, channel_id: params.channel_id },
       "or set webhook_url",
     );
-    let base: string;
-    try {
-      base = normaliseBaseUrl(params.mattermost_hostname);
-    } catch (e) {
-      if (e instanceof BaseUrlError) throw new ParamError("mattermost_hostname", e.message);
-      throw e;
-    }
+    const base: string = parseParam("mattermost_hostname", BaseUrlError, () => normaliseBaseUrl(params.mattermost_hostname));
     if (/[\r\n]/.test(params.bot_access_token)) throw new ParamError("bot_access_token", "must be a single line");
     const res = await deliver(ctx, `${base}/api/v4/posts`, {
       what: "posting to Mattermost",
@@ -93,7 +87,7 @@ export default defineActionModule({
       verifyTls: params.verify_tls,
       secrets: [params.bot_access_token],
     });
-    if (res.status < 200 || res.status > 299) {
+    if (!isSuccessStatus(res.status)) {
       throw new ModuleError(describeFailure(res, { detail: vendorMessage(jsonBody(res)), secrets: [params.bot_access_token] }));
     }
     ctx.log.info({ mode: "api", status: res.status, chars: text.length }, "message posted to Mattermost");

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, isSuccessStatus } from "../../sdk/index.js";
 import { deliver } from "../shared/messages/deliver.js";
 import { fitText, jsonBytes } from "../shared/messages/fit.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
@@ -92,7 +92,7 @@ export default defineActionModule({
       body: JSON.stringify(payload),
       urlIsSecret: true,
     });
-    if (res.status < 200 || res.status > 299) {
+    if (!isSuccessStatus(res.status)) {
       throw new ModuleError(
         describeFailure(res, { detail: workflowError(jsonBody(res)), secrets: [params.webhook_url], rateLimitText: "throttled by Teams" }),
       );

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam, isSuccessStatus } from "../../sdk/index.js";
 import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
 import { deliver, requireParams } from "../shared/messages/deliver.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
@@ -71,13 +71,7 @@ export default defineActionModule({
           },
       botMode ? undefined : "or set bot_secret",
     );
-    let base: string;
-    try {
-      base = normaliseBaseUrl(params.nextcloud_baseurl);
-    } catch (e) {
-      if (e instanceof BaseUrlError) throw new ParamError("nextcloud_baseurl", e.message);
-      throw e;
-    }
+    const base: string = parseParam("nextcloud_baseurl", BaseUrlError, () => normaliseBaseUrl(params.nextcloud_baseurl));
     const conversation = encodeURIComponent(params.nextcloud_conversation_token.trim());
     const message = messageText({ template: params.message_template, data, filteredItems, maxLength: MAX_TEXT });
     const headers: Record<string, string> = { "ocs-apirequest": "true", accept: "application/json", "content-type": "application/json" };
@@ -109,7 +103,7 @@ export default defineActionModule({
       secrets,
     });
     const meta = ocsMeta(jsonBody(res));
-    if (res.status < 200 || res.status > 299 || meta?.status === "failure") {
+    if (!isSuccessStatus(res.status) || meta?.status === "failure") {
       throw new ModuleError(describeFailure(res, { detail: meta?.message, secrets }));
     }
     ctx.log.info({ mode: botMode ? "bot" : "user", status: res.status, chars: message.length }, "message posted to Nextcloud Talk");

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import { isHttpError } from "../../services/http/types.js";
 import { describeQradarFailure, qradarCode } from "./_qradar/errors.js";
 import { bulkLoadRequests, createSetRequest } from "./_qradar/requests.js";
@@ -57,13 +57,7 @@ export default defineActionModule({
     const ca = params.ca_certificate.trim();
     if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
       throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
-    let sets: SetSpec[];
-    try {
-      sets = parseSetMapping(params.set_mapping);
-    } catch (e) {
-      if (e instanceof MappingError) throw new ParamError("set_mapping", e.message);
-      throw e;
-    }
+    const sets: SetSpec[] = parseParam("set_mapping", MappingError, () => parseSetMapping(params.set_mapping));
     const { bySet, skipped, unmapped } = valuesBySet(data, filteredItems, sets, params.ids_only);
     if (unmapped.size > 0) ctx.log.info({ unmapped: Object.fromEntries(unmapped) }, "qradar: attribute types without a reference set");
     if (bySet.length === 0) {

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import { isHttpError } from "../../services/http/types.js";
 import { hecEventEndpoint, HecEndpointError } from "./_splunk_hec/endpoint.js";
 import { packBatches, serialiseEnvelope } from "./_splunk_hec/envelopes.js";
@@ -71,26 +71,16 @@ export default defineActionModule({
   expectMispCoreFormat: true,
   outbound: {},
   async handler({ params, data, filteredItems }, ctx) {
-    let endpoint: string;
-    try {
-      endpoint = hecEventEndpoint(params.url);
-    } catch (e) {
-      if (e instanceof HecEndpointError) throw new ParamError("url", e.message);
-      throw e;
-    }
+    const endpoint: string = parseParam("url", HecEndpointError, () => hecEventEndpoint(params.url));
     const channel = params.channel.trim();
     if (channel !== "" && !GUID.test(channel))
       throw new ParamError("channel", "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba");
 
-    let model: ExtractionModel | undefined;
-    try {
-      model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
+    const model: ExtractionModel | undefined = parseParam("data_extraction_model", ExtractionModelError, () =>
+      parseExtractionModel(params.data_extraction_model, (field, path, w) =>
         ctx.log.warn({ field, path, position: w.position }, `splunk_hec: data_extraction_model field "${field}": ${w.message}`),
-      );
-    } catch (e) {
-      if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
-      throw e;
-    }
+      ),
+    );
 
     let payloads: ExportRecord[];
     try {

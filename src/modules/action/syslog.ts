@@ -1,5 +1,5 @@
 import { hostname as osHostname } from "node:os";
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import { isHttpError } from "../../services/http/types.js";
 import {
   ExtractionModelError,
@@ -125,9 +125,8 @@ export default defineActionModule({
       return;
     }
 
-    let built;
-    try {
-      built = buildSyslogMessages(
+    const built = parseParam("max_message_bytes", MessageSizeError, () =>
+      buildSyslogMessages(
         records,
         {
           format: params.format,
@@ -142,11 +141,8 @@ export default defineActionModule({
           bom: params.utf8_bom,
         },
         Date.now(),
-      );
-    } catch (e) {
-      if (e instanceof MessageSizeError) throw new ParamError("max_message_bytes", e.message);
-      throw e;
-    }
+      ),
+    );
     if (built.truncated > 0) ctx.log.warn({ truncated: built.truncated, maxBytes }, "syslog: messages truncated to max_message_bytes");
 
     const resolve = ctx.http.resolveAllowed?.bind(ctx.http);

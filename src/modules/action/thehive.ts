@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
 import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
 import { theHiveObservables, type TheHiveObservable } from "../shared/cases/thehive-observables.js";
@@ -227,13 +227,7 @@ export default defineActionModule({
   supportFilters: true,
   expectMispCoreFormat: true,
   async handler({ params, data, filteredItems }, ctx) {
-    let baseUrl: string;
-    try {
-      baseUrl = normaliseBaseUrl(params.thehive_url).replace(/\/api$/, "");
-    } catch (e) {
-      if (e instanceof BaseUrlError) throw new ParamError("thehive_url", e.message);
-      throw e;
-    }
+    const baseUrl: string = parseParam("thehive_url", BaseUrlError, () => normaliseBaseUrl(params.thehive_url).replace(/\/api$/, ""));
     const apiKey = params.api_key.trim();
     if (/[\s]/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
     const organisation = params.organisation.trim();

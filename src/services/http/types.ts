@@ -50,6 +50,11 @@ export interface HttpResponse {
   json<T = unknown>(): T;
 }
 
+/** Whether an HTTP status is a success (2xx): the check every module that reads a vendor's reply makes. */
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
 export type HttpErrorKind = "timeout" | "aborted" | "network" | "egress" | "tls" | "redirect" | "too_large" | "parse" | "invalid_url";
 
 /** Thrown for failures where no HTTP response could be obtained (non-2xx statuses are returned, not thrown). */

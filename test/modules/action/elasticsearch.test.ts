@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { bulkRequests, indexNameProblem } from "../../../src/modules/action/_elasticsearch/bulk.js";
 import { exportRecords } from "../../../src/modules/shared/export-records/index.js";
 import { runQueryCommand } from "../../../src/commands/query.js";
@@ -9,6 +8,7 @@ import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../hel
 import { startEsStandIn, type EsStandIn } from "../../helpers/elasticsearch-stand-in.js";
 import { closedPort, failures, selfSignedCertificate } from "../../helpers/stand-in.js";
 import { sink } from "../../helpers/sink.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // elasticsearch end to end: POST /query on the real app → a `_bulk` stand-in that enforces
 // the contract (test/helpers/elasticsearch-stand-in.ts) and fails like Elasticsearch.
@@ -31,9 +31,7 @@ const PARAMS = [
 const API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
 
 function esQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
-  const all: Record<string, string> = {};
-  for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
-  return { module: "elasticsearch", data, filteredItems, params: all };
+  return mispActionBody("elasticsearch", PARAMS, data, params, { filteredItems });
 }
 
 type Json = Record<string, any>;

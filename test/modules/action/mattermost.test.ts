@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import def from "../../../src/modules/action/mattermost.js";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../helpers/app.js";
 import { closedPort, failures, HANG, startStandIn, type RecordedRequest, type Reply, type StandIn } from "../../helpers/stand-in.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // A Mattermost stand-in enforcing POST /api/v4/posts (CreatePost: bearer token, JSON body
 // {channel_id, message, ...}, 201 with the post) and incoming webhooks (POST /hooks/<id>,
@@ -61,9 +61,7 @@ function contract(req: RecordedRequest): Reply {
 }
 
 function nodeRequest(data: unknown, values: Record<string, string>, extra: Record<string, unknown> = {}) {
-  const params: Record<string, string> = {};
-  for (const name of Object.keys(def.params)) params[paramId(name)] = values[name] ?? "";
-  return { module: "mattermost", data, params, filteredItems: data, ...extra };
+  return mispActionBody("mattermost", def, data, values, { filteredItems: data, ...extra });
 }
 
 let app: TestApp;

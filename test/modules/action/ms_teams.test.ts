@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import def from "../../../src/modules/action/ms_teams.js";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { detectCardFormat } from "../../../src/modules/shared/messages/teams-cards.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../helpers/app.js";
 import { closedPort, failures, HANG, startStandIn, type RecordedRequest, type Reply, type StandIn } from "../../helpers/stand-in.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // A Teams stand-in with two endpoints: a Workflows trigger ("When a Teams webhook request is
 // received": a message activity whose attachments are Adaptive Cards; 202 on success,
@@ -86,9 +86,7 @@ function contract(req: RecordedRequest): Reply {
 }
 
 function nodeRequest(data: unknown, values: Record<string, string>) {
-  const params: Record<string, string> = {};
-  for (const name of Object.keys(def.params)) params[paramId(name)] = values[name] ?? "";
-  return { module: "ms_teams", data, params };
+  return mispActionBody("ms_teams", def, data, values, {});
 }
 
 let app: TestApp;

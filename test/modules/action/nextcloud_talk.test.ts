@@ -2,9 +2,9 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import def from "../../../src/modules/action/nextcloud_talk.js";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../helpers/app.js";
 import { closedPort, failures, HANG, startStandIn, type RecordedRequest, type Reply, type StandIn } from "../../helpers/stand-in.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // A Nextcloud Talk stand-in enforcing the chat API (POST .../api/v1/chat/{token}, Basic auth,
 // OCS-APIRequest header, JSON {message, ...}) and the bot API (POST .../api/v1/bot/{token}/message,
@@ -83,9 +83,7 @@ function contract(req: RecordedRequest): Reply {
 }
 
 function nodeRequest(data: unknown, values: Record<string, string>, extra: Record<string, unknown> = {}) {
-  const params: Record<string, string> = {};
-  for (const name of Object.keys(def.params)) params[paramId(name)] = values[name] ?? "";
-  return { module: "nextcloud_talk", data, params, filteredItems: data, ...extra };
+  return mispActionBody("nextcloud_talk", def, data, values, { filteredItems: data, ...extra });
 }
 
 let app: TestApp;

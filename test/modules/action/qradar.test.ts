@@ -1,7 +1,6 @@
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { bulkLoadRequests, createSetRequest } from "../../../src/modules/action/_qradar/requests.js";
 import { elementTypeFor, parseSetMapping, setValue } from "../../../src/modules/action/_qradar/sets.js";
 import { runQueryCommand } from "../../../src/commands/query.js";
@@ -9,6 +8,7 @@ import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../hel
 import { startQradarStandIn, qradarError, type QradarStandIn } from "../../helpers/qradar-stand-in.js";
 import { sink } from "../../helpers/sink.js";
 import { closedPort, failures, selfSignedCertificate } from "../../helpers/stand-in.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // qradar end to end: POST /query on the real app → a reference-data stand-in that enforces
 // the contract (test/helpers/qradar-stand-in.ts) and answers with QRadar's error codes.
@@ -55,9 +55,7 @@ const ELEMENT: Record<string, string> = {
 };
 
 function qQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
-  const all: Record<string, string> = {};
-  for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
-  return { module: "qradar", data, filteredItems, params: all };
+  return mispActionBody("qradar", PARAMS, data, params, { filteredItems });
 }
 
 type Json = Record<string, any>;

@@ -1,7 +1,6 @@
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { attributeIndicator, STIX_PATTERNS, stixString } from "../../../src/modules/action/_sentinel/stix.js";
 import { uploadBatches } from "../../../src/modules/action/_sentinel/upload.js";
 import { Pacer } from "../../../src/modules/action/_sentinel/pacer.js";
@@ -10,6 +9,7 @@ import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../hel
 import { objectErrors, startSentinelStandIn, type SentinelStandIn } from "../../helpers/sentinel-stand-in.js";
 import { sink } from "../../helpers/sink.js";
 import { closedPort, failures, selfSignedCertificate } from "../../helpers/stand-in.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // sentinel end to end: POST /query on the real app → a stand-in for the Entra token endpoint
 // and the STIX objects upload API (test/helpers/sentinel-stand-in.ts).
@@ -63,9 +63,7 @@ const TLP: Record<string, string> = {
 };
 
 function sQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
-  const all: Record<string, string> = {};
-  for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
-  return { module: "sentinel", data, filteredItems, params: all };
+  return mispActionBody("sentinel", PARAMS, data, params, { filteredItems });
 }
 
 type Json = Record<string, any>;

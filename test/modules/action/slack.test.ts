@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import def from "../../../src/modules/action/slack.js";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../helpers/app.js";
 import { failures, HANG, startStandIn, type Reply, type StandIn } from "../../helpers/stand-in.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // A Slack stand-in that enforces the documented contracts of chat.postMessage
 // (https://api.slack.com/methods/chat.postMessage) and of incoming webhooks
@@ -69,10 +69,7 @@ function webhook(req: { headers: Record<string, string | string[] | undefined>; 
 }
 
 function nodeRequest(data: unknown, values: Record<string, string>, extra: Record<string, unknown> = {}) {
-  const params: Record<string, string> = {};
-  for (const name of Object.keys(def.params)) params[paramId(name)] = values[name] ?? "";
-  // support_filters: with no filter configured MISP sends the whole data as filteredItems.
-  return { module: "slack", data, params, filteredItems: data, ...extra };
+  return mispActionBody("slack", def, data, values, { filteredItems: data, ...extra });
 }
 
 let app: TestApp;

@@ -5,11 +5,11 @@ import type { AddressInfo, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { filterItemsAsMispSends } from "../../../src/engines/cakephp-hash/index.js";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { hecEventEndpoint } from "../../../src/modules/action/_splunk_hec/endpoint.js";
 import { packBatches } from "../../../src/modules/action/_splunk_hec/envelopes.js";
 import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../helpers/app.js";
 import { selfSignedCertificate } from "../../helpers/smtp.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // splunk_hec end to end: POST /query on the real app → a local HEC stand-in that enforces
 // the documented contract (Authorization: Splunk <token>, concatenated JSON envelopes each
@@ -191,9 +191,7 @@ const PARAMS = [
 
 /** The request MISP sends for a splunk_hec node (docs/protocol.md#action-request): every param by id, filteredItems = data when no filter. */
 function hecQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
-  const all: Record<string, string> = {};
-  for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
-  return { module: "splunk_hec", data, filteredItems, params: all };
+  return mispActionBody("splunk_hec", PARAMS, data, params, { filteredItems });
 }
 
 type Json = Record<string, any>;

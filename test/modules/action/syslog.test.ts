@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { paramId } from "../../../src/engines/cakephp-hash/inflector.js";
 import { cefExtensionEscape, cefHeaderEscape } from "../../../src/modules/action/_syslog/cef.js";
 import { escapeSdValue, formatHeader } from "../../../src/modules/action/_syslog/rfc5424.js";
 import { runQueryCommand } from "../../../src/commands/query.js";
@@ -11,6 +10,7 @@ import { ROAMING_FIXTURES, roaming, startTestApp, type TestApp } from "../../hel
 import { sink } from "../../helpers/sink.js";
 import { closedPort, selfSignedCertificate } from "../../helpers/stand-in.js";
 import { parseCef, sdParams, startSyslogReceiver, type SyslogReceiver } from "../../helpers/syslog-receiver.js";
+import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
 
 // syslog end to end: POST /query on the real app → real UDP/TCP/TLS receivers on loopback
 // that check framing, the RFC 5424 grammar and CEF escaping (test/helpers/syslog-receiver.ts).
@@ -39,9 +39,7 @@ const LOCAL0 = 16;
 const SEVERITY: Record<string, number> = { "1": 2, "2": 4, "3": 5, "4": 6 };
 
 function syslogQuery(data: unknown, params: Record<string, string>, filteredItems: unknown = data): Record<string, unknown> {
-  const all: Record<string, string> = {};
-  for (const name of PARAMS) all[paramId(name)] = params[name] ?? "";
-  return { module: "syslog", data, filteredItems, params: all };
+  return mispActionBody("syslog", PARAMS, data, params, { filteredItems });
 }
 
 type Json = Record<string, any>;
