@@ -1,3 +1,4 @@
+import type { ModuleContext, ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { isHttpError } from "../../services/http/types.js";
 import {
@@ -17,6 +18,69 @@ import { sendBulkBatch } from "./_elasticsearch/send.js";
 // reply is read item by item and the node fails when any document was not stored. An
 // HTTP-level refusal (auth, 413, 5xx...) stops the export at that batch.
 
+/** Checks the parameters and extracts the documents: run before queuing and on every attempt. */
+function prepareExport(
+  params: ParamValues<typeof ES_PARAMS>,
+  data: unknown,
+  filteredItems: readonly unknown[] | undefined,
+  ctx: ModuleContext,
+): { index: string; auth: EsAuth; ca: string; records: ExportRecord[] } {
+  const index = params.index.trim();
+  const problem = indexNameProblem(index);
+  if (problem) throw new ParamError("index", problem);
+  const auth = chooseAuth(params);
+  const ca = params.ca_certificate.trim();
+  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+
+  let records: ExportRecord[];
+  try {
+    const model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
+      ctx.log.warn({ field, path, position: w.position }, `elasticsearch: data_extraction_model field "${field}": ${w.message}`),
+    );
+    records = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
+  } catch (e) {
+    if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
+    if (e instanceof NoEventError) throw new ModuleError(e.message);
+    throw e;
+  }
+  return { index, auth, ca, records };
+}
+
+const ES_PARAMS = {
+  url: param.url({ required: true, placeholder: "https://elasticsearch:9200", description: "Cluster URL (a path prefix is kept)." }),
+  index: param.string({ required: true, placeholder: "misp-events", description: "Index, alias or data stream the documents go to." }),
+  op_type: param.oneOf(["create", "index"] as const, {
+    default: "create",
+    description: "create: a document whose _id exists is left alone (a resend is harmless; data streams need it). index: replace it.",
+  }),
+  api_key: param.secret({ description: "API key: the 'encoded' value, or id:api_key. Sent as 'Authorization: ApiKey …'." }),
+  username: param.string({ description: "User for basic authentication." }),
+  password: param.secret({ description: "Password for basic authentication." }),
+  bearer_token: param.secret({ description: "Token sent as 'Authorization: Bearer …'." }),
+  verify_tls: param.boolean({ default: true, description: "Verify the cluster's TLS certificate." }),
+  ca_certificate: param.largeString({
+    description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. the cluster's own CA).",
+  }),
+  event_per_attribute: param.boolean({
+    default: false,
+    description:
+      "One document per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per event.",
+  }),
+  data_extraction_model: param.largeString({
+    placeholder: '{"info": "Event.info"}',
+    description: "Optional JSON object field → hash path; each document then holds only these fields (a one-element result is unwrapped).",
+  }),
+  pipeline: param.string({ description: "Ingest pipeline to run. Default: none (the index's default pipeline applies)." }),
+  batch_max_bytes: param.integer({
+    default: 10_000_000,
+    min: 1024,
+    max: 100_000_000,
+    placeholder: "10000000",
+    description: "Maximum body size per _bulk request in bytes (the server's limit is 100 MB by default).",
+  }),
+};
+
 export default defineActionModule({
   meta: {
     description: "Index the event (or one document per attribute) into Elasticsearch or OpenSearch with the _bulk API.",
@@ -30,69 +94,26 @@ export default defineActionModule({
     output: "Documents in an Elasticsearch/OpenSearch index or data stream.",
   },
   icon: { name: "database", class: "fas" },
-  params: {
-    url: param.url({ required: true, placeholder: "https://elasticsearch:9200", description: "Cluster URL (a path prefix is kept)." }),
-    index: param.string({ required: true, placeholder: "misp-events", description: "Index, alias or data stream the documents go to." }),
-    op_type: param.oneOf(["create", "index"] as const, {
-      default: "create",
-      description: "create: a document whose _id exists is left alone (a resend is harmless; data streams need it). index: replace it.",
-    }),
-    api_key: param.secret({ description: "API key: the 'encoded' value, or id:api_key. Sent as 'Authorization: ApiKey …'." }),
-    username: param.string({ description: "User for basic authentication." }),
-    password: param.secret({ description: "Password for basic authentication." }),
-    bearer_token: param.secret({ description: "Token sent as 'Authorization: Bearer …'." }),
-    verify_tls: param.boolean({ default: true, description: "Verify the cluster's TLS certificate." }),
-    ca_certificate: param.largeString({
-      description: "PEM CA certificate(s) trusted in addition to the public roots (e.g. the cluster's own CA).",
-    }),
-    event_per_attribute: param.boolean({
-      default: false,
-      description:
-        "One document per attribute ({Attribute, Event without attribute lists, Object for object attributes}) instead of one per event.",
-    }),
-    data_extraction_model: param.largeString({
-      placeholder: '{"info": "Event.info"}',
-      description:
-        "Optional JSON object field → hash path; each document then holds only these fields (a one-element result is unwrapped).",
-    }),
-    pipeline: param.string({ description: "Ingest pipeline to run. Default: none (the index's default pipeline applies)." }),
-    batch_max_bytes: param.integer({
-      default: 10_000_000,
-      min: 1024,
-      max: 100_000_000,
-      placeholder: "10000000",
-      description: "Maximum body size per _bulk request in bytes (the server's limit is 100 MB by default).",
-    }),
-  },
+  params: ES_PARAMS,
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {
+    // Documents carry the MISP UUID as _id: with create a retried batch stores nothing twice
+    // (409 = already there). An item refused with 429 or 5xx makes the attempt retryable.
+    validate({ params, data, filteredItems }, ctx) {
+      prepareExport(params, data, filteredItems, ctx);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    const index = params.index.trim();
-    const problem = indexNameProblem(index);
-    if (problem) throw new ParamError("index", problem);
-    const auth = chooseAuth(params);
-    const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
-
-    let records: ExportRecord[];
-    try {
-      const model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
-        ctx.log.warn({ field, path, position: w.position }, `elasticsearch: data_extraction_model field "${field}": ${w.message}`),
-      );
-      records = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
-    } catch (e) {
-      if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
-      if (e instanceof NoEventError) throw new ModuleError(e.message);
-      throw e;
-    }
-    if (records.length === 0) {
+    const { index, auth, ca, records: extracted } = prepareExport(params, data, filteredItems, ctx);
+    if (extracted.length === 0) {
       ctx.log.info("elasticsearch: the event has no attributes to send");
       return;
     }
-
+    // A record without a UUID gets an _id from the delivery id, the same on every attempt.
+    const records = extracted.map((r, i) => (r.uuid ? r : { ...r, uuid: `${ctx.delivery.id}-${i}` }));
     const target = { baseUrl: params.url, index, action: params.op_type, pipeline: params.pipeline.trim() };
-    const total: BulkOutcome = { stored: 0, alreadyPresent: 0, failuresByType: new Map() };
+    const total: BulkOutcome = { stored: 0, alreadyPresent: 0, retryableItems: 0, failuresByType: new Map() };
     let requests = 0;
     for (const batch of bulkRequests(records, target, params.batch_max_bytes)) {
       requests++;
@@ -109,7 +130,13 @@ export default defineActionModule({
       mergeOutcome(total, verdict.outcome!);
     }
     if (total.failuresByType.size > 0) {
-      throw new ModuleError(`${describeItemFailures(total)}; ${total.stored + total.alreadyPresent} of ${records.length} documents stored`);
+      // Items refused for load (429, 5xx) may pass on a later attempt; the stored ones come back 409.
+      throw new ModuleError(
+        `${describeItemFailures(total)}; ${total.stored + total.alreadyPresent} of ${records.length} documents stored`,
+        {
+          retryable: total.retryableItems > 0,
+        },
+      );
     }
     ctx.log.info(
       { documents: records.length, created: total.stored, alreadyPresent: total.alreadyPresent, requests },

@@ -27,6 +27,7 @@ const PARAMS = [
   "data_extraction_model",
   "pipeline",
   "batch_max_bytes",
+  "delivery",
 ];
 const API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
 

@@ -19,6 +19,8 @@ export interface BulkOutcome {
   stored: number;
   /** `create` items refused because the document already exists. */
   alreadyPresent: number;
+  /** Failed items whose status says "later" (429, 5xx): worth another attempt. */
+  retryableItems: number;
   /** Failed items by error type. */
   failuresByType: Map<string, number>;
   firstFailure?: ItemFailure;
@@ -63,7 +65,7 @@ export function readBulkReply(
   if (reply.items.length !== sent.ids.length) {
     return { ok: false, reason: `the _bulk reply has ${reply.items.length} items for ${sent.ids.length} documents sent` };
   }
-  const outcome: BulkOutcome = { stored: 0, alreadyPresent: 0, failuresByType: new Map() };
+  const outcome: BulkOutcome = { stored: 0, alreadyPresent: 0, retryableItems: 0, failuresByType: new Map() };
   for (const [i, raw] of reply.items.entries()) {
     const action = isObject(raw) ? Object.keys(raw)[0] : undefined;
     const item = action !== undefined && isObject(raw) ? raw[action] : undefined;
@@ -90,6 +92,7 @@ export function readBulkReply(
 }
 
 function count(outcome: BulkOutcome, failure: ItemFailure): void {
+  if (failure.status === 429 || failure.status >= 500) outcome.retryableItems++;
   outcome.failuresByType.set(failure.type, (outcome.failuresByType.get(failure.type) ?? 0) + 1);
   outcome.firstFailure ??= failure;
 }
@@ -110,6 +113,7 @@ export function describeItemFailures(o: BulkOutcome): string {
 export function mergeOutcome(into: BulkOutcome, from: BulkOutcome): void {
   into.stored += from.stored;
   into.alreadyPresent += from.alreadyPresent;
+  into.retryableItems += from.retryableItems;
   for (const [t, n] of from.failuresByType) into.failuresByType.set(t, (into.failuresByType.get(t) ?? 0) + n);
   into.firstFailure ??= from.firstFailure;
 }
