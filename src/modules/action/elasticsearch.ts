@@ -9,8 +9,8 @@ import {
   type ExportRecord,
 } from "../shared/export-records/index.js";
 import type { EsAuth } from "./_elasticsearch/auth.js";
-import { bulkRequests, indexNameProblem } from "./_elasticsearch/bulk.js";
-import { describeItemFailures, mergeOutcome, type BulkOutcome } from "./_elasticsearch/response.js";
+import { bulkRequests, indexNameProblem, REFRESH_CHOICES, type BulkBatch } from "./_elasticsearch/bulk.js";
+import { describeItemFailures, emptyOutcome, mergeOutcome, settleResend } from "./_elasticsearch/response.js";
 import { sendBulkBatch } from "./_elasticsearch/send.js";
 
 // Elasticsearch / OpenSearch `_bulk` export (docs/actions-siem.md#elasticsearch). One
@@ -72,6 +72,10 @@ const ES_PARAMS = {
     description: "Optional JSON object field → hash path; each document then holds only these fields (a one-element result is unwrapped).",
   }),
   pipeline: param.string({ description: "Ingest pipeline to run. Default: none (the index's default pipeline applies)." }),
+  refresh: param.oneOf(REFRESH_CHOICES, {
+    default: "false",
+    description: "false: documents become searchable at the next refresh; true: refresh now; wait_for: answer once they are searchable.",
+  }),
   batch_max_bytes: param.integer({
     default: 10_000_000,
     min: 1024,
@@ -80,6 +84,25 @@ const ES_PARAMS = {
     description: "Maximum body size per _bulk request in bytes (the server's limit is 100 MB by default).",
   }),
 };
+
+/** How often items refused with 429 are sent again within one attempt, and the first pause. */
+const ITEM_RESENDS = 2;
+const ITEM_RESEND_PAUSE_MS = 500;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new ModuleError("deadline reached", { retryable: true }));
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(new ModuleError("deadline reached", { retryable: true }));
+    };
+    signal.addEventListener("abort", stop, { once: true });
+  });
+}
 
 export default defineActionModule({
   meta: {
@@ -112,22 +135,38 @@ export default defineActionModule({
     }
     // A record without a UUID gets an _id from the delivery id, the same on every attempt.
     const records = extracted.map((r, i) => (r.uuid ? r : { ...r, uuid: `${ctx.delivery.id}-${i}` }));
-    const target = { baseUrl: params.url, index, action: params.op_type, pipeline: params.pipeline.trim() };
-    const total: BulkOutcome = { stored: 0, alreadyPresent: 0, retryableItems: 0, failuresByType: new Map() };
+    const target = { baseUrl: params.url, index, action: params.op_type, pipeline: params.pipeline.trim(), refresh: params.refresh };
+    const total = emptyOutcome();
     let requests = 0;
     for (const batch of bulkRequests(records, target, params.batch_max_bytes)) {
       requests++;
       const where = `batch ${requests} (documents ${batch.first + 1}-${batch.first + batch.count} of ${records.length})`;
       const before = total.stored + total.alreadyPresent > 0 ? `; ${total.stored + total.alreadyPresent} documents stored before` : "";
-      let verdict;
-      try {
-        verdict = await sendBulkBatch(ctx.http, batch, { auth, verifyTls: params.verify_tls, ca: ca || undefined });
-      } catch (e) {
-        if (isHttpError(e)) throw new ModuleError(`${where} failed: ${e.message}${before}`);
-        throw e;
-      }
+      const send = async (b: BulkBatch) => {
+        try {
+          return await sendBulkBatch(ctx.http, b, { auth, verifyTls: params.verify_tls, ca: ca || undefined });
+        } catch (e) {
+          if (isHttpError(e)) throw new ModuleError(`${where} failed: ${e.message}${before}`);
+          throw e;
+        }
+      };
+      const verdict = await send(batch);
       if (!verdict.ok && !verdict.outcome) throw new ModuleError(`${where} rejected: ${verdict.reason}${before}`);
-      mergeOutcome(total, verdict.outcome!);
+      const outcome = verdict.outcome!;
+      // Items refused with 429 (a busy cluster) go again on their own, after a pause, while the
+      // attempt has time; the stored ones are not sent twice.
+      for (let round = 0; round < ITEM_RESENDS && outcome.rejected.length > 0; round++) {
+        const pause = ITEM_RESEND_PAUSE_MS * 2 ** round;
+        if (Date.now() + pause + 1000 > ctx.deadline) break;
+        await sleep(pause, ctx.signal);
+        const subset = outcome.rejected.map((f) => records[f.position]!);
+        const [again] = bulkRequests(subset, target, Number.MAX_SAFE_INTEGER);
+        requests++;
+        const v = await send(again!);
+        if (!v.outcome) break;
+        settleResend(outcome, v.outcome);
+      }
+      mergeOutcome(total, outcome);
     }
     if (total.failuresByType.size > 0) {
       // Items refused for load (429, 5xx) may pass on a later attempt; the stored ones come back 409.
