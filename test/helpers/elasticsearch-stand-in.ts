@@ -84,6 +84,14 @@ function handle(es: EsStandIn, req: RecordedRequest, order: Map<string, Json[]>)
       "method_not_allowed",
       `Incorrect HTTP method for uri [${req.path}] and method [${req.method}], allowed: [POST, PUT]`,
     );
+  // refresh: "" and "true" mean true; false and wait_for are the other accepted values.
+  const refresh = req.query.get("refresh");
+  if (refresh !== null && !["", "true", "false", "wait_for"].includes(refresh))
+    return esError(
+      400,
+      "illegal_argument_exception",
+      `Failed to parse value [${refresh}] only [true] or [false] are allowed for parameter [refresh]`,
+    );
   const auth = req.headers.authorization ?? "";
   if (!es.credentials.has(auth)) {
     if (auth === "") return esError(401, "security_exception", `missing authentication credentials for REST request [${req.path}]`);

@@ -9,28 +9,40 @@ export interface DestinationLimit {
   perMinute?: number;
 }
 
+/** A burst of at most a tenth of the minute's budget (at least one). */
+export function burstOf(perMinute: number): number {
+  return Math.max(1, Math.floor(perMinute / 10));
+}
+
 export class DestinationLimits {
   private readonly inFlight = new Map<string, number>();
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(private readonly limitFor: (destination: string) => DestinationLimit) {}
 
-  /** Takes a slot (and a token) for one delivery, or says no. */
-  tryAcquire(destination: string): boolean {
+  /**
+   * Takes a slot (and a token) for one delivery, or says no. `localRate: false` leaves the rate
+   * to a shared limiter (several servers on one Redis).
+   */
+  tryAcquire(destination: string, localRate = true): boolean {
     const limit = this.limitFor(destination);
     const running = this.inFlight.get(destination) ?? 0;
     if (running >= limit.concurrency) return false;
-    if (limit.perMinute !== undefined) {
+    if (localRate && limit.perMinute !== undefined) {
       let bucket = this.buckets.get(destination);
       if (!bucket || bucket.perMinute !== limit.perMinute) {
-        // A burst of at most a tenth of the minute's budget (at least one).
-        bucket = new TokenBucket(limit.perMinute, Math.max(1, Math.floor(limit.perMinute / 10)));
+        bucket = new TokenBucket(limit.perMinute, burstOf(limit.perMinute));
         this.buckets.set(destination, bucket);
       }
       if (bucket.reserve(0) === undefined) return false;
     }
     this.inFlight.set(destination, running + 1);
     return true;
+  }
+
+  /** The destination's per-minute limit, if it has one. */
+  perMinute(destination: string): number | undefined {
+    return this.limitFor(destination).perMinute;
   }
 
   release(destination: string): void {

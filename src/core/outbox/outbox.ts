@@ -13,7 +13,7 @@ import { runQuery } from "../runtime/run-query.js";
 import type { OutboxHook, Services } from "../runtime/services.js";
 import { isModuleError, ParamError } from "../../sdk/errors.js";
 import type { ActionModuleDefinition } from "../../sdk/types.js";
-import { DestinationLimits } from "./destination-limits.js";
+import { burstOf, DestinationLimits } from "./destination-limits.js";
 import { classify, nextAttemptAt, type RetryPolicy } from "./policy.js";
 import { Sealer } from "./sealing.js";
 import { SqliteOutbox } from "./sqlite-backend.js";
@@ -302,11 +302,26 @@ export class Outbox implements OutboxHook {
       const free = this.o.config.outbox.concurrency - this.running.size;
       if (free > 0) {
         const taken = new Map<string, number>();
-        const jobs = await backend.claim(free, this.owner, this.o.config.outbox.leaseMs, (d) => {
+        const shared = backend.takeRateToken?.bind(backend);
+        const local = (d: string) => {
           if (!this.limits.tryAcquire(d)) return false;
           taken.set(d, (taken.get(d) ?? 0) + 1);
           return true;
-        });
+        };
+        // Several servers on one Redis: concurrency stays per server, the rate is one bucket in Redis.
+        const eligible = shared
+          ? async (d: string) => {
+              if (!this.limits.tryAcquire(d, false)) return false;
+              const perMinute = this.limits.perMinute(d);
+              if (perMinute !== undefined && !(await shared(d, perMinute, burstOf(perMinute)))) {
+                this.limits.release(d);
+                return false;
+              }
+              taken.set(d, (taken.get(d) ?? 0) + 1);
+              return true;
+            }
+          : local;
+        const jobs = await backend.claim(free, this.owner, this.o.config.outbox.leaseMs, eligible);
         for (const j of jobs) taken.set(j.destination, (taken.get(j.destination) ?? 1) - 1);
         for (const [d, n] of taken) for (let i = 0; i < n; i++) this.limits.release(d);
         for (const job of jobs) {

@@ -1,6 +1,7 @@
 import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Config } from "../config.js";
+import { SharedRateLimits } from "./shared-rate.js";
 import {
   OutboxFull,
   type AttemptRecord,
@@ -62,13 +63,17 @@ export class RedisOutbox implements OutboxBackend {
   readonly kind = "redis" as const;
   private readonly leased = new Map<string, { job: BullJob; token: string }>();
   private seq = 0;
+  private readonly rates: SharedRateLimits;
 
   constructor(
     private readonly queue: Queue<JobData>,
     private readonly worker: Worker<JobData>,
     private readonly connections: Redis[],
     private readonly o: { maxJobs: number; maxDead: number; keepDeliveredMs: number },
-  ) {}
+  ) {
+    // The queue's connection: its commands never block.
+    this.rates = new SharedRateLimits(connections[0]!);
+  }
 
   async enqueue(job: NewJob): Promise<void> {
     const c = await this.queue.getJobCounts("wait", "active", "delayed", "prioritized", "paused");
@@ -85,14 +90,19 @@ export class RedisOutbox implements OutboxBackend {
     );
   }
 
-  async claim(limit: number, owner: string, _leaseMs: number, eligible: (destination: string) => boolean): Promise<OutboxJob[]> {
+  async claim(
+    limit: number,
+    owner: string,
+    _leaseMs: number,
+    eligible: (destination: string) => boolean | Promise<boolean>,
+  ): Promise<OutboxJob[]> {
     const out: OutboxJob[] = [];
     // A job held back by its destination's limit goes back to the delayed set for a moment.
     for (let fetched = 0; out.length < limit && fetched < limit * 4; fetched++) {
       const token = `${owner}:${++this.seq}`;
       const job = (await this.worker.getNextJob(token, { block: false })) as BullJob | undefined;
       if (!job) break;
-      if (!eligible(job.data.destination)) {
+      if (!(await eligible(job.data.destination))) {
         await job.moveToDelayed(Date.now() + 200, token);
         continue;
       }
@@ -111,6 +121,10 @@ export class RedisOutbox implements OutboxBackend {
       });
     }
     return out;
+  }
+
+  takeRateToken(destination: string, perMinute: number, burst: number): Promise<boolean> {
+    return this.rates.take(destination, perMinute, burst);
   }
 
   async finish(job: OutboxJob, _owner: string, attempt: AttemptRecord, nextAt?: number): Promise<void> {

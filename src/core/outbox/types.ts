@@ -75,7 +75,12 @@ export interface OutboxBackend {
    * Takes up to `limit` due jobs whose destination `eligible` accepts, each leased to `owner`
    * for `leaseMs`; jobs whose lease expired (a dead process) are due again.
    */
-  claim(limit: number, owner: string, leaseMs: number, eligible: (destination: string) => boolean): Promise<OutboxJob[]>;
+  claim(limit: number, owner: string, leaseMs: number, eligible: (destination: string) => boolean | Promise<boolean>): Promise<OutboxJob[]>;
+  /**
+   * Takes a token of the destination's rate limit, shared by every server on this backend
+   * (Redis). Absent where one process serves the backend (SQLite): the worker's own buckets do.
+   */
+  takeRateToken?(destination: string, perMinute: number, burst: number): Promise<boolean>;
   /** Records the attempt and moves the job on: delivered, retry at `nextAt`, or dead. */
   finish(job: OutboxJob, owner: string, attempt: AttemptRecord, nextAt?: number): Promise<void>;
   list(filter: { state?: JobState | "waiting"; limit: number }): Promise<JobView[]>;

@@ -116,6 +116,16 @@ async function iocTypeIds(ctx: ModuleContext, t: IrisTarget): Promise<Map<string
   return undefined;
 }
 
+/** The parameter checks that need no request: run before queuing and on every attempt. */
+function checkIrisParams(params: { iris_url: string; api_key: string; customer_id: number | undefined }) {
+  const baseUrl: string = parseParam("iris_url", BaseUrlError, () => normaliseBaseUrl(params.iris_url));
+  const apiKey = params.api_key.trim().replace(/^Bearer\s+/i, "");
+  if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
+  const customer = params.customer_id;
+  if (customer === undefined) throw new ParamError("customer_id", "is required");
+  return { baseUrl, apiKey, customer };
+}
+
 export default defineActionModule({
   meta: {
     description: "Create a DFIR-IRIS alert (or case) from the MISP event, with its attributes as IOCs.",
@@ -183,12 +193,15 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {
+    // IRIS does not deduplicate alerts (no check on alert_source_ref): a retry after a lost
+    // answer may create a second alert; alert_source_content carries the delivery id to spot it.
+    validate({ params }) {
+      checkIrisParams(params);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    const baseUrl: string = parseParam("iris_url", BaseUrlError, () => normaliseBaseUrl(params.iris_url));
-    const apiKey = params.api_key.trim().replace(/^Bearer\s+/i, "");
-    if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
-    const customer = params.customer_id;
-    if (customer === undefined) throw new ParamError("customer_id", "is required");
+    const { baseUrl, apiKey, customer } = checkIrisParams(params);
     const target: IrisTarget = { baseUrl, apiKey, verifyTls: params.verify_tls };
     const facts = eventFacts(data);
     const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
@@ -235,7 +248,15 @@ export default defineActionModule({
         alert_tags: tags,
         alert_iocs: iocs,
         ...(facts
-          ? { alert_source_content: { misp_event_id: facts.id, misp_event_uuid: facts.uuid, org: facts.orgName, tags: facts.tags } }
+          ? {
+              alert_source_content: {
+                misp_event_id: facts.id,
+                misp_event_uuid: facts.uuid,
+                org: facts.orgName,
+                tags: facts.tags,
+                delivery_id: ctx.delivery.id,
+              },
+            }
           : {}),
       };
       build = (api) => buildIrisAlertRequest(target, api, alert);

@@ -1,5 +1,5 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import type { HttpResponse } from "../../sdk/index.js";
+import type { HttpResponse, ModuleContext, ParamValues } from "../../sdk/index.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { escapeMarkdown } from "../shared/messages/markdown-escape.js";
 import { messageText } from "../shared/messages/message-text.js";
@@ -7,6 +7,7 @@ import { jsonPost, secretsOf, sendPrepared, type PreparedRequest } from "../shar
 import { eventSummary } from "../shared/messages/summary.js";
 import { truncateText } from "../shared/messages/truncate.js";
 import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
+import { hashedDestination, hostOf } from "../shared/destination-key.js";
 
 // Discord incoming webhook (docs/actions-chat.md): an embed (title, description, colour by
 // threat level, facts as fields) or plain content. Mentions are switched off so that event
@@ -117,6 +118,77 @@ export function discordDetail(res: HttpResponse): string | undefined {
   return text;
 }
 
+/** Checks the parameters and builds the request: run before queuing and on every attempt. */
+function prepareDiscord(
+  params: ParamValues<typeof DISCORD_PARAMS>,
+  data: unknown,
+  filteredItems: readonly unknown[] | undefined,
+  ctx: ModuleContext,
+): { req: PreparedRequest } {
+  if (!WEBHOOK_PATH.test(new URL(params.webhook_url).pathname))
+    throw new ParamError("webhook_url", "must be a Discord webhook URL (…/api/webhooks/<id>/<token>)");
+  const username = params.username.trim();
+  if (username.length > 80) throw new ParamError("username", "must be at most 80 characters");
+  const threadId = params.thread_id.trim();
+  if (threadId !== "" && !/^\d+$/.test(threadId)) throw new ParamError("thread_id", "must be a numeric thread id");
+  const facts = eventFacts(data);
+
+  const max = params.format === "text" ? DISCORD_LIMITS.content : DISCORD_LIMITS.description;
+  let title = params.title.trim();
+  let text: string;
+  if (params.message_template.trim() !== "") {
+    text = messageText({ template: params.message_template, data, maxLength: max });
+  } else {
+    // The summary's first line is the title unless one is set: do not repeat it.
+    const [first = "", ...rest] = eventSummary(data, { maxLength: max, extraction: filteredItems }).split("\n");
+    if (title === "") title = first;
+    else rest.unshift(first);
+    text = escapeMarkdown(rest.join("\n"));
+  }
+  if (title === "") title = eventSummary(data, { maxLength: DISCORD_LIMITS.title }).split("\n")[0] ?? "MISP";
+  const req = buildDiscordRequest({
+    webhookUrl: params.webhook_url,
+    format: params.format,
+    title: params.format === "text" && params.message_template.trim() !== "" && params.title.trim() === "" ? "" : title,
+    text,
+    facts,
+    link: eventLink(ctx.setting("misp_base_url"), facts?.id ?? ""),
+    username: username || undefined,
+    threadId: threadId || undefined,
+  });
+  return { req };
+}
+
+const DISCORD_PARAMS = {
+  webhook_url: param.url({
+    secret: true,
+    required: true,
+    placeholder: "https://discord.com/api/webhooks/123456789012345678/…",
+    description: "Incoming webhook URL (channel settings, Integrations, Webhooks). Required.",
+  }),
+  title: param.template({
+    multiline: false,
+    placeholder: "MISP: {{ Event.info }}",
+    description: "Embed title (256 characters). Default: the first line of the event summary.",
+  }),
+  message_template: param.template({
+    placeholder: "**{{ Event.info }}** …",
+    description: "Message (Discord Markdown). Default: the event summary, escaped.",
+  }),
+  format: param.oneOf(["embed", "text"] as const, {
+    default: "embed",
+    description: "embed: a card with fields; text: plain content (2000 characters).",
+  }),
+  username: param.string({
+    placeholder: "MISP",
+    description: "Name shown as the sender (1-80 characters). Default: the webhook's name.",
+  }),
+  thread_id: param.string({
+    placeholder: "1234567890123456789",
+    description: "Post into this thread of the channel (forum posts). Default: none.",
+  }),
+};
+
 export default defineActionModule({
   meta: {
     description: "Post a message (embed or plain text) to a Discord channel through an incoming webhook.",
@@ -130,68 +202,20 @@ export default defineActionModule({
     output: "A Discord message.",
   },
   icon: { name: "discord", class: "fab" },
-  params: {
-    webhook_url: param.url({
-      secret: true,
-      required: true,
-      placeholder: "https://discord.com/api/webhooks/123456789012345678/…",
-      description: "Incoming webhook URL (channel settings, Integrations, Webhooks). Required.",
-    }),
-    title: param.template({
-      multiline: false,
-      placeholder: "MISP: {{ Event.info }}",
-      description: "Embed title (256 characters). Default: the first line of the event summary.",
-    }),
-    message_template: param.template({
-      placeholder: "**{{ Event.info }}** …",
-      description: "Message (Discord Markdown). Default: the event summary, escaped.",
-    }),
-    format: param.oneOf(["embed", "text"] as const, {
-      default: "embed",
-      description: "embed: a card with fields; text: plain content (2000 characters).",
-    }),
-    username: param.string({
-      placeholder: "MISP",
-      description: "Name shown as the sender (1-80 characters). Default: the webhook's name.",
-    }),
-    thread_id: param.string({
-      placeholder: "1234567890123456789",
-      description: "Post into this thread of the channel (forum posts). Default: none.",
-    }),
-  },
+  params: DISCORD_PARAMS,
   supportFilters: true,
+  outbound: {
+    // Discord limits each webhook (about 30 requests a minute) and gives its wait as JSON
+    // retry_after (seconds) as well as in the headers.
+    destination: (p) => hashedDestination(hostOf(p.webhook_url), p.webhook_url),
+    limits: { perMinute: 30 },
+    retryAfterMs: discordRetryAfterMs,
+    validate({ params, data, filteredItems }, ctx) {
+      prepareDiscord(params, data, filteredItems, ctx);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    if (!WEBHOOK_PATH.test(new URL(params.webhook_url).pathname))
-      throw new ParamError("webhook_url", "must be a Discord webhook URL (…/api/webhooks/<id>/<token>)");
-    const username = params.username.trim();
-    if (username.length > 80) throw new ParamError("username", "must be at most 80 characters");
-    const threadId = params.thread_id.trim();
-    if (threadId !== "" && !/^\d+$/.test(threadId)) throw new ParamError("thread_id", "must be a numeric thread id");
-    const facts = eventFacts(data);
-
-    const max = params.format === "text" ? DISCORD_LIMITS.content : DISCORD_LIMITS.description;
-    let title = params.title.trim();
-    let text: string;
-    if (params.message_template.trim() !== "") {
-      text = messageText({ template: params.message_template, data, maxLength: max });
-    } else {
-      // The summary's first line is the title unless one is set: do not repeat it.
-      const [first = "", ...rest] = eventSummary(data, { maxLength: max, extraction: filteredItems }).split("\n");
-      if (title === "") title = first;
-      else rest.unshift(first);
-      text = escapeMarkdown(rest.join("\n"));
-    }
-    if (title === "") title = eventSummary(data, { maxLength: DISCORD_LIMITS.title }).split("\n")[0] ?? "MISP";
-    const req = buildDiscordRequest({
-      webhookUrl: params.webhook_url,
-      format: params.format,
-      title: params.format === "text" && params.message_template.trim() !== "" && params.title.trim() === "" ? "" : title,
-      text,
-      facts,
-      link: eventLink(ctx.setting("misp_base_url"), facts?.id ?? ""),
-      username: username || undefined,
-      threadId: threadId || undefined,
-    });
+    const { req } = prepareDiscord(params, data, filteredItems, ctx);
     const res = await sendPrepared(ctx, req);
     if (res.status === 200 || res.status === 204) {
       ctx.log.info({ format: params.format, status: res.status }, "message posted to Discord");
@@ -202,3 +226,10 @@ export default defineActionModule({
     );
   },
 });
+
+/** Discord's JSON `retry_after` (seconds, may be fractional) of a 429, in ms. */
+export function discordRetryAfterMs(res: { status: number; body: string }): number | undefined {
+  if (res.status !== 429) return undefined;
+  const s = (jsonBody(res) as DiscordError | undefined)?.retry_after;
+  return typeof s === "number" && Number.isFinite(s) && s >= 0 ? Math.ceil(s * 1000) : undefined;
+}

@@ -74,6 +74,23 @@ function addDays(days: number, now = new Date()): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** The parameter checks that need no request: run before queuing and on every attempt. */
+function checkFlowintelParams(params: { flowintel_url: string; api_key: string; tasks: string }) {
+  const baseUrl: string = parseParam("flowintel_url", BaseUrlError, () => normaliseBaseUrl(params.flowintel_url).replace(/\/api$/, ""));
+  const apiKey = params.api_key.trim();
+  if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
+  const tasks = [
+    ...new Set(
+      params.tasks
+        .split(/\r?\n/)
+        .map((t) => t.trim())
+        .filter((t) => t !== ""),
+    ),
+  ];
+  if (tasks.length > MAX_TASKS) throw new ParamError("tasks", `has ${tasks.length} lines (at most ${MAX_TASKS})`);
+  return { baseUrl, apiKey, tasks };
+}
+
 export default defineActionModule({
   meta: {
     description: "Create a Flowintel case (from the MISP event, with its objects and known tags) and optional tasks.",
@@ -127,19 +144,17 @@ export default defineActionModule({
     verify_tls: param.boolean({ default: true, description: "Verify Flowintel's TLS certificate." }),
   },
   expectMispCoreFormat: true,
+  outbound: {
+    // The case title is Flowintel's uniqueness key: with title_suffix a retried run finds the
+    // case already there, which counts as success (docs/delivery.md).
+    validate({ params, data }) {
+      checkFlowintelParams(params);
+      if (params.with_event && !eventOf(data))
+        throw new ModuleError("with_event needs event data (this trigger sends none): set with_event to false");
+    },
+  },
   async handler({ params, data }, ctx) {
-    const baseUrl: string = parseParam("flowintel_url", BaseUrlError, () => normaliseBaseUrl(params.flowintel_url).replace(/\/api$/, ""));
-    const apiKey = params.api_key.trim();
-    if (/\s/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
-    const tasks = [
-      ...new Set(
-        params.tasks
-          .split(/\r?\n/)
-          .map((t) => t.trim())
-          .filter((t) => t !== ""),
-      ),
-    ];
-    if (tasks.length > MAX_TASKS) throw new ParamError("tasks", `has ${tasks.length} lines (at most ${MAX_TASKS})`);
+    const { baseUrl, apiKey, tasks } = checkFlowintelParams(params);
     const target: FlowintelTarget = { baseUrl, apiKey, verifyTls: params.verify_tls };
     const facts = eventFacts(data);
     const event = eventOf(data);
@@ -178,7 +193,9 @@ export default defineActionModule({
         m && /^Title already exist/i.test(m.trim())
           ? `Flowintel refused the task title "${task}": a case or task already has it (HTTP 400)`
           : describeFailure(t, { detail: m, secrets: [apiKey] });
-      throw new ModuleError(`case ${caseId} created, task ${i + 1}/${tasks.length} failed: ${why}`);
+      // Not retried by the outbox: a new attempt would find the case (title taken) and stop
+      // there, so the missing tasks would pass unnoticed; a dead letter shows them.
+      throw new ModuleError(`case ${caseId} created, task ${i + 1}/${tasks.length} failed: ${why}`, { retryable: false });
     }
   },
 });

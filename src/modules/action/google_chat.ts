@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ModuleContext, ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { fitText, jsonBytes } from "../shared/messages/fit.js";
 import { googleErrorDetail } from "../shared/messages/google-error.js";
@@ -7,6 +8,7 @@ import { jsonPost, secretsOf, sendPrepared, type PreparedRequest } from "../shar
 import { eventSummary } from "../shared/messages/summary.js";
 import { truncateText } from "../shared/messages/truncate.js";
 import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
+import { hashedDestination, hostOf } from "../shared/destination-key.js";
 
 // Google Chat space webhook (docs/actions-chat.md): a text message or a cardsV2 card. The
 // webhook URL carries the key and token (a credential). A requestId derived from the event
@@ -31,6 +33,8 @@ export interface GoogleChatMessageInput {
   facts?: EventFacts;
   link?: string;
   threadKey?: string;
+  /** The outbox delivery id: the requestId's seed when the data has no event UUID. */
+  deliveryId?: string;
 }
 
 function cardMessage(i: GoogleChatMessageInput, text: string): Record<string, unknown> {
@@ -57,9 +61,11 @@ export function buildGoogleChatRequest(i: GoogleChatMessageInput): PreparedReque
     const text = fitText(i.text, (t) => jsonBytes(cardMessage(i, t)) <= GOOGLE_CHAT_MAX_BYTES);
     message = cardMessage(i, text);
   }
-  const key = i.facts?.uuid
+  // Same event and message → same requestId, on every outbox attempt and on a resend by MISP.
+  const seed = i.facts?.uuid || i.deliveryId;
+  const key = seed
     ? createHash("sha256")
-        .update(`${i.facts.uuid}\n${i.threadKey ?? ""}\n${JSON.stringify(message)}`)
+        .update(`${seed}\n${i.threadKey ?? ""}\n${JSON.stringify(message)}`)
         .digest("hex")
         .slice(0, 32)
     : undefined;
@@ -78,6 +84,67 @@ export function buildGoogleChatRequest(i: GoogleChatMessageInput): PreparedReque
   });
 }
 
+const GOOGLE_CHAT_PARAMS = {
+  webhook_url: param.url({
+    secret: true,
+    required: true,
+    placeholder: "https://chat.googleapis.com/v1/spaces/AAAA…/messages?key=…&token=…",
+    description: "The space's webhook URL (Apps & integrations, Webhooks). Required.",
+  }),
+  title: param.template({
+    multiline: false,
+    placeholder: "MISP: {{ Event.info }}",
+    description: "First line (text) or card header. Default: the first line of the event summary.",
+  }),
+  message_template: param.template({
+    placeholder: "*{{ Event.info }}* …",
+    description: "Message text (text: Chat formatting; card: simple HTML). Default: the event summary.",
+  }),
+  format: param.oneOf(["text", "card"] as const, { default: "text", description: "text: a text message; card: a cardsV2 card." }),
+  thread_key: param.template({
+    multiline: false,
+    placeholder: "misp-event-{{ Event.uuid }}",
+    description: "Reply in the thread with this key (created when missing). Default: a new thread per message.",
+  }),
+};
+
+/** Checks the parameters and builds the request: run before queuing and on every attempt. */
+function prepareGoogleChat(
+  params: ParamValues<typeof GOOGLE_CHAT_PARAMS>,
+  data: unknown,
+  filteredItems: readonly unknown[] | undefined,
+  ctx: ModuleContext,
+): { req: PreparedRequest } {
+  const u = new URL(params.webhook_url);
+  if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(u.pathname))
+    throw new ParamError("webhook_url", "must be a Google Chat webhook URL (…/v1/spaces/<space>/messages?key=…&token=…)");
+  const threadKey = params.thread_key.trim();
+  if (threadKey.length > 4000) throw new ParamError("thread_key", "is too long");
+  const facts = eventFacts(data);
+  let title = params.title.trim();
+  let text: string;
+  if (params.message_template.trim() !== "") {
+    text = params.message_template;
+  } else {
+    const [first = "", ...rest] = eventSummary(data, { maxLength: GOOGLE_CHAT_MAX_TEXT, extraction: filteredItems }).split("\n");
+    if (title === "") title = first;
+    else rest.unshift(first);
+    text = params.format === "card" ? escapeCardHtml(rest.join("\n")) : rest.join("\n");
+  }
+  if (title === "" && params.format === "card") title = eventSummary(data, { maxLength: 200 }).split("\n")[0] ?? "MISP";
+  const req = buildGoogleChatRequest({
+    webhookUrl: params.webhook_url,
+    format: params.format,
+    title,
+    text,
+    facts,
+    link: eventLink(ctx.setting("misp_base_url"), facts?.id ?? ""),
+    threadKey: threadKey || undefined,
+    deliveryId: ctx.delivery.id,
+  });
+  return { req };
+}
+
 export default defineActionModule({
   meta: {
     description: "Post a message (text or card) to a Google Chat space through its webhook.",
@@ -94,61 +161,22 @@ export default defineActionModule({
     output: "A Google Chat message.",
   },
   icon: { name: "google", class: "fab" },
-  params: {
-    webhook_url: param.url({
-      secret: true,
-      required: true,
-      placeholder: "https://chat.googleapis.com/v1/spaces/AAAA…/messages?key=…&token=…",
-      description: "The space's webhook URL (Apps & integrations, Webhooks). Required.",
-    }),
-    title: param.template({
-      multiline: false,
-      placeholder: "MISP: {{ Event.info }}",
-      description: "First line (text) or card header. Default: the first line of the event summary.",
-    }),
-    message_template: param.template({
-      placeholder: "*{{ Event.info }}* …",
-      description: "Message text (text: Chat formatting; card: simple HTML). Default: the event summary.",
-    }),
-    format: param.oneOf(["text", "card"] as const, { default: "text", description: "text: a text message; card: a cardsV2 card." }),
-    thread_key: param.template({
-      multiline: false,
-      placeholder: "misp-event-{{ Event.uuid }}",
-      description: "Reply in the thread with this key (created when missing). Default: a new thread per message.",
-    }),
-  },
+  params: GOOGLE_CHAT_PARAMS,
   supportFilters: true,
+  outbound: {
+    // Google Chat allows about 60 message writes a minute per space; the key names the space by a hash.
+    destination: (p) => hashedDestination(hostOf(p.webhook_url), spaceOf(p.webhook_url)),
+    limits: { perMinute: 60 },
+    validate({ params, data, filteredItems }, ctx) {
+      prepareGoogleChat(params, data, filteredItems, ctx);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    const u = new URL(params.webhook_url);
-    if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(u.pathname))
-      throw new ParamError("webhook_url", "must be a Google Chat webhook URL (…/v1/spaces/<space>/messages?key=…&token=…)");
-    const threadKey = params.thread_key.trim();
-    if (threadKey.length > 4000) throw new ParamError("thread_key", "is too long");
-    const facts = eventFacts(data);
-    let title = params.title.trim();
-    let text: string;
-    if (params.message_template.trim() !== "") {
-      text = params.message_template;
-    } else {
-      const [first = "", ...rest] = eventSummary(data, { maxLength: GOOGLE_CHAT_MAX_TEXT, extraction: filteredItems }).split("\n");
-      if (title === "") title = first;
-      else rest.unshift(first);
-      text = params.format === "card" ? escapeCardHtml(rest.join("\n")) : rest.join("\n");
-    }
-    if (title === "" && params.format === "card") title = eventSummary(data, { maxLength: 200 }).split("\n")[0] ?? "MISP";
-    const req = buildGoogleChatRequest({
-      webhookUrl: params.webhook_url,
-      format: params.format,
-      title,
-      text,
-      facts,
-      link: eventLink(ctx.setting("misp_base_url"), facts?.id ?? ""),
-      threadKey: threadKey || undefined,
-    });
+    const { req } = prepareGoogleChat(params, data, filteredItems, ctx);
     const res = await sendPrepared(ctx, req);
     const reply = jsonBody(res) as { name?: unknown } | undefined;
     if (res.status === 200 && typeof reply?.name === "string") {
-      ctx.log.info({ format: params.format, threaded: threadKey !== "" }, "message posted to Google Chat");
+      ctx.log.info({ format: params.format, threaded: params.thread_key.trim() !== "" }, "message posted to Google Chat");
       return;
     }
     if (res.status === 200)
@@ -158,3 +186,12 @@ export default defineActionModule({
     );
   },
 });
+
+/** The space part of a webhook URL (`/v1/spaces/<space>/messages`), "" when absent. */
+function spaceOf(webhookUrl: string): string {
+  try {
+    return /^\/v1\/spaces\/([^/]+)\//.exec(new URL(webhookUrl).pathname)?.[1] ?? "";
+  } catch {
+    return "";
+  }
+}

@@ -1,5 +1,6 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
-import type { HttpResponse } from "../../sdk/index.js";
+import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
+import { hashedDestination, hostOf } from "../shared/destination-key.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
 import { eventSummary } from "../shared/messages/summary.js";
@@ -92,6 +93,84 @@ export function pagerDutyDetail(res: HttpResponse): string | undefined {
   return text === "" ? undefined : text;
 }
 
+type PagerDutyParams = {
+  routing_key: string;
+  event_action: PagerDutyAction;
+  summary: string;
+  severity: "auto" | PagerDutySeverity;
+  dedup_key: string;
+  source: string;
+  component: string;
+  group: string;
+  event_class: string;
+  events_url: string;
+};
+
+/** Checks the parameters and builds the request: run before queuing and on every attempt. */
+function preparePagerDuty(
+  params: PagerDutyParams,
+  data: unknown,
+  filteredItems: readonly unknown[] | undefined,
+  ctx: ModuleContext,
+): { req: PreparedRequest; routingKey: string; dedupKey: string } {
+  const routingKey = params.routing_key.trim();
+  if (!/^[A-Za-z0-9]{32}$/.test(routingKey))
+    throw new ModuleError("routing_key must be the 32-character integration key (letters and digits)");
+  const facts = eventFacts(data);
+  // Without an event UUID, a trigger still needs a key that stays the same on every attempt.
+  const dedupKey =
+    params.dedup_key.trim() !== ""
+      ? params.dedup_key.trim()
+      : (defaultDedupKey(facts) ?? (params.event_action === "trigger" ? `misp-delivery-${ctx.delivery.id}` : undefined));
+  if (dedupKey === undefined) throw new ModuleError(`${params.event_action} needs a dedup_key: the data has no event UUID, set dedup_key`);
+  if (dedupKey.length > MAX_DEDUP_KEY) throw new ModuleError(`dedup_key is ${dedupKey.length} characters long (at most ${MAX_DEDUP_KEY})`);
+  const summaryText =
+    params.summary.trim() !== ""
+      ? params.summary.trim()
+      : (eventSummary(data, { maxLength: MAX_SUMMARY }).split("\n")[0] ?? "[MISP] workflow notification");
+  const severity = params.severity !== "auto" ? params.severity : (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? "info");
+  const href = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
+  const attributes = attributesOf(data);
+  const customDetails: Record<string, unknown> | undefined = facts
+    ? {
+        event_id: facts.id,
+        event_uuid: facts.uuid,
+        info: facts.info,
+        org: facts.orgName,
+        threat_level: threatLevelName(facts.threatLevelId) ?? facts.threatLevelId,
+        tags: facts.tags,
+        attribute_count: attributes.length,
+        ...(filteredItems && filteredItems.length > 0 ? { matching_attributes: filteredItems.slice(0, 50) } : {}),
+      }
+    : undefined;
+  const input: PagerDutyEventInput = {
+    eventsUrl: params.events_url,
+    routingKey,
+    action: params.event_action,
+    dedupKey,
+    summary: summaryText,
+    severity,
+    source: params.source.trim() || "MISP",
+    component: params.component.trim() || undefined,
+    group: params.group.trim() || undefined,
+    eventClass: params.event_class.trim() || undefined,
+    timestamp: facts?.timestamp ? new Date(facts.timestamp * 1000).toISOString() : undefined,
+    link: href ? { href, text: `MISP event ${facts?.id}` } : undefined,
+    customDetails,
+  };
+  let req = buildPagerDutyRequest(input);
+  if (Buffer.byteLength(req.body ?? "") > MAX_BODY_BYTES && customDetails?.matching_attributes) {
+    // Only the filtered attributes can make the event this large: leave them out.
+    const { matching_attributes: _dropped, ...rest } = customDetails;
+    req = buildPagerDutyRequest({
+      ...input,
+      customDetails: { ...rest, matching_attributes_omitted: "too large for PagerDuty (512 KB)" },
+    });
+    ctx.log.warn("pagerduty: the filtered attributes were left out of custom_details (payload above 512 KB)");
+  }
+  return { req, routingKey, dedupKey };
+}
+
 export default defineActionModule({
   meta: {
     description: "Trigger, acknowledge or resolve a PagerDuty alert (Events API v2) for a MISP event.",
@@ -144,62 +223,16 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {
+    // PagerDuty limits each integration key (about 120 events a minute): one destination per key.
+    destination: (p) => hashedDestination(hostOf(p.events_url), p.routing_key.trim()),
+    limits: { perMinute: 120 },
+    validate({ params, data, filteredItems }, ctx) {
+      preparePagerDuty(params, data, filteredItems, ctx);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    const routingKey = params.routing_key.trim();
-    if (!/^[A-Za-z0-9]{32}$/.test(routingKey))
-      throw new ModuleError("routing_key must be the 32-character integration key (letters and digits)");
-    const facts = eventFacts(data);
-    const dedupKey = params.dedup_key.trim() !== "" ? params.dedup_key.trim() : defaultDedupKey(facts);
-    if (dedupKey !== undefined && dedupKey.length > MAX_DEDUP_KEY)
-      throw new ModuleError(`dedup_key is ${dedupKey.length} characters long (at most ${MAX_DEDUP_KEY})`);
-    if (params.event_action !== "trigger" && dedupKey === undefined) {
-      throw new ModuleError(`${params.event_action} needs a dedup_key: the data has no event UUID, set dedup_key`);
-    }
-    const summaryText =
-      params.summary.trim() !== ""
-        ? params.summary.trim()
-        : (eventSummary(data, { maxLength: MAX_SUMMARY }).split("\n")[0] ?? "[MISP] workflow notification");
-    const severity = params.severity !== "auto" ? params.severity : (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? "info");
-    const href = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
-    const attributes = attributesOf(data);
-    const customDetails: Record<string, unknown> | undefined = facts
-      ? {
-          event_id: facts.id,
-          event_uuid: facts.uuid,
-          info: facts.info,
-          org: facts.orgName,
-          threat_level: threatLevelName(facts.threatLevelId) ?? facts.threatLevelId,
-          tags: facts.tags,
-          attribute_count: attributes.length,
-          ...(filteredItems && filteredItems.length > 0 ? { matching_attributes: filteredItems.slice(0, 50) } : {}),
-        }
-      : undefined;
-    const input: PagerDutyEventInput = {
-      eventsUrl: params.events_url,
-      routingKey,
-      action: params.event_action,
-      dedupKey,
-      summary: summaryText,
-      severity,
-      source: params.source.trim() || "MISP",
-      component: params.component.trim() || undefined,
-      group: params.group.trim() || undefined,
-      eventClass: params.event_class.trim() || undefined,
-      timestamp: facts?.timestamp ? new Date(facts.timestamp * 1000).toISOString() : undefined,
-      link: href ? { href, text: `MISP event ${facts?.id}` } : undefined,
-      customDetails,
-    };
-    let req = buildPagerDutyRequest(input);
-    if (Buffer.byteLength(req.body ?? "") > MAX_BODY_BYTES && customDetails?.matching_attributes) {
-      // Only the filtered attributes can make the event this large: leave them out.
-      const { matching_attributes: _dropped, ...rest } = customDetails;
-      req = buildPagerDutyRequest({
-        ...input,
-        customDetails: { ...rest, matching_attributes_omitted: "too large for PagerDuty (512 KB)" },
-      });
-      ctx.log.warn("pagerduty: the filtered attributes were left out of custom_details (payload above 512 KB)");
-    }
-
+    const { req, routingKey, dedupKey } = preparePagerDuty(params, data, filteredItems, ctx);
     const res = await sendPrepared(ctx, req);
     if (res.status === 202) {
       const reply = jsonBody(res) as PagerDutyReply | undefined;

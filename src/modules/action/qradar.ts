@@ -13,6 +13,19 @@ import type { PreparedRequest } from "../shared/export-records/prepared-request.
 
 const TTL = /^\d+ (second|minute|hour|day|week|month|year)s?$/;
 
+/** The parameter checks that need no request: run before queuing and on every attempt. */
+function checkQradarParams(params: { api_version: string; time_to_live: string; ca_certificate: string; set_mapping: string }) {
+  const apiVersion = params.api_version.trim();
+  if (!/^\d{1,2}\.\d{1,2}$/.test(apiVersion)) throw new ParamError("api_version", "must be a version such as 16.0");
+  const ttl = params.time_to_live.trim();
+  if (ttl !== "" && !TTL.test(ttl)) throw new ParamError("time_to_live", "must be a number and a unit, e.g. '90 days' or '12 hours'");
+  const ca = params.ca_certificate.trim();
+  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  const sets: SetSpec[] = parseParam("set_mapping", MappingError, () => parseSetMapping(params.set_mapping));
+  return { apiVersion, ttl, ca, sets };
+}
+
 export default defineActionModule({
   meta: {
     description: "Add the event's indicator values to IBM QRadar reference sets (one set per group of attribute types).",
@@ -49,15 +62,14 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {
+    // bulk_load adds to a set: sending the same values again changes nothing, so a retry is safe.
+    validate({ params }) {
+      checkQradarParams(params);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    const apiVersion = params.api_version.trim();
-    if (!/^\d{1,2}\.\d{1,2}$/.test(apiVersion)) throw new ParamError("api_version", "must be a version such as 16.0");
-    const ttl = params.time_to_live.trim();
-    if (ttl !== "" && !TTL.test(ttl)) throw new ParamError("time_to_live", "must be a number and a unit, e.g. '90 days' or '12 hours'");
-    const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
-    const sets: SetSpec[] = parseParam("set_mapping", MappingError, () => parseSetMapping(params.set_mapping));
+    const { apiVersion, ttl, ca, sets } = checkQradarParams(params);
     const { bySet, skipped, unmapped } = valuesBySet(data, filteredItems, sets, params.ids_only);
     if (unmapped.size > 0) ctx.log.info({ unmapped: Object.fromEntries(unmapped) }, "qradar: attribute types without a reference set");
     if (bySet.length === 0) {

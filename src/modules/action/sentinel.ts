@@ -2,8 +2,9 @@ import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/in
 import { isHttpError, type HttpResponse } from "../../services/http/types.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { exportedAttributes } from "../shared/export-records/index.js";
+import { hashedDestination, hostOf } from "../shared/destination-key.js";
 import { Pacer, PacingError, sleep } from "./_sentinel/pacer.js";
-import { readUploadReply, type RecordError } from "./_sentinel/response.js";
+import { readUploadReply, retryDelay, type RecordError } from "./_sentinel/response.js";
 import { attributeIndicator } from "./_sentinel/stix.js";
 import { TokenCache, TokenError, type ClientCredentials } from "./_sentinel/token.js";
 import { DEFAULT_API_VERSION, uploadBatches, type UploadBatch } from "./_sentinel/upload.js";
@@ -18,6 +19,27 @@ const pacer = new Pacer();
 /** 429s answered by waiting, per batch, before giving up. */
 const MAX_RATE_LIMIT_WAITS = 3;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The parameter checks that need no request: run before queuing and on every attempt. */
+function checkSentinelParams(params: {
+  tenant_id: string;
+  client_id: string;
+  workspace_id: string;
+  source_system: string;
+  ca_certificate: string;
+}) {
+  for (const name of ["tenant_id", "client_id", "workspace_id"] as const) {
+    if (!GUID.test(params[name].trim()) && !(name === "tenant_id" && /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(params[name].trim()))) {
+      throw new ParamError(name, name === "tenant_id" ? "must be a GUID or a domain such as contoso.onmicrosoft.com" : "must be a GUID");
+    }
+  }
+  const sourceSystem = params.source_system.trim();
+  if (sourceSystem.toLowerCase() === "microsoft sentinel") throw new ParamError("source_system", "'Microsoft Sentinel' is reserved");
+  const ca = params.ca_certificate.trim();
+  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
+    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  return { sourceSystem, ca };
+}
 
 export default defineActionModule({
   meta: {
@@ -96,17 +118,22 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {
+    // Sentinel allows 100 upload requests a minute per application: one destination per
+    // tenant and client id (hashed). Its 429 gives the wait only in the message text.
+    destination: (p) => hashedDestination(hostOf(p.api_url), `${p.tenant_id.trim()}|${p.client_id.trim()}`),
+    limits: { perMinute: 100 },
+    retryAfterMs: (res) => {
+      if (res.status !== 429) return undefined;
+      const seconds = retryDelay(res);
+      return seconds === undefined ? undefined : seconds * 1000;
+    },
+    validate({ params }) {
+      checkSentinelParams(params);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    for (const name of ["tenant_id", "client_id", "workspace_id"] as const) {
-      if (!GUID.test(params[name].trim()) && !(name === "tenant_id" && /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(params[name].trim()))) {
-        throw new ParamError(name, name === "tenant_id" ? "must be a GUID or a domain such as contoso.onmicrosoft.com" : "must be a GUID");
-      }
-    }
-    const sourceSystem = params.source_system.trim();
-    if (sourceSystem.toLowerCase() === "microsoft sentinel") throw new ParamError("source_system", "'Microsoft Sentinel' is reserved");
-    const ca = params.ca_certificate.trim();
-    if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-      throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+    const { sourceSystem, ca } = checkSentinelParams(params);
 
     const event = isObject(data) && isObject(data.Event) ? data.Event : {};
     const now = Date.now();

@@ -1,3 +1,4 @@
+import type { ModuleContext, ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
 import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
@@ -147,6 +148,130 @@ function parseCustomFields(raw: string): TheHiveAlertInput["alert"]["customField
   return Object.entries(v).map(([name, value], order) => ({ name, value, order }));
 }
 
+const THEHIVE_PARAMS = {
+  thehive_url: param.url({ required: true, placeholder: "https://thehive.example.org", description: "TheHive base URL (without /api)." }),
+  api_key: param.secret({ required: true, description: "API key of a TheHive user allowed to create alerts (and cases)." }),
+  organisation: param.string({
+    placeholder: "SOC",
+    description: "Organisation (X-Organisation header) for users in several. Default: the user's default organisation.",
+  }),
+  create: param.oneOf(["alert", "case"] as const, {
+    default: "alert",
+    description: "alert, or case (the alert is created and promoted to a case).",
+  }),
+  title: param.template({
+    multiline: false,
+    placeholder: "MISP: {{ Event.info }}",
+    description: "Title. Default: the first line of the event summary.",
+  }),
+  description: param.template({
+    placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
+    description: "Description (Markdown). Default: the event summary with a link back to MISP.",
+  }),
+  tags: param.template({
+    multiline: false,
+    placeholder: "misp, {{ Event.Orgc.name }}",
+    description: "Tags, comma-separated. Default: the event's tags.",
+  }),
+  severity: param.oneOf(["auto", "low", "medium", "high", "critical"] as const, {
+    default: "auto",
+    description: "auto: from the threat level (High high, Medium and Undefined medium, Low low).",
+  }),
+  tlp: param.oneOf(MARKING_CHOICES, {
+    default: "auto",
+    description: "auto: the strictest tlp: tag of the event, else TheHive's default.",
+  }),
+  pap: param.oneOf(MARKING_CHOICES, {
+    default: "auto",
+    description: "auto: the strictest PAP: tag of the event, else TheHive's default.",
+  }),
+  observables: param.oneOf(["all", "ids", "none"] as const, {
+    default: "all",
+    description: "Attributes sent as observables: all, ids (only to_ids), none. With a node filter: the filtered attributes.",
+  }),
+  scope: param.oneOf(["event", "attribute"] as const, {
+    default: "event",
+    description: "event: sourceRef = event UUID; attribute (attribute triggers): sourceRef = the attribute's UUID.",
+  }),
+  alert_type: param.string({
+    default: "misp-event",
+    placeholder: "misp-event",
+    description: "The alert's type (part of its uniqueness key).",
+  }),
+  source: param.string({
+    default: "MISP",
+    placeholder: "MISP",
+    description: "The alert's source (part of its uniqueness key), e.g. the MISP instance name.",
+  }),
+  case_template: param.string({ placeholder: "MISP event", description: "Case template name. Default: none." }),
+  custom_fields: param.largeString({
+    placeholder: '{"misp-event-id": "42"}',
+    description: "Custom fields as a JSON object name → value. Default: none.",
+    jinja: true,
+  }),
+  verify_tls: param.boolean({ default: true, description: "Verify TheHive's TLS certificate." }),
+};
+
+/** Checks the parameters and builds the request: run before queuing and on every attempt. */
+function prepareTheHive(
+  params: ParamValues<typeof THEHIVE_PARAMS>,
+  data: unknown,
+  filteredItems: readonly unknown[] | undefined,
+  ctx: ModuleContext,
+): { input: TheHiveAlertInput; apiKey: string; sourceRef: string } {
+  const baseUrl: string = parseParam("thehive_url", BaseUrlError, () => normaliseBaseUrl(params.thehive_url).replace(/\/api$/, ""));
+  const apiKey = params.api_key.trim();
+  if (/[\s]/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
+  const organisation = params.organisation.trim();
+  if (/[\r\n]/.test(organisation)) throw new ParamError("organisation", "must be a single line");
+  const customFields = parseCustomFields(params.custom_fields);
+
+  const facts = eventFacts(data);
+  const all = attributesOf(data);
+  const attributes = filteredItems ? filteredItems.filter(isObject) : all;
+  let sourceRef = facts?.uuid ?? "";
+  if (params.scope === "attribute") {
+    const attr = all.length === 1 ? all[0] : undefined;
+    if (!attr || typeof attr.uuid !== "string")
+      throw new ModuleError("scope attribute needs an attribute trigger (data with exactly one attribute)");
+    sourceRef = attr.uuid;
+  }
+  if (sourceRef === "")
+    throw new ModuleError("the data has no event UUID to use as sourceRef (this node needs an event or attribute trigger)");
+
+  const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
+  const tlp = marking(params.tlp, tlpOf(facts?.tags ?? []));
+  const pap = marking(params.pap, papOf(facts?.tags ?? []));
+  const scoped: Json[] = params.scope === "attribute" ? all : attributes;
+  const input: TheHiveAlertInput = {
+    baseUrl,
+    apiKey,
+    organisation: organisation || undefined,
+    verifyTls: params.verify_tls,
+    alert: {
+      type: params.alert_type.trim() || "misp-event",
+      source: params.source.trim() || "MISP",
+      sourceRef,
+      title: params.title.trim() || defaultTitle(data),
+      description:
+        params.description.trim() !== ""
+          ? params.description
+          : defaultMarkdownDescription(data, { maxLength: 100_000, extraction: filteredItems, link }),
+      severity:
+        params.severity === "auto" ? (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? 2) : THEHIVE_SEVERITY[params.severity],
+      tlp: tlp === undefined ? undefined : THEHIVE_TLP[tlp],
+      pap: pap === undefined ? undefined : THEHIVE_PAP[pap],
+      tags: params.tags.trim() !== "" ? splitTags(params.tags) : (facts?.tags ?? []),
+      date: facts?.timestamp ? facts.timestamp * 1000 : undefined,
+      externalLink: link,
+      observables: params.observables === "none" ? [] : theHiveObservables(scoped, { idsOnly: params.observables === "ids" }),
+      caseTemplate: params.create === "alert" ? params.case_template.trim() || undefined : undefined,
+      customFields,
+    },
+  };
+  return { input, apiKey, sourceRef };
+}
+
 export default defineActionModule({
   meta: {
     description: "Create a TheHive 5 alert (or case) from the MISP event, with its attributes as observables.",
@@ -161,122 +286,18 @@ export default defineActionModule({
     output: "A TheHive alert or case.",
   },
   icon: { name: "shield-alt", class: "fas" },
-  params: {
-    thehive_url: param.url({ required: true, placeholder: "https://thehive.example.org", description: "TheHive base URL (without /api)." }),
-    api_key: param.secret({ required: true, description: "API key of a TheHive user allowed to create alerts (and cases)." }),
-    organisation: param.string({
-      placeholder: "SOC",
-      description: "Organisation (X-Organisation header) for users in several. Default: the user's default organisation.",
-    }),
-    create: param.oneOf(["alert", "case"] as const, {
-      default: "alert",
-      description: "alert, or case (the alert is created and promoted to a case).",
-    }),
-    title: param.template({
-      multiline: false,
-      placeholder: "MISP: {{ Event.info }}",
-      description: "Title. Default: the first line of the event summary.",
-    }),
-    description: param.template({
-      placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
-      description: "Description (Markdown). Default: the event summary with a link back to MISP.",
-    }),
-    tags: param.template({
-      multiline: false,
-      placeholder: "misp, {{ Event.Orgc.name }}",
-      description: "Tags, comma-separated. Default: the event's tags.",
-    }),
-    severity: param.oneOf(["auto", "low", "medium", "high", "critical"] as const, {
-      default: "auto",
-      description: "auto: from the threat level (High high, Medium and Undefined medium, Low low).",
-    }),
-    tlp: param.oneOf(MARKING_CHOICES, {
-      default: "auto",
-      description: "auto: the strictest tlp: tag of the event, else TheHive's default.",
-    }),
-    pap: param.oneOf(MARKING_CHOICES, {
-      default: "auto",
-      description: "auto: the strictest PAP: tag of the event, else TheHive's default.",
-    }),
-    observables: param.oneOf(["all", "ids", "none"] as const, {
-      default: "all",
-      description: "Attributes sent as observables: all, ids (only to_ids), none. With a node filter: the filtered attributes.",
-    }),
-    scope: param.oneOf(["event", "attribute"] as const, {
-      default: "event",
-      description: "event: sourceRef = event UUID; attribute (attribute triggers): sourceRef = the attribute's UUID.",
-    }),
-    alert_type: param.string({
-      default: "misp-event",
-      placeholder: "misp-event",
-      description: "The alert's type (part of its uniqueness key).",
-    }),
-    source: param.string({
-      default: "MISP",
-      placeholder: "MISP",
-      description: "The alert's source (part of its uniqueness key), e.g. the MISP instance name.",
-    }),
-    case_template: param.string({ placeholder: "MISP event", description: "Case template name. Default: none." }),
-    custom_fields: param.largeString({
-      placeholder: '{"misp-event-id": "42"}',
-      description: "Custom fields as a JSON object name → value. Default: none.",
-      jinja: true,
-    }),
-    verify_tls: param.boolean({ default: true, description: "Verify TheHive's TLS certificate." }),
-  },
+  params: THEHIVE_PARAMS,
   supportFilters: true,
   expectMispCoreFormat: true,
+  outbound: {
+    // (type, source, sourceRef) is TheHive's own uniqueness key: a retried or repeated run finds
+    // the alert already there, which counts as success (docs/delivery.md).
+    validate({ params, data, filteredItems }, ctx) {
+      prepareTheHive(params, data, filteredItems, ctx);
+    },
+  },
   async handler({ params, data, filteredItems }, ctx) {
-    const baseUrl: string = parseParam("thehive_url", BaseUrlError, () => normaliseBaseUrl(params.thehive_url).replace(/\/api$/, ""));
-    const apiKey = params.api_key.trim();
-    if (/[\s]/.test(apiKey)) throw new ParamError("api_key", "must be a single word");
-    const organisation = params.organisation.trim();
-    if (/[\r\n]/.test(organisation)) throw new ParamError("organisation", "must be a single line");
-    const customFields = parseCustomFields(params.custom_fields);
-
-    const facts = eventFacts(data);
-    const all = attributesOf(data);
-    const attributes = filteredItems ? filteredItems.filter(isObject) : all;
-    let sourceRef = facts?.uuid ?? "";
-    if (params.scope === "attribute") {
-      const attr = all.length === 1 ? all[0] : undefined;
-      if (!attr || typeof attr.uuid !== "string")
-        throw new ModuleError("scope attribute needs an attribute trigger (data with exactly one attribute)");
-      sourceRef = attr.uuid;
-    }
-    if (sourceRef === "")
-      throw new ModuleError("the data has no event UUID to use as sourceRef (this node needs an event or attribute trigger)");
-
-    const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
-    const tlp = marking(params.tlp, tlpOf(facts?.tags ?? []));
-    const pap = marking(params.pap, papOf(facts?.tags ?? []));
-    const scoped: Json[] = params.scope === "attribute" ? all : attributes;
-    const input: TheHiveAlertInput = {
-      baseUrl,
-      apiKey,
-      organisation: organisation || undefined,
-      verifyTls: params.verify_tls,
-      alert: {
-        type: params.alert_type.trim() || "misp-event",
-        source: params.source.trim() || "MISP",
-        sourceRef,
-        title: params.title.trim() || defaultTitle(data),
-        description:
-          params.description.trim() !== ""
-            ? params.description
-            : defaultMarkdownDescription(data, { maxLength: 100_000, extraction: filteredItems, link }),
-        severity:
-          params.severity === "auto" ? (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? 2) : THEHIVE_SEVERITY[params.severity],
-        tlp: tlp === undefined ? undefined : THEHIVE_TLP[tlp],
-        pap: pap === undefined ? undefined : THEHIVE_PAP[pap],
-        tags: params.tags.trim() !== "" ? splitTags(params.tags) : (facts?.tags ?? []),
-        date: facts?.timestamp ? facts.timestamp * 1000 : undefined,
-        externalLink: link,
-        observables: params.observables === "none" ? [] : theHiveObservables(scoped, { idsOnly: params.observables === "ids" }),
-        caseTemplate: params.create === "alert" ? params.case_template.trim() || undefined : undefined,
-        customFields,
-      },
-    };
+    const { input, apiKey, sourceRef } = prepareTheHive(params, data, filteredItems, ctx);
     const res = await sendPrepared(ctx, buildTheHiveAlertRequest(input));
     let alertId: string;
     if (isAlreadyExists(res)) {

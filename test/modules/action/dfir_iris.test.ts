@@ -43,6 +43,7 @@ describe("dfir_iris descriptor", () => {
       string,
       { value?: string; jinja_supported?: boolean }
     >;
+    expect(Object.keys(params)).toEqual([...Object.keys(def.params), "delivery"]);
     expect(params.api_key!.jinja_supported).toBeUndefined();
     for (const p of ["title", "description", "tags", "case_soc_id"]) expect(params[p]!.jinja_supported, p).toBe(true);
     expect([params.customer_id!.value, params.create!.value, params.api_version!.value, params.alert_status_id!.value]).toEqual([

@@ -38,7 +38,7 @@ describe("discord", () => {
       string,
       { type: string; value?: string; jinja_supported?: boolean }
     >;
-    expect(Object.keys(params)).toEqual(["webhook_url", "title", "message_template", "format", "username", "thread_id"]);
+    expect(Object.keys(params)).toEqual(["webhook_url", "title", "message_template", "format", "username", "thread_id", "delivery"]);
     expect(params.title!).toMatchObject({ type: "string", jinja_supported: true });
     expect(params.message_template!).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(params.format!.value).toBe("embed");

@@ -9,6 +9,7 @@ import { startEsStandIn, type EsStandIn } from "../../helpers/elasticsearch-stan
 import { closedPort, failures, selfSignedCertificate } from "../../helpers/stand-in.js";
 import { sink } from "../../helpers/sink.js";
 import { nodeRequest as mispActionBody } from "../../helpers/misp-request.js";
+import { until } from "../../reliability/until.js";
 
 // elasticsearch end to end: POST /query on the real app → a `_bulk` stand-in that enforces
 // the contract (test/helpers/elasticsearch-stand-in.ts) and fails like Elasticsearch.
@@ -26,7 +27,9 @@ const PARAMS = [
   "event_per_attribute",
   "data_extraction_model",
   "pipeline",
+  "refresh",
   "batch_max_bytes",
+  "delivery",
 ];
 const API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
 
@@ -133,6 +136,34 @@ describe("elasticsearch: idempotency and item-by-item replies", () => {
         `HTTP 400 document_parsing_exception: [1:120] failed to parse field [Attribute.value] of type [ip]; ${flat.length - 3} of ${flat.length} documents stored`,
     });
     expect(es.docs("misp-events")).toHaveLength(flat.length - 3);
+  });
+
+  it("sends the items refused with 429 again on their own, and succeeds when the cluster takes them", async () => {
+    allow();
+    const flat = event("event-publish-mixed-galaxy-objects")._AttributeFlattened as Json[];
+    const busy = flat[4].uuid as string;
+    es.failIds.set(busy, { status: 429, type: "es_rejected_execution_exception", reason: "rejected execution of coordinating operation" });
+    const pending = app.query(esQuery(roaming("event-publish-mixed-galaxy-objects"), { ...base(), event_per_attribute: "true" }));
+    await until("the first batch", async () => es.standIn.requests.length >= 1);
+    es.failIds.clear();
+    expect((await pending).body).toEqual({ data: true });
+    // The resend carries only the refused document; every document is stored once.
+    expect(es.standIn.requests).toHaveLength(2);
+    const lines = es.standIn.requests[1]!.body.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!)).toEqual({ create: { _id: busy } });
+    expect(es.docs("misp-events")).toHaveLength(flat.length);
+  });
+
+  it("sends refresh when asked (wait_for), not by default", async () => {
+    allow();
+    const data = roaming("event-publish-tlp-white");
+    expect((await app.query(esQuery(data, { ...base(), refresh: "wait_for" }))).body).toEqual({ data: true });
+    expect(es.standIn.last().query.get("refresh")).toBe("wait_for");
+    es.standIn.reset();
+    allow();
+    expect((await app.query(esQuery(data, { ...base(), index: "misp-other" }))).body).toEqual({ data: true });
+    expect(es.standIn.last().query.has("refresh")).toBe(false);
   });
 
   it("a data stream refuses op_type index item by item, and accepts create with @timestamp", async () => {

@@ -41,6 +41,7 @@ describe("flowintel", () => {
       string,
       { value?: string; jinja_supported?: boolean }
     >;
+    expect(Object.keys(params)).toEqual([...Object.keys(def.params), "delivery"]);
     expect(params.api_key!.jinja_supported).toBeUndefined();
     for (const p of ["title", "description", "tags", "tasks"]) expect(params[p]!.jinja_supported, p).toBe(true);
     expect([params.with_event!.value, params.title_suffix!.value, params.deadline_days!.value]).toEqual(["true", "true", "7"]);

@@ -41,7 +41,7 @@ describe("google_chat", () => {
       string,
       { type: string; value?: string; jinja_supported?: boolean }
     >;
-    expect(Object.keys(params)).toEqual(["webhook_url", "title", "message_template", "format", "thread_key"]);
+    expect(Object.keys(params)).toEqual(["webhook_url", "title", "message_template", "format", "thread_key", "delivery"]);
     expect([params.title!.jinja_supported, params.message_template!.jinja_supported, params.thread_key!.jinja_supported]).toEqual([
       true,
       true,
@@ -115,7 +115,9 @@ describe("google_chat", () => {
       }),
       { status: 404, body: { error: { code: 404, message: "Requested entity was not found.", status: "NOT_FOUND" } } },
       failures.rateLimited(30, exhausted),
-      { status: 429, body: exhausted },
+      // The requestId (from the delivery id here: no event UUID) makes resending safe: a 429
+      // without Retry-After is tried three times within the request (a 500 is not resent).
+      ...Array(3).fill({ status: 429, body: exhausted }),
       failures.serverError({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } }),
       { status: 200, body: "<html>proxy login</html>" },
     );

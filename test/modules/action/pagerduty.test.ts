@@ -48,6 +48,7 @@ describe("pagerduty descriptor", () => {
       "group",
       "event_class",
       "events_url",
+      "delivery",
     ]);
     expect(params.summary!.jinja_supported).toBe(true);
     expect(params.dedup_key!.jinja_supported).toBe(true);
@@ -160,12 +161,16 @@ describe("pagerduty refusals", () => {
     expect((await app.query(withKey)).body.error).toBe(
       "pagerduty: HTTP 429 Too Many Requests, rate limited by PagerDuty (the event was not accepted): 429 - Request Limit Exceeded",
     );
-    // Sent three times (the dedup_key makes it safe); without a dedup_key, once.
+    // Sent three times (the dedup_key makes it safe). Without an event UUID the key comes from
+    // the delivery id: the same on every resend, so those are safe too.
     expect(pd.requests).toHaveLength(3);
     pd.reset();
-    pd.script(limited);
+    pd.script(limited, limited, limited);
     expect((await app.query(request({}))).body.error).toMatch(/^pagerduty: HTTP 429 /);
-    expect(pd.requests).toHaveLength(1);
+    const keys = pd.requests.map((r) => (JSON.parse(r.body) as { dedup_key: string }).dedup_key);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/^misp-delivery-msg_[0-9a-f]{32}$/);
     // A short Retry-After is waited for, and the resend succeeds.
     pd.reset();
     pd.script(failures.rateLimited(0, "429 - Request Limit Exceeded"));

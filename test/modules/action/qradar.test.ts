@@ -23,6 +23,7 @@ const PARAMS = [
   "ids_only",
   "verify_tls",
   "ca_certificate",
+  "delivery",
 ];
 const TOKEN = "5e0f1b63-5b42-4b0c-9d53-37b4a8f0c2a1";
 // The documented default mapping (docs/actions-siem.md#qradar), written out independently.

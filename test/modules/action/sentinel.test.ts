@@ -30,6 +30,7 @@ const PARAMS = [
   "scope",
   "verify_tls",
   "ca_certificate",
+  "delivery",
 ];
 const SUPPORTED = new Set([
   "ip-src",

@@ -33,6 +33,7 @@ const PARAMS = [
   "utf8_bom",
   "verify_tls",
   "ca_certificate",
+  "delivery",
 ];
 const SD = "misp@32473";
 const LOCAL0 = 16;

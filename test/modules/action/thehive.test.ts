@@ -38,6 +38,7 @@ describe("thehive descriptor and mapping", () => {
     const list = (await (await fetch(`${app.url}/modules`)).json()) as Array<{ name: string; meta: Record<string, any> }>;
     const config = list.find((m) => m.name === "thehive")!.meta.config;
     const params = config.params as Record<string, { type: string; value?: string; jinja_supported?: boolean }>;
+    expect(Object.keys(params)).toEqual([...Object.keys(def.params), "delivery"]);
     expect(params.api_key!.jinja_supported).toBeUndefined();
     for (const p of ["title", "description", "tags", "custom_fields"]) expect(params[p]!.jinja_supported, p).toBe(true);
     expect([params.create!.value, params.severity!.value, params.tlp!.value, params.observables!.value, params.scope!.value]).toEqual([

@@ -33,7 +33,7 @@ describe("webex", () => {
       string,
       { type: string; value?: string; jinja_supported?: boolean }
     >;
-    expect(Object.keys(params)).toEqual(["bot_token", "room_id", "message_template", "parent_id", "api_url"]);
+    expect(Object.keys(params)).toEqual(["bot_token", "room_id", "message_template", "parent_id", "api_url", "delivery"]);
     expect(params.message_template!).toMatchObject({ type: "large_string", jinja_supported: true });
     expect(params.api_url!.value).toBe("https://webexapis.com/v1");
   });

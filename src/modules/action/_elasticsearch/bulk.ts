@@ -8,6 +8,10 @@ import type { ExportRecord } from "../../shared/export-records/index.js";
 
 export type BulkAction = "create" | "index";
 
+/** `_bulk`'s refresh parameter: make the documents searchable now (true), or answer once they are (wait_for). */
+export const REFRESH_CHOICES = ["false", "true", "wait_for"] as const;
+export type Refresh = (typeof REFRESH_CHOICES)[number];
+
 export interface BulkTarget {
   /** Base URL of the cluster (path prefix kept, e.g. behind a reverse proxy). */
   baseUrl: string;
@@ -16,6 +20,8 @@ export interface BulkTarget {
   action: BulkAction;
   /** Ingest pipeline, "" for none. */
   pipeline: string;
+  /** Default false (not sent). */
+  refresh?: Refresh;
 }
 
 /** What Elasticsearch refuses in an index name (besides upper case). */
@@ -33,11 +39,12 @@ export function indexNameProblem(name: string): string | undefined {
 }
 
 /** The `_bulk` endpoint of the target index. */
-export function bulkUrl(t: Pick<BulkTarget, "baseUrl" | "index" | "pipeline">): string {
+export function bulkUrl(t: Pick<BulkTarget, "baseUrl" | "index" | "pipeline" | "refresh">): string {
   const url = new URL(t.baseUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/${encodeURIComponent(t.index)}/_bulk`;
   url.search = "";
   if (t.pipeline !== "") url.searchParams.set("pipeline", t.pipeline);
+  if (t.refresh !== undefined && t.refresh !== "false") url.searchParams.set("refresh", t.refresh);
   return url.toString();
 }
 

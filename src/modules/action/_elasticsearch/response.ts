@@ -19,9 +19,20 @@ export interface BulkOutcome {
   stored: number;
   /** `create` items refused because the document already exists. */
   alreadyPresent: number;
+  /** Failed items whose status says "later" (429, 5xx): worth another attempt. */
+  retryableItems: number;
   /** Failed items by error type. */
   failuresByType: Map<string, number>;
   firstFailure?: ItemFailure;
+  /** Items refused with 429 (the cluster was busy): sent again on their own (docs/actions-siem.md). */
+  rejected: ItemFailure[];
+  /** The first failure that is not such a 429. */
+  firstOther?: ItemFailure;
+}
+
+/** An empty outcome. */
+export function emptyOutcome(): BulkOutcome {
+  return { stored: 0, alreadyPresent: 0, retryableItems: 0, failuresByType: new Map(), rejected: [] };
 }
 
 export type BulkVerdict = { ok: true; outcome: BulkOutcome } | { ok: false; outcome?: BulkOutcome; reason: string };
@@ -63,7 +74,7 @@ export function readBulkReply(
   if (reply.items.length !== sent.ids.length) {
     return { ok: false, reason: `the _bulk reply has ${reply.items.length} items for ${sent.ids.length} documents sent` };
   }
-  const outcome: BulkOutcome = { stored: 0, alreadyPresent: 0, failuresByType: new Map() };
+  const outcome = emptyOutcome();
   for (const [i, raw] of reply.items.entries()) {
     const action = isObject(raw) ? Object.keys(raw)[0] : undefined;
     const item = action !== undefined && isObject(raw) ? raw[action] : undefined;
@@ -90,6 +101,9 @@ export function readBulkReply(
 }
 
 function count(outcome: BulkOutcome, failure: ItemFailure): void {
+  if (failure.status === 429 || failure.status >= 500) outcome.retryableItems++;
+  if (failure.status === 429) outcome.rejected.push(failure);
+  else outcome.firstOther ??= failure;
   outcome.failuresByType.set(failure.type, (outcome.failuresByType.get(failure.type) ?? 0) + 1);
   outcome.firstFailure ??= failure;
 }
@@ -106,10 +120,35 @@ export function describeItemFailures(o: BulkOutcome): string {
   return `${total} document${total === 1 ? "" : "s"} failed (${byType}); first: ${which}: HTTP ${f.status} ${f.type}: ${f.reason}`;
 }
 
+/**
+ * `into` after its 429 items were sent again on their own: their failures give way to the
+ * resend's outcome (`again`, whose positions index `into.rejected` as it was).
+ */
+export function settleResend(into: BulkOutcome, again: BulkOutcome): void {
+  const resent = into.rejected;
+  const at = (f: ItemFailure): ItemFailure => ({ ...f, position: resent[f.position]?.position ?? f.position });
+  for (const f of resent) {
+    const n = (into.failuresByType.get(f.type) ?? 1) - 1;
+    if (n <= 0) into.failuresByType.delete(f.type);
+    else into.failuresByType.set(f.type, n);
+    into.retryableItems--;
+  }
+  into.stored += again.stored;
+  into.alreadyPresent += again.alreadyPresent;
+  into.retryableItems += again.retryableItems;
+  for (const [t, n] of again.failuresByType) into.failuresByType.set(t, (into.failuresByType.get(t) ?? 0) + n);
+  into.rejected = again.rejected.map(at);
+  into.firstOther ??= again.firstOther ? at(again.firstOther) : undefined;
+  into.firstFailure = into.firstOther ?? into.rejected[0];
+}
+
 /** Adds one batch's outcome to the export's. */
 export function mergeOutcome(into: BulkOutcome, from: BulkOutcome): void {
   into.stored += from.stored;
   into.alreadyPresent += from.alreadyPresent;
+  into.retryableItems += from.retryableItems;
   for (const [t, n] of from.failuresByType) into.failuresByType.set(t, (into.failuresByType.get(t) ?? 0) + n);
   into.firstFailure ??= from.firstFailure;
+  into.firstOther ??= from.firstOther;
+  into.rejected.push(...from.rejected);
 }

@@ -36,7 +36,7 @@ export function readUploadReply(res: HttpResponse): UploadVerdict {
 }
 
 /** The delay of a 429: `Retry-After` when present, else the number in "Try again in N seconds". */
-export function retryDelay(res: HttpResponse): number | undefined {
+export function retryDelay(res: Pick<HttpResponse, "headers" | "body">): number | undefined {
   const header = retryAfterSeconds(res.headers);
   if (header !== undefined) return header;
   const body = jsonBody(res) as { message?: unknown } | undefined;

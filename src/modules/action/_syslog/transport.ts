@@ -32,6 +32,8 @@ export class SyslogSendError extends Error {
   constructor(
     message: string,
     readonly sent: number,
+    /** A later attempt may succeed: refused, reset, unreachable, timed out (not TLS, not size). */
+    readonly retryable = true,
   ) {
     super(message);
     this.name = "SyslogSendError";
@@ -78,10 +80,17 @@ async function sendUdp(
     }
   } catch (e) {
     if (e instanceof SyslogSendError) throw e;
-    throw new SyslogSendError(`${socketReason(e, where)} after ${sent} of ${messages.length} messages`, sent);
+    throw new SyslogSendError(`${socketReason(e, where)} after ${sent} of ${messages.length} messages`, sent, isTemporary(e, where));
   } finally {
     socket.close();
   }
+}
+
+/** Connection-level failures (no peer, reset, timeout, DNS) pass; TLS and size problems stay. */
+function isTemporary(e: unknown, where: string): boolean {
+  if ((e as { code?: string })?.code === "EMSGSIZE") return false;
+  const kind = toHttpError(e, where).kind;
+  return kind === "network" || kind === "timeout";
 }
 
 function socketReason(e: unknown, where: string): string {
@@ -114,7 +123,7 @@ async function sendStream(messages: readonly Buffer[], target: ResolvedAddress, 
     if (failure) throw failure;
   } catch (e) {
     const reason = o.signal.aborted ? "deadline reached" : socketReason(e, where);
-    throw new SyslogSendError(`${reason} after ${sent} of ${messages.length} messages`, sent);
+    throw new SyslogSendError(`${reason} after ${sent} of ${messages.length} messages`, sent, o.signal.aborted || isTemporary(e, where));
   } finally {
     o.signal.removeEventListener("abort", onAbort);
     // The kernel still delivers what was written; the receiver may keep its side open.
@@ -169,7 +178,7 @@ function connect(target: ResolvedAddress, where: string, o: SendOptions): Promis
     socket.once("error", (e) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new SyslogSendError(socketReason(e, where), 0));
+      reject(new SyslogSendError(socketReason(e, where), 0, isTemporary(e, where)));
     });
   });
 }
