@@ -184,8 +184,9 @@ export default defineActionModule({
       for (;;) {
         let res: HttpResponse;
         try {
-          await pacer.wait(paceKey, params.requests_per_minute, ctx.signal, ctx.deadline - 1000);
+          // The token first: the pace spaces the uploads themselves, not a token fetch before one.
           const token = await tokens.get(ctx.http, creds);
+          await pacer.wait(paceKey, params.requests_per_minute, ctx.signal, ctx.deadline - 1000);
           secrets.push(token);
           res = await ctx.http.request(batch.url, {
             method: batch.method,
