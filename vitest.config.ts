@@ -39,6 +39,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Several suites start real servers; forks isolate them and keep worker_threads usable.
     pool: "forks",
+    // The timing pass still runs one file at a time (fileParallelism: false below).
+    poolOptions: { forks: { maxForks: MAIN_FORKS, minForks: 1 } },
     projects: [
       {
         extends: true,
@@ -46,7 +48,6 @@ export default defineConfig({
           name: "main",
           include: ["test/**/*.test.ts"],
           exclude: TIMING,
-          poolOptions: { forks: { maxForks: MAIN_FORKS, minForks: 1 } },
         },
       },
       { extends: true, test: { name: "timing", include: TIMING, fileParallelism: false } },
