@@ -426,7 +426,7 @@ describe("elasticsearch: extraction model, descriptor, query CLI", () => {
     expect(d.meta.config).toMatchObject({ support_filters: true, expect_misp_core_format: true });
   });
 
-  it("runs from the query CLI (in-process)", async () => {
+  it("runs from the query CLI (in-process)", { timeout: 120_000 }, async () => {
     allow();
     const stdin = new PassThrough();
     stdin.end("");

@@ -298,7 +298,7 @@ describe("qradar: parameters, builders, descriptor, CLI", () => {
     expect(d.meta.config.params.api_version.value).toBe("16.0");
   });
 
-  it("runs from the query CLI (in-process)", async () => {
+  it("runs from the query CLI (in-process)", { timeout: 120_000 }, async () => {
     createAll();
     const stdin = new PassThrough();
     stdin.end("");

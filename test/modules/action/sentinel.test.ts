@@ -404,7 +404,7 @@ describe("sentinel: descriptor and query CLI", () => {
     expect(p.api_version.value).toBe("2024-02-01-preview");
   });
 
-  it("runs from the query CLI (in-process)", async () => {
+  it("runs from the query CLI (in-process)", { timeout: 120_000 }, async () => {
     const stdin = new PassThrough();
     stdin.end("");
     const out = sink();

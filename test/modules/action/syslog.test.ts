@@ -271,7 +271,7 @@ describe("syslog: failures", () => {
     }
   });
 
-  it("a TLS receiver that never completes the handshake times out within the deadline", async () => {
+  it("a TLS receiver that never completes the handshake times out within the deadline", { timeout: 120_000 }, async () => {
     const server = net.createServer(() => undefined);
     const sockets = new Set<net.Socket>();
     server.on("connection", (s) => sockets.add(s));
@@ -361,7 +361,7 @@ describe("syslog: extraction model, descriptor, query CLI", () => {
     ]).toEqual(["tls", "octet-counting", "json", "local0", "threat-level", "misp@32473", "truncate"]);
   });
 
-  it("runs from the query CLI (in-process) over UDP", async () => {
+  it("runs from the query CLI (in-process) over UDP", { timeout: 120_000 }, async () => {
     const stdin = new PassThrough();
     stdin.end("");
     const out = sink();
