@@ -1,3 +1,4 @@
+import { observersOf } from "../../src/core/runtime/observers.js";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -12,7 +13,9 @@ import { mispPost, startConsoleApp, type ConsoleTestApp } from "./helpers.js";
 
 type Status = { journal: { enabled: boolean; reason: string | null; recorded: number }; store: { writerRestarts: number } };
 
-const writerOf = (observer: unknown) => (observer as Journal).sink as JournalWriter;
+/** The journal's writer: the journal is found among the query observers (the metrics watch queries too). */
+const writerOf = (services: Parameters<typeof observersOf>[0]) =>
+  (observersOf(services).find((o) => "store" in o) as unknown as Journal).sink as JournalWriter;
 
 // One server for the file (start-up dominates on a loaded machine); the last test shuts it down.
 let t: ConsoleTestApp;
@@ -27,7 +30,7 @@ afterAll(async () => {
 describe("journal writer thread", () => {
   it("a dead writer thread turns the journal off (banner reason) and is restarted; /query keeps working", async () => {
     {
-      const writer = writerOf(t.app.services.observer);
+      const writer = writerOf(t.app.services);
       expect(writer.up).toBe(true);
       await t.query({ module: "testaction", data: {}, params: {} });
       await t.api("/status");
@@ -57,7 +60,7 @@ describe("journal writer thread", () => {
 
   it("bounds the debug posts waiting for the thread: beyond, they are dropped and counted", async () => {
     {
-      const writer = writerOf(t.app.services.observer);
+      const writer = writerOf(t.app.services);
       const bound = writer as unknown as { maxPosts: number };
       const saved = bound.maxPosts;
       bound.maxPosts = 5;
