@@ -64,7 +64,7 @@ afterAll(async () => {
   rmSync(customRoot, { recursive: true, force: true });
 });
 
-describe("query --print-request (built-in testaction, in-process)", () => {
+describe("query --print-request (built-in testaction, in-process)", { timeout: 120_000 }, () => {
   it("builds the body MISP sends: data as decoded by PHP, slugged params, matchingData by label", async () => {
     const path = "Event._AttributeFlattened.{n}[type=/^ip-/].value";
     const result = await run({
