@@ -87,6 +87,22 @@ export async function importModuleFile(file: string, fresh = false): Promise<unk
 }
 
 /**
+ * Built-in module files never change while the process runs, so each is imported once per
+ * process. Without this, every app a process creates (the test suites create hundreds) compiled
+ * and evaluated every module graph again through tsx's tsImport.
+ */
+const builtinImports = new Map<string, Promise<unknown>>();
+function importBuiltin(file: string): Promise<unknown> {
+  let p = builtinImports.get(file);
+  if (!p) {
+    p = importModuleFile(file);
+    builtinImports.set(file, p);
+    p.catch(() => builtinImports.delete(file));
+  }
+  return p;
+}
+
+/**
  * Imports, validates and prepares one module file; throws with a message fit for the log.
  * With an isolation host, a custom module is imported in an isolate of its own instead.
  */
@@ -97,7 +113,7 @@ export async function loadModuleFile(
   isolation?: IsolationHost,
 ): Promise<LoadedModule> {
   if (isolation && source === "custom" && isolation.appliesTo(mf.name)) return isolation.load(mf);
-  const exports = await importModuleFile(mf.file, fresh);
+  const exports = source === "builtin" && !fresh ? await importBuiltin(mf.file) : await importModuleFile(mf.file, fresh);
   const def = definitionFromExports(exports);
   if (def.kind !== mf.kind) throw new Error(`${mf.kind} folder holds a module of kind "${def.kind}"`);
   return prepareModule(mf.name, mf.file, def, source);
