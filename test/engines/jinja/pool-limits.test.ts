@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { TemplatePool } from "../../../src/engines/jinja/pool.js";
+import { configureTemplatePool, getTemplatePool, TemplatePool } from "../../../src/engines/jinja/pool.js";
+import jinjaModule from "../../../src/modules/expansion/jinja_template_rendering.js";
 
 // Render workers start with a capped V8 young generation and heap: an uncapped young generation
 // grew to ~48 MiB per busy worker (docs/operations-runtime.md, "Memory").
@@ -32,5 +33,22 @@ describe("template pool memory bounds", () => {
     expect(applied?.maxYoungGenerationSizeMb).toBeGreaterThan(8);
     expect(applied?.maxYoungGenerationSizeMb).toBeLessThanOrEqual(32);
     expect(applied?.maxOldGenerationSizeMb).toBe(128);
+  }, 60_000);
+
+  it("takes the caps from the module's settings (max_young_mb, max_heap_mb)", async () => {
+    const settings: Record<string, string> = { max_young_mb: "16", max_heap_mb: "96", warm_start: "true" };
+    const ctx = { setting: (key: string) => settings[key] } as Parameters<NonNullable<typeof jinjaModule.init>>[0];
+    try {
+      await jinjaModule.init?.(ctx);
+      const limits = getTemplatePool().workerResourceLimits();
+      expect(limits.length).toBeGreaterThan(0);
+      for (const applied of limits) {
+        expect(applied?.maxYoungGenerationSizeMb).toBeGreaterThan(8);
+        expect(applied?.maxYoungGenerationSizeMb).toBeLessThanOrEqual(16);
+        expect(applied?.maxOldGenerationSizeMb).toBe(96);
+      }
+    } finally {
+      await configureTemplatePool({});
+    }
   }, 60_000);
 });
