@@ -22,7 +22,8 @@ const listing = `${tmpdir()}/misp-modules-ts-bench-memory-modules.json`;
 writeFileSync(listing, "[]");
 
 const idleMs = 5000;
-const ours = await startServer((port) => ["dist/cli.js", "-p", String(port), "--no-console"], {
+// Started as the Dockerfile, the systemd unit and `npm start` start it (docs/operations-runtime.md, "Memory").
+const ours = await startServer((port) => ["--max-semi-space-size=2", "dist/cli.js", "-p", String(port), "--no-console"], {
   env: { MISP_MODULES_JINJA_TEMPLATE_RENDERING_IDLE_MS: String(idleMs) },
   timeoutMs: 120_000,
 });

@@ -132,8 +132,23 @@ describe("Dockerfile", () => {
   it("ships everything package.json lists in files, and runs the built CLI", () => {
     const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
     for (const f of pkg.files) expect(runtime, f).toMatch(new RegExp(`^COPY .*\\b${f.replace(".", "\\.")}\\b`, "m"));
-    expect(runtime).toMatch(/CMD \["node", "dist\/cli\.js"\]/);
+    expect(runtime).toMatch(/CMD \["node", "--max-semi-space-size=2", "dist\/cli\.js"\]/);
     expect(runtime).toMatch(/^USER node$/m);
     for (const m of dockerfile.matchAll(/\b(MISP_MODULES_[A-Z_]+)=/g)) expect(KNOWN_ENV.has(m[1]!), m[1]).toBe(true);
+  });
+});
+
+// The main thread's V8 semi-space cannot be set from inside the process (docs/operations-runtime.md,
+// "Memory"): every shipped way of starting the server passes the same flag.
+describe("main-thread heap flag", () => {
+  const flag = "--max-semi-space-size=2";
+  it("is passed by the Dockerfile, the systemd unit, npm start and the memory bench", () => {
+    const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(`node ${flag} dist/cli.js`);
+    expect(read("Dockerfile")).toContain(`CMD ["node", "${flag}", "dist/cli.js"]`);
+    expect(read("deploy/systemd/misp-modules-ts.service")).toMatch(
+      new RegExp(`^ExecStart=/usr/bin/node ${flag} /opt/misp-modules-ts/dist/cli\\.js$`, "m"),
+    );
+    expect(read("bench/memory.mjs")).toContain(`"${flag}", "dist/cli.js"`);
   });
 });

@@ -21,6 +21,12 @@ export interface TemplatePoolOptions {
   limits?: Partial<RenderLimits>;
   /** V8 heap cap per worker in MiB, so a hostile template cannot exhaust the server's memory (default 512). */
   maxHeapMb?: number;
+  /**
+   * V8 young-generation cap per worker in MiB (default 8). V8 otherwise lets a busy worker's
+   * young generation grow to ~48 MiB, and renders allocate enough to make it do so: with two
+   * workers that was most of the server's RSS beyond a bare Fastify process (docs/operations-runtime.md).
+   */
+  maxYoungMb?: number;
   /** Parsed roaming data kept per worker, keyed by its JSON text (default 16 entries, 0 disables). */
   dataCacheEntries?: number;
   /** Total JSON characters those entries may hold per worker (default 32 Mi). */
@@ -57,7 +63,7 @@ export class TemplatePoolError extends Error {
   }
 }
 
-const DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 256, maxHeapMb: 512, idleMs: 60_000 };
+const DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 256, maxHeapMb: 512, maxYoungMb: 8, idleMs: 60_000 };
 
 type JobPayload = { text: string } | { template: string; data: unknown };
 
@@ -166,6 +172,7 @@ export class TemplatePool {
   private readonly maxQueue: number;
   private readonly workerData: TemplateWorkerData;
   private readonly maxHeapMb: number;
+  private readonly maxYoungMb: number;
   private readonly slots: WorkerSlot[] = [];
   private readonly board: ClaimBoard;
   /** Renders not yet posted to any worker, oldest first. */
@@ -185,6 +192,7 @@ export class TemplatePool {
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     this.maxQueue = Math.max(0, options.maxQueue ?? DEFAULTS.maxQueue);
     this.maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
+    this.maxYoungMb = options.maxYoungMb ?? DEFAULTS.maxYoungMb;
     this.idleMs = Math.max(0, options.idleMs ?? DEFAULTS.idleMs);
     this.board = new ClaimBoard(this.size * PIPELINE_DEPTH);
     this.workerData = {
@@ -223,6 +231,11 @@ export class TemplatePool {
       busy: this.slots.filter((slot) => slot.jobs.length > 0).length,
       queued: this.waiting(),
     };
+  }
+
+  /** The V8 limits in effect in each started worker, as the worker's isolate reports them back. */
+  workerResourceLimits(): Array<Worker["resourceLimits"]> {
+    return this.slots.filter((slot) => slot.ready).map((slot) => slot.worker.resourceLimits);
   }
 
   /** Stops all workers; pending renders are rejected. */
@@ -462,10 +475,15 @@ export class TemplatePool {
     while (!this.closed && this.slots.length < this.size) this.slots.push(this.spawn());
   }
 
+  /** The V8 limits each worker is started with. */
+  resourceLimits(): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } {
+    return { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: this.maxYoungMb };
+  }
+
   private spawn(): WorkerSlot {
     const worker = new Worker(WORKER_SCRIPT, {
       workerData: { ...this.workerData, workerModule: WORKER_MODULE },
-      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
+      resourceLimits: this.resourceLimits(),
     });
     // Idle workers must not keep a process alive; pending renders hold a timer, which does.
     worker.unref();

@@ -51,7 +51,8 @@ export default defineExpansionModule({
   output: ["text"],
 
   // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>)
-  // size the process-wide template pool: workers, timeout_ms, max_queue, idle_ms, and the engine limits
+  // size the process-wide template pool: workers, timeout_ms, max_queue, idle_ms, the
+  // per-worker V8 heap caps max_heap_mb and max_young_mb, and the engine limits
   // max_output_bytes, max_range_size, max_loop_iterations, and warm_start. Unset keys keep the defaults.
   async init(ctx) {
     const pool = {
@@ -59,6 +60,8 @@ export default defineExpansionModule({
       timeoutMs: positiveSetting(ctx, "timeout_ms"),
       maxQueue: positiveSetting(ctx, "max_queue"),
       idleMs: positiveSetting(ctx, "idle_ms"),
+      maxHeapMb: positiveSetting(ctx, "max_heap_mb"),
+      maxYoungMb: positiveSetting(ctx, "max_young_mb"),
     };
     const limits = Object.fromEntries(
       Object.entries({
