@@ -14,6 +14,7 @@ import { builtinRoot, loadRoot } from "../core/registry/loader.js";
 import { ModuleRegistry } from "../core/registry/registry.js";
 import { installSdkResolution } from "../core/registry/sdk-resolution.js";
 import { SECRET_PREFIX, SecretStore } from "../services/secrets/store.js";
+import { exitAfterOutput } from "./exit.js";
 
 // `misp-modules-ts check`: what would stop or hobble the server, one line per finding, for CI and
 // systemd's ExecStartPre (docs/operations.md, "check"). Values of secrets are never printed.
@@ -381,6 +382,6 @@ export function registerCheckCommand(program: Command): void {
       const findings = await runCheck({ config: opts.config, network: opts.network, timeoutMs });
       if (opts.json) process.stdout.write(JSON.stringify(findings, null, 2) + "\n");
       else for (const f of findings) process.stdout.write(formatFinding(f) + "\n");
-      process.exit(findings.some((f) => f.level === "error") ? 1 : 0);
+      exitAfterOutput(findings.some((f) => f.level === "error") ? 1 : 0);
     });
 }

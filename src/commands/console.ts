@@ -4,6 +4,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { ENV } from "../core/config.js";
 import { parseParamAssignment } from "../core/misp-request/index.js";
+import { exitAfterOutput } from "./exit.js";
 
 export interface ConsoleIo {
   stdout: NodeJS.WritableStream;
@@ -113,7 +114,7 @@ export function registerConsoleCommands(program: Command): void {
   const io: ConsoleIo = { stdout: process.stdout, stderr: process.stderr };
   const finish = (p: Promise<number>) =>
     p.then(
-      (code) => process.exit(code),
+      (code) => exitAfterOutput(code),
       (e: Error) => {
         process.stderr.write(`misp-modules-ts: ${e.message}\n`);
         process.exit(1);

@@ -8,6 +8,7 @@ import { installSdkResolution } from "../core/registry/sdk-resolution.js";
 import { moduleTableMarkdown } from "../core/introspection/module-table.js";
 import { moduleGuides, moduleReferenceMarkdown } from "../core/introspection/module-reference.js";
 import { PACKAGE_ROOT } from "../package-info.js";
+import { exitAfterOutput } from "./exit.js";
 
 // `misp-modules-ts modules`: what the server would list, without starting it.
 
@@ -49,6 +50,6 @@ export function registerModulesCommand(program: Command): void {
         for (const d of descriptors.sort((a, b) => a.name.localeCompare(b.name)))
           process.stdout.write(`${d.name.padEnd(28)} ${(d.meta["module-type"] as string[]).join(",").padEnd(16)} ${d.meta.description}\n`);
       // Modules may hold timers or pools; the listing is done.
-      process.exit(0);
+      exitAfterOutput(0);
     });
 }

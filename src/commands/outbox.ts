@@ -7,6 +7,7 @@ import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
 import { openRedisOutbox } from "../core/outbox/redis-backend.js";
 import { SqliteOutbox } from "../core/outbox/sqlite-backend.js";
 import type { JobView, OutboxBackend } from "../core/outbox/types.js";
+import { exitAfterOutput } from "./exit.js";
 
 // `misp-modules-ts outbox`: the queued deliveries from a terminal (docs/delivery.md). It opens the
 // data directory's store itself (SQLite allows a second process next to a running server), so it
@@ -135,7 +136,7 @@ export function registerOutboxCommand(program: Command): void {
   const io: OutboxIo = { stdout: process.stdout };
   const finish = (p: Promise<number>) =>
     p.then(
-      (code) => process.exit(code),
+      (code) => exitAfterOutput(code),
       (e: Error) => {
         process.stderr.write(`misp-modules-ts: ${e.message}\n`);
         process.exit(1);

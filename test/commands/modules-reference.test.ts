@@ -45,4 +45,20 @@ describe("modules --reference", () => {
     expect(out.stdout).toBe(readFileSync(join(repo, "docs/modules.md"), "utf8"));
     // A child process loading every module: generous under a loaded machine.
   }, 90_000);
+
+  it("modules --json arrives whole through a pipe read late (more than the pipe's 64 KiB)", async () => {
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "modules", "--json"], { cwd: repo });
+      let stdout = "";
+      // Nothing is read for a while: the pipe fills up before the command is done writing.
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 1000);
+      child.stdout.on("data", (d: Buffer) => (stdout += d));
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout.length).toBeGreaterThan(65_536);
+    const listed = JSON.parse(out.stdout) as Array<{ name: string }>;
+    expect(listed.map((m) => m.name)).toContain("testaction");
+  }, 90_000);
 });
