@@ -428,7 +428,7 @@ async function runAdmitted(
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(errorText("MODULE_UNAVAILABLE", mod.error ?? "unknown error"));
       const ctx = createModuleContext(
-        name,
+        mod,
         services,
         signal,
         Date.now() + deadlineMs,
