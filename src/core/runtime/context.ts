@@ -148,6 +148,7 @@ export function createModuleContext(
   run?: DeliveryRun,
 ): ModuleContext {
   const name = typeof module === "string" ? module : module.name;
-  const specs = typeof module === "string" ? NO_SETTINGS : ((module.def.serverSettings ?? NO_SETTINGS) as Record<string, ServerSettingSpec>);
+  const specs =
+    typeof module === "string" ? NO_SETTINGS : ((module.def.serverSettings ?? NO_SETTINGS) as Record<string, ServerSettingSpec>);
   return new RequestContext(name, specs, services, signal, deadline, bindings, secretValues, onCall, run);
 }

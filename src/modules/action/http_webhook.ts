@@ -111,7 +111,8 @@ type WebhookParams = ParamValues<(typeof definition)["params"]>;
 /** Everything the request needs, checked: allow-list, accepted statuses, headers, body. */
 function buildWebhookRequest(
   params: WebhookParams,
-  data: unknown, matchingData: Readonly<Record<string, unknown>>,
+  data: unknown,
+  matchingData: Readonly<Record<string, unknown>>,
   ctx: ContextFor<typeof WEBHOOK_SERVER_SETTINGS>,
 ) {
   try {

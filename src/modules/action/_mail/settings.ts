@@ -12,7 +12,11 @@ export const SECURITY_CHOICES = ["starttls", "tls", "none"] as const;
 /** The relay the server offers (docs/writing-modules.md#server-settings); the node's parameters win. */
 export const MAIL_SERVER_SETTINGS = {
   smtp_host: serverSetting.text({ description: "The server's SMTP relay, used when the node leaves smtp_host empty." }),
-  smtp_port: serverSetting.integer({ min: 1, max: 65535, description: "Port of the relay. Default: from the security mode (587, 465, 25)." }),
+  smtp_port: serverSetting.integer({
+    min: 1,
+    max: 65535,
+    description: "Port of the relay. Default: from the security mode (587, 465, 25).",
+  }),
   smtp_security: serverSetting.oneOf(SECURITY_CHOICES, { description: "starttls, tls or none. Default: starttls." }),
   smtp_username: serverSetting.text({ trim: false, description: "AUTH user for the server's relay (never sent to another host)." }),
   smtp_password: serverSetting.secret({ description: "AUTH password for the server's relay (never sent to another host)." }),
