@@ -8,7 +8,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
 import { eventFacts, eventLink, tlpOf } from "../shared/roaming/event-facts.js";
 import { attributesOf, isObject } from "../shared/roaming/event-view.js";
-import { MISP_LINK_SETTINGS, type MispLinkContext } from "../shared/roaming/misp-link-setting.js";
+import { MISP_LINK_SETTINGS } from "../shared/roaming/misp-link-setting.js";
 
 // DFIR-IRIS (docs/actions-cases.md): an alert (default) or a case. IRIS 2.4 routes answer a
 // {status, message, data} envelope with HTTP 200; IRIS 2.5+ has /api/v2 routes (201 with the

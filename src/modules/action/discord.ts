@@ -1,5 +1,5 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import type { HttpResponse, ModuleContext, ParamValues } from "../../sdk/index.js";
+import type { HttpResponse, ParamValues } from "../../sdk/index.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { escapeMarkdown } from "../shared/messages/markdown-escape.js";
 import { messageText } from "../shared/messages/message-text.js";

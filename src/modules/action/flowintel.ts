@@ -6,7 +6,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
 import { eventFacts, eventLink } from "../shared/roaming/event-facts.js";
 import { eventOf, isObject } from "../shared/roaming/event-view.js";
-import { MISP_LINK_SETTINGS, type MispLinkContext } from "../shared/roaming/misp-link-setting.js";
+import { MISP_LINK_SETTINGS } from "../shared/roaming/misp-link-setting.js";
 
 // Flowintel (docs/actions-cases.md): a case, from the MISP event itself (create_with_event)
 // or from title and description only, then optional tasks. Case titles are unique in

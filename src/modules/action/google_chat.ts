@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ModuleContext, ParamValues } from "../../sdk/index.js";
+import type { ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { fitText, jsonBytes } from "../shared/messages/fit.js";
 import { googleErrorDetail } from "../shared/messages/google-error.js";

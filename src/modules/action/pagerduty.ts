@@ -1,5 +1,5 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
-import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
+import type { HttpResponse } from "../../sdk/index.js";
 import { hashedDestination, hostOf } from "../shared/destination-key.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";

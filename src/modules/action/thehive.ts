@@ -1,4 +1,4 @@
-import type { ModuleContext, ParamValues } from "../../sdk/index.js";
+import type { ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
 import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
