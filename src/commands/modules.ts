@@ -5,7 +5,7 @@ import { builtinRoot, loadRoot } from "../core/registry/loader.js";
 import { IsolationHost } from "../core/isolation/host.js";
 import { ModuleRegistry } from "../core/registry/registry.js";
 import { installSdkResolution } from "../core/registry/sdk-resolution.js";
-import { moduleTableMarkdown } from "../core/introspection/module-table.js";
+import { moduleTableMarkdown, serverSettingKeys } from "../core/introspection/module-table.js";
 import { moduleGuides, moduleReferenceMarkdown } from "../core/introspection/module-reference.js";
 import { PACKAGE_ROOT } from "../package-info.js";
 import { exitAfterOutput } from "./exit.js";
@@ -45,7 +45,7 @@ export function registerModulesCommand(program: Command): void {
         const guides = moduleGuides(join(PACKAGE_ROOT, "docs"), names, ["modules.md", "protocol.md"]);
         process.stdout.write(moduleReferenceMarkdown(registry.all(), guides));
       } else if (opts.json) process.stdout.write(JSON.stringify(descriptors, null, 2) + "\n");
-      else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors) + "\n");
+      else if (opts.markdown) process.stdout.write(moduleTableMarkdown(descriptors, serverSettingKeys(registry.all())) + "\n");
       else
         for (const d of descriptors.sort((a, b) => a.name.localeCompare(b.name)))
           process.stdout.write(`${d.name.padEnd(28)} ${(d.meta["module-type"] as string[]).join(",").padEnd(16)} ${d.meta.description}\n`);

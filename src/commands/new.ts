@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { builtinRoot, KIND_DIRS, listModuleFiles, type ModuleKind } from "../core/registry/loader.js";
 import { moduleNameProblem } from "../core/registry/naming.js";
+import { serverSettingEnvName } from "../sdk/server-settings.js";
 
 // `misp-modules-ts new action|expansion NAME [--dir DIR]`: writes a working module file and
 // a test that runs it the way MISP calls it, into the custom module root DIR (the folder
@@ -101,7 +102,7 @@ export function registerNew(program: Command): void {
 // ---- Templates. Generated code follows the repository style and must pass `tsc --strict`.
 
 function actionModule(name: string): string {
-  return `import { defineActionModule, ModuleError, param } from "misp-modules-ts";
+  return `import { defineActionModule, ModuleError, param, serverSetting } from "misp-modules-ts";
 
 // ${name}: a MISP workflow action. Scaffolded by \`misp-modules-ts new action ${name}\`;
 // see docs/writing-modules.md. The file name is the module name; MISP shows the parameters
@@ -122,6 +123,12 @@ export default defineActionModule({
     values_path: param.hashPath({ placeholder: "Event._AttributeFlattened.{n}.value", description: "Values to count." }),
     require_values: param.boolean({ default: false, description: "Fail when the path selects nothing." }),
   },
+  // Set by the server's operator, not in MISP: modules.${name}.max_values in the config file or
+  // ${serverSettingEnvName(name, "max_values")} in the environment. A bad value fails the module at load;
+  // the handler gets it typed in ctx.settings (docs/writing-modules.md#server-settings).
+  serverSettings: {
+    max_values: serverSetting.integer({ min: 1, default: 10000, description: "Values the path may select at most." }),
+  },
   // With blocking: true a failure stops the workflow (and refuses the user's action on a
   // blocking trigger such as event-publish). Only a reply with "error" is a failure.
   blocking: false,
@@ -129,6 +136,7 @@ export default defineActionModule({
     const values = matchingData.values_path;
     const count = Array.isArray(values) ? values.length : 0;
     if (params.require_values && count === 0) throw new ModuleError("the path matched no value");
+    if (count > ctx.settings.max_values) throw new ModuleError(\`\${count} values, more than max_values (\${ctx.settings.max_values})\`);
     ctx.log.info({ count }, params.message || "${name}");
     // MISP ignores everything but "error"; the count shows up in local runs and tests.
     return { data: { count } };
@@ -170,11 +178,11 @@ function actionTest(name: string): string {
 // Run from your project: node --import tsx --test <module root>/action/${name}.test.ts
 ${testPreamble("action")}
 /** Values stored in the node, by parameter name; the exit code is 1 when MISP would see a failure. */
-function query(values: Record<string, string>): Promise<{ code: number; reply: Record<string, unknown> }> {
+function query(values: Record<string, string>, serverEnv: Record<string, string> = {}): Promise<{ code: number; reply: Record<string, unknown> }> {
   const params = Object.entries(values).flatMap(([k, v]) => ["--param", \`\${k}=\${v}\`]);
   const args = [...cli(), "query", "${name}", "--data", fixture, "--compact", ...params];
   // MISP_MODULES_CUSTOM is the environment form of -c: the module roots to load.
-  const env = { ...process.env, MISP_MODULES_CUSTOM: moduleRoot };
+  const env = { ...process.env, MISP_MODULES_CUSTOM: moduleRoot, ...serverEnv };
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { env }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
@@ -197,6 +205,17 @@ test("fails, with the module name in the error, when required values are missing
   const { code, reply } = await query({ values_path: "Event._AttributeFlattened.{n}[type=no-such-type].value", require_values: "yes" });
   assert.equal(code, 1);
   assert.deepEqual(reply, { error: "${name}: the path matched no value" });
+});
+
+test("takes max_values from the server's environment, typed", async () => {
+  const path = "Event._AttributeFlattened.{n}.value";
+  const { code, reply } = await query({ values_path: path }, { ${serverSettingEnvName(name, "max_values")}: "1" });
+  assert.equal(code, 1);
+  assert.deepEqual(reply, { error: \`${name}: \${roaming.Event._AttributeFlattened.length} values, more than max_values (1)\` });
+  // A value that is not a whole number fails the module at load, naming the key.
+  const bad = await query({ values_path: path }, { ${serverSettingEnvName(name, "max_values")}: "many" });
+  assert.equal(bad.code, 1);
+  assert.match(String(bad.reply.error), /modules\\.${name}\\.max_values must be a whole number/);
 });
 `;
 }

@@ -14,6 +14,7 @@ import { installSdkResolution } from "./registry/sdk-resolution.js";
 import { watchModuleRoots } from "./registry/watcher.js";
 import { gateLimitsFrom, ModuleGates } from "./runtime/concurrency.js";
 import { createModuleContext } from "./runtime/context.js";
+import { serverSettingsProblem } from "./runtime/server-settings-check.js";
 import { IsolationHost } from "./isolation/host.js";
 import { Outbox, sqliteBackend, storeExists } from "./outbox/outbox.js";
 import { Sealer } from "./outbox/sealing.js";
@@ -69,10 +70,17 @@ const NEVER_ABORTED = new AbortController().signal;
 
 /** Starts a module's optional init() in the background; queries wait for it, /modules does not. */
 export function startInit(mod: LoadedModule, services: Services): void {
+  const problem = serverSettingsProblem(mod, services);
+  if (problem) {
+    mod.state = "failed";
+    mod.error = problem;
+    services.log.error({ module: mod.name, err: problem }, "module server settings are invalid");
+    return;
+  }
   const init = mod.def.init;
   if (!init) return;
   mod.state = "initialising";
-  const ctx = createModuleContext(mod.name, services, () => NEVER_ABORTED, Number.POSITIVE_INFINITY);
+  const ctx = createModuleContext(mod, services, () => NEVER_ABORTED, Number.POSITIVE_INFINITY);
   mod.ready = Promise.resolve()
     .then(() => init.call(mod.def, ctx))
     .then(

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { serverSettingEnvName } from "../sdk/server-settings.js";
 
 // One schema for every setting, whatever its source. Precedence: defaults < config file
 // (JSON) < environment variables < command-line flags.
@@ -392,6 +393,6 @@ export function loadConfig(sources: { file?: string; flags?: ConfigInput; env?: 
 export function moduleSetting(config: Config, module: string, key: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const v = config.modules[module]?.[key];
   if (v !== undefined && v !== "") return String(v);
-  const e = env[`MISP_MODULES_${module}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_")];
+  const e = env[serverSettingEnvName(module, key)];
   return e === undefined || e === "" ? undefined : e;
 }

@@ -3,6 +3,8 @@ export { param } from "./params.js";
 export type { ParamKind, ParamSpec, ParamValues, ParamWidget } from "./params.js";
 export { setting } from "./settings.js";
 export type { SettingSpec } from "./settings.js";
+export { readServerSettings, ServerSettingError, serverSetting, serverSettingEnvName } from "./server-settings.js";
+export type { ServerSettingKind, ServerSettingSpec, ServerSettingValues } from "./server-settings.js";
 export { isModuleError, ModuleError, ParamError, parseParam } from "./errors.js";
 export { checkHttpUrl, type HttpUrlProblem } from "./http-url.js";
 export type * from "./types.js";

@@ -1,6 +1,7 @@
 import type { GuardState } from "../services/guard-state/types.js";
 import type { HttpClient } from "../services/http/types.js";
 import type { ParamSpec, ParamValues } from "./params.js";
+import type { ServerSettingSpec, ServerSettingValues } from "./server-settings.js";
 import type { SettingSpec } from "./settings.js";
 
 /** The subset of pino's logger that modules use. */
@@ -28,8 +29,8 @@ export interface ModuleMeta {
   output?: string;
 }
 
-/** What every handler gets besides its input. */
-export interface ModuleContext {
+/** What every handler gets besides its input; `S` types the declared server settings. */
+export interface ModuleContext<S = Readonly<Record<string, unknown>>> {
   /** The module's name (its file name). */
   readonly module: string;
   readonly log: ModuleLogger;
@@ -46,6 +47,11 @@ export interface ModuleContext {
    * are scrubbed from this request's error reply and logs.
    */
   setting(key: string): string | undefined;
+  /**
+   * The module's declared `serverSettings`, parsed and defaulted (checked when the module
+   * loaded: a bad value fails the load). Prefer this to `setting()` (docs/writing-modules.md#server-settings).
+   */
+  readonly settings: S;
   /** Resolves a `secret:NAME` reference (other strings are returned unchanged); the value is scrubbed from errors. */
   resolveSecret(value: string): string;
   /**
@@ -76,14 +82,14 @@ export interface DeliveryInfo {
  * in its parameters, the data and the server settings, and it may run again with the same
  * `ctx.delivery.id` after a failure.
  */
-export interface OutboundSpec<V = Record<string, unknown>> {
+export interface OutboundSpec<V = Record<string, unknown>, C extends ModuleContext<any> = ModuleContext> {
   /**
    * Key for per-destination limits and metrics. Never a secret (hash tokens). Default: the
    * module name and the host of the first non-empty URL parameter.
    */
   destination?(params: V): string;
   /** Checks done before a delivery is queued (payload builds, values parse); throw ParamError/ModuleError. */
-  validate?(input: ActionInput<V>, ctx: ModuleContext): void | Promise<void>;
+  validate?(input: ActionInput<V>, ctx: C): void | Promise<void>;
   /** Default attempts and maximum age; server settings win. */
   retry?: { maxAttempts?: number; maxAgeMs?: number };
   /** Default per-destination limits; server settings win. */
@@ -121,7 +127,13 @@ export interface ModuleLimits {
   timeoutMs?: number;
 }
 
-export interface ActionModuleDefinition<P extends Record<string, ParamSpec> = Record<string, ParamSpec>> extends ModuleLimits {
+/** The context of a module that declares `serverSettings` S. */
+export type ContextFor<S extends Record<string, ServerSettingSpec>> = ModuleContext<ServerSettingValues<S>>;
+
+export interface ActionModuleDefinition<
+  P extends Record<string, ParamSpec> = Record<string, ParamSpec>,
+  SS extends Record<string, ServerSettingSpec> = Record<string, ServerSettingSpec>,
+> extends ModuleLimits {
   readonly kind: "action";
   meta: ModuleMeta;
   /** Font Awesome icon name and class for the workflow node (e.g. "envelope" + "fas"). */
@@ -131,11 +143,13 @@ export interface ActionModuleDefinition<P extends Record<string, ParamSpec> = Re
   blocking?: boolean;
   supportFilters?: boolean;
   expectMispCoreFormat?: boolean;
-  handler(input: ActionInput<ParamValues<P>>, ctx: ModuleContext): Promise<ActionResult> | ActionResult;
+  /** Values the server's operator sets (config file, environment), typed in `ctx.settings`. */
+  serverSettings?: SS;
+  handler(input: ActionInput<ParamValues<P>>, ctx: ContextFor<SS>): Promise<ActionResult> | ActionResult;
   /** Sends something out and may be queued in the outbox (ignored for blocking modules). */
-  outbound?: OutboundSpec<ParamValues<P>>;
+  outbound?: OutboundSpec<ParamValues<P>, ContextFor<SS>>;
   /** Optional one-time warm-up; queries wait for it, /modules does not. */
-  init?(ctx: Omit<ModuleContext, "signal" | "deadline" | "delivery">): Promise<void>;
+  init?(ctx: Omit<ContextFor<SS>, "signal" | "deadline" | "delivery">): Promise<void>;
 }
 
 export type ExpansionModuleType = "expansion" | "hover";
@@ -152,7 +166,10 @@ export interface ExpansionInput<S extends string> {
 /** An expansion reply: usually `{results: ...}`; may carry `error` (docs/protocol.md#expansion-replies). */
 export type ExpansionReply = Record<string, unknown>;
 
-export interface ExpansionModuleDefinition<S extends Record<string, SettingSpec> = Record<string, SettingSpec>> extends ModuleLimits {
+export interface ExpansionModuleDefinition<
+  S extends Record<string, SettingSpec> = Record<string, SettingSpec>,
+  SS extends Record<string, ServerSettingSpec> = Record<string, ServerSettingSpec>,
+> extends ModuleLimits {
   readonly kind: "expansion";
   meta: ModuleMeta;
   moduleType: ExpansionModuleType[];
@@ -162,11 +179,14 @@ export interface ExpansionModuleDefinition<S extends Record<string, SettingSpec>
   output?: string[];
   /** `misp_standard` selects the attribute/object request and reply formats. */
   format?: "misp_standard";
+  /** MISP settings: set by MISP's admin, sent in `config`. */
   settings?: S;
-  handler(input: ExpansionInput<Extract<keyof S, string>>, ctx: ModuleContext): Promise<ExpansionReply> | ExpansionReply;
+  /** Values the server's operator sets (config file, environment), typed in `ctx.settings`. */
+  serverSettings?: SS;
+  handler(input: ExpansionInput<Extract<keyof S, string>>, ctx: ContextFor<SS>): Promise<ExpansionReply> | ExpansionReply;
   /** Shape of every failure reply (default `{error, results: []}`, docs/protocol.md#expansion-errors). */
   errorReply?(message: string): ExpansionReply;
-  init?(ctx: Omit<ModuleContext, "signal" | "deadline" | "delivery">): Promise<void>;
+  init?(ctx: Omit<ContextFor<SS>, "signal" | "deadline" | "delivery">): Promise<void>;
 }
 
-export type ModuleDefinition = ActionModuleDefinition<any> | ExpansionModuleDefinition<any>;
+export type ModuleDefinition = ActionModuleDefinition<any, any> | ExpansionModuleDefinition<any, any>;

@@ -128,6 +128,8 @@ describe("scaffolded files", () => {
       matchingData: { "Values Path": [] },
     });
     expect(failed.body).toEqual({ error: "made_action: the path matched no value" });
+    // The declared server setting's default applies (10000 values at most).
+    expect(readFileSync(join(tmp.root, "action", "made_action.ts"), "utf8")).toContain("serverSetting.integer");
     const enriched = await t.query({ module: "made_expansion", domain: "www.example.org", config: { label_prefix: null } });
     expect(enriched.body).toEqual({
       results: [{ types: ["text"], values: ["label: www", "label: example", "label: org"], comment: "labels of www.example.org" }],
@@ -157,14 +159,17 @@ describe("scaffolded files", () => {
     expect((result as { stdout: string }).stdout).toBe("");
   }, 120_000);
 
-  it.each(["action/made_action.test.ts", "expansion/made_expansion.test.ts"])(
+  it.each([
+    ["action/made_action.test.ts", 3],
+    ["expansion/made_expansion.test.ts", 2],
+  ])(
     "generated test %s passes (node --test, run from the package)",
-    async (rel) => {
+    async (rel, tests) => {
       const { stdout } = await run(process.execPath, ["--import", "tsx", "--test", join(tmp.root, rel)], {
         cwd: PACKAGE_ROOT,
         env: CHILD_ENV,
       });
-      expect(stdout).toMatch(/^# pass 2$/m);
+      expect(stdout).toMatch(new RegExp(`^# pass ${tests}$`, "m"));
       expect(stdout).toMatch(/^# fail 0$/m);
     },
     120_000,

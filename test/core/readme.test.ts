@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { builtinRoot, loadRoot } from "../../src/core/registry/loader.js";
 import { ModuleRegistry } from "../../src/core/registry/registry.js";
-import { moduleTableMarkdown } from "../../src/core/introspection/module-table.js";
+import { moduleTableMarkdown, serverSettingKeys } from "../../src/core/introspection/module-table.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -19,7 +19,12 @@ describe("README", () => {
     const log = { info() {}, warn() {}, error() {} };
     await loadRoot(builtinRoot(), "builtin", registry, { allowShadowing: false, log });
     const section = /<!-- modules:start -->\n([\s\S]*?)\n<!-- modules:end -->/.exec(readme)?.[1];
-    expect(section).toBe(moduleTableMarkdown(registry.all().map((m) => m.descriptor)));
+    expect(section).toBe(
+      moduleTableMarkdown(
+        registry.all().map((m) => m.descriptor),
+        serverSettingKeys(registry.all()),
+      ),
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedModule } from "../registry/registry.js";
+import { serverSettingEnvName } from "../../sdk/server-settings.js";
 
 // docs/modules.md, the reference page of the built-in modules, generated from their
 // declarations (`misp-modules-ts modules --reference`) so it cannot drift from the code;
@@ -42,6 +43,26 @@ export function moduleGuides(docsDir: string, names: readonly string[], skip: re
   return guides;
 }
 
+/**
+ * The module's declared server settings (docs/writing-modules.md#server-settings): set by the
+ * server's operator, never by MISP. Empty when it declares none.
+ */
+export function serverSettingsTable(m: LoadedModule): string[] {
+  const entries = Object.entries((m.def.serverSettings ?? {}) as Record<string, SettingFacts & { kind?: unknown }>);
+  if (!entries.length) return [];
+  return [
+    "Server settings (`modules." + m.name + ".<key>` in the config file, or the environment variable):",
+    "",
+    "| Server setting | Environment | Kind | Default | Secret | Description |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...entries.map(([key, s]) => {
+      const dflt = s.default === undefined ? "—" : tcode(String(s.default));
+      return `| ${code(key)} | ${code(serverSettingEnvName(m.name, key))} | ${String(s.kind ?? "text")} | ${dflt} | ${yes(s.secret === true) || "—"} | ${cell(String(s.description ?? "")) || "—"} |`;
+    }),
+    "",
+  ];
+}
+
 function actionSection(m: LoadedModule, guides: readonly string[]): string[] {
   if (m.def.kind !== "action") return [];
   const def = m.def;
@@ -76,6 +97,7 @@ function actionSection(m: LoadedModule, guides: readonly string[]): string[] {
         ]
       : ["No parameters (MISP sends `params: []`)."]),
     "",
+    ...serverSettingsTable(m),
   ];
 }
 
@@ -112,6 +134,7 @@ function expansionSection(m: LoadedModule, guides: readonly string[]): string[] 
       ? ["| Setting | MISP setting | Default | Secret | Description |", "| --- | --- | --- | --- | --- |", ...settings]
       : ["No MISP settings."]),
     "",
+    ...serverSettingsTable(m),
   ];
 }
 

@@ -12,6 +12,7 @@ import { importModuleFile, type ModuleKind } from "../registry/loader.js";
 import { ModuleRegistry, prepareModule, type LoadedModule } from "../registry/registry.js";
 import { ensureNativeTypeScript, installSdkResolution, sdkEntryUrl } from "../registry/sdk-resolution.js";
 import { createModuleContext } from "../runtime/context.js";
+import { serverSettingsProblem } from "../runtime/server-settings-check.js";
 import { runQuery } from "../runtime/run-query.js";
 import type { Services } from "../runtime/services.js";
 import type { ParamSpec } from "../../sdk/params.js";
@@ -185,6 +186,14 @@ function definitionData(def: ModuleDefinition): DefinitionData {
 
 /** Same rules as startInit in app.ts: queries wait for init(), the server learns its outcome. */
 function startInit(m: LoadedModule, after: Promise<unknown>): void {
+  const problem = serverSettingsProblem(m, services);
+  if (problem) {
+    m.state = "failed";
+    m.error = clip(problem, MAX_ERROR_CHARS);
+    log.error({ module: m.name, err: m.error }, "module server settings are invalid");
+    post({ t: "init", ok: false, error: m.error });
+    return;
+  }
   const init = m.def.init;
   if (!init) return;
   m.state = "initialising";
@@ -193,7 +202,7 @@ function startInit(m: LoadedModule, after: Promise<unknown>): void {
     .then(() =>
       init.call(
         m.def,
-        createModuleContext(m.name, services, () => never, Number.POSITIVE_INFINITY),
+        createModuleContext(m, services, () => never, Number.POSITIVE_INFINITY),
       ),
     )
     .then(

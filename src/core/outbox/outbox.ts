@@ -133,7 +133,7 @@ export class Outbox implements OutboxHook {
     try {
       if (def.outbound?.validate) {
         const ctx = createModuleContext(
-          mod.name,
+          mod,
           services,
           () => AbortSignal.timeout(config.deadlineMs),
           Date.now() + config.deadlineMs,

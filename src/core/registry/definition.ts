@@ -15,7 +15,13 @@ const ParamSpecShape = z.looseObject({
   schema: z.custom<z.ZodType>((v) => !!v && typeof (v as { safeParse?: unknown }).safeParse === "function", "must be a zod schema"),
 });
 const Meta = z.looseObject({ description: z.string().min(1, "meta.description is required") });
-const Limits = { timeoutMs: z.number().int().positive().optional(), init: fn.optional(), handler: fn };
+const ServerSettingShape = z.looseObject({ description: z.string(), default: z.string().optional(), secret: z.boolean(), parse: fn });
+const Limits = {
+  timeoutMs: z.number().int().positive().optional(),
+  init: fn.optional(),
+  handler: fn,
+  serverSettings: z.record(z.string(), ServerSettingShape).optional(),
+};
 
 const ActionShape = z.looseObject({
   kind: z.literal("action"),

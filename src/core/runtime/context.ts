@@ -5,6 +5,7 @@ import { type GuardState, unavailableGuardState } from "../../services/guard-sta
 import type { HttpClient, HttpResponse } from "../../services/http/types.js";
 import type { DeliveryInfo, ModuleContext, ModuleLogger } from "../../sdk/types.js";
 import type { Services } from "./services.js";
+import { readServerSettings, type ServerSettingSpec } from "../../sdk/server-settings.js";
 import { SECRET_NAME_RE, urlCredentialParts } from "../../services/secrets/scrub.js";
 
 /** How a run made by the outbox worker differs from a query (src/core/outbox). */
@@ -33,9 +34,11 @@ class RequestContext implements ModuleContext {
   private logger?: ModuleLogger;
   private client?: HttpClient;
   private deliveryInfo?: DeliveryInfo;
+  private settingValues?: Readonly<Record<string, unknown>>;
 
   constructor(
     readonly module: string,
+    private readonly settingSpecs: Readonly<Record<string, ServerSettingSpec>>,
     private readonly services: Services,
     private readonly makeSignal: () => AbortSignal,
     readonly deadline: number,
@@ -44,6 +47,18 @@ class RequestContext implements ModuleContext {
     private readonly onCall?: (call: CallRecord) => void,
     private readonly run?: DeliveryRun,
   ) {}
+
+  // Parsed on first use (the values were checked when the module loaded); secrets among them
+  // are scrubbed from this request's error reply and logs.
+  get settings(): Readonly<Record<string, unknown>> {
+    if (this.settingValues) return this.settingValues;
+    const values = readServerSettings(this.module, this.settingSpecs, this.setting);
+    for (const [key, spec] of Object.entries(this.settingSpecs)) {
+      const v = values[key];
+      if (spec.secret && typeof v === "string") this.secretValues.push(v);
+    }
+    return (this.settingValues = values);
+  }
 
   // Made on first use: most handlers never ask.
   get delivery(): DeliveryInfo {
@@ -113,8 +128,13 @@ class RequestContext implements ModuleContext {
   };
 }
 
+/** A module by name, or with its declaration when it declares server settings. */
+export type ContextModule = string | { readonly name: string; readonly def: { readonly serverSettings?: unknown } };
+
+const NO_SETTINGS: Readonly<Record<string, ServerSettingSpec>> = Object.freeze({});
+
 export function createModuleContext(
-  module: string,
+  module: ContextModule,
   services: Services,
   /** Called on first use of `ctx.signal` or `ctx.http`: most handlers use neither. */
   signal: () => AbortSignal,
@@ -127,5 +147,8 @@ export function createModuleContext(
   /** Set when the outbox worker makes this run. */
   run?: DeliveryRun,
 ): ModuleContext {
-  return new RequestContext(module, services, signal, deadline, bindings, secretValues, onCall, run);
+  const name = typeof module === "string" ? module : module.name;
+  const specs =
+    typeof module === "string" ? NO_SETTINGS : ((module.def.serverSettings ?? NO_SETTINGS) as Record<string, ServerSettingSpec>);
+  return new RequestContext(name, specs, services, signal, deadline, bindings, secretValues, onCall, run);
 }

@@ -427,16 +427,7 @@ async function runAdmitted(
     const work = (async () => {
       await mod.ready;
       if (mod.state === "failed") throw new ModuleError(errorText("MODULE_UNAVAILABLE", mod.error ?? "unknown error"));
-      const ctx = createModuleContext(
-        name,
-        services,
-        signal,
-        Date.now() + deadlineMs,
-        { reqId },
-        secretValues,
-        onCall,
-        options.deliveryRun,
-      );
+      const ctx = createModuleContext(mod, services, signal, Date.now() + deadlineMs, { reqId }, secretValues, onCall, options.deliveryRun);
       if (mod.def.kind === "action") {
         const input = prepareActionInput(mod, body, services.secrets);
         secretValues.push(...input.secretValues);

@@ -8,6 +8,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
 import { eventFacts, eventLink, tlpOf } from "../shared/roaming/event-facts.js";
 import { attributesOf, isObject } from "../shared/roaming/event-view.js";
+import { MISP_LINK_SETTINGS } from "../shared/roaming/misp-link-setting.js";
 
 // DFIR-IRIS (docs/actions-cases.md): an alert (default) or a case. IRIS 2.4 routes answer a
 // {status, message, data} envelope with HTTP 200; IRIS 2.5+ has /api/v2 routes (201 with the
@@ -193,6 +194,7 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  serverSettings: MISP_LINK_SETTINGS,
   outbound: {
     // IRIS does not deduplicate alerts (no check on alert_source_ref): a retry after a lost
     // answer may create a second alert; alert_source_content carries the delivery id to spot it.
@@ -204,7 +206,7 @@ export default defineActionModule({
     const { baseUrl, apiKey, customer } = checkIrisParams(params);
     const target: IrisTarget = { baseUrl, apiKey, verifyTls: params.verify_tls };
     const facts = eventFacts(data);
-    const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
+    const link = eventLink(ctx.settings.misp_base_url, facts?.id ?? "");
     const title = params.title.trim() || defaultTitle(data);
     const description =
       params.description.trim() !== ""

@@ -1,5 +1,5 @@
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
-import type { HttpResponse, ModuleContext, ParamValues } from "../../sdk/index.js";
+import type { HttpResponse, ParamValues } from "../../sdk/index.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { escapeMarkdown } from "../shared/messages/markdown-escape.js";
 import { messageText } from "../shared/messages/message-text.js";
@@ -8,6 +8,7 @@ import { eventSummary } from "../shared/messages/summary.js";
 import { truncateText } from "../shared/messages/truncate.js";
 import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
 import { hashedDestination, hostOf } from "../shared/destination-key.js";
+import { MISP_LINK_SETTINGS, type MispLinkContext } from "../shared/roaming/misp-link-setting.js";
 
 // Discord incoming webhook (docs/actions-chat.md): an embed (title, description, colour by
 // threat level, facts as fields) or plain content. Mentions are switched off so that event
@@ -123,7 +124,7 @@ function prepareDiscord(
   params: ParamValues<typeof DISCORD_PARAMS>,
   data: unknown,
   filteredItems: readonly unknown[] | undefined,
-  ctx: ModuleContext,
+  ctx: MispLinkContext,
 ): { req: PreparedRequest } {
   if (!WEBHOOK_PATH.test(new URL(params.webhook_url).pathname))
     throw new ParamError("webhook_url", "must be a Discord webhook URL (…/api/webhooks/<id>/<token>)");
@@ -152,7 +153,7 @@ function prepareDiscord(
     title: params.format === "text" && params.message_template.trim() !== "" && params.title.trim() === "" ? "" : title,
     text,
     facts,
-    link: eventLink(ctx.setting("misp_base_url"), facts?.id ?? ""),
+    link: eventLink(ctx.settings.misp_base_url, facts?.id ?? ""),
     username: username || undefined,
     threadId: threadId || undefined,
   });
@@ -204,6 +205,7 @@ export default defineActionModule({
   icon: { name: "discord", class: "fab" },
   params: DISCORD_PARAMS,
   supportFilters: true,
+  serverSettings: MISP_LINK_SETTINGS,
   outbound: {
     // Discord limits each webhook (about 30 requests a minute) and gives its wait as JSON
     // retry_after (seconds) as well as in the headers.

@@ -6,6 +6,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
 import { eventFacts, eventLink } from "../shared/roaming/event-facts.js";
 import { eventOf, isObject } from "../shared/roaming/event-view.js";
+import { MISP_LINK_SETTINGS } from "../shared/roaming/misp-link-setting.js";
 
 // Flowintel (docs/actions-cases.md): a case, from the MISP event itself (create_with_event)
 // or from title and description only, then optional tasks. Case titles are unique in
@@ -144,6 +145,7 @@ export default defineActionModule({
     verify_tls: param.boolean({ default: true, description: "Verify Flowintel's TLS certificate." }),
   },
   expectMispCoreFormat: true,
+  serverSettings: MISP_LINK_SETTINGS,
   outbound: {
     // The case title is Flowintel's uniqueness key: with title_suffix a retried run finds the
     // case already there, which counts as success (docs/delivery.md).
@@ -163,7 +165,7 @@ export default defineActionModule({
 
     let title = params.title.trim() || facts?.info || "MISP workflow notification";
     if (params.title_suffix && facts?.id) title = `${title} (MISP event ${facts.id})`;
-    const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
+    const link = eventLink(ctx.settings.misp_base_url, facts?.id ?? "");
     const kase: FlowintelCase = {
       title,
       description: params.description.trim() !== "" ? params.description : defaultMarkdownDescription(data, { maxLength: 100_000, link }),

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ModuleContext, ParamValues } from "../../sdk/index.js";
+import type { ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { fitText, jsonBytes } from "../shared/messages/fit.js";
 import { googleErrorDetail } from "../shared/messages/google-error.js";
@@ -9,6 +9,7 @@ import { eventSummary } from "../shared/messages/summary.js";
 import { truncateText } from "../shared/messages/truncate.js";
 import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
 import { hashedDestination, hostOf } from "../shared/destination-key.js";
+import { MISP_LINK_SETTINGS, type MispLinkContext } from "../shared/roaming/misp-link-setting.js";
 
 // Google Chat space webhook (docs/actions-chat.md): a text message or a cardsV2 card. The
 // webhook URL carries the key and token (a credential). A requestId derived from the event
@@ -113,7 +114,7 @@ function prepareGoogleChat(
   params: ParamValues<typeof GOOGLE_CHAT_PARAMS>,
   data: unknown,
   filteredItems: readonly unknown[] | undefined,
-  ctx: ModuleContext,
+  ctx: MispLinkContext,
 ): { req: PreparedRequest } {
   const u = new URL(params.webhook_url);
   if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(u.pathname))
@@ -138,7 +139,7 @@ function prepareGoogleChat(
     title,
     text,
     facts,
-    link: eventLink(ctx.setting("misp_base_url"), facts?.id ?? ""),
+    link: eventLink(ctx.settings.misp_base_url, facts?.id ?? ""),
     threadKey: threadKey || undefined,
     deliveryId: ctx.delivery.id,
   });
@@ -163,6 +164,7 @@ export default defineActionModule({
   icon: { name: "google", class: "fab" },
   params: GOOGLE_CHAT_PARAMS,
   supportFilters: true,
+  serverSettings: MISP_LINK_SETTINGS,
   outbound: {
     // Google Chat allows about 60 message writes a minute per space; the key names the space by a hash.
     destination: (p) => hashedDestination(hostOf(p.webhook_url), spaceOf(p.webhook_url)),

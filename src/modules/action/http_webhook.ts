@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError, type ModuleContext, type ParamValues } from "../../sdk/index.js";
+import { type ContextFor, defineActionModule, ModuleError, param, ParamError, type ParamValues, serverSetting } from "../../sdk/index.js";
 import { deliver } from "../shared/messages/deliver.js";
 import { describeFailure } from "../shared/messages/http-failure.js";
 import { urlCredentialParts } from "../../services/secrets/scrub.js";
@@ -19,6 +19,13 @@ import {
 // Success only when the endpoint answered with an accepted status.
 
 const METHODS = ["post", "put", "patch", "get", "delete"] as const;
+
+const WEBHOOK_SERVER_SETTINGS = {
+  allowed_urls: serverSetting.list({
+    description:
+      "URL patterns with * wildcards, separated by spaces or commas: when set, only URLs that match one completely are called (docs/actions-chat.md).",
+  }),
+};
 
 const definition = defineActionModule({
   meta: {
@@ -75,6 +82,7 @@ const definition = defineActionModule({
   },
   // May be queued (docs/delivery.md): the request is built once before queuing, so a bad payload
   // or header is MISP's error at once; webhook-id is ctx.delivery.id, stable across retries.
+  serverSettings: WEBHOOK_SERVER_SETTINGS,
   outbound: {
     validate({ params, data, matchingData }, ctx) {
       buildWebhookRequest(params, data, matchingData, ctx);
@@ -101,9 +109,14 @@ const definition = defineActionModule({
 type WebhookParams = ParamValues<(typeof definition)["params"]>;
 
 /** Everything the request needs, checked: allow-list, accepted statuses, headers, body. */
-function buildWebhookRequest(params: WebhookParams, data: unknown, matchingData: Readonly<Record<string, unknown>>, ctx: ModuleContext) {
+function buildWebhookRequest(
+  params: WebhookParams,
+  data: unknown,
+  matchingData: Readonly<Record<string, unknown>>,
+  ctx: ContextFor<typeof WEBHOOK_SERVER_SETTINGS>,
+) {
   try {
-    const allowList = (ctx.setting("allowed_urls") ?? "").split(/[\s,]+/).filter((s) => s !== "");
+    const allowList = ctx.settings.allowed_urls;
     if (allowList.length > 0 && !urlAllowed(params.url, allowList)) {
       throw new ParamError("url", "is not in the server's allow-list (modules.http_webhook.allowed_urls)");
     }

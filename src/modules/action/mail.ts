@@ -2,7 +2,7 @@ import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/in
 import { resolveAllowed as resolveWithDefaultPolicy } from "../../services/http/egress-guard.js";
 import { invalidAddresses, isValidAddress, uniqueAddresses } from "./_mail/addresses.js";
 import { composeMail } from "./_mail/message.js";
-import { resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "./_mail/settings.js";
+import { MAIL_SERVER_SETTINGS, resolveSmtpSettings, SmtpSettingsError, type SmtpSettings } from "./_mail/settings.js";
 import { sendViaSmtp, SmtpFailure, type ResolveAllowed } from "./_mail/smtp-send.js";
 import { cleanSubject, defaultSubject } from "./_mail/subject.js";
 import { eventSummary } from "../shared/messages/summary.js";
@@ -11,17 +11,9 @@ import { eventSummary } from "../shared/messages/summary.js";
 // only reaches MISP users and reports success whatever happened; this one succeeds only
 // when the relay accepted the message for at least one recipient.
 
-const DEFAULT_MAX_RECIPIENTS = 50;
 const CONNECT_TIMEOUT_MS = 8000;
 /** The default body is short for an event; this bounds the JSON dump of other data. */
 const SUMMARY_MAX_LENGTH = 20_000;
-
-function maxRecipients(setting: string | undefined): number {
-  if (setting === undefined) return DEFAULT_MAX_RECIPIENTS;
-  const n = Number(setting);
-  if (!/^\d+$/.test(setting.trim()) || n < 1) throw new ModuleError("server setting max_recipients must be a positive whole number");
-  return n;
-}
 
 export default defineActionModule({
   meta: {
@@ -72,6 +64,7 @@ export default defineActionModule({
     }),
     verify_tls: param.boolean({ default: true, description: "Verify the relay's certificate. Default: the server setting, else true." }),
   },
+  serverSettings: MAIL_SERVER_SETTINGS,
   outbound: { destination: () => "smtp" },
   async handler({ params, rawParams, data }, ctx) {
     // Left empty by the node (then the server setting applies, not our default): the value as
@@ -89,7 +82,7 @@ export default defineActionModule({
           verifyTls: unset("verify_tls") ? undefined : params.verify_tls,
           from: unset("mail_from") ? undefined : params.mail_from.trim(),
         },
-        (key) => ctx.setting(key),
+        ctx.settings,
       );
     } catch (e) {
       if (e instanceof SmtpSettingsError) throw new ModuleError(e.message);
@@ -112,7 +105,7 @@ export default defineActionModule({
       if (bad.length > 0)
         throw new ParamError(name, `invalid address${bad.length > 1 ? "es" : ""} ${bad.map((a) => JSON.stringify(a)).join(", ")}`);
     }
-    const limit = maxRecipients(ctx.setting("max_recipients"));
+    const limit = ctx.settings.max_recipients;
     if (to.length + cc.length > limit) throw new ModuleError(`too many recipients: ${to.length + cc.length} (at most ${limit})`);
 
     const templatedBody = params.mail_template_body.trim() !== "";

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, isSuccessStatus } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, isSuccessStatus, serverSetting } from "../../sdk/index.js";
 import { deliver } from "../shared/messages/deliver.js";
 import { fitText, jsonBytes } from "../shared/messages/fit.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
@@ -63,6 +63,12 @@ export default defineActionModule({
       description: "auto: MessageCard for *.webhook.office.com / outlook.office(365).com URLs, Adaptive Card otherwise.",
     }),
   },
+  serverSettings: {
+    adaptive_paragraphs: serverSetting.boolean({
+      default: true,
+      description: "Double single line breaks in Adaptive Card text (Teams may join lines otherwise); false keeps them as sent.",
+    }),
+  },
   outbound: {},
   async handler({ params, data }, ctx) {
     const format: CardFormat = params.card_format === "auto" ? detectCardFormat(params.webhook_url) : params.card_format;
@@ -79,7 +85,7 @@ export default defineActionModule({
     title = truncateText(title.replace(/\s+/g, " "), MAX_TITLE);
     text = truncateText(text, PRE_CUT);
     // Setting `modules.ms_teams.adaptive_paragraphs` to false keeps single line breaks as sent.
-    const paragraphs = format === "adaptive" && !/^(0|false|no|off)$/i.test(ctx.setting("adaptive_paragraphs") ?? "");
+    const paragraphs = format === "adaptive" && ctx.settings.adaptive_paragraphs;
     if (paragraphs) text = adaptiveParagraphs(text);
     const build = (t: string) => (format === "adaptive" ? adaptiveCardMessage(title, t) : messageCard(title, t));
     text = fitText(text, (t) => jsonBytes(build(t)) <= MAX_PAYLOAD_BYTES);

@@ -1,5 +1,5 @@
 import { defineActionModule, ModuleError, param } from "../../sdk/index.js";
-import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
+import type { HttpResponse } from "../../sdk/index.js";
 import { hashedDestination, hostOf } from "../shared/destination-key.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
@@ -7,6 +7,7 @@ import { eventSummary } from "../shared/messages/summary.js";
 import { truncateText } from "../shared/messages/truncate.js";
 import { eventFacts, eventLink, threatLevelName, type EventFacts } from "../shared/roaming/event-facts.js";
 import { attributesOf } from "../shared/roaming/event-view.js";
+import { MISP_LINK_SETTINGS, type MispLinkContext } from "../shared/roaming/misp-link-setting.js";
 
 // PagerDuty Events API v2 (docs/actions-paging.md): trigger, acknowledge or resolve an alert.
 // The dedup_key is derived from the event UUID, so a retried or repeated trigger for the same
@@ -111,7 +112,7 @@ function preparePagerDuty(
   params: PagerDutyParams,
   data: unknown,
   filteredItems: readonly unknown[] | undefined,
-  ctx: ModuleContext,
+  ctx: MispLinkContext,
 ): { req: PreparedRequest; routingKey: string; dedupKey: string } {
   const routingKey = params.routing_key.trim();
   if (!/^[A-Za-z0-9]{32}$/.test(routingKey))
@@ -129,7 +130,7 @@ function preparePagerDuty(
       ? params.summary.trim()
       : (eventSummary(data, { maxLength: MAX_SUMMARY }).split("\n")[0] ?? "[MISP] workflow notification");
   const severity = params.severity !== "auto" ? params.severity : (SEVERITY_BY_THREAT_LEVEL[facts?.threatLevelId ?? ""] ?? "info");
-  const href = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
+  const href = eventLink(ctx.settings.misp_base_url, facts?.id ?? "");
   const attributes = attributesOf(data);
   const customDetails: Record<string, unknown> | undefined = facts
     ? {
@@ -223,6 +224,7 @@ export default defineActionModule({
   },
   supportFilters: true,
   expectMispCoreFormat: true,
+  serverSettings: MISP_LINK_SETTINGS,
   outbound: {
     // PagerDuty limits each integration key (about 120 events a minute): one destination per key.
     destination: (p) => hashedDestination(hostOf(p.events_url), p.routing_key.trim()),

@@ -1,4 +1,4 @@
-import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
+import { defineActionModule, ModuleError, param, ParamError, serverSetting } from "../../sdk/index.js";
 import { deliver, requireParams } from "../shared/messages/deliver.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { messageText } from "../shared/messages/message-text.js";
@@ -50,6 +50,9 @@ export default defineActionModule({
   },
   supportFilters: true,
   // Webhook URLs are credentials: only their host names the destination.
+  serverSettings: {
+    api_url: serverSetting.text({ default: DEFAULT_API_URL, description: "Slack Web API base URL (bot-token mode)." }),
+  },
   outbound: { destination: (p) => (p.webhook_url !== "" ? new URL(p.webhook_url).host : "api") },
   async handler({ params, data, filteredItems }, ctx) {
     const text = messageText({ template: params.message_template, data, filteredItems, maxLength: MAX_TEXT, escape: escapeSlack });
@@ -72,7 +75,7 @@ export default defineActionModule({
     }
 
     requireParams({ slack_bot_token: params.slack_bot_token, channel_id: params.channel_id }, "or set webhook_url");
-    const base = (ctx.setting("api_url") ?? DEFAULT_API_URL).replace(/\/+$/, "");
+    const base = ctx.settings.api_url.replace(/\/+$/, "");
     if (/[\r\n]/.test(params.slack_bot_token)) throw new ParamError("slack_bot_token", "must be a single line");
     const res = await deliver(ctx, `${base}/chat.postMessage`, {
       what: "posting to Slack",

@@ -1,4 +1,4 @@
-import type { ModuleContext, ParamValues } from "../../sdk/index.js";
+import type { ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
 import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
@@ -8,6 +8,7 @@ import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
 import { jsonPost, sendPrepared, type PreparedRequest } from "../shared/messages/prepared-request.js";
 import { eventFacts, eventLink, papOf, tlpOf, type Marking } from "../shared/roaming/event-facts.js";
 import { attributesOf, isObject, type Json } from "../shared/roaming/event-view.js";
+import { MISP_LINK_SETTINGS, type MispLinkContext } from "../shared/roaming/misp-link-setting.js";
 
 // TheHive 5 (docs/actions-cases.md): an alert, optionally promoted to a case. The alert's
 // (type, source, sourceRef) is unique per organisation and sourceRef is the event (or
@@ -217,7 +218,7 @@ function prepareTheHive(
   params: ParamValues<typeof THEHIVE_PARAMS>,
   data: unknown,
   filteredItems: readonly unknown[] | undefined,
-  ctx: ModuleContext,
+  ctx: MispLinkContext,
 ): { input: TheHiveAlertInput; apiKey: string; sourceRef: string } {
   const baseUrl: string = parseParam("thehive_url", BaseUrlError, () => normaliseBaseUrl(params.thehive_url).replace(/\/api$/, ""));
   const apiKey = params.api_key.trim();
@@ -239,7 +240,7 @@ function prepareTheHive(
   if (sourceRef === "")
     throw new ModuleError("the data has no event UUID to use as sourceRef (this node needs an event or attribute trigger)");
 
-  const link = eventLink(ctx.setting("misp_base_url"), facts?.id ?? "");
+  const link = eventLink(ctx.settings.misp_base_url, facts?.id ?? "");
   const tlp = marking(params.tlp, tlpOf(facts?.tags ?? []));
   const pap = marking(params.pap, papOf(facts?.tags ?? []));
   const scoped: Json[] = params.scope === "attribute" ? all : attributes;
@@ -289,6 +290,7 @@ export default defineActionModule({
   params: THEHIVE_PARAMS,
   supportFilters: true,
   expectMispCoreFormat: true,
+  serverSettings: MISP_LINK_SETTINGS,
   outbound: {
     // (type, source, sourceRef) is TheHive's own uniqueness key: a retried or repeated run finds
     // the alert already there, which counts as success (docs/delivery.md).

@@ -3,14 +3,15 @@
 // get, since MISP always sends `config: {"nameserver": null}`). All addresses are returned,
 // not just the first; AAAA records are added when the server setting `aaaa` is on.
 import { Resolver } from "node:dns/promises";
-import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
+import { defineExpansionModule, setting, serverSetting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { expansionError, simplifiedResult } from "../shared/misp-format/index.js";
 import {
   budgetEnd,
   callUpstream,
   nameserverTarget,
   parseNameservers,
-  readUpstreamPolicy,
+  upstreamPolicy,
+  upstreamSettings,
   simplifiedInput,
   type UpstreamAnswer,
 } from "../shared/enrichment/index.js";
@@ -28,12 +29,8 @@ function dnsCode(err: unknown): string {
   return typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : "";
 }
 
-function isTrue(raw: string | undefined): boolean {
-  const v = (raw ?? "").trim().toLowerCase();
-  if (v === "" || ["0", "false", "no", "off"].includes(v)) return false;
-  if (["1", "true", "yes", "on"].includes(v)) return true;
-  throw new ModuleError(`server setting aaaa must be true or false, got "${raw}"`);
-}
+/** DNS answers are cheap for a resolver: a higher pace than for a public web service. */
+const DNS_POLICY = { ratePerMinute: 600, rateBurst: 50 };
 
 type Records = { address: string; ttl: number }[];
 
@@ -122,6 +119,11 @@ export default defineExpansionModule({
     }),
   },
 
+  serverSettings: {
+    ...upstreamSettings(DNS_POLICY),
+    aaaa: serverSetting.boolean({ default: false, description: "Also ask for AAAA (IPv6) records." }),
+  },
+
   async handler({ config, request }, ctx) {
     const startedAt = Date.now();
     const input = simplifiedInput(request, INPUT_TYPES);
@@ -130,11 +132,11 @@ export default defineExpansionModule({
     if (host === "") throw new ModuleError("No hostname or domain provided");
     const servers = config.nameserver ? parseNameservers(config.nameserver) : undefined;
     if (servers) await checkNameservers(ctx, servers);
-    const withAaaa = isTrue(ctx.setting("aaaa"));
+    const withAaaa = ctx.settings.aaaa;
     const result = await callUpstream(ctx, {
       scope: `${ctx.module} ${servers?.join(",") ?? "system"}`,
       key: `${withAaaa ? "A+AAAA" : "A"} ${host}`,
-      policy: readUpstreamPolicy(ctx, { ratePerMinute: 600, rateBurst: 50 }),
+      policy: upstreamPolicy(ctx.settings, DNS_POLICY),
       budgetEnd: budgetEnd(request, ctx.deadline, startedAt),
       fetch: () => resolve(ctx, host, servers, withAaaa),
     });

@@ -8,7 +8,8 @@ import {
   budgetEnd,
   callUpstream,
   echoAttribute,
-  readUpstreamPolicy,
+  upstreamPolicy,
+  upstreamSettings,
   requireAttribute,
   upstreamBase,
   upstreamFailure,
@@ -95,6 +96,8 @@ export default defineExpansionModule({
     }),
   },
 
+  serverSettings: upstreamSettings(),
+
   async handler({ config, attribute, request }, ctx) {
     const startedAt = Date.now();
     const queried = requireAttribute(attribute, Object.keys(HEX_LENGTH), "md5 or sha1 or sha256 is missing.");
@@ -108,7 +111,7 @@ export default defineExpansionModule({
     const result = await callUpstream(ctx, {
       scope: `${ctx.module} ${base}`,
       key: `${queried.type}/${hash}`,
-      policy: readUpstreamPolicy(ctx),
+      policy: upstreamPolicy(ctx.settings),
       budgetEnd: end,
       fetch: (timeoutMs) => lookup(ctx, `${base}/lookup/${queried.type}/${hash}`, timeoutMs, end),
     });

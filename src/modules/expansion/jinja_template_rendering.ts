@@ -1,7 +1,7 @@
 // jinja_template_rendering: MISP's workflow engine sends every jinja_supported parameter here
 // (docs/protocol.md#jinja-params, docs/protocol.md#jinja-rendering; docs/modules.md#jinja_template_rendering). MISP reads results[0].values[0] without any check, so every
 // reply — success or failure, including the core's own timeout reply — carries that string.
-import { defineExpansionModule, type ModuleContext, type ModuleLogger } from "../../sdk/index.js";
+import { defineExpansionModule, type ModuleLogger, serverSetting } from "../../sdk/index.js";
 import { configureTemplatePool, describeRenderFailure, getTemplatePool, isTemplateError, renderInPool } from "../../engines/jinja/pool.js";
 
 /** Past the core's deadline, so that its Timeout reply, not ours, is the one MISP gets. */
@@ -23,13 +23,24 @@ function logFailure(log: ModuleLogger, error: unknown, reason: string): void {
   log.warn(fields, reason);
 }
 
-/** Reads a positive integer server setting (config file or environment); undefined when unset. */
-function positiveSetting(ctx: Pick<ModuleContext, "setting">, key: string): number | undefined {
-  const raw = ctx.setting(key)?.trim();
-  if (!raw) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) === 0) throw new Error(`setting ${key} must be a positive whole number, got "${raw}"`);
-  return Number(raw);
-}
+const positive = (description: string) => serverSetting.integer({ min: 1, description: `${description} Default: the engine's own.` });
+
+/** Size the process-wide template pool and the engine's limits; unset keys keep the defaults. */
+const RENDERING_SERVER_SETTINGS = {
+  workers: positive("Render worker threads."),
+  timeout_ms: positive("Time one render may take, in ms."),
+  max_queue: positive("Renders waiting for a worker at most."),
+  idle_ms: positive("An idle worker exits after this long, in ms."),
+  max_heap_mb: positive("V8 old-generation cap of one render worker, in MiB."),
+  max_young_mb: positive("V8 young-generation cap of one render worker, in MiB (small keeps the RSS down)."),
+  max_output_bytes: positive("Size of one rendered text at most, in bytes."),
+  max_range_size: positive("Length of one range() at most."),
+  max_loop_iterations: positive("Loop iterations of one render at most."),
+  warm_start: serverSetting.boolean({
+    default: false,
+    description: "Start the worker threads when the server starts instead of with the first render.",
+  }),
+};
 
 export default defineExpansionModule({
   meta: {
@@ -50,31 +61,31 @@ export default defineExpansionModule({
   input: ["text"],
   output: ["text"],
 
-  // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>)
-  // size the process-wide template pool: workers, timeout_ms, max_queue, idle_ms, the
-  // per-worker V8 heap caps max_heap_mb and max_young_mb, and the engine limits
-  // max_output_bytes, max_range_size, max_loop_iterations, and warm_start. Unset keys keep the defaults.
+  // Server-side settings (modules.jinja_template_rendering.<key> or MISP_MODULES_JINJA_TEMPLATE_RENDERING_<KEY>).
+  serverSettings: RENDERING_SERVER_SETTINGS,
+
   async init(ctx) {
+    const s = ctx.settings;
     const pool = {
-      size: positiveSetting(ctx, "workers"),
-      timeoutMs: positiveSetting(ctx, "timeout_ms"),
-      maxQueue: positiveSetting(ctx, "max_queue"),
-      idleMs: positiveSetting(ctx, "idle_ms"),
-      maxHeapMb: positiveSetting(ctx, "max_heap_mb"),
-      maxYoungMb: positiveSetting(ctx, "max_young_mb"),
+      size: s.workers,
+      timeoutMs: s.timeout_ms,
+      maxQueue: s.max_queue,
+      idleMs: s.idle_ms,
+      maxHeapMb: s.max_heap_mb,
+      maxYoungMb: s.max_young_mb,
     };
     const limits = Object.fromEntries(
       Object.entries({
-        maxOutputBytes: positiveSetting(ctx, "max_output_bytes"),
-        maxRangeSize: positiveSetting(ctx, "max_range_size"),
-        maxLoopIterations: positiveSetting(ctx, "max_loop_iterations"),
+        maxOutputBytes: s.max_output_bytes,
+        maxRangeSize: s.max_range_size,
+        maxLoopIterations: s.max_loop_iterations,
       }).filter(([, value]) => value !== undefined),
     );
     const anySet = Object.values(pool).some((value) => value !== undefined) || Object.keys(limits).length > 0;
     if (anySet) await configureTemplatePool({ ...pool, limits: Object.keys(limits).length ? limits : undefined });
     // Worker threads start with the first render (they cost memory an idle server need not
     // hold); warm_start=true starts them now so the first workflow run does not wait for them.
-    if (/^(1|true|yes|on)$/i.test(ctx.setting("warm_start") ?? "")) await getTemplatePool().ready();
+    if (s.warm_start) await getTemplatePool().ready();
   },
 
   async handler({ request }, ctx) {

@@ -8,7 +8,8 @@ import {
   budgetEnd,
   callUpstream,
   echoAttribute,
-  readUpstreamPolicy,
+  upstreamPolicy,
+  upstreamSettings,
   requireAttribute,
   upstreamBase,
   upstreamFailure,
@@ -87,6 +88,8 @@ export default defineExpansionModule({
     max_country_info_qt: setting.text({ description: "Maximum number of geolocation objects (empty or 0: no limit)." }),
   },
 
+  serverSettings: upstreamSettings(),
+
   async handler({ config, attribute, request }, ctx) {
     const startedAt = Date.now();
     const queried = requireAttribute(attribute, IP_TYPES, "There is no attribute of type ip-src or ip-dst provided as input");
@@ -102,7 +105,7 @@ export default defineExpansionModule({
     let entries = await callUpstream(ctx, {
       scope: `${ctx.module} ${base}`,
       key: ip.toLowerCase(),
-      policy: readUpstreamPolicy(ctx),
+      policy: upstreamPolicy(ctx.settings),
       budgetEnd: end,
       fetch: (timeoutMs) => lookup(ctx, `${base}/geolookup/${encodeURIComponent(ip)}`, timeoutMs, end),
     });

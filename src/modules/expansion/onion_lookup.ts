@@ -9,7 +9,8 @@ import {
   budgetEnd,
   callUpstream,
   echoAttribute,
-  readUpstreamPolicy,
+  upstreamPolicy,
+  upstreamSettings,
   requireAttribute,
   upstreamBase,
   upstreamFailure,
@@ -102,6 +103,8 @@ export default defineExpansionModule({
     }),
   },
 
+  serverSettings: upstreamSettings(),
+
   async handler({ config, attribute, request }, ctx) {
     const startedAt = Date.now();
     const queried = requireAttribute(attribute, ["onion-address"], "Unsupported attribute type.");
@@ -113,7 +116,7 @@ export default defineExpansionModule({
     const result = await callUpstream(ctx, {
       scope: `${ctx.module} ${base}`,
       key: address,
-      policy: readUpstreamPolicy(ctx),
+      policy: upstreamPolicy(ctx.settings),
       budgetEnd: end,
       fetch: (timeoutMs) => lookup(ctx, `${base}/api/lookup/${address}`, timeoutMs, end),
     });

@@ -1,3 +1,4 @@
+import { readServerSettings } from "../../../src/sdk/server-settings.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { configureTemplatePool, getTemplatePool, TemplatePool } from "../../../src/engines/jinja/pool.js";
 import jinjaModule from "../../../src/modules/expansion/jinja_template_rendering.js";
@@ -37,7 +38,10 @@ describe("template pool memory bounds", () => {
 
   it("takes the caps from the module's settings (max_young_mb, max_heap_mb)", async () => {
     const settings: Record<string, string> = { max_young_mb: "16", max_heap_mb: "96", warm_start: "true" };
-    const ctx = { setting: (key: string) => settings[key] } as Parameters<NonNullable<typeof jinjaModule.init>>[0];
+    // The values as the server hands them over: read through the module's declared server settings.
+    const read = (key: string) => settings[key];
+    const values = readServerSettings("jinja_template_rendering", jinjaModule.serverSettings ?? {}, read);
+    const ctx = { setting: read, settings: values } as unknown as Parameters<NonNullable<typeof jinjaModule.init>>[0];
     try {
       await jinjaModule.init?.(ctx);
       const limits = getTemplatePool().workerResourceLimits();

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { resolveSmtpSettings, type NodeSmtpValues } from "../../../src/modules/action/_mail/settings.js";
+import { MAIL_SERVER_SETTINGS, resolveSmtpSettings, type NodeSmtpValues } from "../../../src/modules/action/_mail/settings.js";
+import { readServerSettings } from "../../../src/sdk/server-settings.js";
 
 // Where mail's relay settings come from: the node, else the server, else defaults; and the
 // server's credentials only for the server's relay.
 
-const server = (values: Record<string, string>) => (key: string) => values[key];
+// The server's values as the module receives them: parsed by its declared settings.
+const server = (values: Record<string, string>) => readServerSettings("mail", MAIL_SERVER_SETTINGS, (key) => values[key]);
 const resolve = (node: NodeSmtpValues, values: Record<string, string> = {}) => resolveSmtpSettings(node, server(values));
 
 describe("resolveSmtpSettings", () => {
@@ -68,7 +70,7 @@ describe("resolveSmtpSettings", () => {
     [{}, {}, /no SMTP relay/],
     [{ host: "relay" }, {}, /no sender/],
     [{ host: "relay", from: "a@b.c" }, { smtp_security: "ssl" }, /smtp_security must be one of starttls, tls, none/],
-    [{ host: "relay", from: "a@b.c" }, { smtp_port: "x25" }, /smtp_port must be a port number/],
+    [{ host: "relay", from: "a@b.c" }, { smtp_port: "x25" }, /smtp_port must be a whole number between 1 and 65535/],
     [{ host: "relay", from: "a@b.c" }, { verify_tls: "maybe" }, /verify_tls must be true or false/],
     [{ host: "relay", from: "a@b.c", password: "p" }, {}, /smtp_password is set but smtp_username is not/],
   ])("refuses %j with server settings %j", (node, values, error) => {

@@ -1,8 +1,8 @@
-// Server-side knobs for calls to a public enrichment service, read per module from the
-// server configuration (`modules.<module>.<key>` or MISP_MODULES_<MODULE>_<KEY>). They are
+// Server-side knobs for calls to a public enrichment service, declared as server settings
+// (docs/writing-modules.md#server-settings) and read per module from the server configuration (`modules.<module>.<key>` or MISP_MODULES_<MODULE>_<KEY>). They are
 // deliberately not MISP settings: the MISP admin of one instance must not be able to turn
 // off the protection of a shared upstream.
-import { ModuleError } from "../../../sdk/errors.js";
+import { readServerSettings, type ServerSettingValues, serverSetting } from "../../../sdk/server-settings.js";
 import type { ModuleContext } from "../../../sdk/types.js";
 
 export interface UpstreamPolicy {
@@ -25,34 +25,50 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
   timeoutMs: 4000,
 };
 
-/** The server-side setting keys, for documentation and tests. */
-export const UPSTREAM_SETTING_KEYS = [
-  "cache_ttl_seconds",
-  "cache_max_entries",
-  "rate_limit_per_minute",
-  "rate_limit_burst",
-  "upstream_timeout_ms",
-] as const;
-
-function wholeNumber(ctx: Pick<ModuleContext, "setting" | "module">, key: string, min: number): number | undefined {
-  const raw = ctx.setting(key)?.trim();
-  if (raw === undefined || raw === "") return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    throw new ModuleError(`server setting modules.${ctx.module}.${key} must be a whole number ≥ ${min}, got "${raw}"`);
-  }
-  return Number(raw);
+/**
+ * The server-side settings that tune the policy, declared with `defaults` as their shown and
+ * applied defaults (a module spreads them into its `serverSettings`).
+ */
+export function upstreamSettings(defaults: Partial<UpstreamPolicy> = {}) {
+  const base = { ...DEFAULT_UPSTREAM_POLICY, ...defaults };
+  return {
+    cache_ttl_seconds: serverSetting.integer({
+      min: 0,
+      default: base.cacheTtlMs / 1000,
+      description: "How long an upstream answer is reused, in seconds; 0 turns the cache off.",
+    }),
+    cache_max_entries: serverSetting.integer({ min: 1, default: base.cacheMaxEntries, description: "Cached answers kept at most." }),
+    rate_limit_per_minute: serverSetting.integer({
+      min: 0,
+      default: base.ratePerMinute,
+      description: "Upstream requests per minute at most; 0 turns the limit off.",
+    }),
+    rate_limit_burst: serverSetting.integer({
+      min: 1,
+      description: `Requests that may go out back to back before the per-minute pace applies. Default: the per-minute rate, at most ${base.rateBurst}.`,
+    }),
+    upstream_timeout_ms: serverSetting.integer({ min: 1, default: base.timeoutMs, description: "Timeout of one upstream request, in ms." }),
+  };
 }
 
-/** Reads the policy; unset keys fall back to `defaults` (per module) and then to DEFAULT_UPSTREAM_POLICY. */
-export function readUpstreamPolicy(ctx: Pick<ModuleContext, "setting" | "module">, defaults: Partial<UpstreamPolicy> = {}): UpstreamPolicy {
+export type UpstreamSettings = ServerSettingValues<ReturnType<typeof upstreamSettings>>;
+
+/** The server-side setting keys, for documentation and tests. */
+export const UPSTREAM_SETTING_KEYS = Object.keys(upstreamSettings()) as (keyof UpstreamSettings)[];
+
+/** The policy from the parsed settings (`ctx.settings` of a module that declares upstreamSettings). */
+export function upstreamPolicy(s: UpstreamSettings, defaults: Partial<UpstreamPolicy> = {}): UpstreamPolicy {
   const base = { ...DEFAULT_UPSTREAM_POLICY, ...defaults };
-  const ttl = wholeNumber(ctx, "cache_ttl_seconds", 0);
-  const ratePerMinute = wholeNumber(ctx, "rate_limit_per_minute", 0) ?? base.ratePerMinute;
   return {
-    cacheTtlMs: ttl === undefined ? base.cacheTtlMs : ttl * 1000,
-    cacheMaxEntries: wholeNumber(ctx, "cache_max_entries", 1) ?? base.cacheMaxEntries,
-    ratePerMinute,
-    rateBurst: wholeNumber(ctx, "rate_limit_burst", 1) ?? Math.max(1, Math.min(base.rateBurst, ratePerMinute)),
-    timeoutMs: wholeNumber(ctx, "upstream_timeout_ms", 1) ?? base.timeoutMs,
+    cacheTtlMs: s.cache_ttl_seconds * 1000,
+    cacheMaxEntries: s.cache_max_entries,
+    ratePerMinute: s.rate_limit_per_minute,
+    rateBurst: s.rate_limit_burst ?? Math.max(1, Math.min(base.rateBurst, s.rate_limit_per_minute)),
+    timeoutMs: s.upstream_timeout_ms,
   };
+}
+
+/** Reads the policy through `ctx.setting` (for modules that do not declare the settings). */
+export function readUpstreamPolicy(ctx: Pick<ModuleContext, "setting" | "module">, defaults: Partial<UpstreamPolicy> = {}): UpstreamPolicy {
+  return upstreamPolicy(readServerSettings(ctx.module, upstreamSettings(defaults), ctx.setting), defaults);
 }
