@@ -1,17 +1,12 @@
 import type { ModuleContext, ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError } from "../../sdk/index.js";
 import { isHttpError } from "../../services/http/types.js";
-import {
-  ExtractionModelError,
-  exportRecords,
-  NoEventError,
-  parseExtractionModel,
-  type ExportRecord,
-} from "../shared/export-records/index.js";
+import { exportRecordsOfNode, type ExportRecord } from "../shared/export-records/index.js";
 import type { EsAuth } from "./_elasticsearch/auth.js";
 import { bulkRequests, indexNameProblem, REFRESH_CHOICES, type BulkBatch } from "./_elasticsearch/bulk.js";
 import { describeItemFailures, emptyOutcome, mergeOutcome, settleResend } from "./_elasticsearch/response.js";
 import { sendBulkBatch } from "./_elasticsearch/send.js";
+import { caCertificateParam } from "../shared/ca-certificate.js";
 
 // Elasticsearch / OpenSearch `_bulk` export (docs/actions-siem.md#elasticsearch). One
 // document per event or per attribute, `_id` = the MISP UUID. Every batch is sent; the
@@ -29,21 +24,9 @@ function prepareExport(
   const problem = indexNameProblem(index);
   if (problem) throw new ParamError("index", problem);
   const auth = chooseAuth(params);
-  const ca = params.ca_certificate.trim();
-  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  const ca = caCertificateParam(params.ca_certificate);
 
-  let records: ExportRecord[];
-  try {
-    const model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
-      ctx.log.warn({ field, path, position: w.position }, `elasticsearch: data_extraction_model field "${field}": ${w.message}`),
-    );
-    records = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
-  } catch (e) {
-    if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
-    if (e instanceof NoEventError) throw new ModuleError(e.message);
-    throw e;
-  }
+  const records = exportRecordsOfNode("elasticsearch", params, data, filteredItems, ctx.log);
   return { index, auth, ca, records };
 }
 

@@ -5,6 +5,7 @@ import { bulkLoadRequests, createSetRequest } from "./_qradar/requests.js";
 import { sendQradar, type QradarConnection } from "./_qradar/send.js";
 import { DEFAULT_SET_MAPPING, MappingError, parseSetMapping, valuesBySet, type SetSpec } from "./_qradar/sets.js";
 import type { PreparedRequest } from "../shared/export-records/prepared-request.js";
+import { caCertificateParam } from "../shared/ca-certificate.js";
 
 // IBM QRadar reference sets (docs/actions-siem.md#qradar): the event's values are added to
 // one reference set per group of attribute types with `bulk_load`. A missing set (404, code
@@ -19,9 +20,7 @@ function checkQradarParams(params: { api_version: string; time_to_live: string; 
   if (!/^\d{1,2}\.\d{1,2}$/.test(apiVersion)) throw new ParamError("api_version", "must be a version such as 16.0");
   const ttl = params.time_to_live.trim();
   if (ttl !== "" && !TTL.test(ttl)) throw new ParamError("time_to_live", "must be a number and a unit, e.g. '90 days' or '12 hours'");
-  const ca = params.ca_certificate.trim();
-  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  const ca = caCertificateParam(params.ca_certificate);
   const sets: SetSpec[] = parseParam("set_mapping", MappingError, () => parseSetMapping(params.set_mapping));
   return { apiVersion, ttl, ca, sets };
 }

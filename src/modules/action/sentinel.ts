@@ -8,6 +8,7 @@ import { readUploadReply, retryDelay, type RecordError } from "./_sentinel/respo
 import { attributeIndicator } from "./_sentinel/stix.js";
 import { TokenCache, TokenError, type ClientCredentials } from "./_sentinel/token.js";
 import { DEFAULT_API_VERSION, uploadBatches, type UploadBatch } from "./_sentinel/upload.js";
+import { caCertificateParam } from "../shared/ca-certificate.js";
 
 // Microsoft Sentinel threat intelligence (docs/actions-siem.md#sentinel): attributes become
 // STIX 2.1 indicators uploaded with the STIX objects API, 100 per request, paced at the
@@ -35,9 +36,7 @@ function checkSentinelParams(params: {
   }
   const sourceSystem = params.source_system.trim();
   if (sourceSystem.toLowerCase() === "microsoft sentinel") throw new ParamError("source_system", "'Microsoft Sentinel' is reserved");
-  const ca = params.ca_certificate.trim();
-  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  const ca = caCertificateParam(params.ca_certificate);
   return { sourceSystem, ca };
 }
 

@@ -2,14 +2,7 @@ import { defineActionModule, ModuleError, param, ParamError, parseParam } from "
 import { isHttpError } from "../../services/http/types.js";
 import { hecEventEndpoint, HecEndpointError } from "./_splunk_hec/endpoint.js";
 import { packBatches, serialiseEnvelope } from "./_splunk_hec/envelopes.js";
-import {
-  ExtractionModelError,
-  exportRecords,
-  NoEventError,
-  parseExtractionModel,
-  type ExportRecord,
-  type ExtractionModel,
-} from "../shared/export-records/index.js";
+import { exportRecordsOfNode } from "../shared/export-records/index.js";
 import { interpretHecResponse } from "./_splunk_hec/response.js";
 
 // Splunk HTTP Event Collector export (docs/modules.md#splunk_hec). Replaces MISP's built-in
@@ -76,20 +69,7 @@ export default defineActionModule({
     if (channel !== "" && !GUID.test(channel))
       throw new ParamError("channel", "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba");
 
-    const model: ExtractionModel | undefined = parseParam("data_extraction_model", ExtractionModelError, () =>
-      parseExtractionModel(params.data_extraction_model, (field, path, w) =>
-        ctx.log.warn({ field, path, position: w.position }, `splunk_hec: data_extraction_model field "${field}": ${w.message}`),
-      ),
-    );
-
-    let payloads: ExportRecord[];
-    try {
-      payloads = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
-    } catch (e) {
-      if (e instanceof NoEventError) throw new ModuleError(e.message);
-      if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
-      throw e;
-    }
+    const payloads = exportRecordsOfNode("splunk_hec", params, data, filteredItems, ctx.log);
 
     const fields = {
       source: params.source.trim() || "misp",

@@ -2,17 +2,12 @@ import { hostname as osHostname } from "node:os";
 import type { ModuleContext, ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import { isHttpError } from "../../services/http/types.js";
-import {
-  ExtractionModelError,
-  exportRecords,
-  NoEventError,
-  parseExtractionModel,
-  type ExportRecord,
-} from "../shared/export-records/index.js";
+import { exportRecordsOfNode, type ExportRecord } from "../shared/export-records/index.js";
 import { buildSyslogMessages, MessageSizeError, type BuiltMessages } from "./_syslog/messages.js";
 import { FACILITIES, isSdName, SEVERITIES } from "./_syslog/rfc5424.js";
 import { MAX_UDP_PAYLOAD, sendSyslog, SyslogSendError, type SyslogTransport } from "./_syslog/transport.js";
 import { VERSION } from "../../package-info.js";
+import { caCertificateParam } from "../shared/ca-certificate.js";
 type Prepared = { host: string; transport: SyslogTransport; port: number; ca: string; records: ExportRecord[]; built?: BuiltMessages };
 
 // Syslog export (docs/actions-siem.md#syslog): RFC 5424 messages over UDP, TCP or TLS, one
@@ -96,21 +91,9 @@ function prepareSyslog(
     throw new ParamError("sd_id", 'must be name@enterprise-number (printable ASCII, no space, =, ] or ", at most 32 characters)');
   if (params.data_extraction_model.trim() !== "" && params.format !== "json")
     throw new ParamError("data_extraction_model", "applies to the json format only");
-  const ca = params.ca_certificate.trim();
-  if (ca !== "" && !ca.includes("-----BEGIN CERTIFICATE-----"))
-    throw new ParamError("ca_certificate", "must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  const ca = caCertificateParam(params.ca_certificate);
 
-  let records: ExportRecord[];
-  try {
-    const model = parseExtractionModel(params.data_extraction_model, (field, path, w) =>
-      ctx.log.warn({ field, path, position: w.position }, `syslog: data_extraction_model field "${field}": ${w.message}`),
-    );
-    records = exportRecords(data, filteredItems, { perAttribute: params.event_per_attribute, model });
-  } catch (e) {
-    if (e instanceof ExtractionModelError) throw new ParamError("data_extraction_model", e.message);
-    if (e instanceof NoEventError) throw new ModuleError(e.message);
-    throw e;
-  }
+  const records = exportRecordsOfNode("syslog", params, data, filteredItems, ctx.log);
   if (records.length === 0) return { host, transport, port, ca, records, built: undefined };
 
   const built = parseParam("max_message_bytes", MessageSizeError, () =>
