@@ -1,6 +1,6 @@
 import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse, ModuleContext } from "../../sdk/index.js";
-import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
+import { CASE_TEXT_PARAMS, defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
 import { irisIocs, type IrisIoc } from "../shared/cases/iris-iocs.js";
 import { deliver } from "../shared/messages/deliver.js";
 import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
@@ -157,20 +157,7 @@ export default defineActionModule({
       default: "alert",
       description: "alert (with IOCs), or case (no IOCs: IRIS adds them per case).",
     }),
-    title: param.template({
-      multiline: false,
-      placeholder: "MISP: {{ Event.info }}",
-      description: "Title. Default: the first line of the event summary.",
-    }),
-    description: param.template({
-      placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
-      description: "Description (Markdown). Default: the event summary with a link back to MISP.",
-    }),
-    tags: param.template({
-      multiline: false,
-      placeholder: "misp, {{ Event.Orgc.name }}",
-      description: "Tags, comma-separated. Default: the event's tags.",
-    }),
+    ...CASE_TEXT_PARAMS,
     severity: param.oneOf(["auto", "unspecified", "informational", "low", "medium", "high", "critical"] as const, {
       default: "auto",
       description: "auto: from the threat level (High high, Medium medium, Low low, Undefined unspecified).",

@@ -1,7 +1,7 @@
 import type { ParamValues } from "../../sdk/index.js";
 import { defineActionModule, ModuleError, param, ParamError, parseParam } from "../../sdk/index.js";
 import type { HttpResponse } from "../../sdk/index.js";
-import { defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
+import { CASE_TEXT_PARAMS, defaultMarkdownDescription, defaultTitle, splitTags } from "../shared/cases/description.js";
 import { theHiveObservables, type TheHiveObservable } from "../shared/cases/thehive-observables.js";
 import { BaseUrlError, normaliseBaseUrl } from "../shared/messages/base-url.js";
 import { describeFailure, jsonBody } from "../shared/messages/http-failure.js";
@@ -160,20 +160,7 @@ const THEHIVE_PARAMS = {
     default: "alert",
     description: "alert, or case (the alert is created and promoted to a case).",
   }),
-  title: param.template({
-    multiline: false,
-    placeholder: "MISP: {{ Event.info }}",
-    description: "Title. Default: the first line of the event summary.",
-  }),
-  description: param.template({
-    placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
-    description: "Description (Markdown). Default: the event summary with a link back to MISP.",
-  }),
-  tags: param.template({
-    multiline: false,
-    placeholder: "misp, {{ Event.Orgc.name }}",
-    description: "Tags, comma-separated. Default: the event's tags.",
-  }),
+  ...CASE_TEXT_PARAMS,
   severity: param.oneOf(["auto", "low", "medium", "high", "critical"] as const, {
     default: "auto",
     description: "auto: from the threat level (High high, Medium and Undefined medium, Low low).",

@@ -1,3 +1,4 @@
+import { param } from "../../../sdk/index.js";
 import { escapeMarkdown } from "../messages/markdown-escape.js";
 import { eventSummary } from "../messages/summary.js";
 
@@ -26,3 +27,21 @@ export function splitTags(text: string): string[] {
     ),
   ];
 }
+
+/** Title, description and tags of an alert or case, MISP-rendered; empty means the defaults above. */
+export const CASE_TEXT_PARAMS = {
+  title: param.template({
+    multiline: false,
+    placeholder: "MISP: {{ Event.info }}",
+    description: "Title. Default: the first line of the event summary.",
+  }),
+  description: param.template({
+    placeholder: "**{{ Event.info }}** by {{ Event.Orgc.name }}",
+    description: "Description (Markdown). Default: the event summary with a link back to MISP.",
+  }),
+  tags: param.template({
+    multiline: false,
+    placeholder: "misp, {{ Event.Orgc.name }}",
+    description: "Tags, comma-separated. Default: the event's tags.",
+  }),
+};
