@@ -185,6 +185,10 @@ export async function runQueryCommand(options: QueryCommandOptions, io: CommandI
             // handled below as an unreadable reply
           }
           const text = res.status === 200 ? renderedTextFromReply(reply) : null;
+          // MISP uses the empty text of a failed render as the value without a word; say why here.
+          const failure = hasError(reply);
+          if (text !== null && failure !== null)
+            io.stderr.write(`warning: jinja_template_rendering failed (MISP would send the empty text on): ${failure}\n`);
           if (text === null)
             throw new Error(
               `jinja_template_rendering gave no results[0].values[0] (HTTP ${res.status}); MISP would abort the workflow run with a TypeError`,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatFinding, runCheck, type Finding } from "../../src/commands/check.js";
-import { freePort } from "../helpers/child-server.js";
+import { freePort, runNode } from "../helpers/child-server.js";
 import { haveRedis, redisNotice, startRedis } from "../helpers/redis-server.js";
 
 // `misp-modules-ts check` (docs/operations.md, "check"): one finding per problem, real files,
@@ -143,18 +143,17 @@ describe("check", { timeout: 240_000 }, () => {
   });
   if (!haveRedis) redisNotice("check against a real redis-server");
 
-  it("the CLI prints one line per finding and exits 1 on errors, 2 on a usage error", () => {
+  it("the CLI prints one line per finding and exits 1 on errors, 2 on a usage error", async () => {
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "check", ...args], {
+      runNode(["--import", "tsx", "src/cli.ts", "check", ...args], {
         cwd: repo,
-        encoding: "utf8",
         env: { ...process.env, MISP_MODULES_WATCH: "false" },
       });
-    const bad = cli(["--config", writeJson("cli-bad.json", { deadlineMs: -1 })]);
+    const bad = await cli(["--config", writeJson("cli-bad.json", { deadlineMs: -1 })]);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/^error {2}config {4}invalid configuration: deadlineMs/m);
-    const usage = cli(["--no-such-flag"]);
+    const usage = await cli(["--no-such-flag"]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/unknown option/);
-  });
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort, waitHealthy } from "../helpers/child-server.js";
+import { freePort, runNode, waitHealthy } from "../helpers/child-server.js";
 
 // Starts the real CLI as a child process and talks HTTP to it.
 
@@ -9,8 +9,8 @@ const repo = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = ["--import", "tsx", "src/cli.ts"];
 
 describe("misp-modules-ts CLI", () => {
-  it("--help documents the serve flags and their environment variables", () => {
-    const r = spawnSync(process.execPath, [...CLI, "--help"], { cwd: repo, encoding: "utf8" });
+  it("--help documents the serve flags and their environment variables", async () => {
+    const r = await runNode([...CLI, "--help"], { cwd: repo });
     expect(r.status).toBe(0);
     for (const s of [
       "-p, --port",
@@ -28,17 +28,16 @@ describe("misp-modules-ts CLI", () => {
     ]) {
       expect(r.stdout).toContain(s);
     }
-  });
+  }, 120_000);
 
-  it("refuses a bad flag value with a clear message and exit code 1", () => {
-    const r = spawnSync(process.execPath, [...CLI, "-p", "eighty"], {
+  it("refuses a bad flag value with a clear message and exit code 1", async () => {
+    const r = await runNode([...CLI, "-p", "eighty"], {
       cwd: repo,
-      encoding: "utf8",
       env: { ...process.env, MISP_MODULES_WATCH: "false" },
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--port must be an integer/);
-  });
+  }, 120_000);
 
   describe("serving", () => {
     let child: ChildProcess;

@@ -149,6 +149,20 @@ describe("query errors", () => {
     expect(expansion.stderr).toMatch(/not an action module/);
   });
 
+  it("a template that fails to render is sent empty, as MISP does, with a warning saying why", async () => {
+    const result = await run({
+      module: "echo_request",
+      data: fixture,
+      url: server.url,
+      params: ["greeting=Hello {{ Event.info"],
+      printRequest: true,
+      compact: true,
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).params.greeting).toBe("");
+    expect(result.stderr).toMatch(/warning: jinja_template_rendering failed \(MISP would send the empty text on\): .*line 1/);
+  });
+
   it("a path PHP would abort on is reported, not sent", async () => {
     const result = await run({
       module: "testaction",

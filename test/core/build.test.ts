@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { actionSource, tempModuleRoot, writeModule } from "../sdk/module-files.js";
 import { listModuleFiles } from "../../src/core/registry/loader.js";
-import { freePort, waitHealthy } from "../helpers/child-server.js";
+import { freePort, runNode, waitHealthy } from "../helpers/child-server.js";
 
 // `npm start` runs the bundled build in dist/, not the sources the other tests import: build it
 // and check what an admin and a module author get from it. Shared code lives in dist/chunks/,
@@ -25,7 +25,8 @@ describe("the bundled build (dist/)", () => {
   let stderr = "";
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(repo, "scripts", "build.mjs"), "--skip-types"], { cwd: repo, stdio: "pipe" });
+    const build = await runNode([join(repo, "scripts", "build.mjs"), "--skip-types"], { cwd: repo });
+    if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
     // A custom module written against the package's SDK, in a root outside the package.
     writeModule(custom.root, "action/built_custom.ts", actionSource({ reply: "from the build" }));
     const port = await freePort();
