@@ -11,6 +11,9 @@ const TIMING = [
   "test/sdk/e2e.test.ts",
   "test/sdk/watcher.test.ts",
   "test/commands/cli-e2e.test.ts",
+  // `/modules` in milliseconds while a module initialises; a runaway render stopped in seconds.
+  "test/core/modules-listing.test.ts",
+  "test/commands/render.test.ts",
   // Starts the real CLI with two worker processes; long under load.
   "test/commands/workers.test.ts",
   "test/reliability/regex.test.ts",
@@ -39,6 +42,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Gives the worker's event loop a turn at least once a second (test/helpers/yield-to-runner.ts).
+    setupFiles: ["test/helpers/yield-to-runner.ts"],
     // Several suites start real servers; forks isolate them and keep worker_threads usable.
     pool: "forks",
     // The timing pass still runs one file at a time (fileParallelism: false below).
