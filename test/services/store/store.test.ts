@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256, Store } from "../../../src/services/store/store.js";
 
 const dirs: string[] = [];
@@ -80,6 +80,24 @@ describe("embedded store", () => {
     expect(s.getPayload(sha256("old"))).toBeUndefined();
     expect(s.getPayload(sha256("fresh"))?.body).toBe("fresh");
     s.close();
+  });
+
+  it("a retention shorter than ten minutes is applied every tenth of it, not only every minute", () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const s = new Store({ dataDir: tmp(), retentionMs: 10_000 });
+      s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER)"]);
+      s.addRetention({ table: "t", tsColumn: "ts" });
+      s.enqueue((db) => db.prepare("INSERT INTO t (ts) VALUES (?)").run(Date.now() - 60_000));
+      s.flush();
+      vi.advanceTimersByTime(999);
+      expect(s.db!.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 1 });
+      vi.advanceTimersByTime(1);
+      expect(s.db!.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 0 });
+      s.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("retention by total size removes the oldest rows first", () => {
