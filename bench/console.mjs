@@ -11,7 +11,7 @@
 //     store is busy (a steady /query stream recorded with the MISP publish body, retention
 //     passes running every second) and, labelled apart, with /query saturating the server;
 //  3. one page of the query list over 100,000 recorded queries.
-// Usage: node bench/console.mjs [--quick] [--pairs N] [--seconds S]
+// Usage: node bench/console.mjs [--quick] [--parts 1,2,3] [--pairs N] [--seconds S] [--retention-days D]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
@@ -36,7 +36,7 @@ const SECONDS = arg("--seconds", quick ? 4 : 8);
 /** The busy store: /query testaction at this steady rate, each one recorded (capture full). */
 const BUSY_RATE = 400;
 /** Retention of the busy-store server: 8.6 s, so a retention pass runs about every 0.9 s (store.ts). */
-const BUSY_RETENTION_DAYS = 0.0001;
+const BUSY_RETENTION_DAYS = arg("--retention-days", 0.0001);
 const POST_RATE = 200;
 const TARGET = { costPct: 5, p99Ms: 5, pageMs: 200 };
 
@@ -206,12 +206,19 @@ async function receiverLatency() {
   }
 
   const status = async () => (await fetch(`${srv.url}/console/api/status`)).json();
+  /** The server's event-loop delay since the last read, max and p99 in ms (its /metrics: each read starts a new window). */
+  const loopDelay = async () => {
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    const get = (name) => Number(new RegExp(`^\\w*nodejs_eventloop_lag_${name}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN) * 1000;
+    return { max: get("max"), p99: get("p99") };
+  };
 
   /** 200 posts/s for SECONDS, open loop: a post is sent at its scheduled time whatever the earlier ones are doing. */
   async function receiverCell(where, loadKind) {
     const port = where === "listener" ? listenPort : Number(new URL(srv.url).port);
     const prefix = where === "listener" ? "" : "/workflow-debug";
     const before = await status();
+    await loopDelay();
     const loop0 = cpuMs(srv.pid, srv.pid);
     const busy =
       loadKind === "busy"
@@ -247,6 +254,7 @@ async function receiverLatency() {
     const elapsed = (performance.now() - t0) / 1000;
     await Promise.all(pending);
     const loopMs = cpuMs(srv.pid, srv.pid) - loop0;
+    const delay = await loopDelay();
     const loadResult = await busy;
     const after = await status();
     const s = sortNum(fromSchedule);
@@ -266,6 +274,7 @@ async function receiverLatency() {
       recorded: after.journal.recorded - before.journal.recorded,
       dropped: after.receiver.dropped - before.receiver.dropped,
       load: load1(),
+      delayMax: delay.max,
       loopUsPerPost: loadKind === "quiet" ? (loopMs / n) * 1000 : undefined,
     };
   }
@@ -412,6 +421,7 @@ if (r2) {
         "failed",
         "/query req/s",
         "recorded",
+        "event-loop delay max ms",
         "load avg",
       ],
       cells.map((c) => [
@@ -426,6 +436,7 @@ if (r2) {
         c.failures,
         c.queryRps === undefined ? "" : c.queryRps.toFixed(0),
         String(c.recorded),
+        c.delayMax.toFixed(0),
         c.load,
       ]),
     ),
