@@ -393,8 +393,16 @@ if (r1) {
     ),
   );
   console.log(`${recorded} queries recorded by the journal-on server`);
+  // Decisive only when the middle half of the pairs is on one side of the target; on a busy
+  // machine the pairs' spread can be wider than the target itself.
+  const costVerdict =
+    tp.q3 <= TARGET.costPct
+      ? "PASS"
+      : tp.median > TARGET.costPct
+        ? "FAIL"
+        : "UNDECIDED (the quartiles straddle the target: rerun on a quieter machine)";
   verdicts.push(
-    `${verdict(tp.median <= TARGET.costPct)} recording cost: median ${fmt(tp.median)} % of /query throughput at c=16 (quartiles ${q(tp)}; CPU per query ${fmt(cpu.median)} % all threads, ${fmt(loop.median)} % event loop), target ≤ ${TARGET.costPct} %`,
+    `${costVerdict} recording cost: median ${fmt(tp.median)} % of /query throughput at c=16 (quartiles ${q(tp)}; CPU per query ${fmt(cpu.median)} % all threads, ${fmt(loop.median)} % event loop), target ≤ ${TARGET.costPct} %`,
   );
 }
 
