@@ -100,6 +100,25 @@ describe("embedded store", () => {
     }
   });
 
+  it("a small payload stored again after a retention pass swept it is stored again", () => {
+    const s = new Store({ dataDir: tmp(), retentionMs: 1000 });
+    s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER, h TEXT)"]);
+    s.addRetention({ table: "t", tsColumn: "ts" });
+    s.addPayloadRefs("SELECT h FROM t");
+    const now = Date.now();
+    const reply = '{"data":true}';
+    s.enqueue((db) => db.prepare("INSERT INTO t (ts, h) VALUES (?, ?)").run(now - 5000, s.putPayload(reply, now - 120_000).hash));
+    s.flush();
+    // Repeated while stored: the same reference.
+    expect(s.putPayload(reply, now).hash).toBe(sha256(reply));
+    s.prune(now);
+    expect(s.getPayload(sha256(reply))).toBeUndefined();
+    s.enqueue((db) => db.prepare("INSERT INTO t (ts, h) VALUES (?, ?)").run(now, s.putPayload(reply, now).hash));
+    s.flush();
+    expect(s.getPayload(sha256(reply))?.body).toBe(reply);
+    s.close();
+  });
+
   it("retention by total size removes the oldest rows first", () => {
     const s = new Store({ dataDir: tmp(), maxBytes: 256 * 1024 });
     s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER, blob TEXT)"]);
