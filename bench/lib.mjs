@@ -60,9 +60,10 @@ export async function load(opts) {
   };
 }
 
-/** CPU time (user + system, all threads) the process has used so far, in ms. */
-export function cpuMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+/** CPU time (user + system) the process has used so far, in ms: all threads, or only thread `tid` (its main thread: tid = pid). */
+export function cpuMs(pid, tid) {
+  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const f = readFileSync(path, "utf8").split(") ")[1].split(" ");
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 

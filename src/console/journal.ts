@@ -91,13 +91,15 @@ interface PendingQuery {
   headers?: Record<string, string | string[] | undefined>;
   reqId?: string;
   startedAt: number;
-  rawBody?: string;
+  /** The body as received (bytes, or text), when its masked form is not cached. */
+  rawBody?: string | Buffer;
   body?: Record<string, unknown>;
   cached?: PreparedRequest;
 }
 
 interface PreparedRequest {
-  raw: string;
+  /** The body as received: bytes are compared as bytes, never decoded to tell a repeat. */
+  raw: string | Buffer;
   capture: CaptureMode;
   module: LoadedModule | undefined;
   at: number;
@@ -105,6 +107,13 @@ interface PreparedRequest {
   secrets: string[];
   paramsText: string | null;
   request: { hash: string; size: number } | undefined;
+}
+
+/** The same body, bytes against bytes (a memcmp) or text against text; the cache keys them by length. */
+function sameBody(a: string | Buffer, b: string | Buffer): boolean {
+  if (typeof a === "string" || typeof b === "string")
+    return (typeof a === "string" ? a : a.toString("utf8")) === (typeof b === "string" ? b : b.toString("utf8"));
+  return a.equals(b);
 }
 
 class Observation implements QueryObservation {
@@ -208,11 +217,12 @@ export class Journal implements QueryObserver {
       this.recordLarge(obs, end, capture, link, module);
       return;
     }
-    // Keep the body text, not the parsed body, until the write: a parsed 33 KiB event is a large
-    // object graph that would survive young-generation collections while it waits (the write
-    // parses the text again only when its cached masked form is missing).
-    const rawBody = raw === undefined || typeof raw === "string" ? raw : raw.toString("utf8");
-    // A body whose masked form is cached is not kept at all (no 33 KiB string to copy in GC).
+    // Keep the body as received, not the parsed body, until the write: a parsed 33 KiB event is a
+    // large object graph that would survive young-generation collections while it waits (the
+    // write decodes and parses it only when its cached masked form is missing). MISP sends the
+    // same event to every node of a run: a repeat is told by comparing bytes, without decoding.
+    const rawBody = raw;
+    // A body whose masked form is cached is not kept at all.
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
     const pending: PendingQuery = {
       id: obs.id,
@@ -304,7 +314,8 @@ export class Journal implements QueryObserver {
     if (!prepared) {
       const declared = declaredSecrets(mod);
       const originals: Record<string, unknown> = {};
-      const body = obs.body ?? (JSON.parse(rawBody!) as Record<string, unknown>);
+      const text = rawBody === undefined || typeof rawBody === "string" ? rawBody : rawBody.toString("utf8");
+      const body = obs.body ?? (JSON.parse(text!) as Record<string, unknown>);
       const masked = maskDeep(body, declared, "", originals) as Record<string, unknown>;
       const secrets = secretStrings(originals);
       const params = masked.params ?? masked.config;
@@ -398,10 +409,10 @@ export class Journal implements QueryObserver {
     this.store.flush();
   }
 
-  /** The cached masked form of this body text, unless missing or stale (its payload row may have been swept since). */
-  private cachedFor(rawBody: string, capture: CaptureMode, mod: LoadedModule | undefined): PreparedRequest | undefined {
+  /** The cached masked form of this body, unless missing or stale (its payload row may have been swept since). */
+  private cachedFor(rawBody: string | Buffer, capture: CaptureMode, mod: LoadedModule | undefined): PreparedRequest | undefined {
     const p = this.prepared.get(rawBody.length);
-    if (!p || p.raw !== rawBody || p.capture !== capture || p.module !== mod || Date.now() - p.at > 30_000) return undefined;
+    if (!p || p.capture !== capture || p.module !== mod || Date.now() - p.at > 30_000 || !sameBody(p.raw, rawBody)) return undefined;
     return p;
   }
 

@@ -139,9 +139,10 @@ describe.skipIf(!haveBrowser)("console in a real browser", () => {
     await page.getByLabel("Outcome", { exact: true }).selectOption("error");
     await page.getByLabel("Module", { exact: true }).press("Enter");
     await page.waitForFunction("location.hash.includes('module=http_webhook')");
-    await page.waitForSelector("table[aria-label='Recorded queries'] tbody tr");
-    const rows = await page.locator("table[aria-label='Recorded queries'] tbody tr").allTextContents();
-    expect(rows.length).toBe(1);
+    // The unfiltered list may still be on screen for a moment (a loaded machine): wait for the filtered one.
+    const listed = page.locator("table[aria-label='Recorded queries'] tbody tr");
+    await expect.poll(() => listed.count(), { timeout: 10_000 }).toBe(1);
+    const rows = await listed.allTextContents();
     expect(rows[0]).toMatch(/http_webhook.*error/);
     await page.screenshot({ path: join(ARTIFACTS, "console-queries.png") });
 

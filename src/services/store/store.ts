@@ -51,6 +51,8 @@ export interface RetentionRule {
 export type StoreState = { ok: true; path: string } | { ok: false; reason: string };
 
 const DAY = 24 * 3600 * 1000;
+/** Payloads up to this many characters are remembered once stored (putPayload). */
+const SMALL_PAYLOAD = 4096;
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 /** Longest a timed flush holds the event loop. */
@@ -154,7 +156,10 @@ export class Store {
     }
     this.db = db;
     if (db && !opts.attach) {
-      this.pruneTimer = setInterval(() => (this.pruneElsewhere ? this.pruneElsewhere(this.rules, this.payloadRefs) : this.prune()), 60_000);
+      // Every minute, or every tenth of the retention when that is shorter (a retention of
+      // seconds, as bench/console.mjs uses to keep pruning running during its run).
+      const every = Math.min(60_000, Math.max(1000, this.retentionMs / 10));
+      this.pruneTimer = setInterval(() => (this.pruneElsewhere ? this.pruneElsewhere(this.rules, this.payloadRefs) : this.prune()), every);
       this.pruneTimer.unref();
     }
   }
@@ -271,13 +276,25 @@ export class Store {
    * keeps the full size and the SHA-256 of the whole text, and the body is cut at the cap.
    */
   putPayload(text: string, now = Date.now()): PayloadRef {
+    // Small payloads repeat (the same reply to every query of a module): one stored since the
+    // last retention pass is known to be there, so it is neither hashed nor inserted again.
+    const small = text.length <= SMALL_PAYLOAD;
+    const known = small ? this.recentSmall.get(text) : undefined;
+    if (known) return known;
     const hash = sha256(text);
     const size = Buffer.byteLength(text);
     const truncated = size > this.payloadCap;
     const body = truncated ? Buffer.from(text).subarray(0, this.payloadCap).toString("utf8") : text;
     this.putPayloadStmt?.run(hash, size, truncated ? 1 : 0, body, now);
-    return { hash, size, truncated };
+    const ref = { hash, size, truncated };
+    if (small) {
+      this.recentSmall.set(text, ref);
+      if (this.recentSmall.size > 256) this.recentSmall.delete(this.recentSmall.keys().next().value!);
+    }
+    return ref;
   }
+  /** Small payloads stored since the last retention pass (which may remove them: it clears this). */
+  private readonly recentSmall = new Map<string, PayloadRef>();
 
   /** A payload hashed and cut elsewhere (the journal's digest thread), which may have stored it already. */
   putDigest(d: { hash: string; size: number; truncated: boolean; body?: string; stored?: boolean }, now = Date.now()): PayloadRef {
@@ -338,6 +355,7 @@ export class Store {
     const db = this.db;
     if (!db) return { removed: 0 };
     this.flush();
+    this.recentSmall.clear();
     let removed = 0;
     try {
       const cutoff = now - this.retentionMs;

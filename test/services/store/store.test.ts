@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256, Store } from "../../../src/services/store/store.js";
 
 const dirs: string[] = [];
@@ -79,6 +79,43 @@ describe("embedded store", () => {
     expect(removed).toBe(1);
     expect(s.getPayload(sha256("old"))).toBeUndefined();
     expect(s.getPayload(sha256("fresh"))?.body).toBe("fresh");
+    s.close();
+  });
+
+  it("a retention shorter than ten minutes is applied every tenth of it, not only every minute", () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const s = new Store({ dataDir: tmp(), retentionMs: 10_000 });
+      s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER)"]);
+      s.addRetention({ table: "t", tsColumn: "ts" });
+      s.enqueue((db) => db.prepare("INSERT INTO t (ts) VALUES (?)").run(Date.now() - 60_000));
+      s.flush();
+      vi.advanceTimersByTime(999);
+      expect(s.db!.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 1 });
+      vi.advanceTimersByTime(1);
+      expect(s.db!.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 0 });
+      s.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a small payload stored again after a retention pass swept it is stored again", () => {
+    const s = new Store({ dataDir: tmp(), retentionMs: 1000 });
+    s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER, h TEXT)"]);
+    s.addRetention({ table: "t", tsColumn: "ts" });
+    s.addPayloadRefs("SELECT h FROM t");
+    const now = Date.now();
+    const reply = '{"data":true}';
+    s.enqueue((db) => db.prepare("INSERT INTO t (ts, h) VALUES (?, ?)").run(now - 5000, s.putPayload(reply, now - 120_000).hash));
+    s.flush();
+    // Repeated while stored: the same reference.
+    expect(s.putPayload(reply, now).hash).toBe(sha256(reply));
+    s.prune(now);
+    expect(s.getPayload(sha256(reply))).toBeUndefined();
+    s.enqueue((db) => db.prepare("INSERT INTO t (ts, h) VALUES (?, ?)").run(now, s.putPayload(reply, now).hash));
+    s.flush();
+    expect(s.getPayload(sha256(reply))?.body).toBe(reply);
     s.close();
   });
 
