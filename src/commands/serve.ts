@@ -7,6 +7,7 @@ import { parseWorkers, runPrimary, WORKER_SLOT_ENV } from "../core/cluster/prima
 import { loggerOptions } from "../core/logger.js";
 import { createApp } from "../core/app.js";
 import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
+import { applyHeapGrowth } from "../core/heap-growth.js";
 import { installProcessGuards, knownSecretValues } from "../core/isolation/stray-errors.js";
 
 // The default command: load modules and serve HTTP until SIGINT/SIGTERM.
@@ -133,6 +134,8 @@ export function registerServe(program: Command): void {
         log.info({}, "all workers stopped");
         process.exit(0);
       }
+      // Before any module loads: the bound holds for every heap this process starts.
+      applyHeapGrowth(config.server.heapGrowthPercent);
       const slot = process.env[WORKER_SLOT_ENV];
       // Each worker keeps its journal and outbox in a folder of its own (the store is one process's).
       if (cluster.isWorker && slot) config.console.dataDir = join(config.console.dataDir, `worker-${slot}`);

@@ -66,6 +66,12 @@ export const ConfigSchema = z.object({
        * than this would otherwise be cut without a reply (MISP counts that as success).
        */
       connectionTimeoutMs: z.number().int().nonnegative().default(0),
+      /**
+       * V8 grows its heaps to at most (1 + this/100) × what survived the last full collection;
+       * 0 leaves V8 its own factor (up to 4×). Garbage of answered queries then waits less for a
+       * full collection: RSS under load ~40 MB lower (docs/operations-runtime.md, "Memory").
+       */
+      heapGrowthPercent: z.number().int().min(0).max(1000).default(75),
     })
     .prefault({}),
   http: z
@@ -237,6 +243,7 @@ export const ENV = {
   requestTimeoutMs: "MISP_MODULES_REQUEST_TIMEOUT_MS",
   keepAliveTimeoutMs: "MISP_MODULES_KEEP_ALIVE_TIMEOUT_MS",
   connectionTimeoutMs: "MISP_MODULES_CONNECTION_TIMEOUT_MS",
+  heapGrowthPercent: "MISP_MODULES_HEAP_GROWTH_PERCENT",
   isolation: "MISP_MODULES_ISOLATION",
   isolationHeapMb: "MISP_MODULES_ISOLATION_HEAP_MB",
   console: "MISP_MODULES_CONSOLE",
@@ -298,6 +305,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     requestTimeoutMs: envInt(env[ENV.requestTimeoutMs]),
     keepAliveTimeoutMs: envInt(env[ENV.keepAliveTimeoutMs]),
     connectionTimeoutMs: envInt(env[ENV.connectionTimeoutMs]),
+    heapGrowthPercent: envInt(env[ENV.heapGrowthPercent]),
   });
   const isolationMode = env[ENV.isolation]?.trim();
   if (isolationMode && isolationMode !== "worker" && isolationMode !== "none")
