@@ -189,9 +189,10 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     reply.code(PROTOCOL_ERRORS.NOT_FOUND.status).send({ error: errorText("NOT_FOUND", echoInput(req.method, 20), echoInput(req.url)) }),
   );
 
-  registerOpenApi(app, VERSION);
+  const hidden = new Set(config.hiddenModules);
+  registerOpenApi(app, VERSION, () => registry.all().filter((m) => !hidden.has(m.name)));
 
-  const listing = new ModulesListing(registry, new Set(config.hiddenModules));
+  const listing = new ModulesListing(registry, hidden);
 
   app.get("/modules", { schema: { summary: "List module descriptors", response: { 200: ModulesReply } } }, (_req, reply) => {
     reply.header("content-type", "application/json; charset=utf-8").send(listing.buffer);

@@ -4,6 +4,7 @@
 import type { Config } from "../config.js";
 import type { ModuleKind } from "../registry/loader.js";
 import type { Outcome } from "../runtime/run-query.js";
+import type { ServerSettingFacts } from "../../sdk/server-settings.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -36,6 +37,8 @@ export interface DefinitionData {
   meta: Record<string, unknown>;
   timeoutMs?: number;
   hasInit: boolean;
+  /** Declared server settings, for listings (/openapi.json, `modules`); the isolate parses and checks them. */
+  serverSettings?: Record<string, ServerSettingFacts>;
   // actions
   params?: Record<string, ParamSpecData>;
   icon?: { name: string; class: "fas" | "fab" | "far" };

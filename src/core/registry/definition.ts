@@ -33,6 +33,9 @@ const ServerSettingShape = z.looseObject({
   description: z.string(),
   default: z.string().optional(),
   secret: z.boolean(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  choices: z.array(z.string()).readonly().optional(),
   parse: fn,
 });
 const SettingShape = z.looseObject({ description: z.string(), default: z.string().optional(), secret: z.boolean() });
