@@ -13,13 +13,13 @@
 //  3. one page of the query list over 100,000 recorded queries.
 // Usage: node bench/console.mjs [--quick] [--parts 1,2,3] [--pairs N] [--seconds S] [--retention-days D]
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { createRequire } from "node:module";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { cpuMs, freePort, repo, startServer, table } from "./lib.mjs";
+import { cpuMs, freePort, repo, roaming, startServer, table, testactionBody } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -40,12 +40,8 @@ const BUSY_RETENTION_DAYS = arg("--retention-days", 0.0001);
 const POST_RATE = 200;
 const TARGET = { costPct: 5, p99Ms: 5, pageMs: 200 };
 
-const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
-const queryBody = JSON.stringify({
-  module: "testaction",
-  data,
-  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
-});
+const data = roaming();
+const queryBody = testactionBody(data, { matchingData: false });
 const jsonHeaders = { "content-type": "application/json" };
 
 // ---- child mode: the /query load of part 2, in a process of its own so that it never delays

@@ -8,16 +8,11 @@
 // both see the same drift, and their ratio stays put.
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { load, repo, startServer, table } from "./lib.mjs";
+import { load, roaming, startServer, table, testactionBody } from "./lib.mjs";
 
 const duration = Number(process.argv[2] ?? 5);
-const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
-const queryBody = JSON.stringify({
-  module: "testaction",
-  data,
-  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
-  matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) },
-});
+const data = roaming();
+const queryBody = testactionBody(data);
 
 // Start-up: median of several cold starts (one start alone varies by ±100 ms on this machine).
 const STARTS = 7;

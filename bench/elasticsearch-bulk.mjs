@@ -10,11 +10,10 @@
 // synthesised from test/fixtures/roaming/event-publish-mixed-galaxy-objects.json. The
 // server's peak resident memory (VmHWM) is read after each mode: one request body exists at
 // a time (the documents are serialised per batch, the event is not copied per document).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { repo, startServer, table } from "./lib.mjs";
+import { cliEntry, fromSource, startServer, synthesiseEvent, table } from "./lib.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -26,26 +25,6 @@ const { values: args } = parseArgs({
   },
 });
 const API_KEY = "YmVuY2g6YmVuY2gta2V5";
-
-function synthesiseEvent(wanted) {
-  const data = JSON.parse(readFileSync(join(repo, "test/fixtures/roaming/event-publish-mixed-galaxy-objects.json"), "utf8"));
-  const event = data.Event;
-  const originals = event._AttributeFlattened;
-  const flattened = [];
-  for (let i = 0; i < wanted; i++) {
-    const source = originals[i % originals.length];
-    flattened.push({
-      ...source,
-      id: String(100000 + i),
-      uuid: `${source.uuid.slice(0, 24)}${String(i).padStart(12, "0")}`,
-      value: `${source.value}-${i}`,
-    });
-  }
-  event._AttributeFlattened = flattened;
-  event.Attribute = flattened.filter((a) => !a.object_id || a.object_id === "0");
-  event.attribute_count = String(wanted);
-  return data;
-}
 
 function startBulk(latencyMs) {
   const stats = { requests: 0, documents: 0, bytes: 0 };
@@ -96,10 +75,8 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const peakMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 
 async function main() {
-  const useSource = args.source || !existsSync(join(repo, "dist/cli.js"));
-  const serverArgs = useSource
-    ? (port) => ["--import", "tsx", "src/cli.ts", "-p", String(port)]
-    : (port) => ["dist/cli.js", "-p", String(port)];
+  const useSource = fromSource(args.source);
+  const serverArgs = (port) => [...cliEntry(useSource), "-p", String(port)];
   const bulk = await startBulk(Number(args.latency));
   const server = await startServer(serverArgs, { env: { MISP_MODULES_DEADLINE_MS: "120000" } });
   try {

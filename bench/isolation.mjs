@@ -3,14 +3,14 @@
 // isolation.inProcess, at concurrency 16 with the body of bench/core.mjs (a 30 KiB roaming
 // event). Alternating 1-second slices, as in bench/core.mjs, so both see the machine's drift.
 // Usage: npm run build && node bench/isolation.mjs [seconds per module]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { load, repo, startServer, table } from "./lib.mjs";
+import { load, roaming, startServer, table } from "./lib.mjs";
 
 const duration = Number(process.argv[2] ?? 5);
 const connections = 16;
-const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
+const data = roaming();
 
 // The built-in testaction, as a custom module file (plain JavaScript: no TypeScript compile).
 const source = `import { defineActionModule, param } from "misp-modules-ts";

@@ -1,10 +1,60 @@
-// Shared helpers for the benchmark scripts: free ports, child servers, autocannon runs.
+// Shared helpers for the benchmark scripts: free ports, child servers, autocannon runs, and the
+// requests and events several scripts send.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import autocannon from "autocannon";
 
 export const repo = new URL("..", import.meta.url).pathname;
+
+/** A roaming-data fixture (test/fixtures/roaming/<name>.json), parsed. */
+export function roaming(name = "event-publish-tlp-red") {
+  return JSON.parse(readFileSync(join(repo, `test/fixtures/roaming/${name}.json`), "utf8"));
+}
+
+/**
+ * The /query body of the built-in testaction as MISP sends it for a node with a hash path
+ * (`matchingData`: false leaves MISP's extraction out).
+ */
+export function testactionBody(data, { matchingData = true } = {}) {
+  return JSON.stringify({
+    module: "testaction",
+    data,
+    params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
+    ...(matchingData ? { matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) } } : {}),
+  });
+}
+
+/**
+ * The mixed galaxy/objects event with `wanted` attributes: its own cloned with distinct ids,
+ * uuids and values (the exports' benchmarks: one document or message per attribute).
+ */
+export function synthesiseEvent(wanted) {
+  const data = roaming("event-publish-mixed-galaxy-objects");
+  const event = data.Event;
+  const originals = event._AttributeFlattened;
+  const flattened = [];
+  for (let i = 0; i < wanted; i++) {
+    const source = originals[i % originals.length];
+    const suffix = String(i).padStart(12, "0");
+    flattened.push({ ...source, id: String(100000 + i), uuid: `${source.uuid.slice(0, 24)}${suffix}`, value: `${source.value}-${i}` });
+  }
+  event._AttributeFlattened = flattened;
+  event.Attribute = flattened.filter((a) => !a.object_id || a.object_id === "0");
+  event.attribute_count = String(wanted);
+  return data;
+}
+
+/** True when the server should run from src/ through tsx: asked for (`--source`), or nothing is built. */
+export function fromSource(asked = false) {
+  return asked || !existsSync(join(repo, "dist/cli.js"));
+}
+
+/** The node arguments that start the CLI, from src/ (tsx) or dist/. */
+export function cliEntry(source) {
+  return source ? ["--import", "tsx", "src/cli.ts"] : ["dist/cli.js"];
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {

@@ -4,19 +4,14 @@
 // period (idle_ms, 60 s by default; set shorter here) has passed.
 // Ends with a PASS/FAIL line against the 150 MB target of issue 21 (RSS at the end of the load).
 // Usage: npm run build && node bench/memory.mjs [seconds]
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import autocannon from "autocannon";
-import { repo, startServer } from "./lib.mjs";
+import { roaming, startServer, testactionBody } from "./lib.mjs";
 
 const seconds = Number(process.argv[2] ?? 180);
-const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
-const action = JSON.stringify({
-  module: "testaction",
-  data,
-  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
-  matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) },
-});
+const data = roaming();
+const action = testactionBody(data);
 const template = "{% for a in Event.Attribute %}{{ a.type }}: {{ a.value | e }}\n{% endfor %}{{ Event.info | upper }}";
 const jinja = JSON.stringify({ module: "jinja_template_rendering", text: JSON.stringify({ template, data }) });
 const listing = `${tmpdir()}/misp-modules-ts-bench-memory-modules.json`;

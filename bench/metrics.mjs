@@ -2,17 +2,11 @@
 // on and off, both started in this run and loaded in alternating 1 s slices (this machine's speed
 // drifts; alternating keeps the ratio honest). A scrape of /metrics each second, as Prometheus
 // would (more often than its usual 15 s). Usage: npm run build && node bench/metrics.mjs [slices]
-import { readFileSync } from "node:fs";
-import { load, repo, startServer, table } from "./lib.mjs";
+import { load, roaming, startServer, table, testactionBody } from "./lib.mjs";
 
 const slices = Number(process.argv[2] ?? 10);
-const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
-const body = JSON.stringify({
-  module: "testaction",
-  data,
-  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
-  matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) },
-});
+const data = roaming();
+const body = testactionBody(data);
 const args = (extra) => (port) => ["dist/cli.js", "-p", String(port), "--no-console", ...extra];
 const on = await startServer(args([]), { timeoutMs: 120_000 });
 const off = await startServer(args(["--no-metrics"]), { timeoutMs: 120_000 });

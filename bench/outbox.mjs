@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { freePort, repo, startServer, table } from "./lib.mjs";
+import { cliEntry, freePort, fromSource, startServer, table } from "./lib.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     source: { type: "boolean", default: false },
   },
 });
-const useSource = args.source || !existsSync(join(repo, "dist/cli.js"));
+const useSource = fromSource(args.source);
 
 function endpoint(delayMs) {
   const seen = new Set();
@@ -69,9 +69,8 @@ function query(url, delivery) {
 async function serve(extra, dataDir) {
   const config = join(dataDir, "config.json");
   writeFileSync(config, JSON.stringify({ outbox: { pollMs: 50, concurrency: 16, destinationConcurrency: 16, ...extra } }));
-  const entry = useSource ? ["--import", "tsx", "src/cli.ts"] : ["dist/cli.js"];
   return startServer(
-    (port) => [...entry, "-p", String(port), "-l", "127.0.0.1", "--no-console", "--data-dir", dataDir, "--config", config],
+    (port) => [...cliEntry(useSource), "-p", String(port), "-l", "127.0.0.1", "--no-console", "--data-dir", dataDir, "--config", config],
     { timeoutMs: 60_000 },
   );
 }

@@ -10,11 +10,9 @@
 // distinct ids, uuids and values until there are --attributes of them. The same module runs in
 // every mode through the real server's POST /query; "one request per event" is batch_max_bytes=1,
 // which sends every envelope alone. --source runs src/cli.ts through tsx instead of dist/.
-import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { repo, startServer, table } from "./lib.mjs";
+import { cliEntry, fromSource, startServer, synthesiseEvent, table } from "./lib.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -25,22 +23,6 @@ const { values: args } = parseArgs({
   },
 });
 const TOKEN = "bench-0000-4000-8000-000000000000";
-
-function synthesiseEvent(wanted) {
-  const data = JSON.parse(readFileSync(join(repo, "test/fixtures/roaming/event-publish-mixed-galaxy-objects.json"), "utf8"));
-  const event = data.Event;
-  const originals = event._AttributeFlattened;
-  const flattened = [];
-  for (let i = 0; i < wanted; i++) {
-    const source = originals[i % originals.length];
-    const suffix = String(i).padStart(12, "0");
-    flattened.push({ ...source, id: String(100000 + i), uuid: `${source.uuid.slice(0, 24)}${suffix}`, value: `${source.value}-${i}` });
-  }
-  event._AttributeFlattened = flattened;
-  event.Attribute = flattened.filter((a) => !a.object_id || a.object_id === "0");
-  event.attribute_count = String(wanted);
-  return data;
-}
 
 /** HEC stand-in: checks the token, counts what arrives, answers after `latencyMs`. */
 function startHec(latencyMs) {
@@ -82,10 +64,8 @@ function median(values) {
 }
 
 async function main() {
-  const useSource = args.source || !existsSync(join(repo, "dist/cli.js"));
-  const serverArgs = useSource
-    ? (port) => ["--import", "tsx", "src/cli.ts", "-p", String(port)]
-    : (port) => ["dist/cli.js", "-p", String(port)];
+  const useSource = fromSource(args.source);
+  const serverArgs = (port) => [...cliEntry(useSource), "-p", String(port)];
   const hec = await startHec(Number(args.latency));
   // A generous deadline: the point is to measure the slow mode, not to cut it off.
   const server = await startServer(serverArgs, { env: { MISP_MODULES_DEADLINE_MS: "60000" } });

@@ -2,17 +2,11 @@
 // both started in this run and loaded in alternating slices. On a 2-core machine the load
 // generator takes a core too, so 2 workers cannot double; the ratio is what this measures.
 // Usage: npm run build && node bench/workers.mjs [slices]
-import { readFileSync } from "node:fs";
-import { load, repo, startServer, table } from "./lib.mjs";
+import { load, roaming, startServer, table, testactionBody } from "./lib.mjs";
 
 const slices = Number(process.argv[2] ?? 8);
-const data = JSON.parse(readFileSync(`${repo}/test/fixtures/roaming/event-publish-tlp-red.json`, "utf8"));
-const body = JSON.stringify({
-  module: "testaction",
-  data,
-  params: { foo: "", data_extraction_path: "Event._AttributeFlattened.{n}.value" },
-  matchingData: { "Data Extraction Path": data.Event._AttributeFlattened.map((a) => a.value) },
-});
+const data = roaming();
+const body = testactionBody(data);
 const args = (n) => (port) => [
   "dist/cli.js",
   "-p",

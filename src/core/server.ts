@@ -167,7 +167,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       });
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) return reply.code(413).send({ error: errorText("BODY_TOO_LARGE", config.bodyLimit) });
     if (err instanceof BodyError) {
@@ -175,9 +175,11 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       return reply.code(status).send({ error: err.message });
     }
     if (status >= 400 && status < 500) {
-      const msg = err.validation || err.message.startsWith("body") ? errorText("INVALID_QUERY", err.message) : err.message;
+      // A field of the wrong type (the zod validator above, reported by Fastify as FST_ERR_VALIDATION).
+      const invalid = err.validation || err.code === "FST_ERR_VALIDATION" || err.message.startsWith("body");
+      const msg = invalid ? errorText("INVALID_QUERY", err.message) : err.message;
       // Parser and validator messages may quote the input: bounded like every echo.
-      return reply.code(status).send({ error: echoInput(msg.replace(/^body\/?/, ""), 1000) });
+      return reply.code(status).send({ error: echoInput(msg, 1000) });
     }
     req.log.error({ err }, "unhandled error");
     // MISP takes a 500 from /query as success for a blocking guard: a failure there is a 200 error.
@@ -189,9 +191,10 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     reply.code(PROTOCOL_ERRORS.NOT_FOUND.status).send({ error: errorText("NOT_FOUND", echoInput(req.method, 20), echoInput(req.url)) }),
   );
 
-  registerOpenApi(app, VERSION);
+  const hidden = new Set(config.hiddenModules);
+  registerOpenApi(app, VERSION, () => registry.all().filter((m) => !hidden.has(m.name)));
 
-  const listing = new ModulesListing(registry, new Set(config.hiddenModules));
+  const listing = new ModulesListing(registry, hidden);
 
   app.get("/modules", { schema: { summary: "List module descriptors", response: { 200: ModulesReply } } }, (_req, reply) => {
     reply.header("content-type", "application/json; charset=utf-8").send(listing.buffer);

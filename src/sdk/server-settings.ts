@@ -16,9 +16,16 @@ export interface ServerSettingSpec<T = unknown> {
   readonly default?: string;
   /** Never echoed in errors; scrubbed from this request's error reply and logs. */
   readonly secret: boolean;
+  /** Bounds of an integer and the words of a one_of, for listings (parse enforces them). */
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
   /** Turns the configured string (undefined when unset) into the value; throws an Error saying what is wrong. */
   parse(raw: string | undefined): T;
 }
+
+/** A declared server setting without its parser: what listings and isolates exchange. */
+export type ServerSettingFacts = Omit<ServerSettingSpec, "parse">;
 
 export type ServerSettingValues<S extends Record<string, ServerSettingSpec>> = {
   readonly [K in keyof S]: S[K] extends ServerSettingSpec<infer T> ? T : never;
@@ -67,9 +74,18 @@ interface Common {
 const TRUE_WORDS = /^(1|true|yes|on)$/i;
 const FALSE_WORDS = /^(0|false|no|off)$/i;
 
-function spec<T>(kind: ServerSettingKind, o: Common, dflt: unknown, parse: (raw: string | undefined) => T, secret = false) {
+type Bounds = Pick<ServerSettingSpec, "min" | "max" | "choices">;
+
+function spec<T>(
+  kind: ServerSettingKind,
+  o: Common,
+  dflt: unknown,
+  parse: (raw: string | undefined) => T,
+  secret = false,
+  bounds: Bounds = {},
+): ServerSettingSpec<T> {
   const shown = dflt === undefined ? undefined : Array.isArray(dflt) ? dflt.join(", ") : String(dflt);
-  return { kind, description: o.description, default: shown, secret, parse } satisfies ServerSettingSpec<T>;
+  return { kind, description: o.description, default: shown, secret, ...bounds, parse };
 }
 
 function text(o: Common & { default: string; trim?: boolean }): ServerSettingSpec<string>;
@@ -84,15 +100,22 @@ function text(o: Common & { default?: string; trim?: boolean }): ServerSettingSp
 function integer(o: Common & { default: number; min?: number; max?: number }): ServerSettingSpec<number>;
 function integer(o: Common & { min?: number; max?: number }): ServerSettingSpec<number | undefined>;
 function integer(o: Common & { default?: number; min?: number; max?: number }): ServerSettingSpec<number | undefined> {
-  return spec("integer", o, o.default, (raw) => {
-    const v = raw?.trim();
-    if (v === undefined || v === "") return o.default;
-    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-    const range = o.max === undefined ? `≥ ${o.min ?? 0}` : `between ${o.min ?? 0} and ${o.max}`;
-    if (!Number.isSafeInteger(n) || n < (o.min ?? 0) || (o.max !== undefined && n > o.max))
-      throw new Error(`must be a whole number ${range}`);
-    return n;
-  });
+  return spec(
+    "integer",
+    o,
+    o.default,
+    (raw) => {
+      const v = raw?.trim();
+      if (v === undefined || v === "") return o.default;
+      const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+      const range = o.max === undefined ? `≥ ${o.min ?? 0}` : `between ${o.min ?? 0} and ${o.max}`;
+      if (!Number.isSafeInteger(n) || n < (o.min ?? 0) || (o.max !== undefined && n > o.max))
+        throw new Error(`must be a whole number ${range}`);
+      return n;
+    },
+    false,
+    { min: o.min ?? 0, ...(o.max === undefined ? {} : { max: o.max }) },
+  );
 }
 
 function boolean(o: Common & { default: boolean }): ServerSettingSpec<boolean>;
@@ -110,12 +133,19 @@ function boolean(o: Common & { default?: boolean }): ServerSettingSpec<boolean |
 function oneOf<C extends string>(choices: readonly C[], o: Common & { default: C }): ServerSettingSpec<C>;
 function oneOf<C extends string>(choices: readonly C[], o: Common): ServerSettingSpec<C | undefined>;
 function oneOf<C extends string>(choices: readonly C[], o: Common & { default?: C }): ServerSettingSpec<C | undefined> {
-  return spec("one_of", o, o.default, (raw) => {
-    const v = raw?.trim().toLowerCase();
-    if (v === undefined || v === "") return o.default;
-    if (!(choices as readonly string[]).includes(v)) throw new Error(`must be one of ${choices.join(", ")}`);
-    return v as C;
-  });
+  return spec(
+    "one_of",
+    o,
+    o.default,
+    (raw) => {
+      const v = raw?.trim().toLowerCase();
+      if (v === undefined || v === "") return o.default;
+      if (!(choices as readonly string[]).includes(v)) throw new Error(`must be one of ${choices.join(", ")}`);
+      return v as C;
+    },
+    false,
+    { choices: [...choices] },
+  );
 }
 
 export const serverSetting = {

@@ -89,6 +89,14 @@ describe("POST /query reply rules (docs/protocol.md#post-query)", () => {
     }
   });
 
+  it("a field of the wrong type → 400 invalid query naming the field", async () => {
+    const r = await raw('{"module": 5}', "application/json");
+    expect(r.status).toBe(400);
+    expect(String(r.body.error)).toMatch(new RegExp(`^${errorText("INVALID_QUERY", "module: ")}`));
+    const t2 = await raw('{"module": "testaction", "timeout": -1}', "application/json");
+    expect(String(t2.body.error)).toMatch(/^invalid query: timeout: /);
+  });
+
   it("body without module → 400", async () => {
     const r = await raw('{"data": {}}', "application/json");
     expect(r).toMatchObject({ status: 400, body: { error: expect.stringMatching(/module/) } });

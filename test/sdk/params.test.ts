@@ -32,7 +32,7 @@ describe("widgets MISP renders (docs/protocol.md#action-config)", () => {
     },
     handler() {},
   });
-  const params = (actionDescriptor("kinds", def).meta as { config: { params: Record<string, Record<string, unknown>> } }).config.params;
+  const params = (actionDescriptor("kinds", def).meta.config as { params: Record<string, Record<string, unknown>> }).params;
 
   it("maps every kind to one of MISP's three widgets, in declaration order", () => {
     expect(Object.keys(params)).toEqual(["s", "ls", "hp", "tpl", "tpl1", "b", "i", "o", "l", "sec", "u"]);

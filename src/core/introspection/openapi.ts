@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from "fastify";
 import { z } from "zod";
 import { errorText } from "../protocol/errors.js";
+import { serverSettingsDocument } from "./server-settings-schema.js";
 
 // OpenAPI from the zod schemas that validate the routes; the Swagger UI assets come from the
 // npm package (no CDN: MISP hosts are often air-gapped).
@@ -56,11 +57,25 @@ async function buildDocsApp(routes: readonly DescribedRoute[], version: string):
   return docs;
 }
 
+/** The modules /openapi.json lists the server settings of (they change on hot reload). */
+export type ListedModules = () => readonly { name: string; def: { serverSettings?: unknown } }[];
+
+/** The routes' document plus the modules' server settings (docs/writing-modules.md#server-settings). */
+function withServerSettings(doc: Record<string, unknown>, modules: ListedModules): Record<string, unknown> {
+  const { schemas, index } = serverSettingsDocument(modules());
+  const components = (doc.components ?? {}) as Record<string, unknown>;
+  return {
+    ...doc,
+    components: { ...components, schemas: { ...((components.schemas ?? {}) as object), ...schemas } },
+    "x-server-settings": index,
+  };
+}
+
 /**
  * Adds /openapi.json and the Swagger UI under /openapi to `app`. Call it before the routes
  * to describe are added: it records them as they are registered.
  */
-export function registerOpenApi(app: FastifyInstance, version: string): void {
+export function registerOpenApi(app: FastifyInstance, version: string, modules: ListedModules = () => []): void {
   const routes: DescribedRoute[] = [];
   let docs: Promise<FastifyInstance> | undefined;
   const docsApp = () =>
@@ -79,7 +94,9 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
   };
 
   const hidden = { schema: { hide: true } };
-  app.get("/openapi.json", hidden, async () => (await docsApp()).swagger());
+  app.get("/openapi.json", hidden, async () =>
+    withServerSettings((await docsApp()).swagger() as unknown as Record<string, unknown>, modules),
+  );
   app.get("/openapi", hidden, forward);
   app.get("/openapi/*", hidden, forward);
 

@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import type { ModuleFile } from "../registry/loader.js";
 import { prepareModule, type LoadedModule } from "../registry/registry.js";
 import type { ParamSpec } from "../../sdk/params.js";
+import type { ServerSettingFacts, ServerSettingSpec } from "../../sdk/server-settings.js";
 import type { ModuleDefinition, ModuleLogger } from "../../sdk/types.js";
 import { bootWorker, ModuleIsolate, type BootingWorker, type IsolateLimits } from "./isolate.js";
 import { ERROR_MESSAGE_MARK, type DefinitionData } from "./messages.js";
@@ -28,9 +29,20 @@ function notHere(name: string): () => never {
   };
 }
 
+/** The isolate parses and checks server settings; the server's copy only lists them. */
+function listedOnly(facts: Record<string, ServerSettingFacts> | undefined): Record<string, ServerSettingSpec> | undefined {
+  if (!facts) return undefined;
+  return Object.fromEntries(Object.entries(facts).map(([key, f]) => [key, { ...f, parse: (raw: string | undefined) => raw }]));
+}
+
 /** A ModuleDefinition carrying only the declaration; its functions are never called in the server thread. */
 export function declarationOnly(name: string, d: DefinitionData): ModuleDefinition {
-  const common = { meta: d.meta as unknown as ModuleDefinition["meta"], timeoutMs: d.timeoutMs, handler: notHere(name) };
+  const common = {
+    meta: d.meta as unknown as ModuleDefinition["meta"],
+    timeoutMs: d.timeoutMs,
+    handler: notHere(name),
+    serverSettings: listedOnly(d.serverSettings),
+  };
   if (d.kind === "action") {
     const params: Record<string, ParamSpec> = {};
     for (const [pname, p] of Object.entries(d.params ?? {}))

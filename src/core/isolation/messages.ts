@@ -4,6 +4,10 @@
 import type { Config } from "../config.js";
 import type { ModuleKind } from "../registry/loader.js";
 import type { Outcome } from "../runtime/run-query.js";
+import type { ParamSpec } from "../../sdk/params.js";
+import type { ServerSettingFacts } from "../../sdk/server-settings.js";
+import type { SettingSpec } from "../../sdk/settings.js";
+import type { ActionModuleDefinition, ExpansionModuleDefinition } from "../../sdk/types.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -19,16 +23,12 @@ export interface IsolateWorkerData {
   serverPid: number;
 }
 
+// Field types come from the SDK's declaration (src/sdk/types.ts), so the two cannot drift.
+type Action = ActionModuleDefinition;
+type Expansion = ExpansionModuleDefinition;
+
 /** A declared action parameter without its parser (which stays in the isolate). */
-export interface ParamSpecData {
-  kind: string;
-  widget: "string" | "large_string" | "hash_path";
-  description: string;
-  placeholder?: string;
-  jinja: boolean;
-  secret: boolean;
-  required: boolean;
-}
+export type ParamSpecData = Omit<ParamSpec, "schema" | "kind"> & { kind: string };
 
 /** The serialisable part of a module definition: enough for GET /modules, deadlines and error replies. */
 export interface DefinitionData {
@@ -36,18 +36,20 @@ export interface DefinitionData {
   meta: Record<string, unknown>;
   timeoutMs?: number;
   hasInit: boolean;
+  /** Declared server settings, for listings (/openapi.json, `modules`); the isolate parses and checks them. */
+  serverSettings?: Record<string, ServerSettingFacts>;
   // actions
   params?: Record<string, ParamSpecData>;
-  icon?: { name: string; class: "fas" | "fab" | "far" };
-  blocking?: boolean;
-  supportFilters?: boolean;
-  expectMispCoreFormat?: boolean;
+  icon?: Action["icon"];
+  blocking?: Action["blocking"];
+  supportFilters?: Action["supportFilters"];
+  expectMispCoreFormat?: Action["expectMispCoreFormat"];
   // expansions
-  moduleType?: Array<"expansion" | "hover">;
-  input?: string[];
-  output?: string[];
-  format?: "misp_standard";
-  settings?: Record<string, { description: string; default?: string; secret: boolean }>;
+  moduleType?: Expansion["moduleType"];
+  input?: Expansion["input"];
+  output?: Expansion["output"];
+  format?: Expansion["format"];
+  settings?: Record<string, SettingSpec>;
   /** The module's errorReply() applied to ERROR_MESSAGE_MARK, as JSON: lets the server build that reply when the isolate is gone. */
   errorReplyTemplate?: string;
 }

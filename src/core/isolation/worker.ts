@@ -16,6 +16,7 @@ import { serverSettingsProblem } from "../runtime/server-settings-check.js";
 import { runQuery } from "../runtime/run-query.js";
 import type { Services } from "../runtime/services.js";
 import type { ParamSpec } from "../../sdk/params.js";
+import type { ServerSettingSpec } from "../../sdk/server-settings.js";
 import type { ModuleDefinition, ModuleLogger } from "../../sdk/types.js";
 import { knownSecretValues, strayErrorText } from "./stray-errors.js";
 import {
@@ -145,6 +146,13 @@ function definitionData(def: ModuleDefinition): DefinitionData {
     timeoutMs: def.timeoutMs,
     hasInit: typeof def.init === "function",
   };
+  if (def.serverSettings) {
+    out.serverSettings = {};
+    for (const [key, s] of Object.entries(def.serverSettings as Record<string, ServerSettingSpec>)) {
+      const { parse: _parse, ...facts } = s;
+      out.serverSettings[key] = plain(facts);
+    }
+  }
   if (def.kind === "action") {
     out.params = {};
     for (const [name, p] of Object.entries(def.params as Record<string, ParamSpec>)) {

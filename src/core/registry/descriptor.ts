@@ -1,24 +1,29 @@
+import type { z } from "zod";
+import type { ModuleDescriptorSchema } from "../protocol/schemas.js";
 import type { ParamSpec } from "../../sdk/params.js";
 import type { ActionModuleDefinition, ExpansionModuleDefinition, ModuleDefinition, ModuleMeta } from "../../sdk/types.js";
 
 // The /modules descriptor (docs/protocol.md#get-modules) derived from a module's declaration; nobody
 // writes descriptor JSON by hand.
 
-export interface ModuleDescriptor {
-  name: string;
-  type: "action_mod" | "expansion";
-  mispattributes: Record<string, unknown>;
-  meta: Record<string, unknown>;
-}
+/** Its shape is declared once, as the zod schema that also documents GET /modules in /openapi.json. */
+export type ModuleDescriptor = z.infer<typeof ModuleDescriptorSchema>;
+type DescriptorMeta = ModuleDescriptor["meta"];
+// Pick, not Omit: Omit over the schema's index signature (looseObject) would drop every named key.
+type CommonMeta = Pick<
+  DescriptorMeta,
+  "version" | "author" | "description" | "module-type" | "name" | "logo" | "requirements" | "features" | "references" | "input" | "output"
+>;
 
 const DEFAULT_AUTHOR = "misp-modules-ts";
 
-function commonMeta(name: string, meta: ModuleMeta): Record<string, unknown> {
+/** Keys in the reference's order (kept: /modules output stays byte-identical). */
+function commonMeta(name: string, meta: ModuleMeta, moduleType: DescriptorMeta["module-type"]): CommonMeta {
   return {
     version: meta.version ?? "1.0",
     author: meta.author ?? DEFAULT_AUTHOR,
     description: meta.description,
-    "module-type": [] as string[],
+    "module-type": moduleType,
     name:
       meta.name ??
       name
@@ -50,7 +55,7 @@ export function actionDescriptor(name: string, def: ActionModuleDefinition): Mod
     support_filters: def.supportFilters ?? false,
     expect_misp_core_format: def.expectMispCoreFormat ?? false,
   };
-  const meta = { ...commonMeta(name, def.meta), "module-type": ["action"], config };
+  const meta: DescriptorMeta = { ...commonMeta(name, def.meta, ["action"]), config };
   if (def.icon) Object.assign(meta, { icon: def.icon.name, icon_class: def.icon.class });
   // The reference mirrors meta.config here; MISP ignores it (kept for parity).
   return { name, type: "action_mod", mispattributes: { config }, meta };
@@ -60,10 +65,8 @@ export function expansionDescriptor(name: string, def: ExpansionModuleDefinition
   const mispattributes: Record<string, unknown> = { input: [...def.input] };
   if (def.output) mispattributes.output = [...def.output];
   if (def.format) mispattributes.format = def.format;
-  const meta = { ...commonMeta(name, def.meta), "module-type": [...def.moduleType] };
-  // A list of setting names (docs/protocol.md#expansion-settings); MISP sends `config` only when it is non-empty.
-  const settings = Object.keys(def.settings ?? {});
-  (meta as Record<string, unknown>).config = settings;
+  // config: a list of setting names (docs/protocol.md#expansion-settings); MISP sends `config` only when it is non-empty.
+  const meta: DescriptorMeta = { ...commonMeta(name, def.meta, [...def.moduleType]), config: Object.keys(def.settings ?? {}) };
   return { name, type: "expansion", mispattributes, meta };
 }
 

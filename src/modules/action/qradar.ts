@@ -4,7 +4,7 @@ import { describeQradarFailure, qradarCode } from "./_qradar/errors.js";
 import { bulkLoadRequests, createSetRequest } from "./_qradar/requests.js";
 import { sendQradar, type QradarConnection } from "./_qradar/send.js";
 import { DEFAULT_SET_MAPPING, MappingError, parseSetMapping, valuesBySet, type SetSpec } from "./_qradar/sets.js";
-import type { PreparedRequest } from "../shared/export-records/prepared-request.js";
+import type { ExportRequest } from "../shared/export-records/export-request.js";
 import { caCertificateParam } from "../shared/ca-certificate.js";
 
 // IBM QRadar reference sets (docs/actions-siem.md#qradar): the event's values are added to
@@ -79,7 +79,7 @@ export default defineActionModule({
     const target = { baseUrl: params.url, apiVersion };
     const conn: QradarConnection = { secToken: params.sec_token.trim(), verifyTls: params.verify_tls, ca: ca || undefined };
     let added = 0;
-    const send = async (req: PreparedRequest, what: string) => {
+    const send = async (req: ExportRequest, what: string) => {
       try {
         return await sendQradar(ctx.http, req, conn);
       } catch (e) {

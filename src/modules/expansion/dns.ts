@@ -5,16 +5,7 @@
 import { Resolver } from "node:dns/promises";
 import { defineExpansionModule, setting, serverSetting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { expansionError, simplifiedResult } from "../shared/misp-format/index.js";
-import {
-  budgetEnd,
-  callUpstream,
-  nameserverTarget,
-  parseNameservers,
-  upstreamPolicy,
-  upstreamSettings,
-  simplifiedInput,
-  type UpstreamAnswer,
-} from "../shared/enrichment/index.js";
+import { nameserverTarget, parseNameservers, simplifiedInput, upstreamLookup, type UpstreamAnswer } from "../shared/enrichment/index.js";
 import { isHttpError } from "../../services/http/types.js";
 
 const INPUT_TYPES = ["hostname", "domain", "domain|ip"];
@@ -30,7 +21,7 @@ function dnsCode(err: unknown): string {
 }
 
 /** DNS answers are cheap for a resolver: a higher pace than for a public web service. */
-const DNS_POLICY = { ratePerMinute: 600, rateBurst: 50 };
+const upstream = upstreamLookup({ ratePerMinute: 600, rateBurst: 50 });
 
 type Records = { address: string; ttl: number }[];
 
@@ -120,12 +111,11 @@ export default defineExpansionModule({
   },
 
   serverSettings: {
-    ...upstreamSettings(DNS_POLICY),
+    ...upstream.serverSettings,
     aaaa: serverSetting.boolean({ default: false, description: "Also ask for AAAA (IPv6) records." }),
   },
 
   async handler({ config, request }, ctx) {
-    const startedAt = Date.now();
     const input = simplifiedInput(request, INPUT_TYPES);
     if (!input) throw new ModuleError("No hostname or domain provided");
     const host = (input.type === "domain|ip" ? input.value.split("|")[0]! : input.value).trim().replace(/\.$/, "").toLowerCase();
@@ -133,11 +123,9 @@ export default defineExpansionModule({
     const servers = config.nameserver ? parseNameservers(config.nameserver) : undefined;
     if (servers) await checkNameservers(ctx, servers);
     const withAaaa = ctx.settings.aaaa;
-    const result = await callUpstream(ctx, {
-      scope: `${ctx.module} ${servers?.join(",") ?? "system"}`,
+    const result = await upstream.call(ctx, request, {
+      upstream: servers?.join(",") ?? "system",
       key: `${withAaaa ? "A+AAAA" : "A"} ${host}`,
-      policy: upstreamPolicy(ctx.settings, DNS_POLICY),
-      budgetEnd: budgetEnd(request, ctx.deadline, startedAt),
       fetch: () => resolve(ctx, host, servers, withAaaa),
     });
     if ("missing" in result) return expansionError(result.missing);

@@ -5,20 +5,18 @@
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { HASHLOOKUP, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";
 import {
-  budgetEnd,
-  callUpstream,
   echoAttribute,
-  upstreamPolicy,
-  upstreamSettings,
   requireAttribute,
   upstreamBase,
   upstreamFailure,
+  upstreamLookup,
   type UpstreamAnswer,
 } from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://hashlookup.circl.lu";
 const HEX_LENGTH: Record<string, number> = { md5: 32, sha1: 40, sha256: 64 };
 const SERVICE = "hashlookup";
+const upstream = upstreamLookup();
 
 /** Response keys copied into the object, by relation; hash relations are emitted lower-case. */
 const TEXT_RELATIONS = [
@@ -96,10 +94,9 @@ export default defineExpansionModule({
     }),
   },
 
-  serverSettings: upstreamSettings(),
+  serverSettings: upstream.serverSettings,
 
   async handler({ config, attribute, request }, ctx) {
-    const startedAt = Date.now();
     const queried = requireAttribute(attribute, Object.keys(HEX_LENGTH), "md5 or sha1 or sha256 is missing.");
     const hash = queried.value.trim().toLowerCase();
     const length = HEX_LENGTH[queried.type]!;
@@ -107,13 +104,10 @@ export default defineExpansionModule({
       throw new ModuleError(`${queried.type} value must be ${length} hexadecimal characters`);
     }
     const base = upstreamBase(config.custom_API, DEFAULT_API);
-    const end = budgetEnd(request, ctx.deadline, startedAt);
-    const result = await callUpstream(ctx, {
-      scope: `${ctx.module} ${base}`,
+    const result = await upstream.call(ctx, request, {
+      upstream: base,
       key: `${queried.type}/${hash}`,
-      policy: upstreamPolicy(ctx.settings),
-      budgetEnd: end,
-      fetch: (timeoutMs) => lookup(ctx, `${base}/lookup/${queried.type}/${hash}`, timeoutMs, end),
+      fetch: (timeoutMs, deadline) => lookup(ctx, `${base}/lookup/${queried.type}/${hash}`, timeoutMs, deadline),
     });
     if ("missing" in result) return expansionError(result.missing);
 

@@ -5,19 +5,17 @@ import { isIP } from "node:net";
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { ASN, GEOLOCATION, MispResultBuilder, expansionError } from "../shared/misp-format/index.js";
 import {
-  budgetEnd,
-  callUpstream,
   echoAttribute,
-  upstreamPolicy,
-  upstreamSettings,
   requireAttribute,
   upstreamBase,
   upstreamFailure,
+  upstreamLookup,
   type UpstreamAnswer,
 } from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://ip.circl.lu";
 const SERVICE = "mmdb_lookup";
+const upstream = upstreamLookup();
 const IP_TYPES = ["ip-src", "ip-src|port", "ip-dst", "ip-dst|port"];
 
 type Entry = Record<string, unknown>;
@@ -88,10 +86,9 @@ export default defineExpansionModule({
     max_country_info_qt: setting.text({ description: "Maximum number of geolocation objects (empty or 0: no limit)." }),
   },
 
-  serverSettings: upstreamSettings(),
+  serverSettings: upstream.serverSettings,
 
   async handler({ config, attribute, request }, ctx) {
-    const startedAt = Date.now();
     const queried = requireAttribute(attribute, IP_TYPES, "There is no attribute of type ip-src or ip-dst provided as input");
     const ip = queried.value
       .split("|")[0]!
@@ -101,13 +98,10 @@ export default defineExpansionModule({
     const limit = geolocationLimit(config.max_country_info_qt);
     const sourceFilter = config.db_source_filter?.trim();
     const base = upstreamBase(config.custom_API, DEFAULT_API);
-    const end = budgetEnd(request, ctx.deadline, startedAt);
-    let entries = await callUpstream(ctx, {
-      scope: `${ctx.module} ${base}`,
+    let entries = await upstream.call(ctx, request, {
+      upstream: base,
       key: ip.toLowerCase(),
-      policy: upstreamPolicy(ctx.settings),
-      budgetEnd: end,
-      fetch: (timeoutMs) => lookup(ctx, `${base}/geolookup/${encodeURIComponent(ip)}`, timeoutMs, end),
+      fetch: (timeoutMs, deadline) => lookup(ctx, `${base}/geolookup/${encodeURIComponent(ip)}`, timeoutMs, deadline),
     });
     if (sourceFilter) {
       entries = entries.filter((e) => record(e.meta).db_source === sourceFilter);

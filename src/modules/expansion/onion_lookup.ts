@@ -6,19 +6,17 @@
 import { defineExpansionModule, setting, ModuleError, type ModuleContext } from "../../sdk/index.js";
 import { MispResultBuilder, TOR_HIDDENSERVICE, expansionError } from "../shared/misp-format/index.js";
 import {
-  budgetEnd,
-  callUpstream,
   echoAttribute,
-  upstreamPolicy,
-  upstreamSettings,
   requireAttribute,
   upstreamBase,
   upstreamFailure,
+  upstreamLookup,
   type UpstreamAnswer,
 } from "../shared/enrichment/index.js";
 
 const DEFAULT_API = "https://onion.ail-project.org";
 const SERVICE = "onion-lookup";
+const upstream = upstreamLookup();
 
 type Lookup = { found: Record<string, unknown> } | { missing: string };
 
@@ -103,22 +101,18 @@ export default defineExpansionModule({
     }),
   },
 
-  serverSettings: upstreamSettings(),
+  serverSettings: upstream.serverSettings,
 
   async handler({ config, attribute, request }, ctx) {
-    const startedAt = Date.now();
     const queried = requireAttribute(attribute, ["onion-address"], "Unsupported attribute type.");
     const label = onionServiceLabel(queried.value);
     if (!label) throw new ModuleError("only v3 onion addresses are supported");
     const address = `${label}.onion`;
     const base = upstreamBase(config.custom_API, DEFAULT_API);
-    const end = budgetEnd(request, ctx.deadline, startedAt);
-    const result = await callUpstream(ctx, {
-      scope: `${ctx.module} ${base}`,
+    const result = await upstream.call(ctx, request, {
+      upstream: base,
       key: address,
-      policy: upstreamPolicy(ctx.settings),
-      budgetEnd: end,
-      fetch: (timeoutMs) => lookup(ctx, `${base}/api/lookup/${address}`, timeoutMs, end),
+      fetch: (timeoutMs, deadline) => lookup(ctx, `${base}/api/lookup/${address}`, timeoutMs, deadline),
     });
     if ("missing" in result) return expansionError(result.missing);
 

@@ -16,7 +16,10 @@ import {
   simplifiedInput,
   upstreamBase,
   upstreamFailure,
+  upstreamLookup,
+  UPSTREAM_SETTING_KEYS,
   type UpstreamPolicy,
+  type UpstreamSettings,
 } from "../../../src/modules/shared/enrichment/index.js";
 import { HttpError } from "../../../src/services/http/types.js";
 import { ModuleError } from "../../../src/sdk/errors.js";
@@ -140,6 +143,54 @@ describe("callUpstream", () => {
     expect(calls).toBe(2);
   });
 });
+
+describe("upstreamLookup", () => {
+  const log = { debug() {}, info() {}, warn() {}, error() {}, isLevelEnabled: () => false };
+  beforeEach(() => resetUpstreamState());
+
+  it("declares the policy's settings with the module's defaults and gives fetch the hover budget or the deadline", async () => {
+    const lookup = upstreamLookup({ ratePerMinute: 600, rateBurst: 50 });
+    expect(Object.keys(lookup.serverSettings)).toEqual(UPSTREAM_SETTING_KEYS);
+    expect(lookup.serverSettings.rate_limit_per_minute.default).toBe("600");
+    const settings = { ...upstreamDefaults(lookup), upstream_timeout_ms: 3000 };
+    const ctx = { module: "m", deadline: Date.now() + 60_000, signal: new AbortController().signal, log, settings };
+    const seen: { timeoutMs: number; deadline: number }[] = [];
+    const fetch = async (timeoutMs: number, deadline: number) => {
+      seen.push({ timeoutMs, deadline });
+      return { value: seen.length, cacheable: false };
+    };
+    const before = Date.now();
+    await lookup.call(ctx, { module: "m", attribute: {} }, { upstream: "u", key: "k", fetch });
+    await lookup.call(ctx, { module: "m", event_id: "1", attribute_uuid: "a" }, { upstream: "u", key: "k", fetch });
+    expect(seen[0]!.deadline).toBeGreaterThanOrEqual(before + HOVER_BUDGET_MS);
+    expect(seen[0]!.deadline).toBeLessThanOrEqual(Date.now() + HOVER_BUDGET_MS);
+    expect(seen[1]!.deadline).toBe(ctx.deadline);
+    expect(seen.map((s) => s.timeoutMs)).toEqual([3000, 3000]);
+  });
+
+  it("keeps cache and rate limit per module and upstream", async () => {
+    const lookup = upstreamLookup();
+    const settings = upstreamDefaults(lookup);
+    let calls = 0;
+    const fetch = async () => ({ value: ++calls, cacheable: true });
+    const ask = (module: string, upstream: string) =>
+      lookup.call(
+        { module, deadline: Date.now() + 60_000, signal: new AbortController().signal, log, settings },
+        {},
+        { upstream, key: "k", fetch },
+      );
+    expect(await ask("a", "u1")).toBe(1);
+    expect(await ask("a", "u1")).toBe(1);
+    expect(await ask("a", "u2")).toBe(2);
+    expect(await ask("b", "u1")).toBe(3);
+  });
+});
+
+/** The parsed defaults of a lookup's settings, as ctx.settings would hold them when nothing is configured. */
+function upstreamDefaults(lookup: ReturnType<typeof upstreamLookup>) {
+  const out = Object.fromEntries(Object.entries(lookup.serverSettings).map(([k, s]) => [k, s.parse(undefined)]));
+  return out as UpstreamSettings;
+}
 
 describe("request budget", () => {
   it("hover (no event_id) and Attach enrichment (user record) get MISP's hover timeout", () => {

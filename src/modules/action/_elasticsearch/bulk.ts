@@ -3,7 +3,7 @@
 // get the MISP UUID as `_id`, so `create` makes a resend harmless.
 
 import { stringifyDeep } from "../../shared/json-text.js";
-import { contentKey, type PreparedRequest } from "../../shared/export-records/prepared-request.js";
+import { contentKey, type ExportRequest } from "../../shared/export-records/export-request.js";
 import type { ExportRecord } from "../../shared/export-records/index.js";
 
 export type BulkAction = "create" | "index";
@@ -68,7 +68,7 @@ export function bulkLines(record: ExportRecord, action: BulkAction): string {
   return `${meta}\n${sourceLine(record)}\n`;
 }
 
-export interface BulkBatch extends PreparedRequest {
+export interface BulkBatch extends ExportRequest {
   /** `_id` of each document in body order (undefined: Elasticsearch picks one). */
   ids: (string | undefined)[];
   /** Position of the batch's first document in the export (0-based). */

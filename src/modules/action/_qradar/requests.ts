@@ -1,7 +1,7 @@
 // QRadar reference-set requests (docs/actions-siem.md#qradar), built without credentials:
 // the `SEC` token is added by the sender.
 
-import { contentKey, type PreparedRequest } from "../../shared/export-records/prepared-request.js";
+import { contentKey, type ExportRequest } from "../../shared/export-records/export-request.js";
 import type { SetSpec } from "./sets.js";
 
 export interface QradarTarget {
@@ -27,9 +27,9 @@ function headers(t: QradarTarget, json: boolean): Record<string, string> {
 }
 
 /** `POST /api/reference_data/sets/bulk_load/{name}` with a JSON array of strings, in chunks. */
-export function bulkLoadRequests(t: QradarTarget, set: SetSpec, values: readonly string[]): PreparedRequest[] {
+export function bulkLoadRequests(t: QradarTarget, set: SetSpec, values: readonly string[]): ExportRequest[] {
   const url = apiUrl(t, `/api/reference_data/sets/bulk_load/${encodeURIComponent(set.name)}`).toString();
-  const out: PreparedRequest[] = [];
+  const out: ExportRequest[] = [];
   for (let i = 0; i < values.length; i += MAX_VALUES_PER_REQUEST) {
     const chunk = values.slice(i, i + MAX_VALUES_PER_REQUEST);
     const body = JSON.stringify(chunk);
@@ -52,7 +52,7 @@ export interface CreateSetOptions {
 }
 
 /** `POST /api/reference_data/sets?name=…&element_type=…[&time_to_live=…&timeout_type=LAST_SEEN]`. */
-export function createSetRequest(t: QradarTarget, set: SetSpec, o: CreateSetOptions): PreparedRequest {
+export function createSetRequest(t: QradarTarget, set: SetSpec, o: CreateSetOptions): ExportRequest {
   const url = apiUrl(t, "/api/reference_data/sets");
   url.searchParams.set("name", set.name);
   url.searchParams.set("element_type", set.elementType);

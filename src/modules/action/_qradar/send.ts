@@ -1,7 +1,7 @@
 // Sending prepared QRadar requests with the `SEC` token added at send time.
 
 import type { HttpClient, HttpResponse } from "../../../services/http/types.js";
-import type { PreparedRequest } from "../../shared/export-records/prepared-request.js";
+import type { ExportRequest } from "../../shared/export-records/export-request.js";
 
 export interface QradarConnection {
   secToken: string;
@@ -9,7 +9,7 @@ export interface QradarConnection {
   ca?: string;
 }
 
-export function sendQradar(http: HttpClient, req: PreparedRequest, conn: QradarConnection): Promise<HttpResponse> {
+export function sendQradar(http: HttpClient, req: ExportRequest, conn: QradarConnection): Promise<HttpResponse> {
   return http.request(req.url, {
     method: req.method,
     headers: { ...req.headers, sec: conn.secToken },

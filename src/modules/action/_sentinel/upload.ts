@@ -1,7 +1,7 @@
 // Upload requests of the STIX objects API (docs/actions-siem.md#sentinel): at most 100
 // objects per request, built without the bearer token (added when sending).
 
-import { contentKey, type PreparedRequest } from "../../shared/export-records/prepared-request.js";
+import { contentKey, type ExportRequest } from "../../shared/export-records/export-request.js";
 
 export const MAX_OBJECTS_PER_REQUEST = 100;
 export const DEFAULT_API_VERSION = "2024-02-01-preview";
@@ -14,7 +14,7 @@ export interface UploadTarget {
   sourceSystem: string;
 }
 
-export interface UploadBatch extends PreparedRequest {
+export interface UploadBatch extends ExportRequest {
   /** Position of the batch's first object in the export (0-based). */
   first: number;
   /** STIX ids of the objects, in order. */

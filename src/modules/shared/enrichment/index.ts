@@ -3,6 +3,7 @@ export * from "../../../services/limits/token-bucket.js";
 export * from "./upstream-policy.js";
 export * from "./upstream-gate.js";
 export * from "./request-budget.js";
+export * from "./upstream-lookup.js";
 export * from "./queried-attribute.js";
 export * from "./base-url.js";
 export * from "./upstream-errors.js";
