@@ -46,7 +46,9 @@ export default defineConfig({
     setupFiles: ["test/helpers/yield-to-runner.ts"],
     // Several suites start real servers; forks isolate them and keep worker_threads usable.
     pool: "forks",
-    // The timing pass still runs one file at a time (fileParallelism: false below).
+    // The timing pass must run one file at a time, but a project cannot lower this (vitest 3.2
+    // ignores fileParallelism and poolOptions of a project here): `npm test` passes
+    // --poolOptions.forks.maxForks=1 to the timing run (package.json).
     poolOptions: { forks: { maxForks: MAIN_FORKS, minForks: 1 } },
     projects: [
       {
