@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { runQueryCommand, type QueryCommandOptions } from "../../src/commands/query.js";
 import { closeTemplatePool } from "../../src/engines/jinja/pool.js";
-import { sink } from "../helpers/sink.js";
+import { runQuery } from "../helpers/query-command.js";
 
 // The guards run the way a module author checks a node offline: `misp-modules-ts query`
 // builds MISP's request from a roaming fixture (rendering jinja_supported parameters with our
@@ -16,14 +14,9 @@ const fixture = (name: string) => join(repo, `test/fixtures/roaming/${name}.json
 // runQueryCommand is what the CLI's `query` runs (argument parsing aside, covered by query.test.ts);
 // called here rather than in a child process, which needs a minute to start on a loaded machine.
 async function query(module: string, data: string, params: string[]) {
-  const stdin = new PassThrough();
-  stdin.end("");
-  const out = sink();
-  const err = sink();
   // MISP's default 10 s deadline would let a loaded test machine time the renders out.
-  const options: QueryCommandOptions = { module, data: fixture(data), params, compact: true, mispTimeout: 120 };
-  const status = await runQueryCommand(options, { stdin, stdout: out.stream, stderr: err.stream });
-  return { status, reply: JSON.parse(out.text().trim().split("\n").pop()!) as Record<string, unknown>, stderr: err.text() };
+  const r = await runQuery({ module, data: fixture(data), params, compact: true, mispTimeout: 120 });
+  return { status: r.code, reply: JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>, stderr: r.stderr };
 }
 
 afterAll(() => closeTemplatePool());

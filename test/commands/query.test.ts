@@ -5,27 +5,18 @@
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runQueryCommand, type QueryCommandOptions } from "../../src/commands/query.js";
 import { extract, parsePhpJson, phpJsonEncode } from "../../src/engines/cakephp-hash/index.js";
 import { closeTemplatePool } from "../../src/engines/jinja/pool.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { sink } from "../helpers/sink.js";
+import { runQuery } from "../helpers/query-command.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = join(root, "test/fixtures/roaming/event-publish-tlp-red.json");
 const fixtureText = readFileSync(fixture, "utf8");
 
-async function run(options: QueryCommandOptions) {
-  const stdin = new PassThrough();
-  stdin.end("");
-  const out = sink();
-  const err = sink();
-  const code = await runQueryCommand(options, { stdin, stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const run = runQuery;
 
 // A custom module that replies with the request it received (minus the bulky data).
 const ECHO_MODULE = `
