@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { cpuMs, freePort, repo, roaming, startServer, table, testactionBody } from "./lib.mjs";
+import { cpuMs, freePort, interleavedCost, repo, roaming, spread, startServer, table, testactionBody } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -77,54 +77,15 @@ const fmt = (x, d = 1) => (x >= 0 ? "+" : "") + x.toFixed(d);
 async function recordingCost() {
   const on = await startServer((port) => ["dist/cli.js", "-p", String(port), "--data-dir", tmp(), "--capture", "full"]);
   const off = await startServer((port) => ["dist/cli.js", "-p", String(port), "--data-dir", tmp(), "--capture", "off"]);
-  const slice = async (s, amount) => {
-    const t = performance.now();
-    // sampleInt: autocannon notices the last answer only at its next sample tick (1 s by default).
-    const r = await autocannon({
-      url: `${s.url}/query`,
-      method: "POST",
-      body: queryBody,
-      headers: jsonHeaders,
-      connections: 16,
-      amount,
-      sampleInt: 5,
-    });
-    if (r.non2xx || r.errors) throw new Error(`${s.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    return amount / ((performance.now() - t) / 1000);
-  };
-  // Warm-up, and the slice size: about one second of requests (CPU time is counted in 10 ms ticks).
-  const warm = [await slice(on, 2000), await slice(off, 2000)];
-  const amount = Math.max(300, Math.round(Math.min(...warm) / 100) * 100);
-  const servers = [on, off];
-  const rps = [[], []];
-  // CPU marks at the start of each of a server's slices: a slice's CPU runs to the server's next
-  // mark, so the writer thread's work still queued when its slice ended is counted too.
-  // The main thread's (the event loop's) CPU apart: what recording costs the request path.
-  const marks = [[], []];
-  const loopMarks = [[], []];
-  const mark = (k) => {
-    marks[k].push(cpuMs(servers[k].pid));
-    loopMarks[k].push(cpuMs(servers[k].pid, servers[k].pid));
-  };
-  for (let i = 0; i < PAIRS; i++) {
-    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-      mark(k);
-      rps[k].push(await slice(servers[k], amount));
-    }
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  for (const k of [0, 1]) mark(k);
-  const perQuery = (m) => m.slice(1).map((v, j) => ((v - m[j]) / amount) * 1000);
-  const cpuPerQuery = marks.map(perQuery);
-  const loopPerQuery = loopMarks.map(perQuery);
-  const tpCost = rps[0].map((r, i) => (1 - r / rps[1][i]) * 100);
-  const cpuCost = cpuPerQuery[0].map((c, i) => (c / cpuPerQuery[1][i] - 1) * 100);
-  const loopCost = loopPerQuery[0].map((c, i) => (c / loopPerQuery[1][i] - 1) * 100);
+  const r = await interleavedCost(on, off, {
+    request: { path: "/query", method: "POST", body: queryBody, headers: jsonHeaders },
+    pairs: PAIRS,
+  });
   const recorded = (await (await fetch(`${on.url}/console/api/status`)).json()).journal.recorded;
   await on.stop();
   await off.stop();
   loads.push(`after part 1 ${load1()}`);
-  return { amount, rps, cpuPerQuery, loopPerQuery, tpCost, cpuCost, loopCost, recorded };
+  return { ...r, cpuPerQuery: r.cpuPerRequest, loopPerQuery: r.loopPerRequest, recorded };
 }
 
 // ---- 2. the debug receiver at 200 posts/s ----
@@ -347,10 +308,6 @@ async function queryList() {
 }
 
 // ---- report ----
-const spread = (xs) => {
-  const s = sortNum(xs);
-  return { median: pctOf(s, 50), q1: pctOf(s, 25), q3: pctOf(s, 75), min: s[0], max: s[s.length - 1] };
-};
 const med = (xs) => spread(xs).median;
 const verdict = (ok) => (ok ? "PASS" : "FAIL");
 const verdicts = [];

@@ -121,3 +121,70 @@ export function table(header, rows) {
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
+
+/** Median, quartiles and extremes of a list of numbers. */
+export function spread(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (p) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return { median: at(50), q1: at(25), q3: at(75), min: s[0], max: s[s.length - 1] };
+}
+
+/**
+ * The same request load against servers with a feature on and off, in many short slices of a
+ * fixed request count, interleaved (on/off, then off/on) so that the machine's drift falls on
+ * both alike. `on` and `off` may each be several processes of the same build and flags: pair i
+ * uses the (i mod n)-th of each, because one process can run a few % faster or slower than
+ * another for its whole life (code and heap layout), which one pair of processes would report as
+ * the feature's cost. Per pair: the throughput ratio, and the CPU time per request of the whole
+ * process (all threads) and of its main thread (the event loop), read from /proc; a slice's CPU
+ * runs to that process's next mark, so what it does between its slices (a writer thread's
+ * backlog, a scrape) is counted. Costs in % (positive: the "on" side is slower or uses more CPU).
+ */
+export async function interleavedCost(on, off, { request, pairs, connections = 16 }) {
+  const sides = [[on].flat(), [off].flat()];
+  const slice = async (s, amount) => {
+    const t = performance.now();
+    // sampleInt: autocannon notices the last answer only at its next sample tick (1 s by default).
+    const r = await autocannon({ ...request, url: `${s.url}${request.path}`, connections, amount, sampleInt: 5 });
+    if (r.non2xx || r.errors) throw new Error(`${s.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return amount / ((performance.now() - t) / 1000);
+  };
+  // Warm-up, and the slice size: about one second of requests (CPU time is counted in 10 ms ticks).
+  const warm = [];
+  for (const s of sides.flat()) warm.push(await slice(s, 2000));
+  const amount = Math.max(300, Math.round(Math.min(...warm) / 100) * 100);
+  const rps = [[], []];
+  // Per process: its CPU marks, and which result slot each of its slices fills.
+  const marks = new Map(sides.flat().map((s) => [s, { all: [], loop: [], slots: [] }]));
+  const mark = (s, slot) => {
+    const m = marks.get(s);
+    m.all.push(cpuMs(s.pid));
+    m.loop.push(cpuMs(s.pid, s.pid));
+    if (slot !== undefined) m.slots.push(slot);
+  };
+  for (let i = 0; i < pairs; i++) {
+    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const s = sides[k][i % sides[k].length];
+      mark(s, [k, i]);
+      rps[k].push(await slice(s, amount));
+    }
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  for (const s of sides.flat()) mark(s);
+  const cpuPerRequest = [[], []];
+  const loopPerRequest = [[], []];
+  for (const m of marks.values())
+    m.slots.forEach(([k, i], j) => {
+      cpuPerRequest[k][i] = ((m.all[j + 1] - m.all[j]) / amount) * 1000;
+      loopPerRequest[k][i] = ((m.loop[j + 1] - m.loop[j]) / amount) * 1000;
+    });
+  return {
+    amount,
+    rps,
+    cpuPerRequest,
+    loopPerRequest,
+    tpCost: rps[0].map((r, i) => (1 - r / rps[1][i]) * 100),
+    cpuCost: cpuPerRequest[0].map((c, i) => (c / cpuPerRequest[1][i] - 1) * 100),
+    loopCost: loopPerRequest[0].map((c, i) => (c / loopPerRequest[1][i] - 1) * 100),
+  };
+}

@@ -1,10 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { templatePoolStats } from "../../engines/jinja/pool.js";
 import type { CallRecord } from "../../services/http/client.js";
 import type { ModuleRegistry } from "../registry/registry.js";
 import type { GateCounters } from "../runtime/concurrency.js";
 import type { QueryEnd, QueryObservation, QueryObserver, QueryStart } from "../runtime/observer.js";
 import type { Services } from "../runtime/services.js";
+import { type HistogramChild, PlainCounter2, PlainHistogram, inc, register } from "./plain-metrics.js";
 
 // The Prometheus metrics of one server process (docs/operations-runtime.md, "Metrics"). Every
 // label value is bounded: module names come from the registry (an unknown name is "(unknown)"),
@@ -13,7 +14,19 @@ import type { Services } from "../runtime/services.js";
 const PREFIX = "misp_modules_";
 const UNKNOWN_MODULE = "(unknown)";
 const OTHER_HOST = "other";
-const noop = () => undefined;
+
+/** What one module's queries add to the metrics; one per module, kept (nothing allocated per query). */
+class ModuleObservation implements QueryObservation {
+  constructor(
+    private readonly outcomes: Map<string, number>,
+    private readonly latency: HistogramChild,
+  ) {}
+  // No outbound(): calls are counted by the HTTP client's watcher (isolated modules' too).
+  end(result: QueryEnd): void {
+    inc(this.outcomes, result.outcome);
+    this.latency.observe(result.durationMs / 1000);
+  }
+}
 
 export interface MetricsOptions {
   /** Distinct destination hosts labelled at most; later ones count as "other". */
@@ -24,9 +37,11 @@ export interface MetricsOptions {
 
 export class ServerMetrics implements QueryObserver {
   readonly registry = new Registry();
-  private readonly queries: Counter<"module" | "outcome">;
-  private readonly latency: Histogram<"module">;
-  private readonly bodyBytes: Histogram;
+  // The /query path's metrics are plain numbers read at scrape time (plain-metrics.ts).
+  private readonly queries: PlainCounter2;
+  private readonly latency: PlainHistogram;
+  private readonly bodyBytes: HistogramChild;
+  private readonly byModule = new Map<string, ModuleObservation>();
   private readonly outbound: Counter<"host" | "status">;
   private readonly hosts = new Set<string>();
   private readonly stopWatching?: () => void;
@@ -37,25 +52,20 @@ export class ServerMetrics implements QueryObserver {
     private readonly options: MetricsOptions,
   ) {
     const r = this.registry;
-    this.queries = new Counter({
-      name: `${PREFIX}queries_total`,
-      help: "/query requests by module and outcome",
-      labelNames: ["module", "outcome"],
-      registers: [r],
-    });
-    this.latency = new Histogram({
-      name: `${PREFIX}query_duration_seconds`,
-      help: "/query time in the server by module",
-      labelNames: ["module"],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [r],
-    });
-    this.bodyBytes = new Histogram({
-      name: `${PREFIX}query_body_bytes`,
-      help: "/query request body sizes",
-      buckets: [1024, 16_384, 131_072, 1_048_576, 8_388_608, 67_108_864, 268_435_456],
-      registers: [r],
-    });
+    this.queries = new PlainCounter2(`${PREFIX}queries_total`, "/query requests by module and outcome", ["module", "outcome"]);
+    this.latency = new PlainHistogram(
+      `${PREFIX}query_duration_seconds`,
+      "/query time in the server by module",
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      "module",
+    );
+    const bodyBytes = new PlainHistogram(
+      `${PREFIX}query_body_bytes`,
+      "/query request body sizes",
+      [1024, 16_384, 131_072, 1_048_576, 8_388_608, 67_108_864, 268_435_456],
+    );
+    this.bodyBytes = bodyBytes.child();
+    for (const m of [this.queries, this.latency, bodyBytes]) register(r, m);
     this.outbound = new Counter({
       name: `${PREFIX}outbound_requests_total`,
       help: `HTTP calls made by modules, by destination host (the first ${options.maxHosts}; then "other") and status (or error kind)`,
@@ -140,14 +150,12 @@ export class ServerMetrics implements QueryObserver {
   begin(start: QueryStart): QueryObservation | undefined {
     if (start.rawBody !== undefined) this.bodyBytes.observe(start.rawBody.length);
     const module = start.module?.name ?? UNKNOWN_MODULE;
-    return {
-      // Outbound calls are counted by the HTTP client's watcher (isolated modules' too, when routed there).
-      outbound: noop,
-      end: (result: QueryEnd) => {
-        this.queries.inc({ module, outcome: result.outcome });
-        this.latency.observe({ module }, result.durationMs / 1000);
-      },
-    };
+    let o = this.byModule.get(module);
+    if (!o) {
+      o = new ModuleObservation(this.queries.child(module), this.latency.child(module));
+      this.byModule.set(module, o);
+    }
+    return o;
   }
 
   private countCall(call: CallRecord): void {

@@ -19,7 +19,8 @@ export interface QueryEnd {
 }
 
 export interface QueryObservation {
-  outbound(call: OutboundCall): void;
+  /** Told about each outbound call; leave it out when calls do not matter (nothing is then wired per query). */
+  outbound?(call: OutboundCall): void;
   end(result: QueryEnd): void;
 }
 

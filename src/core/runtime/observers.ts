@@ -23,7 +23,7 @@ function fanOut(members: QueryObserver[]): FanOut {
       if (watching.length === 1) return watching[0];
       return {
         outbound: (call) => {
-          for (const o of watching) o.outbound(call);
+          for (const o of watching) o.outbound?.(call);
         },
         end: (result) => {
           for (const o of watching) {

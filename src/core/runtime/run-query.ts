@@ -253,7 +253,8 @@ export async function runQuery(
     startedAt: Date.now(),
   });
   if (!observation) return runModule(body, mod, name, services, started, secretValues, options, reqId);
-  const result = await runModule(body, mod, name, services, started, secretValues, options, reqId, (c) => observation.outbound(c));
+  const onCall = observation.outbound && ((c: CallRecord) => observation.outbound?.(c));
+  const result = await runModule(body, mod, name, services, started, secretValues, options, reqId, onCall);
   try {
     observation.end(queryEnd(result, secretValues));
   } catch {

@@ -56,6 +56,15 @@ describe("/metrics", () => {
     expect(delta("misp_modules_queries_total", { module: "testaction", outcome: "ok" })).toBe(3);
     expect(delta("misp_modules_query_duration_seconds_count", { module: "testaction" })).toBe(3);
     expect(delta("misp_modules_query_body_bytes_count")).toBe(4);
+    // Histogram buckets are cumulative, end with +Inf = count, and the sum is the observations'.
+    const buckets = after.filter((s) => s.name === "misp_modules_query_duration_seconds_bucket" && s.labels.module === "testaction");
+    expect(buckets.at(-1)?.labels.le).toBe("+Inf");
+    expect(buckets.at(-1)?.value).toBe(valueOf(after, "misp_modules_query_duration_seconds_count", { module: "testaction" }));
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i].value).toBeGreaterThanOrEqual(buckets[i - 1].value);
+    expect(delta("misp_modules_query_duration_seconds_sum", { module: "testaction" })).toBeGreaterThan(0);
+    const event = roaming("event-publish-tlp-red");
+    expect(delta("misp_modules_query_body_bytes_sum")).toBeGreaterThan(3 * JSON.stringify(event).length);
+    expect(delta("misp_modules_query_body_bytes_bucket", { le: "1024" })).toBe(1);
     // A name from the request is never a label.
     expect(delta("misp_modules_queries_total", { module: "(unknown)", outcome: "unknown_module" })).toBe(1);
     expect(after.some((s) => Object.values(s.labels).includes("no_such_module_from_the_request"))).toBe(false);
