@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { cpuMs, freePort, interleavedCost, repo, roaming, spread, startServer, table, testactionBody } from "./lib.mjs";
+import { cpuMs, freePort, interleavedCost, pacedLoad, repo, roaming, spread, startServer, table, testactionBody } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -48,16 +48,14 @@ const jsonHeaders = { "content-type": "application/json" };
 // the post scheduler (a late scheduler would be charged to the server). ----
 if (args[0] === "--load") {
   const [, url, rate, connections, seconds] = args;
-  const r = await autocannon({
-    url,
-    method: "POST",
-    body: queryBody,
-    headers: jsonHeaders,
-    connections: Number(connections),
-    ...(Number(rate) > 0 ? { overallRate: Number(rate) } : {}),
-    duration: Number(seconds),
-  });
-  process.stdout.write(JSON.stringify({ rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors }));
+  const request = { url, method: "POST", body: queryBody, headers: jsonHeaders, connections: Number(connections) };
+  // A rate: evenly paced (the busy store); none: as fast as the server answers (saturated).
+  if (Number(rate) > 0) {
+    process.stdout.write(JSON.stringify(await pacedLoad({ ...request, rate: Number(rate), seconds: Number(seconds) })));
+  } else {
+    const r = await autocannon({ ...request, duration: Number(seconds) });
+    process.stdout.write(JSON.stringify({ rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors }));
+  }
   process.exit(0);
 }
 
@@ -365,7 +363,7 @@ if (r2) {
     `\n2. Debug receiver: ${POST_RATE} posts/s for ${SECONDS} s per cell (MISP's way: new connection, Connection: close, form-encoded JSON; init / exec×3 / end, ${sizes} KiB); latency from each post's scheduled time`,
   );
   console.log(
-    `busy store = /query testaction at ${BUSY_RATE}/s (8 connections, each recorded in full) + retention of ${(BUSY_RETENTION_DAYS * 86400).toFixed(1)} s (a pass about every second); saturated = /query at c=16 with no rate limit (not the target's condition)\n`,
+    `busy store = /query testaction at a steady ${BUSY_RATE}/s (evenly paced on up to 8 connections, each recorded in full) + retention of ${(BUSY_RETENTION_DAYS * 86400).toFixed(1)} s (a pass about every second); saturated = /query at c=16 with no rate limit (not the target's condition)\n`,
   );
   const loadLabel = { quiet: "none", busy: "busy store", saturated: "saturated (c=16)" };
   console.log(

@@ -188,3 +188,41 @@ export async function interleavedCost(on, off, { request, pairs, connections = 1
     loopCost: loopPerRequest[0].map((c, i) => (c / loopPerRequest[1][i] - 1) * 100),
   };
 }
+
+/**
+ * Requests at a steady rate: one every 1000/rate ms, on at most `connections` keep-alive
+ * connections, sent at its time whatever the earlier ones are doing (open loop). autocannon's
+ * own rate option is not this: each connection sends at full speed until it has made its share
+ * of the second, then waits for the next second, so "400/s" arrives as a burst that saturates
+ * the server for a tenth of every second.
+ */
+export async function pacedLoad({ url, method = "POST", body, headers, rate, connections, seconds }) {
+  const { Pool } = await import("undici");
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections, pipelining: 1 });
+  const latencies = [];
+  let errors = 0;
+  let non2xx = 0;
+  const pending = new Set();
+  const t0 = performance.now();
+  const n = Math.round(rate * seconds);
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / rate;
+    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) await new Promise((r) => setTimeout(r, wait));
+    const p = pool
+      .request({ path: target.pathname + target.search, method, body, headers })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+        latencies.push(performance.now() - due);
+      })
+      .catch(() => errors++)
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - t0) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / elapsed, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx, errors };
+}
