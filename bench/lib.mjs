@@ -136,11 +136,13 @@ export function spread(xs) {
  * uses the (i mod n)-th of each, because one process can run a few % faster or slower than
  * another for its whole life (code and heap layout), which one pair of processes would report as
  * the feature's cost. Per pair: the throughput ratio, and the CPU time per request of the whole
- * process (all threads) and of its main thread (the event loop), read from /proc; a slice's CPU
- * runs to that process's next mark, so what it does between its slices (a writer thread's
- * backlog, a scrape) is counted. Costs in % (positive: the "on" side is slower or uses more CPU).
+ * process (all threads) and of its main thread (the event loop), read from /proc. By default a
+ * slice's CPU runs to that process's next slice, so what it does between its slices (a writer
+ * thread's backlog) is counted; `countBetweenSlices: false` stops it at the slice's end, for a
+ * feature whose idle work (a timer) would otherwise be charged to the few requests of one slice. Costs in % (positive: the "on" side is slower or uses more CPU).
+ * `onSlice(server, side)` is told which process is about to be loaded (side 0: on, 1: off).
  */
-export async function interleavedCost(on, off, { request, pairs, connections = 16 }) {
+export async function interleavedCost(on, off, { request, pairs, connections = 16, onSlice, countBetweenSlices = true, warmSeconds = 6 }) {
   const sides = [[on].flat(), [off].flat()];
   const slice = async (s, amount) => {
     const t = performance.now();
@@ -149,7 +151,10 @@ export async function interleavedCost(on, off, { request, pairs, connections = 1
     if (r.non2xx || r.errors) throw new Error(`${s.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     return amount / ((performance.now() - t) / 1000);
   };
-  // Warm-up, and the slice size: about one second of requests (CPU time is counted in 10 ms ticks).
+  // Warm-up: a fresh server keeps getting faster for its first ~20,000 requests (the JIT; 345
+  // then 293 µs of CPU per testaction query here), so each process first gets `warmSeconds` of
+  // load. Then the slice size: about one second of requests (CPU time is counted in 10 ms ticks).
+  for (const s of sides.flat()) await autocannon({ ...request, url: `${s.url}${request.path}`, connections, duration: warmSeconds });
   const warm = [];
   for (const s of sides.flat()) warm.push(await slice(s, 2000));
   const amount = Math.max(300, Math.round(Math.min(...warm) / 100) * 100);
@@ -162,21 +167,26 @@ export async function interleavedCost(on, off, { request, pairs, connections = 1
     m.loop.push(cpuMs(s.pid, s.pid));
     if (slot !== undefined) m.slots.push(slot);
   };
+  const ends = new Map(sides.flat().map((s) => [s, { all: [], loop: [] }]));
   for (let i = 0; i < pairs; i++) {
     for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
       const s = sides[k][i % sides[k].length];
+      onSlice?.(s, k);
       mark(s, [k, i]);
       rps[k].push(await slice(s, amount));
+      ends.get(s).all.push(cpuMs(s.pid));
+      ends.get(s).loop.push(cpuMs(s.pid, s.pid));
     }
   }
   await new Promise((r) => setTimeout(r, 500));
   for (const s of sides.flat()) mark(s);
   const cpuPerRequest = [[], []];
   const loopPerRequest = [[], []];
-  for (const m of marks.values())
+  for (const [s, m] of marks)
     m.slots.forEach(([k, i], j) => {
-      cpuPerRequest[k][i] = ((m.all[j + 1] - m.all[j]) / amount) * 1000;
-      loopPerRequest[k][i] = ((m.loop[j + 1] - m.loop[j]) / amount) * 1000;
+      const end = countBetweenSlices ? { all: m.all[j + 1], loop: m.loop[j + 1] } : { all: ends.get(s).all[j], loop: ends.get(s).loop[j] };
+      cpuPerRequest[k][i] = ((end.all - m.all[j]) / amount) * 1000;
+      loopPerRequest[k][i] = ((end.loop - m.loop[j]) / amount) * 1000;
     });
   return {
     amount,
