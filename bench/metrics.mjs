@@ -42,7 +42,7 @@ const r = await interleavedCost(on, off, {
   request: { path: "/query", method: "POST", body, headers: { "content-type": "application/json" } },
   pairs,
   // The event-loop delay monitor of the process metrics wakes an idle server 100 times a second
-  // (about 5 ms of CPU per second here): counted apart below, not charged to a slice's queries.
+  // (2–4 ms of CPU per second here): counted apart below, not charged to a slice's queries.
   countBetweenSlices: false,
   onSlice: (s) => {
     current = s;
