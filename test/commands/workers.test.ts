@@ -94,6 +94,11 @@ describe("--workers 2", () => {
     const after = parseExposition(scrape.body);
     const q = { module: "(unknown)", outcome: "unknown_module" };
     expect(valueOf(after, "misp_modules_queries_total", q) - valueOf(before, "misp_modules_queries_total", q)).toBe(n);
+    // Histograms are summed too, bucket by bucket.
+    const count = (s: typeof after) => valueOf(s, "misp_modules_query_duration_seconds_count", { module: "(unknown)" });
+    const inf = (s: typeof after) => valueOf(s, "misp_modules_query_duration_seconds_bucket", { module: "(unknown)", le: "+Inf" });
+    expect(count(after) - count(before)).toBe(n);
+    expect(inf(after) - inf(before)).toBe(n);
 
     // A worker killed: another process takes its place.
     const [victim] = [...first];
