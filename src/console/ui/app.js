@@ -191,9 +191,19 @@ async function home() {
       h("dt", {}, "Plugin.Workflow_debug_url"),
       h("dd", {}, h("code", { id: "debug-url" }, s.debugUrl), " ", copy(s.debugUrl)),
       s.debugListen
-        ? [h("dt", {}, "or, on the separate listener"), h("dd", {}, h("code", {}, s.debugListen), " ", copy(s.debugListen))]
+        ? [
+            h("dt", {}, "or, on the separate listener (recommended when MISP also sends queries: it answers on a thread of its own)"),
+            h("dd", {}, h("code", {}, s.debugListen), " ", copy(s.debugListen)),
+          ]
         : null,
     ),
+    s.debugListen
+      ? null
+      : h(
+          "p",
+          { class: "muted" },
+          "Under /query load the main port answers debug posts after the queries ahead of them; start the server with --debug-listen 127.0.0.1:27051 (MISP's default debug URL) for a receiver on a thread of its own.",
+        ),
     h(
       "p",
       { class: "muted" },
