@@ -92,8 +92,13 @@ export class PlainHistogram implements PlainMetric {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
+  /** Zeroes in place: callers keep their children. */
   reset(): void {
-    this.children.clear();
+    for (const c of this.children.values()) {
+      c.counts.fill(0);
+      c.sum = 0;
+      c.count = 0;
+    }
   }
 }
 
@@ -126,8 +131,9 @@ export class PlainCounter2 implements PlainMetric {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
+  /** Zeroes in place: callers keep their children. */
   reset(): void {
-    this.children.clear();
+    for (const c of this.children.values()) c.clear();
   }
 }
 
