@@ -103,6 +103,8 @@ export class Store {
   private pruneTimer: NodeJS.Timeout | undefined;
   private rules: RetentionRule[] = [];
   private putPayloadStmt?: BetterSqlite3.Statement;
+  /** Small payloads stored since the last retention pass (which may remove them: it clears this). */
+  private readonly recentSmall = new Map<string, PayloadRef>();
   private readonly flushMs: number;
   private readonly log: StoreOptions["log"];
   /** Writes dropped because the queue was full or the store failed. */
@@ -159,7 +161,12 @@ export class Store {
       // Every minute, or every tenth of the retention when that is shorter (a retention of
       // seconds, as bench/console.mjs uses to keep pruning running during its run).
       const every = Math.min(60_000, Math.max(1000, this.retentionMs / 10));
-      this.pruneTimer = setInterval(() => (this.pruneElsewhere ? this.pruneElsewhere(this.rules, this.payloadRefs) : this.prune()), every);
+      this.pruneTimer = setInterval(() => {
+        if (!this.pruneElsewhere) return this.prune();
+        // The pass runs on another connection and may sweep payloads this one remembers.
+        this.recentSmall.clear();
+        this.pruneElsewhere(this.rules, this.payloadRefs);
+      }, every);
       this.pruneTimer.unref();
     }
   }
@@ -293,8 +300,6 @@ export class Store {
     }
     return ref;
   }
-  /** Small payloads stored since the last retention pass (which may remove them: it clears this). */
-  private readonly recentSmall = new Map<string, PayloadRef>();
 
   /** A payload hashed and cut elsewhere (the journal's digest thread), which may have stored it already. */
   putDigest(d: { hash: string; size: number; truncated: boolean; body?: string; stored?: boolean }, now = Date.now()): PayloadRef {
