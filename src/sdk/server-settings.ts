@@ -148,6 +148,11 @@ function oneOf<C extends string>(choices: readonly C[], o: Common & { default?: 
   );
 }
 
+/** A list setting's items: separated by commas or white space; unset or empty: none. */
+export function settingList(raw: string | undefined): readonly string[] {
+  return (raw ?? "").split(/[\s,]+/).filter((s) => s !== "");
+}
+
 export const serverSetting = {
   /** Text; trimmed unless `trim: false`; an empty value is unset. */
   text,
@@ -163,6 +168,6 @@ export const serverSetting = {
   oneOf,
   /** Items separated by commas or white space; unset: an empty list. */
   list(o: Common): ServerSettingSpec<readonly string[]> {
-    return spec("list", o, undefined, (raw) => (raw ?? "").split(/[\s,]+/).filter((s) => s !== ""));
+    return spec("list", o, undefined, settingList);
   },
 };

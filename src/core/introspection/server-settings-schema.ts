@@ -1,4 +1,4 @@
-import { type ServerSettingFacts, serverSettingEnvName } from "../../sdk/server-settings.js";
+import { type ServerSettingFacts, serverSettingEnvName, settingList } from "../../sdk/server-settings.js";
 
 // The server settings a module declares (docs/writing-modules.md#server-settings), as the JSON
 // Schema of an object whose properties are the settings: what /openapi.json lists under
@@ -17,7 +17,7 @@ function typedDefault(s: ServerSettingFacts): unknown {
     case "boolean":
       return s.default === "true";
     case "list":
-      return s.default.split(/[\s,]+/).filter((v) => v !== "");
+      return [...settingList(s.default)];
     default:
       return s.default;
   }
