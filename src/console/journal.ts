@@ -210,9 +210,8 @@ export class Journal implements QueryObserver {
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     const capture = this.capture;
     this.recorded++;
-    const { body, module: mod, headers, reqId, startedAt } = obs.start;
-    const raw = obs.start.rawBody;
-    const rawSize = raw === undefined ? 0 : typeof raw === "string" ? raw.length : raw.byteLength;
+    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    const rawSize = rawBody === undefined ? 0 : typeof rawBody === "string" ? rawBody.length : rawBody.byteLength;
     if (rawSize > LARGE_PAYLOAD || end.json.length > LARGE_PAYLOAD) {
       this.recordLarge(obs, end, capture, link, module);
       return;
@@ -221,7 +220,6 @@ export class Journal implements QueryObserver {
     // large object graph that would survive young-generation collections while it waits (the
     // write decodes and parses it only when its cached masked form is missing). MISP sends the
     // same event to every node of a run: a repeat is told by comparing bytes, without decoding.
-    const rawBody = raw;
     // A body whose masked form is cached is not kept at all.
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
     const pending: PendingQuery = {

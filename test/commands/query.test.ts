@@ -10,13 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extract, parsePhpJson, phpJsonEncode } from "../../src/engines/cakephp-hash/index.js";
 import { closeTemplatePool } from "../../src/engines/jinja/pool.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { runQuery } from "../helpers/query-command.js";
+import { runQuery as run } from "../helpers/query-command.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = join(root, "test/fixtures/roaming/event-publish-tlp-red.json");
 const fixtureText = readFileSync(fixture, "utf8");
-
-const run = runQuery;
 
 // A custom module that replies with the request it received (minus the bulky data).
 const ECHO_MODULE = `

@@ -10,6 +10,15 @@ function tmp(): string {
   dirs.push(d);
   return d;
 }
+
+/** A store with one table `t` (ts, payload hash h) under a 1 s retention that sweeps payloads. */
+function storeWithRetention(): Store {
+  const s = new Store({ dataDir: tmp(), retentionMs: 1000 });
+  s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER, h TEXT)"]);
+  s.addRetention({ table: "t", tsColumn: "ts" });
+  s.addPayloadRefs("SELECT h FROM t");
+  return s;
+}
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -63,10 +72,7 @@ describe("embedded store", () => {
   });
 
   it("retention removes rows older than the age limit and unreferenced payloads", () => {
-    const s = new Store({ dataDir: tmp(), retentionMs: 1000 });
-    s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER, h TEXT)"]);
-    s.addRetention({ table: "t", tsColumn: "ts" });
-    s.addPayloadRefs("SELECT h FROM t");
+    const s = storeWithRetention();
     const now = Date.now();
     s.enqueue((db) => {
       const old = s.putPayload("old", now - 120_000);
@@ -101,10 +107,7 @@ describe("embedded store", () => {
   });
 
   it("a small payload stored again after a retention pass swept it is stored again", () => {
-    const s = new Store({ dataDir: tmp(), retentionMs: 1000 });
-    s.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, ts INTEGER, h TEXT)"]);
-    s.addRetention({ table: "t", tsColumn: "ts" });
-    s.addPayloadRefs("SELECT h FROM t");
+    const s = storeWithRetention();
     const now = Date.now();
     const reply = '{"data":true}';
     s.enqueue((db) => db.prepare("INSERT INTO t (ts, h) VALUES (?, ?)").run(now - 5000, s.putPayload(reply, now - 120_000).hash));
