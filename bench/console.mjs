@@ -83,7 +83,7 @@ async function recordingCost() {
   await on.stop();
   await off.stop();
   loads.push(`after part 1 ${load1()}`);
-  return { ...r, cpuPerQuery: r.cpuPerRequest, loopPerQuery: r.loopPerRequest, recorded };
+  return { ...r, recorded };
 }
 
 // ---- 2. the debug receiver at 200 posts/s ----
@@ -317,7 +317,7 @@ for (const d of dirs) rmSync(d, { recursive: true, force: true });
 console.log(`\nLoad average (1 min): ${loads.join(", ")}; ${availableParallelism()} cores`);
 
 if (r1) {
-  const { amount, rps, cpuPerQuery, loopPerQuery, tpCost, cpuCost, loopCost, recorded } = r1;
+  const { amount, rps, cpuPerRequest: cpuPerQuery, loopPerRequest: loopPerQuery, tpCost, cpuCost, loopCost, recorded } = r1;
   const tp = spread(tpCost);
   const cpu = spread(cpuCost);
   const loop = spread(loopCost);

@@ -51,12 +51,11 @@ const r = await interleavedCost(on, off, {
 clearInterval(scrape);
 // Idle cost: the CPU each process uses in 5 s with no request at all (timers), all processes at once.
 const IDLE_S = 5;
-const idle0 = [...on, ...off].map((s) => cpuMs(s.pid));
+const idle0 = new Map([...on, ...off].map((s) => [s, cpuMs(s.pid)]));
 await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-const idleMsPerS = [...on, ...off].map((s, i) => (cpuMs(s.pid) - idle0[i]) / IDLE_S);
-const idleOf = (side) => (side.reduce((a, i) => a + idleMsPerS[i], 0) / side.length).toFixed(1);
-const onIdx = on.map((_, i) => i);
-const offIdx = off.map((_, i) => on.length + i);
+/** Mean CPU ms per second of a side's processes over the idle time (read now, before they stop). */
+const idleOf = (side) => (side.reduce((a, s) => a + (cpuMs(s.pid) - idle0.get(s)) / IDLE_S, 0) / side.length).toFixed(1);
+const idle = { on: idleOf(on), off: idleOf(off) };
 for (const s of [...on, ...off]) await s.stop();
 
 const fmt = (x) => (x >= 0 ? "+" : "") + x.toFixed(1);
@@ -75,7 +74,7 @@ console.log(
       ["req/s (median slice)", med(r.rps[0]).toFixed(0), med(r.rps[1]).toFixed(0)],
       ["CPU µs per query, all threads", med(r.cpuPerRequest[0]).toFixed(0), med(r.cpuPerRequest[1]).toFixed(0)],
       ["CPU µs per query, event loop", med(r.loopPerRequest[0]).toFixed(0), med(r.loopPerRequest[1]).toFixed(0)],
-      [`CPU ms per second when idle (${IDLE_S} s, mean of the processes)`, idleOf(onIdx), idleOf(offIdx)],
+      [`CPU ms per second when idle (${IDLE_S} s, mean of the processes)`, idle.on, idle.off],
     ],
   ),
 );
