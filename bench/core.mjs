@@ -35,7 +35,7 @@ const idleRss = ours.rssMb();
 const listingFile = `${tmpdir()}/misp-modules-ts-bench-modules.json`;
 writeFileSync(listingFile, Buffer.from(await (await fetch(`${ours.url}/modules`)).arrayBuffer()));
 const bareStartup = await startupMedian((port) => ["bench/bare-fastify.mjs", String(port), listingFile]);
-const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port), listingFile]);
+const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port), listingFile], { nodeFlags: [] });
 
 /** Runs two loads in alternating 1 s slices; mean req/s, median p50 and worst p99 of each. */
 async function alternate(runA, runB) {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, repo, table } from "./lib.mjs";
+import { freePort, repo, shippedNodeFlags, table } from "./lib.mjs";
 
 const entry = process.argv[2] === "src" ? "bin/misp-modules-ts.js" : "dist/cli.js";
 const MiB = 1024 * 1024;
@@ -62,11 +62,15 @@ async function run(journal, body) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "mmts-bench-large-"));
   const env = { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_CONSOLE: journal ? "1" : "0", MISP_MODULES_DATA_DIR: dataDir };
-  const child = spawn(process.execPath, ["--import", `${repo}bench/eld-preload.mjs`, entry, "-p", String(port), "-l", "127.0.0.1"], {
-    cwd: repo,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...shippedNodeFlags, "--import", `${repo}bench/eld-preload.mjs`, entry, "-p", String(port), "-l", "127.0.0.1"],
+    {
+      cwd: repo,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   const eld = [];
   child.stderr.on("data", (c) => {
     for (const line of String(c).split("\n")) if (line.startsWith('{"eld"')) eld.push(JSON.parse(line).eld);

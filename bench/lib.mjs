@@ -67,11 +67,24 @@ export function freePort() {
   });
 }
 
-/** Spawns a server process and resolves once GET /healthcheck answers; reports the time it took. */
-export async function startServer(args, { env = {}, timeoutMs = 20_000 } = {}) {
+/**
+ * The node flags the server ships with, read from `npm start` (the Dockerfile and the systemd
+ * unit pass the same): the 2 MB semi-space changes how often the main thread collects, and with
+ * it the latency tail (docs/operations-runtime.md, "Memory"), so a bench measures what users run.
+ */
+export const shippedNodeFlags = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"))
+  .scripts.start.split(/\s+/)
+  .filter((t) => t.startsWith("--"));
+
+/**
+ * Spawns a server process and resolves once GET /healthcheck answers; reports the time it took.
+ * Node runs with `nodeFlags` (the shipped ones unless told otherwise: a bare-Fastify baseline
+ * passes its own).
+ */
+export async function startServer(args, { env = {}, timeoutMs = 20_000, nodeFlags = shippedNodeFlags } = {}) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args(port), {
+  const child = spawn(process.execPath, [...nodeFlags, ...args(port)], {
     cwd: repo,
     env: { ...process.env, MISP_MODULES_WATCH: "false", ...env },
     stdio: ["ignore", "ignore", "inherit"],

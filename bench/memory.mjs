@@ -20,12 +20,12 @@ writeFileSync(listing, "[]");
 const idleMs = 5000;
 const TARGET_MB = 150;
 const loadBefore = loadavg();
-// Started as the Dockerfile, the systemd unit and `npm start` start it (docs/operations-runtime.md, "Memory").
-const ours = await startServer((port) => ["--max-semi-space-size=2", "dist/cli.js", "-p", String(port), "--no-console"], {
+// Started as the Dockerfile, the systemd unit and `npm start` start it (lib.mjs shippedNodeFlags).
+const ours = await startServer((port) => ["dist/cli.js", "-p", String(port), "--no-console"], {
   env: { MISP_MODULES_JINJA_TEMPLATE_RENDERING_IDLE_MS: String(idleMs) },
   timeoutMs: 120_000,
 });
-const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port), listing], { timeoutMs: 60_000 });
+const bare = await startServer((port) => ["bench/bare-fastify.mjs", String(port), listing], { timeoutMs: 60_000, nodeFlags: [] });
 const mixed = (url) =>
   autocannon({
     url: `${url}/query`,
