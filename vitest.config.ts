@@ -44,6 +44,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Gives the worker's event loop a turn at least once a second (test/helpers/yield-to-runner.ts).
     setupFiles: ["test/helpers/yield-to-runner.ts"],
+    // Servers the tests start as a CLI would all take MISP's debug port 127.0.0.1:27051 by
+    // default; the tests that are about that listener name it (test/commands/debug-listen.test.ts).
+    env: { MISP_MODULES_DEBUG_LISTEN: "off" },
     // Several suites start real servers; forks isolate them and keep worker_threads usable.
     pool: "forks",
     // The timing pass must run one file at a time, but a project cannot lower this (vitest 3.2

@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { parseWorkers, runPrimary, WORKER_SLOT_ENV } from "../core/cluster/primary.js";
 import { loggerOptions } from "../core/logger.js";
 import { createApp } from "../core/app.js";
-import { ENV, loadConfig, type ConfigInput } from "../core/config.js";
+import { ENV, loadConfig, MISP_DEBUG_LISTEN, type ConfigInput } from "../core/config.js";
 import { applyHeapGrowth } from "../core/heap-growth.js";
 import { installProcessGuards, knownSecretValues } from "../core/isolation/stray-errors.js";
 
@@ -67,7 +67,10 @@ export function registerServe(program: Command): void {
       new Option("--capture <mode>", `what the journal records (default full) [${ENV.capture}]`).choices(["off", "metadata", "full"]),
     )
     .addOption(
-      new Option("--debug-listen <host:port>", `also receive MISP's workflow debug posts here, e.g. 127.0.0.1:27051 [${ENV.debugListen}]`),
+      new Option(
+        "--debug-listen <host:port|off>",
+        `also receive MISP's workflow debug posts here, on a thread of its own (default ${MISP_DEBUG_LISTEN}, MISP's default debug URL) [${ENV.debugListen}]`,
+      ),
     )
     .addOption(new Option("--retention-days <days>", "journal records older than this are removed (default 7)"))
     .addOption(new Option("--journal-max-bytes <bytes>", "journal size above which the oldest records go (default 1073741824)"))
@@ -139,6 +142,12 @@ export function registerServe(program: Command): void {
       const slot = process.env[WORKER_SLOT_ENV];
       // Each worker keeps its journal and outbox in a folder of its own (the store is one process's).
       if (cluster.isWorker && slot) config.console.dataDir = join(config.console.dataDir, `worker-${slot}`);
+      // MISP posts its debug stream to 127.0.0.1:27051 unless told otherwise: listening there by
+      // default makes "enable debug on the workflow" enough (docs/console.md, "Debug receiver").
+      // With workers, worker 1 alone listens (a second bind would fail), so every post of a run
+      // reaches one journal.
+      config.console.debugListen ??= MISP_DEBUG_LISTEN;
+      if (cluster.isWorker && slot !== "1") config.console.debugListen = undefined;
       const app = await createApp(config);
       // A module's stray exception or rejection is logged; the server keeps serving (MISP fails open).
       const secrets = knownSecretValues(config, app.services.env, app.services.secrets);

@@ -4,7 +4,7 @@ import { isLoopback } from "../core/inbound/loopback.js";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../core/config.js";
+import { type Config, debugListenAddress } from "../core/config.js";
 import {
   extractStrict,
   formatPathWarning,
@@ -180,8 +180,21 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   const { store, journal, receiver, writer } = handle;
   const token = config.console.token;
   const sessions = new Map<string, number>();
-  if (config.console.debugListen)
-    handle.debugServer = await startDebugListener(receiver, config.console.debugListen, config.bodyLimit, services.log, config.allowFrom);
+  // A listener that cannot start (its port taken, say by a second server) leaves the main-port
+  // receiver working: the server starts, says why once, and the console shows it.
+  const listenAt = debugListenAddress(config.console.debugListen);
+  let listenError: string | undefined;
+  if (listenAt) {
+    try {
+      handle.debugServer = await startDebugListener(receiver, listenAt, config.bodyLimit, services.log, config.allowFrom);
+    } catch (e) {
+      listenError = (e as Error).message;
+      services.log.warn(
+        { address: listenAt, reason: listenError },
+        `workflow debug listener not started; MISP's debug posts are received on the main port only (${RECEIVER_PREFIX})`,
+      );
+    }
+  }
   app.addHook("onClose", async () => {
     if (handle.debugServer) await handle.debugServer.close();
     // Nothing handed to the writer thread is lost: it settles and writes everything before it exits.
@@ -366,7 +379,8 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
           },
           receiver: { ...receiver.stats },
           debugUrl: `${req.protocol}://${host}${RECEIVER_PREFIX}`,
-          debugListen: config.console.debugListen ? `http://${config.console.debugListen}` : null,
+          debugListen: handle.debugServer && listenAt ? `http://${listenAt}` : null,
+          debugListenError: listenError ? `${listenAt}: ${listenError}` : null,
           auth: token ? "token" : "loopback",
         };
       },

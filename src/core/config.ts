@@ -136,8 +136,14 @@ export const ConfigSchema = z.object({
         .int()
         .positive()
         .default(2 * MiB),
-      /** A listener of its own for MISP's debug posts, e.g. 127.0.0.1:27051 (MISP's default URL). */
-      debugListen: z.string().optional(),
+      /**
+       * A listener of its own for MISP's debug posts, HOST:PORT, or "off". `serve` listens on
+       * MISP's default debug URL (MISP_DEBUG_LISTEN) when nothing is said.
+       */
+      debugListen: z
+        .string()
+        .refine((v) => !debugListenAddress(v) || /^\[?[^\]]*?\]?:\d+$/.test(v.trim()), 'debugListen must be HOST:PORT or "off"')
+        .optional(),
     })
     .prefault({}),
   /** Queued deliveries: the durable outbox (docs/delivery.md). */
@@ -218,6 +224,15 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Environment variables for the top-level flags (each flag can also come from the environment). */
+/** Where MISP posts its workflow debug stream unless told otherwise (Plugin.Workflow_debug_url's default). */
+export const MISP_DEBUG_LISTEN = "127.0.0.1:27051";
+
+/** The listener address `debugListen` asks for, or undefined for none ("off", empty). */
+export function debugListenAddress(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v && v.toLowerCase() !== "off" ? v : undefined;
+}
+
 export const ENV = {
   port: "MISP_MODULES_PORT",
   listen: "MISP_MODULES_LISTEN",

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { get } from "node:http";
+import { get, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { parseExposition, valueOf } from "../core/metrics/prometheus-text.js";
 import { freePort, waitHealthy } from "../helpers/child-server.js";
 
 // --workers 2 (docs/operations-runtime.md, "Workers"): the real CLI, two processes on one port,
-// a killed worker replaced, /metrics summed over the workers.
+// a killed worker replaced, /metrics summed over the workers, and one debug listener (worker 1's).
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = ["--import", "tsx", "src/cli.ts"];
@@ -37,6 +37,41 @@ async function pidOf(url: string): Promise<number | undefined> {
   }
 }
 
+/** MISP's debug post to the separate listener, as MISP sends it; the HTTP status, or 0 when unanswered. */
+function debugPost(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ source: {}, timestamp: "", data: {} });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/event-publish/init?type=blocking",
+        method: "POST",
+        agent: false,
+        timeout: 5000,
+        headers: { connection: "close", "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+    req.end(body);
+  });
+}
+
+/** Posts until the listener answers 200, or the time is up. */
+async function listenerAnswers(port: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if ((await debugPost(port)) === 200) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /** Asks until `want` distinct pids answered (besides `except`), or the time is up. */
 async function pidsSeen(url: string, want: number, ms: number, except: Set<number> = new Set()): Promise<Set<number>> {
   const seen = new Set<number>();
@@ -53,11 +88,25 @@ describe("--workers 2", () => {
   let child: ChildProcess;
   let url: string;
   let out = "";
+  let listenPort = 0;
   const dataDir = mkdtempSync(join(tmpdir(), "mmts-workers-"));
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [...CLI, "--workers", "2", "-l", "127.0.0.1", "-p", String(port), "--data-dir", dataDir], {
+    listenPort = await freePort();
+    const args = [
+      "--workers",
+      "2",
+      "-l",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--debug-listen",
+      `127.0.0.1:${listenPort}`,
+    ];
+    child = spawn(process.execPath, [...CLI, ...args], {
       cwd: repo,
       env: { ...process.env, MISP_MODULES_WATCH: "false" },
     });
@@ -77,6 +126,10 @@ describe("--workers 2", () => {
     const first = await pidsSeen(url, 2, 120_000);
     expect(first.size, out).toBe(2);
     expect(first.has(child.pid!)).toBe(false);
+
+    // One debug listener for both (worker 1's): it answers, and no worker died on a second bind.
+    expect(await listenerAnswers(listenPort, 20_000), out).toBe(true);
+    expect(out).not.toMatch(/EADDRINUSE|worker exited/);
 
     // /metrics: the sum over both workers of the queries just made.
     const before = parseExposition((await getFresh(`${url}/metrics`)).body);
@@ -105,6 +158,8 @@ describe("--workers 2", () => {
     process.kill(victim!, "SIGKILL");
     const replacement = await pidsSeen(url, 1, 120_000, first);
     expect(replacement.size, out).toBe(1);
+    // Whichever worker died, the listener is there again (worker 1's replacement binds it anew).
+    expect(await listenerAnswers(listenPort, 60_000), out).toBe(true);
 
     // SIGTERM to the primary: the workers shut down and the primary exits 0.
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

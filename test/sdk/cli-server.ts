@@ -22,7 +22,8 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", CLI, "-p", "0", "-l", "127.0.0.1", ...args], {
     cwd: PACKAGE_ROOT,
     // Not process.env: vitest variables would make the child think it runs under vitest.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...env },
+    // MISP_MODULES_DEBUG_LISTEN: off unless asked, as for every test server (vitest.config.ts).
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, MISP_MODULES_DEBUG_LISTEN: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Array<Record<string, unknown>> = [];

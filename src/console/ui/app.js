@@ -163,6 +163,7 @@ async function refreshStatus() {
       parts.push(s.journal.reason ? `Journal off: ${s.journal.reason}` : `Journal off (capture mode ${s.journal.capture}).`);
     if (s.receiver.dropped) parts.push(`${s.receiver.dropped} debug post(s) dropped under load.`);
     if (s.store.droppedWrites) parts.push(`${s.store.droppedWrites} journal write(s) dropped.`);
+    if (s.debugListenError) parts.push(`Debug listener not started: ${s.debugListenError}.`);
     banner.hidden = parts.length === 0;
     banner.textContent = parts.join(" ");
     return s;
@@ -188,21 +189,34 @@ async function home() {
     h(
       "dl",
       {},
-      h("dt", {}, "Plugin.Workflow_debug_url"),
-      h("dd", {}, h("code", { id: "debug-url" }, s.debugUrl), " ", copy(s.debugUrl)),
       s.debugListen
         ? [
-            h("dt", {}, "or, on the separate listener (recommended when MISP also sends queries: it answers on a thread of its own)"),
-            h("dd", {}, h("code", {}, s.debugListen), " ", copy(s.debugListen)),
+            h(
+              "dt",
+              {},
+              "Plugin.Workflow_debug_url (recommended: a listener on a thread of its own, it answers at once even while MISP sends queries",
+              s.debugListen === "http://127.0.0.1:27051" ? "; it is MISP's default value, nothing to change" : "",
+              ")",
+            ),
+            h("dd", {}, h("code", { id: "debug-listen" }, s.debugListen), " ", copy(s.debugListen)),
+            h("dt", {}, "or, on the main port"),
           ]
-        : null,
+        : h("dt", {}, "Plugin.Workflow_debug_url"),
+      h("dd", {}, h("code", { id: "debug-url" }, s.debugUrl), " ", copy(s.debugUrl)),
     ),
-    s.debugListen
+    s.debugListenError
+      ? h(
+          "p",
+          { class: "error-box", role: "alert" },
+          `The separate debug listener did not start (${s.debugListenError}); use the main-port value above, or free that port and restart.`,
+        )
+      : null,
+    s.debugListen || s.debugListenError
       ? null
       : h(
           "p",
           { class: "muted" },
-          "Under /query load the main port answers debug posts after the queries ahead of them; start the server with --debug-listen 127.0.0.1:27051 (MISP's default debug URL) for a receiver on a thread of its own.",
+          "Under /query load the main port answers debug posts after the queries ahead of them; start the server with --debug-listen 127.0.0.1:27051 (MISP's default debug URL; the default of `npm start`) for a receiver on a thread of its own.",
         ),
     h(
       "p",
