@@ -86,7 +86,9 @@ export async function startServer(args, { env = {}, timeoutMs = 20_000, nodeFlag
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeFlags, ...args(port)], {
     cwd: repo,
-    env: { ...process.env, MISP_MODULES_WATCH: "false", ...env },
+    // No debug listener unless a bench names one: several servers at once would race for
+    // MISP's port 127.0.0.1:27051, and the two sides of a comparison must be alike.
+    env: { ...process.env, MISP_MODULES_WATCH: "false", MISP_MODULES_DEBUG_LISTEN: "off", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
