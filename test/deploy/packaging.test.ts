@@ -142,13 +142,15 @@ describe("Dockerfile", () => {
 // "Memory"): every shipped way of starting the server passes the same flag.
 describe("main-thread heap flag", () => {
   const flag = "--max-semi-space-size=2";
-  it("is passed by the Dockerfile, the systemd unit, npm start and the memory bench", () => {
+  it("is passed by the Dockerfile, the systemd unit, npm start and every bench (read from npm start)", () => {
     const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
     expect(pkg.scripts.start).toBe(`node ${flag} dist/cli.js`);
     expect(read("Dockerfile")).toContain(`CMD ["node", "${flag}", "dist/cli.js"]`);
     expect(read("deploy/systemd/misp-modules-ts.service")).toMatch(
       new RegExp(`^ExecStart=/usr/bin/node ${flag} /opt/misp-modules-ts/dist/cli\\.js$`, "m"),
     );
-    expect(read("bench/memory.mjs")).toContain(`"${flag}", "dist/cli.js"`);
+    // The benches take npm start's node flags (bench/lib.mjs, shippedNodeFlags).
+    expect(read("bench/lib.mjs")).toMatch(/shippedNodeFlags = JSON\.parse\(readFileSync\(join\(repo, "package\.json"\)[^;]*\.scripts\.start/s);
+    expect(read("bench/lib.mjs")).toContain("nodeFlags = shippedNodeFlags");
   });
 });

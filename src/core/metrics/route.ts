@@ -16,7 +16,7 @@ export async function registerMetrics(
   opts: { config: Config; registry: ModuleRegistry; services: Services },
 ): Promise<ServerMetrics> {
   const { config, registry, services } = opts;
-  const metrics = new ServerMetrics(registry, services, { maxHosts: config.metrics.maxHosts });
+  const metrics = new ServerMetrics(registry, services, { maxHosts: config.metrics.maxHosts, gcMetrics: config.metrics.gc });
   addObserver(services, metrics);
   joinClusterMetrics(metrics.registry);
   app.addHook("onClose", async () => {

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { registerProcessMetrics } from "./process-metrics.js";
 import { templatePoolStats } from "../../engines/jinja/pool.js";
 import type { CallRecord } from "../../services/http/client.js";
 import type { ModuleRegistry } from "../registry/registry.js";
@@ -31,8 +32,10 @@ class ModuleObservation implements QueryObservation {
 export interface MetricsOptions {
   /** Distinct destination hosts labelled at most; later ones count as "other". */
   maxHosts: number;
-  /** Process metrics (CPU, memory, event loop lag, GC) from prom-client. */
+  /** Process metrics (CPU, memory, event loop lag) from prom-client. */
   processMetrics?: boolean;
+  /** prom-client's GC duration histogram too (process-metrics.ts says what it costs). */
+  gcMetrics?: boolean;
 }
 
 export class ServerMetrics implements QueryObserver {
@@ -143,7 +146,7 @@ export class ServerMetrics implements QueryObserver {
         },
       });
     }
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: r, prefix: PREFIX });
+    if (options.processMetrics !== false) registerProcessMetrics(r, PREFIX, options.gcMetrics === true);
     this.stopWatching = services.http.watchCalls?.((call) => this.countCall(call));
   }
 
