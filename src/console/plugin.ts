@@ -447,7 +447,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
       async (req) => {
         const id = Number((req.params as { id: string }).id);
         const edits = (req.body as { params?: Record<string, unknown> }).params ?? {};
-        const plan = planReplay(journal, registry, id, edits);
+        const plan = planReplay(journal, registry, id, edits, await writer.originals(id));
         const res = await app.inject({
           method: "POST",
           url: "/query",

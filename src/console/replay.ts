@@ -42,7 +42,17 @@ export interface ReplayPlan {
   originalReply: string | null;
 }
 
-export function planReplay(journal: Journal, registry: ModuleRegistry, id: number, edits: Record<string, unknown> = {}): ReplayPlan {
+/**
+ * `originals` are the values masked in the recorded request (the writer thread keeps them in
+ * memory: JournalWriter.originals); by default the journal's own vault.
+ */
+export function planReplay(
+  journal: Journal,
+  registry: ModuleRegistry,
+  id: number,
+  edits: Record<string, unknown> = {},
+  originals: Record<string, unknown> = journal.vault.get(id) ?? {},
+): ReplayPlan {
   const row = journal.getQuery(id);
   if (!row) throw new ReplayError(`no recorded query with id ${id}`, 404);
   if (!row.request_hash)
@@ -67,7 +77,6 @@ export function planReplay(journal: Journal, registry: ModuleRegistry, id: numbe
     return p ? p.id : name;
   };
   const edited = new Set(Object.keys(edits).map((k) => `${container}.${keyFor(k)}`));
-  const originals = journal.vault.get(id) ?? {};
   for (const [path, value] of Object.entries(originals)) if (!edited.has(path)) setPath(body, path, value);
   for (const [name, value] of Object.entries(edits)) target[keyFor(name)] = value;
   const left = hasMask(body);

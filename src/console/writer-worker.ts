@@ -5,7 +5,6 @@ import type { LoadedModule, ModuleRegistry } from "../core/registry/registry.js"
 import type { QueryEnd } from "../core/runtime/observer.js";
 import { Store } from "../services/store/store.js";
 import { type CaptureMode, Journal, LARGE_PAYLOAD } from "./journal.js";
-import { SecretVault } from "./masking.js";
 import { DebugReceiver } from "./receiver.js";
 import type { FromWriter, ModuleFacts, QueryMessage, ToWriter } from "./writer.js";
 
@@ -63,18 +62,10 @@ class ModuleFactsRegistry {
   }
 }
 
-/** Originals of masked values go back to the server (replays), never to the store. */
-class RelayVault extends SecretVault {
-  pending: Array<[number, Record<string, unknown>]> = [];
-  override set(id: number, originals: Record<string, unknown>): void {
-    if (Object.keys(originals).length > 0) this.pending.push([id, originals]);
-  }
-}
-
 const registry = new ModuleFactsRegistry();
 const journal = new Journal(store, registry as unknown as ModuleRegistry, cfg.capture);
-const vault = new RelayVault();
-(journal as { vault: SecretVault }).vault = vault;
+// Originals of masked values stay here, never in the store; a replay asks for its own ("v").
+const vault = journal.vault;
 // The server bounds what it hands over; here every post is taken.
 const receiver = new DebugReceiver(store, journal, registry as unknown as ModuleRegistry, {
   maxPending: Number.MAX_SAFE_INTEGER,
@@ -95,14 +86,10 @@ let reportedProcessed = 0;
 let reportedMalformed = 0;
 let statsTimer: NodeJS.Timeout | undefined;
 
-/** Tells the server what is done since the last report (its bounds and counters), and the originals for replays. */
+/** Tells the server what is done since the last report (its bounds and counters). */
 function report(): void {
   clearTimeout(statsTimer);
   statsTimer = undefined;
-  if (vault.pending.length) {
-    send({ t: "vault", entries: vault.pending });
-    vault.pending = [];
-  }
   const posts = receiver.stats.processed - reportedProcessed;
   let bytes = 0;
   for (const size of postSizes.splice(0, posts)) bytes += size;
@@ -184,6 +171,12 @@ port.on("message", (batch: ToWriter[]) => {
           for (const q of m.refs) store.addPayloadRefs(q);
           store.prune();
           break;
+        case "v": {
+          // After what was handed over before it is written: the query may still be in a batch.
+          const { n, id } = m;
+          void settle().then(() => send({ t: "originals", n, originals: vault.get(id) ?? null }));
+          break;
+        }
         case "s": {
           const n = m.n;
           void settle().then(() => {

@@ -54,13 +54,14 @@ export type ToWriter =
   | PostMessage
   | { t: "m"; modules: ModuleFacts[] }
   | { t: "s"; n: number }
+  | { t: "v"; n: number; id: number }
   | { t: "prune"; rules: RetentionRule[]; refs: string[] }
   | { t: "close" };
 
 export type FromWriter =
   | { t: "ready" }
   | { t: "fail"; reason: string }
-  | { t: "vault"; entries: Array<[number, Record<string, unknown>]> }
+  | { t: "originals"; n: number; originals: Record<string, unknown> | null }
   | { t: "stats"; posts: number; bytes: number; queries: number; malformed: number; written: number; dropped: number }
   | { t: "synced"; n: number }
   | { t: "log"; level: "info" | "warn" | "error"; obj: object; msg: string };
@@ -105,6 +106,8 @@ export class JournalWriter implements RecordSink {
   private scheduled = false;
   private readonly syncs = new Map<number, () => void>();
   private nextSync = 1;
+  /** Replays waiting for the values masked in their recorded request (the thread keeps them). */
+  private readonly askedOriginals = new Map<number, (o: Record<string, unknown> | undefined) => void>();
   private modulesSent = -1;
   private postsInFlight = 0;
   private bytesInFlight = 0;
@@ -169,8 +172,9 @@ export class JournalWriter implements RecordSink {
       case "fail":
         this.reason = m.reason;
         break;
-      case "vault":
-        for (const [id, originals] of m.entries) this.journal.vault.set(id, originals);
+      case "originals":
+        this.askedOriginals.get(m.n)?.(m.originals ?? undefined);
+        this.askedOriginals.delete(m.n);
         break;
       case "stats":
         this.postsInFlight -= m.posts;
@@ -201,6 +205,8 @@ export class JournalWriter implements RecordSink {
     this.transfer = [];
     for (const done of this.syncs.values()) done();
     this.syncs.clear();
+    for (const answer of this.askedOriginals.values()) answer(undefined);
+    this.askedOriginals.clear();
     this.receiverStats.dropped += this.postsInFlight;
     this.skipped += this.queriesInFlight;
     this.postsInFlight = this.bytesInFlight = this.queriesInFlight = 0;
@@ -319,6 +325,29 @@ export class JournalWriter implements RecordSink {
         resolve();
       });
       this.push({ t: "s", n });
+      this.send();
+    });
+  }
+
+  /**
+   * The values masked in query `id`'s recorded request, for a replay. They stay on the writer
+   * thread, which masked them, rather than crossing to the event loop for every query (a
+   * profile under load put that relay at 1 % of the event loop); a replay asks for its own.
+   */
+  originals(id: number, timeoutMs = 2000): Promise<Record<string, unknown> | undefined> {
+    if (!this.worker) return Promise.resolve(undefined);
+    const n = this.nextSync++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.askedOriginals.delete(n);
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref();
+      this.askedOriginals.set(n, (o) => {
+        clearTimeout(timer);
+        resolve(o);
+      });
+      this.push({ t: "v", n, id });
       this.send();
     });
   }

@@ -150,7 +150,9 @@ describe("main-thread heap flag", () => {
       new RegExp(`^ExecStart=/usr/bin/node ${flag} /opt/misp-modules-ts/dist/cli\\.js$`, "m"),
     );
     // The benches take npm start's node flags (bench/lib.mjs, shippedNodeFlags).
-    expect(read("bench/lib.mjs")).toMatch(/shippedNodeFlags = JSON\.parse\(readFileSync\(join\(repo, "package\.json"\)[^;]*\.scripts\.start/s);
+    expect(read("bench/lib.mjs")).toMatch(
+      /shippedNodeFlags = JSON\.parse\(readFileSync\(join\(repo, "package\.json"\)[^;]*\.scripts\.start/s,
+    );
     expect(read("bench/lib.mjs")).toContain("nodeFlags = shippedNodeFlags");
   });
 });
