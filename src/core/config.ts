@@ -105,6 +105,8 @@ export const ConfigSchema = z.object({
       inProcess: z.array(z.string()).default([]),
       /** V8 heap per isolate, MB. */
       heapMb: z.number().int().min(16).default(256),
+      /** Buffers and typed arrays per isolate (memory outside the V8 heap), MB. */
+      bufferMb: z.number().int().min(16).default(512),
       /** Time a module file has to import, top-level code included. */
       importTimeoutMs: z.number().int().positive().default(10_000),
       /** Time an isolate's own runtime has to start (not counted in importTimeoutMs). */
@@ -263,6 +265,7 @@ export const ENV = {
   heapGrowthPercent: "MISP_MODULES_HEAP_GROWTH_PERCENT",
   isolation: "MISP_MODULES_ISOLATION",
   isolationHeapMb: "MISP_MODULES_ISOLATION_HEAP_MB",
+  isolationBufferMb: "MISP_MODULES_ISOLATION_BUFFER_MB",
   console: "MISP_MODULES_CONSOLE",
   consoleToken: "MISP_MODULES_CONSOLE_TOKEN",
   dataDir: "MISP_MODULES_DATA_DIR",
@@ -328,7 +331,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   const isolationMode = env[ENV.isolation]?.trim();
   if (isolationMode && isolationMode !== "worker" && isolationMode !== "none")
     throw new Error(`${ENV.isolation} must be "worker" or "none", got "${isolationMode}"`);
-  const isolation = definedOnly({ mode: isolationMode || undefined, heapMb: envInt(env[ENV.isolationHeapMb]) });
+  const isolation = definedOnly({
+    mode: isolationMode || undefined,
+    heapMb: envInt(env[ENV.isolationHeapMb]),
+    bufferMb: envInt(env[ENV.isolationBufferMb]),
+  });
   const consoleCfg = definedOnly({
     enabled: envBool(env[ENV.console]),
     token: env[ENV.consoleToken] || undefined,

@@ -12,6 +12,7 @@ import { tempModuleRoot, writeModule } from "../sdk/module-files.js";
 const DEADLINE_MS = 1000;
 const GRACE_MS = 250;
 const HEAP_MB = 64;
+const BUFFER_MB = 64;
 const IMPORT_TIMEOUT_MS = 3000;
 const SECRET = "s3cr3t-token-value-8812";
 
@@ -40,6 +41,8 @@ const MODULES: Record<string, string> = {
     exit: "process.exit(3);",
     kill: "process.kill(process.pid, 'SIGTERM');",
     alloc: "const keep = []; for (;;) keep.push(new Array(4096).fill(keep.length));",
+    // Outside the V8 heap: 4 MB Buffers, one per event-loop turn, never let go.
+    buffers: "const keep = []; for (;;) { keep.push(Buffer.alloc(4 * 1024 * 1024, 1)); await new Promise((r) => setImmediate(r)); }",
   }),
   "action/stray.ts": misbehavingAction({
     throw: `setTimeout(() => { throw new Error("boom from a timer with " + ctx.setting("api_token")); }, 5);`,
@@ -116,7 +119,13 @@ describe("custom modules cannot stop the server", () => {
       {
         custom: [tmp.root],
         watch: true,
-        isolation: { heapMb: HEAP_MB, importTimeoutMs: IMPORT_TIMEOUT_MS, watchdogGraceMs: GRACE_MS, maxRestartDelayMs: 2000 },
+        isolation: {
+          heapMb: HEAP_MB,
+          bufferMb: BUFFER_MB,
+          importTimeoutMs: IMPORT_TIMEOUT_MS,
+          watchdogGraceMs: GRACE_MS,
+          maxRestartDelayMs: 2000,
+        },
         modules: { stray: { api_token: SECRET }, uses_context: { greeting: "hello from config" } },
       },
       { env: { MISP_MODULES_SECRET_PROBE: SECRET }, logDestination: cap.stream },
@@ -255,6 +264,23 @@ describe("custom modules cannot stop the server", () => {
     expect(Math.max(...latencies)).toBeLessThan(1500);
     // The isolate's heap is gone with it.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(HEAP_MB * 4 * 1024 * 1024);
+    await worksAgain("misbehaves");
+  });
+
+  it("endless Buffers (outside the heap) hit the isolate's Buffer bound, not the server", async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const { result, latencies } = await healthDuring(
+      timed(() => t.query({ module: "misbehaves", data: {}, params: { mode: "buffers" }, timeout: 5 })),
+    );
+    expect(result.value.body.error).toMatch(
+      new RegExp(
+        `^misbehaves: the module's isolate stopped before this query finished: the module held \\d+ MB of Buffers outside its heap \\(limit: ${BUFFER_MB} MB per isolate\\)$`,
+      ),
+    );
+    // Stopped by the bound (checked every 100 ms), not by the deadline's watchdog.
+    expect(result.ms).toBeLessThan(4000);
+    expect(Math.max(...latencies)).toBeLessThan(1500);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(BUFFER_MB * 4 * 1024 * 1024);
     await worksAgain("misbehaves");
   });
 

@@ -16,7 +16,8 @@ let pendingBytes = 0;
 let timer: NodeJS.Timeout | undefined;
 let gcFn: (() => void) | undefined | null;
 
-function fullGc(): (() => void) | null {
+/** V8's full collection for this thread, or null when it cannot be had (also used by isolates, worker.ts). */
+export function fullGc(): (() => void) | null {
   if (gcFn !== undefined) return gcFn;
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (typeof exposed === "function") return (gcFn = exposed);

@@ -114,6 +114,7 @@ export class IsolationHost {
     const i = this.opts.config.isolation;
     return {
       heapMb: i.heapMb,
+      bufferMb: i.bufferMb,
       importTimeoutMs: i.importTimeoutMs,
       bootTimeoutMs: i.bootTimeoutMs,
       watchdogGraceMs: i.watchdogGraceMs,

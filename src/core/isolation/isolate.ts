@@ -26,6 +26,8 @@ const WORKER_MODULE = codeFileUrl("core/isolation/worker").href;
 export interface IsolateLimits {
   /** V8 heap (old generation) per isolate, MB. */
   heapMb: number;
+  /** Buffers and typed arrays per isolate, MB (checked inside the isolate, worker.ts). */
+  bufferMb: number;
   /** Time a module file has to import (top-level code included), ms. */
   importTimeoutMs: number;
   /** Time the isolate's own runtime has to start before the import begins, ms. */
@@ -400,6 +402,16 @@ export class ModuleIsolate implements IsolatedRunner {
           this.module.error = m.ok ? undefined : m.error;
         }
         return;
+      case "over-memory": {
+        const mb = Math.round(m.bytes / 1024 / 1024);
+        const reason = `the module held ${mb} MB of Buffers outside its heap (limit: ${this.opts.limits.bufferMb} MB per isolate)`;
+        this.log.error(
+          { module: this.name, bufferMb: mb, limitMb: this.opts.limits.bufferMb },
+          "custom module isolate stopped: too much Buffer memory",
+        );
+        this.stopWorker(worker, { reason });
+        return;
+      }
       case "stray": {
         // Bounded: a module throwing from a timer every millisecond must not flood the log.
         const now = Date.now();

@@ -69,4 +69,6 @@ export type FromIsolate =
   | { t: "init"; ok: boolean; error?: string }
   | { t: "reply"; id: number; json: string; outcome: Outcome; error?: string }
   | { t: "log"; level: LogLevel; bindings: Record<string, unknown>; obj: Record<string, unknown>; msg?: string }
-  | { t: "stray"; what: "uncaughtException" | "unhandledRejection"; error: string };
+  | { t: "stray"; what: "uncaughtException" | "unhandledRejection"; error: string }
+  /** The isolate holds more Buffer memory than its bound, after a full collection: stop it. */
+  | { t: "over-memory"; bytes: number };

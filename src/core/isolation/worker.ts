@@ -28,10 +28,28 @@ import {
   type ToIsolate,
 } from "./messages.js";
 import { errorText } from "../protocol/errors.js";
+import { fullGc } from "../inbound/memory.js";
 
 const data = workerData as IsolateWorkerData;
 const port = parentPort!;
 const post = (m: FromIsolate): void => port.postMessage(m);
+
+// Buffers and typed arrays live outside the V8 heap, so the heap cap does not bound them
+// (docs/security.md, "Custom modules"). In a worker thread, process.memoryUsage().arrayBuffers
+// counts this isolate's own. Past the bound a full collection tells live memory from garbage;
+// what is still held past it gets the isolate stopped (the server answers its queries and
+// starts a new one). A synchronous loop stops these checks too: the deadline's watchdog ends it.
+const BUFFER_CHECK_MS = 100;
+const bufferLimit = data.config.isolation.bufferMb * 1024 * 1024;
+const bufferCheck = setInterval(() => {
+  if (process.memoryUsage().arrayBuffers <= bufferLimit) return;
+  fullGc()?.();
+  const held = process.memoryUsage().arrayBuffers;
+  if (held <= bufferLimit) return;
+  clearInterval(bufferCheck);
+  post({ t: "over-memory", bytes: held });
+}, BUFFER_CHECK_MS);
+bufferCheck.unref();
 
 /** Bound on what one forwarded log record or stray error may carry. */
 const MAX_LOG_CHARS = 8192;
