@@ -145,6 +145,15 @@ export function spread(xs) {
 }
 
 /**
+ * The verdict on a cost measured over interleaved pairs (`spread` of the per-pair costs, in %):
+ * PASS when three quarters of the pairs are within the target, FAIL when the median is not,
+ * UNDECIDED otherwise (the pairs' spread, the machine's noise, is wider than the target).
+ */
+export function costVerdict(cost, targetPct) {
+  return cost.q3 <= targetPct ? "PASS" : cost.median > targetPct ? "FAIL" : "UNDECIDED";
+}
+
+/**
  * The same request load against servers with a feature on and off, in many short slices of a
  * fixed request count, interleaved (on/off, then off/on) so that the machine's drift falls on
  * both alike. `on` and `off` may each be several processes of the same build and flags: pair i
@@ -154,7 +163,8 @@ export function spread(xs) {
  * process (all threads) and of its main thread (the event loop), read from /proc. By default a
  * slice's CPU runs to that process's next slice, so what it does between its slices (a writer
  * thread's backlog) is counted; `countBetweenSlices: false` stops it at the slice's end, for a
- * feature whose idle work (a timer) would otherwise be charged to the few requests of one slice. Costs in % (positive: the "on" side is slower or uses more CPU).
+ * feature whose idle work (a timer) would otherwise be charged to the few requests of one slice.
+ * Costs in % (positive: the "on" side is slower or uses more CPU).
  * `onSlice(server, side)` is told which process is about to be loaded (side 0: on, 1: off).
  */
 export async function interleavedCost(on, off, { request, pairs, connections = 16, onSlice, countBetweenSlices = true, warmSeconds = 6 }) {

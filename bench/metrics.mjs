@@ -11,7 +11,7 @@
 // --control starts both sides with --no-metrics: what this method reports when there is no cost.
 // Usage: npm run build && node bench/metrics.mjs [pairs] [--control]
 import { availableParallelism, loadavg } from "node:os";
-import { cpuMs, interleavedCost, roaming, spread, startServer, table, testactionBody } from "./lib.mjs";
+import { costVerdict, cpuMs, interleavedCost, roaming, spread, startServer, table, testactionBody } from "./lib.mjs";
 
 const TARGET_PCT = 3;
 const control = process.argv.includes("--control");
@@ -89,5 +89,5 @@ const tp = spread(r.tpCost);
 if (control) console.log("\n(control run: both sides --no-metrics; the figures above are this method's noise)");
 else
   console.log(
-    `\n${tp.q3 <= TARGET_PCT ? "PASS" : tp.median > TARGET_PCT ? "FAIL" : "UNDECIDED"} metrics cost: median ${fmt(tp.median)} % of /query throughput at c=16 (quartiles ${fmt(tp.q1)} … ${fmt(tp.q3)}; CPU per query ${fmt(med(r.cpuCost))} % all threads), target ≤ ${TARGET_PCT} %`,
+    `\n${costVerdict(tp, TARGET_PCT)} metrics cost: median ${fmt(tp.median)} % of /query throughput at c=16 (quartiles ${fmt(tp.q1)} … ${fmt(tp.q3)}; CPU per query ${fmt(med(r.cpuCost))} % all threads), target ≤ ${TARGET_PCT} %`,
   );

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { RawPost } from "./receiver.js";
 import { parseAllowFrom } from "../core/inbound/allow-from.js";
+import { parseHostPort } from "../core/config.js";
 
 // MISP's debug posts on a listener of their own (`--debug-listen`), served by a thread of its
 // own: it reads each post and answers 200 at once, whatever the server's event loop is doing
@@ -60,14 +61,14 @@ export function startDebugListenerThread(
   accept: (post: RawPost) => void,
   guard?: { allowFrom: string[]; onRefused: (address: string) => void },
 ): Promise<DebugListener> {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
-  if (!m) throw new Error(`--debug-listen must be HOST:PORT, got ${JSON.stringify(address)}`);
+  const at = parseHostPort(address);
+  if (!at) throw new Error(`--debug-listen must be HOST:PORT, got ${JSON.stringify(address)}`);
   const worker = new Worker(LISTENER_SOURCE, {
     eval: true,
     // A BlockList crosses to the thread as a clone.
     workerData: {
-      host: m[1] || "127.0.0.1",
-      port: Number(m[2]),
+      host: at.host || "127.0.0.1",
+      port: at.port,
       bodyLimit,
       allow: guard?.allowFrom.length ? parseAllowFrom(guard.allowFrom) : null,
     },

@@ -64,8 +64,6 @@ class ModuleFactsRegistry {
 
 const registry = new ModuleFactsRegistry();
 const journal = new Journal(store, registry as unknown as ModuleRegistry, cfg.capture);
-// Originals of masked values stay here, never in the store; a replay asks for its own ("v").
-const vault = journal.vault;
 // The server bounds what it hands over; here every post is taken.
 const receiver = new DebugReceiver(store, journal, registry as unknown as ModuleRegistry, {
   maxPending: Number.MAX_SAFE_INTEGER,
@@ -172,9 +170,10 @@ port.on("message", (batch: ToWriter[]) => {
           store.prune();
           break;
         case "v": {
-          // After what was handed over before it is written: the query may still be in a batch.
+          // Originals of masked values stay on this thread, never in the store; a replay asks for
+          // its own, after what was handed over before is written (the query may be in a batch).
           const { n, id } = m;
-          void settle().then(() => send({ t: "originals", n, originals: vault.get(id) ?? null }));
+          void settle().then(() => send({ t: "originals", n, originals: journal.vault.get(id) ?? null }));
           break;
         }
         case "s": {

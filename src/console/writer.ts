@@ -104,10 +104,9 @@ export class JournalWriter implements RecordSink {
   private batch: ToWriter[] = [];
   private transfer: ArrayBuffer[] = [];
   private scheduled = false;
-  private readonly syncs = new Map<number, () => void>();
-  private nextSync = 1;
-  /** Replays waiting for the values masked in their recorded request (the thread keeps them). */
-  private readonly askedOriginals = new Map<number, (o: Record<string, unknown> | undefined) => void>();
+  /** Questions to the thread waiting for their answer ("s" syncs, "v" originals), by number. */
+  private readonly asked = new Map<number, (answer?: Record<string, unknown>) => void>();
+  private nextQuestion = 1;
   private modulesSent = -1;
   private postsInFlight = 0;
   private bytesInFlight = 0;
@@ -173,8 +172,7 @@ export class JournalWriter implements RecordSink {
         this.reason = m.reason;
         break;
       case "originals":
-        this.askedOriginals.get(m.n)?.(m.originals ?? undefined);
-        this.askedOriginals.delete(m.n);
+        this.answer(m.n, m.originals ?? undefined);
         break;
       case "stats":
         this.postsInFlight -= m.posts;
@@ -187,8 +185,7 @@ export class JournalWriter implements RecordSink {
         this.dropped = this.droppedBefore + m.dropped;
         break;
       case "synced":
-        this.syncs.get(m.n)?.();
-        this.syncs.delete(m.n);
+        this.answer(m.n);
         break;
       case "log":
         this.opts.log[m.level](m.obj, m.msg);
@@ -203,10 +200,8 @@ export class JournalWriter implements RecordSink {
     this.up = false;
     this.batch = [];
     this.transfer = [];
-    for (const done of this.syncs.values()) done();
-    this.syncs.clear();
-    for (const answer of this.askedOriginals.values()) answer(undefined);
-    this.askedOriginals.clear();
+    for (const done of this.asked.values()) done();
+    this.asked.clear();
     this.receiverStats.dropped += this.postsInFlight;
     this.skipped += this.queriesInFlight;
     this.postsInFlight = this.bytesInFlight = this.queriesInFlight = 0;
@@ -311,22 +306,8 @@ export class JournalWriter implements RecordSink {
   }
 
   /** Resolves once everything handed over so far is processed and written (readers, tests, shutdown). */
-  sync(timeoutMs = 5000): Promise<void> {
-    if (!this.worker) return Promise.resolve();
-    const n = this.nextSync++;
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.syncs.delete(n);
-        resolve();
-      }, timeoutMs);
-      timer.unref();
-      this.syncs.set(n, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.push({ t: "s", n });
-      this.send();
-    });
+  async sync(timeoutMs = 5000): Promise<void> {
+    await this.ask((n) => ({ t: "s", n }), timeoutMs);
   }
 
   /**
@@ -335,21 +316,28 @@ export class JournalWriter implements RecordSink {
    * profile under load put that relay at 1 % of the event loop); a replay asks for its own.
    */
   originals(id: number, timeoutMs = 2000): Promise<Record<string, unknown> | undefined> {
+    return this.ask((n) => ({ t: "v", n, id }), timeoutMs);
+  }
+
+  /** Sends a question at once; resolves with its answer, or undefined when the thread is down or silent past `timeoutMs`. */
+  private ask(question: (n: number) => ToWriter, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
     if (!this.worker) return Promise.resolve(undefined);
-    const n = this.nextSync++;
+    const n = this.nextQuestion++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.askedOriginals.delete(n);
-        resolve(undefined);
-      }, timeoutMs);
+      const timer = setTimeout(() => this.answer(n), timeoutMs);
       timer.unref();
-      this.askedOriginals.set(n, (o) => {
+      this.asked.set(n, (answer) => {
         clearTimeout(timer);
-        resolve(o);
+        resolve(answer);
       });
-      this.push({ t: "v", n, id });
+      this.push(question(n));
       this.send();
     });
+  }
+
+  private answer(n: number, value?: Record<string, unknown>): void {
+    this.asked.get(n)?.(value);
+    this.asked.delete(n);
   }
 
   /** Flushes the thread (nothing handed over is lost on a graceful shutdown) and stops it. */

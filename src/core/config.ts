@@ -144,7 +144,7 @@ export const ConfigSchema = z.object({
        */
       debugListen: z
         .string()
-        .refine((v) => !debugListenAddress(v) || /^\[?[^\]]*?\]?:\d+$/.test(v.trim()), 'debugListen must be HOST:PORT or "off"')
+        .refine((v) => !debugListenAddress(v) || parseHostPort(v) !== undefined, 'debugListen must be HOST:PORT or "off"')
         .optional(),
     })
     .prefault({}),
@@ -227,7 +227,6 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
-/** Environment variables for the top-level flags (each flag can also come from the environment). */
 /** Where MISP posts its workflow debug stream unless told otherwise (Plugin.Workflow_debug_url's default). */
 export const MISP_DEBUG_LISTEN = "127.0.0.1:27051";
 
@@ -237,6 +236,13 @@ export function debugListenAddress(value: string | undefined): string | undefine
   return v && v.toLowerCase() !== "off" ? v : undefined;
 }
 
+/** HOST:PORT (an IPv6 host in brackets) as its parts; undefined when it is not that shape. */
+export function parseHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address.trim());
+  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
+}
+
+/** Environment variables for the top-level flags (each flag can also come from the environment). */
 export const ENV = {
   port: "MISP_MODULES_PORT",
   listen: "MISP_MODULES_LISTEN",

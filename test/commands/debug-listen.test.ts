@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { mispPost } from "../console/helpers.js";
 import { type CliServer, startCliServer } from "../sdk/cli-server.js";
 
 // `serve` listens for MISP's workflow debug stream on MISP's default URL, 127.0.0.1:27051, unless
@@ -31,29 +31,6 @@ function hold(port: number): Promise<Server | undefined> {
   });
 }
 
-/** One debug post, as MISP sends it (a fresh connection, form-encoded JSON). */
-function post(port: number, path: string, body: unknown): Promise<number> {
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: "POST",
-        agent: false,
-        headers: { connection: "close", "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(text) },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
-}
-
 interface Status {
   debugUrl: string;
   debugListen: string | null;
@@ -78,13 +55,12 @@ describe("the debug listener's default", () => {
       const st = await status(s);
       expect(st.debugListen).toBe(`http://127.0.0.1:${MISP_PORT}`);
       expect(st.debugListenError).toBeNull();
+      const misp = `http://127.0.0.1:${MISP_PORT}`;
       const source = { node_id: "", module_id: "", filters: "", parameters: "" };
-      expect(
-        await post(MISP_PORT, "/event-publish/init?type=blocking", { source, timestamp: "t", data: { original: {}, normalized: {} } }),
-      ).toBe(200);
-      expect(await post(MISP_PORT, "/event-publish/end?outcome=success", { source, timestamp: "t", data: { executed_nodes: [] } })).toBe(
-        200,
-      );
+      const init = { source, timestamp: "t", data: { original: {}, normalized: {} } };
+      expect((await mispPost(misp, "/event-publish/init?type=blocking", init)).status).toBe(200);
+      const end = { source, timestamp: "t", data: { executed_nodes: [] } };
+      expect((await mispPost(misp, "/event-publish/end?outcome=success", end)).status).toBe(200);
       // The listener answers before it hands the post over: the run may take a moment to close.
       let run: { trigger: string; outcome: string | null } | undefined;
       for (
@@ -112,8 +88,7 @@ describe("the debug listener's default", () => {
       expect(st.debugListenError).toMatch(/^127\.0\.0\.1:27051: .*EADDRINUSE/);
       expect(((await s.get("/healthcheck")) as { status: boolean }).status).toBe(true);
       // The main-port receiver still answers MISP.
-      const mainPort = Number(new URL(s.url).port);
-      expect(await post(mainPort, "/workflow-debug/event-publish/init?type=blocking", { data: {} })).toBe(200);
+      expect((await mispPost(s.url, "/workflow-debug/event-publish/init?type=blocking", { data: {} })).status).toBe(200);
     } finally {
       await s.stop();
       await new Promise<void>((r) => (holder ? holder.close(() => r()) : r()));

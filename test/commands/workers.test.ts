@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { get, request } from "node:http";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, valueOf } from "../core/metrics/prometheus-text.js";
+import { mispPost } from "../console/helpers.js";
 import { freePort, waitHealthy } from "../helpers/child-server.js";
 
 // --workers 2 (docs/operations-runtime.md, "Workers"): the real CLI, two processes on one port,
@@ -37,36 +38,20 @@ async function pidOf(url: string): Promise<number | undefined> {
   }
 }
 
-/** MISP's debug post to the separate listener, as MISP sends it; the HTTP status, or 0 when unanswered. */
-function debugPost(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const body = JSON.stringify({ source: {}, timestamp: "", data: {} });
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/event-publish/init?type=blocking",
-        method: "POST",
-        agent: false,
-        timeout: 5000,
-        headers: { connection: "close", "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(0));
-    req.end(body);
-  });
-}
-
 /** Posts until the listener answers 200, or the time is up. */
 async function listenerAnswers(port: number, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if ((await debugPost(port)) === 200) return true;
+    // MISP's post; one handed to a worker as it is killed may never be answered: bounded.
+    const post = mispPost(`http://127.0.0.1:${port}`, "/event-publish/init?type=blocking", { source: {}, timestamp: "", data: {} });
+    const status = await Promise.race([
+      post.then(
+        (r) => r.status,
+        () => 0,
+      ),
+      new Promise<number>((r) => setTimeout(() => r(0), 5000)),
+    ]);
+    if (status === 200) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;

@@ -1,5 +1,4 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { fullGc } from "../full-gc.js";
 
 // Gives memory back after large bodies. Their bytes and parsed objects are garbage once
 // answered, but an idle process allocates nothing, so V8 does not collect: after a burst of
@@ -14,25 +13,6 @@ const QUIET_MS = 1500;
 
 let pendingBytes = 0;
 let timer: NodeJS.Timeout | undefined;
-let gcFn: (() => void) | undefined | null;
-
-/** V8's full collection for this thread, or null when it cannot be had (also used by isolates, worker.ts). */
-export function fullGc(): (() => void) | null {
-  if (gcFn !== undefined) return gcFn;
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === "function") return (gcFn = exposed);
-  try {
-    // The collector is reachable without --expose-gc on the command line: expose it and take
-    // it from a fresh context (the flag only affects contexts created afterwards).
-    setFlagsFromString("--expose-gc");
-    const fn = runInNewContext("gc") as unknown;
-    gcFn = typeof fn === "function" ? (fn as () => void) : null;
-  } catch {
-    gcFn = null;
-  }
-  return gcFn;
-}
-
 /**
  * Notes a large body that has been answered; a collection follows once no large body has
  * been answered for a moment and `busy()` (large bodies still held) is false: a full

@@ -403,13 +403,11 @@ export class ModuleIsolate implements IsolatedRunner {
         }
         return;
       case "over-memory": {
+        // workerGone logs the reason with the restart.
         const mb = Math.round(m.bytes / 1024 / 1024);
-        const reason = `the module held ${mb} MB of Buffers outside its heap (limit: ${this.opts.limits.bufferMb} MB per isolate)`;
-        this.log.error(
-          { module: this.name, bufferMb: mb, limitMb: this.opts.limits.bufferMb },
-          "custom module isolate stopped: too much Buffer memory",
-        );
-        this.stopWorker(worker, { reason });
+        this.stopWorker(worker, {
+          reason: `the module held ${mb} MB of Buffers outside its heap (limit: ${this.opts.limits.bufferMb} MB per isolate)`,
+        });
         return;
       }
       case "stray": {

@@ -28,7 +28,7 @@ import {
   type ToIsolate,
 } from "./messages.js";
 import { errorText } from "../protocol/errors.js";
-import { fullGc } from "../inbound/memory.js";
+import { fullGc } from "../full-gc.js";
 
 const data = workerData as IsolateWorkerData;
 const port = parentPort!;
