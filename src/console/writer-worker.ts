@@ -103,28 +103,37 @@ function scheduleReport(): void {
   statsTimer ??= setTimeout(report, 20);
 }
 
+/**
+ * A query's end as the thread received it. The journal reads `reply` only for its `error`: a
+ * reply whose text cannot hold that key is not parsed (our replies come from JSON.stringify,
+ * which writes keys as they are), nor is a large one (journal.ts never reads it). A class, not
+ * an object literal with a getter: defining the accessor per query cost more than the parse.
+ */
+class ReceivedEnd implements QueryEnd {
+  private parsed: Record<string, unknown> | undefined;
+  constructor(
+    readonly json: string,
+    readonly outcome: string,
+    readonly durationMs: number,
+    readonly secretValues: readonly string[],
+  ) {}
+  get reply(): Record<string, unknown> {
+    if (this.parsed === undefined) {
+      try {
+        this.parsed =
+          this.json.length <= LARGE_PAYLOAD && this.json.includes('"error"') ? (JSON.parse(this.json) as Record<string, unknown>) : {};
+      } catch {
+        this.parsed = {};
+      }
+    }
+    return this.parsed;
+  }
+}
+
 function recordQuery(m: QueryMessage): void {
   const mod = m.module === null ? undefined : registry.get(m.module);
   const raw = m.raw === undefined || typeof m.raw === "string" ? m.raw : Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength);
-  const json = m.json;
-  let reply: Record<string, unknown> | undefined;
-  const end: QueryEnd = {
-    // Parsed only when read, and only when small (journal.ts never reads a large one).
-    get reply() {
-      if (reply === undefined) {
-        try {
-          reply = json.length <= LARGE_PAYLOAD ? (JSON.parse(json) as Record<string, unknown>) : {};
-        } catch {
-          reply = {};
-        }
-      }
-      return reply!;
-    },
-    json,
-    outcome: m.outcome,
-    durationMs: m.durationMs,
-    secretValues: m.secretValues,
-  };
+  const end = new ReceivedEnd(m.json, m.outcome, m.durationMs, m.secretValues);
   const capture = journal.capture;
   journal.capture = m.capture;
   journal.record(

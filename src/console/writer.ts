@@ -4,7 +4,7 @@ import type { ModuleRegistry } from "../core/registry/registry.js";
 import type { QueryEnd } from "../core/runtime/observer.js";
 import type { RetentionRule, Store } from "../services/store/store.js";
 import { codeFileUrl, codePath, RUNNING_FROM_SOURCE } from "../package-info.js";
-import type { CaptureMode, Journal, RecordedQuery, RecordSink } from "./journal.js";
+import { type CaptureMode, type Journal, LARGE_PAYLOAD, type RecordedQuery, type RecordSink } from "./journal.js";
 import type { RawPost, ReceiverStats } from "./receiver.js";
 
 // The server's side of the journal's writer thread (docs/console.md, "Writer thread"). The
@@ -19,7 +19,7 @@ export interface QueryMessage {
   id: number;
   /** The module's name when it is one of ours (the thread knows its secret parameters). */
   module: string | null;
-  /** The whole body when the server kept no raw text, else only module and params/config. */
+  /** The whole body when the server kept no raw text, else what `bodyFacts` keeps of it. */
   body: Record<string, unknown>;
   raw?: Uint8Array | string;
   headers?: Record<string, string | string[] | undefined>;
@@ -270,7 +270,7 @@ export class JournalWriter implements RecordSink {
       t: "q",
       id: obs.id,
       module: module ? module.name : null,
-      body: raw === undefined ? body : { module: body.module, params: body.params, config: body.config },
+      body: raw === undefined ? body : this.bodyFacts(body, raw, end),
       raw,
       headers,
       reqId,
@@ -282,6 +282,16 @@ export class JournalWriter implements RecordSink {
       secretValues: end.secretValues,
       capture,
     });
+  }
+
+  /**
+   * What the thread needs of a body it also gets as bytes: the module's name, and its parameters
+   * when request or reply is large (journal.ts masks those here, the payload on the digest thread).
+   * Every object left out is one the thread does not rebuild (docs/console.md, "Recording cost").
+   */
+  private bodyFacts(body: Record<string, unknown>, raw: Uint8Array | string, end: QueryEnd): Record<string, unknown> {
+    const large = (typeof raw === "string" ? raw.length : raw.byteLength) > LARGE_PAYLOAD || end.json.length > LARGE_PAYLOAD;
+    return large ? { module: body.module, params: body.params, config: body.config } : { module: body.module };
   }
 
   /** A debug post, answered already: queued for the thread up to the bound, else dropped and counted. */
