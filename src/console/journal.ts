@@ -63,6 +63,9 @@ interface RecentQuery {
   nodeId: string;
   endedAt: number;
   linked: boolean;
+  /** Set when a MISP node post links to it. */
+  runId?: number;
+  postId?: number;
 }
 
 /** Parameter keys a module declares secret (ids and names; expansion settings too). */
@@ -85,8 +88,14 @@ const MAX_CACHED_BODY = 8 * 1024 * 1024;
  */
 export const LARGE_PAYLOAD = 256 * 1024;
 const MAX_PARAMS_TEXT = 64 * 1024;
+/** Positions in the insert's values that insertRow fills (the column list in the constructor). */
+const REPLY_HASH = 13;
+const REPLY_SIZE = 14;
+const RUN_ID = 17;
+const POST_ID = 18;
 
-interface PendingQuery {
+/** What a row needs of its query besides the masked request and the reply. */
+interface QueryFacts {
   id: number;
   calls: OutboundCall[];
   module: LoadedModule | undefined;
@@ -94,10 +103,6 @@ interface PendingQuery {
   headers?: Record<string, string | string[] | undefined>;
   reqId?: string;
   startedAt: number;
-  /** The body as received (bytes, or text), when its masked form is not cached. */
-  rawBody?: string | Buffer;
-  body?: Record<string, unknown>;
-  cached?: PreparedRequest;
 }
 
 interface PreparedRequest {
@@ -227,21 +232,18 @@ export class Journal implements QueryObserver {
     // large object graph that would survive young-generation collections while it waits (the
     // write decodes and parses it only when its cached masked form is missing). MISP sends the
     // same event to every node of a run: a repeat is told by comparing bytes, without decoding.
-    // A body whose masked form is cached is not kept at all.
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
-    const pending: PendingQuery = {
-      id: obs.id,
-      calls: obs.calls,
-      module: mod,
-      headers,
-      reqId,
-      startedAt,
-      moduleName: module,
-      cached,
-      rawBody: cached ? undefined : rawBody,
-      body: rawBody === undefined ? body : undefined,
-    };
-    this.store.enqueue(() => this.write(pending, end, capture, link));
+    const query: QueryFacts = { id: obs.id, calls: obs.calls, module: mod, moduleName: module, headers, reqId, startedAt };
+    if (cached) {
+      // A repeat: its row is built now and only its values wait for the batched write. What
+      // waits is what young-generation collections copy, ~100 ms of queries on the writer
+      // thread (docs/console.md, "Recording cost").
+      const row = this.rowOf(query, cached, end, capture);
+      this.store.enqueue(() => this.insertRow(row.values, link, row.replyText));
+      return;
+    }
+    const parsed = rawBody === undefined ? body : undefined;
+    this.store.enqueue(() => this.write(query, rawBody, parsed, end, capture, link));
   }
 
   /**
@@ -287,41 +289,35 @@ export class Journal implements QueryObserver {
       this.store.enqueue(() => {
         const requestRef = req ? this.store.putDigest(req) : undefined;
         const replyRef = rep ? this.store.putDigest(rep) : replyText !== undefined ? this.store.putPayload(replyText) : undefined;
-        this.insertRow({
-          id,
-          ts: startedAt,
-          moduleName,
-          mod,
-          outcome,
-          durationMs,
-          error,
-          reqId,
-          paramsText,
-          headers,
-          calls,
-          request: requestRef ?? { hash: null, size: rawSize },
-          reply: replyRef ?? { hash: null, size: replySize },
-          link,
-        });
+        const values = this.rowValues(
+          { id, calls, module: mod, moduleName, headers, reqId, startedAt },
+          { outcome, durationMs, error, paramsText, request: requestRef ?? { hash: null, size: rawSize } },
+        );
+        this.insertRow(values, link, undefined, replyRef ?? { hash: null, size: replySize });
       });
     });
   }
 
-  /** Runs inside the store's batched transaction: masking, serialising, hashing, insert. */
-  private write(obs: PendingQuery, end: QueryEnd, capture: CaptureMode, link: RecentQuery): void {
-    const { module: mod, headers, reqId, startedAt, rawBody } = obs;
+  /** A first sight, inside the store's batched transaction: masking, serialising, hashing, insert. */
+  private write(
+    q: QueryFacts,
+    rawBody: string | Buffer | undefined,
+    body: Record<string, unknown> | undefined,
+    end: QueryEnd,
+    capture: CaptureMode,
+    link: RecentQuery,
+  ): void {
+    const mod = q.module;
     // The same body text (a retry, a replay, one event sent to several nodes with the same
     // parameters) is masked, serialised and hashed once.
     // Keyed by length and confirmed by comparing the texts: hashing a large string for a Map
     // key costs more than the comparison.
-    const cacheable = rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY;
-    let prepared = obs.cached ?? (rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod));
+    let prepared = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
     if (!prepared) {
       const declared = declaredSecrets(mod);
       const originals: Record<string, unknown> = {};
       const text = rawBody === undefined || typeof rawBody === "string" ? rawBody : rawBody.toString("utf8");
-      const body = obs.body ?? (JSON.parse(text!) as Record<string, unknown>);
-      const masked = maskDeep(body, declared, "", originals) as Record<string, unknown>;
+      const masked = maskDeep(body ?? JSON.parse(text!), declared, "", originals) as Record<string, unknown>;
       const secrets = secretStrings(originals);
       const params = masked.params ?? masked.config;
       prepared = {
@@ -334,77 +330,84 @@ export class Journal implements QueryObserver {
         paramsText: params === undefined ? null : scrub(JSON.stringify(params), secrets),
         request: capture === "full" ? this.store.putPayload(scrub(JSON.stringify(masked), secrets)) : undefined,
       };
-      if (cacheable) {
+      if (rawBody !== undefined && rawBody.length <= MAX_CACHED_BODY) {
         this.prepared.set(rawBody.length, prepared);
         if (this.prepared.size > 16) this.prepared.delete(this.prepared.keys().next().value!);
       }
     }
-    this.vault.set(obs.id, prepared.originals);
-    const secrets = end.secretValues.length ? [...prepared.secrets, ...end.secretValues] : prepared.secrets;
-    const replyText = scrub(end.json, secrets);
-    const error = typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
-    const reply = capture === "full" ? this.store.putPayload(replyText) : undefined;
-    this.insertRow({
-      id: obs.id,
-      ts: startedAt,
-      moduleName: obs.moduleName,
-      mod,
-      outcome: end.outcome,
-      durationMs: end.durationMs,
-      error,
-      reqId,
-      paramsText: prepared.paramsText,
-      headers,
-      calls: obs.calls,
-      request: prepared.request,
-      reply,
-      link,
-    });
+    const row = this.rowOf(q, prepared, end, capture);
+    this.insertRow(row.values, link, row.replyText);
   }
 
-  private insertRow(r: {
-    id: number;
-    ts: number;
-    moduleName: string;
-    mod: LoadedModule | undefined;
-    outcome: string;
-    durationMs: number;
-    error: string | null;
-    reqId?: string;
-    paramsText: string | null;
-    headers?: Record<string, string | string[] | undefined>;
-    calls: OutboundCall[];
-    request?: { hash: string | null; size: number };
-    reply?: { hash: string | null; size: number };
-    link: RecentQuery;
-  }): void {
-    const { headers, link } = r;
+  /** A row's values from its masked request, all but what insertRow sets (the reply's payload, the run link). */
+  private rowOf(q: QueryFacts, prepared: PreparedRequest, end: QueryEnd, capture: CaptureMode): { values: unknown[]; replyText?: string } {
+    this.vault.set(q.id, prepared.originals);
+    const secrets = end.secretValues.length ? [...prepared.secrets, ...end.secretValues] : prepared.secrets;
+    const error = typeof end.reply.error === "string" ? scrub(end.reply.error, secrets) : null;
+    return {
+      values: this.rowValues(q, {
+        outcome: end.outcome,
+        durationMs: end.durationMs,
+        error,
+        paramsText: prepared.paramsText,
+        request: prepared.request,
+      }),
+      replyText: capture === "full" ? scrub(end.json, secrets) : undefined,
+    };
+  }
+
+  /** A row's values in the insert's column order; reply and run columns are filled by insertRow. */
+  private rowValues(
+    q: QueryFacts,
+    r: {
+      outcome: string;
+      durationMs: number;
+      error: string | null;
+      paramsText: string | null;
+      request?: { hash: string | null; size: number };
+    },
+  ): unknown[] {
+    const { headers } = q;
     const replayOf = Number(headers?.[REPLAY_HEADER]);
-    const search = `${r.moduleName} ${r.outcome} ${r.error ?? ""} ${r.paramsText ?? ""} ${r.reqId ?? ""}`
+    const search = `${q.moduleName} ${r.outcome} ${r.error ?? ""} ${r.paramsText ?? ""} ${q.reqId ?? ""}`
       .slice(0, MAX_SEARCH)
       .toLowerCase();
-    const linked = link as RecentQuery & { runId?: number; postId?: number };
-    this.insert!.run(
-      r.id,
-      r.ts,
-      r.moduleName,
-      r.mod?.def.kind ?? null,
+    return [
+      q.id,
+      q.startedAt,
+      q.moduleName,
+      q.module?.def.kind ?? null,
       r.outcome,
       Math.round(r.durationMs * 1000) / 1000,
       r.error,
-      r.reqId ?? null,
+      q.reqId ?? null,
       r.paramsText,
       headers ? JSON.stringify(maskHeaders(headers)) : null,
-      r.calls.length ? JSON.stringify(r.calls) : null,
+      q.calls.length ? JSON.stringify(q.calls) : null,
       r.request?.hash ?? null,
       r.request?.size ?? null,
-      r.reply?.hash ?? null,
-      r.reply?.size ?? null,
+      null,
+      null,
       Number.isInteger(replayOf) && replayOf > 0 ? replayOf : null,
       search,
-      link.linked ? (linked.runId ?? null) : null,
-      link.linked ? (linked.postId ?? null) : null,
-    );
+      null,
+      null,
+    ];
+  }
+
+  /**
+   * Inside the batched transaction: the reply's payload (stored once by content, so only now) and
+   * the run link as it stands now (a MISP node post may have linked the query since it ended).
+   */
+  private insertRow(values: unknown[], link: RecentQuery, replyText?: string, reply?: { hash: string | null; size: number }): void {
+    const ref = replyText === undefined ? reply : this.store.putPayload(replyText);
+    values[REPLY_HASH] = ref?.hash ?? null;
+    values[REPLY_SIZE] = ref?.size ?? null;
+    if (link.linked) {
+      values[RUN_ID] = link.runId ?? null;
+      values[POST_ID] = link.postId ?? null;
+    }
+    this.insert!.run(values);
   }
 
   /** Waits for payloads still on the digest thread (shutdown, tests). */
@@ -432,7 +435,8 @@ export class Journal implements QueryObserver {
       if (at - q.endedAt > windowMs) break;
       if (q.linked || (q.nodeId !== moduleId && q.module !== moduleId)) continue;
       q.linked = true;
-      Object.assign(q, { runId, postId });
+      q.runId = runId;
+      q.postId = postId;
       // The row may already be written; the update then fixes it (a no-op otherwise).
       this.store.enqueue((db) => db.prepare("UPDATE journal_queries SET run_id = ?, post_id = ? WHERE id = ?").run(runId, postId, q.id));
       return q.id;
