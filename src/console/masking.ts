@@ -28,11 +28,32 @@ export const MISP_SECRET_PARAMS = new Set([
 /** Header names whose values are credentials. */
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|x-misp-auth)$/i;
 
+/** MISP_SECRET_PARAMS as one case-insensitive test (no lower-cased copy of every key). */
+const MISP_SECRET_PARAM_RE = new RegExp(`^(?:${[...MISP_SECRET_PARAMS].join("|")})$`, "i");
+
+/**
+ * Answers for key names seen before. An event repeats a few dozen keys thousands of times, and
+ * JSON.parse interns them, so a lookup is cheaper than the two tests (docs/console.md,
+ * "Recording cost"). Bounded: past its size it is emptied and starts again.
+ */
+const secretKeyAnswers = new Map<string, boolean>();
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_NAME_RE.test(key) || MISP_SECRET_PARAMS.has(key.toLowerCase());
+  let answer = secretKeyAnswers.get(key);
+  if (answer === undefined) {
+    answer = SECRET_NAME_RE.test(key) || MISP_SECRET_PARAM_RE.test(key);
+    if (key.length <= 64) {
+      if (secretKeyAnswers.size >= 4096) secretKeyAnswers.clear();
+      secretKeyAnswers.set(key, answer);
+    }
+  }
+  return answer;
 }
 
 function looksSecretValue(v: string): boolean {
+  // Only "secret:…", "bearer …", "basic …" and "token …" qualify: most values fail on their first letter.
+  const first = v.charCodeAt(0) | 0x20;
+  if (first !== 0x73 /* s */ && first !== 0x62 /* b */ && first !== 0x74 /* t */) return false;
   return v.startsWith("secret:") || /^(bearer|basic|token)\s+\S/i.test(v);
 }
 
@@ -72,39 +93,81 @@ export function maskDeep(
   declared: ReadonlySet<string> = new Set(),
   path = "",
   originals: Record<string, unknown> = {},
-  depth = 0,
 ): unknown {
-  if (typeof value === "string") {
-    if (looksSecretValue(value)) {
-      originals[path] = value;
-      return MASK;
-    }
-    const masked = maskUrlCredentials(value);
-    if (masked !== value) originals[path] = value;
-    return masked;
+  return new Masker(declared, path, originals).mask(value, 0);
+}
+
+/**
+ * One masking walk. The path of a value ("params.api_key", "data.Event.Attribute.3.value") is
+ * written out only for what is masked: building it for every key of a 33 KiB event was a third
+ * of the walk, which is most of what recording a new request body costs (docs/console.md,
+ * "Recording cost").
+ */
+class Masker {
+  /** Keys and indexes from the root to the value being walked. */
+  private readonly segments: Array<string | number> = [];
+  constructor(
+    private readonly declared: ReadonlySet<string>,
+    private readonly root: string,
+    private readonly originals: Record<string, unknown>,
+  ) {}
+
+  /** The current path, then `key` (an array index is always joined with a dot, a key only after something). */
+  private pathTo(key?: string): string {
+    let p = this.root;
+    for (const seg of this.segments) p = typeof seg === "number" ? `${p}.${seg}` : p ? `${p}.${seg}` : seg;
+    if (key === undefined) return p;
+    return p ? `${p}.${key}` : key;
   }
-  if (value === null || typeof value !== "object") return value;
-  // Deeper values are left out rather than stored unmasked (and a 10,000-deep event would
-  // overflow JSON.stringify's stack when the record is written).
-  if (depth > MAX_MASK_DEPTH) return TOO_DEEP;
-  if (Array.isArray(value)) return value.map((v, i) => maskDeep(v, declared, `${path}.${i}`, originals, depth + 1));
-  const out: Record<string, unknown> = {};
-  const obj = value as Record<string, unknown>;
-  // MISP's node definitions list parameters as {id, label, value}: the name is beside the value.
-  const named = [obj.id, obj.name, obj.label].find((n) => typeof n === "string" && (isSecretKey(n) || declared.has(n)));
-  for (const [k, v] of Object.entries(obj)) {
-    if (named !== undefined && k === "value" && typeof v === "string" && v !== "") {
-      originals[path ? `${path}.${k}` : k] = v;
-      out[k] = MASK;
-      continue;
-    }
-    const p = path ? `${path}.${k}` : k;
-    if ((isSecretKey(k) || declared.has(k)) && v !== "" && v !== null && v !== undefined && typeof v !== "boolean") {
-      originals[p] = v;
-      out[k] = MASK;
-    } else out[k] = maskDeep(v, declared, p, originals, depth + 1);
+
+  private secret(key: unknown): boolean {
+    return typeof key === "string" && (isSecretKey(key) || this.declared.has(key));
   }
-  return out;
+
+  mask(value: unknown, depth: number): unknown {
+    if (typeof value === "string") {
+      if (looksSecretValue(value)) {
+        this.originals[this.pathTo()] = value;
+        return MASK;
+      }
+      const masked = maskUrlCredentials(value);
+      if (masked !== value) this.originals[this.pathTo()] = value;
+      return masked;
+    }
+    if (value === null || typeof value !== "object") return value;
+    // Deeper values are left out rather than stored unmasked (and a 10,000-deep event would
+    // overflow JSON.stringify's stack when the record is written).
+    if (depth > MAX_MASK_DEPTH) return TOO_DEEP;
+    const segments = this.segments;
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        segments.push(i);
+        out[i] = this.mask(value[i], depth + 1);
+        segments.pop();
+      }
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    const obj = value as Record<string, unknown>;
+    // MISP's node definitions list parameters as {id, label, value}: the name is beside the value.
+    const named = this.secret(obj.id) || this.secret(obj.name) || this.secret(obj.label);
+    for (const k of Object.keys(obj)) {
+      const v = obj[k];
+      if (named && k === "value" && typeof v === "string" && v !== "") {
+        this.originals[this.pathTo(k)] = v;
+        out[k] = MASK;
+      } else if ((isSecretKey(k) || this.declared.has(k)) && v !== "" && v !== null && v !== undefined && typeof v !== "boolean") {
+        this.originals[this.pathTo(k)] = v;
+        out[k] = MASK;
+      } else {
+        segments.push(k);
+        out[k] = this.mask(v, depth + 1);
+        segments.pop();
+      }
+    }
+    return out;
+  }
 }
 
 export function maskWithOriginals<T>(value: T, declared: ReadonlySet<string> = new Set(), path = ""): MaskResult<T> {

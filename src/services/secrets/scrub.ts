@@ -7,8 +7,12 @@
 
 const MIN_SECRET_LENGTH = 4;
 
-/** Parameter/setting names that suggest a credential (docs/writing-modules.md#calling-other-services). */
-export const SECRET_NAME_RE = /token|secret|password|passwd|key|auth|credential/i;
+/**
+ * Parameter/setting names that suggest a credential (docs/writing-modules.md#calling-other-services).
+ * "auth" but not a whole "author" or "authors": MISP events carry galaxy clusters' `authors`
+ * (people's names), which were masked in the console and then scrubbed from every text.
+ */
+export const SECRET_NAME_RE = /token|secret|password|passwd|key|auth(?!ors?\b)|credential/i;
 
 /** Query parameter names whose values are credentials whatever their length. */
 const CREDENTIAL_QUERY_NAME = /token|sig|key|secret|passw|auth|credential|session|code|jwt|hmac|hash|access|private/i;
