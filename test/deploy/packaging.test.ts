@@ -156,3 +156,18 @@ describe("main-thread heap flag", () => {
     expect(read("bench/lib.mjs")).toContain("nodeFlags = shippedNodeFlags");
   });
 });
+
+describe("install scripts", () => {
+  // npm 12 runs a dependency's install script only when package.json's allowScripts names it;
+  // without its script better-sqlite3 has no binary and the journal is off (docs/operations.md,
+  // "Install scripts").
+  it("every dependency with an install script in the lockfile is allowed by name", () => {
+    const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const allowed = (JSON.parse(read("package.json")) as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length));
+    expect(withScripts).toContain("better-sqlite3");
+    for (const name of withScripts) expect(allowed[name], name).toBe(true);
+  });
+});
