@@ -223,9 +223,10 @@ export class Journal implements QueryObserver {
     const capture = this.capture;
     this.recorded++;
     const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+    const query: QueryFacts = { id: obs.id, calls: obs.calls, module: mod, moduleName: module, headers, reqId, startedAt };
     const rawSize = rawBody === undefined ? 0 : typeof rawBody === "string" ? rawBody.length : rawBody.byteLength;
     if (rawSize > LARGE_PAYLOAD || end.json.length > LARGE_PAYLOAD) {
-      this.recordLarge(obs, end, capture, link, module);
+      this.recordLarge(query, body, rawBody, end, capture, link);
       return;
     }
     // Keep the body as received, not the parsed body, until the write: a parsed 33 KiB event is a
@@ -233,7 +234,6 @@ export class Journal implements QueryObserver {
     // write decodes and parses it only when its cached masked form is missing). MISP sends the
     // same event to every node of a run: a repeat is told by comparing bytes, without decoding.
     const cached = rawBody === undefined ? undefined : this.cachedFor(rawBody, capture, mod);
-    const query: QueryFacts = { id: obs.id, calls: obs.calls, module: mod, moduleName: module, headers, reqId, startedAt };
     if (cached) {
       // A repeat: its row is built now and only its values wait for the batched write. What
       // waits is what young-generation collections copy, ~100 ms of queries on the writer
@@ -253,8 +253,15 @@ export class Journal implements QueryObserver {
    * one copy of its bytes. Past the digest thread's bound the payload is not captured; the row
    * keeps its size.
    */
-  private recordLarge(obs: RecordedQuery, end: QueryEnd, capture: CaptureMode, link: RecentQuery, moduleName: string): void {
-    const { body, module: mod, headers, reqId, startedAt, rawBody } = obs.start;
+  private recordLarge(
+    query: QueryFacts,
+    body: Record<string, unknown>,
+    rawBody: string | Buffer | undefined,
+    end: QueryEnd,
+    capture: CaptureMode,
+    link: RecentQuery,
+  ): void {
+    const mod = query.module;
     const declared = declaredSecrets(mod);
     const originals: Record<string, unknown> = {};
     const rawParams = body.params ?? body.config;
@@ -271,8 +278,7 @@ export class Journal implements QueryObserver {
     const replyLarge = end.json.length > LARGE_PAYLOAD;
     const reply = full && replyLarge ? this.digester.submit("reply", end.json, { secrets, cap }) : undefined;
     const replyText = full && !replyLarge ? scrub(end.json, secrets) : undefined;
-    // The closure below keeps only small things: never `obs` (its parsed body) or `end` (the reply text).
-    const { id, calls } = obs;
+    // The closure below keeps only small things: never the parsed body or `end` (the reply text).
     const outcome = end.outcome;
     const durationMs = end.durationMs;
     const replySize = Buffer.byteLength(end.json);
@@ -285,14 +291,17 @@ export class Journal implements QueryObserver {
         : Promise.resolve(undefined);
     void Promise.all([settled(request), settled(reply)]).then(([req, rep]) => {
       if (req) Object.assign(originals, req.originals);
-      this.vault.set(id, originals);
+      this.vault.set(query.id, originals);
       this.store.enqueue(() => {
         const requestRef = req ? this.store.putDigest(req) : undefined;
         const replyRef = rep ? this.store.putDigest(rep) : replyText !== undefined ? this.store.putPayload(replyText) : undefined;
-        const values = this.rowValues(
-          { id, calls, module: mod, moduleName, headers, reqId, startedAt },
-          { outcome, durationMs, error, paramsText, request: requestRef ?? { hash: null, size: rawSize } },
-        );
+        const values = this.rowValues(query, {
+          outcome,
+          durationMs,
+          error,
+          paramsText,
+          request: requestRef ?? { hash: null, size: rawSize },
+        });
         this.insertRow(values, link, undefined, replyRef ?? { hash: null, size: replySize });
       });
     });
